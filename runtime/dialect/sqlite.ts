@@ -1,0 +1,81 @@
+/** SQLite: `?` placeholders, and values stored exactly as Prisma's better-sqlite3 adapter stores them. */
+import { Decimal } from 'decimal.js'
+import { DefaultCompiler } from '../sql/compiler.js'
+import type { ScalarType } from '../sql/nodes.js'
+import type { Decoder, Dialect } from './dialect.js'
+
+/** Encodes a Date the way Prisma's SQLite adapter does: ISO-8601 in UTC with `+00:00`. */
+export function encodeSqliteDateTime(value: Date): string {
+  return value.toISOString().replace('Z', '+00:00')
+}
+
+function encodeSqlite(value: unknown, type: ScalarType): unknown {
+  switch (type) {
+    case 'Boolean':
+      return value ? 1 : 0
+    case 'DateTime':
+      return value instanceof Date ? encodeSqliteDateTime(value) : value
+    case 'BigInt':
+      return typeof value === 'bigint' ? value : BigInt(value as number | string)
+    case 'Decimal':
+      // Prisma stores Decimal on SQLite as REAL (lossy); do the same so both read the same bytes.
+      return typeof value === 'number' ? value : Number.parseFloat(String(value))
+    case 'Json':
+      return JSON.stringify(value)
+    case 'Bytes':
+      return value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value
+    case 'Int':
+    case 'Float':
+      return typeof value === 'bigint' ? Number(value) : value
+    default:
+      return value
+  }
+}
+
+const identity: Decoder = (raw) => raw
+
+const SQLITE_DECODERS: Record<ScalarType, Decoder> = {
+  String: identity,
+  Enum: identity,
+  Int: (raw) => (typeof raw === 'bigint' ? Number(raw) : raw),
+  Float: (raw) => (typeof raw === 'bigint' ? Number(raw) : raw),
+  BigInt: (raw) => (raw === null || typeof raw === 'bigint' ? raw : BigInt(raw as number)),
+  Decimal: (raw) => (raw === null ? null : new Decimal(typeof raw === 'bigint' ? raw.toString() : (raw as number | string))),
+  Boolean: (raw) => (raw === null ? null : raw === 1 || raw === 1n || raw === true || raw === 'true'),
+  DateTime: (raw) => {
+    if (raw === null) return null
+    if (typeof raw === 'number' || typeof raw === 'bigint') return new Date(Number(raw))
+    const text = String(raw)
+    // Rows written by SQLite's CURRENT_TIMESTAMP have no `T` and no zone; they are UTC.
+    return new Date(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`)
+  },
+  Json: (raw) => (raw === null ? null : JSON.parse(String(raw))),
+  Bytes: (raw) => (raw === null ? null : Buffer.isBuffer(raw) ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) : raw),
+}
+
+/** Compiles for SQLite. */
+export class SqliteCompiler extends DefaultCompiler {
+  protected placeholder(): string {
+    return '?'
+  }
+
+  protected encodeValue(value: unknown, type: ScalarType): unknown {
+    return encodeSqlite(value, type)
+  }
+
+  protected override limitOffset(limit: number | undefined, offset: number | undefined): void {
+    // SQLite accepts OFFSET only after a LIMIT; -1 means no limit.
+    this.append(` LIMIT ${this.bind(limit ?? -1)}`)
+    if (offset !== undefined) this.append(` OFFSET ${this.bind(offset)}`)
+  }
+}
+
+/** The SQLite dialect. */
+export const sqliteDialect: Dialect = {
+  name: 'sqlite',
+  createCompiler: () => new SqliteCompiler(),
+  decoder: (type) => SQLITE_DECODERS[type],
+  supportsReturning: true,
+  // SQLite's default SQLITE_MAX_VARIABLE_NUMBER since 3.32.
+  maxParameters: 32_766,
+}

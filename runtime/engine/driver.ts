@@ -1,0 +1,57 @@
+/** The driver interface every database backend implements: a pool of connections that run compiled statements. */
+import type { CompiledQuery } from '../sql/compiled-query.js'
+
+/** What a statement returned: positional rows, or the number of rows changed. */
+export interface QueryResult {
+  readonly rows: readonly (readonly unknown[])[]
+  readonly changes: number
+}
+
+/** One statement as it ran, for echo and listeners. */
+export interface ExecutedStatement {
+  readonly sql: string
+  readonly parameters: readonly unknown[]
+  /** Wall-clock duration in milliseconds. */
+  readonly durationMs: number
+}
+
+/** Called after every statement a connection runs, including BEGIN/COMMIT/ROLLBACK. */
+export type StatementListener = (statement: ExecutedStatement) => void
+
+/** Where drivers report statements; `active` is false when nobody listens, so drivers skip the timing. */
+export interface StatementReporter {
+  readonly active: boolean
+  report(statement: ExecutedStatement): void
+}
+
+/** A checked-out connection. A session holds one per engine from its first statement until commit, rollback or close. */
+export interface DriverConnection {
+  /** Runs one statement. Driver errors are mapped to the runtime's named errors. */
+  execute(query: CompiledQuery): Promise<QueryResult>
+  /** Starts a transaction. Drivers may defer the real BEGIN until the first write (SQLite does). */
+  begin(): Promise<void>
+  /** Commits the open transaction, if any. */
+  commit(): Promise<void>
+  /** Rolls back the open transaction, if any. Never throws for a transaction that never began. */
+  rollback(): Promise<void>
+}
+
+/** How many connections a driver holds. */
+export interface PoolStatus {
+  readonly checkedOut: number
+  readonly idle: number
+  readonly waiting: number
+  readonly max: number
+}
+
+/** A database backend: owns the pool of connections. */
+export interface Driver {
+  /** Checks a connection out of the pool, waiting at most the pool timeout. */
+  acquire(): Promise<DriverConnection>
+  /** Returns a connection to the pool; a connection still inside a transaction is rolled back first. */
+  release(connection: DriverConnection): Promise<void>
+  /** Current pool figures. */
+  status(): PoolStatus
+  /** Closes every connection. Checked-out connections are closed when released. */
+  dispose(): Promise<void>
+}

@@ -1,0 +1,243 @@
+/** Create and drop a Prisma schema's tables through Prisma's schema engine (wasm), like `prisma db push`, with no binary download. */
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
+import {
+  bindMigrationAwareSqlAdapterFactory,
+  type SqlDriverAdapter,
+  type SqlMigrationAwareDriverAdapterFactory,
+} from '@prisma/driver-adapter-utils'
+import * as wasmBindings from '@prisma/schema-engine-wasm/schema_engine_bg'
+import type { SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg'
+import Database from 'better-sqlite3'
+import { ConfigurationError, DatabaseError, SchemaPushError } from '../errors.js'
+
+/** One file of a Prisma schema, as the generator embeds it in generated code. */
+export interface SchemaSource {
+  readonly path: string
+  readonly content: string
+}
+
+/** What a push did. */
+export interface PushResult {
+  /** Number of migration steps the engine executed (0 when the database already matched). */
+  readonly executedSteps: number
+  /** Data-loss warnings the engine raised and that `force: true` accepted. */
+  readonly warnings: readonly string[]
+}
+
+/**
+ * Create or alter tables so the database matches the schema, exactly like `prisma db push` (no binary
+ * download). Throws SchemaPushError.dataLoss(warnings, unexecutable) and changes nothing when the push
+ * would lose data or has unexecutable steps, unless force is true (unexecutable steps always throw).
+ * Engine failures are wrapped with SchemaPushError.engineFailed('createAll', cause).
+ *
+ * @example
+ * ```ts
+ * await pushSchema({ url: 'file:./dev.db', sources: [{ path: 'schema.prisma', content: schemaText }] })
+ * ```
+ */
+export async function pushSchema(options: {
+  url: string
+  sources: readonly SchemaSource[]
+  force?: boolean
+}): Promise<PushResult> {
+  const force = options.force ?? false
+  const files = toFiles(options.sources)
+  const output = await withEngine('createAll', options.url, options.sources, (engine) =>
+    engine.schemaPush({ force, schema: { files }, filters: noFilters() }),
+  )
+  // The engine applies nothing when it reports unexecutable steps (even with force), or warnings without force.
+  if (output.unexecutable.length > 0 || (output.warnings.length > 0 && !force)) {
+    throw SchemaPushError.dataLoss(output.warnings, output.unexecutable)
+  }
+  return { executedSteps: output.executedSteps, warnings: output.warnings }
+}
+
+/**
+ * Drop every table the schema declares (and nothing else), through the engine's diff(datamodel -> empty)
+ * script run on the database. Missing tables are not an error. Engine failures are wrapped with
+ * SchemaPushError.engineFailed('dropAll', cause); a failing drop script throws DatabaseError.
+ */
+export async function dropSchema(options: { url: string; sources: readonly SchemaSource[] }): Promise<void> {
+  const provider = providerOf(options.sources)
+  const connection = openScriptConnection(provider, options.url)
+  if (connection === undefined) return // no database yet, so nothing to drop
+  try {
+    const existing = connection.tableNames()
+    const files = toFiles(options.sources)
+    const script = await withEngine('dropAll', options.url, options.sources, async (engine) => {
+      // Why two diffs: diff(datamodel -> empty) alone drops every declared table and fails on the first one
+      // that is missing. Diffing from the live database instead emits statements only for what exists, in
+      // the engine's own order; marking every existing table the schema does not declare as "external"
+      // keeps the engine's hands off them. The first diff is only used to learn the declared table names
+      // (after @@map) in the engine's own words, so we never parse the Prisma schema ourselves.
+      const declared = declaredTables(await diffScript(engine, { tag: 'schemaDatamodel', files }, { tag: 'empty' }, noFilters()))
+      const externalTables = existing.filter((name) => !declared.has(name))
+      if (existing.length === externalTables.length) return ''
+      const live = { tag: 'schemaDatasource', files, configDir: process.cwd() } as const
+      return diffScript(engine, live, { tag: 'empty' }, { externalTables, externalEnums: [] })
+    })
+    if (script.trim() === '') return
+    try {
+      connection.exec(script)
+    } catch (cause) {
+      throw DatabaseError.fromDriver(cause, script)
+    }
+  } finally {
+    connection.close()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Providers: everything that differs between databases lives in adapterFactory and openScriptConnection.
+
+/** @internal The `provider = "..."` of the sources' datasource block. */
+function providerOf(sources: readonly SchemaSource[]): string {
+  for (const source of sources) {
+    const match = /datasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*"([^"]+)"/.exec(source.content)
+    if (match) return match[1]
+  }
+  throw ConfigurationError.badOption('sources', sources.map((source) => source.path), 'Prisma schema files with a datasource block that names its provider')
+}
+
+/**
+ * @internal The driver-adapter factory the engine connects through, chosen by provider.
+ * PostgreSQL will be `case 'postgresql'` with @prisma/adapter-pg over a pool whose client reads OID 18
+ * ("char") as text: the engine's describer needs it (see shared notes on adapters, section 9).
+ */
+function adapterFactory(provider: string, url: string): SqlMigrationAwareDriverAdapterFactory {
+  switch (provider) {
+    case 'sqlite':
+      if (url.startsWith('file:')) return new PrismaBetterSqlite3({ url })
+      break
+  }
+  throw ConfigurationError.unsupportedUrl(url)
+}
+
+/** @internal A plain connection that lists tables and runs a multi-statement script. */
+interface ScriptConnection {
+  tableNames(): string[]
+  exec(script: string): void
+  close(): void
+}
+
+/**
+ * @internal Open a plain connection for dropSchema, or undefined when the database does not exist.
+ * SQLite scripts carry `PRAGMA foreign_keys=off`, which only takes effect outside a transaction, so they
+ * run through better-sqlite3's `exec` (no implicit transaction) on a connection of their own.
+ */
+function openScriptConnection(provider: string, url: string): ScriptConnection | undefined {
+  adapterFactory(provider, url) // validates the URL for the provider before touching anything
+  switch (provider) {
+    case 'sqlite': {
+      const file = url.slice('file:'.length) // the adapter strips `file:` the same way
+      if (file !== ':memory:' && !existsSync(file)) return undefined
+      const db = new Database(file)
+      return {
+        tableNames: () =>
+          db
+            .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+            .all()
+            .map((row) => row.name),
+        exec: (script) => void db.exec(script),
+        close: () => db.close(),
+      }
+    }
+  }
+  throw ConfigurationError.unsupportedUrl(url)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Engine plumbing.
+
+type WasmBindings = typeof wasmBindings
+
+/** @internal The one WebAssembly call we need; the project's libs (ES2023 + @types/node 20) do not declare it. */
+declare const WebAssembly: {
+  instantiate(binary: Uint8Array, imports: Record<string, object>): Promise<{ instance: { exports: Record<string, unknown> } }>
+}
+type DiffTarget = Parameters<SchemaEngine['diff']>[0]['from']
+
+let wasmReady: Promise<WasmBindings> | undefined
+
+/**
+ * @internal Instantiate the engine's wasm once per process. The package's own entry does
+ * `import * as wasm from "./schema_engine_bg.wasm"`, which plain Node cannot load, so we instantiate the
+ * binary ourselves against its only import module, the JS glue `./schema_engine_bg.js`.
+ */
+function loadWasm(): Promise<WasmBindings> {
+  wasmReady ??= (async () => {
+    const glue = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg')
+    const binary = readFileSync(glue.replace(/\.js$/, '.wasm'))
+    const imports = { './schema_engine_bg.js': wasmBindings }
+    const { instance } = await WebAssembly.instantiate(binary, imports)
+    wasmBindings.__wbg_set_wasm(instance.exports)
+    ;(instance.exports.__wbindgen_start as () => void)()
+    return wasmBindings
+  })()
+  wasmReady.catch(() => {
+    wasmReady = undefined // let a later call retry
+  })
+  return wasmReady
+}
+
+/**
+ * @internal Run `use` with a fresh engine connected to `url`, then free the engine and dispose every
+ * adapter connection it opened (freeing the engine does not close them). Anything the engine throws is
+ * wrapped as SchemaPushError.engineFailed(operation, cause).
+ */
+async function withEngine<T>(
+  operation: string,
+  url: string,
+  sources: readonly SchemaSource[],
+  use: (engine: SchemaEngine) => Promise<T>,
+): Promise<T> {
+  const factory = adapterFactory(providerOf(sources), url)
+  const opened: SqlDriverAdapter[] = []
+  const remember = (adapter: SqlDriverAdapter): SqlDriverAdapter => (opened.push(adapter), adapter)
+  const tracking: SqlMigrationAwareDriverAdapterFactory = {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => remember(await factory.connect()),
+    connectToShadowDb: async () => remember(await factory.connectToShadowDb()),
+  }
+  let engine: SchemaEngine | undefined
+  try {
+    const bindings = await loadWasm()
+    const datamodels = sources.map((source): [string, string] => [source.path, source.content])
+    // The log callback receives the engine's JSON tracing lines; they are dropped so nothing reaches stdout.
+    engine = await bindings.SchemaEngine.new({ datamodels }, ignoreLog, bindMigrationAwareSqlAdapterFactory(tracking))
+    return await use(engine)
+  } catch (cause) {
+    throw SchemaPushError.engineFailed(operation, cause)
+  } finally {
+    engine?.free()
+    await Promise.allSettled(opened.map((adapter) => adapter.dispose()))
+  }
+}
+
+/** @internal The engine's SQL script taking the schema from `from` to `to`. */
+async function diffScript(engine: SchemaEngine, from: DiffTarget, to: DiffTarget, filters: SchemaFilter): Promise<string> {
+  const result = await engine.diff({ from, to, script: true, exitCode: null, filters })
+  return result.stdout ?? ''
+}
+
+/** @internal Table names in a drop script: `DROP TABLE "name"` or `DROP TABLE "schema"."name"`. */
+function declaredTables(dropScript: string): Set<string> {
+  const names = new Set<string>()
+  for (const match of dropScript.matchAll(/DROP TABLE (?:"(?:[^"]|"")+"\.)?"((?:[^"]|"")+)"/g)) {
+    names.add(match[1].replaceAll('""', '"'))
+  }
+  return names
+}
+
+function toFiles(sources: readonly SchemaSource[]): { path: string; content: string }[] {
+  return sources.map((source) => ({ path: source.path, content: source.content }))
+}
+
+function noFilters(): SchemaFilter {
+  return { externalTables: [], externalEnums: [] }
+}
+
+function ignoreLog(): void {}

@@ -1,0 +1,394 @@
+/** Every error the runtime raises: named classes with a stable `code`, built by static factories. */
+
+/**
+ * Base class of every prismalchemy runtime error.
+ *
+ * `code` is stable across releases: match on it, not on the message. Messages say what happened
+ * and what to do about it.
+ */
+export class OrmError extends Error {
+  override readonly name: string = 'OrmError'
+  /** Stable, machine-readable identifier of the error kind. */
+  readonly code: string
+
+  /** @internal */
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/** The object is in a state where the requested operation makes no sense (e.g. deleting a transient object). */
+export class InvalidRequestError extends OrmError {
+  override readonly name = 'InvalidRequestError'
+
+  /** @internal */
+  constructor(message: string, code = 'invalid_request') {
+    super(code, message)
+  }
+
+  /** The object is not attached to this session. */
+  static notInSession(what: string, operation: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `${what} is not in this session, so it cannot be ${operation}. Add it with session.add() or load it through this session first.`,
+      'not_in_session',
+    )
+  }
+
+  /** The object belongs to another session. */
+  static attachedElsewhere(what: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `${what} is already attached to another session. Close or expunge it there first, or use session.merge() to copy its state into this session.`,
+      'attached_elsewhere',
+    )
+  }
+
+  /** A second object claims an identity already present in the identity map. */
+  static identityConflict(what: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `Another object with the identity of ${what} is already in this session. Use session.merge() to copy state onto the existing object.`,
+      'identity_conflict',
+    )
+  }
+
+  /** A query or model is used with the wrong argument. */
+  static badArgument(message: string): InvalidRequestError {
+    return new InvalidRequestError(message, 'bad_argument')
+  }
+}
+
+/** The session's transaction was rolled back by a failed flush; call `rollback()` before new work. */
+export class PendingRollbackError extends OrmError {
+  override readonly name = 'PendingRollbackError'
+
+  /** @internal */
+  constructor(message: string, cause: unknown) {
+    super('pending_rollback', message, { cause })
+  }
+
+  /** Raised by every session operation after a flush failed, until `rollback()` is called. */
+  static afterFailedFlush(cause: unknown): PendingRollbackError {
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)
+    return new PendingRollbackError(
+      `This session's transaction has been rolled back due to a previous exception during flush (${reason}). ` +
+        'To begin a new transaction with this session, first call session.rollback().',
+      cause,
+    )
+  }
+}
+
+/** A transaction method was called in a state where it is not allowed (e.g. commit on a closed session). */
+export class IllegalStateChangeError extends OrmError {
+  override readonly name = 'IllegalStateChangeError'
+
+  /** @internal */
+  constructor(message: string) {
+    super('illegal_state_change', message)
+  }
+
+  /** `operation` is not allowed while the transaction is in `state`. */
+  static notAllowed(operation: string, state: string): IllegalStateChangeError {
+    return new IllegalStateChangeError(`Cannot ${operation} while the session transaction is ${state}.`)
+  }
+}
+
+/** An object not attached to any session was asked to load something lazily. */
+export class DetachedInstanceError extends OrmError {
+  override readonly name = 'DetachedInstanceError'
+
+  /** @internal */
+  constructor(message: string) {
+    super('detached_instance', message)
+  }
+
+  /** `what.attribute` needs a session to load but `what` has none. */
+  static cannotLoad(what: string, attribute: string): DetachedInstanceError {
+    return new DetachedInstanceError(
+      `${what} is not bound to a session; lazy load of "${attribute}" cannot proceed. ` +
+        'Re-attach it with session.add() or session.merge(), or load the relationship before the session closes.',
+    )
+  }
+}
+
+/** A scalar attribute was expired and JavaScript cannot reload it synchronously. */
+export class ExpiredAttributeError extends OrmError {
+  override readonly name = 'ExpiredAttributeError'
+
+  /** @internal */
+  constructor(message: string) {
+    super('expired_attribute', message)
+  }
+
+  /** Reading `what.attribute` after `session.expire()`. */
+  static read(what: string, attribute: string): ExpiredAttributeError {
+    return new ExpiredAttributeError(
+      `${what}.${attribute} was expired and cannot be reloaded synchronously. ` +
+        'Call `await session.refresh(obj)` before reading it, or load the object again through a query.',
+    )
+  }
+}
+
+/** `one()` found no row. */
+export class NoResultFoundError extends OrmError {
+  override readonly name = 'NoResultFoundError'
+
+  /** @internal */
+  constructor(message: string) {
+    super('no_result_found', message)
+  }
+
+  /** The query for `model` returned no row where exactly one was required. */
+  static forModel(model: string): NoResultFoundError {
+    return new NoResultFoundError(`No row was found for a query of ${model} that required exactly one. Use oneOrNone() or first() when no row is acceptable.`)
+  }
+}
+
+/** `one()` or `oneOrNone()` found more than one row. */
+export class MultipleResultsFoundError extends OrmError {
+  override readonly name = 'MultipleResultsFoundError'
+
+  /** @internal */
+  constructor(message: string) {
+    super('multiple_results_found', message)
+  }
+
+  /** The query for `model` returned several rows where at most one was allowed. */
+  static forModel(model: string): MultipleResultsFoundError {
+    return new MultipleResultsFoundError(`Multiple rows were found for a query of ${model} that allowed at most one. Narrow the filter, or use first() or all().`)
+  }
+}
+
+/** An UPDATE or DELETE matched fewer rows than the session expected: someone else changed the row. */
+export class StaleDataError extends OrmError {
+  override readonly name = 'StaleDataError'
+
+  /** @internal */
+  constructor(message: string) {
+    super('stale_data', message)
+  }
+
+  /** `statement` on `table` was expected to match `expected` rows but matched `actual`. */
+  static rowCount(statement: 'UPDATE' | 'DELETE', table: string, expected: number, actual: number): StaleDataError {
+    return new StaleDataError(
+      `${statement} statement on table "${table}" expected to match ${expected} row(s); ${actual} were matched. ` +
+        'The row was changed or deleted by another transaction; reload it and retry.',
+    )
+  }
+}
+
+/** A model, attribute or relationship name that the mapper does not know. */
+export class UnmappedError extends OrmError {
+  override readonly name = 'UnmappedError'
+
+  /** @internal */
+  constructor(message: string) {
+    super('unmapped', message)
+  }
+
+  /** `value` is not an instance of a mapped model. */
+  static instance(value: unknown): UnmappedError {
+    const what = value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value
+    return new UnmappedError(`Expected an instance of a generated model class, got ${what}.`)
+  }
+
+  /** `model` has no column called `field`. */
+  static column(model: string, field: string): UnmappedError {
+    return new UnmappedError(`Model ${model} has no column "${field}". Check the field name against the schema.`)
+  }
+}
+
+/** A relationship's loading strategy forbids the requested access. */
+export class LoaderStrategyError extends OrmError {
+  override readonly name = 'LoaderStrategyError'
+
+  /** @internal */
+  constructor(message: string) {
+    super('loader_strategy', message)
+  }
+
+  /** The runtime has no strategy registered under `name`. */
+  static unknown(name: string, known: readonly string[]): LoaderStrategyError {
+    return new LoaderStrategyError(`Unknown loader strategy "${name}". Known strategies: ${known.join(', ')}. Regenerate the models with gen-models.`)
+  }
+}
+
+/** Base of errors raised by the database driver, with the driver's error as `cause`. */
+export class DatabaseError extends OrmError {
+  override readonly name: string = 'DatabaseError'
+  /** The SQL statement that failed, when known. */
+  readonly sql: string | undefined
+
+  /** @internal */
+  constructor(code: string, message: string, options: { cause?: unknown; sql?: string }) {
+    super(code, message, { cause: options.cause })
+    this.sql = options.sql
+  }
+
+  /** Any driver failure that has no more specific class. */
+  static fromDriver(cause: unknown, sql?: string): DatabaseError {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    return new DatabaseError('database_error', `The database rejected a statement: ${reason}`, { cause, sql })
+  }
+}
+
+/** A UNIQUE or PRIMARY KEY constraint was violated. */
+export class UniqueViolationError extends DatabaseError {
+  override readonly name = 'UniqueViolationError'
+  /** The constraint, as the database names it: an index name or the list of columns. */
+  readonly constraint: string
+  /** The table the constraint belongs to, when the database says. */
+  readonly table: string | undefined
+
+  /** @internal */
+  constructor(message: string, constraint: string, table: string | undefined, cause: unknown, sql?: string) {
+    super('unique_violation', message, { cause, sql })
+    this.constraint = constraint
+    this.table = table
+  }
+
+  /** Build from the driver's facts. */
+  static of(constraint: string, table: string | undefined, cause: unknown, sql?: string): UniqueViolationError {
+    return new UniqueViolationError(
+      `Unique constraint failed on ${table ? `"${table}" ` : ''}(${constraint}): a row with the same value already exists. Change the value or update the existing row.`,
+      constraint,
+      table,
+      cause,
+      sql,
+    )
+  }
+}
+
+/** A FOREIGN KEY constraint was violated. */
+export class ForeignKeyViolationError extends DatabaseError {
+  override readonly name = 'ForeignKeyViolationError'
+  /** The constraint, when the database names it. */
+  readonly constraint: string | undefined
+
+  /** @internal */
+  constructor(message: string, constraint: string | undefined, cause: unknown, sql?: string) {
+    super('foreign_key_violation', message, { cause, sql })
+    this.constraint = constraint
+  }
+
+  /** Build from the driver's facts. */
+  static of(constraint: string | undefined, cause: unknown, sql?: string): ForeignKeyViolationError {
+    return new ForeignKeyViolationError(
+      `Foreign key constraint failed${constraint ? ` (${constraint})` : ''}: the referenced row does not exist or is still referenced.`,
+      constraint,
+      cause,
+      sql,
+    )
+  }
+}
+
+/** A NOT NULL constraint was violated. */
+export class NotNullViolationError extends DatabaseError {
+  override readonly name = 'NotNullViolationError'
+  /** The column, when the database names it. */
+  readonly column: string | undefined
+
+  /** @internal */
+  constructor(message: string, column: string | undefined, cause: unknown, sql?: string) {
+    super('not_null_violation', message, { cause, sql })
+    this.column = column
+  }
+
+  /** Build from the driver's facts. */
+  static of(column: string | undefined, cause: unknown, sql?: string): NotNullViolationError {
+    return new NotNullViolationError(
+      `NOT NULL constraint failed${column ? ` on ${column}` : ''}: set a value for every required field before flushing.`,
+      column,
+      cause,
+      sql,
+    )
+  }
+}
+
+/** SQLite reported the database locked (SQLITE_BUSY) for longer than the busy timeout. */
+export class DatabaseLockedError extends DatabaseError {
+  override readonly name = 'DatabaseLockedError'
+
+  /** Build from the driver's error. */
+  static of(cause: unknown, sql?: string): DatabaseLockedError {
+    return new DatabaseLockedError(
+      'database_locked',
+      'The database is locked by another connection. Keep write transactions short, raise the busy timeout, or retry the transaction.',
+      { cause, sql },
+    )
+  }
+}
+
+/** No connection could be checked out of the pool within `poolTimeout`. */
+export class PoolTimeoutError extends OrmError {
+  override readonly name = 'PoolTimeoutError'
+
+  /** @internal */
+  constructor(message: string, cause?: unknown) {
+    super('pool_timeout', message, { cause })
+  }
+
+  /** Waited `timeoutMs` with `inUse` of `size` connections checked out. */
+  static exhausted(timeoutMs: number, inUse: number, size: number, cause?: unknown): PoolTimeoutError {
+    return new PoolTimeoutError(
+      `Timed out after ${timeoutMs} ms waiting for a connection: ${inUse} of ${size} connections are checked out. ` +
+        'Close or commit sessions sooner, or raise poolSize / maxOverflow / poolTimeout.',
+      cause,
+    )
+  }
+}
+
+/** An engine URL or option that cannot be used. */
+export class ConfigurationError extends OrmError {
+  override readonly name = 'ConfigurationError'
+
+  /** @internal */
+  constructor(message: string) {
+    super('configuration', message)
+  }
+
+  /** The URL's scheme names no supported database. */
+  static unsupportedUrl(url: string): ConfigurationError {
+    return new ConfigurationError(
+      `Cannot create an engine for "${url}": supported URLs are file:<path> (SQLite, e.g. file:./dev.db). ` +
+        'Pass the URL to createDb({ url }) or set DATABASE_URL.',
+    )
+  }
+
+  /** An option has a value outside its domain. */
+  static badOption(option: string, value: unknown, expected: string): ConfigurationError {
+    return new ConfigurationError(`Option "${option}" has the value ${JSON.stringify(value)}; expected ${expected}.`)
+  }
+}
+
+/** Creating or dropping tables through Prisma's schema engine failed or would lose data. */
+export class SchemaPushError extends OrmError {
+  override readonly name = 'SchemaPushError'
+  /** Data-loss warnings the schema engine raised, if any. */
+  readonly warnings: readonly string[]
+  /** Steps the schema engine could not execute, if any. */
+  readonly unexecutable: readonly string[]
+
+  /** @internal */
+  constructor(message: string, warnings: readonly string[], unexecutable: readonly string[], cause?: unknown) {
+    super('schema_push', message, { cause })
+    this.warnings = warnings
+    this.unexecutable = unexecutable
+  }
+
+  /** The engine refused to apply changes that would lose data. */
+  static dataLoss(warnings: readonly string[], unexecutable: readonly string[]): SchemaPushError {
+    const lines = [...warnings, ...unexecutable].map((line) => `  - ${line}`).join('\n')
+    return new SchemaPushError(
+      `createAll() stopped: applying the schema would lose data or cannot be done automatically. Nothing was changed.\n${lines}\n` +
+        'Migrate the data yourself, or call createAll({ force: true }) to accept the loss.',
+      warnings,
+      unexecutable,
+    )
+  }
+
+  /** The engine itself failed (invalid schema, unreachable database). */
+  static engineFailed(operation: string, cause: unknown): SchemaPushError {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    return new SchemaPushError(`${operation} failed in Prisma's schema engine: ${reason}`, [], [], cause)
+  }
+}

@@ -1,0 +1,46 @@
+/** prismalchemy's runtime: the public API, as explicit named exports. */
+export { createDb, Db, DEFAULT_DATABASE_URL, type DbOptions } from './db.js'
+export { createEngine, Engine, formatStatement, type EngineOptions } from './engine/engine.js'
+export type { ExecutedStatement, PoolStatus, StatementListener } from './engine/driver.js'
+export type { PushResult, SchemaSource } from './engine/schema-engine.js'
+export {
+  ConfigurationError,
+  DatabaseError,
+  DatabaseLockedError,
+  DetachedInstanceError,
+  ExpiredAttributeError,
+  ForeignKeyViolationError,
+  IllegalStateChangeError,
+  InvalidRequestError,
+  LoaderStrategyError,
+  MultipleResultsFoundError,
+  NoResultFoundError,
+  NotNullViolationError,
+  OrmError,
+  PendingRollbackError,
+  PoolTimeoutError,
+  SchemaPushError,
+  StaleDataError,
+  UniqueViolationError,
+  UnmappedError,
+} from './errors.js'
+export { DynamicRelationship } from './loading/dynamic-loader.js'
+export { LOADER_STRATEGIES, type LoaderStrategyName } from './loading/strategy-names.js'
+export { inspect, type InstanceInspection } from './orm/inspect.js'
+export type {
+  ColumnDefinition,
+  DefaultDefinition,
+  ModelDefinition,
+  RelationshipDefinition,
+  RelationshipDirection,
+  SchemaDefinition,
+} from './orm/metadata.js'
+export { Model, type ColumnsOf, type KeyOf, type ModelClass } from './orm/model.js'
+export { defineModels, ModelRegistry, type ModelsDefinition } from './orm/registry.js'
+export { Session, type SessionOptions } from './orm/session.js'
+export { sessionmaker, type SessionFactory } from './orm/sessionmaker.js'
+export type { ObjectState } from './orm/state.js'
+export { Query, type OrderByInput, type SortOrder } from './query/query.js'
+export type { FilterOf, ScalarFilter, StringFilter, WhereInput } from './query/where.js'
+export type { ScalarType } from './sql/nodes.js'
+export { Decimal } from 'decimal.js'

@@ -1,0 +1,90 @@
+/** The `dynamic` strategy: a collection exposed as a query to refine, plus append/remove (SQLAlchemy's AppenderQuery). */
+import { DetachedInstanceError, InvalidRequestError } from '../errors.js'
+import type { Relationship } from '../orm/mapper.js'
+import type { Model } from '../orm/model.js'
+import type { Session } from '../orm/session.js'
+import { stateOf, type InstanceState } from '../orm/state.js'
+import { Query, type QuerySource, type QuerySpec } from '../query/query.js'
+import { sql, type ConditionNode } from '../sql/nodes.js'
+import type { LoaderStrategy } from './strategies.js'
+
+/** The query source of a dynamic relationship: the parent's session, and the foreign-key criteria read at run time. */
+class RelationshipSource implements QuerySource {
+  constructor(
+    readonly parent: InstanceState,
+    readonly relationship: Relationship,
+  ) {}
+
+  get mapper() {
+    return this.relationship.mapper
+  }
+
+  session(): Session {
+    const session = this.parent.session
+    if (session === null) throw DetachedInstanceError.cannotLoad(this.parent.describe(), this.relationship.name)
+    return session
+  }
+
+  criteria(): ConditionNode {
+    const { local, remote } = this.relationship
+    return sql.and(
+      remote.map((column, i) => {
+        const value = this.parent.dict[local[i].name]
+        return value == null ? sql.isNull(column.node) : sql.binary(column.node, '=', sql.value(value, column.type))
+      }),
+    )
+  }
+}
+
+/**
+ * A `dynamic` relationship: a {@link Query} over the related rows that also accepts `append` and
+ * `remove`. Both only change the related object's foreign-key side in memory; the next flush
+ * (or the next query, through autoflush) writes them.
+ *
+ * ### Examples
+ * ```ts
+ * role.users.append(new User({ username: 'ann' }))
+ * const active = await role.users.filterBy({ active: true }).count()
+ * ```
+ */
+export class DynamicRelationship<T extends Model> extends Query<T> {
+  /** @internal */
+  constructor(source: QuerySource, spec?: QuerySpec) {
+    super(source, spec)
+  }
+
+  /** Adds `obj` to the collection: sets its side of the relationship, and adds it to the parent's session. */
+  append(obj: T): void {
+    const { parent, relationship } = this.relationshipSource()
+    const child = this.childState(obj)
+    child.setRelated(relationship.backPopulates!, parent.obj)
+    if (parent.session !== null && child.session === null) parent.session.add(obj)
+    else if (parent.session === null) parent.addCascadeTarget(child)
+  }
+
+  /** Removes `obj` from the collection: clears its side of the relationship (its foreign key becomes NULL at flush). */
+  remove(obj: T): void {
+    const { relationship } = this.relationshipSource()
+    this.childState(obj).setRelated(relationship.backPopulates!, null)
+  }
+
+  private relationshipSource(): RelationshipSource {
+    return this.source as RelationshipSource
+  }
+
+  private childState(obj: T): InstanceState {
+    const state = stateOf(obj)
+    if (state === undefined || state.mapper !== this.source.mapper) {
+      throw InvalidRequestError.badArgument(`Expected a ${this.source.mapper.name} for ${this.relationshipSource().relationship.name}.`)
+    }
+    return state
+  }
+}
+
+/** The `dynamic` loader strategy (SQLAlchemy's `lazy="dynamic"`). */
+export const dynamicLoader: LoaderStrategy = {
+  name: 'dynamic',
+  accessor(relationship) {
+    return { get: (state) => new DynamicRelationship(new RelationshipSource(state, relationship)) }
+  },
+}

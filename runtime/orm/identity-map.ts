@@ -1,0 +1,53 @@
+/** IdentityMap: one object per primary key per session, keyed by mapper then identity key. */
+import type { Mapper } from './mapper.js'
+import type { InstanceState } from './state.js'
+
+/**
+ * The session's identity map. Holds strong references: objects stay until expunged or the
+ * session closes (JavaScript has no cheap weak map keyed by value).
+ */
+export class IdentityMap {
+  private readonly byMapper = new Map<Mapper, Map<unknown, InstanceState>>()
+  private count = 0
+
+  /** The state stored for `key`, if any. */
+  get(mapper: Mapper, key: unknown): InstanceState | undefined {
+    return this.byMapper.get(mapper)?.get(key)
+  }
+
+  /** Stores `state` under its key. */
+  add(state: InstanceState): void {
+    let map = this.byMapper.get(state.mapper)
+    if (map === undefined) {
+      map = new Map()
+      this.byMapper.set(state.mapper, map)
+    }
+    if (!map.has(state.key)) this.count++
+    map.set(state.key, state)
+  }
+
+  /** Removes `state` if it is the one stored under its key. */
+  remove(state: InstanceState, key: unknown = state.key): void {
+    const map = this.byMapper.get(state.mapper)
+    if (map?.get(key) === state) {
+      map.delete(key)
+      this.count--
+    }
+  }
+
+  /** Every stored state. */
+  *states(): IterableIterator<InstanceState> {
+    for (const map of this.byMapper.values()) yield* map.values()
+  }
+
+  /** Number of stored objects. */
+  get size(): number {
+    return this.count
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.byMapper.clear()
+    this.count = 0
+  }
+}

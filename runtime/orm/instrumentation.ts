@@ -1,0 +1,45 @@
+/** Installs the attribute accessors on generated model classes: columns record changes, relationships load through their strategy. */
+import { ExpiredAttributeError } from '../errors.js'
+import { strategyFor } from '../loading/strategies.js'
+import type { ColumnInfo, Mapper, Relationship } from './mapper.js'
+import { STATE, type Instrumented } from './state.js'
+
+function defineColumn(prototype: object, column: ColumnInfo): void {
+  const name = column.name
+  Object.defineProperty(prototype, name, {
+    configurable: true,
+    enumerable: true,
+    get(this: Instrumented) {
+      const state = this[STATE]
+      if (state.expired !== null && state.expired.has(name)) throw ExpiredAttributeError.read(state.describe(), name)
+      return state.dict[name]
+    },
+    set(this: Instrumented, value: unknown) {
+      this[STATE].setColumn(name, value)
+    },
+  })
+}
+
+function defineRelationship(prototype: object, relationship: Relationship): void {
+  const strategy = strategyFor(relationship.strategy)
+  const accessor = strategy.accessor(relationship)
+  Object.defineProperty(prototype, relationship.name, {
+    configurable: true,
+    enumerable: false,
+    get(this: Instrumented) {
+      return accessor.get(this[STATE])
+    },
+    set:
+      accessor.set &&
+      function (this: Instrumented, value: unknown) {
+        accessor.set!(this[STATE], value)
+      },
+  })
+}
+
+/** Defines every column and relationship accessor of `mapper` on its class's prototype. @internal */
+export function instrument(mapper: Mapper): void {
+  const prototype = mapper.modelClass.prototype as object
+  for (const column of mapper.columns) defineColumn(prototype, column)
+  for (const relationship of mapper.relationships.values()) defineRelationship(prototype, relationship)
+}

@@ -1,0 +1,188 @@
+/** Mapper: a model class joined to its table, columns, primary key and relationships, with row hydration helpers. */
+import { Decimal } from 'decimal.js'
+import type { Decoder, Dialect } from '../dialect/dialect.js'
+import { UnmappedError } from '../errors.js'
+import { sql, type ColumnNode, type ConditionNode, type ScalarType, type TableNode } from '../sql/nodes.js'
+import type { ColumnDefinition, ModelDefinition, RelationshipDefinition } from './metadata.js'
+import type { ModelClass } from './model.js'
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** Value equality per scalar type, used to skip UPDATEs of unchanged values. */
+function equalsFor(type: ScalarType): (a: unknown, b: unknown) => boolean {
+  switch (type) {
+    case 'DateTime':
+      return (a, b) => a === b || (a instanceof Date && b instanceof Date && a.getTime() === b.getTime())
+    case 'Decimal':
+      return (a, b) => a === b || (a != null && b != null && new Decimal(a as Decimal.Value).equals(b as Decimal.Value))
+    case 'Bytes':
+      return (a, b) => a === b || (a instanceof Uint8Array && b instanceof Uint8Array && bytesEqual(a, b))
+    case 'Json':
+      return (a, b) => a === b || JSON.stringify(a) === JSON.stringify(b)
+    default:
+      return (a, b) => a === b
+  }
+}
+
+/** A mapped column. */
+export class ColumnInfo {
+  /** Position in the mapper's column list (and in rows selected by `selectColumns`). */
+  readonly index: number
+  readonly name: string
+  readonly column: string
+  readonly type: ScalarType
+  readonly nullable: boolean
+  readonly definition: ColumnDefinition
+  /** The column node used in statements. */
+  readonly node: ColumnNode
+  /** True when the database assigns the value (autoincrement, dbgenerated) and INSERTs read it back. */
+  readonly serverGenerated: boolean
+  /** Compares two values of this column. */
+  readonly equals: (a: unknown, b: unknown) => boolean
+
+  constructor(definition: ColumnDefinition, index: number) {
+    this.index = index
+    this.definition = definition
+    this.name = definition.name
+    this.column = definition.column
+    this.type = definition.type
+    this.nullable = definition.nullable
+    this.node = sql.column(definition.column)
+    const kind = definition.default?.kind
+    this.serverGenerated = kind === 'autoincrement' || kind === 'dbgenerated'
+    this.equals = equalsFor(definition.type)
+  }
+}
+
+/** A relationship resolved against its target mapper. */
+export interface Relationship extends RelationshipDefinition {
+  /** The mapper declaring the relationship. */
+  readonly parent: Mapper
+  /** The related mapper. */
+  readonly mapper: Mapper
+  /** Local columns, resolved. */
+  readonly local: readonly ColumnInfo[]
+  /** Remote columns, resolved. */
+  readonly remote: readonly ColumnInfo[]
+  /** True when the remote columns are exactly the target's primary key (identity-map lookups work). */
+  readonly remoteIsPrimaryKey: boolean
+}
+
+/**
+ * The mapping of one model class. Built by {@link defineModels} from generated metadata.
+ */
+export class Mapper {
+  readonly name: string
+  readonly table: string
+  readonly modelClass: ModelClass
+  readonly columns: readonly ColumnInfo[]
+  readonly primaryKey: readonly ColumnInfo[]
+  /** The table node used in statements. */
+  readonly tableNode: TableNode
+  /** Every column, in order: the selection of entity queries. */
+  readonly selectColumns: readonly ColumnNode[]
+  /** True when a column holds BigInt, so reads must keep 64-bit integers exact. */
+  readonly hasBigInt: boolean
+  /** Relationships by property name; filled in once every mapper exists. */
+  readonly relationships = new Map<string, Relationship>()
+  /** Names of to-one relationships fed by each foreign-key column. */
+  readonly relationshipsByForeignKey = new Map<string, string[]>()
+  /** Position in the registry's INSERT order (referenced tables first). @internal */
+  insertRank = 0
+  private readonly columnsByName: Map<string, ColumnInfo>
+  private readonly decoderCache = new Map<Dialect, readonly Decoder[]>()
+
+  constructor(
+    readonly definition: ModelDefinition,
+    modelClass: ModelClass,
+  ) {
+    this.name = definition.name
+    this.table = definition.table
+    this.modelClass = modelClass
+    this.columns = definition.columns.map((column, index) => new ColumnInfo(column, index))
+    this.columnsByName = new Map(this.columns.map((column) => [column.name, column]))
+    this.primaryKey = definition.primaryKey.map((name) => this.column(name))
+    this.tableNode = sql.table(definition.table)
+    this.selectColumns = this.columns.map((column) => column.node)
+    this.hasBigInt = this.columns.some((column) => column.type === 'BigInt')
+  }
+
+  /** The column called `name` (a property name). */
+  column(name: string): ColumnInfo {
+    const column = this.columnsByName.get(name)
+    if (column === undefined) throw UnmappedError.column(this.name, name)
+    return column
+  }
+
+  /** The column called `name`, or undefined. */
+  findColumn(name: string): ColumnInfo | undefined {
+    return this.columnsByName.get(name)
+  }
+
+  /** Decoders for a row of `selectColumns`, per dialect. */
+  decoders(dialect: Dialect): readonly Decoder[] {
+    let decoders = this.decoderCache.get(dialect)
+    if (decoders === undefined) {
+      decoders = this.columns.map((column) => dialect.decoder(column.type))
+      this.decoderCache.set(dialect, decoders)
+    }
+    return decoders
+  }
+
+  /** The identity key of primary-key values: the value itself for one column, a joined string for several. */
+  identityKey(values: readonly unknown[]): unknown {
+    if (values.length === 1) return values[0]
+    return values.map((value) => (typeof value === 'bigint' ? `${value}n` : String(value))).join('\u001f')
+  }
+
+  /** The identity key from a dict of column values; undefined when a primary-key column is unset. */
+  identityKeyOf(dict: Record<string, unknown>): unknown {
+    const pk = this.primaryKey
+    if (pk.length === 1) {
+      const value = dict[pk[0].name]
+      return value === undefined || value === null ? undefined : value
+    }
+    const values: unknown[] = []
+    for (const column of pk) {
+      const value = dict[column.name]
+      if (value === undefined || value === null) return undefined
+      values.push(value)
+    }
+    return this.identityKey(values)
+  }
+
+  /** `pk1 = ? AND pk2 = ?` for the given primary-key values. */
+  primaryKeyCondition(values: readonly unknown[]): ConditionNode {
+    return sql.and(this.primaryKey.map((column, i) => sql.binary(column.node, '=', sql.value(values[i], column.type))))
+  }
+
+  /** Resolves relationship definitions once every mapper of the registry exists. @internal */
+  resolveRelationships(byName: ReadonlyMap<string, Mapper>): void {
+    for (const definition of this.definition.relationships) {
+      const target = byName.get(definition.target)
+      if (target === undefined) throw UnmappedError.column(this.name, `${definition.name} -> ${definition.target}`)
+      const remote = definition.remoteColumns.map((name) => target.column(name))
+      const relationship: Relationship = {
+        ...definition,
+        parent: this,
+        mapper: target,
+        local: definition.localColumns.map((name) => this.column(name)),
+        remote,
+        remoteIsPrimaryKey:
+          remote.length === target.primaryKey.length && remote.every((column, i) => column === target.primaryKey[i]),
+      }
+      this.relationships.set(definition.name, relationship)
+      if (definition.ownsForeignKey) {
+        for (const column of definition.localColumns) {
+          const list = this.relationshipsByForeignKey.get(column) ?? []
+          list.push(definition.name)
+          this.relationshipsByForeignKey.set(column, list)
+        }
+      }
+    }
+  }
+}

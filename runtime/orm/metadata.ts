@@ -1,0 +1,70 @@
+/** The plain-data mapping that generated code hands to the runtime: tables, columns, keys and relationships. */
+import type { SchemaSource } from '../engine/schema-engine.js'
+import type { LoaderStrategyName } from '../loading/strategy-names.js'
+import type { ScalarType } from '../sql/nodes.js'
+
+/** How a column gets a value when the application leaves it unset. */
+export type DefaultDefinition =
+  /** The database assigns an increasing integer (read back with RETURNING). */
+  | { readonly kind: 'autoincrement' }
+  /** The database computes it (`dbgenerated(...)`); read back with RETURNING. */
+  | { readonly kind: 'dbgenerated' }
+  /** The current time, set by the runtime at flush, as Prisma Client does. */
+  | { readonly kind: 'now' }
+  /** A random UUID, set by the runtime at flush, as Prisma Client does. */
+  | { readonly kind: 'uuid'; readonly version: 4 | 7 }
+  /** A constant from the schema. */
+  | { readonly kind: 'value'; readonly value: unknown }
+
+/** One column of a model. */
+export interface ColumnDefinition {
+  /** Property name on the model class. */
+  readonly name: string
+  /** Column name in the database (`@map`). */
+  readonly column: string
+  readonly type: ScalarType
+  readonly nullable: boolean
+  readonly default?: DefaultDefinition
+  /** `@updatedAt`: set to the current time on every insert and update. */
+  readonly updatedAt?: boolean
+}
+
+/** Direction of a relationship, seen from the model that declares it. */
+export type RelationshipDirection = 'many-to-one' | 'one-to-many' | 'one-to-one'
+
+/** One relationship of a model. */
+export interface RelationshipDefinition {
+  /** Property name on the model class. */
+  readonly name: string
+  /** Name of the related model. */
+  readonly target: string
+  readonly direction: RelationshipDirection
+  /** True for collections. */
+  readonly uselist: boolean
+  /** Loading strategy declared in the schema (`/// @lazy(...)`). */
+  readonly strategy: LoaderStrategyName
+  /** True when this side holds the foreign key columns. */
+  readonly ownsForeignKey: boolean
+  /** Columns of this model joined to `remoteColumns` (the foreign key, or the referenced key). */
+  readonly localColumns: readonly string[]
+  /** Columns of the target model, in the same order. */
+  readonly remoteColumns: readonly string[]
+  /** The relationship on the target model that mirrors this one. */
+  readonly backPopulates?: string
+}
+
+/** One model. */
+export interface ModelDefinition {
+  readonly name: string
+  readonly table: string
+  readonly columns: readonly ColumnDefinition[]
+  /** Property names of the primary key columns. */
+  readonly primaryKey: readonly string[]
+  readonly relationships: readonly RelationshipDefinition[]
+}
+
+/** The schema the models came from, for `createAll()` / `dropAll()`. */
+export interface SchemaDefinition {
+  readonly provider: string
+  readonly sources: readonly SchemaSource[]
+}

@@ -1,0 +1,49 @@
+/** Model: the base class of every generated model class. */
+import { UnmappedError } from '../errors.js'
+import type { Mapper } from './mapper.js'
+import { InstanceState, STATE } from './state.js'
+
+/** Symbol under which a model class keeps its {@link Mapper}. @internal */
+export const MAPPER: unique symbol = Symbol('prismalchemy.mapper')
+
+/** A generated model class. */
+export type ModelClass<T extends Model = Model> = (abstract new (...args: never[]) => T) & { [MAPPER]?: Mapper }
+
+/**
+ * Base class of generated models.
+ *
+ * `C` is the model's column types, `I` what its constructor accepts and `K` its primary-key
+ * type; they exist for the type checker only (see `$columns`).
+ */
+export abstract class Model<C = object, I = object, K = unknown> {
+  /** Type-only: the column types of this model. Not present at run time. */
+  declare readonly $columns: C
+  /** Type-only: what the constructor accepts. Not present at run time. */
+  declare readonly $init: I
+  /** Type-only: the primary-key value accepted by `session.get()`. Not present at run time. */
+  declare readonly $key: K
+  /** @internal */
+  declare [STATE]: InstanceState
+
+  /** Creates a transient object; `init` sets columns and to-one relationships through their setters. */
+  constructor(init?: I) {
+    const mapper = (new.target as ModelClass)[MAPPER]
+    if (mapper === undefined) throw UnmappedError.instance(new.target)
+    this[STATE] = new InstanceState(mapper, this as unknown as Model, {})
+    if (init) {
+      for (const key of Object.keys(init)) (this as Record<string, unknown>)[key] = (init as Record<string, unknown>)[key]
+    }
+  }
+}
+
+/** The mapper of a model class. @internal */
+export function mapperOf(modelClass: ModelClass): Mapper {
+  const mapper = modelClass[MAPPER]
+  if (mapper === undefined) throw UnmappedError.instance(modelClass)
+  return mapper
+}
+
+/** Column types of a model. */
+export type ColumnsOf<T> = T extends Model<infer C, unknown, unknown> ? C : never
+/** Primary-key type of a model. */
+export type KeyOf<T> = T extends Model<unknown, unknown, infer K> ? K : never

@@ -1,0 +1,476 @@
+/** Session: identity map, unit of work and transaction, SQLAlchemy's `Session` for TypeScript. */
+import type { Decoder } from '../dialect/dialect.js'
+import type { Engine } from '../engine/engine.js'
+import { InvalidRequestError, UnmappedError } from '../errors.js'
+import { Query, type QuerySource } from '../query/query.js'
+import type { DefaultCompiler } from '../sql/compiler.js'
+import type { SelectNode, StatementNode } from '../sql/nodes.js'
+import { IdentityMap } from './identity-map.js'
+import type { Mapper } from './mapper.js'
+import { mapperOf, type KeyOf, type Model, type ModelClass } from './model.js'
+import { SessionTransaction } from './session-transaction.js'
+import { InstanceState, STATE, stateOf, type Instrumented } from './state.js'
+import { UnitOfWork } from './unit-of-work.js'
+
+/** Options of a {@link Session}. */
+export interface SessionOptions {
+  /** The engine statements run on. */
+  readonly bind: Engine
+  /** Flush pending changes before each query (default true). */
+  readonly autoflush?: boolean
+  /**
+   * After commit, treat loaded objects as possibly stale (default true): relationships reload on
+   * their next access and the next read of the row (query, `get`) refreshes its columns. Column
+   * values stay readable, since JavaScript cannot reload them synchronously.
+   */
+  readonly expireOnCommit?: boolean
+}
+
+const compilers = new WeakMap<Engine, DefaultCompiler>()
+
+/** One compiler per engine: compiling is synchronous, so sharing is safe. */
+function compilerFor(engine: Engine): DefaultCompiler {
+  let compiler = compilers.get(engine)
+  if (compiler === undefined) {
+    compiler = engine.dialect.createCompiler()
+    compilers.set(engine, compiler)
+  }
+  return compiler
+}
+
+/**
+ * A unit of work over one engine: tracks objects (identity map), collects changes and writes them
+ * in one transaction at flush, in foreign-key order.
+ *
+ * The transaction begins on the first statement (autobegin) and holds one pooled connection until
+ * `commit()`, `rollback()` or `close()`. A failed flush rolls the database transaction back and the
+ * session raises `PendingRollbackError` until `rollback()` is called.
+ *
+ * ### Examples
+ * ```ts
+ * const session = new Session({ bind: engine })
+ * const admin = new Role({ name: 'admin' })
+ * session.add(new User({ username: 'ann', role: admin }))
+ * await session.commit()
+ * const ann = await session.query(User).filterBy({ username: 'ann' }).one()
+ * await session.close()
+ * ```
+ */
+export class Session {
+  /** The engine this session runs on. */
+  readonly bind: Engine
+  /** The identity map: one object per primary key. */
+  readonly identityMap = new IdentityMap()
+  /** Whether queries autoflush. */
+  autoflushEnabled: boolean
+  /** Whether commit marks loaded objects stale. */
+  readonly expireOnCommit: boolean
+  /** @internal Pending objects (added, not yet flushed). */
+  readonly newStates = new Set<InstanceState>()
+  /** @internal Persistent objects with unflushed changes. */
+  readonly dirtyStates = new Set<InstanceState>()
+  /** @internal Persistent objects marked for deletion, not yet flushed. */
+  readonly deletedStates = new Set<InstanceState>()
+  private transaction: SessionTransaction | null = null
+  private flushing: Promise<void> | null = null
+  private readonly compiler: DefaultCompiler
+
+  constructor(options: SessionOptions) {
+    this.bind = options.bind
+    this.autoflushEnabled = options.autoflush ?? true
+    this.expireOnCommit = options.expireOnCommit ?? true
+    this.compiler = compilerFor(options.bind)
+  }
+
+  /** True while a transaction is open (begun by the first statement, ended by commit/rollback/close). */
+  get inTransaction(): boolean {
+    return this.transaction !== null
+  }
+
+  /** True when there are changes a flush would write. */
+  get hasPendingChanges(): boolean {
+    return this.newStates.size > 0 || this.dirtyStates.size > 0 || this.deletedStates.size > 0
+  }
+
+  /** Objects added and not yet flushed. */
+  get new(): Model[] {
+    return [...this.newStates].map((state) => state.obj)
+  }
+
+  /** Persistent objects with unflushed changes. */
+  get dirty(): Model[] {
+    return [...this.dirtyStates].filter((state) => state.modified).map((state) => state.obj)
+  }
+
+  /** Objects marked for deletion and not yet flushed. */
+  get deleted(): Model[] {
+    return [...this.deletedStates].map((state) => state.obj)
+  }
+
+  /**
+   * Places an object in the session: transient becomes pending (INSERT at the next flush),
+   * detached becomes persistent again. Related objects assigned to its to-one relationships and
+   * objects appended to its collections are added too (save-update cascade).
+   */
+  add(obj: Model): void {
+    const state = this.stateOf(obj)
+    if (state.session === this) return
+    if (state.session !== null) throw InvalidRequestError.attachedElsewhere(state.describe())
+    if (state.key === undefined) {
+      state.session = this
+      this.newStates.add(state)
+    } else {
+      const existing = this.identityMap.get(state.mapper, state.key)
+      if (existing !== undefined && existing !== state) throw InvalidRequestError.identityConflict(state.describe())
+      state.session = this
+      state.deleted = false
+      this.identityMap.add(state)
+      if (state.modified) this.dirtyStates.add(state)
+    }
+    this.cascadeAdd(state)
+  }
+
+  /** Adds several objects. */
+  addAll(objects: Iterable<Model>): void {
+    for (const obj of objects) this.add(obj)
+  }
+
+  /** Marks a persistent object for deletion: a DELETE at the next flush. */
+  delete(obj: Model): void {
+    const state = this.stateOf(obj)
+    if (state.key === undefined) {
+      throw InvalidRequestError.badArgument(`${state.describe()} is not persisted; use session.expunge() to discard a pending object.`)
+    }
+    if (state.session === null) this.add(obj)
+    else if (state.session !== this) throw InvalidRequestError.attachedElsewhere(state.describe())
+    this.deletedStates.add(state)
+  }
+
+  /**
+   * The object with primary key `key`, or null. The identity map answers first, with no SQL;
+   * otherwise one SELECT by primary key. Composite keys are given as an object of key fields.
+   */
+  async get<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>): Promise<T | null> {
+    const mapper = mapperOf(modelClass)
+    const values = this.primaryKeyValues(mapper, key)
+    const state = this.identityMap.get(mapper, mapper.identityKey(values))
+    if (state !== undefined && !state.stale && (state.expired === null || state.expired.size === 0)) {
+      return state.deleted || this.deletedStates.has(state) ? null : (state.obj as T)
+    }
+    this.guard('get')
+    await this.autoflush()
+    const [found] = await this.loadObjects<T>(mapper, this.selectByPrimaryKey(mapper, values))
+    return found ?? null
+  }
+
+  /** A query over a model's rows. */
+  query<T extends Model>(modelClass: ModelClass<T>): Query<T> {
+    const mapper = mapperOf(modelClass)
+    const source: QuerySource = { mapper, session: () => this }
+    return new Query<T>(source)
+  }
+
+  /** Writes pending changes (INSERT, UPDATE, DELETE) inside the transaction, without committing. */
+  async flush(): Promise<void> {
+    this.guard('flush')
+    while (this.flushing !== null) await this.flushing.catch(() => undefined)
+    if (!this.hasPendingChanges) return
+    this.flushing = this.runFlush()
+    try {
+      await this.flushing
+    } finally {
+      this.flushing = null
+    }
+  }
+
+  /** Flushes when autoflush is on and there is something to write. Queries call this first. */
+  async autoflush(): Promise<void> {
+    if (this.autoflushEnabled && (this.hasPendingChanges || this.flushing !== null)) await this.flush()
+  }
+
+  /** Runs `fn` with autoflush turned off (SQLAlchemy's `no_autoflush`). */
+  async noAutoflush<R>(fn: () => R | Promise<R>): Promise<R> {
+    const previous = this.autoflushEnabled
+    this.autoflushEnabled = false
+    try {
+      return await fn()
+    } finally {
+      this.autoflushEnabled = previous
+    }
+  }
+
+  /** Flushes, commits the transaction and returns the connection to the pool. */
+  async commit(): Promise<void> {
+    if (this.transaction !== null) this.transaction.guard('commit')
+    await this.flush()
+    const transaction = this.transaction
+    if (transaction === null) return
+    await transaction.commit()
+    this.transaction = null
+    for (const state of transaction.deleted) state.session = null
+    if (this.expireOnCommit) for (const state of this.identityMap.states()) this.markStale(state)
+  }
+
+  /**
+   * Rolls the transaction back and restores objects to the database's state: objects inserted in
+   * the transaction and pending objects become transient, deleted ones persistent again, and
+   * modified columns take their original values.
+   */
+  async rollback(): Promise<void> {
+    const transaction = this.transaction
+    this.transaction = null
+    if (transaction !== null) {
+      await transaction.rollback()
+      for (const state of transaction.inserted) {
+        this.identityMap.remove(state)
+        state.key = undefined
+        state.session = null
+      }
+      for (const state of transaction.deleted) {
+        state.deleted = false
+        this.identityMap.add(state)
+      }
+      for (const [state, originals] of transaction.originals) Object.assign(state.dict, originals)
+    }
+    for (const state of this.newStates) state.session = null
+    this.newStates.clear()
+    for (const state of this.dirtyStates) {
+      if (state.committed !== null) Object.assign(state.dict, state.committed)
+      state.clearModifications()
+    }
+    this.dirtyStates.clear()
+    this.deletedStates.clear()
+    for (const state of this.identityMap.states()) this.markStale(state)
+  }
+
+  /** Rolls back, then detaches every object. The session can be used again afterwards. */
+  async close(): Promise<void> {
+    await this.rollback()
+    this.expungeAll()
+  }
+
+  /** Removes one object from the session: persistent becomes detached, pending becomes transient. */
+  expunge(obj: Model): void {
+    const state = this.stateOf(obj)
+    if (state.session !== this) throw InvalidRequestError.notInSession(state.describe(), 'expunged')
+    this.identityMap.remove(state)
+    this.newStates.delete(state)
+    this.dirtyStates.delete(state)
+    this.deletedStates.delete(state)
+    state.session = null
+  }
+
+  /** Removes every object from the session. */
+  expungeAll(): void {
+    for (const state of this.identityMap.states()) state.session = null
+    for (const state of this.newStates) state.session = null
+    this.identityMap.clear()
+    this.newStates.clear()
+    this.dirtyStates.clear()
+    this.deletedStates.clear()
+  }
+
+  /**
+   * Marks columns (all when `attributes` is omitted) expired: unflushed changes to them are
+   * discarded, reading them throws `ExpiredAttributeError` until `refresh()` or the next query
+   * that returns the row, and loaded relationships reload on next access.
+   */
+  expire(obj: Model, attributes?: readonly string[]): void {
+    const state = this.persistentState(obj, 'expired')
+    const names = attributes ?? state.mapper.columns.map((column) => column.name)
+    const expired = (state.expired ??= new Set())
+    for (const name of names) {
+      state.mapper.column(name)
+      expired.add(name)
+      if (state.committed !== null && name in state.committed) {
+        state.dict[name] = state.committed[name]
+        delete state.committed[name]
+      }
+    }
+    if (state.committed !== null && Object.keys(state.committed).length === 0) state.committed = null
+    state.related = {}
+    state.stale = true
+  }
+
+  /** Expires every object in the session. */
+  expireAll(): void {
+    for (const state of [...this.identityMap.states()]) this.expire(state.obj)
+  }
+
+  /** Reloads every column of a persistent object from the database, discarding unflushed changes to it. */
+  async refresh(obj: Model): Promise<void> {
+    const state = this.persistentState(obj, 'refreshed')
+    this.guard('refresh')
+    const values = state.mapper.primaryKey.map((column) => (state.committed?.[column.name] ?? state.dict[column.name]))
+    const rows = await this.executeRows(this.selectByPrimaryKey(state.mapper, values), state.mapper.hasBigInt)
+    if (rows.length === 0) throw InvalidRequestError.badArgument(`Could not refresh ${state.describe()}: its row no longer exists.`)
+    state.clearModifications()
+    this.dirtyStates.delete(state)
+    this.populate(state, rows[0], state.mapper.decoders(this.bind.dialect), true)
+    state.related = {}
+  }
+
+  /**
+   * Copies the state of `obj` (from another session, detached, or transient) onto the object
+   * with the same primary key in this session, loading it if needed, and returns that object.
+   * Without a match, a new pending copy is added. `obj` itself is never attached.
+   */
+  async merge<T extends Model>(obj: T): Promise<T> {
+    const source = this.stateOf(obj)
+    if (source.session === this) return obj
+    const mapper = source.mapper
+    const key = mapper.identityKeyOf(source.dict)
+    let target: T | null = null
+    if (key !== undefined) {
+      const values = mapper.primaryKey.map((column) => source.dict[column.name])
+      target = await this.get(mapper.modelClass as ModelClass<T>, (values.length === 1 ? values[0] : Object.fromEntries(mapper.primaryKey.map((c, i) => [c.name, values[i]]))) as KeyOf<T>)
+    }
+    if (target === null) {
+      target = Object.create(mapper.modelClass.prototype) as T
+      ;(target as Instrumented)[STATE] = new InstanceState(mapper, target, {})
+      this.add(target)
+    }
+    const targetState = this.stateOf(target)
+    for (const column of mapper.columns) {
+      const value = source.dict[column.name]
+      if (value !== undefined && !column.equals(value, targetState.dict[column.name])) targetState.setColumn(column.name, value)
+    }
+    return target
+  }
+
+  /** @internal Called by states when a column or relationship changes. */
+  markModified(state: InstanceState): void {
+    if (state.key !== undefined && !state.deleted) this.dirtyStates.add(state)
+  }
+
+  /** @internal Runs a SELECT and returns raw rows. */
+  async executeRows(node: SelectNode, exactIntegers: boolean): Promise<readonly (readonly unknown[])[]> {
+    return (await this.execute(node, exactIntegers)).rows
+  }
+
+  /** @internal Runs any statement inside the session's transaction. */
+  async execute(node: StatementNode, exactIntegers: boolean) {
+    const connection = await this.ensureTransaction().connect()
+    return connection.execute(this.compiler.compile(node, exactIntegers))
+  }
+
+  /** @internal Runs an entity SELECT (all columns of `mapper`) and returns objects through the identity map. */
+  async loadObjects<T extends Model>(mapper: Mapper, node: SelectNode): Promise<T[]> {
+    this.guard('query')
+    const rows = await this.executeRows(node, mapper.hasBigInt)
+    const decoders = mapper.decoders(this.bind.dialect)
+    const objects = new Array<T>(rows.length)
+    for (let i = 0; i < rows.length; i++) objects[i] = this.hydrate(mapper, rows[i], decoders) as T
+    return objects
+  }
+
+  private hydrate(mapper: Mapper, row: readonly unknown[], decoders: readonly Decoder[]): Model {
+    const pk = mapper.primaryKey
+    const key =
+      pk.length === 1
+        ? decoders[pk[0].index](row[pk[0].index])
+        : mapper.identityKey(pk.map((column) => decoders[column.index](row[column.index])))
+    const existing = this.identityMap.get(mapper, key)
+    if (existing !== undefined) {
+      if (existing.stale || existing.expired !== null) this.populate(existing, row, decoders, false)
+      return existing.obj
+    }
+    const dict: Record<string, unknown> = {}
+    const columns = mapper.columns
+    for (let i = 0; i < columns.length; i++) dict[columns[i].name] = decoders[i](row[i])
+    const obj = Object.create(mapper.modelClass.prototype) as Instrumented
+    const state = new InstanceState(mapper, obj, dict)
+    obj[STATE] = state
+    state.key = key
+    state.session = this
+    this.identityMap.add(state)
+    return obj
+  }
+
+  /** Overwrites columns from a row: all of them when `overwrite`, otherwise only unmodified ones. */
+  private populate(state: InstanceState, row: readonly unknown[], decoders: readonly Decoder[], overwrite: boolean): void {
+    const committed = state.committed
+    for (const column of state.mapper.columns) {
+      if (!overwrite && committed !== null && column.name in committed) continue
+      state.dict[column.name] = decoders[column.index](row[column.index])
+    }
+    state.expired = null
+    if (state.stale) {
+      state.stale = false
+      state.related = {}
+    }
+  }
+
+  private markStale(state: InstanceState): void {
+    state.stale = true
+    state.related = {}
+    state.changedRelationships = null
+  }
+
+  private selectByPrimaryKey(mapper: Mapper, values: readonly unknown[]): SelectNode {
+    return {
+      kind: 'select',
+      from: mapper.tableNode,
+      selection: { kind: 'columns', columns: mapper.selectColumns },
+      where: mapper.primaryKeyCondition(values),
+    }
+  }
+
+  private primaryKeyValues(mapper: Mapper, key: unknown): unknown[] {
+    const pk = mapper.primaryKey
+    if (pk.length === 1 && (key === null || typeof key !== 'object' || key instanceof Date)) return [key]
+    if (key === null || typeof key !== 'object') {
+      throw InvalidRequestError.badArgument(`${mapper.name} has a composite primary key; pass { ${pk.map((c) => c.name).join(', ')} }.`)
+    }
+    return pk.map((column) => {
+      const value = (key as Record<string, unknown>)[column.name]
+      if (value === undefined) throw InvalidRequestError.badArgument(`Primary key of ${mapper.name} is missing "${column.name}".`)
+      return value
+    })
+  }
+
+  /** @internal Adds related objects that are not in a session yet (save-update cascade). */
+  cascadeAdd(state: InstanceState): void {
+    for (const name of state.changedRelationships ?? []) {
+      const related = stateOf(state.related[name])
+      if (related !== undefined && related.session === null) this.add(related.obj)
+    }
+    if (state.cascadeTargets !== null) {
+      const targets = state.cascadeTargets
+      state.cascadeTargets = null
+      for (const target of targets) if (target.session === null) this.add(target.obj)
+    }
+  }
+
+  private async runFlush(): Promise<void> {
+    const transaction = this.ensureTransaction()
+    const connection = await transaction.connect()
+    try {
+      await new UnitOfWork(this, transaction, connection, this.compiler).run()
+    } catch (error) {
+      await transaction.fail(error)
+      throw error
+    }
+  }
+
+  private ensureTransaction(): SessionTransaction {
+    this.transaction ??= new SessionTransaction(this.bind)
+    return this.transaction
+  }
+
+  private guard(operation: string): void {
+    this.transaction?.guard(operation)
+  }
+
+  private stateOf(obj: Model): InstanceState {
+    const state = stateOf(obj)
+    if (state === undefined) throw UnmappedError.instance(obj)
+    return state
+  }
+
+  private persistentState(obj: Model, operation: string): InstanceState {
+    const state = this.stateOf(obj)
+    if (state.session !== this || state.key === undefined) throw InvalidRequestError.notInSession(state.describe(), operation)
+    return state
+  }
+}

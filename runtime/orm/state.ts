@@ -1,0 +1,122 @@
+/** InstanceState: the bookkeeping behind every model object (values, original values, identity, session). */
+import type { Mapper } from './mapper.js'
+import type { Model } from './model.js'
+import type { Session } from './session.js'
+
+/** The five object states of SQLAlchemy, derived from identity and session membership. */
+export type ObjectState = 'transient' | 'pending' | 'persistent' | 'deleted' | 'detached'
+
+/** Symbol under which every model object keeps its {@link InstanceState}. */
+export const STATE: unique symbol = Symbol('prismalchemy.state')
+
+/** A model object seen through its state slot. @internal */
+export type Instrumented = Model & { [STATE]: InstanceState }
+
+/**
+ * Per-object bookkeeping. States are derived, never stored: an object is `pending` when it has a
+ * session but no identity, `persistent` with both, `detached` with an identity but no session.
+ * @internal
+ */
+export class InstanceState {
+  /** Current column values keyed by property name. */
+  dict: Record<string, unknown>
+  /** Values of modified columns as they were before the first change; null while unmodified. */
+  committed: Record<string, unknown> | null = null
+  /** Loaded values of to-one relationships and select collections; a key is absent until loaded. */
+  related: Record<string, unknown> = {}
+  /** To-one relationships assigned since the last flush. */
+  changedRelationships: Set<string> | null = null
+  /** Identity key in the identity map; undefined until the row exists in the database. */
+  key: unknown = undefined
+  /** The session the object belongs to. */
+  session: Session | null = null
+  /** True once a DELETE for the row was flushed (until commit or rollback). */
+  deleted = false
+  /** Column names expired by `session.expire()`: reading them throws until refreshed. */
+  expired: Set<string> | null = null
+  /** Loaded in an earlier transaction: the next row read for this identity refreshes unmodified columns. */
+  stale = false
+  /** Objects appended to this object's collections while it had no session; added with it (save-update cascade). */
+  cascadeTargets: Set<InstanceState> | null = null
+
+  constructor(
+    readonly mapper: Mapper,
+    readonly obj: Model,
+    dict: Record<string, unknown>,
+  ) {
+    this.dict = dict
+  }
+
+  /** The derived object state. */
+  get objectState(): ObjectState {
+    if (this.key === undefined) return this.session ? 'pending' : 'transient'
+    if (!this.session) return 'detached'
+    return this.deleted ? 'deleted' : 'persistent'
+  }
+
+  /** True when a column or to-one relationship changed since the last flush. */
+  get modified(): boolean {
+    return this.committed !== null || this.changedRelationships !== null
+  }
+
+  /** Sets a column through the public setter: records the original value and tells the session. */
+  setColumn(name: string, value: unknown): void {
+    const dict = this.dict
+    if (this.key !== undefined) {
+      const committed = (this.committed ??= {})
+      if (!(name in committed)) committed[name] = dict[name]
+    }
+    dict[name] = value
+    this.expired?.delete(name)
+    // A changed foreign key makes the loaded to-one relationship it feeds stale.
+    const dependents = this.mapper.relationshipsByForeignKey.get(name)
+    if (dependents) for (const relationship of dependents) delete this.related[relationship]
+    this.session?.markModified(this)
+  }
+
+  /** Assigns a to-one relationship; the foreign key is synchronised at flush. */
+  setRelated(name: string, value: unknown): void {
+    this.related[name] = value
+    ;(this.changedRelationships ??= new Set()).add(name)
+    const session = this.session
+    if (session !== null) {
+      session.markModified(this)
+      // save-update cascade: assigning a new object to an object in a session adds it too.
+      const target = stateOf(value)
+      if (target !== undefined && target.session === null) session.add(target.obj)
+    }
+  }
+
+  /** Remembers an object to add to the session together with this one. */
+  addCascadeTarget(target: InstanceState): void {
+    ;(this.cascadeTargets ??= new Set()).add(target)
+  }
+
+  /** Forgets pending modifications after a successful flush. */
+  clearModifications(): void {
+    this.committed = null
+    this.changedRelationships = null
+  }
+
+  /** Names of columns whose value differs from the original. */
+  changedColumns(): string[] {
+    const committed = this.committed
+    if (committed === null) return []
+    const changed: string[] = []
+    for (const name of Object.keys(committed)) {
+      if (!this.mapper.column(name).equals(committed[name], this.dict[name])) changed.push(name)
+    }
+    return changed
+  }
+
+  /** A readable name for messages, e.g. `User(id=3)`. */
+  describe(): string {
+    const pk = this.mapper.primaryKey.map((column) => `${column.name}=${String(this.dict[column.name])}`).join(', ')
+    return `${this.mapper.name}(${this.key === undefined ? 'transient' : pk})`
+  }
+}
+
+/** Returns the state of a model object, or undefined for anything else. @internal */
+export function stateOf(value: unknown): InstanceState | undefined {
+  return (value as Partial<Instrumented> | null)?.[STATE]
+}

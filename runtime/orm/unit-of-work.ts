@@ -1,0 +1,306 @@
+/** UnitOfWork: turns a session's new, dirty and deleted objects into batched INSERTs, changed-column UPDATEs and DELETEs in FK order. */
+import { randomUUID } from 'node:crypto'
+import type { DriverConnection } from '../engine/driver.js'
+import { InvalidRequestError, StaleDataError } from '../errors.js'
+import type { DefaultCompiler } from '../sql/compiler.js'
+import { sql, type ColumnNode, type ConditionNode, type InsertNode, type ValueNode } from '../sql/nodes.js'
+import type { ColumnInfo, Mapper } from './mapper.js'
+import type { DefaultDefinition } from './metadata.js'
+import type { Session } from './session.js'
+import type { SessionTransaction } from './session-transaction.js'
+import { stateOf, type InstanceState } from './state.js'
+
+/** Rows per multi-row INSERT, below the dialect's parameter limit. */
+const MAX_ROWS_PER_INSERT = 500
+
+function groupByMapper(states: Iterable<InstanceState>): Map<Mapper, InstanceState[]> {
+  const groups = new Map<Mapper, InstanceState[]>()
+  for (const state of states) {
+    const list = groups.get(state.mapper)
+    if (list === undefined) groups.set(state.mapper, [state])
+    else list.push(state)
+  }
+  return groups
+}
+
+/** UUID v7: a 48-bit millisecond timestamp, then random bits (RFC 9562). */
+function uuidV7(): string {
+  const hex = Date.now().toString(16).padStart(12, '0')
+  const random = randomUUID().replaceAll('-', '')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${random.slice(13, 16)}-${random.slice(16, 20)}-${random.slice(20, 32)}`
+}
+
+function clientDefault(definition: DefaultDefinition | undefined, now: Date): unknown {
+  switch (definition?.kind) {
+    case 'now':
+      return new Date(now)
+    case 'uuid':
+      return definition.version === 7 ? uuidV7() : randomUUID()
+    case 'value':
+      return typeof definition.value === 'object' && definition.value !== null ? structuredClone(definition.value) : definition.value
+    default:
+      return undefined
+  }
+}
+
+function compareKeys(a: unknown, b: unknown): number {
+  return a === b ? 0 : (a as number) < (b as number) ? -1 : 1
+}
+
+/**
+ * One flush. Changes to objects made while writing are journaled, so a failed flush leaves every
+ * object exactly as it was before (the database transaction is rolled back by the session).
+ * @internal
+ */
+export class UnitOfWork {
+  private readonly journal: [InstanceState, string, unknown][] = []
+  private readonly inserted = new Set<InstanceState>()
+  private readonly updated: InstanceState[] = []
+  private readonly now = new Date()
+
+  constructor(
+    private readonly session: Session,
+    private readonly transaction: SessionTransaction,
+    private readonly connection: DriverConnection,
+    private readonly compiler: DefaultCompiler,
+  ) {}
+
+  /** Writes everything, then moves objects to their new states. */
+  async run(): Promise<void> {
+    const session = this.session
+    for (const state of [...session.newStates, ...session.dirtyStates]) session.cascadeAdd(state)
+    const inserts = groupByMapper(session.newStates)
+    const updates = groupByMapper([...session.dirtyStates].filter((state) => !session.deletedStates.has(state)))
+    const deletes = groupByMapper(session.deletedStates)
+    const order = [...new Set([...inserts.keys(), ...updates.keys(), ...deletes.keys()])].sort((a, b) => a.insertRank - b.insertRank)
+    try {
+      for (const mapper of order) {
+        const toInsert = inserts.get(mapper)
+        if (toInsert) await this.insertAll(mapper, toInsert)
+        const toUpdate = updates.get(mapper)
+        if (toUpdate) for (const state of toUpdate) await this.update(state)
+      }
+      for (const mapper of [...order].reverse()) {
+        const toDelete = deletes.get(mapper)
+        if (toDelete) await this.deleteAll(mapper, toDelete)
+      }
+    } catch (error) {
+      this.undo()
+      throw error
+    }
+    this.commitStates()
+  }
+
+  /** Sets a column value during the flush, remembering the previous one for undo. */
+  private set(state: InstanceState, name: string, value: unknown): void {
+    this.journal.push([state, name, state.dict[name]])
+    state.dict[name] = value
+  }
+
+  private undo(): void {
+    for (let i = this.journal.length - 1; i >= 0; i--) {
+      const [state, name, previous] = this.journal[i]
+      state.dict[name] = previous
+    }
+  }
+
+  /** The object a changed to-one relationship points at must already have its key. */
+  private syncForeignKeys(state: InstanceState): void {
+    const changed = state.changedRelationships
+    if (changed === null) return
+    for (const name of changed) {
+      const relationship = state.mapper.relationships.get(name)!
+      if (!relationship.ownsForeignKey) continue
+      const target = stateOf(state.related[name])
+      if (target !== undefined && target.key === undefined && !this.inserted.has(target)) {
+        throw InvalidRequestError.badArgument(
+          `Cannot flush ${state.describe()}: ${name} refers to ${target.describe()}, which is not saved yet and cannot be saved first (circular dependency).`,
+        )
+      }
+      relationship.local.forEach((column, i) => {
+        const value = target === undefined ? null : target.dict[relationship.remote[i].name]
+        if (column.equals(value, state.dict[column.name])) return
+        if (state.key !== undefined) {
+          const committed = (state.committed ??= {})
+          if (!(column.name in committed)) committed[column.name] = state.dict[column.name]
+        }
+        this.set(state, column.name, value)
+      })
+    }
+  }
+
+  /** Pending objects of the same table whose to-one targets are pending too must wait for them. */
+  private waitsFor(state: InstanceState, pending: ReadonlySet<InstanceState>): boolean {
+    if (state.changedRelationships === null) return false
+    for (const name of state.changedRelationships) {
+      const target = stateOf(state.related[name])
+      if (target !== undefined && target !== state && pending.has(target)) return true
+    }
+    return false
+  }
+
+  private async insertAll(mapper: Mapper, states: InstanceState[]): Promise<void> {
+    let remaining = states
+    while (remaining.length > 0) {
+      const pending = new Set(remaining)
+      const ready = remaining.filter((state) => !this.waitsFor(state, pending))
+      if (ready.length === 0) {
+        throw InvalidRequestError.badArgument(`Cannot order the INSERTs of ${mapper.name}: its rows refer to each other in a cycle.`)
+      }
+      await this.insertBatch(mapper, ready)
+      remaining = remaining.filter((state) => !this.inserted.has(state))
+    }
+  }
+
+  private async insertBatch(mapper: Mapper, states: InstanceState[]): Promise<void> {
+    const shapes = new Map<string, { columns: ColumnInfo[]; states: InstanceState[] }>()
+    for (const state of states) {
+      this.syncForeignKeys(state)
+      let shape = ''
+      for (const column of mapper.columns) {
+        if (state.dict[column.name] === undefined) {
+          const value = column.definition.updatedAt ? new Date(this.now) : clientDefault(column.definition.default, this.now)
+          // A required column left unset is sent as absent: the database names it in its NOT NULL error.
+          if (value !== undefined) this.set(state, column.name, value)
+        }
+        shape += state.dict[column.name] === undefined ? '0' : '1'
+      }
+      let group = shapes.get(shape)
+      if (group === undefined) {
+        group = { columns: mapper.columns.filter((column) => state.dict[column.name] !== undefined), states: [] }
+        shapes.set(shape, group)
+      }
+      group.states.push(state)
+    }
+    for (const { columns, states: group } of shapes.values()) await this.insertShape(mapper, columns, group)
+  }
+
+  private async insertShape(mapper: Mapper, columns: ColumnInfo[], states: InstanceState[]): Promise<void> {
+    const generated = mapper.columns.filter((column) => column.serverGenerated && !columns.includes(column))
+    const pkGenerated = mapper.primaryKey.some((column) => generated.includes(column))
+    // RETURNING rows are matched back to objects by primary key: sorted when the key is an
+    // increasing integer assigned by the database, looked up when the key was sent.
+    const sortable = mapper.primaryKey.length === 1 && mapper.primaryKey[0].definition.default?.kind === 'autoincrement'
+    const returning = generated.length > 0 ? [...new Set([...mapper.primaryKey, ...generated])] : []
+    const perRow = Math.max(columns.length, 1)
+    let rowsPerStatement = Math.max(1, Math.min(MAX_ROWS_PER_INSERT, Math.floor(this.session.bind.dialect.maxParameters / perRow)))
+    if (pkGenerated && !sortable) rowsPerStatement = 1
+    const columnNodes: ColumnNode[] = columns.map((column) => column.node)
+    for (let start = 0; start < states.length; start += rowsPerStatement) {
+      const chunk = states.slice(start, start + rowsPerStatement)
+      const rows: ValueNode[][] = chunk.map((state) => columns.map((column) => sql.value(state.dict[column.name] ?? null, column.type)))
+      const node: InsertNode = {
+        kind: 'insert',
+        into: mapper.tableNode,
+        columns: columnNodes,
+        rows,
+        returning: returning.length > 0 ? returning.map((column) => column.node) : undefined,
+      }
+      const exact = returning.some((column) => column.type === 'BigInt')
+      const result = await this.connection.execute(this.compiler.compile(node, exact))
+      if (returning.length > 0) this.assignReturned(mapper, chunk, returning, result.rows, pkGenerated)
+      for (const state of chunk) this.inserted.add(state)
+    }
+  }
+
+  private assignReturned(
+    mapper: Mapper,
+    states: InstanceState[],
+    returning: ColumnInfo[],
+    rows: readonly (readonly unknown[])[],
+    pkGenerated: boolean,
+  ): void {
+    const decoders = returning.map((column) => this.session.bind.dialect.decoder(column.type))
+    const decoded = rows.map((row) => row.map((value, i) => decoders[i](value)))
+    const pkPositions = mapper.primaryKey.map((column) => returning.indexOf(column))
+    const keyOf = (row: unknown[]): unknown => mapper.identityKey(pkPositions.map((position) => row[position]))
+    let matched: (unknown[] | undefined)[]
+    if (pkGenerated) {
+      if (states.length > 1) decoded.sort((a, b) => compareKeys(a[pkPositions[0]], b[pkPositions[0]]))
+      matched = decoded
+    } else {
+      const byKey = new Map(decoded.map((row) => [keyOf(row), row]))
+      matched = states.map((state) => byKey.get(mapper.identityKeyOf(state.dict)))
+    }
+    states.forEach((state, i) => {
+      const row = matched[i]
+      if (row === undefined) return
+      returning.forEach((column, j) => this.set(state, column.name, row[j]))
+    })
+  }
+
+  private async update(state: InstanceState): Promise<void> {
+    this.syncForeignKeys(state)
+    const mapper = state.mapper
+    const changed = state.changedColumns()
+    if (changed.length === 0) return
+    for (const column of mapper.columns) {
+      if (column.definition.updatedAt && !changed.includes(column.name)) {
+        state.committed![column.name] = state.dict[column.name]
+        this.set(state, column.name, new Date(this.now))
+        changed.push(column.name)
+      }
+    }
+    const committed = state.committed!
+    const keyValues = mapper.primaryKey.map((column) => (column.name in committed ? committed[column.name] : state.dict[column.name]))
+    const result = await this.connection.execute(
+      this.compiler.compile({
+        kind: 'update',
+        table: mapper.tableNode,
+        set: changed.map((name) => {
+          const column = mapper.column(name)
+          return [column.node, sql.value(state.dict[name] ?? null, column.type)] as const
+        }),
+        where: mapper.primaryKeyCondition(keyValues),
+      }),
+    )
+    if (result.changes !== 1) throw StaleDataError.rowCount('UPDATE', mapper.table, 1, result.changes)
+    this.updated.push(state)
+  }
+
+  private async deleteAll(mapper: Mapper, states: InstanceState[]): Promise<void> {
+    const perRow = mapper.primaryKey.length
+    const rowsPerStatement = Math.max(1, Math.floor(this.session.bind.dialect.maxParameters / perRow))
+    for (let start = 0; start < states.length; start += rowsPerStatement) {
+      const chunk = states.slice(start, start + rowsPerStatement)
+      const keys = chunk.map((state) => mapper.primaryKey.map((column) => (state.committed?.[column.name] ?? state.dict[column.name])))
+      const where: ConditionNode =
+        perRow === 1
+          ? sql.in(mapper.primaryKey[0].node, keys.map((key) => sql.value(key[0], mapper.primaryKey[0].type)))
+          : sql.or(keys.map((key) => mapper.primaryKeyCondition(key)))
+      const result = await this.connection.execute(this.compiler.compile({ kind: 'delete', from: mapper.tableNode, where }))
+      if (result.changes !== chunk.length) throw StaleDataError.rowCount('DELETE', mapper.table, chunk.length, result.changes)
+    }
+  }
+
+  /** After every statement succeeded: pending becomes persistent, deleted becomes deleted, changes are forgotten. */
+  private commitStates(): void {
+    const session = this.session
+    const identityMap = session.identityMap
+    for (const state of this.inserted) {
+      state.key = state.mapper.identityKeyOf(state.dict)
+      identityMap.add(state)
+      state.clearModifications()
+      session.newStates.delete(state)
+      this.transaction.inserted.push(state)
+    }
+    for (const state of this.updated) {
+      const committed = state.committed!
+      this.transaction.rememberOriginals(state, committed)
+      const key = state.mapper.identityKeyOf(state.dict)
+      if (key !== state.key) {
+        identityMap.remove(state)
+        state.key = key
+        identityMap.add(state)
+      }
+    }
+    for (const state of session.dirtyStates) state.clearModifications()
+    session.dirtyStates.clear()
+    for (const state of session.deletedStates) {
+      identityMap.remove(state)
+      state.deleted = true
+      this.transaction.deleted.push(state)
+    }
+    session.deletedStates.clear()
+  }
+}

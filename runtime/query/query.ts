@@ -1,0 +1,160 @@
+/** Query: an immutable, typed query over one model; terminal methods autoflush and load through the identity map. */
+import { InvalidRequestError, MultipleResultsFoundError, NoResultFoundError } from '../errors.js'
+import type { Mapper } from '../orm/mapper.js'
+import type { ColumnsOf, Model } from '../orm/model.js'
+import type { Session } from '../orm/session.js'
+import { sql, type ConditionNode, type OrderByNode, type SelectNode, type SelectionNode } from '../sql/nodes.js'
+import { compileWhere, type WhereInput } from './where.js'
+
+/** Sort direction. */
+export type SortOrder = 'asc' | 'desc'
+
+/** Prisma-style ordering: `{ username: 'asc' }`, or a list of those for several keys. */
+export type OrderByInput<C> = { [K in keyof C]?: SortOrder } | readonly { [K in keyof C]?: SortOrder }[]
+
+/** Where a query's rows come from: its mapper, the session that runs it, and any fixed criteria. @internal */
+export interface QuerySource {
+  readonly mapper: Mapper
+  /** The session to run in, resolved when a terminal method runs. */
+  session(): Session
+  /** Criteria computed when the query runs, after autoflush (e.g. a dynamic relationship's foreign key). */
+  criteria?(): ConditionNode
+}
+
+/** The immutable parts of a query. @internal */
+export interface QuerySpec {
+  readonly where: readonly ConditionNode[]
+  readonly orderBy: readonly OrderByNode[]
+  readonly limit?: number
+  readonly offset?: number
+}
+
+const EMPTY_SPEC: QuerySpec = Object.freeze({ where: Object.freeze([]), orderBy: Object.freeze([]) })
+
+function checkCount(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw InvalidRequestError.badArgument(`${name}() expects an integer >= 0, got ${String(value)}.`)
+  return value
+}
+
+/**
+ * A query over model `T`. Builder methods return a new query and never touch the database;
+ * terminal methods (`all`, `first`, `one`, `oneOrNone`, `count`, `exists`) autoflush the session
+ * and run one statement. Rows come back through the identity map: one row, one object.
+ *
+ * ### Examples
+ * ```ts
+ * const admins = await session.query(User).where({ role: ... }).orderBy({ username: 'asc' }).all()
+ * const n = await session.query(User).filterBy({ active: true }).count()
+ * ```
+ */
+export class Query<T extends Model> {
+  /** @internal */
+  constructor(
+    protected readonly source: QuerySource,
+    protected readonly spec: QuerySpec = EMPTY_SPEC,
+  ) {}
+
+  /** Adds a Prisma-style where condition (ANDed with earlier ones). */
+  where(where: WhereInput<ColumnsOf<T>>): this {
+    return this.derive({ ...this.spec, where: [...this.spec.where, compileWhere(this.source.mapper, where as Record<string, unknown>)] })
+  }
+
+  /** Adds equality conditions, SQLAlchemy's `filter_by`: `filterBy({ username: 'ann' })`. */
+  filterBy(values: Partial<ColumnsOf<T>>): this {
+    return this.where(values as WhereInput<ColumnsOf<T>>)
+  }
+
+  /** Adds sort keys: `orderBy({ username: 'asc' })` or `orderBy('username', 'desc')`. */
+  orderBy(order: OrderByInput<ColumnsOf<T>>): this
+  orderBy(column: keyof ColumnsOf<T> & string, direction?: SortOrder): this
+  orderBy(order: OrderByInput<ColumnsOf<T>> | string, direction: SortOrder = 'asc'): this {
+    const mapper = this.source.mapper
+    const items: OrderByNode[] = []
+    if (typeof order === 'string') items.push(sql.orderBy(mapper.column(order).node, direction))
+    else {
+      for (const entry of Array.isArray(order) ? order : [order]) {
+        for (const [name, dir] of Object.entries(entry as Record<string, SortOrder>)) {
+          if (dir !== 'asc' && dir !== 'desc') throw InvalidRequestError.badArgument(`orderBy "${name}" must be 'asc' or 'desc'.`)
+          items.push(sql.orderBy(mapper.column(name).node, dir))
+        }
+      }
+    }
+    return this.derive({ ...this.spec, orderBy: [...this.spec.orderBy, ...items] })
+  }
+
+  /** Returns at most `count` rows. */
+  limit(count: number): this {
+    return this.derive({ ...this.spec, limit: checkCount('limit', count) })
+  }
+
+  /** Skips the first `count` rows. */
+  offset(count: number): this {
+    return this.derive({ ...this.spec, offset: checkCount('offset', count) })
+  }
+
+  /** All matching objects. */
+  async all(): Promise<T[]> {
+    const session = this.source.session()
+    await session.autoflush()
+    return session.loadObjects<T>(this.source.mapper, this.selectNode({ kind: 'columns', columns: this.source.mapper.selectColumns }))
+  }
+
+  /** The first matching object (LIMIT 1), or null. */
+  async first(): Promise<T | null> {
+    const [first] = await this.limit(1).all()
+    return first ?? null
+  }
+
+  /** Exactly one object: {@link NoResultFoundError} for none, {@link MultipleResultsFoundError} for several. */
+  async one(): Promise<T> {
+    const found = await this.oneOrNone()
+    if (found === null) throw NoResultFoundError.forModel(this.source.mapper.name)
+    return found
+  }
+
+  /** One object or null: {@link MultipleResultsFoundError} for several. */
+  async oneOrNone(): Promise<T | null> {
+    const rows = await this.limit(Math.min(this.spec.limit ?? 2, 2)).all()
+    if (rows.length > 1) throw MultipleResultsFoundError.forModel(this.source.mapper.name)
+    return rows[0] ?? null
+  }
+
+  /** The number of matching rows (`SELECT count(*)`), honouring limit and offset. */
+  async count(): Promise<number> {
+    const session = this.source.session()
+    await session.autoflush()
+    if (this.spec.limit !== undefined || this.spec.offset !== undefined) {
+      return (await this.all()).length
+    }
+    const rows = await session.executeRows(this.selectNode({ kind: 'count' }), false)
+    return Number(rows[0][0])
+  }
+
+  /** True when at least one row matches. */
+  async exists(): Promise<boolean> {
+    const session = this.source.session()
+    await session.autoflush()
+    const rows = await session.executeRows({ ...this.selectNode({ kind: 'one' }), limit: 1 }, false)
+    return rows.length > 0
+  }
+
+  /** The statement this query runs, for the given selection. @internal */
+  selectNode(selection: SelectionNode): SelectNode {
+    const conditions = this.source.criteria ? [this.source.criteria(), ...this.spec.where] : this.spec.where
+    return {
+      kind: 'select',
+      from: this.source.mapper.tableNode,
+      selection,
+      where: conditions.length > 0 ? sql.and(conditions) : undefined,
+      orderBy: this.spec.orderBy,
+      limit: this.spec.limit,
+      offset: this.spec.offset,
+    }
+  }
+
+  /** A copy of this query with another spec; subclasses keep their own extras. */
+  protected derive(spec: QuerySpec): this {
+    const Constructor = this.constructor as new (source: QuerySource, spec: QuerySpec) => this
+    return new Constructor(this.source, spec)
+  }
+}

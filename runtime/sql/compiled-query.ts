@@ -1,0 +1,19 @@
+/** A statement ready for a driver: SQL text plus bound parameters, and what kind of result to expect. */
+
+/**
+ * What the driver must return for a statement:
+ * - `rows`: positional rows (SELECT, INSERT ... RETURNING);
+ * - `count`: the number of rows changed (UPDATE, DELETE, INSERT without RETURNING).
+ */
+export type ResultKind = 'rows' | 'count'
+
+/** A compiled statement. Values are already encoded for the dialect. */
+export interface CompiledQuery {
+  readonly sql: string
+  readonly parameters: readonly unknown[]
+  readonly result: ResultKind
+  /** True when the statement changes data: drivers use it to open a write transaction first. */
+  readonly isWrite: boolean
+  /** True when a returned column holds 64-bit integers that must be read exactly (as bigint). */
+  readonly exactIntegers: boolean
+}

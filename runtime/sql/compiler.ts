@@ -1,0 +1,256 @@
+/** Walks a statement node tree into SQL text and bound parameters; dialects override small hooks. */
+import type { CompiledQuery } from './compiled-query.js'
+import type {
+  AnyNode,
+  BinaryNode,
+  ColumnNode,
+  ConditionNode,
+  DeleteNode,
+  InNode,
+  InsertNode,
+  LikeNode,
+  LogicalNode,
+  NotNode,
+  NullCheckNode,
+  OrderByNode,
+  ScalarType,
+  SelectNode,
+  StatementNode,
+  TableNode,
+  UpdateNode,
+  ValueNode,
+} from './nodes.js'
+
+type Visitor = { [K in AnyNode['kind']]: (compiler: DefaultCompiler, node: Extract<AnyNode, { kind: K }>) => void }
+
+/**
+ * The visitor table keyed by node kind: a node kind without an entry is a type error.
+ * @internal
+ */
+const VISIT: Visitor = {
+  select: (c, n) => c.visitSelect(n),
+  insert: (c, n) => c.visitInsert(n),
+  update: (c, n) => c.visitUpdate(n),
+  delete: (c, n) => c.visitDelete(n),
+  table: (c, n) => c.append(c.quoteIdentifier(n.name)),
+  column: (c, n) => c.visitColumn(n),
+  value: (c, n) => c.visitValue(n),
+  binary: (c, n) => c.visitBinary(n),
+  in: (c, n) => c.visitIn(n),
+  'null-check': (c, n) => c.visitNullCheck(n),
+  like: (c, n) => c.visitLike(n),
+  and: (c, n) => c.visitLogical(n),
+  or: (c, n) => c.visitLogical(n),
+  not: (c, n) => c.visitNot(n),
+  'order-by': (c, n) => c.visitOrderBy(n),
+}
+
+/**
+ * Compiles statement nodes to SQL. Every value is bound as a parameter and every identifier is
+ * quoted. One compiler instance compiles one statement at a time; dialects subclass it and
+ * override the hooks `placeholder`, `quoteIdentifier`, `encodeValue` and `limitOffset`.
+ */
+export abstract class DefaultCompiler {
+  private parts: string[] = []
+  private parameters: unknown[] = []
+
+  /** Compiles one statement. */
+  compile(node: StatementNode, exactIntegers = false): CompiledQuery {
+    this.parts = []
+    this.parameters = []
+    this.visit(node)
+    const isWrite = node.kind !== 'select'
+    const returnsRows = node.kind === 'select' || (node.kind === 'insert' && node.returning !== undefined && node.returning.length > 0)
+    const query: CompiledQuery = {
+      sql: this.parts.join(''),
+      parameters: this.parameters,
+      result: returnsRows ? 'rows' : 'count',
+      isWrite,
+      exactIntegers,
+    }
+    this.parts = []
+    this.parameters = []
+    return query
+  }
+
+  /** The placeholder for the parameter at `index` (0-based). */
+  protected abstract placeholder(index: number): string
+
+  /** Encodes a JavaScript value of `type` into what the driver binds. */
+  protected abstract encodeValue(value: unknown, type: ScalarType): unknown
+
+  /** Quotes an identifier, doubling embedded quotes. */
+  quoteIdentifier(name: string): string {
+    return `"${name.replaceAll('"', '""')}"`
+  }
+
+  /** Appends LIMIT/OFFSET; dialects that need LIMIT before OFFSET override it. */
+  protected limitOffset(limit: number | undefined, offset: number | undefined): void {
+    if (limit !== undefined) this.append(` LIMIT ${this.bind(limit)}`)
+    if (offset !== undefined) this.append(` OFFSET ${this.bind(offset)}`)
+  }
+
+  /** @internal */
+  append(text: string): void {
+    this.parts.push(text)
+  }
+
+  /** Binds an already-encoded parameter and returns its placeholder. */
+  protected bind(value: unknown): string {
+    this.parameters.push(value)
+    return this.placeholder(this.parameters.length - 1)
+  }
+
+  private visit(node: AnyNode): void {
+    ;(VISIT[node.kind] as (c: DefaultCompiler, n: AnyNode) => void)(this, node)
+  }
+
+  private list(nodes: readonly AnyNode[], separator = ', '): void {
+    nodes.forEach((node, i) => {
+      if (i > 0) this.append(separator)
+      this.visit(node)
+    })
+  }
+
+  /** @internal */
+  visitSelect(node: SelectNode): void {
+    this.append('SELECT ')
+    const selection = node.selection
+    if (selection.kind === 'columns') this.list(selection.columns)
+    else this.append(selection.kind === 'count' ? 'count(*)' : '1')
+    this.append(' FROM ')
+    this.visitTable(node.from)
+    if (node.where) this.where(node.where)
+    if (node.orderBy && node.orderBy.length > 0) {
+      this.append(' ORDER BY ')
+      this.list(node.orderBy)
+    }
+    if (node.limit !== undefined || node.offset !== undefined) this.limitOffset(node.limit, node.offset)
+  }
+
+  /** @internal */
+  visitInsert(node: InsertNode): void {
+    this.append('INSERT INTO ')
+    this.visitTable(node.into)
+    if (node.columns.length === 0) {
+      this.append(' DEFAULT VALUES')
+    } else {
+      this.append(' (')
+      this.list(node.columns)
+      this.append(') VALUES ')
+      node.rows.forEach((row, i) => {
+        this.append(i > 0 ? ', (' : '(')
+        this.list(row)
+        this.append(')')
+      })
+    }
+    if (node.returning && node.returning.length > 0) {
+      this.append(' RETURNING ')
+      this.list(node.returning)
+    }
+  }
+
+  /** @internal */
+  visitUpdate(node: UpdateNode): void {
+    this.append('UPDATE ')
+    this.visitTable(node.table)
+    this.append(' SET ')
+    node.set.forEach(([column, value], i) => {
+      if (i > 0) this.append(', ')
+      this.append(this.quoteIdentifier(column.name))
+      this.append(' = ')
+      this.visitValue(value)
+    })
+    this.where(node.where)
+  }
+
+  /** @internal */
+  visitDelete(node: DeleteNode): void {
+    this.append('DELETE FROM ')
+    this.visitTable(node.from)
+    this.where(node.where)
+  }
+
+  private where(condition: ConditionNode): void {
+    this.append(' WHERE ')
+    this.visit(condition)
+  }
+
+  private visitTable(node: TableNode): void {
+    this.append(this.quoteIdentifier(node.name))
+  }
+
+  /** @internal */
+  visitColumn(node: ColumnNode): void {
+    if (node.table !== undefined) this.append(`${this.quoteIdentifier(node.table)}.`)
+    this.append(this.quoteIdentifier(node.name))
+  }
+
+  /** @internal */
+  visitValue(node: ValueNode): void {
+    this.append(this.bind(node.value === null ? null : this.encodeValue(node.value, node.type)))
+  }
+
+  /** @internal */
+  visitBinary(node: BinaryNode): void {
+    this.visitColumn(node.left)
+    this.append(` ${node.op} `)
+    this.visitValue(node.right)
+  }
+
+  /** @internal */
+  visitIn(node: InNode): void {
+    if (node.values.length === 0) {
+      // IN () is not valid SQL; an empty IN is false and an empty NOT IN is true.
+      this.append(node.negated ? '1 = 1' : '1 = 0')
+      return
+    }
+    this.visitColumn(node.left)
+    this.append(node.negated ? ' NOT IN (' : ' IN (')
+    this.list(node.values)
+    this.append(')')
+  }
+
+  /** @internal */
+  visitNullCheck(node: NullCheckNode): void {
+    this.visitColumn(node.operand)
+    this.append(node.negated ? ' IS NOT NULL' : ' IS NULL')
+  }
+
+  /** @internal */
+  visitLike(node: LikeNode): void {
+    this.visitColumn(node.operand)
+    this.append(' LIKE ')
+    this.visitValue(node.pattern)
+    this.append(" ESCAPE '\\'")
+  }
+
+  /** @internal */
+  visitLogical(node: LogicalNode): void {
+    if (node.operands.length === 0) {
+      this.append(node.kind === 'and' ? '1 = 1' : '1 = 0')
+      return
+    }
+    const separator = node.kind === 'and' ? ' AND ' : ' OR '
+    node.operands.forEach((operand, i) => {
+      if (i > 0) this.append(separator)
+      const wrap = operand.kind === 'and' || operand.kind === 'or'
+      if (wrap) this.append('(')
+      this.visit(operand)
+      if (wrap) this.append(')')
+    })
+  }
+
+  /** @internal */
+  visitNot(node: NotNode): void {
+    this.append('NOT (')
+    this.visit(node.operand)
+    this.append(')')
+  }
+
+  /** @internal */
+  visitOrderBy(node: OrderByNode): void {
+    this.visitColumn(node.column)
+    this.append(node.direction === 'desc' ? ' DESC' : ' ASC')
+  }
+}

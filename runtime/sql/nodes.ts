@@ -1,0 +1,141 @@
+/** The small, frozen node tree that query builders produce and the compiler walks. */
+
+/** The scalar kinds a column can hold; decides how a bound value is encoded per dialect. */
+export type ScalarType = 'String' | 'Int' | 'BigInt' | 'Float' | 'Decimal' | 'Boolean' | 'DateTime' | 'Json' | 'Bytes' | 'Enum'
+
+/** A table reference. */
+export interface TableNode {
+  readonly kind: 'table'
+  readonly name: string
+}
+
+/** A column reference, optionally qualified by its table. */
+export interface ColumnNode {
+  readonly kind: 'column'
+  readonly name: string
+  readonly table?: string
+}
+
+/** A bound value with the scalar type used to encode it. */
+export interface ValueNode {
+  readonly kind: 'value'
+  readonly value: unknown
+  readonly type: ScalarType
+}
+
+/** Comparison operators. */
+export type BinaryOperator = '=' | '<>' | '<' | '<=' | '>' | '>='
+
+/** `column <op> value`. */
+export interface BinaryNode {
+  readonly kind: 'binary'
+  readonly op: BinaryOperator
+  readonly left: ColumnNode
+  readonly right: ValueNode
+}
+
+/** `column [NOT] IN (values...)`. An empty list compiles to a constant. */
+export interface InNode {
+  readonly kind: 'in'
+  readonly negated: boolean
+  readonly left: ColumnNode
+  readonly values: readonly ValueNode[]
+}
+
+/** `column IS [NOT] NULL`. */
+export interface NullCheckNode {
+  readonly kind: 'null-check'
+  readonly negated: boolean
+  readonly operand: ColumnNode
+}
+
+/** `column LIKE pattern ESCAPE '\'`, with the pattern already escaped. */
+export interface LikeNode {
+  readonly kind: 'like'
+  readonly operand: ColumnNode
+  readonly pattern: ValueNode
+}
+
+/** AND / OR of several conditions. An empty AND is true, an empty OR is false. */
+export interface LogicalNode {
+  readonly kind: 'and' | 'or'
+  readonly operands: readonly ConditionNode[]
+}
+
+/** `NOT (condition)`. */
+export interface NotNode {
+  readonly kind: 'not'
+  readonly operand: ConditionNode
+}
+
+/** Any boolean condition. */
+export type ConditionNode = BinaryNode | InNode | NullCheckNode | LikeNode | LogicalNode | NotNode
+
+/** One ORDER BY item. */
+export interface OrderByNode {
+  readonly kind: 'order-by'
+  readonly column: ColumnNode
+  readonly direction: 'asc' | 'desc'
+}
+
+/** What a SELECT returns: columns, `count(*)`, or the constant 1 (for EXISTS probes). */
+export type SelectionNode =
+  | { readonly kind: 'columns'; readonly columns: readonly ColumnNode[] }
+  | { readonly kind: 'count' }
+  | { readonly kind: 'one' }
+
+/** SELECT ... FROM ... [WHERE] [ORDER BY] [LIMIT] [OFFSET]. */
+export interface SelectNode {
+  readonly kind: 'select'
+  readonly from: TableNode
+  readonly selection: SelectionNode
+  readonly where?: ConditionNode
+  readonly orderBy?: readonly OrderByNode[]
+  readonly limit?: number
+  readonly offset?: number
+}
+
+/** INSERT INTO ... (columns) VALUES (...), (...) [RETURNING ...]. */
+export interface InsertNode {
+  readonly kind: 'insert'
+  readonly into: TableNode
+  readonly columns: readonly ColumnNode[]
+  readonly rows: readonly (readonly ValueNode[])[]
+  readonly returning?: readonly ColumnNode[]
+}
+
+/** UPDATE ... SET ... WHERE .... */
+export interface UpdateNode {
+  readonly kind: 'update'
+  readonly table: TableNode
+  readonly set: readonly (readonly [ColumnNode, ValueNode])[]
+  readonly where: ConditionNode
+}
+
+/** DELETE FROM ... WHERE .... */
+export interface DeleteNode {
+  readonly kind: 'delete'
+  readonly from: TableNode
+  readonly where: ConditionNode
+}
+
+/** A whole statement. */
+export type StatementNode = SelectNode | InsertNode | UpdateNode | DeleteNode
+
+/** Every node kind, for the compiler's visitor table. */
+export type AnyNode = StatementNode | ConditionNode | TableNode | ColumnNode | ValueNode | OrderByNode
+
+/** Node builders: each returns a frozen node. */
+export const sql = {
+  table: (name: string): TableNode => Object.freeze({ kind: 'table', name }),
+  column: (name: string, table?: string): ColumnNode => Object.freeze(table === undefined ? { kind: 'column', name } : { kind: 'column', name, table }),
+  value: (value: unknown, type: ScalarType): ValueNode => Object.freeze({ kind: 'value', value, type }),
+  binary: (left: ColumnNode, op: BinaryOperator, right: ValueNode): BinaryNode => Object.freeze({ kind: 'binary', op, left, right }),
+  in: (left: ColumnNode, values: readonly ValueNode[], negated = false): InNode => Object.freeze({ kind: 'in', negated, left, values: Object.freeze([...values]) }),
+  isNull: (operand: ColumnNode, negated = false): NullCheckNode => Object.freeze({ kind: 'null-check', negated, operand }),
+  like: (operand: ColumnNode, pattern: ValueNode): LikeNode => Object.freeze({ kind: 'like', operand, pattern }),
+  and: (operands: readonly ConditionNode[]): ConditionNode => (operands.length === 1 ? operands[0] : Object.freeze({ kind: 'and', operands: Object.freeze([...operands]) })),
+  or: (operands: readonly ConditionNode[]): ConditionNode => (operands.length === 1 ? operands[0] : Object.freeze({ kind: 'or', operands: Object.freeze([...operands]) })),
+  not: (operand: ConditionNode): NotNode => Object.freeze({ kind: 'not', operand }),
+  orderBy: (column: ColumnNode, direction: 'asc' | 'desc'): OrderByNode => Object.freeze({ kind: 'order-by', column, direction }),
+} as const

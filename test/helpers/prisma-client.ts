@@ -1,0 +1,124 @@
+// Test helper: generates a real PrismaClient (offline, cached by schema hash) and opens it on a SQLite file.
+import { execFile } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
+
+/** The loose shape of a generated PrismaClient: lifecycle methods plus one `any`-typed delegate per model. */
+export interface PrismaClientLike {
+  $connect(): Promise<void>
+  $disconnect(): Promise<void>
+  $transaction(...args: any[]): Promise<any>
+  $queryRawUnsafe<T = unknown>(sql: string, ...values: unknown[]): Promise<T>
+  $executeRawUnsafe(sql: string, ...values: unknown[]): Promise<number>
+  /** Model delegates, camel-cased model names: `client.user.findUnique(...)`. */
+  [delegate: string]: any
+}
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const CACHE_ROOT = join(REPO_ROOT, '.tmp', 'prisma-client')
+const PRISMA_CLI = join(REPO_ROOT, 'node_modules', 'prisma', 'build', 'index.js')
+const GENERATOR = 'prismalchemy_test_client'
+/** Bump when the recipe below changes, so stale cache folders are not reused. */
+const RECIPE_VERSION = 1
+/** A lock older than this is taken to belong to a dead process. */
+const LOCK_STALE_MS = 60_000
+
+const loaded = new Map<string, Promise<(url: string) => PrismaClientLike>>()
+
+/**
+ * Runs a real `prisma generate` (offline, `prisma-client` generator, TypeScript output) for the
+ * schema file at `schemaPath` and returns a function that opens a PrismaClient on a SQLite file
+ * through `@prisma/adapter-better-sqlite3`.
+ *
+ * - The schema's own `generator` blocks are dropped and one pointing into
+ *   `<repo>/.tmp/prisma-client/<sha256 of schema text + prisma version>/client` is appended, so
+ *   generation happens only when the schema text changes, and at most once per process.
+ * - Safe across parallel vitest workers: a lock folder lets one process generate while the
+ *   others wait, and it generates into a private temp folder that is renamed into place.
+ * - A cache miss costs about 0.7 s (the CLI run); a hit in a fresh process about 50 ms (importing
+ *   the generated TypeScript); a repeat call in the same process returns the memoised promise.
+ *
+ * @param schemaPath A `.prisma` file with a `datasource db { provider = "sqlite" }` block.
+ * @returns `open(url)`, where `url` is a `file:` URL such as `file:/abs/path/test.db`
+ *   (no `?query` parameters: the adapter would make them part of the file name). Each call
+ *   returns a new client; call `$disconnect()` when done.
+ */
+export async function loadPrismaClient(schemaPath: string): Promise<(url: string) => PrismaClientLike> {
+  const text = await readFile(schemaPath, 'utf8')
+  const prismaVersion = JSON.parse(await readFile(join(REPO_ROOT, 'node_modules', 'prisma', 'package.json'), 'utf8')).version
+  const hash = createHash('sha256').update(`${RECIPE_VERSION}\n${prismaVersion}\n${text}`).digest('hex').slice(0, 16)
+  let pending = loaded.get(hash)
+  if (!pending) {
+    pending = generate(text, join(CACHE_ROOT, hash))
+    pending.catch(() => loaded.delete(hash))
+    loaded.set(hash, pending)
+  }
+  return pending
+}
+
+async function generate(schemaText: string, dir: string): Promise<(url: string) => PrismaClientLike> {
+  const entry = join(dir, 'client', 'client.ts')
+  await ensureGenerated(schemaText, dir, entry)
+  const { PrismaClient } = await import(pathToFileURL(entry).href)
+  return (url: string) => new PrismaClient({ adapter: new PrismaBetterSqlite3({ url }) }) as PrismaClientLike
+}
+
+/** One generator at a time per schema (a `mkdir` lock); others wait for the folder to appear. */
+async function ensureGenerated(schemaText: string, dir: string, entry: string): Promise<void> {
+  const lock = `${dir}.lock`
+  await mkdir(CACHE_ROOT, { recursive: true })
+  while (!existsSync(entry)) {
+    try {
+      await mkdir(lock)
+    } catch (err: any) {
+      if (err?.code !== 'EEXIST') throw err
+      const since = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0)
+      if (since > LOCK_STALE_MS) await rm(lock, { recursive: true, force: true }) // its owner died
+      else await new Promise((r) => setTimeout(r, 50))
+      continue
+    }
+    try {
+      if (!existsSync(entry)) await runGenerate(schemaText, dir, entry)
+    } finally {
+      await rm(lock, { recursive: true, force: true })
+    }
+  }
+}
+
+async function runGenerate(schemaText: string, dir: string, entry: string): Promise<void> {
+  // Generate into a private folder and rename it into place, so `dir` is never seen half-written.
+  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
+  await mkdir(tmp, { recursive: true })
+  try {
+    const withoutGenerators = schemaText.replace(/^\s*generator\s+\w+\s*\{[\s\S]*?^\s*\}/gm, '')
+    await writeFile(
+      join(tmp, 'schema.prisma'),
+      `${withoutGenerators}\n\ngenerator ${GENERATOR} {\n  provider = "prisma-client"\n  output   = "./client"\n}\n`,
+    )
+    // The CLI checks for a schema-engine binary (and downloads it if missing) even for `generate`,
+    // which needs no engine: point it at any existing file. CHECKPOINT_DISABLE stops the telemetry
+    // call. No prisma.config.ts is needed.
+    await promisify(execFile)(process.execPath, [PRISMA_CLI, 'generate', '--schema', join(tmp, 'schema.prisma')], {
+      cwd: tmp,
+      env: {
+        ...process.env,
+        PRISMA_SCHEMA_ENGINE_BINARY: PRISMA_CLI,
+        CHECKPOINT_DISABLE: '1',
+        PRISMA_HIDE_UPDATE_MESSAGE: '1',
+        NO_COLOR: '1',
+      },
+    })
+    await rename(tmp, dir).catch((err: unknown) => {
+      if (!existsSync(entry)) throw err // lost a race with a process that ignored a stale lock: keep theirs
+    })
+  } catch (err: any) {
+    throw new Error(`prisma generate failed for ${dir}: ${err?.stderr || err?.message || err}`, { cause: err })
+  } finally {
+    await rm(tmp, { recursive: true, force: true })
+  }
+}

@@ -1,5 +1,6 @@
 /** UnitOfWork: turns a session's new, dirty and deleted objects into batched INSERTs, changed-column UPDATEs and DELETEs in FK order. */
 import { randomUUID } from 'node:crypto'
+import { Decimal } from 'decimal.js'
 import type { DriverConnection } from '../engine/driver.js'
 import { InvalidRequestError, StaleDataError } from '../errors.js'
 import type { DefaultCompiler } from '../sql/compiler.js'
@@ -30,14 +31,32 @@ function uuidV7(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${random.slice(13, 16)}-${random.slice(16, 20)}-${random.slice(20, 32)}`
 }
 
-function clientDefault(definition: DefaultDefinition | undefined, now: Date): unknown {
+/** A schema constant as a value of the column's type (DMMF gives BigInt and DateTime constants as strings). */
+function constant(column: ColumnInfo, value: unknown): unknown {
+  switch (column.type) {
+    case 'BigInt':
+      return BigInt(value as string | number)
+    case 'DateTime':
+      return new Date(value as string)
+    case 'Decimal':
+      return new Decimal(value as string | number)
+    case 'Json':
+      return typeof value === 'string' ? JSON.parse(value) : structuredClone(value)
+    default:
+      return value
+  }
+}
+
+/** The value Prisma Client would send for an unset column with a client-side default. */
+function clientDefault(column: ColumnInfo, now: Date): unknown {
+  const definition: DefaultDefinition | undefined = column.definition.default
   switch (definition?.kind) {
     case 'now':
       return new Date(now)
     case 'uuid':
       return definition.version === 7 ? uuidV7() : randomUUID()
     case 'value':
-      return typeof definition.value === 'object' && definition.value !== null ? structuredClone(definition.value) : definition.value
+      return constant(column, definition.value)
     default:
       return undefined
   }
@@ -159,8 +178,10 @@ export class UnitOfWork {
       let shape = ''
       for (const column of mapper.columns) {
         if (state.dict[column.name] === undefined) {
-          const value = column.definition.updatedAt ? new Date(this.now) : clientDefault(column.definition.default, this.now)
-          // A required column left unset is sent as absent: the database names it in its NOT NULL error.
+          // Unset nullable columns are sent as NULL so rows share one INSERT shape; an unset required column
+          // is left out, and the database names it in its NOT NULL error.
+          let value = column.definition.updatedAt ? new Date(this.now) : clientDefault(column, this.now)
+          if (value === undefined && column.nullable && !column.serverGenerated) value = null
           if (value !== undefined) this.set(state, column.name, value)
         }
         shape += state.dict[column.name] === undefined ? '0' : '1'

@@ -1,0 +1,189 @@
+/** Emits generated/models.ts: enums, one typed class per model (relationship types per strategy) and the mapping registry. */
+import { StructureKind, VariableDeclarationKind, type ClassDeclarationStructure, type InterfaceDeclarationStructure, type StatementStructures } from 'ts-morph'
+import type { ColumnDefinition, ModelDefinition, RelationshipDefinition } from '../../runtime/index.js'
+import type { EnumDescription, FieldDescription, ModelDescription, RelationDescription, SchemaDescription } from '../model/description.js'
+import { tsType } from '../model/type-map.js'
+import { literal } from './literal.js'
+import { createProject, docComment, docs, preamble, printFile, type GeneratedFile } from './project.js'
+
+/** What the strategy means for the accessor, appended to the relation's TSDoc. */
+const STRATEGY_DOCS = {
+  select: (relation: RelationDescription) =>
+    relation.uselist
+      ? 'Loading: `select`. `await` it to load the list with one SELECT on first access; later reads answer from memory.'
+      : 'Loading: `select`. `await` it to load the object with one SELECT on first access (none when it is already in the identity map); later reads answer from memory.',
+  dynamic: () =>
+    'Loading: `dynamic`. A query, not a list: refine it with `where`/`filterBy`/`orderBy`/`limit`, run it with `all`/`first`/`count`/`exists`, and change it with `append`/`remove` (written at the next flush).',
+} as const
+
+function fieldType(field: FieldDescription): string {
+  return field.nullable ? `${tsType(field)} | null` : tsType(field)
+}
+
+function relationDocs(relation: RelationDescription): string {
+  return [relation.documentation, STRATEGY_DOCS[relation.strategy](relation)].filter(Boolean).join('\n\n')
+}
+
+function targetType(relation: RelationDescription): string {
+  return relation.nullable ? `${relation.target} | null` : relation.target
+}
+
+function keyType(model: ModelDescription): string {
+  const fields = model.primaryKey.map((name) => model.fields.find((field) => field.name === name)!)
+  if (fields.length === 1) return tsType(fields[0])
+  return `{ ${fields.map((field) => `${field.name}: ${tsType(field)}`).join('; ')} }`
+}
+
+function enumStatements(enumeration: EnumDescription): StatementStructures[] {
+  const values = enumeration.values.map((value) => `${value}: '${value}'`).join(', ')
+  return [
+    {
+      kind: StructureKind.VariableStatement,
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      docs: docs(enumeration.documentation, `Values of the \`${enumeration.name}\` enum.`),
+      declarations: [{ name: enumeration.name, initializer: `{ ${values} } as const` }],
+    },
+    {
+      kind: StructureKind.TypeAlias,
+      isExported: true,
+      docs: docs(enumeration.documentation),
+      name: enumeration.name,
+      type: `(typeof ${enumeration.name})[keyof typeof ${enumeration.name}]`,
+    },
+  ]
+}
+
+function columnsInterface(model: ModelDescription): InterfaceDeclarationStructure {
+  return {
+    kind: StructureKind.Interface,
+    isExported: true,
+    name: `${model.name}Columns`,
+    docs: docs(`Column values of a {@link ${model.name}} row.`),
+    properties: model.fields.map((field) => ({ name: field.name, type: fieldType(field), docs: docs(field.documentation) })),
+  }
+}
+
+function initInterface(model: ModelDescription): InterfaceDeclarationStructure {
+  const settable = model.relations.filter((relation) => relation.ownsForeignKey)
+  return {
+    kind: StructureKind.Interface,
+    isExported: true,
+    name: `${model.name}Init`,
+    docs: docs(`What \`new ${model.name}({...})\` accepts: any column, and the to-one relationships.`),
+    properties: [
+      ...model.fields.map((field) => ({ name: field.name, hasQuestionToken: true, type: fieldType(field) })),
+      ...settable.map((relation) => ({ name: relation.name, hasQuestionToken: true, type: targetType(relation) })),
+    ],
+  }
+}
+
+function modelClass(model: ModelDescription): ClassDeclarationStructure {
+  const readOnlyRelations = model.relations.filter((relation) => !relation.ownsForeignKey)
+  return {
+    kind: StructureKind.Class,
+    isExported: true,
+    name: model.name,
+    extends: `Model<${model.name}Columns, ${model.name}Init, ${keyType(model)}>`,
+    docs: docs(model.documentation, `Table \`${model.table}\`.`),
+    properties: [
+      ...model.fields.map((field) => ({ name: field.name, type: fieldType(field), hasDeclareKeyword: true, docs: docs(field.documentation) })),
+      ...readOnlyRelations.map((relation) => ({
+        name: relation.name,
+        isReadonly: true,
+        hasDeclareKeyword: true,
+        docs: docs(relationDocs(relation)),
+        type:
+          relation.strategy === 'dynamic'
+            ? `DynamicRelationship<${relation.target}>`
+            : relation.uselist
+              ? `Promise<${relation.target}[]>`
+              : `Promise<${relation.target} | null>`,
+      })),
+    ],
+  }
+}
+
+/** To-one relationships read as a Promise and are assigned an object: variant accessors in a merged interface. */
+function accessorInterface(model: ModelDescription): string | undefined {
+  const owning = model.relations.filter((relation) => relation.ownsForeignKey)
+  if (owning.length === 0) return undefined
+  const members = owning.map((relation) =>
+    [
+      docComment(relationDocs(relation), '  '),
+      `  get ${relation.name}(): Promise<${targetType(relation)}>`,
+      `  set ${relation.name}(value: ${targetType(relation)})`,
+    ].join('\n'),
+  )
+  return `${docComment(`Relationships of {@link ${model.name}} that are assigned an object and read with \`await\`.`)}\nexport interface ${model.name} {\n${members.join('\n')}\n}`
+}
+
+function columnDefinition(field: FieldDescription): ColumnDefinition {
+  return {
+    name: field.name,
+    column: field.column,
+    type: field.type,
+    nullable: field.nullable,
+    ...(field.default ? { default: field.default } : {}),
+    ...(field.updatedAt ? { updatedAt: true } : {}),
+  }
+}
+
+function relationshipDefinition(relation: RelationDescription): RelationshipDefinition {
+  return {
+    name: relation.name,
+    target: relation.target,
+    direction: relation.direction,
+    uselist: relation.uselist,
+    strategy: relation.strategy,
+    ownsForeignKey: relation.ownsForeignKey,
+    localColumns: relation.localColumns,
+    remoteColumns: relation.remoteColumns,
+    backPopulates: relation.backPopulates,
+  }
+}
+
+function modelDefinition(model: ModelDescription): ModelDefinition {
+  return {
+    name: model.name,
+    table: model.table,
+    primaryKey: model.primaryKey,
+    columns: model.fields.map(columnDefinition),
+    relationships: model.relations.map(relationshipDefinition),
+  }
+}
+
+function registryStatement(schema: SchemaDescription): string {
+  const definition = {
+    schema: { provider: schema.provider, sources: schema.sources },
+    classes: '__CLASSES__',
+    models: schema.models.map(modelDefinition),
+  }
+  const classes = `{ ${schema.models.map((model) => model.name).join(', ')} }`
+  return [
+    docComment('Every model of this schema mapped to its table, for the runtime (`createDb(registry)`).'),
+    `export const registry = defineModels(${literal(definition).replace("'__CLASSES__'", classes)})`,
+  ].join('\n')
+}
+
+/** Emits `models.ts` for a described schema. */
+export function emitModelsFile(schema: SchemaDescription, runtimeModule: string): GeneratedFile {
+  const usesDecimal = schema.models.some((model) => model.fields.some((field) => field.type === 'Decimal'))
+  const usesJson = schema.models.some((model) => model.fields.some((field) => field.type === 'Json'))
+  const usesDynamic = schema.models.some((model) => model.relations.some((relation) => relation.strategy === 'dynamic'))
+  const typeImports = [usesDecimal && 'type Decimal', usesDynamic && 'type DynamicRelationship', usesJson && 'type JsonValue'].filter(
+    (name): name is string => typeof name === 'string',
+  )
+  const statements: (string | StatementStructures)[] = [
+    preamble(schema.sources),
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: runtimeModule, namedImports: ['defineModels', 'Model', ...typeImports] },
+  ]
+  for (const enumeration of schema.enums) statements.push(...enumStatements(enumeration))
+  for (const model of schema.models) {
+    statements.push(columnsInterface(model), initInterface(model), modelClass(model))
+    const accessors = accessorInterface(model)
+    if (accessors) statements.push(accessors)
+  }
+  statements.push(registryStatement(schema))
+  return printFile(createProject(), 'models.ts', statements)
+}

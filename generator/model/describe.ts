@@ -1,0 +1,192 @@
+/** DMMF -> SchemaDescription: resolves columns, keys, defaults and both sides of each relation; validates annotations. */
+import path from 'node:path'
+import type { DMMF } from '@prisma/generator-helper'
+import type { DefaultDefinition, ScalarType } from '../../runtime/index.js'
+import type { LoadedSchema } from '../dmmf/load-schema.js'
+import { SchemaError, type Diagnostic } from '../errors.js'
+import { checkLazy, parseDocumentation } from './annotations.js'
+import type { EnumDescription, FieldDescription, ModelDescription, RelationDescription, SchemaDescription } from './description.js'
+import { SourceLocator } from './source-locations.js'
+import { SCALAR_TYPES } from './type-map.js'
+
+type Problems = { annotation: Diagnostic[]; unsupported: Diagnostic[] }
+
+function byName<T extends { name: string }>(a: T, b: T): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+}
+
+function describeDefault(field: DMMF.Field): DefaultDefinition | { unsupported: string } | undefined {
+  if (!field.hasDefaultValue || field.default === undefined) return undefined
+  const value = field.default as unknown
+  if (typeof value === 'object' && value !== null && 'name' in value) {
+    const fn = value as { name: string; args: readonly unknown[] }
+    switch (fn.name) {
+      case 'autoincrement':
+        return { kind: 'autoincrement' }
+      case 'now':
+        return { kind: 'now' }
+      case 'dbgenerated':
+        return { kind: 'dbgenerated' }
+      case 'uuid':
+        return { kind: 'uuid', version: fn.args[0] === 7 ? 7 : 4 }
+      default:
+        return { unsupported: `@default(${fn.name}()) is not supported yet; use uuid(), autoincrement(), now() or a constant.` }
+    }
+  }
+  if (Array.isArray(value)) return { unsupported: 'List defaults are not supported yet.' }
+  return { kind: 'value', value }
+}
+
+function describeField(model: DMMF.Model, field: DMMF.Field, locator: SourceLocator, problems: Problems): FieldDescription | undefined {
+  const { annotations, prose } = parseDocumentation(field.documentation)
+  const at = (needle?: string) => (needle ? locator.docLine(model.name, field.name, needle) : locator.field(model.name, field.name))
+  if (annotations.length > 0) {
+    const check = checkLazy(annotations, { isRelation: false, isList: field.isList })
+    if ('problem' in check) problems.annotation.push({ ...at(annotations[0].text), message: check.problem, severity: 'error' })
+  }
+  if (field.isList) {
+    problems.unsupported.push({ ...at(), message: `Scalar list field "${model.name}.${field.name}" is not supported yet.`, severity: 'error' })
+    return undefined
+  }
+  const type: ScalarType | undefined = field.kind === 'enum' ? 'Enum' : SCALAR_TYPES[field.type]
+  if (type === undefined) {
+    problems.unsupported.push({ ...at(), message: `Field type "${field.type}" of "${model.name}.${field.name}" is not supported yet.`, severity: 'error' })
+    return undefined
+  }
+  const defaultValue = describeDefault(field)
+  if (defaultValue !== undefined && 'unsupported' in defaultValue) {
+    problems.unsupported.push({ ...at(), message: `${model.name}.${field.name}: ${defaultValue.unsupported}`, severity: 'error' })
+    return undefined
+  }
+  return {
+    name: field.name,
+    column: field.dbName ?? field.name,
+    type,
+    ...(field.kind === 'enum' ? { enumName: field.type } : {}),
+    nullable: !field.isRequired,
+    isId: field.isId,
+    ...(defaultValue ? { default: defaultValue } : {}),
+    updatedAt: field.isUpdatedAt === true,
+    ...(prose ? { documentation: prose } : {}),
+  }
+}
+
+function describeRelation(
+  model: DMMF.Model,
+  field: DMMF.Field,
+  models: ReadonlyMap<string, DMMF.Model>,
+  locator: SourceLocator,
+  problems: Problems,
+): RelationDescription | undefined {
+  const { annotations, prose } = parseDocumentation(field.documentation)
+  const check = checkLazy(annotations, { isRelation: true, isList: field.isList })
+  if ('problem' in check) {
+    problems.annotation.push({ ...locator.docLine(model.name, field.name, annotations[0]?.text ?? '@'), message: check.problem, severity: 'error' })
+    return undefined
+  }
+  const target = models.get(field.type)!
+  const opposite = target.fields.find((f) => f.kind === 'object' && f.relationName === field.relationName && !(target === model && f.name === field.name))
+  if (opposite === undefined) {
+    problems.unsupported.push({ ...locator.field(model.name, field.name), message: `Relation "${model.name}.${field.name}" has no opposite field.`, severity: 'error' })
+    return undefined
+  }
+  const owns = (field.relationFromFields ?? []).length > 0
+  const oppositeOwns = (opposite.relationFromFields ?? []).length > 0
+  if (!owns && !oppositeOwns) {
+    problems.unsupported.push({
+      ...locator.field(model.name, field.name),
+      message: `Implicit many-to-many relation "${model.name}.${field.name}" is not supported yet; declare an explicit join model.`,
+      severity: 'error',
+    })
+    return undefined
+  }
+  const base = {
+    name: field.name,
+    target: target.name,
+    backPopulates: opposite.name,
+    strategy: check.strategy,
+    ...(prose ? { documentation: prose } : {}),
+  }
+  if (owns) {
+    return {
+      ...base,
+      direction: opposite.isList ? 'many-to-one' : 'one-to-one',
+      uselist: false,
+      nullable: !field.isRequired,
+      ownsForeignKey: true,
+      localColumns: [...field.relationFromFields!],
+      remoteColumns: [...field.relationToFields!],
+    }
+  }
+  return {
+    ...base,
+    direction: field.isList ? 'one-to-many' : 'one-to-one',
+    uselist: field.isList,
+    nullable: true,
+    ownsForeignKey: false,
+    localColumns: [...opposite.relationToFields!],
+    remoteColumns: [...opposite.relationFromFields!],
+  }
+}
+
+function describeModel(model: DMMF.Model, models: ReadonlyMap<string, DMMF.Model>, locator: SourceLocator, problems: Problems): ModelDescription {
+  const { annotations, prose } = parseDocumentation(model.documentation)
+  for (const annotation of annotations) {
+    problems.annotation.push({
+      ...locator.docLine(model.name, undefined, annotation.text),
+      message: `Unknown model annotation "@${annotation.name}". Annotations such as @lazy(...) belong on relation fields.`,
+      severity: 'error',
+    })
+  }
+  const fields: FieldDescription[] = []
+  const relations: RelationDescription[] = []
+  for (const field of model.fields) {
+    if (field.kind === 'object') {
+      const relation = describeRelation(model, field, models, locator, problems)
+      if (relation) relations.push(relation)
+    } else {
+      const described = describeField(model, field, locator, problems)
+      if (described) fields.push(described)
+    }
+  }
+  const primaryKey = model.primaryKey?.fields ?? model.fields.filter((field) => field.isId).map((field) => field.name)
+  if (primaryKey.length === 0) {
+    problems.unsupported.push({ ...locator.model(model.name), message: `Model "${model.name}" has no primary key (@id or @@id); the session needs one.`, severity: 'error' })
+  }
+  return {
+    name: model.name,
+    table: model.dbName ?? model.name,
+    fields,
+    primaryKey: [...primaryKey],
+    relations: relations.sort(byName),
+    ...(prose ? { documentation: prose } : {}),
+  }
+}
+
+function describeEnum(enumeration: DMMF.DatamodelEnum, locator: SourceLocator, problems: Problems): EnumDescription {
+  if (enumeration.values.some((value) => value.dbName !== null && value.dbName !== undefined)) {
+    problems.unsupported.push({ ...locator.model(enumeration.name), message: `@map on values of enum "${enumeration.name}" is not supported yet.`, severity: 'error' })
+  }
+  const { prose } = parseDocumentation(enumeration.documentation ?? undefined)
+  return { name: enumeration.name, values: enumeration.values.map((value) => value.name), ...(prose ? { documentation: prose } : {}) }
+}
+
+/**
+ * Describes a parsed schema. Every annotation error and every unsupported feature is collected,
+ * then reported together as one {@link SchemaError}.
+ */
+export function describeSchema(schema: LoadedSchema, schemaRoot: string): SchemaDescription {
+  const locator = new SourceLocator(schema.files)
+  const problems: Problems = { annotation: [], unsupported: [] }
+  const models = new Map(schema.datamodel.models.map((model) => [model.name, model]))
+  const described = [...schema.datamodel.models].sort(byName).map((model) => describeModel(model, models, locator, problems))
+  const enums = [...schema.datamodel.enums].sort(byName).map((enumeration) => describeEnum(enumeration, locator, problems))
+  if (problems.annotation.length > 0) throw SchemaError.annotation([...problems.annotation, ...problems.unsupported])
+  if (problems.unsupported.length > 0) throw SchemaError.unsupported(problems.unsupported)
+  return {
+    provider: schema.provider,
+    enums,
+    models: described,
+    sources: schema.files.map((file) => ({ path: path.posix.relative(schemaRoot, file.path) || path.posix.basename(file.path), content: file.content })),
+  }
+}

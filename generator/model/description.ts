@@ -1,0 +1,61 @@
+/** Our own plain-data description of a schema: what the emitters read, independent of Prisma's DMMF. */
+import type { DefaultDefinition, RelationshipDirection, ScalarType } from '../../runtime/index.js'
+import type { LoaderStrategyName } from '../../runtime/loading/strategy-names.js'
+
+/** One enum. */
+export interface EnumDescription {
+  readonly name: string
+  readonly values: readonly string[]
+  readonly documentation?: string
+}
+
+/** One scalar or enum field. */
+export interface FieldDescription {
+  readonly name: string
+  /** Database column (`@map`). */
+  readonly column: string
+  readonly type: ScalarType
+  /** The enum's name when `type` is `Enum`. */
+  readonly enumName?: string
+  readonly nullable: boolean
+  readonly isId: boolean
+  readonly default?: DefaultDefinition
+  readonly updatedAt: boolean
+  readonly documentation?: string
+}
+
+/** One relationship field. */
+export interface RelationDescription {
+  readonly name: string
+  readonly target: string
+  readonly direction: RelationshipDirection
+  readonly uselist: boolean
+  /** For to-one relations: whether the related object may be absent. */
+  readonly nullable: boolean
+  readonly ownsForeignKey: boolean
+  readonly localColumns: readonly string[]
+  readonly remoteColumns: readonly string[]
+  readonly backPopulates: string
+  readonly strategy: LoaderStrategyName
+  /** Documentation without the annotation lines. */
+  readonly documentation?: string
+}
+
+/** One model. */
+export interface ModelDescription {
+  readonly name: string
+  readonly table: string
+  readonly fields: readonly FieldDescription[]
+  readonly primaryKey: readonly string[]
+  readonly relations: readonly RelationDescription[]
+  readonly documentation?: string
+}
+
+/** A whole schema, sorted by name. */
+export interface SchemaDescription {
+  readonly provider: string
+  readonly enums: readonly EnumDescription[]
+  readonly models: readonly ModelDescription[]
+  /** The schema files, embedded in generated code for `createAll()`; paths relative to the schema root. */
+  readonly sources: readonly { readonly path: string; readonly content: string }[]
+}

@@ -1,0 +1,33 @@
+/** Prisma scalar types -> runtime scalar kinds and TypeScript types, one table. */
+import type { ScalarType } from '../../runtime/index.js'
+
+/** Prisma's scalar type names mapped to the runtime's scalar kinds. */
+export const SCALAR_TYPES: Readonly<Record<string, ScalarType>> = {
+  String: 'String',
+  Int: 'Int',
+  BigInt: 'BigInt',
+  Float: 'Float',
+  Decimal: 'Decimal',
+  Boolean: 'Boolean',
+  DateTime: 'DateTime',
+  Json: 'Json',
+  Bytes: 'Bytes',
+}
+
+/** The TypeScript type of each scalar kind (enums use the enum's own type). */
+export const TS_TYPES: Readonly<Record<Exclude<ScalarType, 'Enum'>, string>> = {
+  String: 'string',
+  Int: 'number',
+  BigInt: 'bigint',
+  Float: 'number',
+  Decimal: 'Decimal',
+  Boolean: 'boolean',
+  DateTime: 'Date',
+  Json: 'JsonValue',
+  Bytes: 'Uint8Array',
+}
+
+/** The TypeScript type of a field, without null. */
+export function tsType(field: { type: ScalarType; enumName?: string }): string {
+  return field.type === 'Enum' ? field.enumName! : TS_TYPES[field.type]
+}

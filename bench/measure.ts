@@ -1,0 +1,73 @@
+/** The timing harness: warm-up, then rounds run round-robin across contenders, reported as the median µs per operation. */
+
+/** One way of doing a workload's operation, timed against the others. */
+export interface Contender<I> {
+  /** Column key in the report, e.g. `prismalchemy`. */
+  readonly name: string
+  /** Runs one operation; may return a promise (awaited) or a plain value (not awaited). */
+  run(input: I): unknown
+  /** Untimed, after every timed or warm-up batch: undo side effects (e.g. delete inserted rows). */
+  after?(): unknown
+}
+
+/** How much to run. */
+export interface Plan {
+  /** Untimed operations per contender before the first round. */
+  readonly warmup: number
+  /** Timed rounds per contender; the report is the median round. */
+  readonly rounds: number
+  /** Operations per round. */
+  readonly opsPerRound: number
+}
+
+/** Per-contender timings: µs per operation of each round, and their median. */
+export interface Timing {
+  readonly rounds: readonly number[]
+  readonly median: number
+}
+
+/** The median of a non-empty list (mean of the two middle values for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
+}
+
+async function runBatch<I>(contender: Contender<I>, inputs: readonly I[]): Promise<number> {
+  const started = process.hrtime.bigint()
+  for (let i = 0; i < inputs.length; i++) {
+    const result = contender.run(inputs[i])
+    if (isThenable(result)) await result
+  }
+  const elapsedNs = Number(process.hrtime.bigint() - started)
+  await contender.after?.()
+  return elapsedNs / 1000 / inputs.length
+}
+
+/**
+ * Times contenders on the same inputs. Rounds are interleaved (round 1 of every contender, then
+ * round 2, ...) so drift in machine load hits all of them alike.
+ *
+ * @param inputs Untimed: the inputs of one batch (`count` operations) for a contender; called per batch.
+ * @returns Timings by contender name.
+ */
+export async function compare<I>(
+  contenders: readonly Contender<I>[],
+  plan: Plan,
+  inputs: (contender: string, batch: number, count: number) => readonly I[],
+): Promise<Map<string, Timing>> {
+  const rounds = new Map<string, number[]>(contenders.map((c) => [c.name, []]))
+  let batch = 0
+  for (const contender of contenders) if (plan.warmup > 0) await runBatch(contender, inputs(contender.name, batch++, plan.warmup))
+  for (let round = 0; round < plan.rounds; round++) {
+    for (const contender of contenders) {
+      const batchInputs = inputs(contender.name, batch++, plan.opsPerRound)
+      rounds.get(contender.name)!.push(await runBatch(contender, batchInputs))
+    }
+  }
+  return new Map([...rounds].map(([name, list]) => [name, { rounds: list, median: median(list) }]))
+}

@@ -25,8 +25,8 @@ export interface Fixture {
   readonly roles: number
   /** Largest seeded user id; rows above it were added by a workload. */
   readonly maxUserId: number
-  /** Untimed cleanup: deletes users above {@link maxUserId} and checkpoints the WAL, so every batch starts alike. */
-  resetUsers(): void
+  /** Untimed cleanup: deletes users above {@link maxUserId} and checkpoints the WAL, so every batch starts alike. Returns the rows deleted. */
+  resetUsers(): number
   /** Closes the admin connection and deletes the file with its -wal/-shm companions. */
   remove(): void
 }
@@ -84,8 +84,9 @@ export async function createFixture(size: FixtureSize): Promise<Fixture> {
     roles,
     maxUserId: max,
     resetUsers() {
-      reset.run(max)
+      const deleted = reset.run(max).changes
       admin.pragma('wal_checkpoint(TRUNCATE)')
+      return deleted
     },
     remove() {
       if (admin.open) admin.close()

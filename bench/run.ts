@@ -1,0 +1,210 @@
+/** The benchmark: prismalchemy vs raw better-sqlite3 vs PrismaClient on one SQLite file, µs per operation, side by side. */
+// Usage: npm run bench [-- --quick] [-- --only=a,c] [-- --peers=prismalchemy,raw]
+//   --quick   a short run (fewer rounds and operations), for a smoke test
+//   --only    workloads to run (a: get by pk, b: identity-map hit, c: 50-row filter, d: 10k-row insert)
+//   --peers   peers to open (prismalchemy, raw, prisma); e.g. profile prismalchemy alone with
+//             node --cpu-prof --cpu-prof-dir=.tmp/profiles dist-examples/bench/run.js --only=a --peers=prismalchemy
+import { cpus } from 'node:os'
+import { parseArgs } from 'node:util'
+import { createFixture, seedUsername, type Fixture } from './fixture.js'
+import { compare, type Contender, type Plan, type Timing } from './measure.js'
+import type { NewUserRow, Peer, PeerName } from './peer.js'
+import { PrismaPeer } from './prisma-peer.js'
+import { PrismalchemyPeer } from './prismalchemy-peer.js'
+import { RAW_SQL, RawPeer } from './raw-peer.js'
+import { drawInts, mulberry32 } from './rng.js'
+import { formatMicros, formatRatio, formatTable } from './table.js'
+
+const SEED = 20240611
+const USERS = 10_000
+const USERS_PER_ROLE = 50
+const INSERT_ROWS = 10_000
+
+type WorkloadKey = 'a' | 'b' | 'c' | 'd'
+
+/** Run sizes: full by default, `--quick` for a smoke test. */
+const PLANS: Record<'full' | 'quick', Record<WorkloadKey, Plan>> = {
+  full: {
+    a: { warmup: 2_000, rounds: 7, opsPerRound: 5_000 },
+    b: { warmup: 20_000, rounds: 7, opsPerRound: 200_000 },
+    c: { warmup: 300, rounds: 7, opsPerRound: 1_000 },
+    d: { warmup: 1, rounds: 5, opsPerRound: 1 },
+  },
+  quick: {
+    a: { warmup: 200, rounds: 3, opsPerRound: 500 },
+    b: { warmup: 2_000, rounds: 3, opsPerRound: 20_000 },
+    c: { warmup: 30, rounds: 3, opsPerRound: 100 },
+    d: { warmup: 1, rounds: 2, opsPerRound: 1 },
+  },
+}
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string', default: 'a,b,c,d' },
+    peers: { type: 'string', default: 'prismalchemy,raw,prisma' },
+  },
+})
+const plans = PLANS[args.quick ? 'quick' : 'full']
+const only = new Set(args.only!.split(',').map((s) => s.trim())) as Set<WorkloadKey>
+const wanted = new Set(args.peers!.split(',').map((s) => s.trim())) as Set<PeerName>
+
+function progress(message: string): void {
+  process.stderr.write(`${message}\n`)
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(`Sanity check failed: ${message}`)
+}
+
+/** Results of one workload: timings by contender name. */
+type Results = Map<string, Timing>
+
+/** Ids to look up in one batch: fixed seed per batch, so every contender gets the same sequence. */
+function idInputs(max: number) {
+  return (_contender: string, batch: number, count: number) => drawInts(mulberry32(SEED + batch), count, 1, max)
+}
+
+function contender<I>(name: string, run: (input: I) => unknown, after?: () => unknown): Contender<I> {
+  return { name, run, after }
+}
+
+/** Checks every peer returns the same data and sends the SQL the report claims, before any timing. */
+async function sanityCheck(peers: readonly Peer[], fixture: Fixture, pa: PrismalchemyPeer | undefined): Promise<string[]> {
+  const notes: string[] = []
+  for (const peer of peers) {
+    const user = (await peer.getByPk(1234)) as { username?: string } | null
+    check(user?.username === seedUsername(1234), `${peer.name} getByPk(1234) returned ${JSON.stringify(user?.username)}`)
+    const users = (await peer.usersOfRole(7)) as unknown[]
+    check(users.length === USERS_PER_ROLE, `${peer.name} usersOfRole(7) returned ${users.length} rows`)
+    const rows = newUsers(`check-${peer.name}`, 600, fixture.roles)
+    await peer.insertUsers(rows)
+    check(fixture.resetUsers() === rows.length, `${peer.name} insertUsers did not insert ${rows.length} rows`)
+  }
+  if (pa !== undefined) {
+    const [get] = await pa.capture(() => pa.getByPk(1))
+    const [filter] = await pa.capture(() => pa.usersOfRole(1))
+    const insert = await pa.capture(() => pa.insertUsers(newUsers('capture', 600, fixture.roles)))
+    fixture.resetUsers()
+    const same = get === RAW_SQL.getByPk && filter === RAW_SQL.usersOfRole && insert[1] === RAW_SQL.insertRows(500) && insert[2] === RAW_SQL.insertRows(100)
+    notes.push(`prismalchemy SQL (a): ${get}`)
+    notes.push(`prismalchemy SQL (c): ${filter}`)
+    notes.push(`prismalchemy SQL (d), 600 rows: ${insert.map((s) => (s.length > 60 ? `${s.slice(0, 40)}...[${s.length} chars]` : s)).join(' | ')}`)
+    notes.push(`raw peer sends the identical SQL text: ${same ? 'yes' : 'NO (see raw-peer.ts)'}`)
+  }
+  return notes
+}
+
+function newUsers(prefix: string, count: number, roles: number): NewUserRow[] {
+  return Array.from({ length: count }, (_, i) => ({ username: `${prefix}-${i}`, email: `${prefix}-${i}@example.com`, roleId: (i % roles) + 1 }))
+}
+
+async function main(): Promise<void> {
+  const started = Date.now()
+  progress(`seeding ${USERS} users, ${USERS / USERS_PER_ROLE} roles...`)
+  const fixture = await createFixture({ users: USERS, usersPerRole: USERS_PER_ROLE })
+  const peers: Peer[] = []
+  const results = new Map<string, Results>()
+  const extras: string[] = []
+  try {
+    const pa = wanted.has('prismalchemy') ? new PrismalchemyPeer(fixture.url) : undefined
+    const raw = wanted.has('raw') ? new RawPeer(fixture.file) : undefined
+    if (pa) peers.push(pa)
+    if (raw) peers.push(raw)
+    let prisma: PrismaPeer | undefined
+    if (wanted.has('prisma')) {
+      progress('generating / loading PrismaClient...')
+      prisma = await PrismaPeer.open(fixture.url)
+      peers.push(prisma)
+    }
+    const setup = await Promise.all(peers.map(async (peer) => `  ${peer.name.padEnd(12)} ${await peer.describe()}`))
+    const sqlNotes = await sanityCheck(peers, fixture, pa)
+
+    if (only.has('a')) {
+      progress('(a) get by primary key...')
+      results.set('a', await compare(peers.map((peer) => contender<number>(peer.name, (id) => peer.getByPk(id))), plans.a, idInputs(USERS)))
+    }
+    if (only.has('b') && pa) {
+      progress('(b) identity-map hit...')
+      const warm = await pa.warmSession()
+      try {
+        results.set('b', await compare([contender<number>('prismalchemy', (id) => warm.get(id))], plans.b, idInputs(USERS)))
+      } finally {
+        await warm.close()
+      }
+    }
+    if (only.has('c')) {
+      progress('(c) 50 rows by roleId...')
+      results.set('c', await compare(peers.map((peer) => contender<number>(peer.name, (roleId) => peer.usersOfRole(roleId))), plans.c, idInputs(fixture.roles)))
+    }
+    if (only.has('d')) {
+      progress(`(d) insert ${INSERT_ROWS} rows...`)
+      const reset = () => check(fixture.resetUsers() === INSERT_ROWS, `an insert batch did not write ${INSERT_ROWS} rows`)
+      const insertContenders: Contender<readonly NewUserRow[]>[] = peers.map((peer) => contender(peer.name, (rows) => peer.insertUsers(rows), reset))
+      if (raw) insertContenders.push(contender('raw per-row', (rows) => raw.insertUsersPerRow(rows), reset))
+      if (prisma) insertContenders.push(contender('prisma andReturn', (rows) => prisma.insertUsersAndReturn(rows), reset))
+      const batches = (name: string, batch: number, count: number) =>
+        Array.from({ length: count }, (_, i) => newUsers(`${name.replace(/\W/g, '')}-${batch}-${i}`, INSERT_ROWS, fixture.roles))
+      const timings = await compare(insertContenders, plans.d, batches)
+      // Report per row: one operation is one batch of INSERT_ROWS rows.
+      results.set('d', new Map([...timings].map(([name, t]) => [name, { rounds: t.rounds.map((us) => us / INSERT_ROWS), median: t.median / INSERT_ROWS }])))
+    }
+
+    printReport(results, setup, sqlNotes, started)
+  } finally {
+    for (const peer of peers) await peer.close().catch(() => undefined)
+    fixture.remove()
+  }
+}
+
+function printReport(results: Map<string, Results>, setup: string[], sqlNotes: string[], started: number): void {
+  const mode = args.quick ? 'quick' : 'full'
+  const rowTitles: Record<WorkloadKey, string> = {
+    a: '(a) get by pk, fresh session   µs/op',
+    b: '(b) identity-map hit           µs/op',
+    c: '(c) 50 rows by roleId          µs/query',
+    d: `(d) insert ${INSERT_ROWS} rows           µs/row`,
+  }
+  const rows: string[][] = []
+  for (const key of ['a', 'b', 'c', 'd'] as const) {
+    const r = results.get(key)
+    if (r === undefined) continue
+    const pa = r.get('prismalchemy')?.median
+    const raw = r.get('raw')?.median
+    const prisma = r.get('prisma')?.median
+    rows.push([rowTitles[key], formatMicros(pa), formatMicros(raw), formatMicros(prisma), formatRatio(pa, raw), formatRatio(prisma, pa)])
+  }
+  console.log(`\nprismalchemy benchmark (${mode} run): ${USERS} users, ${USERS / USERS_PER_ROLE} roles, one SQLite file (WAL)`)
+  console.log(`node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; median of rounds, random ids from seed ${SEED}`)
+  console.log('peers:')
+  for (const line of setup) console.log(line)
+  console.log('')
+  console.log(formatTable(['workload', 'prismalchemy', 'raw', 'PrismaClient', 'pa/raw', 'Prisma/pa'], rows))
+  const b = results.get('b')?.get('prismalchemy')?.median
+  const a = results.get('a')
+  const d = results.get('d')
+  console.log('')
+  if (b !== undefined) {
+    const vs = a ? `; a real query costs raw ${formatMicros(a.get('raw')?.median)} µs, PrismaClient ${formatMicros(a.get('prisma')?.median)} µs (row a)` : ''
+    console.log(`(b) raw and PrismaClient have no identity map, so n/a${vs}.`)
+  }
+  if (d !== undefined) {
+    const ms = (name: string) => (d.get(name) ? `${((d.get(name)!.median * INSERT_ROWS) / 1000).toFixed(1)} ms/batch` : 'n/a')
+    console.log(`(d) one ${INSERT_ROWS}-row batch: prismalchemy ${ms('prismalchemy')}, raw ${ms('raw')}, PrismaClient ${ms('prisma')}.`)
+    console.log('    prismalchemy: new User() x10k, session.add, commit (multi-row INSERT ... RETURNING "id", 500 rows each, one transaction);')
+    console.log('    raw: the same 500-row INSERT ... RETURNING "id" statements, cached, in one BEGIN IMMEDIATE transaction;')
+    console.log('    PrismaClient: createMany (returns a count only, no ids or objects).')
+    if (d.has('raw per-row')) console.log(`    raw, one cached single-row INSERT per row in one transaction: ${formatMicros(d.get('raw per-row')!.median)} µs/row`)
+    if (d.has('prisma andReturn')) {
+      console.log(
+        `    PrismaClient createManyAndReturn (returns every row, closer to a unit of work): ${formatMicros(d.get('prisma andReturn')!.median)} µs/row` +
+          ` (${formatRatio(d.get('prisma andReturn')!.median, d.get('prismalchemy')?.median)} prismalchemy)`,
+      )
+    }
+  }
+  console.log('pa/raw = prismalchemy / raw; Prisma/pa = PrismaClient / prismalchemy (above 1: prismalchemy is faster).')
+  for (const line of sqlNotes) console.log(line)
+  console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s`)
+}
+
+await main()

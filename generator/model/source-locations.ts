@@ -8,7 +8,7 @@ export class SourceLocator {
 
   /** The line declaring `model <name>` (or `view`), or the first line of the first file. */
   model(name: string): SourceLocation {
-    const pattern = new RegExp(`^\\s*(?:model|view)\\s+${name}\\s*\\{`)
+    const pattern = new RegExp(`^\\s*(?:model|view|enum)\\s+${name}\\s*\\{`)
     for (const file of this.files) {
       const lines = file.content.split('\n')
       const index = lines.findIndex((line) => pattern.test(line))

@@ -128,15 +128,16 @@ export function sqliteFilename(url: string): string | undefined {
 export function createEngine(url: string, options: EngineOptions = {}): Engine {
   const filename = sqliteFilename(url)
   if (filename === undefined) throw ConfigurationError.unsupportedUrl(url)
-  const maxConnections = positiveNumber('poolSize', options.poolSize, 5) + positiveNumber('maxOverflow', options.maxOverflow, 10)
-  if (maxConnections < 1) throw ConfigurationError.badOption('poolSize', options.poolSize, 'poolSize + maxOverflow >= 1')
+  const poolSize = positiveNumber('poolSize', options.poolSize, 5)
+  const maxOverflow = positiveNumber('maxOverflow', options.maxOverflow, 10)
+  if (poolSize + maxOverflow < 1) throw ConfigurationError.badOption('poolSize', options.poolSize, 'poolSize + maxOverflow >= 1')
   const poolTimeoutMs = positiveNumber('poolTimeout', options.poolTimeout, 30) * 1000
   const busyTimeoutMs = positiveNumber('busyTimeout', options.busyTimeout, 5) * 1000
   const statementCacheSize = Math.max(1, positiveNumber('statementCacheSize', options.statementCacheSize, 500))
   return new Engine(
     url,
     sqliteDialect,
-    (reporter) => new SqliteDriver({ filename, maxConnections, poolTimeoutMs, busyTimeoutMs, statementCacheSize, reporter }),
+    (reporter) => new SqliteDriver({ filename, poolSize, maxOverflow, poolTimeoutMs, busyTimeoutMs, statementCacheSize, reporter }),
     options,
   )
 }

@@ -162,6 +162,24 @@ type DiffTarget = Parameters<SchemaEngine['diff']>[0]['from']
 let wasmReady: Promise<WasmBindings> | undefined
 
 /**
+ * @internal The engine arms 60 s timers (connection timeouts) that outlive every call and would keep a
+ * script alive after `createAll()`; hand the wasm a `setTimeout` whose timers do not hold the event loop.
+ */
+function withUnrefTimers(bindings: WasmBindings): Record<string, unknown> {
+  const imports: Record<string, unknown> = { ...bindings }
+  for (const [name, fn] of Object.entries(bindings)) {
+    if (name.startsWith('__wbg_setTimeout_') && typeof fn === 'function') {
+      imports[name] = (...args: unknown[]) => {
+        const timer = (fn as (...a: unknown[]) => unknown)(...args)
+        ;(timer as { unref?: () => void } | undefined)?.unref?.()
+        return timer
+      }
+    }
+  }
+  return imports
+}
+
+/**
  * @internal Instantiate the engine's wasm once per process. The package's own entry does
  * `import * as wasm from "./schema_engine_bg.wasm"`, which plain Node cannot load, so we instantiate the
  * binary ourselves against its only import module, the JS glue `./schema_engine_bg.js`.
@@ -170,7 +188,7 @@ function loadWasm(): Promise<WasmBindings> {
   wasmReady ??= (async () => {
     const glue = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg')
     const binary = readFileSync(glue.replace(/\.js$/, '.wasm'))
-    const imports = { './schema_engine_bg.js': wasmBindings }
+    const imports = { './schema_engine_bg.js': withUnrefTimers(wasmBindings) }
     const { instance } = await WebAssembly.instantiate(binary, imports)
     wasmBindings.__wbg_set_wasm(instance.exports)
     ;(instance.exports.__wbindgen_start as () => void)()

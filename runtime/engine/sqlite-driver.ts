@@ -2,19 +2,21 @@
 import Database from 'better-sqlite3'
 import { E_TIMEOUT, Mutex, type MutexInterface, withTimeout } from 'async-mutex'
 import { LRUCache } from 'lru-cache'
-import { Pool, TimeoutError } from 'tarn'
-import { DatabaseLockedError, PoolTimeoutError } from '../errors.js'
+import { DatabaseLockedError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import type { Driver, DriverConnection, PoolStatus, QueryResult, StatementReporter } from './driver.js'
+import { QueuePool } from './pool.js'
 import { mapSqliteError } from './sqlite-errors.js'
 
 /** Settings of the SQLite driver. */
 export interface SqliteDriverOptions {
   /** Path of the database file. */
   readonly filename: string
-  /** Most connections open at once (SQLAlchemy's pool_size + max_overflow). */
-  readonly maxConnections: number
-  /** Milliseconds to wait for a free connection before {@link PoolTimeoutError}. */
+  /** Connections kept open (SQLAlchemy's pool_size). */
+  readonly poolSize: number
+  /** Extra connections under load (SQLAlchemy's max_overflow). */
+  readonly maxOverflow: number
+  /** Milliseconds to wait for a free connection before `PoolTimeoutError`. */
   readonly poolTimeoutMs: number
   /** Milliseconds a writer waits for the database's write lock before {@link DatabaseLockedError}. */
   readonly busyTimeoutMs: number
@@ -174,62 +176,49 @@ class SqliteConnection implements DriverConnection {
 
 /** Opens connections on one SQLite file, in WAL mode, behind a bounded pool. */
 export class SqliteDriver implements Driver {
-  private readonly pool: Pool<SqliteConnection>
+  private readonly pool: QueuePool<SqliteConnection>
   private readonly writeLock: MutexInterface
 
   constructor(private readonly options: SqliteDriverOptions) {
     this.writeLock = withTimeout(new Mutex(), options.busyTimeoutMs)
-    this.pool = new Pool<SqliteConnection>({
+    this.pool = new QueuePool({
       create: () => this.open(),
       destroy: (connection) => connection.close(),
-      min: 0,
-      max: options.maxConnections,
-      acquireTimeoutMillis: options.poolTimeoutMs,
-      idleTimeoutMillis: 30_000,
-      propagateCreateError: true,
+      poolSize: options.poolSize,
+      maxOverflow: options.maxOverflow,
+      timeoutMs: options.poolTimeoutMs,
     })
   }
 
   async acquire(): Promise<DriverConnection> {
-    try {
-      return await this.pool.acquire().promise
-    } catch (error) {
-      if (error instanceof TimeoutError) {
-        throw PoolTimeoutError.exhausted(this.options.poolTimeoutMs, this.pool.numUsed(), this.options.maxConnections, error)
-      }
-      throw mapSqliteErrorOnOpen(error)
-    }
+    return this.pool.acquire()
   }
 
   async release(connection: DriverConnection): Promise<void> {
     const sqlite = connection as SqliteConnection
     if (sqlite.writing) await sqlite.rollback()
-    this.pool.release(sqlite)
+    await this.pool.release(sqlite)
   }
 
   status(): PoolStatus {
-    return {
-      checkedOut: this.pool.numUsed(),
-      idle: this.pool.numFree(),
-      waiting: this.pool.numPendingAcquires(),
-      max: this.options.maxConnections,
-    }
+    return this.pool.status()
   }
 
   async dispose(): Promise<void> {
-    await this.pool.destroy()
+    await this.pool.dispose()
   }
 
   private open(): SqliteConnection {
-    const db = new Database(this.options.filename, { timeout: 0 })
+    let db: Database.Database
+    try {
+      db = new Database(this.options.filename, { timeout: 0 })
+    } catch (error) {
+      throw mapSqliteError(error)
+    }
     db.pragma('journal_mode = WAL')
     db.pragma('foreign_keys = ON')
     // WAL with synchronous=NORMAL is durable across application crashes and the usual pairing.
     db.pragma('synchronous = NORMAL')
     return new SqliteConnection(db, this.writeLock, this.options)
   }
-}
-
-function mapSqliteErrorOnOpen(error: unknown): unknown {
-  return (error as { code?: unknown })?.code ? mapSqliteError(error) : error
 }

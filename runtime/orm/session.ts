@@ -172,8 +172,8 @@ export class Session {
 
   /** Writes pending changes (INSERT, UPDATE, DELETE) inside the transaction, without committing. */
   async flush(): Promise<void> {
-    this.guard('flush')
     while (this.flushing !== null) await this.flushing.catch(() => undefined)
+    this.guard('flush')
     if (!this.hasPendingChanges) return
     this.flushing = this.runFlush()
     try {
@@ -230,15 +230,16 @@ export class Session {
         state.deleted = false
         this.identityMap.add(state)
       }
-      for (const [state, originals] of transaction.originals) Object.assign(state.dict, originals)
     }
-    for (const state of this.newStates) state.session = null
-    this.newStates.clear()
+    // Unflushed changes first, then the values from before this transaction's flushed UPDATEs.
     for (const state of this.dirtyStates) {
       if (state.committed !== null) Object.assign(state.dict, state.committed)
       state.clearModifications()
     }
     this.dirtyStates.clear()
+    if (transaction !== null) for (const [state, originals] of transaction.originals) Object.assign(state.dict, originals)
+    for (const state of this.newStates) state.session = null
+    this.newStates.clear()
     this.deletedStates.clear()
     for (const state of this.identityMap.states()) this.markStale(state)
   }

@@ -9,8 +9,9 @@ import {
   NoResultFoundError,
   sessionmaker,
   type Session,
+  type WhereInput,
 } from 'prismalchemy'
-import { Role, User } from '../../generated/models.js'
+import { Role, User, type UserColumns } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
@@ -200,8 +201,8 @@ describe('queries', () => {
   })
 
   it('filters with Prisma-style where objects', async () => {
-    const names = async (where: Parameters<ReturnType<Session['query']>['where']>[0]) =>
-      (await session.query(User).where(where as never).orderBy({ username: 'asc' }).all()).map((user) => user.username)
+    const names = async (where: WhereInput<UserColumns>) =>
+      (await session.query(User).where(where).orderBy({ username: 'asc' }).all()).map((user) => user.username)
     expect(await names({ username: { in: ['ann', 'cid'] } })).toEqual(['ann', 'cid'])
     expect(await names({ username: { startsWith: 'b' } })).toEqual(['bob'])
     expect(await names({ OR: [{ username: 'ann' }, { username: { endsWith: 'ee' } }] })).toEqual(['ann', 'dee'])

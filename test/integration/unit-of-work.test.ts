@@ -180,6 +180,7 @@ describe('rollback', () => {
     ann.email = 'flushed@x'
     await session.flush()
     ann.username = 'unflushed'
+    ann.email = 'unflushed@x'
     await session.rollback()
     expect(ann.email).toBe('a@x')
     expect(ann.username).toBe('ann')

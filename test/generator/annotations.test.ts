@@ -1,0 +1,162 @@
+// Schema problems (bad `///` annotations, Prisma validation errors, unsupported features) are SchemaErrors located by file, line and column.
+import { describe, expect, it } from 'vitest'
+import { SchemaError, type Diagnostic } from '../../generator/errors.js'
+import { generateFromFiles } from '../../generator/generate.js'
+import type { SchemaFile } from '../../generator/dmmf/load-schema.js'
+
+const FILE = 'schema/test.prisma'
+const DATASOURCE = 'datasource db {\n  provider = "sqlite"\n}\n'
+
+/** Role/User with the given `///` lines above `Role.users` and above `User.role`. Line numbers below refer to this text. */
+function roleUser(usersDocs: string, roleDocs: string): string {
+  return [
+    'datasource db {', //                                                       1
+    '  provider = "sqlite"', //                                                 2
+    '}', //                                                                     3
+    '', //                                                                      4
+    'model Role {', //                                                          5
+    '  id    Int    @id', //                                                    6
+    '  name  String', //                                                        7
+    `  ${usersDocs}`, //                                                        8
+    '  users User[]', //                                                        9
+    '}', //                                                                     10
+    '', //                                                                      11
+    'model User {', //                                                          12
+    '  id     Int   @id', //                                                    13
+    '  roleId Int?', //                                                         14
+    `  ${roleDocs}`, //                                                         15
+    '  role   Role? @relation(fields: [roleId], references: [id])', //          16
+    '}', //                                                                     17
+    '',
+  ].join('\n')
+}
+
+async function schemaErrorOf(files: readonly SchemaFile[]): Promise<SchemaError> {
+  const error: unknown = await generateFromFiles(files, 'schema').then(
+    () => undefined,
+    (caught: unknown) => caught,
+  )
+  expect(error).toBeInstanceOf(SchemaError)
+  return error as SchemaError
+}
+
+function located(error: SchemaError): Omit<Diagnostic, 'message'>[] {
+  return error.diagnostics.map(({ file, line, column, severity }) => ({ file, line, column, severity }))
+}
+
+describe('annotation errors', () => {
+  it('rejects an unknown loading strategy, at the @ of its /// line', async () => {
+    const error = await schemaErrorOf([{ path: FILE, content: roleUser('/// @lazy(eager)', '') }])
+    expect(error.code).toBe('annotation_invalid')
+    expect(located(error)).toEqual([{ file: FILE, line: 8, column: 7, severity: 'error' }])
+    expect(error.diagnostics[0].message).toBe('Unknown loading strategy "eager" in "@lazy(eager)". Known strategies: select, dynamic.')
+    expect(error.message).toBe(`${FILE}:8:7: error: ${error.diagnostics[0].message}`)
+  })
+
+  it('rejects @lazy(dynamic) on a to-one relation', async () => {
+    const error = await schemaErrorOf([{ path: FILE, content: roleUser('', '/// @lazy(dynamic)') }])
+    expect(error.code).toBe('annotation_invalid')
+    expect(located(error)).toEqual([{ file: FILE, line: 15, column: 7, severity: 'error' }])
+    expect(error.diagnostics[0].message).toMatch(/only allowed on list \(to-many\) relations/)
+  })
+
+  it('rejects @lazy without a strategy, wherever the /// line is indented', async () => {
+    const error = await schemaErrorOf([{ path: FILE, content: roleUser('    /// @lazy', '') }])
+    expect(error.code).toBe('annotation_invalid')
+    expect(located(error)).toEqual([{ file: FILE, line: 8, column: 11, severity: 'error' }])
+    expect(error.diagnostics[0].message).toMatch(/needs a strategy/)
+  })
+
+  it('rejects @lazy(select) on a scalar field', async () => {
+    const content = roleUser('', '').replace('  name  String', '  /// @lazy(select)\n  name  String')
+    const error = await schemaErrorOf([{ path: FILE, content }])
+    expect(error.code).toBe('annotation_invalid')
+    expect(located(error)).toEqual([{ file: FILE, line: 7, column: 7, severity: 'error' }])
+    expect(error.diagnostics[0].message).toBe('"@lazy" is only allowed on relation fields.')
+  })
+
+  it('rejects an unknown annotation such as @foo(bar)', async () => {
+    const error = await schemaErrorOf([{ path: FILE, content: roleUser('/// Everyone in the role.\n  /// @foo(bar)', '') }])
+    expect(error.code).toBe('annotation_invalid')
+    expect(located(error)).toEqual([{ file: FILE, line: 9, column: 7, severity: 'error' }])
+    expect(error.diagnostics[0].message).toMatch(/Unknown annotation "@foo"/)
+  })
+
+  it('rejects @lazy(x) on a model, at the /// line above the model', async () => {
+    const content = roleUser('', '').replace('model User {', '/// Someone.\n/// @lazy(x)\nmodel User {')
+    const error = await schemaErrorOf([{ path: FILE, content }])
+    expect(error.code).toBe('annotation_invalid')
+    expect(located(error)).toEqual([{ file: FILE, line: 13, column: 5, severity: 'error' }])
+    expect(error.diagnostics[0].message).toMatch(/Unknown model annotation "@lazy"/)
+  })
+
+  it('accepts TSDoc tags and prose that mention @lazy mid-line as documentation', async () => {
+    const content = roleUser('/// See the docs: loaded with @lazy(select) semantics.\n  /// @deprecated', '/// @lazy(select)')
+    const { description } = await generateFromFiles([{ path: FILE, content }], 'schema')
+    const users = description.models.find((model) => model.name === 'Role')?.relations.find((relation) => relation.name === 'users')
+    expect(users?.strategy).toBe('select')
+    expect(users?.documentation).toBe('See the docs: loaded with @lazy(select) semantics.\n@deprecated')
+  })
+
+  it('reports every problem of the schema at once, in model order', async () => {
+    const content = roleUser('/// @lazy(eager)', '/// @lazy(dynamic)').replace('  name  String', '  /// @foo(bar)\n  name  String')
+    const error = await schemaErrorOf([{ path: FILE, content }])
+    expect(error.code).toBe('annotation_invalid')
+    expect(located(error).map(({ line, column }) => `${line}:${column}`)).toEqual(['7:7', '9:7', '16:7'])
+    expect(error.message.split('\n')).toHaveLength(3)
+  })
+
+  it('names the file that holds the bad annotation in a multi-file schema', async () => {
+    const files = [
+      { path: 'schema/a-role.prisma', content: `${DATASOURCE}\nmodel Role {\n  id    Int    @id\n  users User[]\n}\n` },
+      {
+        path: 'schema/b-user.prisma',
+        content: 'model User {\n  id     Int   @id\n  roleId Int?\n  /// @lazy(dynamic)\n  role   Role? @relation(fields: [roleId], references: [id])\n}\n',
+      },
+    ]
+    const error = await schemaErrorOf(files)
+    expect(error.code).toBe('annotation_invalid')
+    expect(located(error)).toEqual([{ file: 'schema/b-user.prisma', line: 4, column: 7, severity: 'error' }])
+  })
+})
+
+describe('Prisma validation errors', () => {
+  it('become schema_invalid diagnostics at the offending token', async () => {
+    const content = roleUser('', '').replace('  name  String', '  name  Strng')
+    const error = await schemaErrorOf([{ path: FILE, content }])
+    expect(error.code).toBe('schema_invalid')
+    expect(located(error)).toEqual([{ file: FILE, line: 7, column: 9, severity: 'error' }])
+    expect(error.diagnostics[0].message).toMatch(/Type "Strng" is neither a built-in type/)
+    expect(error.cause).toBeDefined()
+  })
+
+  it('name the right file of a multi-file schema', async () => {
+    const files = [
+      { path: 'schema/a.prisma', content: `${DATASOURCE}\nmodel Role {\n  id Int @id\n}\n` },
+      { path: 'schema/b.prisma', content: '\nmodel User {\n  id   Int @id\n  name Strng\n}\n' },
+    ]
+    const error = await schemaErrorOf(files)
+    expect(error.code).toBe('schema_invalid')
+    expect(located(error)).toEqual([{ file: 'schema/b.prisma', line: 4, column: 8, severity: 'error' }])
+  })
+})
+
+describe('unsupported schema features', () => {
+  it('reject an implicit many-to-many relation as schema_unsupported, on both of its fields', async () => {
+    const content = `${DATASOURCE}\nmodel Post {\n  id   Int   @id\n  tags Tag[]\n}\n\nmodel Tag {\n  id    Int    @id\n  posts Post[]\n}\n`
+    const error = await schemaErrorOf([{ path: FILE, content }])
+    expect(error.code).toBe('schema_unsupported')
+    expect(located(error)).toEqual([
+      { file: FILE, line: 7, column: 3, severity: 'error' },
+      { file: FILE, line: 12, column: 3, severity: 'error' },
+    ])
+    expect(error.diagnostics[0].message).toMatch(/Implicit many-to-many relation "Post\.tags"/)
+  })
+
+  it('locate @map on enum values at the enum declaration', async () => {
+    const content = `${DATASOURCE}\nmodel Account {\n  id   Int  @id\n  kind Kind\n}\n\nenum Kind {\n  PERSON @map("person")\n}\n`
+    const error = await schemaErrorOf([{ path: FILE, content }])
+    expect(error.code).toBe('schema_unsupported')
+    expect(located(error)).toEqual([{ file: FILE, line: 10, column: 1, severity: 'error' }])
+  })
+})

@@ -2,8 +2,10 @@
 // Usage: npm run bench [-- --quick] [-- --only=a,c] [-- --peers=prismalchemy,raw]
 //   --quick   a short run (fewer rounds and operations), for a smoke test
 //   --only    workloads to run (a: get by pk, b: identity-map hit, c: 50-row filter, d: 10k-row insert)
-//   --peers   peers to open (prismalchemy, raw, prisma); e.g. profile prismalchemy alone with
-//             node --cpu-prof --cpu-prof-dir=.tmp/profiles dist-examples/bench/run.js --only=a --peers=prismalchemy
+//   --peers   peers to open (prismalchemy, raw, prisma)
+//   --rounds  timed rounds per workload (overrides the plan), e.g. to profile prismalchemy alone:
+//             node --cpu-prof --cpu-prof-dir=.tmp/profiles dist-examples/bench/run.js --only=a --peers=prismalchemy --rounds=30
+//             then summarise with dist-examples/bench/cpu-profile-top.js
 import { cpus } from 'node:os'
 import { parseArgs } from 'node:util'
 import { createFixture, seedUsername, type Fixture } from './fixture.js'
@@ -43,9 +45,12 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string', default: 'a,b,c,d' },
     peers: { type: 'string', default: 'prismalchemy,raw,prisma' },
+    rounds: { type: 'string' },
   },
 })
-const plans = PLANS[args.quick ? 'quick' : 'full']
+const plans = Object.fromEntries(
+  Object.entries(PLANS[args.quick ? 'quick' : 'full']).map(([key, plan]) => [key, args.rounds ? { ...plan, rounds: Number(args.rounds) } : plan]),
+) as Record<WorkloadKey, Plan>
 const only = new Set(args.only!.split(',').map((s) => s.trim())) as Set<WorkloadKey>
 const wanted = new Set(args.peers!.split(',').map((s) => s.trim())) as Set<PeerName>
 
@@ -180,6 +185,11 @@ function printReport(results: Map<string, Results>, setup: string[], sqlNotes: s
   for (const line of setup) console.log(line)
   console.log('')
   console.log(formatTable(['workload', 'prismalchemy', 'raw', 'PrismaClient', 'pa/raw', 'Prisma/pa'], rows))
+  const spread = [...results].map(([key, r]) => {
+    const ranges = [...r].map(([name, t]) => `${name} ${formatMicros(Math.min(...t.rounds))}-${formatMicros(Math.max(...t.rounds))}`)
+    return `(${key}) ${ranges.join(', ')}`
+  })
+  console.log(`range over rounds (min-max, same units): ${spread.join('; ')}`)
   const b = results.get('b')?.get('prismalchemy')?.median
   const a = results.get('a')
   const d = results.get('d')

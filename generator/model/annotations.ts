@@ -12,12 +12,14 @@ export interface Annotation {
   readonly argument: string | undefined
   /** The annotation as written, to locate it in the source. */
   readonly text: string
+  /** True when the line starts like an annotation but does not parse as one. */
+  readonly malformed?: boolean
 }
 
 /** Annotation names the generator understands, and where they may appear. */
 export const KNOWN_ANNOTATIONS = { lazy: 'relation fields' } as const
 
-const ANNOTATION_LINE = /^@([A-Za-z_]\w*)(?:\(([^)]*)\))?\s*$/
+const ANNOTATION_LINE = /^@([A-Za-z_]\w*)\s*(?:\(([^)]*)\))?\s*$/
 
 /** Splits documentation into annotations and the remaining prose. */
 export function parseDocumentation(documentation: string | undefined): { annotations: Annotation[]; prose: string | undefined } {
@@ -30,8 +32,8 @@ export function parseDocumentation(documentation: string | undefined): { annotat
     // `@word(...)` is always an annotation; a bare `@word` only when the word is one of ours (TSDoc tags stay prose).
     if (match && (match[2] !== undefined || Object.hasOwn(KNOWN_ANNOTATIONS, match[1]))) {
       annotations.push({ name: match[1], argument: match[2]?.trim(), text: trimmed })
-    } else if (trimmed.startsWith('@lazy')) {
-      annotations.push({ name: 'lazy', argument: undefined, text: trimmed })
+    } else if (/^@lazy\b/.test(trimmed)) {
+      annotations.push({ name: 'lazy', argument: undefined, text: trimmed, malformed: true })
     } else {
       prose.push(line)
     }
@@ -51,6 +53,7 @@ export function checkLazy(annotations: readonly Annotation[], field: { isRelatio
     if (!Object.hasOwn(KNOWN_ANNOTATIONS, annotation.name)) {
       return { problem: `Unknown annotation "@${annotation.name}". Known annotations: ${Object.keys(KNOWN_ANNOTATIONS).map((n) => `@${n}`).join(', ')}.` }
     }
+    if (annotation.malformed) return { problem: `Malformed annotation "${annotation.text}": write it alone on its line as @lazy(<strategy>). Known strategies: ${known}.` }
     if (!field.isRelation) return { problem: `"@${annotation.name}" is only allowed on ${KNOWN_ANNOTATIONS.lazy}.` }
     if (annotation.argument === undefined || annotation.argument === '') {
       return { problem: `"${annotation.text}" needs a strategy, e.g. @lazy(select). Known strategies: ${known}.` }

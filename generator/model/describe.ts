@@ -11,6 +11,33 @@ import { SCALAR_TYPES } from './type-map.js'
 
 type Problems = { annotation: Diagnostic[]; unsupported: Diagnostic[] }
 
+/** Names the generated code itself declares or imports; a model or enum with one of them would not compile. */
+const RESERVED_TYPE_NAMES = new Set(['Model', 'defineModels', 'Decimal', 'DynamicRelationship', 'JsonValue', 'Promise', 'Date', 'Uint8Array', 'registry', 'db'])
+/** Property names the model base class uses or JavaScript forbids on a class body. */
+const RESERVED_FIELD_NAMES = new Set(['constructor', '$columns', '$init', '$key', 'prototype'])
+
+/** Refuses names that would clash in the generated code, with the schema location. */
+function checkNames(datamodel: LoadedSchema['datamodel'], locator: SourceLocator, problems: Problems): void {
+  const typeNames = new Set([...datamodel.models.map((m) => m.name), ...datamodel.enums.map((e) => e.name)])
+  for (const model of datamodel.models) {
+    const derived = [`${model.name}Columns`, `${model.name}Init`].filter((name) => typeNames.has(name))
+    if (RESERVED_TYPE_NAMES.has(model.name) || derived.length > 0) {
+      const clash = derived.length > 0 ? `its generated types would clash with ${derived.join(', ')}` : 'the generated code uses that name'
+      problems.unsupported.push({ ...locator.model(model.name), message: `Model name "${model.name}" cannot be generated: ${clash}. Rename the model (keep the table with @@map).`, severity: 'error' })
+    }
+    for (const field of model.fields) {
+      if (RESERVED_FIELD_NAMES.has(field.name)) {
+        problems.unsupported.push({ ...locator.field(model.name, field.name), message: `Field name "${model.name}.${field.name}" is reserved. Rename the field (keep the column with @map).`, severity: 'error' })
+      }
+    }
+  }
+  for (const enumeration of datamodel.enums) {
+    if (RESERVED_TYPE_NAMES.has(enumeration.name)) {
+      problems.unsupported.push({ ...locator.model(enumeration.name), message: `Enum name "${enumeration.name}" cannot be generated: the generated code uses that name. Rename the enum (keep the database name with @@map).`, severity: 'error' })
+    }
+  }
+}
+
 function byName<T extends { name: string }>(a: T, b: T): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
 }
@@ -178,6 +205,7 @@ function describeEnum(enumeration: DMMF.DatamodelEnum, locator: SourceLocator, p
 export function describeSchema(schema: LoadedSchema, schemaRoot: string): SchemaDescription {
   const locator = new SourceLocator(schema.files)
   const problems: Problems = { annotation: [], unsupported: [] }
+  checkNames(schema.datamodel, locator, problems)
   const models = new Map(schema.datamodel.models.map((model) => [model.name, model]))
   const described = [...schema.datamodel.models].sort(byName).map((model) => describeModel(model, models, locator, problems))
   const enums = [...schema.datamodel.enums].sort(byName).map((enumeration) => describeEnum(enumeration, locator, problems))

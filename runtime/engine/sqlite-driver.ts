@@ -73,6 +73,8 @@ class SqliteConnection implements DriverConnection {
         result = { rows: EMPTY.rows, changes: statement.run(query.parameters).changes }
       }
     } catch (error) {
+      // Echo the failed statement too, so the log shows what the database rejected.
+      if (this.options.reporter.active) this.report(query.sql, query.parameters, started)
       throw mapSqliteError(error, query.sql)
     }
     if (this.options.reporter.active) this.report(query.sql, query.parameters, started)

@@ -160,3 +160,29 @@ describe('unsupported schema features', () => {
     expect(located(error)).toEqual([{ file: FILE, line: 10, column: 1, severity: 'error' }])
   })
 })
+
+describe('names the generated code cannot use', () => {
+  it('accepts spaces around the strategy and rejects trailing text as malformed', async () => {
+    await expect(generateFromFiles([{ path: FILE, content: roleUser('/// @lazy (dynamic)', '') }], 'schema')).resolves.toBeDefined()
+    const error = await schemaErrorOf([{ path: FILE, content: roleUser('/// @lazy(dynamic) // note', '') }])
+    expect(located(error)).toEqual([{ file: FILE, line: 8, column: 7, severity: 'error' }])
+    expect(error.diagnostics[0].message).toMatch(/^Malformed annotation "@lazy\(dynamic\) \/\/ note"/)
+  })
+
+  it('refuses model names that clash with the generated code, at the model line', async () => {
+    const content = `${DATASOURCE}\nmodel Model {\n  id Int @id\n}\n\nmodel Thing {\n  id Int @id\n}\n\nmodel ThingColumns {\n  id Int @id\n}\n`
+    const error = await schemaErrorOf([{ path: FILE, content }])
+    expect(error.code).toBe('schema_unsupported')
+    expect(error.diagnostics.map((d) => [d.line, d.message.split(':')[0]])).toEqual([
+      [5, 'Model name "Model" cannot be generated'],
+      [9, 'Model name "Thing" cannot be generated'],
+    ])
+  })
+
+  it('refuses reserved field names such as constructor, at the field line', async () => {
+    const content = `${DATASOURCE}\nmodel Thing {\n  id          Int    @id\n  constructor String\n}\n`
+    const error = await schemaErrorOf([{ path: FILE, content }])
+    expect(located(error)).toEqual([{ file: FILE, line: 7, column: 3, severity: 'error' }])
+    expect(error.diagnostics[0].message).toMatch(/"Thing.constructor" is reserved/)
+  })
+})

@@ -1,4 +1,16 @@
 /** The timing harness: warm-up, then rounds run round-robin across contenders, reported as the median µs per operation. */
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+
+/**
+ * A full garbage collection, run untimed before every batch so that one contender's garbage (PrismaClient
+ * allocates a lot) is not collected during the next contender's timed batch. Obtained without
+ * `--expose-gc` on the command line: the flag is set at run time and `gc` read from a fresh context.
+ */
+const fullGc: () => void = (() => {
+  setFlagsFromString('--expose-gc')
+  return runInNewContext('gc') as () => void
+})()
 
 /** One way of doing a workload's operation, timed against the others. */
 export interface Contender<I> {
@@ -12,7 +24,7 @@ export interface Contender<I> {
 
 /** How much to run. */
 export interface Plan {
-  /** Untimed operations per contender before the first round. */
+  /** Untimed operations per contender before the first round (run in batches of at most `opsPerRound`). */
   readonly warmup: number
   /** Timed rounds per contender; the report is the median round. */
   readonly rounds: number
@@ -38,6 +50,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 async function runBatch<I>(contender: Contender<I>, inputs: readonly I[]): Promise<number> {
+  fullGc()
   const started = process.hrtime.bigint()
   for (let i = 0; i < inputs.length; i++) {
     const result = contender.run(inputs[i])
@@ -52,7 +65,9 @@ async function runBatch<I>(contender: Contender<I>, inputs: readonly I[]): Promi
  * Times contenders on the same inputs. Rounds are interleaved (round 1 of every contender, then
  * round 2, ...) so drift in machine load hits all of them alike.
  *
- * @param inputs Untimed: the inputs of one batch (`count` operations) for a contender; called per batch.
+ * @param inputs Untimed: the inputs of one batch of `count` operations. `batch` numbers a
+ *   contender's batches (warm-up first, then rounds) and is the same for every contender, so a
+ *   generator seeded by it gives every contender the same inputs.
  * @returns Timings by contender name.
  */
 export async function compare<I>(
@@ -61,11 +76,15 @@ export async function compare<I>(
   inputs: (contender: string, batch: number, count: number) => readonly I[],
 ): Promise<Map<string, Timing>> {
   const rounds = new Map<string, number[]>(contenders.map((c) => [c.name, []]))
-  let batch = 0
-  for (const contender of contenders) if (plan.warmup > 0) await runBatch(contender, inputs(contender.name, batch++, plan.warmup))
+  // Warm-up in batches no larger than a round's, so `after` sees the same batch size as in the rounds.
+  const warmups: number[] = []
+  for (let done = 0; done < plan.warmup; done += plan.opsPerRound) warmups.push(Math.min(plan.opsPerRound, plan.warmup - done))
+  for (const contender of contenders) {
+    for (const [batch, count] of warmups.entries()) await runBatch(contender, inputs(contender.name, batch, count))
+  }
   for (let round = 0; round < plan.rounds; round++) {
     for (const contender of contenders) {
-      const batchInputs = inputs(contender.name, batch++, plan.opsPerRound)
+      const batchInputs = inputs(contender.name, warmups.length + round, plan.opsPerRound)
       rounds.get(contender.name)!.push(await runBatch(contender, batchInputs))
     }
   }

@@ -45,7 +45,7 @@ export class PrismalchemyPeer implements Peer {
     await session.close()
   }
 
-  /** Opens a session and loads `ids` into its identity map (one query). */
+  /** Opens a session and loads every user into its identity map (one query); the session stays open. */
   async warmSession(): Promise<WarmSession> {
     const session = new Session({ bind: this.engine })
     await session.query(User).all()

@@ -30,13 +30,13 @@ const PLANS: Record<'full' | 'quick', Record<WorkloadKey, Plan>> = {
     a: { warmup: 2_000, rounds: 7, opsPerRound: 5_000 },
     b: { warmup: 20_000, rounds: 7, opsPerRound: 200_000 },
     c: { warmup: 300, rounds: 7, opsPerRound: 1_000 },
-    d: { warmup: 1, rounds: 5, opsPerRound: 1 },
+    d: { warmup: 2, rounds: 5, opsPerRound: 1 },
   },
   quick: {
-    a: { warmup: 200, rounds: 3, opsPerRound: 500 },
-    b: { warmup: 2_000, rounds: 3, opsPerRound: 20_000 },
-    c: { warmup: 30, rounds: 3, opsPerRound: 100 },
-    d: { warmup: 1, rounds: 2, opsPerRound: 1 },
+    a: { warmup: 2_000, rounds: 3, opsPerRound: 1_000 },
+    b: { warmup: 20_000, rounds: 3, opsPerRound: 50_000 },
+    c: { warmup: 100, rounds: 3, opsPerRound: 200 },
+    d: { warmup: 1, rounds: 3, opsPerRound: 1 },
   },
 }
 
@@ -65,7 +65,7 @@ function check(condition: boolean, message: string): void {
 /** Results of one workload: timings by contender name. */
 type Results = Map<string, Timing>
 
-/** Ids to look up in one batch: fixed seed per batch, so every contender gets the same sequence. */
+/** Ids to look up in one batch: a generator seeded by the batch number, so every contender draws the same ids. */
 function idInputs(max: number) {
   return (_contender: string, batch: number, count: number) => drawInts(mulberry32(SEED + batch), count, 1, max)
 }
@@ -110,7 +110,6 @@ async function main(): Promise<void> {
   const fixture = await createFixture({ users: USERS, usersPerRole: USERS_PER_ROLE })
   const peers: Peer[] = []
   const results = new Map<string, Results>()
-  const extras: string[] = []
   try {
     const pa = wanted.has('prismalchemy') ? new PrismalchemyPeer(fixture.url) : undefined
     const raw = wanted.has('raw') ? new RawPeer(fixture.file) : undefined

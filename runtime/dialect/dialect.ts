@@ -13,6 +13,8 @@ export interface Dialect {
   createCompiler(): DefaultCompiler
   /** The decoder for a scalar type. */
   decoder(type: ScalarType): Decoder
+  /** Encodes a non-null JavaScript value of `type` into what the driver binds. */
+  encode(value: unknown, type: ScalarType): unknown
   /** Whether INSERT ... RETURNING is available. */
   readonly supportsReturning: boolean
   /** The most bind parameters one statement may carry. */

@@ -4,9 +4,18 @@ import { DefaultCompiler } from '../sql/compiler.js'
 import type { ScalarType } from '../sql/nodes.js'
 import type { Decoder, Dialect } from './dialect.js'
 
+let lastTime = Number.NaN
+let lastText = ''
+
 /** Encodes a Date the way Prisma's SQLite adapter does: ISO-8601 in UTC with `+00:00`. */
 export function encodeSqliteDateTime(value: Date): string {
-  return value.toISOString().replace('Z', '+00:00')
+  // A flush stamps many rows with the same instant (now(), @updatedAt): format it once.
+  const time = value.getTime()
+  if (time !== lastTime) {
+    lastText = value.toISOString().replace('Z', '+00:00')
+    lastTime = time
+  }
+  return lastText
 }
 
 function encodeSqlite(value: unknown, type: ScalarType): unknown {
@@ -75,6 +84,7 @@ export const sqliteDialect: Dialect = {
   name: 'sqlite',
   createCompiler: () => new SqliteCompiler(),
   decoder: (type) => SQLITE_DECODERS[type],
+  encode: encodeSqlite,
   supportsReturning: true,
   // SQLite's default SQLITE_MAX_VARIABLE_NUMBER since 3.32.
   maxParameters: 32_766,

@@ -44,6 +44,8 @@ function sleep(ms: number): Promise<void> {
  */
 class SqliteConnection implements DriverConnection {
   private readonly statements: LRUCache<string, Database.Statement>
+  /** Statements currently in safe-integer mode (switching costs a native call, so only on change). */
+  private readonly exactStatements = new WeakSet<Database.Statement>()
   private transactionRequested = false
   private releaseWriteLock: MutexInterface.Releaser | undefined
 
@@ -67,7 +69,11 @@ class SqliteConnection implements DriverConnection {
     try {
       const statement = this.prepare(query.sql)
       if (query.result === 'rows') {
-        statement.safeIntegers(query.exactIntegers)
+        if (this.exactStatements.has(statement) !== query.exactIntegers) {
+          statement.safeIntegers(query.exactIntegers)
+          if (query.exactIntegers) this.exactStatements.add(statement)
+          else this.exactStatements.delete(statement)
+        }
         result = { rows: statement.all(query.parameters) as unknown[][], changes: 0 }
       } else {
         result = { rows: EMPTY.rows, changes: statement.run(query.parameters).changes }

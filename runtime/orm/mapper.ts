@@ -2,6 +2,7 @@
 import { Decimal } from 'decimal.js'
 import type { Decoder, Dialect } from '../dialect/dialect.js'
 import { UnmappedError } from '../errors.js'
+import type { CompiledQuery } from '../sql/compiled-query.js'
 import { sql, type ColumnNode, type ConditionNode, type ScalarType, type TableNode } from '../sql/nodes.js'
 import type { ColumnDefinition, ModelDefinition, RelationshipDefinition } from './metadata.js'
 import type { ModelClass } from './model.js'
@@ -95,6 +96,7 @@ export class Mapper {
   insertRank = 0
   private readonly columnsByName: Map<string, ColumnInfo>
   private readonly decoderCache = new Map<Dialect, readonly Decoder[]>()
+  private readonly queryCache = new Map<Dialect, Map<string, CompiledQuery>>()
 
   constructor(
     readonly definition: ModelDefinition,
@@ -121,6 +123,21 @@ export class Mapper {
   /** The column called `name`, or undefined. */
   findColumn(name: string): ColumnInfo | undefined {
     return this.columnsByName.get(name)
+  }
+
+  /** A statement compiled once per dialect and kept, e.g. the select by primary key. @internal */
+  cachedQuery(dialect: Dialect, name: string, compile: () => CompiledQuery): CompiledQuery {
+    let byName = this.queryCache.get(dialect)
+    if (byName === undefined) {
+      byName = new Map()
+      this.queryCache.set(dialect, byName)
+    }
+    let query = byName.get(name)
+    if (query === undefined) {
+      query = compile()
+      byName.set(name, query)
+    }
+    return query
   }
 
   /** Decoders for a row of `selectColumns`, per dialect. */

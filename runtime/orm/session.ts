@@ -1,8 +1,10 @@
 /** Session: identity map, unit of work and transaction, SQLAlchemy's `Session` for TypeScript. */
 import type { Decoder } from '../dialect/dialect.js'
+import type { QueryResult } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
 import { InvalidRequestError, UnmappedError } from '../errors.js'
 import { Query, type QuerySource } from '../query/query.js'
+import type { CompiledQuery } from '../sql/compiled-query.js'
 import type { DefaultCompiler } from '../sql/compiler.js'
 import type { SelectNode, StatementNode } from '../sql/nodes.js'
 import { IdentityMap } from './identity-map.js'
@@ -153,14 +155,14 @@ export class Session {
   async get<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>): Promise<T | null> {
     const mapper = mapperOf(modelClass)
     const values = this.primaryKeyValues(mapper, key)
-    const state = this.identityMap.get(mapper, mapper.identityKey(values))
+    const state = this.identityMap.get(mapper, values.length === 1 ? values[0] : mapper.identityKey(values))
     if (state !== undefined && !state.stale && (state.expired === null || state.expired.size === 0)) {
-      return state.deleted || this.deletedStates.has(state) ? null : (state.obj as T)
+      return state.deleted || (this.deletedStates.size > 0 && this.deletedStates.has(state)) ? null : (state.obj as T)
     }
     this.guard('get')
     await this.autoflush()
-    const [found] = await this.loadObjects<T>(mapper, this.selectByPrimaryKey(mapper, values))
-    return found ?? null
+    const rows = await this.executeCompiled(this.primaryKeyQuery(mapper, values))
+    return rows.length === 0 ? null : (this.hydrate(mapper, rows[0], mapper.decoders(this.bind.dialect)) as T)
   }
 
   /** A query over a model's rows. */
@@ -303,7 +305,7 @@ export class Session {
     const state = this.persistentState(obj, 'refreshed')
     this.guard('refresh')
     const values = state.mapper.primaryKey.map((column) => (state.committed?.[column.name] ?? state.dict[column.name]))
-    const rows = await this.executeRows(this.selectByPrimaryKey(state.mapper, values), state.mapper.hasBigInt)
+    const rows = await this.executeCompiled(this.primaryKeyQuery(state.mapper, values))
     if (rows.length === 0) throw InvalidRequestError.badArgument(`Could not refresh ${state.describe()}: its row no longer exists.`)
     state.clearModifications()
     this.dirtyStates.delete(state)
@@ -350,9 +352,15 @@ export class Session {
   }
 
   /** @internal Runs any statement inside the session's transaction. */
-  async execute(node: StatementNode, exactIntegers: boolean) {
+  async execute(node: StatementNode, exactIntegers: boolean): Promise<QueryResult> {
     const connection = await this.ensureTransaction().connect()
     return connection.execute(this.compiler.compile(node, exactIntegers))
+  }
+
+  /** Runs an already compiled SELECT inside the session's transaction and returns its rows. */
+  private async executeCompiled(query: CompiledQuery): Promise<readonly (readonly unknown[])[]> {
+    const connection = await this.ensureTransaction().connect()
+    return (await connection.execute(query)).rows
   }
 
   /** @internal Runs an entity SELECT (all columns of `mapper`) and returns objects through the identity map. */
@@ -408,13 +416,23 @@ export class Session {
     state.changedRelationships = null
   }
 
-  private selectByPrimaryKey(mapper: Mapper, values: readonly unknown[]): SelectNode {
-    return {
-      kind: 'select',
-      from: mapper.tableNode,
-      selection: { kind: 'columns', columns: mapper.selectColumns },
-      where: mapper.primaryKeyCondition(values),
-    }
+  /** `SELECT <every column> WHERE <pk> = ?`: compiled once per mapper and dialect; only the parameters change. */
+  private primaryKeyQuery(mapper: Mapper, values: readonly unknown[]): CompiledQuery {
+    const dialect = this.bind.dialect
+    const template = mapper.cachedQuery(dialect, 'select-by-pk', () =>
+      this.compiler.compile(
+        {
+          kind: 'select',
+          from: mapper.tableNode,
+          selection: { kind: 'columns', columns: mapper.selectColumns },
+          where: mapper.primaryKeyCondition(values),
+        },
+        mapper.hasBigInt,
+      ),
+    )
+    const pk = mapper.primaryKey
+    const parameters = pk.map((column, i) => (values[i] === null ? null : dialect.encode(values[i], column.type)))
+    return { ...template, parameters }
   }
 
   private primaryKeyValues(mapper: Mapper, key: unknown): unknown[] {

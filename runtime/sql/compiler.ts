@@ -79,9 +79,16 @@ export abstract class DefaultCompiler {
   /** Encodes a JavaScript value of `type` into what the driver binds. */
   protected abstract encodeValue(value: unknown, type: ScalarType): unknown
 
-  /** Quotes an identifier, doubling embedded quotes. */
+  private readonly quoted = new Map<string, string>()
+
+  /** Quotes an identifier, doubling embedded quotes (memoised: a schema has few distinct names). */
   quoteIdentifier(name: string): string {
-    return `"${name.replaceAll('"', '""')}"`
+    let quoted = this.quoted.get(name)
+    if (quoted === undefined) {
+      quoted = `"${name.replaceAll('"', '""')}"`
+      this.quoted.set(name, quoted)
+    }
+    return quoted
   }
 
   /** Appends LIMIT/OFFSET; dialects that need LIMIT before OFFSET override it. */

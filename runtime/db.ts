@@ -50,7 +50,7 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
   /** Changes options before first use (Flask-SQLAlchemy's `init_app`). */
   configure(options: DbOptions): void {
     if (this.engineInstance !== undefined) {
-      throw new ConfigurationError('db.configure() must be called before the engine is first used; call db.dispose() first to reconfigure.')
+      throw ConfigurationError.alreadyStarted()
     }
     this.options = { ...this.options, ...options }
   }

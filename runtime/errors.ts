@@ -191,6 +191,11 @@ export class UnmappedError extends OrmError {
     return new UnmappedError(`Expected an instance of a generated model class, got ${what}.`)
   }
 
+  /** A model class that no generated registry mapped. */
+  static unmappedClass(name: string): UnmappedError {
+    return new UnmappedError(`Class ${name} is not mapped. Import it from the generated models module, which maps every model (defineModels).`)
+  }
+
   /** `model` has no column called `field`. */
   static column(model: string, field: string): UnmappedError {
     return new UnmappedError(`Model ${model} has no column "${field}". Check the field name against the schema.`)
@@ -352,6 +357,11 @@ export class ConfigurationError extends OrmError {
       `Cannot create an engine for "${url}": supported URLs are file:<path> (SQLite, e.g. file:./dev.db). ` +
         'Pass the URL to createDb({ url }) or set DATABASE_URL.',
     )
+  }
+
+  /** `db.configure()` after the engine was created. */
+  static alreadyStarted(): ConfigurationError {
+    return new ConfigurationError('db.configure() must be called before the engine is first used; call db.dispose() first to reconfigure.')
   }
 
   /** An option has a value outside its domain. */

@@ -48,7 +48,7 @@ function positiveNumber(option: string, value: number | undefined, fallback: num
  * ### Examples
  * ```ts
  * const engine = createEngine('file:./dev.db', { echo: true })
- * const session = new Session({ bind: engine, registry })
+ * const session = new Session({ bind: engine })
  * ```
  */
 export class Engine implements StatementReporter {

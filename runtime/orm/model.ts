@@ -28,7 +28,7 @@ export abstract class Model<C = object, I = object, K = unknown> {
   /** Creates a transient object; `init` sets columns and to-one relationships through their setters. */
   constructor(init?: I) {
     const mapper = (new.target as ModelClass)[MAPPER]
-    if (mapper === undefined) throw UnmappedError.instance(new.target)
+    if (mapper === undefined) throw UnmappedError.unmappedClass(new.target.name)
     this[STATE] = new InstanceState(mapper, this as unknown as Model, {})
     if (init) {
       for (const key of Object.keys(init)) (this as Record<string, unknown>)[key] = (init as Record<string, unknown>)[key]
@@ -39,7 +39,7 @@ export abstract class Model<C = object, I = object, K = unknown> {
 /** The mapper of a model class. @internal */
 export function mapperOf(modelClass: ModelClass): Mapper {
   const mapper = modelClass[MAPPER]
-  if (mapper === undefined) throw UnmappedError.instance(modelClass)
+  if (mapper === undefined) throw UnmappedError.unmappedClass(modelClass.name)
   return mapper
 }
 

@@ -9,8 +9,6 @@ import { capturedSql, recordSql } from '../helpers/sql-recorder.js'
 const USER_COLUMNS =
   '"username", "email", "roleId", "plan", "active", "quota", "score", "balance", "settings", "avatar", "created_at", "updated_at"'
 const USER_ROW = `(${Array(12).fill('?').join(', ')})`
-const SELECT_USER =
-  'SELECT "id", "username", "email", "roleId", "plan", "active", "quota", "score", "balance", "settings", "avatar", "created_at", "updated_at" FROM "users"'
 
 let db: TestDatabase
 let session: Session

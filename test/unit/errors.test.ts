@@ -1,0 +1,53 @@
+// Every runtime error is an OrmError with a stable code and a message that says what to do.
+import { describe, expect, it } from 'vitest'
+import * as runtime from 'prismalchemy'
+import { Model, OrmError, UnmappedError } from 'prismalchemy'
+
+const STABLE_CODES: [OrmError, string][] = [
+  [runtime.InvalidRequestError.notInSession('User(id=1)', 'expunged'), 'not_in_session'],
+  [runtime.InvalidRequestError.attachedElsewhere('User(id=1)'), 'attached_elsewhere'],
+  [runtime.InvalidRequestError.identityConflict('User(id=1)'), 'identity_conflict'],
+  [runtime.PendingRollbackError.afterFailedFlush(new Error('x')), 'pending_rollback'],
+  [runtime.IllegalStateChangeError.notAllowed('commit', 'closed'), 'illegal_state_change'],
+  [runtime.DetachedInstanceError.cannotLoad('User(id=1)', 'role'), 'detached_instance'],
+  [runtime.ExpiredAttributeError.read('User(id=1)', 'email'), 'expired_attribute'],
+  [runtime.NoResultFoundError.forModel('User'), 'no_result_found'],
+  [runtime.MultipleResultsFoundError.forModel('User'), 'multiple_results_found'],
+  [runtime.StaleDataError.rowCount('UPDATE', 'users', 1, 0), 'stale_data'],
+  [runtime.UnmappedError.column('User', 'nope'), 'unmapped'],
+  [runtime.LoaderStrategyError.unknown('eager', ['select']), 'loader_strategy'],
+  [runtime.DatabaseError.fromDriver(new Error('x')), 'database_error'],
+  [runtime.UniqueViolationError.of('name', 'Role', new Error('x')), 'unique_violation'],
+  [runtime.ForeignKeyViolationError.of(undefined, new Error('x')), 'foreign_key_violation'],
+  [runtime.NotNullViolationError.of('users.username', new Error('x')), 'not_null_violation'],
+  [runtime.DatabaseLockedError.of(new Error('x')), 'database_locked'],
+  [runtime.PoolTimeoutError.exhausted(100, 3, 3), 'pool_timeout'],
+  [runtime.ConfigurationError.unsupportedUrl('mysql://x'), 'configuration'],
+  [runtime.SchemaPushError.dataLoss(['drop'], []), 'schema_push'],
+]
+
+describe('runtime errors', () => {
+  it.each(STABLE_CODES)('%s has its stable code', (error, code) => {
+    expect(error).toBeInstanceOf(OrmError)
+    expect(error.code).toBe(code)
+    expect(error.name).toBe(error.constructor.name)
+    expect(error.message.length).toBeGreaterThan(20)
+  })
+
+  it('keeps the cause of a failed flush on PendingRollbackError', () => {
+    const cause = runtime.UniqueViolationError.of('name', 'Role', new Error('UNIQUE constraint failed: Role.name'))
+    const error = runtime.PendingRollbackError.afterFailedFlush(cause)
+    expect(error.cause).toBe(cause)
+    expect(error.message).toContain('session.rollback()')
+  })
+
+  it('says how many connections are checked out when the pool is exhausted', () => {
+    expect(runtime.PoolTimeoutError.exhausted(250, 4, 4).message).toMatch(/250 ms.*4 of 4 connections are checked out/)
+  })
+
+  it('refuses to construct a model class that no registry mapped', () => {
+    class Stray extends Model {}
+    expect(() => new Stray()).toThrow(UnmappedError)
+    expect(() => new Stray()).toThrow(/Class Stray is not mapped/)
+  })
+})

@@ -1,10 +1,17 @@
 /** createDb(): the Flask-SQLAlchemy-style `db` object bound to one schema's models: engine, sessions, createAll/dropAll. */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ExecutedStatement } from './engine/driver.js'
 import { createEngine, type Engine, type EngineOptions } from './engine/engine.js'
 import { dropSchema, pushSchema, type PushResult } from './engine/schema-engine.js'
 import { ConfigurationError } from './errors.js'
-import type { ModelClass } from './orm/model.js'
+import type { KeyOf, Model, ModelClass } from './orm/model.js'
 import type { ModelRegistry } from './orm/registry.js'
+import { ScopeRegistry, type RecordedQuery } from './orm/scope-registry.js'
+import { ScopedSession } from './orm/scoping.js'
 import { sessionmaker, type SessionFactory } from './orm/sessionmaker.js'
+import { paginate, type PaginateOptions, type Pagination } from './query/pagination.js'
+import type { Query } from './query/query.js'
 
 /** Options of {@link createDb}: the database URL, engine options and session defaults. */
 export interface DbOptions extends EngineOptions {
@@ -14,7 +21,26 @@ export interface DbOptions extends EngineOptions {
   readonly autoflush?: boolean
   /** Session default: mark objects stale after commit (default true). */
   readonly expireOnCommit?: boolean
+  /** Record every statement per scope for `db.getRecordedQueries()` (Flask-SQLAlchemy's `SQLALCHEMY_RECORD_QUERIES`). */
+  readonly recordQueries?: boolean
+  /** Allow `db.session` outside any scope, in one process-wide scope (scripts, REPLs, tests). Default false. */
+  readonly allowGlobalScope?: boolean
 }
+
+/** Where in the caller's code a statement came from: the first stack frame outside prismalchemy and node_modules. */
+function callerLocation(): string | undefined {
+  const frames = new Error().stack?.split('\n').slice(1) ?? []
+  for (const frame of frames) {
+    const location = /\(?((?:file:\/\/)?\/[^()]+:\d+:\d+)\)?$/.exec(frame.trim())?.[1]
+    if (location === undefined || location.includes('/node_modules/')) continue
+    if (location.replace('file://', '').startsWith(RUNTIME_DIR)) continue
+    return location
+  }
+  return undefined
+}
+
+/** This package's runtime folder (source or dist), whose frames `callerLocation` skips. */
+const RUNTIME_DIR = path.dirname(fileURLToPath(import.meta.url))
 
 /** The default database when neither the options nor the environment name one. */
 export const DEFAULT_DATABASE_URL = 'file:./dev.db'
@@ -39,12 +65,19 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
   private options: DbOptions
   private engineInstance: Engine | undefined
   private sessionFactory: SessionFactory | undefined
+  private scopedSession: ScopedSession | undefined
+  private readonly scopes = new ScopeRegistry()
 
   /** @internal Use {@link createDb}. */
   constructor(registry: ModelRegistry<M>, options: DbOptions) {
     this.registry = registry
     this.models = registry.classes
     this.options = options
+    if (options.allowGlobalScope) this.scopes.enableGlobalScope()
+    for (const modelClass of Object.values(registry.classes)) {
+      // Flask-SQLAlchemy's `Model.query`: a query on the current scope's session.
+      Object.defineProperty(modelClass, 'query', { configurable: true, get: () => this.session.query(modelClass as ModelClass<Model>) })
+    }
   }
 
   /** Changes options before first use (Flask-SQLAlchemy's `init_app`). */
@@ -62,8 +95,73 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
 
   /** The engine, created on first access. */
   get engine(): Engine {
-    this.engineInstance ??= createEngine(this.url, this.options)
+    if (this.engineInstance === undefined) {
+      this.engineInstance = createEngine(this.url, this.options)
+      if (this.options.recordQueries) this.engineInstance.onStatement((statement) => this.record(statement))
+    }
     return this.engineInstance
+  }
+
+  /**
+   * The current scope's session (Flask-SQLAlchemy's `db.session`): the same Session everywhere in
+   * one request or `db.scope()` call, never shared between them. Outside any scope it raises
+   * `NoScopeError` unless the global scope was enabled.
+   */
+  get session(): ScopedSession {
+    this.scopedSession ??= new ScopedSession(this.Session, this.scopes)
+    return this.scopedSession
+  }
+
+  /**
+   * Runs `work` in a new scope with its own `db.session`, then closes that session, rolling back
+   * what was not committed. With `commit: true` it commits when `work` resolves.
+   */
+  scope<R>(work: () => R | Promise<R>, options: { commit?: boolean } = {}): Promise<R> {
+    return this.session.run(work, options)
+  }
+
+  /** Opts in to `db.session` outside any scope, for scripts, REPLs and tests. */
+  enableGlobalScope(): void {
+    this.scopes.enableGlobalScope()
+  }
+
+  /** The row with primary key `key`, or `NotFoundError` (HTTP 404 behind the middleware). */
+  getOr404<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: { description?: string } = {}): Promise<T> {
+    return this.session.getOr404(modelClass, key, options)
+  }
+
+  /** The first result of `query`, or `NotFoundError` (HTTP 404). */
+  firstOr404<T extends Model>(query: Query<T>, options: { description?: string } = {}): Promise<T> {
+    return query.firstOr404(options)
+  }
+
+  /** Exactly one result of `query`: `NotFoundError` (HTTP 404) for none, `MultipleResultsFoundError` for several. */
+  oneOr404<T extends Model>(query: Query<T>, options: { description?: string } = {}): Promise<T> {
+    return query.oneOr404(options)
+  }
+
+  /** One page of `query` (Flask-SQLAlchemy's `db.paginate`). */
+  paginate<T extends Model>(query: Query<T>, options: PaginateOptions = {}): Promise<Pagination<T>> {
+    return paginate(query, options)
+  }
+
+  /** The statements the current scope ran, when `recordQueries` is on (empty otherwise). */
+  getRecordedQueries(): readonly RecordedQuery[] {
+    return this.scopes.find()?.queries ?? []
+  }
+
+  private record(statement: ExecutedStatement): void {
+    const scope = this.scopes.find()
+    if (scope === undefined) return
+    const endTime = performance.now()
+    scope.queries.push({
+      statement: statement.sql,
+      parameters: statement.parameters,
+      startTime: endTime - statement.durationMs,
+      endTime,
+      duration: statement.durationMs,
+      location: callerLocation(),
+    })
   }
 
   /** The session factory bound to the engine: `db.Session()` or `db.Session.begin(fn)`. */
@@ -95,6 +193,7 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
     const engine = this.engineInstance
     this.engineInstance = undefined
     this.sessionFactory = undefined
+    this.scopedSession = undefined
     await engine?.dispose()
   }
 }

@@ -402,3 +402,50 @@ export class SchemaPushError extends OrmError {
     return new SchemaPushError(`${operation} failed in Prisma's schema engine: ${reason}`, [], [], cause)
   }
 }
+
+/** `db.session` was used where no scope is open. */
+export class NoScopeError extends OrmError {
+  override readonly name = 'NoScopeError'
+
+  /** @internal */
+  constructor(message: string) {
+    super('no_scope', message)
+  }
+
+  /** Used outside any request, job or `db.scope()`. */
+  static outsideScope(): NoScopeError {
+    return new NoScopeError(
+      'db.session was used outside any scope. Run the code inside `await db.scope(async () => ...)`, behind the framework ' +
+        'middleware (prismalchemy/express, /fastify, /koa, /hono), or, in scripts, REPLs and tests, opt in with db.enableGlobalScope().',
+    )
+  }
+
+  /** Used after the scope's teardown (e.g. from a timer that outlived its request). */
+  static scopeEnded(): NoScopeError {
+    return new NoScopeError(
+      'db.session was used after its scope ended (the request finished or db.scope() returned). ' +
+        'Finish database work before the response is sent, or open a new scope with db.scope() for background work.',
+    )
+  }
+}
+
+/** A lookup that must find something found nothing: frameworks answer it with HTTP 404. */
+export class NotFoundError extends OrmError {
+  override readonly name = 'NotFoundError'
+  /** HTTP status, read by Express, Fastify and Koa error handling. */
+  readonly status = 404
+  /** HTTP status, read by Express, Fastify and Koa error handling. */
+  readonly statusCode = 404
+  /** Koa shows the message of errors marked `expose`. */
+  readonly expose = true
+
+  /** @internal */
+  constructor(message: string) {
+    super('not_found', message)
+  }
+
+  /** `getOr404`, `firstOr404`, `oneOr404` or `paginate` found nothing; `description` overrides the message. */
+  static of(what: string, description?: string): NotFoundError {
+    return new NotFoundError(description ?? `${what} was not found.`)
+  }
+}

@@ -15,6 +15,8 @@ export {
   LoaderStrategyError,
   MultipleResultsFoundError,
   NoResultFoundError,
+  NoScopeError,
+  NotFoundError,
   NotNullViolationError,
   OrmError,
   PendingRollbackError,
@@ -37,9 +39,12 @@ export type {
 } from './orm/metadata.js'
 export { Model, type ColumnsOf, type KeyOf, type ModelClass } from './orm/model.js'
 export { defineModels, ModelRegistry, type ModelsDefinition } from './orm/registry.js'
+export type { RecordedQuery } from './orm/scope-registry.js'
+export { ScopedSession, type ScopeHandle } from './orm/scoping.js'
 export { Session, type SessionOptions } from './orm/session.js'
 export { sessionmaker, type SessionFactory } from './orm/sessionmaker.js'
 export type { ObjectState } from './orm/state.js'
+export { paginate, Pagination, type IterPagesOptions, type PaginateOptions } from './query/pagination.js'
 export { Query, type OrderByInput, type SortOrder } from './query/query.js'
 export type { FilterOf, ScalarFilter, StringFilter, WhereInput } from './query/where.js'
 export type { JsonValue } from './json-value.js'

@@ -87,6 +87,14 @@ function modelClass(model: ModelDescription): ClassDeclarationStructure {
     extends: `Model<${model.name}Columns, ${model.name}Init, ${keyType(model)}>`,
     docs: docs(model.documentation, `Table \`${model.table}\`.`),
     properties: [
+      {
+        name: 'query',
+        isStatic: true,
+        isReadonly: true,
+        hasDeclareKeyword: true,
+        type: `Query<${model.name}>`,
+        docs: docs(`A query over ${model.name} on the current scope's \`db.session\` (Flask-SQLAlchemy's \`Model.query\`).`),
+      },
       ...model.fields.map((field) => ({ name: field.name, type: fieldType(field), hasDeclareKeyword: true, docs: docs(field.documentation) })),
       ...readOnlyRelations.map((relation) => ({
         name: relation.name,
@@ -176,7 +184,7 @@ export function emitModelsFile(schema: SchemaDescription, runtimeModule: string)
   )
   const statements: (string | StatementStructures)[] = [
     preamble(schema.sources),
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: runtimeModule, namedImports: ['defineModels', 'Model', ...typeImports] },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: runtimeModule, namedImports: ['defineModels', 'Model', ...typeImports, 'type Query'] },
   ]
   for (const enumeration of schema.enums) statements.push(...enumStatements(enumeration))
   for (const model of schema.models) {

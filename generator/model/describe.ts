@@ -12,7 +12,7 @@ import { SCALAR_TYPES } from './type-map.js'
 type Problems = { annotation: Diagnostic[]; unsupported: Diagnostic[] }
 
 /** Names the generated code itself declares or imports; a model or enum with one of them would not compile. */
-const RESERVED_TYPE_NAMES = new Set(['Model', 'defineModels', 'Decimal', 'DynamicRelationship', 'JsonValue', 'Promise', 'Date', 'Uint8Array', 'registry', 'db'])
+const RESERVED_TYPE_NAMES = new Set(['Model', 'defineModels', 'Decimal', 'DynamicRelationship', 'JsonValue', 'Query', 'Promise', 'Date', 'Uint8Array', 'registry', 'db'])
 /** Property names the model base class uses or JavaScript forbids on a class body. */
 const RESERVED_FIELD_NAMES = new Set(['constructor', '$columns', '$init', '$key', 'prototype'])
 

@@ -1,9 +1,10 @@
 /** Query: an immutable, typed query over one model; terminal methods autoflush and load through the identity map. */
-import { InvalidRequestError, MultipleResultsFoundError, NoResultFoundError } from '../errors.js'
+import { InvalidRequestError, MultipleResultsFoundError, NoResultFoundError, NotFoundError } from '../errors.js'
 import type { Mapper } from '../orm/mapper.js'
 import type { ColumnsOf, Model } from '../orm/model.js'
 import type { Session } from '../orm/session.js'
 import { sql, type ConditionNode, type OrderByNode, type SelectNode, type SelectionNode } from '../sql/nodes.js'
+import { paginate, type PaginateOptions, type Pagination } from './pagination.js'
 import { compileWhere, type WhereInput } from './where.js'
 
 /** Sort direction. */
@@ -117,6 +118,25 @@ export class Query<T extends Model> {
     const rows = await this.limit(Math.min(this.spec.limit ?? 2, 2)).all()
     if (rows.length > 1) throw MultipleResultsFoundError.forModel(this.source.mapper.name)
     return rows[0] ?? null
+  }
+
+  /** Like {@link first}, but raises `NotFoundError` (HTTP 404 behind the middleware) instead of returning null. */
+  async firstOr404(options: { description?: string } = {}): Promise<T> {
+    const found = await this.first()
+    if (found === null) throw NotFoundError.of(`A matching ${this.source.mapper.name}`, options.description)
+    return found
+  }
+
+  /** Like {@link one}, but raises `NotFoundError` (HTTP 404) when no row matches. */
+  async oneOr404(options: { description?: string } = {}): Promise<T> {
+    const found = await this.oneOrNone()
+    if (found === null) throw NotFoundError.of(`A matching ${this.source.mapper.name}`, options.description)
+    return found
+  }
+
+  /** One page of results with Flask-SQLAlchemy's pagination arithmetic; see {@link paginate}. */
+  paginate(options: PaginateOptions = {}): Promise<Pagination<T>> {
+    return paginate(this, options)
   }
 
   /** The number of matching rows (`SELECT count(*)`), honouring limit and offset. */

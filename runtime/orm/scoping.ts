@@ -1,0 +1,226 @@
+/** ScopedSession: SQLAlchemy's `scoped_session` and Flask-SQLAlchemy's `db.session`, one Session per async scope. */
+import { InvalidRequestError, NotFoundError } from '../errors.js'
+import type { Query } from '../query/query.js'
+import type { Model, ModelClass, KeyOf } from './model.js'
+import { Scope, ScopeRegistry } from './scope-registry.js'
+import type { Session, SessionOptions } from './session.js'
+import type { SessionFactory } from './sessionmaker.js'
+
+/** A scope opened by middleware: run the request inside it, then end it exactly once. */
+export interface ScopeHandle {
+  /** The scope itself. @internal */
+  readonly scope: Scope
+  /** Runs `fn` (and everything it awaits or schedules) inside the scope. */
+  run<R>(fn: () => R): R
+  /**
+   * Ends the scope; later calls do nothing. With `commit`, commits the session first (a failed
+   * commit is rethrown after the session is closed). Always closes the session, which rolls back
+   * whatever was not committed and returns its connection to the pool.
+   */
+  end(options?: { commit?: boolean }): Promise<void>
+}
+
+/**
+ * The session of the current scope, wherever in the scope's async call tree it is used.
+ *
+ * Inside one scope (a request behind the middleware, a `db.scope()` call) every use is the same
+ * {@link Session}, across awaits, timers and `Promise.all`; different scopes never share one.
+ * Outside any scope it raises `NoScopeError`, unless the global scope was enabled for scripts.
+ *
+ * ### Examples
+ * ```ts
+ * await db.scope(async () => {
+ *   db.session.add(new Role({ name: 'admin' }))
+ *   await db.session.commit()
+ * })
+ * ```
+ */
+export class ScopedSession {
+  /** @internal */
+  readonly registry: ScopeRegistry
+  private readonly factory: SessionFactory
+
+  /** @internal Use `db.session`. */
+  constructor(factory: SessionFactory, registry = new ScopeRegistry()) {
+    this.factory = factory
+    this.registry = registry
+  }
+
+  /** The current scope's session, created on first use (SQLAlchemy's `scoped_session()` call). */
+  get current(): Session {
+    const scope = this.registry.current()
+    scope.session ??= this.factory()
+    return scope.session
+  }
+
+  /** True when the current scope already has a session (SQLAlchemy's `registry.has()`). */
+  get hasSession(): boolean {
+    return this.registry.find()?.session !== undefined
+  }
+
+  /**
+   * Closes the current scope's session (rolling back what was not committed, releasing its
+   * connection) and forgets it; the next use in the scope starts a new one.
+   */
+  async remove(): Promise<void> {
+    const scope = this.registry.find()
+    const session = scope?.session
+    if (scope === undefined || session === undefined) return
+    scope.session = undefined
+    await session.close()
+  }
+
+  /** Changes the options of sessions created from now on; refused once the current scope has a session. */
+  configure(options: Partial<SessionOptions>): void {
+    if (this.hasSession) {
+      throw InvalidRequestError.badArgument('A session already exists in this scope; configure() applies to new sessions. Call remove() first.')
+    }
+    this.factory.configure(options)
+  }
+
+  /** Opens a new scope. Middleware runs the request in it and ends it when the response is done. */
+  open(): ScopeHandle {
+    const scope = new Scope()
+    const registry = this.registry
+    return {
+      scope,
+      run: (fn) => registry.run(scope, fn),
+      end: async ({ commit = false } = {}) => {
+        if (scope.ended) return
+        scope.ended = true
+        const session = scope.session
+        scope.session = undefined
+        if (session === undefined) return
+        try {
+          if (commit) await session.commit()
+        } finally {
+          await session.close()
+        }
+      },
+    }
+  }
+
+  /**
+   * Runs `work` in a new scope and ends the scope when it settles: with `commit: true` the session
+   * commits when `work` resolves; otherwise (and always when it throws) uncommitted work is rolled back.
+   */
+  async run<R>(work: () => R | Promise<R>, options: { commit?: boolean } = {}): Promise<R> {
+    const handle = this.open()
+    let result: R
+    try {
+      result = await handle.run(work)
+    } catch (error) {
+      await handle.end().catch(() => undefined)
+      throw error
+    }
+    await handle.end({ commit: options.commit === true })
+    return result
+  }
+
+  /** See {@link Session.add}. */
+  add(obj: Model): void {
+    this.current.add(obj)
+  }
+
+  /** See {@link Session.addAll}. */
+  addAll(objects: Iterable<Model>): void {
+    this.current.addAll(objects)
+  }
+
+  /** See {@link Session.delete}. */
+  delete(obj: Model): void {
+    this.current.delete(obj)
+  }
+
+  /** See {@link Session.get}. */
+  get<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>): Promise<T | null> {
+    return this.current.get(modelClass, key)
+  }
+
+  /** Like {@link Session.get}, but raises {@link NotFoundError} (HTTP 404) when there is no such row. */
+  async getOr404<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: { description?: string } = {}): Promise<T> {
+    const found = await this.current.get(modelClass, key)
+    if (found === null) throw NotFoundError.of(`${modelClass.name} ${JSON.stringify(key, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`, options.description)
+    return found
+  }
+
+  /** See {@link Session.query}. */
+  query<T extends Model>(modelClass: ModelClass<T>): Query<T> {
+    return this.current.query(modelClass)
+  }
+
+  /** See {@link Session.flush}. */
+  flush(): Promise<void> {
+    return this.current.flush()
+  }
+
+  /** See {@link Session.commit}. */
+  commit(): Promise<void> {
+    return this.current.commit()
+  }
+
+  /** See {@link Session.rollback}. */
+  rollback(): Promise<void> {
+    return this.current.rollback()
+  }
+
+  /** See {@link Session.close}. The scope keeps the (now empty) session. */
+  close(): Promise<void> {
+    return this.current.close()
+  }
+
+  /** See {@link Session.expunge}. */
+  expunge(obj: Model): void {
+    this.current.expunge(obj)
+  }
+
+  /** See {@link Session.expungeAll}. */
+  expungeAll(): void {
+    this.current.expungeAll()
+  }
+
+  /** See {@link Session.refresh}. */
+  refresh(obj: Model): Promise<void> {
+    return this.current.refresh(obj)
+  }
+
+  /** See {@link Session.expire}. */
+  expire(obj: Model, attributes?: readonly string[]): void {
+    this.current.expire(obj, attributes)
+  }
+
+  /** See {@link Session.expireAll}. */
+  expireAll(): void {
+    this.current.expireAll()
+  }
+
+  /** See {@link Session.merge}. */
+  merge<T extends Model>(obj: T): Promise<T> {
+    return this.current.merge(obj)
+  }
+
+  /** See {@link Session.noAutoflush}. */
+  noAutoflush<R>(fn: () => R | Promise<R>): Promise<R> {
+    return this.current.noAutoflush(fn)
+  }
+
+  /** See {@link Session.new}. */
+  get new(): Model[] {
+    return this.current.new
+  }
+
+  /** See {@link Session.dirty}. */
+  get dirty(): Model[] {
+    return this.current.dirty
+  }
+
+  /** See {@link Session.deleted}. */
+  get deleted(): Model[] {
+    return this.current.deleted
+  }
+
+  /** See {@link Session.inTransaction}. */
+  get inTransaction(): boolean {
+    return this.current.inTransaction
+  }
+}

@@ -1,5 +1,5 @@
 // Type tests of the committed generated models: relationship types per strategy, typed filters and keys, constructor input, column types.
-import type { Decimal, DynamicRelationship, JsonValue, Session } from 'prismalchemy'
+import type { Decimal, DynamicRelationship, JsonValue, Query, Session } from 'prismalchemy'
 import { expectTypeOf, test } from 'vitest'
 import { Plan, type Post, Role, User } from '../../generated/models.js'
 
@@ -82,4 +82,9 @@ test('columns have the TypeScript types of their Prisma scalars', () => {
   expectTypeOf(user.avatar).toEqualTypeOf<Uint8Array | null>()
   expectTypeOf(user.plan).toEqualTypeOf<Plan>()
   expectTypeOf<Plan>().toEqualTypeOf<'FREE' | 'PRO' | 'ENTERPRISE'>()
+})
+
+test('Model.query is a query over the model on the current scope\'s session', () => {
+  expectTypeOf(User.query).toEqualTypeOf<Query<User>>()
+  expectTypeOf(User.query.filterBy({ username: 'ann' }).first()).resolves.toEqualTypeOf<User | null>()
 })

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3'
 import { E_TIMEOUT, Mutex, type MutexInterface, withTimeout } from 'async-mutex'
 import { LRUCache } from 'lru-cache'
-import { DatabaseLockedError } from '../errors.js'
+import { DatabaseLockedError, IllegalStateChangeError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import type { Driver, DriverConnection, PoolStatus, QueryResult, StatementReporter } from './driver.js'
 import { QueuePool } from './pool.js'
@@ -47,6 +47,8 @@ class SqliteConnection implements DriverConnection {
   /** Statements currently in safe-integer mode (switching costs a native call, so only on change). */
   private readonly exactStatements = new WeakSet<Database.Statement>()
   private transactionRequested = false
+  /** Counts transactions begun on this connection, so a statement can tell whether its own one ended. */
+  private transaction = 0
   private releaseWriteLock: MutexInterface.Releaser | undefined
 
   constructor(
@@ -63,7 +65,17 @@ class SqliteConnection implements DriverConnection {
   }
 
   async execute(query: CompiledQuery): Promise<QueryResult> {
-    if (query.isWrite && this.transactionRequested && !this.writing) await this.beginWrite()
+    if (query.isWrite && this.transactionRequested && !this.writing) {
+      const transaction = this.transaction
+      await this.beginWrite()
+      // The transaction this statement belongs to ended while it waited for the lock: never run it
+      // in whatever transaction the connection serves now.
+      if (transaction !== this.transaction) {
+        this.rollbackQuietly()
+        this.unlock()
+        throw IllegalStateChangeError.notAllowed('execute', 'closed')
+      }
+    }
     const started = this.options.reporter.active ? performance.now() : 0
     let result: QueryResult
     try {
@@ -89,10 +101,12 @@ class SqliteConnection implements DriverConnection {
 
   async begin(): Promise<void> {
     this.transactionRequested = true
+    this.transaction++
   }
 
   async commit(): Promise<void> {
     this.transactionRequested = false
+    this.transaction++
     if (!this.writing) return
     try {
       this.run('COMMIT')
@@ -107,6 +121,7 @@ class SqliteConnection implements DriverConnection {
 
   async rollback(): Promise<void> {
     this.transactionRequested = false
+    this.transaction++
     if (!this.writing) return
     try {
       this.run('ROLLBACK')

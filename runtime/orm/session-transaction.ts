@@ -1,20 +1,27 @@
 /** SessionTransaction: the session's database transaction, with an explicit state machine and guarded transitions. */
-import type { DriverConnection } from '../engine/driver.js'
+import type { DriverConnection, QueryResult } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
 import { IllegalStateChangeError, PendingRollbackError } from '../errors.js'
+import type { CompiledQuery } from '../sql/compiled-query.js'
 import type { InstanceState } from './state.js'
 
 /**
  * - `active`: usable; the connection is checked out on the first statement (autobegin);
  * - `deactive`: a flush failed and the database transaction was rolled back; only `rollback()` is allowed;
+ * - `closing`: a rollback or close is waiting for statements already running; new ones are refused;
  * - `committed` / `closed`: finished; the session starts a new transaction on its next statement.
  */
-export type TransactionState = 'active' | 'deactive' | 'committed' | 'closed'
+export type TransactionState = 'active' | 'deactive' | 'closing' | 'committed' | 'closed'
 
 /**
  * One transaction of a session. Holds the engine connection from the first statement until
  * commit or rollback, and remembers what this transaction did to objects so that a rollback
  * can restore them.
+ *
+ * Every statement goes through {@link execute}, which refuses to run once the transaction is no
+ * longer active and tracks statements in flight: ending the transaction waits for them, so a
+ * connection never goes back to the pool while one of this transaction's statements still runs
+ * (e.g. a request's teardown racing its own flush).
  * @internal
  */
 export class SessionTransaction {
@@ -26,7 +33,8 @@ export class SessionTransaction {
   /** Column values as they were before this transaction's first flushed UPDATE of each object. */
   readonly originals = new Map<InstanceState, Record<string, unknown>>()
   private connecting: Promise<DriverConnection> | null = null
-  private connection: DriverConnection | null = null
+  private readonly inFlight = new Set<Promise<unknown>>()
+  private ending: Promise<void> | null = null
   private failure: unknown = undefined
 
   constructor(private readonly engine: Engine) {}
@@ -38,12 +46,72 @@ export class SessionTransaction {
     throw IllegalStateChangeError.notAllowed(operation, this.state)
   }
 
-  /** The connection, checked out and begun on first use. */
-  connect(): Promise<DriverConnection> {
+  /** Runs one statement on the transaction's connection, checked out and begun on first use. */
+  async execute(query: CompiledQuery): Promise<QueryResult> {
     this.guard('execute')
+    const connection = await this.connect()
+    this.guard('execute')
+    const running = connection.execute(query)
+    this.inFlight.add(running)
+    try {
+      return await running
+    } finally {
+      this.inFlight.delete(running)
+    }
+  }
+
+  /** Commits and returns the connection to the pool. */
+  async commit(): Promise<void> {
+    this.guard('commit')
+    this.state = 'closing'
+    await this.end(async (connection) => {
+      try {
+        await connection.commit()
+      } catch (error) {
+        this.state = 'closed'
+        throw error
+      }
+    })
+    this.state = 'committed'
+  }
+
+  /**
+   * Rolls back (if anything began) and returns the connection to the pool, after statements still
+   * running have settled. Allowed in every state; a second call waits for the first.
+   */
+  async rollback(): Promise<void> {
+    const endedElsewhere = this.ending !== null
+    if (this.state !== 'committed') this.state = 'closing'
+    try {
+      await this.end((connection) => connection.rollback())
+    } catch (error) {
+      // A failed COMMIT already rolled back and released the connection; its error was reported there.
+      if (!endedElsewhere) throw error
+    }
+    if (this.state !== 'committed') this.state = 'closed'
+  }
+
+  /** Marks the transaction failed after a flush error: rolls the database back now, keeps the error for PendingRollbackError. */
+  async fail(cause: unknown): Promise<void> {
+    this.failure = cause
+    const closing = this.state === 'closing'
+    await this.end((connection) => connection.rollback()).catch((error: unknown) => {
+      if (!closing) throw error
+    })
+    // A rollback already under way (a teardown racing the flush) wins: the transaction ends closed.
+    this.state = closing || this.state === 'closed' ? 'closed' : 'deactive'
+  }
+
+  /** Remembers the pre-transaction value of columns about to be overwritten by a flushed UPDATE. */
+  rememberOriginals(state: InstanceState, values: Record<string, unknown>): void {
+    const originals = this.originals.get(state)
+    if (originals === undefined) this.originals.set(state, { ...values })
+    else for (const [name, value] of Object.entries(values)) if (!(name in originals)) originals[name] = value
+  }
+
+  private connect(): Promise<DriverConnection> {
     if (this.connecting === null) {
       this.connecting = this.engine.connect().then(async (connection) => {
-        this.connection = connection
         await connection.begin()
         return connection
       })
@@ -55,65 +123,21 @@ export class SessionTransaction {
     return this.connecting
   }
 
-  /** Commits and returns the connection to the pool. */
-  async commit(): Promise<void> {
-    this.guard('commit')
-    const connection = await this.settledConnection()
-    if (connection !== null) {
+  /** Ends the transaction once: waits for running statements, runs `finish`, returns the connection. */
+  private end(finish: (connection: DriverConnection) => Promise<void>): Promise<void> {
+    this.ending ??= (async () => {
+      const connecting = this.connecting
+      if (connecting === null) return
+      const connection = await connecting.catch(() => null)
+      if (connection === null) return
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
       try {
-        await connection.commit()
-      } catch (error) {
-        await this.release(connection)
-        this.state = 'closed'
-        throw error
-      }
-      await this.release(connection)
-    }
-    this.state = 'committed'
-  }
-
-  /** Rolls back (if anything began) and returns the connection to the pool. Allowed in every state. */
-  async rollback(): Promise<void> {
-    const connection = await this.settledConnection()
-    if (connection !== null) {
-      try {
-        await connection.rollback()
+        await finish(connection)
       } finally {
-        await this.release(connection)
+        this.connecting = null
+        await this.engine.release(connection)
       }
-    }
-    this.state = 'closed'
-  }
-
-  /** Marks the transaction failed after a flush error: rolls the database back now, keeps the error for PendingRollbackError. */
-  async fail(cause: unknown): Promise<void> {
-    this.failure = cause
-    const connection = await this.settledConnection()
-    if (connection !== null) {
-      try {
-        await connection.rollback()
-      } finally {
-        await this.release(connection)
-      }
-    }
-    this.state = 'deactive'
-  }
-
-  /** Remembers the pre-transaction value of columns about to be overwritten by a flushed UPDATE. */
-  rememberOriginals(state: InstanceState, values: Record<string, unknown>): void {
-    const originals = this.originals.get(state)
-    if (originals === undefined) this.originals.set(state, { ...values })
-    else for (const [name, value] of Object.entries(values)) if (!(name in originals)) originals[name] = value
-  }
-
-  private async settledConnection(): Promise<DriverConnection | null> {
-    if (this.connecting !== null) await this.connecting.catch(() => undefined)
-    return this.connection
-  }
-
-  private async release(connection: DriverConnection): Promise<void> {
-    this.connection = null
-    this.connecting = null
-    await this.engine.release(connection)
+    })()
+    return this.ending
   }
 }

@@ -222,7 +222,9 @@ export class Session {
     const transaction = this.transaction
     this.transaction = null
     if (transaction !== null) {
+      // Statements already running settle first; a flush in progress then fails at its next statement.
       await transaction.rollback()
+      while (this.flushing !== null) await this.flushing.catch(() => undefined)
       for (const state of transaction.inserted) {
         this.identityMap.remove(state)
         state.key = undefined
@@ -352,15 +354,13 @@ export class Session {
   }
 
   /** @internal Runs any statement inside the session's transaction. */
-  async execute(node: StatementNode, exactIntegers: boolean): Promise<QueryResult> {
-    const connection = await this.ensureTransaction().connect()
-    return connection.execute(this.compiler.compile(node, exactIntegers))
+  execute(node: StatementNode, exactIntegers: boolean): Promise<QueryResult> {
+    return this.ensureTransaction().execute(this.compiler.compile(node, exactIntegers))
   }
 
   /** Runs an already compiled SELECT inside the session's transaction and returns its rows. */
   private async executeCompiled(query: CompiledQuery): Promise<readonly (readonly unknown[])[]> {
-    const connection = await this.ensureTransaction().connect()
-    return (await connection.execute(query)).rows
+    return (await this.ensureTransaction().execute(query)).rows
   }
 
   /** @internal Runs an entity SELECT (all columns of `mapper`) and returns objects through the identity map. */
@@ -463,9 +463,8 @@ export class Session {
 
   private async runFlush(): Promise<void> {
     const transaction = this.ensureTransaction()
-    const connection = await transaction.connect()
     try {
-      await new UnitOfWork(this, transaction, connection, this.compiler).run()
+      await new UnitOfWork(this, transaction, this.compiler).run()
     } catch (error) {
       await transaction.fail(error)
       throw error

@@ -1,7 +1,6 @@
 /** UnitOfWork: turns a session's new, dirty and deleted objects into batched INSERTs, changed-column UPDATEs and DELETEs in FK order. */
 import { randomUUID } from 'node:crypto'
 import { Decimal } from 'decimal.js'
-import type { DriverConnection } from '../engine/driver.js'
 import { InvalidRequestError, StaleDataError } from '../errors.js'
 import type { DefaultCompiler } from '../sql/compiler.js'
 import { sql, type ColumnNode, type ConditionNode, type InsertNode, type ValueNode } from '../sql/nodes.js'
@@ -80,7 +79,6 @@ export class UnitOfWork {
   constructor(
     private readonly session: Session,
     private readonly transaction: SessionTransaction,
-    private readonly connection: DriverConnection,
     private readonly compiler: DefaultCompiler,
   ) {}
 
@@ -218,7 +216,7 @@ export class UnitOfWork {
         returning: returning.length > 0 ? returning.map((column) => column.node) : undefined,
       }
       const exact = returning.some((column) => column.type === 'BigInt')
-      const result = await this.connection.execute(this.compiler.compile(node, exact))
+      const result = await this.transaction.execute(this.compiler.compile(node, exact))
       if (returning.length > 0) this.assignReturned(mapper, chunk, returning, result.rows, pkGenerated)
       for (const state of chunk) this.inserted.add(state)
     }
@@ -264,7 +262,7 @@ export class UnitOfWork {
     }
     const committed = state.committed!
     const keyValues = mapper.primaryKey.map((column) => (column.name in committed ? committed[column.name] : state.dict[column.name]))
-    const result = await this.connection.execute(
+    const result = await this.transaction.execute(
       this.compiler.compile({
         kind: 'update',
         table: mapper.tableNode,
@@ -289,7 +287,7 @@ export class UnitOfWork {
         perRow === 1
           ? sql.in(mapper.primaryKey[0].node, keys.map((key) => sql.value(key[0], mapper.primaryKey[0].type)))
           : sql.or(keys.map((key) => mapper.primaryKeyCondition(key)))
-      const result = await this.connection.execute(this.compiler.compile({ kind: 'delete', from: mapper.tableNode, where }))
+      const result = await this.transaction.execute(this.compiler.compile({ kind: 'delete', from: mapper.tableNode, where }))
       if (result.changes !== chunk.length) throw StaleDataError.rowCount('DELETE', mapper.table, chunk.length, result.changes)
     }
   }

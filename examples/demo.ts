@@ -1,7 +1,9 @@
 /** The demo: a session on the embedded SQLite file, the identity map, and dynamic vs select loading, with the SQL echoed. */
+import type { AddressInfo } from 'node:net'
 import { inspect } from 'prismalchemy'
 import { db } from '../generated/db.js'
 import { Post, Role, User } from '../generated/models.js'
+import { createApp } from './http-app.js'
 
 function step(title: string): void {
   console.log(`\n-- ${title}`)
@@ -67,4 +69,19 @@ try {
 await session.rollback()
 console.log('after rollback, roles:', await session.query(Role).count())
 await session.close()
+
+step('Request scoping over real HTTP: each request gets its own db.session, closed when the response is done')
+db.engine.echo = false
+const server = createApp().listen(0, '127.0.0.1')
+await new Promise((resolve) => server.once('listening', resolve))
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+const post = (path: string, body: unknown) =>
+  fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+console.log('POST /roles/draft ->', (await post('/roles/draft', { name: 'draft' })).status, '(flushed, not committed)')
+console.log('POST /roles       ->', (await post('/roles', { name: 'editor' })).status, '(committed)')
+console.log('GET  /roles       ->', await (await fetch(`${base}/roles`)).json())
+console.log('GET  /users/1     ->', await (await fetch(`${base}/users/1`)).json())
+console.log('GET  /users/999   ->', (await fetch(`${base}/users/999`)).status)
+console.log('connections checked out after the requests:', db.engine.poolStatus().checkedOut)
+server.close()
 await db.dispose()

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import Database from 'better-sqlite3'
 import { createEngine, Session, type Engine, type EngineOptions } from 'prismalchemy'
 import { registry } from '../../generated/models.js'
 import { pushSchema } from '../../runtime/engine/schema-engine.js'
@@ -33,5 +34,15 @@ export async function createTestDatabase(options: EngineOptions = {}): Promise<T
       await engine.dispose()
       rmSync(dir, { recursive: true, force: true })
     },
+  }
+}
+
+/** Reads rows straight from a SQLite file with plain better-sqlite3 (no session, no cache): what is really stored. */
+export function readRows<T = Record<string, unknown>>(filename: string, sqlText: string): T[] {
+  const raw = new Database(filename, { readonly: true })
+  try {
+    return raw.prepare(sqlText).all() as T[]
+  } finally {
+    raw.close()
   }
 }

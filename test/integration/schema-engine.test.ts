@@ -6,6 +6,7 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { dropSchema, pushSchema, type SchemaSource } from '../../runtime/engine/schema-engine.js'
 import { SchemaPushError } from '../../runtime/errors.js'
+import { readRows } from '../helpers/database.js'
 
 const userFields = `  id        Int      @id @default(autoincrement())
   email     String
@@ -73,12 +74,7 @@ function run(sql: string): void {
 }
 
 function query(sql: string): unknown[] {
-  const db = new Database(file, { readonly: true })
-  try {
-    return db.prepare(sql).all()
-  } finally {
-    db.close()
-  }
+  return readRows(file, sql)
 }
 
 describe('pushSchema', () => {

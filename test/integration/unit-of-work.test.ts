@@ -1,9 +1,8 @@
 // The unit of work against a real SQLite file: FK-ordered batched INSERTs, changed-column UPDATEs, ordered DELETEs, failed flushes.
-import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { inspect, PendingRollbackError, UniqueViolationError, type Session } from 'prismalchemy'
 import { Post, Role, User } from '../../generated/models.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { createTestDatabase, readRows, type TestDatabase } from '../helpers/database.js'
 import { capturedSql, recordSql } from '../helpers/sql-recorder.js'
 
 const USER_COLUMNS =
@@ -24,12 +23,7 @@ afterEach(async () => {
 })
 
 function rawRows(sqlText: string): unknown[] {
-  const raw = new Database(db.filename, { readonly: true })
-  try {
-    return raw.prepare(sqlText).all()
-  } finally {
-    raw.close()
-  }
+  return readRows(db.filename, sqlText)
 }
 
 describe('flush', () => {

@@ -1,9 +1,8 @@
 // Regression: closing a session while its own flush waits for SQLite's write lock must not leave that flush running on a pooled connection.
-import Database from 'better-sqlite3'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { IllegalStateChangeError, inspect } from 'prismalchemy'
 import { Role } from '../../generated/models.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { createTestDatabase, readRows, type TestDatabase } from '../helpers/database.js'
 
 let db: TestDatabase
 
@@ -16,12 +15,7 @@ afterEach(async () => {
 })
 
 function roleNames(): string[] {
-  const raw = new Database(db.filename, { readonly: true })
-  try {
-    return (raw.prepare('SELECT name FROM Role ORDER BY name').all() as { name: string }[]).map((row) => row.name)
-  } finally {
-    raw.close()
-  }
+  return readRows<{ name: string }>(db.filename, 'SELECT name FROM Role ORDER BY name').map((row) => row.name)
 }
 
 it('waits for the flush, rolls it back, and leaves the next writer unblocked', async () => {

@@ -43,6 +43,14 @@ export class InvalidRequestError extends OrmError {
     )
   }
 
+  /** The object's row was deleted and the deletion committed. */
+  static deletedObject(what: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `${what} was deleted and the deletion committed, so it cannot be added back. Create a new object with the same values instead.`,
+      'object_deleted',
+    )
+  }
+
   /** A second object claims an identity already present in the identity map. */
   static identityConflict(what: string): InvalidRequestError {
     return new InvalidRequestError(

@@ -81,6 +81,7 @@ export class QueuePool<C> {
   async release(connection: C): Promise<void> {
     if (this.retiring.delete(connection)) {
       await this.options.destroy(connection)
+      this.openForWaiter()
       return
     }
     const waiter = this.waiters.shift()
@@ -96,6 +97,27 @@ export class QueuePool<C> {
     }
     this.open--
     await this.options.destroy(connection)
+  }
+
+  /** Opens a connection for the first waiter when there is room (after a dispose freed capacity). */
+  private openForWaiter(): void {
+    const waiter = this.waiters[0]
+    if (waiter === undefined || this.open >= this.max) return
+    this.waiters.shift()
+    clearTimeout(waiter.timer)
+    this.open++
+    Promise.resolve()
+      .then(() => this.options.create())
+      .then(
+        (connection) => {
+          this.inUse.add(connection)
+          waiter.resolve(connection)
+        },
+        (error: unknown) => {
+          this.open--
+          waiter.reject(error)
+        },
+      )
   }
 
   /** Current figures. */

@@ -27,12 +27,10 @@ class RelationshipSource implements QuerySource {
 
   criteria(): ConditionNode {
     const { local, remote } = this.relationship
-    return sql.and(
-      remote.map((column, i) => {
-        const value = this.parent.dict[local[i].name]
-        return value == null ? sql.isNull(column.node) : sql.binary(column.node, '=', sql.value(value, column.type))
-      }),
-    )
+    const values = local.map((column) => this.parent.dict[column.name])
+    // A parent without its key (pending, autoflush off) has no related rows yet: match nothing, not NULLs.
+    if (values.some((value) => value == null)) return sql.in(remote[0].node, [])
+    return sql.and(remote.map((column, i) => sql.binary(column.node, '=', sql.value(values[i], column.type))))
   }
 }
 

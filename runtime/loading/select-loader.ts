@@ -10,6 +10,8 @@ async function load(state: InstanceState, relationship: Relationship): Promise<u
   const session = state.session
   if (session === null) throw DetachedInstanceError.cannotLoad(state.describe(), relationship.name)
   const target = relationship.mapper
+  // Loaded in an earlier transaction: follow the foreign key the database holds now.
+  if (state.stale && state.key !== undefined && relationship.ownsForeignKey) await session.refreshStale(state)
   if (relationship.ownsForeignKey) {
     const values = relationship.local.map((column) => state.dict[column.name])
     if (values.some((value) => value === null || value === undefined)) return null

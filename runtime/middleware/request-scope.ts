@@ -45,7 +45,8 @@ export function openRequestScope(db: ScopedDb, options: ScopeMiddlewareOptions =
   return {
     run: (fn) => handle.run(fn),
     end: (succeeded) => {
-      ending ??= handle.end({ commit: options.commitOnTeardown === true && succeeded }).catch((error: unknown) => {
+      // Inside the scope, so a teardown commit's statements are recorded with the request's.
+      ending ??= handle.run(() => handle.end({ commit: options.commitOnTeardown === true && succeeded })).catch((error: unknown) => {
         try {
           report(error)
         } catch {

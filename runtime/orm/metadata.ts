@@ -13,6 +13,8 @@ export type DefaultDefinition =
   | { readonly kind: 'now' }
   /** A random UUID, set by the runtime at flush, as Prisma Client does. */
   | { readonly kind: 'uuid'; readonly version: 4 | 7 }
+  /** A CUID set by the runtime at flush with the libraries Prisma Client uses: `cuid()` is version 1, `cuid(2)` is cuid2. */
+  | { readonly kind: 'cuid'; readonly version: 1 | 2 }
   /** A constant from the schema. */
   | { readonly kind: 'value'; readonly value: unknown }
 

@@ -68,6 +68,7 @@ export class ScopedSession {
     if (scope === undefined || session === undefined) return
     scope.session = undefined
     await session.close()
+    session.terminate()
   }
 
   /** Changes the options of sessions created from now on; refused once the current scope has a session. */
@@ -95,6 +96,7 @@ export class ScopedSession {
           if (commit) await session.commit()
         } finally {
           await session.close()
+          session.terminate()
         }
       },
     }

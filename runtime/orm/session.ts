@@ -2,7 +2,7 @@
 import type { Decoder } from '../dialect/dialect.js'
 import type { QueryResult } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
-import { InvalidRequestError, UnmappedError } from '../errors.js'
+import { IllegalStateChangeError, InvalidRequestError, NoScopeError, UnmappedError } from '../errors.js'
 import { Query, type QuerySource } from '../query/query.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import type { DefaultCompiler } from '../sql/compiler.js'
@@ -75,6 +75,10 @@ export class Session {
   readonly deletedStates = new Set<InstanceState>()
   private transaction: SessionTransaction | null = null
   private flushing: Promise<void> | null = null
+  /** Counts rollbacks and closes, so a commit can tell that one happened while it flushed. */
+  private epoch = 0
+  /** Set when the session's scope ended: it may not start another transaction. */
+  private terminated = false
   private readonly compiler: DefaultCompiler
 
   constructor(options: SessionOptions) {
@@ -118,6 +122,7 @@ export class Session {
     const state = this.stateOf(obj)
     if (state.session === this) return
     if (state.session !== null) throw InvalidRequestError.attachedElsewhere(state.describe())
+    if (state.deleted) throw InvalidRequestError.deletedObject(state.describe())
     if (state.key === undefined) {
       state.session = this
       this.newStates.add(state)
@@ -204,7 +209,9 @@ export class Session {
   /** Flushes, commits the transaction and returns the connection to the pool. */
   async commit(): Promise<void> {
     if (this.transaction !== null) this.transaction.guard('commit')
+    const epoch = this.epoch
     await this.flush()
+    if (this.epoch !== epoch) throw IllegalStateChangeError.notAllowed('commit', 'rolled back by a concurrent rollback() or close()')
     const transaction = this.transaction
     if (transaction === null) return
     await transaction.commit()
@@ -221,18 +228,21 @@ export class Session {
   async rollback(): Promise<void> {
     const transaction = this.transaction
     this.transaction = null
+    this.epoch++
     if (transaction !== null) {
       // Statements already running settle first; a flush in progress then fails at its next statement.
       await transaction.rollback()
       while (this.flushing !== null) await this.flushing.catch(() => undefined)
+      // Deleted first: an object both inserted and deleted in this transaction ends transient.
+      for (const state of transaction.deleted) {
+        if (state.session !== this && state.session !== null) continue
+        state.deleted = false
+        if (state.session === this) this.identityMap.add(state)
+      }
       for (const state of transaction.inserted) {
         this.identityMap.remove(state)
         state.key = undefined
-        state.session = null
-      }
-      for (const state of transaction.deleted) {
-        state.deleted = false
-        this.identityMap.add(state)
+        if (state.session === this) state.session = null
       }
     }
     // Unflushed changes first, then the values from before this transaction's flushed UPDATEs.
@@ -241,7 +251,18 @@ export class Session {
       state.clearModifications()
     }
     this.dirtyStates.clear()
-    if (transaction !== null) for (const [state, originals] of transaction.originals) Object.assign(state.dict, originals)
+    if (transaction !== null) {
+      for (const [state, originals] of transaction.originals) {
+        Object.assign(state.dict, originals)
+        // A flushed primary-key change is undone too: file the object under its old key again.
+        const key = state.mapper.identityKeyOf(state.dict)
+        if (state.session === this && state.key !== undefined && key !== state.key) {
+          this.identityMap.remove(state)
+          state.key = key
+          this.identityMap.add(state)
+        }
+      }
+    }
     for (const state of this.newStates) state.session = null
     this.newStates.clear()
     this.deletedStates.clear()
@@ -293,7 +314,14 @@ export class Session {
       }
     }
     if (state.committed !== null && Object.keys(state.committed).length === 0) state.committed = null
-    state.related = {}
+    if (attributes === undefined) {
+      state.related = {}
+      state.changedRelationships = null
+    } else {
+      // Loaded relationships reload; ones assigned and not yet flushed are kept, as the assignment is unflushed work.
+      const assigned = state.changedRelationships
+      for (const name of Object.keys(state.related)) if (!assigned?.has(name)) delete state.related[name]
+    }
     state.stale = true
   }
 
@@ -472,8 +500,26 @@ export class Session {
   }
 
   private ensureTransaction(): SessionTransaction {
-    this.transaction ??= new SessionTransaction(this.bind)
+    if (this.transaction === null) {
+      if (this.terminated) throw NoScopeError.scopeEnded()
+      this.transaction = new SessionTransaction(this.bind)
+    }
     return this.transaction
+  }
+
+  /** @internal Called when the session's scope ends (after close): any later statement raises `NoScopeError`. */
+  terminate(): void {
+    this.terminated = true
+  }
+
+  /**
+   * @internal Re-reads the row of an object loaded in an earlier transaction, keeping unflushed
+   * changes, so a lazy load follows the foreign key the database holds now.
+   */
+  async refreshStale(state: InstanceState): Promise<void> {
+    const values = state.mapper.primaryKey.map((column) => state.committed?.[column.name] ?? state.dict[column.name])
+    const rows = await this.executeCompiled(this.primaryKeyQuery(state.mapper, values))
+    if (rows.length > 0) this.populate(state, rows[0], state.mapper.decoders(this.bind.dialect), false)
   }
 
   private guard(operation: string): void {

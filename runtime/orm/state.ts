@@ -36,6 +36,8 @@ export class InstanceState {
   expired: Set<string> | null = null
   /** Loaded in an earlier transaction: the next row read for this identity refreshes unmodified columns. */
   stale = false
+  /** Counts changes through setters, so a flush can tell whether the object changed while it ran. */
+  version = 0
   /** Objects appended to this object's collections while it had no session; added with it (save-update cascade). */
   cascadeTargets: Set<InstanceState> | null = null
 
@@ -67,16 +69,24 @@ export class InstanceState {
       if (!(name in committed)) committed[name] = dict[name]
     }
     dict[name] = value
+    this.version++
     this.expired?.delete(name)
-    // A changed foreign key makes the loaded to-one relationship it feeds stale.
+    // A foreign key set directly wins over an earlier assignment of the relationship it feeds, and
+    // makes the loaded related object stale.
     const dependents = this.mapper.relationshipsByForeignKey.get(name)
-    if (dependents) for (const relationship of dependents) delete this.related[relationship]
+    if (dependents) {
+      for (const relationship of dependents) {
+        delete this.related[relationship]
+        this.changedRelationships?.delete(relationship)
+      }
+    }
     this.session?.markModified(this)
   }
 
   /** Assigns a to-one relationship; the foreign key is synchronised at flush. */
   setRelated(name: string, value: unknown): void {
     this.related[name] = value
+    this.version++
     ;(this.changedRelationships ??= new Set()).add(name)
     const session = this.session
     if (session !== null) {

@@ -1,5 +1,7 @@
 /** UnitOfWork: turns a session's new, dirty and deleted objects into batched INSERTs, changed-column UPDATEs and DELETEs in FK order. */
 import { randomUUID } from 'node:crypto'
+import cuid from '@bugsnag/cuid'
+import { createId as cuid2 } from '@paralleldrive/cuid2'
 import { Decimal } from 'decimal.js'
 import { InvalidRequestError, StaleDataError } from '../errors.js'
 import type { DefaultCompiler } from '../sql/compiler.js'
@@ -54,6 +56,8 @@ function clientDefault(column: ColumnInfo, now: Date): unknown {
       return new Date(now)
     case 'uuid':
       return definition.version === 7 ? uuidV7() : randomUUID()
+    case 'cuid':
+      return definition.version === 2 ? cuid2() : cuid()
     case 'value':
       return constant(column, definition.value)
     default:
@@ -74,6 +78,12 @@ export class UnitOfWork {
   private readonly journal: [InstanceState, string, unknown][] = []
   private readonly inserted = new Set<InstanceState>()
   private readonly updated: InstanceState[] = []
+  /** What each written object looked like when its statement was built, to spot changes made while the flush ran. */
+  private readonly written = new Map<InstanceState, { version: number; values: Record<string, unknown>; originals: Record<string, unknown> }>()
+  /** Versions of the dirty objects when the flush started. */
+  private readonly dirtyAtStart = new Map<InstanceState, number>()
+  /** Objects whose DELETE this flush writes. */
+  private readonly deleting: InstanceState[] = []
   private readonly now = new Date()
 
   constructor(
@@ -89,6 +99,8 @@ export class UnitOfWork {
     const inserts = groupByMapper(session.newStates)
     const updates = groupByMapper([...session.dirtyStates].filter((state) => !session.deletedStates.has(state)))
     const deletes = groupByMapper(session.deletedStates)
+    for (const state of session.dirtyStates) this.dirtyAtStart.set(state, state.version)
+    this.deleting.push(...session.deletedStates)
     const order = [...new Set([...inserts.keys(), ...updates.keys(), ...deletes.keys()])].sort((a, b) => a.insertRank - b.insertRank)
     try {
       for (const mapper of order) {
@@ -127,7 +139,7 @@ export class UnitOfWork {
     if (changed === null) return
     for (const name of changed) {
       const relationship = state.mapper.relationships.get(name)!
-      if (!relationship.ownsForeignKey) continue
+      if (!relationship.ownsForeignKey || !(name in state.related)) continue
       const target = stateOf(state.related[name])
       if (target !== undefined && target.key === undefined && !this.inserted.has(target)) {
         throw InvalidRequestError.badArgument(
@@ -218,7 +230,10 @@ export class UnitOfWork {
       const exact = returning.some((column) => column.type === 'BigInt')
       const result = await this.transaction.execute(this.compiler.compile(node, exact))
       if (returning.length > 0) this.assignReturned(mapper, chunk, returning, result.rows, pkGenerated)
-      for (const state of chunk) this.inserted.add(state)
+      for (const state of chunk) {
+        this.inserted.add(state)
+        this.written.set(state, { version: state.version, values: { ...state.dict }, originals: {} })
+      }
     }
   }
 
@@ -275,6 +290,7 @@ export class UnitOfWork {
     )
     if (result.changes !== 1) throw StaleDataError.rowCount('UPDATE', mapper.table, 1, result.changes)
     this.updated.push(state)
+    this.written.set(state, { version: state.version, values: { ...state.dict }, originals: { ...committed } })
   }
 
   private async deleteAll(mapper: Mapper, states: InstanceState[]): Promise<void> {
@@ -299,27 +315,52 @@ export class UnitOfWork {
     for (const state of this.inserted) {
       state.key = state.mapper.identityKeyOf(state.dict)
       identityMap.add(state)
-      state.clearModifications()
       session.newStates.delete(state)
       this.transaction.inserted.push(state)
+      this.settle(state)
     }
     for (const state of this.updated) {
-      const committed = state.committed!
-      this.transaction.rememberOriginals(state, committed)
-      const key = state.mapper.identityKeyOf(state.dict)
+      this.transaction.rememberOriginals(state, this.written.get(state)!.originals)
+      const key = state.mapper.identityKeyOf(this.written.get(state)!.values)
       if (key !== state.key) {
         identityMap.remove(state)
         state.key = key
         identityMap.add(state)
       }
+      this.settle(state)
     }
-    for (const state of session.dirtyStates) state.clearModifications()
-    session.dirtyStates.clear()
-    for (const state of session.deletedStates) {
+    // Dirty objects with nothing to write are clean now, unless they changed while the flush ran.
+    for (const [state, version] of this.dirtyAtStart) {
+      if (this.written.has(state) || state.version !== version) continue
+      state.clearModifications()
+      session.dirtyStates.delete(state)
+    }
+    for (const state of this.deleting) {
       identityMap.remove(state)
       state.deleted = true
+      session.deletedStates.delete(state)
+      session.dirtyStates.delete(state)
       this.transaction.deleted.push(state)
     }
-    session.deletedStates.clear()
+  }
+
+  /**
+   * A written object is clean, unless it changed after its statement was built: then what the
+   * database holds now becomes its committed state, and the newer values stay pending.
+   */
+  private settle(state: InstanceState): void {
+    const written = this.written.get(state)!
+    if (state.version === written.version) {
+      state.clearModifications()
+      this.session.dirtyStates.delete(state)
+      return
+    }
+    const committed: Record<string, unknown> = {}
+    for (const column of state.mapper.columns) {
+      const before = written.values[column.name]
+      if (!column.equals(before, state.dict[column.name])) committed[column.name] = before
+    }
+    state.committed = Object.keys(committed).length > 0 ? committed : null
+    this.session.markModified(state)
   }
 }

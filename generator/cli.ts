@@ -1,9 +1,11 @@
-/** The `gen-models` command line (yargs): parse flags, run the pipeline, print diagnostics, return the exit code. */
-import { readFileSync } from 'node:fs'
+/** The `gen-models` command line (yargs): configuration and flags, the pipeline, diagnostics in the chosen format, exit codes. */
+import { readFileSync, watch } from 'node:fs'
 import yargs from 'yargs'
-import { checkOutput } from './check.js'
-import { GeneratorError, SchemaError } from './errors.js'
-import { generate, generateInMemory } from './generate.js'
+import { checkOutput, type StaleFile } from './check.js'
+import { loadConfig } from './config.js'
+import { GeneratorError, SchemaError, type Diagnostic } from './errors.js'
+import { generateInMemory, writeOutput, type GenerateOptions } from './generate.js'
+import { FORMATS, formatReport, type Format } from './report.js'
 
 /** Exit codes: success, schema or annotation errors (and stale output under --check), usage errors. */
 export const EXIT = { ok: 0, schema: 1, usage: 2 } as const
@@ -24,16 +26,81 @@ function packageVersion(): string {
   return manifest.version
 }
 
+/** One generation (or check): returns the exit code and prints the report. */
+async function runOnce(options: GenerateOptions, check: boolean, format: Format, output: CliOutput): Promise<number> {
+  let diagnostics: Diagnostic[] = []
+  let stale: StaleFile[] = []
+  let written: string[] = []
+  let code: number = EXIT.ok
+  try {
+    const result = await generateInMemory(options)
+    diagnostics = [...result.warnings]
+    if (check) stale = checkOutput(result.files, options.out)
+    else written = writeOutput(result.files, options.out)
+    if (stale.length > 0) code = EXIT.schema
+  } catch (error) {
+    if (!(error instanceof SchemaError)) throw error
+    diagnostics = [...error.diagnostics]
+    code = EXIT.schema
+  }
+  const lines = formatReport({ diagnostics, stale, written }, format)
+  const print = format === 'json' || code === EXIT.ok ? output.out : output.err
+  for (const line of lines) print(line)
+  if (check && code === EXIT.ok && format === 'human') output.out(`gen-models: ${options.out} is up to date with ${options.schema}.`)
+  return code
+}
+
+/** Regenerates whenever a file under the schema location changes, until the process is stopped. */
+async function watchSchema(options: GenerateOptions, format: Format, output: CliOutput): Promise<number> {
+  await runOnce(options, false, format, output)
+  output.out(`gen-models: watching ${options.schema} for changes (Ctrl-C to stop)`)
+  let timer: NodeJS.Timeout | undefined
+  let running = Promise.resolve()
+  const watcher = watch(options.schema, { recursive: true }, (_event, file) => {
+    if (file !== null && !String(file).endsWith('.prisma')) return
+    clearTimeout(timer)
+    // Editors write a file in several steps: regenerate once the burst is over.
+    timer = setTimeout(() => {
+      running = running.then(() => runOnce(options, false, format, output).then(() => undefined))
+    }, 100)
+  })
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      watcher.close()
+      clearTimeout(timer)
+      void running.then(resolve)
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  return EXIT.ok
+}
+
 /** Runs `gen-models` with `argv` (without the node and script paths) and returns the exit code. */
-export async function main(argv: readonly string[], output: CliOutput = processOutput): Promise<number> {
+export async function main(argv: readonly string[], output: CliOutput = processOutput, cwd = process.cwd()): Promise<number> {
   let usageError: string | undefined
+  let config
+  try {
+    config = loadConfig(cwd)
+  } catch (error) {
+    if (!(error instanceof GeneratorError)) throw error
+    output.err(`gen-models: ${error.message}`)
+    return EXIT.usage
+  }
   const parser = yargs([...argv])
     .scriptName('gen-models')
-    .usage('$0 [options]\n\nGenerate typed model classes and a `db` object from a Prisma schema.')
-    .option('schema', { type: 'string', default: 'schema', describe: 'Prisma schema file, or a folder of .prisma files' })
-    .option('out', { type: 'string', default: 'generated', describe: 'Output folder' })
-    .option('check', { type: 'boolean', default: false, describe: 'Write nothing; exit 1 with a diff when the output is stale' })
-    .option('runtime-module', { type: 'string', default: 'prismalchemy', describe: 'Module the generated code imports the runtime from' })
+    .usage(
+      '$0 [options]\n\nGenerate typed model classes and a `db` object from a Prisma schema.\n' +
+        'Defaults come from gen-models.config.json or the "prismalchemy" key of package.json; flags override them.',
+    )
+    .option('schema', { type: 'string', default: config.schema ?? 'schema', describe: 'Prisma schema file, or a folder of .prisma files' })
+    .option('out', { type: 'string', default: config.out ?? 'generated', describe: 'Output folder' })
+    .option('check', { type: 'boolean', describe: 'Write nothing; exit 1 with a diff when the output is stale' })
+    .option('format', { choices: FORMATS, default: config.format ?? 'human', describe: 'How to print diagnostics' })
+    .option('er-diagram', { type: 'boolean', default: config.erDiagram ?? false, describe: 'Also write schema.md, a Mermaid ER diagram' })
+    .option('watch', { type: 'boolean', describe: 'Regenerate whenever the schema changes' })
+    .option('runtime-module', { type: 'string', default: config.runtimeModule ?? 'prismalchemy', describe: 'Module the generated code imports the runtime from' })
+    .conflicts('watch', 'check')
     .version(packageVersion())
     .help()
     .alias('h', 'help')
@@ -60,27 +127,17 @@ export async function main(argv: readonly string[], output: CliOutput = processO
     if (printed) output.out(printed)
     return EXIT.ok
   }
-  const options = { schema: args.schema as string, out: args.out as string, runtimeModule: args['runtime-module'] as string }
+  const options: GenerateOptions = {
+    schema: args.schema as string,
+    out: args.out as string,
+    runtimeModule: args['runtime-module'] as string,
+    erDiagram: args['er-diagram'] as boolean,
+  }
+  const format = args.format as Format
   try {
-    if (args.check) {
-      const { files } = await generateInMemory(options)
-      const stale = checkOutput(files, options.out)
-      if (stale.length === 0) {
-        output.out(`gen-models: ${options.out} is up to date with ${options.schema}.`)
-        return EXIT.ok
-      }
-      for (const file of stale) output.err(file.diff)
-      output.err(`gen-models: ${stale.map((file) => file.path).join(', ')} out of date; run \`npx gen-models\` and commit the result.`)
-      return EXIT.schema
-    }
-    const written = await generate(options)
-    output.out(`gen-models: wrote ${written.join(', ')}`)
-    return EXIT.ok
+    if (args.watch) return await watchSchema(options, format, output)
+    return await runOnce(options, args.check === true, format, output)
   } catch (error) {
-    if (error instanceof SchemaError) {
-      output.err(error.message)
-      return EXIT.schema
-    }
     if (error instanceof GeneratorError) {
       output.err(`gen-models: ${error.message}`)
       return EXIT.usage

@@ -3,49 +3,61 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { loadSchema, readSchemaFiles } from './dmmf/load-schema.js'
 import { emitDbFile } from './emit/db-file.js'
+import { emitErDiagram } from './emit/er-diagram.js'
 import { emitModelsFile } from './emit/models-file.js'
 import type { GeneratedFile } from './emit/project.js'
 import { describeSchema } from './model/describe.js'
 import type { SchemaDescription } from './model/description.js'
 import type { SchemaFile } from './dmmf/load-schema.js'
+import type { Diagnostic } from './errors.js'
+import { lintSchema } from './model/lints.js'
+
+/** What to generate, beyond the schema itself. */
+export interface EmitOptions {
+  /** Module specifier generated code imports the runtime from. Default `prismalchemy`. */
+  readonly runtimeModule?: string
+  /** Also emit `schema.md`, a Mermaid ER diagram. */
+  readonly erDiagram?: boolean
+}
 
 /** Options of {@link generate}. */
-export interface GenerateOptions {
+export interface GenerateOptions extends EmitOptions {
   /** A .prisma file or a folder of them. */
   readonly schema: string
   /** Output folder. */
   readonly out: string
-  /** Module specifier generated code imports the runtime from. Default `prismalchemy`. */
-  readonly runtimeModule?: string
 }
 
-/** The files a schema produces, in memory. */
+/** The files a schema produces, in memory, and the lint warnings it raised. */
 export interface GenerationResult {
   readonly description: SchemaDescription
   readonly files: readonly GeneratedFile[]
+  /** Legal but likely wrong: reported, never fatal. */
+  readonly warnings: readonly Diagnostic[]
 }
 
 /** Runs the pipeline on schema files already in memory (no disk access): the unit tests' entry point. */
-export async function generateFromFiles(files: readonly SchemaFile[], schemaRoot: string, runtimeModule = 'prismalchemy'): Promise<GenerationResult> {
+export async function generateFromFiles(files: readonly SchemaFile[], schemaRoot: string, options: EmitOptions = {}): Promise<GenerationResult> {
   const loaded = await loadSchema(files)
   const description = describeSchema(loaded, schemaRoot)
-  return { description, files: [emitModelsFile(description, runtimeModule), emitDbFile(description, runtimeModule)] }
+  const runtimeModule = options.runtimeModule ?? 'prismalchemy'
+  const generated = [emitModelsFile(description, runtimeModule), emitDbFile(description, runtimeModule)]
+  if (options.erDiagram) generated.push(emitErDiagram(description))
+  return { description, files: generated, warnings: lintSchema(loaded, description) }
 }
 
 /** Reads the schema at `options.schema` and returns what it generates. */
 export async function generateInMemory(options: GenerateOptions): Promise<GenerationResult> {
   const files = readSchemaFiles(options.schema)
   const root = statSync(options.schema).isDirectory() ? options.schema : path.dirname(options.schema)
-  return generateFromFiles(files, root.split(path.sep).join('/'), options.runtimeModule)
+  return generateFromFiles(files, root.split(path.sep).join('/'), options)
 }
 
-/** Generates and writes the files; only files whose content changed are rewritten. Returns their paths. */
-export async function generate(options: GenerateOptions): Promise<string[]> {
-  const { files } = await generateInMemory(options)
-  mkdirSync(options.out, { recursive: true })
-  const written: string[] = []
-  for (const file of files) {
-    const target = path.join(options.out, file.name)
+/** Writes generated files into `out`; only files whose content changed are rewritten. Returns their paths. */
+export function writeOutput(files: readonly GeneratedFile[], out: string): string[] {
+  mkdirSync(out, { recursive: true })
+  return files.map((file) => {
+    const target = path.join(out, file.name)
     let current: string | undefined
     try {
       current = readFileSync(target, 'utf8')
@@ -53,7 +65,12 @@ export async function generate(options: GenerateOptions): Promise<string[]> {
       current = undefined
     }
     if (current !== file.content) writeFileSync(target, file.content)
-    written.push(target)
-  }
-  return written
+    return target
+  })
+}
+
+/** Generates and writes the files. Returns their paths. */
+export async function generate(options: GenerateOptions): Promise<string[]> {
+  const { files } = await generateInMemory(options)
+  return writeOutput(files, options.out)
 }

@@ -64,6 +64,11 @@ export class UsageError extends GeneratorError {
     super('usage', message)
   }
 
+  /** A configuration option has a bad value or is unknown. */
+  static badConfig(source: string, option: string, expected: string): UsageError {
+    return new UsageError(`Invalid configuration in ${source}: "${option}" must be ${expected}.`)
+  }
+
   /** No schema file or folder at `path`. */
   static schemaNotFound(path: string): UsageError {
     return new UsageError(`No Prisma schema at "${path}". Pass --schema <file.prisma or folder of .prisma files>.`)

@@ -1,5 +1,7 @@
 /** The `gen-models` command line (yargs): configuration and flags, the pipeline, diagnostics in the chosen format, exit codes. */
-import { readFileSync, watch } from 'node:fs'
+import { existsSync, readFileSync, watch } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import yargs from 'yargs'
 import { checkOutput, type StaleFile } from './check.js'
 import { loadConfig } from './config.js'
@@ -21,9 +23,15 @@ const processOutput: CliOutput = {
   err: (text) => process.stderr.write(`${text}\n`),
 }
 
+/** The version in this package's package.json (found upwards from this module: source or dist). */
 function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-  return manifest.version
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json')
+    if (!existsSync(file)) continue
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string }
+    if (manifest.name === 'prismalchemy') return manifest.version
+  }
+  return 'unknown'
 }
 
 /** One generation (or check): returns the exit code and prints the report. */

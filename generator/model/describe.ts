@@ -42,6 +42,9 @@ function byName<T extends { name: string }>(a: T, b: T): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
 }
 
+/** Function defaults the runtime fills in at flush (as Prisma Client does) or reads back from the database. */
+const SUPPORTED_DEFAULTS = 'autoincrement(), now(), uuid(), uuid(7), cuid(), cuid(2), dbgenerated(...) or a constant'
+
 function describeDefault(field: DMMF.Field): DefaultDefinition | { unsupported: string } | undefined {
   if (!field.hasDefaultValue || field.default === undefined) return undefined
   const value = field.default as unknown
@@ -56,8 +59,13 @@ function describeDefault(field: DMMF.Field): DefaultDefinition | { unsupported: 
         return { kind: 'dbgenerated' }
       case 'uuid':
         return { kind: 'uuid', version: fn.args[0] === 7 ? 7 : 4 }
+      case 'cuid':
+        // DMMF always states the version Prisma resolved: `cuid()` is version 1 in Prisma 7, `cuid(2)` is cuid2.
+        return { kind: 'cuid', version: fn.args[0] === 2 ? 2 : 1 }
       default:
-        return { unsupported: `@default(${fn.name}()) is not supported yet; use uuid(), autoincrement(), now() or a constant.` }
+        return {
+          unsupported: `@default(${fn.name}(${fn.args.map((arg) => JSON.stringify(arg)).join(', ')})) is not supported yet. Use ${SUPPORTED_DEFAULTS}, or set the value in application code before the object is flushed.`,
+        }
     }
   }
   if (Array.isArray(value)) return { unsupported: 'List defaults are not supported yet.' }
@@ -72,7 +80,11 @@ function describeField(model: DMMF.Model, field: DMMF.Field, locator: SourceLoca
     if ('problem' in check) problems.annotation.push({ ...at(annotations[0].text), message: check.problem, severity: 'error' })
   }
   if (field.isList) {
-    problems.unsupported.push({ ...at(), message: `Scalar list field "${model.name}.${field.name}" is not supported yet.`, severity: 'error' })
+    problems.unsupported.push({
+      ...at(),
+      message: `Scalar list field "${model.name}.${field.name}" (${field.type}[]) is not supported yet. Store the values in a Json column, or in a related model with one row per value.`,
+      severity: 'error',
+    })
     return undefined
   }
   const type: ScalarType | undefined = field.kind === 'enum' ? 'Enum' : SCALAR_TYPES[field.type]
@@ -114,7 +126,12 @@ function describeRelation(
   const target = models.get(field.type)!
   const opposite = target.fields.find((f) => f.kind === 'object' && f.relationName === field.relationName && !(target === model && f.name === field.name))
   if (opposite === undefined) {
-    problems.unsupported.push({ ...locator.field(model.name, field.name), message: `Relation "${model.name}.${field.name}" has no opposite field.`, severity: 'error' })
+    // Prisma requires both sides of a relation, so a missing side was left out of the DMMF by @ignore.
+    problems.unsupported.push({
+      ...locator.field(model.name, field.name),
+      message: `Relation "${model.name}.${field.name}" has no opposite field on "${target.name}" (it is marked @ignore). Mark "${model.name}.${field.name}" with @ignore too, or stop ignoring the opposite side.`,
+      severity: 'error',
+    })
     return undefined
   }
   const owns = (field.relationFromFields ?? []).length > 0
@@ -122,7 +139,7 @@ function describeRelation(
   if (!owns && !oppositeOwns) {
     problems.unsupported.push({
       ...locator.field(model.name, field.name),
-      message: `Implicit many-to-many relation "${model.name}.${field.name}" is not supported yet; declare an explicit join model.`,
+      message: `Implicit many-to-many relation "${model.name}.${field.name}" is not supported yet. Declare an explicit join model with a relation to each side and @@id on both foreign keys, and make "${model.name}.${field.name}" and "${target.name}.${opposite.name}" lists of it.`,
       severity: 'error',
     })
     return undefined
@@ -157,6 +174,13 @@ function describeRelation(
 }
 
 function describeModel(model: DMMF.Model, models: ReadonlyMap<string, DMMF.Model>, locator: SourceLocator, problems: Problems): ModelDescription {
+  if (model.schema !== null && model.schema !== undefined) {
+    problems.unsupported.push({
+      ...locator.model(model.name),
+      message: `Model "${model.name}" is in database schema "${model.schema}" (@@schema); multiple database schemas are not supported yet. Remove @@schema to keep the model in the default schema.`,
+      severity: 'error',
+    })
+  }
   const { annotations, prose } = parseDocumentation(model.documentation)
   for (const annotation of annotations) {
     problems.annotation.push({
@@ -190,6 +214,15 @@ function describeModel(model: DMMF.Model, models: ReadonlyMap<string, DMMF.Model
   }
 }
 
+/**
+ * DMMF lists `view` blocks among the models and marks them nowhere, so the schema text says which are views.
+ * Views have no primary key (Prisma forbids @id on them) and cannot be written, so the session cannot map them.
+ */
+function isView(files: LoadedSchema['files'], name: string): boolean {
+  const declaration = new RegExp(`^\\s*view\\s+${name}\\s*\\{`, 'm')
+  return files.some((file) => declaration.test(file.content))
+}
+
 function describeEnum(enumeration: DMMF.DatamodelEnum, locator: SourceLocator, problems: Problems): EnumDescription {
   if (enumeration.values.some((value) => value.dbName !== null && value.dbName !== undefined)) {
     problems.unsupported.push({ ...locator.model(enumeration.name), message: `@map on values of enum "${enumeration.name}" is not supported yet.`, severity: 'error' })
@@ -207,7 +240,18 @@ export function describeSchema(schema: LoadedSchema, schemaRoot: string): Schema
   const problems: Problems = { annotation: [], unsupported: [] }
   checkNames(schema.datamodel, locator, problems)
   const models = new Map(schema.datamodel.models.map((model) => [model.name, model]))
-  const described = [...schema.datamodel.models].sort(byName).map((model) => describeModel(model, models, locator, problems))
+  const described: ModelDescription[] = []
+  for (const model of [...schema.datamodel.models].sort(byName)) {
+    if (isView(schema.files, model.name)) {
+      problems.unsupported.push({
+        ...locator.model(model.name),
+        message: `View "${model.name}" is not supported yet: the session maps tables with a primary key, and views have none. Remove the view from the schema gen-models reads, or query it with raw SQL.`,
+        severity: 'error',
+      })
+      continue
+    }
+    described.push(describeModel(model, models, locator, problems))
+  }
   const enums = [...schema.datamodel.enums].sort(byName).map((enumeration) => describeEnum(enumeration, locator, problems))
   if (problems.annotation.length > 0) throw SchemaError.annotation([...problems.annotation, ...problems.unsupported])
   if (problems.unsupported.length > 0) throw SchemaError.unsupported(problems.unsupported)

@@ -215,7 +215,8 @@ export class UnitOfWork {
     const returning = generated.length > 0 ? [...new Set([...mapper.primaryKey, ...generated])] : []
     const perRow = Math.max(columns.length, 1)
     let rowsPerStatement = Math.max(1, Math.min(MAX_ROWS_PER_INSERT, Math.floor(this.session.bind.dialect.maxParameters / perRow)))
-    if (pkGenerated && !sortable) rowsPerStatement = 1
+    // DEFAULT VALUES inserts one row; a generated key that is not an increasing integer cannot be matched back.
+    if (columns.length === 0 || (pkGenerated && !sortable)) rowsPerStatement = 1
     const columnNodes: ColumnNode[] = columns.map((column) => column.node)
     for (let start = 0; start < states.length; start += rowsPerStatement) {
       const chunk = states.slice(start, start + rowsPerStatement)

@@ -3,12 +3,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFromFiles, generateInMemory, type GenerationResult } from '../../generator/generate.js'
+import { RUNTIME_INDEX, typeCheck, writeGenerated } from '../helpers/type-check.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const RUNTIME_INDEX = path.join(REPO_ROOT, 'runtime', 'index.ts')
 const DATASOURCE = 'datasource db {\n  provider = "sqlite"\n}\n'
 
 /** Small schemas exercising what schema/ does not: composite keys, required and one-to-one relations, self-relations. */
@@ -75,46 +74,11 @@ model Profile {
 `,
 }
 
-const OPTIONS: ts.CompilerOptions = {
-  strict: true,
-  noEmit: true,
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.NodeNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  lib: ['lib.es2023.d.ts'],
-  types: ['node'],
-  typeRoots: [path.join(REPO_ROOT, 'node_modules', '@types')],
-  skipLibCheck: true,
-  isolatedModules: true,
-  verbatimModuleSyntax: true,
-  noImplicitOverride: true,
-  esModuleInterop: true,
-  paths: { prismalchemy: [RUNTIME_INDEX] },
-}
-
 let root: string
 
 /** Writes a generation result into `root/<folder>` (an ES-module package) and returns the paths of its .ts files. */
 function writeOutput(folder: string, result: GenerationResult): string[] {
-  const dir = path.join(root, folder)
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n')
-  return result.files.map((file) => {
-    const target = path.join(dir, file.name)
-    writeFileSync(target, file.content)
-    return target
-  })
-}
-
-function typeCheck(rootNames: readonly string[], oldProgram?: ts.Program): { program: ts.Program; errors: string[] } {
-  const program = ts.createProgram({ rootNames, options: OPTIONS, oldProgram })
-  const errors = ts.getPreEmitDiagnostics(program).map((diagnostic) => {
-    const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')
-    if (diagnostic.file === undefined || diagnostic.start === undefined) return `TS${diagnostic.code}: ${message}`
-    const { line, character } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start)
-    return `${diagnostic.file.fileName}:${line + 1}:${character + 1}: TS${diagnostic.code}: ${message}`
-  })
-  return { program, errors }
+  return writeGenerated(path.join(root, folder), result)
 }
 
 describe('generated code under tsc --strict', () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, it } from 'vitest'
+import { BAD_ANNOTATION_SCHEMA_LINES } from '../helpers/fixtures.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = path.join(REPO_ROOT, 'dist', 'generator', 'bin.js')
@@ -91,21 +92,7 @@ describe.concurrent('gen-models', () => {
     const dir = tempDir('bad-annotation')
     const schema = path.join(dir, 'bad.prisma')
     const lines = [
-      'datasource db {',
-      '  provider = "sqlite"',
-      '}',
-      '',
-      'model Role {',
-      '  id    Int    @id',
-      '  /// @lazy(eager)',
-      '  users User[]',
-      '}',
-      '',
-      'model User {',
-      '  id     Int   @id',
-      '  roleId Int?',
-      '  role   Role? @relation(fields: [roleId], references: [id])',
-      '}',
+      ...BAD_ANNOTATION_SCHEMA_LINES,
       '',
     ]
     writeFileSync(schema, lines.join('\n'))

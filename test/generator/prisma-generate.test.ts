@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, it } from 'vitest'
+import { BAD_ANNOTATION_SCHEMA_LINES } from '../helpers/fixtures.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = path.join(REPO_ROOT, 'dist', 'generator', 'bin.js')
@@ -97,21 +98,7 @@ describe.concurrent('prisma generate with `generator models`', () => {
 
   it('an annotation error fails prisma generate with our file:line:col message, and writes nothing', async ({ expect }) => {
     const text = [
-      'datasource db {',
-      '  provider = "sqlite"',
-      '}',
-      '',
-      'model Role {',
-      '  id    Int    @id',
-      '  /// @lazy(eager)',
-      '  users User[]',
-      '}',
-      '',
-      'model User {',
-      '  id     Int   @id',
-      '  roleId Int?',
-      '  role   Role? @relation(fields: [roleId], references: [id])',
-      '}',
+      ...BAD_ANNOTATION_SCHEMA_LINES,
       generatorBlock('models', { provider: `node ${BIN}`, output: './out' }),
     ].join('\n')
     const dir = tempTree('annotation-error', { 'schema.prisma': text })

@@ -1,5 +1,4 @@
 /** Session: identity map, unit of work and transaction, SQLAlchemy's `Session` for TypeScript. */
-import type { Decoder } from '../dialect/dialect.js'
 import type { QueryResult } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
 import { IllegalStateChangeError, InvalidRequestError, NoScopeError, UnmappedError } from '../errors.js'
@@ -12,6 +11,7 @@ import type { Mapper } from './mapper.js'
 import { mapperOf, type KeyOf, type Model, type ModelClass } from './model.js'
 import { SessionTransaction } from './session-transaction.js'
 import { InstanceState, STATE, stateOf, type Instrumented } from './state.js'
+import { hydrate, populate } from './hydration.js'
 import { UnitOfWork } from './unit-of-work.js'
 
 /** Options of a {@link Session}. */
@@ -167,7 +167,7 @@ export class Session {
     this.guard('get')
     await this.autoflush()
     const rows = await this.executeCompiled(this.primaryKeyQuery(mapper, values))
-    return rows.length === 0 ? null : (this.hydrate(mapper, rows[0], mapper.decoders(this.bind.dialect)) as T)
+    return rows.length === 0 ? null : (hydrate(this, mapper, rows[0], mapper.decoders(this.bind.dialect)) as T)
   }
 
   /** A query over a model's rows. */
@@ -339,7 +339,7 @@ export class Session {
     if (rows.length === 0) throw InvalidRequestError.badArgument(`Could not refresh ${state.describe()}: its row no longer exists.`)
     state.clearModifications()
     this.dirtyStates.delete(state)
-    this.populate(state, rows[0], state.mapper.decoders(this.bind.dialect), true)
+    populate(state, rows[0], state.mapper.decoders(this.bind.dialect), true)
     state.related = {}
   }
 
@@ -397,45 +397,8 @@ export class Session {
     const rows = await this.executeRows(node, mapper.hasBigInt)
     const decoders = mapper.decoders(this.bind.dialect)
     const objects = new Array<T>(rows.length)
-    for (let i = 0; i < rows.length; i++) objects[i] = this.hydrate(mapper, rows[i], decoders) as T
+    for (let i = 0; i < rows.length; i++) objects[i] = hydrate(this, mapper, rows[i], decoders) as T
     return objects
-  }
-
-  private hydrate(mapper: Mapper, row: readonly unknown[], decoders: readonly Decoder[]): Model {
-    const pk = mapper.primaryKey
-    const key =
-      pk.length === 1
-        ? decoders[pk[0].index](row[pk[0].index])
-        : mapper.identityKey(pk.map((column) => decoders[column.index](row[column.index])))
-    const existing = this.identityMap.get(mapper, key)
-    if (existing !== undefined) {
-      if (existing.stale || existing.expired !== null) this.populate(existing, row, decoders, false)
-      return existing.obj
-    }
-    const dict: Record<string, unknown> = {}
-    const columns = mapper.columns
-    for (let i = 0; i < columns.length; i++) dict[columns[i].name] = decoders[i](row[i])
-    const obj = Object.create(mapper.modelClass.prototype) as Instrumented
-    const state = new InstanceState(mapper, obj, dict)
-    obj[STATE] = state
-    state.key = key
-    state.session = this
-    this.identityMap.add(state)
-    return obj
-  }
-
-  /** Overwrites columns from a row: all of them when `overwrite`, otherwise only unmodified ones. */
-  private populate(state: InstanceState, row: readonly unknown[], decoders: readonly Decoder[], overwrite: boolean): void {
-    const committed = state.committed
-    for (const column of state.mapper.columns) {
-      if (!overwrite && committed !== null && column.name in committed) continue
-      state.dict[column.name] = decoders[column.index](row[column.index])
-    }
-    state.expired = null
-    if (state.stale) {
-      state.stale = false
-      state.related = {}
-    }
   }
 
   private markStale(state: InstanceState): void {
@@ -519,7 +482,7 @@ export class Session {
   async refreshStale(state: InstanceState): Promise<void> {
     const values = state.mapper.primaryKey.map((column) => state.committed?.[column.name] ?? state.dict[column.name])
     const rows = await this.executeCompiled(this.primaryKeyQuery(state.mapper, values))
-    if (rows.length > 0) this.populate(state, rows[0], state.mapper.decoders(this.bind.dialect), false)
+    if (rows.length > 0) populate(state, rows[0], state.mapper.decoders(this.bind.dialect), false)
   }
 
   private guard(operation: string): void {

@@ -1,0 +1,53 @@
+/** Rows to objects through the identity map: one object per row per session, refreshing stale ones. */
+import type { Decoder } from '../dialect/dialect.js'
+import type { Mapper } from './mapper.js'
+import type { Model } from './model.js'
+import type { Session } from './session.js'
+import { InstanceState, STATE, type Instrumented } from './state.js'
+
+/**
+ * The object for an entity row (all of `mapper`'s columns, in order): the one already in the
+ * session's identity map (refreshed when stale or expired), or a new persistent object.
+ * @internal
+ */
+export function hydrate(session: Session, mapper: Mapper, row: readonly unknown[], decoders: readonly Decoder[]): Model {
+  const pk = mapper.primaryKey
+  const key =
+    pk.length === 1
+      ? decoders[pk[0].index](row[pk[0].index])
+      : mapper.identityKey(pk.map((column) => decoders[column.index](row[column.index])))
+  const existing = session.identityMap.get(mapper, key)
+  if (existing !== undefined) {
+    if (existing.stale || existing.expired !== null) populate(existing, row, decoders, false)
+    return existing.obj
+  }
+  const dict: Record<string, unknown> = {}
+  const columns = mapper.columns
+  for (let i = 0; i < columns.length; i++) dict[columns[i].name] = decoders[i](row[i])
+  // No constructor call: a loaded object is built from its row, not from user input.
+  const obj = Object.create(mapper.modelClass.prototype) as Instrumented
+  const state = new InstanceState(mapper, obj, dict)
+  obj[STATE] = state
+  state.key = key
+  state.session = session
+  session.identityMap.add(state)
+  return obj
+}
+
+/**
+ * Overwrites an object's columns from its row: all of them when `overwrite`, otherwise only those
+ * without unflushed changes. Clears expiry; a stale object also forgets its loaded relationships.
+ * @internal
+ */
+export function populate(state: InstanceState, row: readonly unknown[], decoders: readonly Decoder[], overwrite: boolean): void {
+  const committed = state.committed
+  for (const column of state.mapper.columns) {
+    if (!overwrite && committed !== null && column.name in committed) continue
+    state.dict[column.name] = decoders[column.index](row[column.index])
+  }
+  state.expired = null
+  if (state.stale) {
+    state.stale = false
+    state.related = {}
+  }
+}

@@ -33,6 +33,8 @@ export class SessionTransaction {
   /** Column values as they were before this transaction's first flushed UPDATE of each object. */
   readonly originals = new Map<InstanceState, Record<string, unknown>>()
   private connecting: Promise<DriverConnection> | null = null
+  /** The connection once checked out and begun: statements skip awaiting `connecting`. */
+  private connection: DriverConnection | null = null
   private readonly inFlight = new Set<Promise<unknown>>()
   private ending: Promise<void> | null = null
   private failure: unknown = undefined
@@ -49,8 +51,11 @@ export class SessionTransaction {
   /** Runs one statement on the transaction's connection, checked out and begun on first use. */
   async execute(query: CompiledQuery): Promise<QueryResult> {
     this.guard('execute')
-    const connection = await this.connect()
-    this.guard('execute')
+    let connection = this.connection
+    if (connection === null) {
+      connection = await this.connect()
+      this.guard('execute')
+    }
     const running = connection.execute(query)
     this.inFlight.add(running)
     try {
@@ -113,6 +118,7 @@ export class SessionTransaction {
     if (this.connecting === null) {
       this.connecting = this.engine.connect().then(async (connection) => {
         await connection.begin()
+        this.connection = connection
         return connection
       })
       // A failed checkout must not stick: the next statement tries again.
@@ -135,6 +141,7 @@ export class SessionTransaction {
         await finish(connection)
       } finally {
         this.connecting = null
+        this.connection = null
         await this.engine.release(connection)
       }
     })()

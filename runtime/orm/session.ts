@@ -165,7 +165,7 @@ export class Session {
       return state.deleted || (this.deletedStates.size > 0 && this.deletedStates.has(state)) ? null : (state.obj as T)
     }
     this.guard('get')
-    await this.autoflush()
+    if (this.needsAutoflush) await this.flush()
     const rows = await this.executeCompiled(this.primaryKeyQuery(mapper, values))
     return rows.length === 0 ? null : (hydrate(this, mapper, rows[0], mapper.decoders(this.bind.dialect)) as T)
   }
@@ -192,7 +192,12 @@ export class Session {
 
   /** Flushes when autoflush is on and there is something to write. Queries call this first. */
   async autoflush(): Promise<void> {
-    if (this.autoflushEnabled && (this.hasPendingChanges || this.flushing !== null)) await this.flush()
+    if (this.needsAutoflush) await this.flush()
+  }
+
+  /** True when autoflush is on and a flush has something to write (or is running). */
+  private get needsAutoflush(): boolean {
+    return this.autoflushEnabled && (this.hasPendingChanges || this.flushing !== null)
   }
 
   /** Runs `fn` with autoflush turned off (SQLAlchemy's `no_autoflush`). */

@@ -9,6 +9,7 @@ import type { KeyOf, Model, ModelClass } from './orm/model.js'
 import type { ModelRegistry } from './orm/registry.js'
 import { ScopeRegistry, type RecordedQuery } from './orm/scope-registry.js'
 import { ScopedSession } from './orm/scoping.js'
+import type { NPlusOneOptions } from './orm/session.js'
 import { sessionmaker, type SessionFactory } from './orm/sessionmaker.js'
 import { paginate, type PaginateOptions, type Pagination } from './query/pagination.js'
 import type { Query } from './query/query.js'
@@ -25,6 +26,8 @@ export interface DbOptions extends EngineOptions {
   readonly recordQueries?: boolean
   /** Allow `db.session` outside any scope, in one process-wide scope (scripts, REPLs, tests). Default false. */
   readonly allowGlobalScope?: boolean
+  /** Session default: the opt-in N+1 check (per session, so per request scope). */
+  readonly nPlusOne?: NPlusOneOptions
 }
 
 /** Where in the caller's code a statement came from: the first stack frame outside prismalchemy and node_modules. */
@@ -170,6 +173,7 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
       bind: this.engine,
       autoflush: this.options.autoflush,
       expireOnCommit: this.options.expireOnCommit,
+      nPlusOne: this.options.nPlusOne,
     })
     return this.sessionFactory
   }

@@ -225,6 +225,51 @@ export class LoaderStrategyError extends OrmError {
   }
 }
 
+/** A `raise` relationship was read before it was loaded (SQLAlchemy's `raiseload`). */
+export class RaiseLoadError extends OrmError {
+  override readonly name = 'RaiseLoadError'
+
+  /** @internal */
+  constructor(message: string) {
+    super('raise_load', message)
+  }
+
+  /** `model.relationship` would need a lazy load. */
+  static of(model: string, relationship: string): RaiseLoadError {
+    return new RaiseLoadError(
+      `${model}.${relationship} is not loaded and its strategy forbids lazy loading. Load it up front (@lazy(selectin) in the schema) or assign it.`,
+    )
+  }
+}
+
+/** The same lazy load ran more often in one session than the N+1 check allows. */
+export class NPlusOneError extends OrmError {
+  override readonly name = 'NPlusOneError'
+  /** `Model.relationship` that kept being lazy-loaded. */
+  readonly relationship: string
+
+  /** @internal */
+  constructor(message: string, relationship: string) {
+    super('n_plus_one', message)
+    this.relationship = relationship
+  }
+
+  /** `relationship` (as `Model.name`) was lazy-loaded `count` times. */
+  static of(relationship: string, count: number): NPlusOneError {
+    return new NPlusOneError(nPlusOneMessage(relationship, count), relationship)
+  }
+}
+
+/** The N+1 check's message, shared by the warning and the error. */
+export function nPlusOneMessage(relationship: string, count: number): string {
+  const attribute = relationship.slice(relationship.indexOf('.') + 1)
+  return (
+    `N+1 queries: ${relationship} was lazy-loaded ${count} times in one session. Load it with its owners instead: ` +
+    `declare it /// @lazy(selectin) in the schema, or start the loads together ` +
+    `(await Promise.all(items.map((item) => item.${attribute}))) so they share one SELECT.`
+  )
+}
+
 /** Base of errors raised by the database driver, with the driver's error as `cause`. */
 export class DatabaseError extends OrmError {
   override readonly name: string = 'DatabaseError'

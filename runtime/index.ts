@@ -17,10 +17,12 @@ export {
   NoResultFoundError,
   NoScopeError,
   NotFoundError,
+  NPlusOneError,
   NotNullViolationError,
   OrmError,
   PendingRollbackError,
   PoolTimeoutError,
+  RaiseLoadError,
   SchemaPushError,
   StaleDataError,
   UniqueViolationError,
@@ -41,7 +43,7 @@ export { Model, type ColumnsOf, type KeyOf, type ModelClass } from './orm/model.
 export { defineModels, ModelRegistry, type ModelsDefinition } from './orm/registry.js'
 export type { RecordedQuery } from './orm/scope-registry.js'
 export { ScopedSession, type ScopeHandle } from './orm/scoping.js'
-export { Session, type SessionOptions } from './orm/session.js'
+export { Session, type NPlusOneOptions, type SessionOptions } from './orm/session.js'
 export { sessionmaker, type SessionFactory } from './orm/sessionmaker.js'
 export type { ObjectState } from './orm/state.js'
 export { paginate, Pagination, type IterPagesOptions, type PaginateOptions } from './query/pagination.js'

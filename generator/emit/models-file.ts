@@ -12,8 +12,13 @@ const STRATEGY_DOCS = {
     relation.uselist
       ? 'Loading: `select`. `await` it to load the list with one SELECT on first access; later reads answer from memory.'
       : 'Loading: `select`. `await` it to load the object with one SELECT on first access (none when it is already in the identity map); later reads answer from memory.',
+  selectin: () =>
+    'Loading: `selectin`. Loaded together with its owners: every query that returns them runs one more SELECT ... IN (...) for all of them, so `await` answers from memory.',
   dynamic: () =>
     'Loading: `dynamic`. A query, not a list: refine it with `where`/`filterBy`/`orderBy`/`limit`, run it with `all`/`first`/`count`/`exists`, and change it with `append`/`remove` (written at the next flush).',
+  raise: () => 'Loading: `raise`. Never loaded lazily: reading it before it was loaded or assigned throws `RaiseLoadError`, with no SQL.',
+  noload: (relation: RelationDescription) =>
+    `Loading: \`noload\`. Never loaded: reads as ${relation.uselist ? 'an empty list' : 'null'} unless a value was assigned in memory.`,
 } as const
 
 function fieldType(field: FieldDescription): string {

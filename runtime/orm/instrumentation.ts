@@ -23,6 +23,7 @@ function defineColumn(prototype: object, column: ColumnInfo): void {
 function defineRelationship(prototype: object, relationship: Relationship): void {
   const strategy = strategyFor(relationship.strategy)
   const accessor = strategy.accessor(relationship)
+  if (strategy.eager) relationship.parent.eagerRelationships.push(relationship)
   Object.defineProperty(prototype, relationship.name, {
     configurable: true,
     enumerable: false,

@@ -90,6 +90,8 @@ export class Mapper {
   readonly hasBigInt: boolean
   /** Relationships by property name; filled in once every mapper exists. */
   readonly relationships = new Map<string, Relationship>()
+  /** Relationships loaded together with their owners by every query (`selectin`). Filled by instrumentation. */
+  readonly eagerRelationships: Relationship[] = []
   /** Names of to-one relationships fed by each foreign-key column. */
   readonly relationshipsByForeignKey = new Map<string, string[]>()
   /** Position in the registry's INSERT order (referenced tables first). @internal */

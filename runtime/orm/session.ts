@@ -1,13 +1,15 @@
 /** Session: identity map, unit of work and transaction, SQLAlchemy's `Session` for TypeScript. */
 import type { QueryResult } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
-import { IllegalStateChangeError, InvalidRequestError, NoScopeError, UnmappedError } from '../errors.js'
+import { IllegalStateChangeError, InvalidRequestError, NoScopeError, NPlusOneError, nPlusOneMessage, UnmappedError } from '../errors.js'
+import { LazyLoadBatcher } from '../loading/lazy-load-batcher.js'
+import { loadRelated } from '../loading/load-related.js'
 import { Query, type QuerySource } from '../query/query.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import type { DefaultCompiler } from '../sql/compiler.js'
 import type { SelectNode, StatementNode } from '../sql/nodes.js'
 import { IdentityMap } from './identity-map.js'
-import type { Mapper } from './mapper.js'
+import type { Mapper, Relationship } from './mapper.js'
 import { mapperOf, type KeyOf, type Model, type ModelClass } from './model.js'
 import { SessionTransaction } from './session-transaction.js'
 import { InstanceState, STATE, stateOf, type Instrumented } from './state.js'
@@ -26,6 +28,18 @@ export interface SessionOptions {
    * values stay readable, since JavaScript cannot reload them synchronously.
    */
   readonly expireOnCommit?: boolean
+  /** Opt-in N+1 check: warn (or raise) when one relationship is lazy-loaded more than `threshold` times. */
+  readonly nPlusOne?: NPlusOneOptions
+}
+
+/** Settings of the N+1 check. */
+export interface NPlusOneOptions {
+  /** Lazy loads of one relationship allowed per session before the check fires. */
+  readonly threshold: number
+  /** Throw `NPlusOneError` instead of warning. */
+  readonly raise?: boolean
+  /** Where warnings go; default `console.warn`. */
+  readonly warn?: (message: string) => void
 }
 
 const compilers = new WeakMap<Engine, DefaultCompiler>()
@@ -67,6 +81,8 @@ export class Session {
   autoflushEnabled: boolean
   /** Whether commit marks loaded objects stale. */
   readonly expireOnCommit: boolean
+  /** @internal Groups lazy loads started in the same tick. */
+  readonly lazyLoads: LazyLoadBatcher = new LazyLoadBatcher(this)
   /** @internal Pending objects (added, not yet flushed). */
   readonly newStates = new Set<InstanceState>()
   /** @internal Persistent objects with unflushed changes. */
@@ -80,9 +96,12 @@ export class Session {
   /** Set when the session's scope ended: it may not start another transaction. */
   private terminated = false
   private readonly compiler: DefaultCompiler
+  private readonly nPlusOne: NPlusOneOptions | undefined
+  private readonly lazyLoadCounts = new Map<Relationship, number>()
 
   constructor(options: SessionOptions) {
     this.bind = options.bind
+    this.nPlusOne = options.nPlusOne
     this.autoflushEnabled = options.autoflush ?? true
     this.expireOnCommit = options.expireOnCommit ?? true
     this.compiler = compilerFor(options.bind)
@@ -167,7 +186,10 @@ export class Session {
     this.guard('get')
     if (this.needsAutoflush) await this.flush()
     const rows = await this.executeCompiled(this.primaryKeyQuery(mapper, values))
-    return rows.length === 0 ? null : (hydrate(this, mapper, rows[0], mapper.decoders(this.bind.dialect)) as T)
+    if (rows.length === 0) return null
+    const found = hydrate(this, mapper, rows[0], mapper.decoders(this.bind.dialect)) as T
+    if (mapper.eagerRelationships.length > 0) await this.eagerLoad(mapper, [found])
+    return found
   }
 
   /** A query over a model's rows. */
@@ -403,7 +425,28 @@ export class Session {
     const decoders = mapper.decoders(this.bind.dialect)
     const objects = new Array<T>(rows.length)
     for (let i = 0; i < rows.length; i++) objects[i] = hydrate(this, mapper, rows[i], decoders) as T
+    if (mapper.eagerRelationships.length > 0 && objects.length > 0) await this.eagerLoad(mapper, objects)
     return objects
+  }
+
+  /** Loads every `selectin` relationship of `mapper` for `objects`: one SELECT ... IN (...) each. */
+  private async eagerLoad(mapper: Mapper, objects: readonly Model[]): Promise<void> {
+    for (const relationship of mapper.eagerRelationships) {
+      const owners = objects.map((obj) => stateOf(obj)!).filter((state) => !(relationship.name in state.related))
+      if (owners.length > 0) await loadRelated(this, relationship, owners)
+    }
+  }
+
+  /** @internal Counts one lazy load of `relationship` for the N+1 check, which warns or throws past its threshold. */
+  countLazyLoad(relationship: Relationship): void {
+    if (this.nPlusOne === undefined) return
+    const count = (this.lazyLoadCounts.get(relationship) ?? 0) + 1
+    this.lazyLoadCounts.set(relationship, count)
+    if (count <= this.nPlusOne.threshold) return
+    const name = `${relationship.parent.name}.${relationship.name}`
+    if (this.nPlusOne.raise) throw NPlusOneError.of(name, count)
+    // Warn once per relationship, when it first crosses the threshold.
+    if (count === this.nPlusOne.threshold + 1) (this.nPlusOne.warn ?? console.warn)(nPlusOneMessage(name, count))
   }
 
   private markStale(state: InstanceState): void {

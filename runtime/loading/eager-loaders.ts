@@ -1,0 +1,42 @@
+/** The `selectin`, `raise` and `noload` strategies (SQLAlchemy's `lazy="selectin"`, `"raise"`, `"noload"`). */
+import { RaiseLoadError } from '../errors.js'
+import { lazyAccessor, toOneSetter } from './select-loader.js'
+import type { LoaderStrategy } from './strategies.js'
+
+/**
+ * `selectin`: when a query loads objects, the relationship is loaded for all of them with one
+ * SELECT ... IN (...) (see `Session.loadObjects`); reading it then answers from memory. An object
+ * that arrived another way (e.g. assigned) falls back to a lazy load.
+ */
+export const selectinLoader: LoaderStrategy = {
+  name: 'selectin',
+  eager: true,
+  accessor: lazyAccessor,
+}
+
+/** `raise`: reading the relationship before it was loaded or assigned throws {@link RaiseLoadError}, with no SQL. */
+export const raiseLoader: LoaderStrategy = {
+  name: 'raise',
+  accessor(relationship) {
+    const name = relationship.name
+    return {
+      get(state) {
+        if (name in state.related) return Promise.resolve(state.related[name])
+        throw RaiseLoadError.of(state.mapper.name, name)
+      },
+      set: toOneSetter(relationship),
+    }
+  },
+}
+
+/** `noload`: never loaded; reads as null (or an empty list) unless a value was assigned in memory. */
+export const noloadLoader: LoaderStrategy = {
+  name: 'noload',
+  accessor(relationship) {
+    const name = relationship.name
+    return {
+      get: (state) => Promise.resolve(name in state.related ? state.related[name] : relationship.uselist ? [] : null),
+      set: toOneSetter(relationship),
+    }
+  },
+}

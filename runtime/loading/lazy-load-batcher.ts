@@ -1,0 +1,44 @@
+/** Batches lazy loads of one relationship started in the same tick into one SELECT ... IN (...), and counts them for the N+1 check. */
+import type { Relationship } from '../orm/mapper.js'
+import type { Session } from '../orm/session.js'
+import type { InstanceState } from '../orm/state.js'
+import { loadRelated } from './load-related.js'
+
+interface Batch {
+  readonly owners: InstanceState[]
+  readonly done: Promise<void>
+}
+
+/**
+ * One per session. `await Promise.all(users.map((user) => user.role))` starts 200 lazy loads in one
+ * tick; they wait together for a few microtasks and go out as one statement. A lone access still
+ * costs one statement, as with SQLAlchemy's lazy loader.
+ * @internal
+ */
+export class LazyLoadBatcher {
+  private readonly pending = new Map<Relationship, Batch>()
+
+  constructor(private readonly session: Session) {}
+
+  /** Loads `relationship` for `owner`, together with every other owner asking in the same tick. */
+  load(owner: InstanceState, relationship: Relationship): Promise<void> {
+    let batch = this.pending.get(relationship)
+    if (batch === undefined) {
+      const owners: InstanceState[] = []
+      // Two microtask hops: every load started synchronously in this tick (and resumed from an
+      // already-settled await) joins before the statement goes out.
+      const done = Promise.resolve()
+        .then(() => undefined)
+        .then(() => {
+          this.pending.delete(relationship)
+          this.session.countLazyLoad(relationship)
+          return loadRelated(this.session, relationship, owners)
+        })
+        .then(() => undefined)
+      batch = { owners, done }
+      this.pending.set(relationship, batch)
+    }
+    batch.owners.push(owner)
+    return batch.done
+  }
+}

@@ -1,0 +1,86 @@
+/** Loads one relationship for many owners with one SELECT ... IN (...): the engine behind batched lazy loads and `selectin`. */
+import type { Relationship } from '../orm/mapper.js'
+import type { Model } from '../orm/model.js'
+import type { Session } from '../orm/session.js'
+import { stateOf, type InstanceState } from '../orm/state.js'
+import { sql, type ConditionNode } from '../sql/nodes.js'
+
+/** The values an owner joins on (its foreign key, or its referenced key), or undefined when one is unset. */
+function ownerKey(state: InstanceState, relationship: Relationship): unknown[] | undefined {
+  const values = relationship.local.map((column) => state.dict[column.name])
+  return values.some((value) => value === null || value === undefined) ? undefined : values
+}
+
+/** A string key for a tuple of values (bigint-safe), to group rows by owner. */
+function tupleKey(values: readonly unknown[]): string {
+  return values.map((value) => (typeof value === 'bigint' ? `${value}n` : value instanceof Date ? value.toISOString() : String(value))).join('\u001f')
+}
+
+function inCondition(relationship: Relationship, keys: readonly unknown[][]): ConditionNode {
+  const remote = relationship.remote
+  if (remote.length === 1) return sql.in(remote[0].node, keys.map((key) => sql.value(key[0], remote[0].type)))
+  return sql.or(keys.map((key) => sql.and(remote.map((column, i) => sql.binary(column.node, '=', sql.value(key[i], column.type))))))
+}
+
+/**
+ * Sets `relationship` on every owner in `owners` (state.related), using the identity map where it
+ * can answer (a many-to-one by primary key) and one SELECT per chunk of at most the dialect's
+ * parameter limit otherwise. A single owner gets `= ?`, several get `IN (...)`. Owners whose key is
+ * unset get null or an empty list. Returns the number of statements run.
+ */
+export async function loadRelated(session: Session, relationship: Relationship, owners: readonly InstanceState[]): Promise<number> {
+  const name = relationship.name
+  const target = relationship.mapper
+  const waiting = new Map<string, { key: unknown[]; owners: InstanceState[] }>()
+  for (const owner of owners) {
+    const key = ownerKey(owner, relationship)
+    if (key === undefined) {
+      owner.related[name] = relationship.uselist ? [] : null
+      continue
+    }
+    if (relationship.ownsForeignKey && relationship.remoteIsPrimaryKey) {
+      const hit = session.identityMap.get(target, target.identityKey(key))
+      if (hit !== undefined && !hit.deleted) {
+        owner.related[name] = hit.obj
+        continue
+      }
+    }
+    const id = tupleKey(key)
+    const entry = waiting.get(id)
+    if (entry === undefined) waiting.set(id, { key, owners: [owner] })
+    else entry.owners.push(owner)
+  }
+  if (waiting.size === 0) return 0
+  const entries = [...waiting.values()]
+  const perChunk = Math.max(1, Math.floor(session.bind.dialect.maxParameters / relationship.remote.length))
+  const found = new Map<string, Model[]>()
+  let statements = 0
+  for (let start = 0; start < entries.length; start += perChunk) {
+    const chunk = entries.slice(start, start + perChunk)
+    const where =
+      chunk.length === 1
+        ? sql.and(relationship.remote.map((column, i) => sql.binary(column.node, '=', sql.value(chunk[0].key[i], column.type))))
+        : inCondition(
+            relationship,
+            chunk.map((entry) => entry.key),
+          )
+    const objects = await session.loadObjects(target, { kind: 'select', from: target.tableNode, selection: { kind: 'columns', columns: target.selectColumns }, where })
+    statements++
+    for (const obj of objects) {
+      const state = stateOf(obj)!
+      const id = tupleKey(relationship.remote.map((column) => state.dict[column.name]))
+      const list = found.get(id)
+      if (list === undefined) found.set(id, [obj])
+      else list.push(obj)
+    }
+  }
+  for (const [id, entry] of waiting) {
+    const objects = found.get(id) ?? []
+    for (const owner of entry.owners) {
+      // A value assigned while the load ran wins.
+      if (name in owner.related) continue
+      owner.related[name] = relationship.uselist ? [...objects] : (objects[0] ?? null)
+    }
+  }
+  return statements
+}

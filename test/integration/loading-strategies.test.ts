@@ -1,0 +1,227 @@
+// Loading strategies on 200 roles with their users: statement counts for select, batched select, selectin, raise, noload, and the N+1 check.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createEngine, NPlusOneError, RaiseLoadError, Session, type Engine, type ModelRegistry } from 'prismalchemy'
+import { generateFromFiles } from '../../generator/generate.js'
+import { pushSchema } from '../../runtime/engine/schema-engine.js'
+import { capturedSql } from '../helpers/sql-recorder.js'
+
+const SCHEMA = `datasource db {
+  provider = "sqlite"
+}
+
+model Role {
+  id     Int     @id @default(autoincrement())
+  name   String  @unique
+  /// @lazy(select)
+  users  User[]
+  /// @lazy(raise)
+  guests Guest[]
+  /// @lazy(noload)
+  bots   Bot[]
+}
+
+model User {
+  id     Int    @id @default(autoincrement())
+  name   String
+  roleId Int
+  /// @lazy(select)
+  role   Role   @relation(fields: [roleId], references: [id])
+
+  @@index([roleId])
+}
+
+/// Teams load their admins with every query (selectin), and admins their team.
+model Team {
+  id     Int     @id @default(autoincrement())
+  name   String  @unique
+  /// @lazy(selectin)
+  admins Admin[]
+}
+
+model Admin {
+  id     Int    @id @default(autoincrement())
+  teamId Int
+  /// @lazy(selectin)
+  team   Team   @relation(fields: [teamId], references: [id])
+
+  @@index([teamId])
+}
+
+model Guest {
+  id     Int    @id @default(autoincrement())
+  roleId Int
+  role   Role   @relation(fields: [roleId], references: [id])
+
+  @@index([roleId])
+}
+
+model Bot {
+  id     Int    @id @default(autoincrement())
+  roleId Int
+  role   Role   @relation(fields: [roleId], references: [id])
+
+  @@index([roleId])
+}
+`
+
+/** The generated classes, typed loosely: this schema is generated at test time. */
+type Loose = { new (init?: object): any }
+let classes: Record<'Role' | 'User' | 'Team' | 'Admin' | 'Guest' | 'Bot', Loose>
+let dir: string
+let engine: Engine
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'prismalchemy-loading-'))
+  const { files } = await generateFromFiles([{ path: 'schema/loading.prisma', content: SCHEMA }], 'schema')
+  mkdirSync(path.join(dir, 'generated'))
+  for (const file of files) writeFileSync(path.join(dir, 'generated', file.name), file.content)
+  const models = (await import(pathToFileURL(path.join(dir, 'generated', 'models.ts')).href)) as { registry: ModelRegistry }
+  classes = models.registry.classes as typeof classes
+  const url = `file:${path.join(dir, 'loading.db')}`
+  await pushSchema({ url, sources: models.registry.schema.sources })
+  engine = createEngine(url)
+  const seed = new Session({ bind: engine })
+  for (let i = 0; i < 200; i++) {
+    const role = new classes.Role({ name: `role${i}` })
+    seed.add(role)
+    for (const Model of [classes.User, classes.Guest, classes.Bot]) {
+      seed.add(new Model({ role, ...(Model === classes.User ? { name: `user${i}` } : {}) }))
+    }
+    seed.add(new classes.Admin({ team: new classes.Team({ name: `team${i}` }) }))
+  }
+  await seed.commit()
+  await seed.close()
+}, 60_000)
+
+afterAll(async () => {
+  await engine.dispose()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+async function withSession<T>(work: (session: Session) => Promise<T>, options: ConstructorParameters<typeof Session>[0] | object = {}): Promise<T> {
+  const session = new Session({ bind: engine, ...options })
+  try {
+    return await work(session)
+  } finally {
+    await session.close()
+  }
+}
+
+describe('200 roles, each with its users', () => {
+  it('lazy select: one statement for the roles, then one per role (201)', async () => {
+    await withSession(async (session) => {
+      const sql = await capturedSql(engine, async () => {
+        const roles = await session.query(classes.Role).all()
+        for (const role of roles) expect(await role.users).toHaveLength(1)
+      })
+      expect(sql.filter((text) => text.startsWith('SELECT'))).toHaveLength(201)
+      expect(sql[1]).toMatch(/FROM "User" WHERE "roleId" = \?$/)
+    })
+  })
+
+  it('batched: lazy loads started together go out as one IN query (2 statements)', async () => {
+    await withSession(async (session) => {
+      const sql = await capturedSql(engine, async () => {
+        const roles = await session.query(classes.Role).all()
+        const users = await Promise.all(roles.map((role) => role.users))
+        expect(users.every((list: unknown[]) => list.length === 1)).toBe(true)
+        expect(await roles[7].users).toBe(users[7])
+      })
+      expect(sql).toHaveLength(2)
+      expect(sql[1]).toMatch(/FROM "User" WHERE "roleId" IN \((\?, ){199}\?\)$/)
+    })
+  })
+
+  it('selectin: the query loads the relationship for every team with one more statement (2)', async () => {
+    await withSession(async (session) => {
+      const sql = await capturedSql(engine, async () => {
+        const teams = await session.query(classes.Team).all()
+        for (const team of teams) expect(await team.admins).toHaveLength(1)
+      })
+      expect(sql).toHaveLength(2)
+      expect(sql[1]).toMatch(/FROM "Admin" WHERE "teamId" IN \(/)
+    })
+  })
+
+  it('selectin on a many-to-one answers from the identity map when the targets are loaded', async () => {
+    await withSession(async (session) => {
+      const teams = await session.query(classes.Team).all()
+      const sql = await capturedSql(engine, async () => {
+        const admins = await session.query(classes.Admin).all()
+        expect(await admins[0].team).toBe(teams[0])
+      })
+      expect(sql).toHaveLength(1)
+    })
+  })
+
+  it('batched many-to-one: users\' roles load with one IN query', async () => {
+    await withSession(async (session) => {
+      const users = await session.query(classes.User).limit(50).all()
+      const sql = await capturedSql(engine, async () => {
+        const roles = await Promise.all(users.map((user) => user.role))
+        expect(new Set(roles).size).toBe(50)
+      })
+      expect(sql).toHaveLength(1)
+      expect(sql[0]).toMatch(/FROM "Role" WHERE "id" IN \(/)
+    })
+  })
+
+  it('raise: reading an unloaded relationship throws RaiseLoadError, with no SQL', async () => {
+    await withSession(async (session) => {
+      const role = await session.query(classes.Role).first()
+      const sql = await capturedSql(engine, async () => {
+        expect(() => role.guests).toThrow(RaiseLoadError)
+        expect(() => role.guests).toThrow(expect.objectContaining({ code: 'raise_load' }))
+      })
+      expect(sql).toEqual([])
+    })
+  })
+
+  it('noload: reads as an empty list, with no SQL', async () => {
+    await withSession(async (session) => {
+      const role = await session.query(classes.Role).first()
+      expect(await capturedSql(engine, async () => expect(await role.bots).toEqual([]))).toEqual([])
+    })
+  })
+
+  it('the N+1 check raises with the relationship\'s name once loads pass the threshold', async () => {
+    const error = await withSession(
+      async (session) => {
+        const roles = await session.query(classes.Role).all()
+        try {
+          for (const role of roles) await role.users
+        } catch (caught) {
+          return caught
+        }
+        return undefined
+      },
+      { nPlusOne: { threshold: 10, raise: true } },
+    )
+    expect(error).toBeInstanceOf(NPlusOneError)
+    expect((error as NPlusOneError).relationship).toBe('Role.users')
+    expect((error as NPlusOneError).message).toMatch(/lazy-loaded 11 times.*@lazy\(selectin\)/)
+  })
+
+  it('the N+1 check warns once, and batched loads count as one', async () => {
+    const warnings: string[] = []
+    await withSession(
+      async (session) => {
+        const roles = await session.query(classes.Role).all()
+        await Promise.all(roles.map((role) => role.users))
+        expect(warnings).toEqual([])
+        for (const role of roles.slice(0, 5)) {
+          session.expire(role)
+          await session.refresh(role)
+          await role.users
+        }
+      },
+      { nPlusOne: { threshold: 3, warn: (message: string) => warnings.push(message) } },
+    )
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/^N\+1 queries: Role\.users was lazy-loaded 4 times/)
+  })
+})

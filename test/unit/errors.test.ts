@@ -24,6 +24,11 @@ const STABLE_CODES: [OrmError, string][] = [
   [runtime.PoolTimeoutError.exhausted(100, 3, 3), 'pool_timeout'],
   [runtime.ConfigurationError.unsupportedUrl('mysql://x'), 'configuration'],
   [runtime.SchemaPushError.dataLoss(['drop'], []), 'schema_push'],
+  [runtime.NoScopeError.outsideScope(), 'no_scope'],
+  [runtime.NotFoundError.of('User 1'), 'not_found'],
+  [runtime.RaiseLoadError.of('Role', 'guests'), 'raise_load'],
+  [runtime.NPlusOneError.of('Role.users', 11), 'n_plus_one'],
+  [runtime.InvalidRequestError.deletedObject('User(id=1)'), 'object_deleted'],
 ]
 
 describe('runtime errors', () => {

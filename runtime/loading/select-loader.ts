@@ -24,6 +24,31 @@ async function load(state: InstanceState, relationship: Relationship): Promise<u
   return state.related[relationship.name]
 }
 
+/**
+ * Keeps the other side in step in memory (SQLAlchemy's `back_populates`): the object leaves the
+ * previous target's loaded collection and joins the new one's, or takes a one-to-one's place.
+ * Collections not loaded yet are left alone; they read the database (after autoflush) when loaded.
+ */
+function syncBackReference(owner: InstanceState, relationship: Relationship, previous: unknown, next: unknown): void {
+  const back = relationship.backPopulates === undefined ? undefined : relationship.mapper.relationships.get(relationship.backPopulates)
+  if (back === undefined || back.strategy === 'dynamic') return
+  const obj = owner.obj
+  const previousState = stateOf(previous)
+  const nextState = stateOf(next)
+  if (back.uselist) {
+    const before = previousState?.related[back.name]
+    if (Array.isArray(before)) {
+      const at = before.indexOf(obj)
+      if (at >= 0) before.splice(at, 1)
+    }
+    const after = nextState?.related[back.name]
+    if (Array.isArray(after) && !after.includes(obj)) after.push(obj)
+  } else {
+    if (previousState !== undefined && previousState.related[back.name] === obj) previousState.related[back.name] = null
+    if (nextState !== undefined) nextState.related[back.name] = obj
+  }
+}
+
 /** The setter of to-one relationships, whatever their strategy: assignment, with the foreign key written at flush. */
 export function toOneSetter(relationship: Relationship): RelationshipAccessor['set'] {
   if (relationship.uselist || !relationship.ownsForeignKey) return undefined
@@ -32,7 +57,9 @@ export function toOneSetter(relationship: Relationship): RelationshipAccessor['s
     if (value !== null && stateOf(value)?.mapper !== relationship.mapper) {
       throw InvalidRequestError.badArgument(`${state.mapper.name}.${name} expects a ${relationship.mapper.name} or null.`)
     }
+    const previous = state.related[name]
     state.setRelated(name, value)
+    if (previous !== value) syncBackReference(state, relationship, previous, value)
   }
 }
 

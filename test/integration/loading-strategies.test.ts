@@ -225,3 +225,23 @@ describe('200 roles, each with its users', () => {
     expect(warnings[0]).toMatch(/^N\+1 queries: Role\.users was lazy-loaded 4 times/)
   })
 })
+
+describe('both sides in step in memory', () => {
+  it('assigning user.role moves the user between the roles\' loaded collections, with no SQL', async () => {
+    await withSession(async (session) => {
+      const [first, second] = await session.query(classes.Role).orderBy({ name: 'asc' }).limit(2).all()
+      const [firstUsers, secondUsers] = await Promise.all([first.users, second.users])
+      const user = firstUsers[0]
+      await user.role
+      const sql = await capturedSql(engine, async () => {
+        user.role = second
+        expect(await first.users).not.toContain(user)
+        expect(await second.users).toContain(user)
+        expect(secondUsers).toHaveLength(2)
+      })
+      expect(sql).toEqual([])
+      await session.flush()
+      expect(user.roleId).toBe(second.id)
+    })
+  })
+})

@@ -1,6 +1,6 @@
 /** Installs the attribute accessors on generated model classes: columns record changes, relationships load through their strategy. */
 import { ExpiredAttributeError } from '../errors.js'
-import { strategyFor } from '../loading/strategies.js'
+import { strategyFor, type RelationshipAccessor } from '../loading/strategies.js'
 import type { ColumnInfo, Mapper, Relationship } from './mapper.js'
 import { STATE, type Instrumented } from './state.js'
 
@@ -24,11 +24,22 @@ function defineRelationship(prototype: object, relationship: Relationship): void
   const strategy = strategyFor(relationship.strategy)
   const accessor = strategy.accessor(relationship)
   if (strategy.eager) relationship.parent.eagerRelationships.push(relationship)
-  Object.defineProperty(prototype, relationship.name, {
+  // Accessors of other strategies, built on first use of a per-query option (raiseload, noload, lazyload).
+  const overrides = new Map<string, RelationshipAccessor>()
+  const name = relationship.name
+  Object.defineProperty(prototype, name, {
     configurable: true,
     enumerable: false,
     get(this: Instrumented) {
-      return accessor.get(this[STATE])
+      const state = this[STATE]
+      const override = state.strategyOverrides?.[name]
+      if (override === undefined) return accessor.get(state)
+      let chosen = overrides.get(override)
+      if (chosen === undefined) {
+        chosen = strategyFor(override).accessor(relationship)
+        overrides.set(override, chosen)
+      }
+      return chosen.get(state)
     },
     set:
       accessor.set &&

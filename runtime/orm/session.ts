@@ -4,6 +4,7 @@ import type { Engine } from '../engine/engine.js'
 import { IllegalStateChangeError, InvalidRequestError, NoScopeError, NPlusOneError, nPlusOneMessage, UnmappedError } from '../errors.js'
 import { LazyLoadBatcher } from '../loading/lazy-load-batcher.js'
 import { loadRelated } from '../loading/load-related.js'
+import { resolveOptions, type LoaderOption } from '../loading/loader-options.js'
 import { Query, type QuerySource } from '../query/query.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import type { DefaultCompiler } from '../sql/compiler.js'
@@ -188,7 +189,7 @@ export class Session {
     const rows = await this.executeCompiled(this.primaryKeyQuery(mapper, values))
     if (rows.length === 0) return null
     const found = hydrate(this, mapper, rows[0], mapper.decoders(this.bind.dialect)) as T
-    if (mapper.eagerRelationships.length > 0) await this.eagerLoad(mapper, [found])
+    if (mapper.eagerRelationships.length > 0) await this.applyLoading(mapper, [stateOf(found)!], [])
     return found
   }
 
@@ -419,21 +420,43 @@ export class Session {
   }
 
   /** @internal Runs an entity SELECT (all columns of `mapper`) and returns objects through the identity map. */
-  async loadObjects<T extends Model>(mapper: Mapper, node: SelectNode): Promise<T[]> {
+  async loadObjects<T extends Model>(mapper: Mapper, node: SelectNode, options: readonly LoaderOption[] = []): Promise<T[]> {
     this.guard('query')
     const rows = await this.executeRows(node, mapper.hasBigInt)
     const decoders = mapper.decoders(this.bind.dialect)
     const objects = new Array<T>(rows.length)
     for (let i = 0; i < rows.length; i++) objects[i] = hydrate(this, mapper, rows[i], decoders) as T
-    if (mapper.eagerRelationships.length > 0 && objects.length > 0) await this.eagerLoad(mapper, objects)
+    if (objects.length > 0 && (mapper.eagerRelationships.length > 0 || options.length > 0)) {
+      await this.applyLoading(
+        mapper,
+        objects.map((obj) => stateOf(obj)!),
+        options,
+      )
+    }
     return objects
   }
 
-  /** Loads every `selectin` relationship of `mapper` for `objects`: one SELECT ... IN (...) each. */
-  private async eagerLoad(mapper: Mapper, objects: readonly Model[]): Promise<void> {
-    for (const relationship of mapper.eagerRelationships) {
-      const owners = objects.map((obj) => stateOf(obj)!).filter((state) => !(relationship.name in state.related))
+  /**
+   * After a query: loads `selectin` relationships (from the schema or a `selectinload` option) for
+   * all `states` with one SELECT ... IN (...) each, records other per-query strategies on the
+   * objects, and descends into nested option paths.
+   */
+  private async applyLoading(mapper: Mapper, states: readonly InstanceState[], options: readonly LoaderOption[]): Promise<void> {
+    const { strategies, nested } = resolveOptions(mapper, options)
+    for (const relationship of mapper.relationships.values()) {
+      const chosen = strategies.get(relationship)
+      const strategy = chosen ?? relationship.strategy
+      if (chosen !== undefined && chosen !== 'selectin') for (const state of states) (state.strategyOverrides ??= {})[relationship.name] = chosen
+      const deeper = nested.get(relationship)
+      if (strategy !== 'selectin' && deeper === undefined) continue
+      const owners = states.filter((state) => !(relationship.name in state.related))
       if (owners.length > 0) await loadRelated(this, relationship, owners)
+      if (deeper === undefined) continue
+      const children = states.flatMap((state) => {
+        const value = state.related[relationship.name]
+        return (Array.isArray(value) ? value : value === null || value === undefined ? [] : [value]).map((obj) => stateOf(obj)!)
+      })
+      if (children.length > 0) await this.applyLoading(relationship.mapper, [...new Set(children)], deeper)
     }
   }
 

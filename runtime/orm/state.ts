@@ -36,6 +36,8 @@ export class InstanceState {
   expired: Set<string> | null = null
   /** Loaded in an earlier transaction: the next row read for this identity refreshes unmodified columns. */
   stale = false
+  /** Loading strategies set by the query that loaded the object (`raiseload`, `noload`, `lazyload`), by relationship. */
+  strategyOverrides: Record<string, string> | null = null
   /** Counts changes through setters, so a flush can tell whether the object changed while it ran. */
   version = 0
   /** Objects appended to this object's collections while it had no session; added with it (save-update cascade). */

@@ -4,6 +4,7 @@ import type { Mapper } from '../orm/mapper.js'
 import type { ColumnsOf, Model } from '../orm/model.js'
 import type { Session } from '../orm/session.js'
 import { sql, type ConditionNode, type OrderByNode, type SelectNode, type SelectionNode } from '../sql/nodes.js'
+import type { LoaderOption } from '../loading/loader-options.js'
 import { paginate, type PaginateOptions, type Pagination } from './pagination.js'
 import { compileWhere, type WhereInput } from './where.js'
 
@@ -25,6 +26,8 @@ export interface QuerySource {
 /** The immutable parts of a query. @internal */
 export interface QuerySpec {
   readonly where: readonly ConditionNode[]
+  /** Per-query loading strategies (`selectinload`, `raiseload`, ...). */
+  readonly loaderOptions?: readonly LoaderOption[]
   readonly orderBy: readonly OrderByNode[]
   readonly limit?: number
   readonly offset?: number
@@ -83,6 +86,16 @@ export class Query<T extends Model> {
     return this.derive({ ...this.spec, orderBy: [...this.spec.orderBy, ...items] })
   }
 
+  /**
+   * Loading strategies for this query's objects, overriding the schema's: `selectinload('role')`
+   * loads `role` for all of them with one more SELECT ... IN (...); `raiseload('*')`, `noload(...)`,
+   * `lazyload(...)` change how the objects' relationships behave when read. Paths may be dotted
+   * (`'users.posts'`): each level on the way is loaded with `selectin`.
+   */
+  options(...options: LoaderOption[]): this {
+    return this.derive({ ...this.spec, loaderOptions: [...(this.spec.loaderOptions ?? []), ...options] })
+  }
+
   /** Returns at most `count` rows. */
   limit(count: number): this {
     return this.derive({ ...this.spec, limit: checkCount('limit', count) })
@@ -97,7 +110,11 @@ export class Query<T extends Model> {
   async all(): Promise<T[]> {
     const session = this.source.session()
     await session.autoflush()
-    return session.loadObjects<T>(this.source.mapper, this.selectNode({ kind: 'columns', columns: this.source.mapper.selectColumns }))
+    return session.loadObjects<T>(
+      this.source.mapper,
+      this.selectNode({ kind: 'columns', columns: this.source.mapper.selectColumns }),
+      this.spec.loaderOptions,
+    )
   }
 
   /** The first matching object (LIMIT 1), or null. */

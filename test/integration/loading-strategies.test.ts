@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, NPlusOneError, RaiseLoadError, Session, type Engine, type ModelRegistry } from 'prismalchemy'
+import { createEngine, lazyload, noload, NPlusOneError, raiseload, RaiseLoadError, selectinload, Session, type Engine, type ModelRegistry } from 'prismalchemy'
 import { generateFromFiles } from '../../generator/generate.js'
 import { pushSchema } from '../../runtime/engine/schema-engine.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
@@ -242,6 +242,59 @@ describe('both sides in step in memory', () => {
       expect(sql).toEqual([])
       await session.flush()
       expect(user.roleId).toBe(second.id)
+    })
+  })
+})
+
+describe('per-query loader options', () => {
+  it('selectinload loads a lazy relationship with the query (2 statements), then answers from memory', async () => {
+    await withSession(async (session) => {
+      const sql = await capturedSql(engine, async () => {
+        const roles = await session.query(classes.Role).options(selectinload('users')).all()
+        for (const role of roles) expect(await role.users).toHaveLength(1)
+      })
+      expect(sql).toHaveLength(2)
+      expect(sql[1]).toMatch(/FROM "User" WHERE "roleId" IN \(/)
+    })
+  })
+
+  it('a dotted path loads every level with one statement each, overriding a raise strategy', async () => {
+    await withSession(async (session) => {
+      const sql = await capturedSql(engine, async () => {
+        const users = await session.query(classes.User).limit(20).options(selectinload('role.guests')).all()
+        const role = await users[0].role
+        expect(await role.guests).toHaveLength(1)
+      })
+      expect(sql).toHaveLength(3)
+      expect(sql[1]).toMatch(/FROM "Role" WHERE "id" IN \(/)
+      expect(sql[2]).toMatch(/FROM "Guest" WHERE "roleId" IN \(/)
+    })
+  })
+
+  it('raiseload("*") makes every relationship of the loaded objects raise, with no SQL', async () => {
+    await withSession(async (session) => {
+      const user = await session.query(classes.User).options(raiseload('*')).first()
+      const sql = await capturedSql(engine, async () => expect(() => user.role).toThrow(RaiseLoadError))
+      expect(sql).toEqual([])
+    })
+  })
+
+  it('noload reads as empty and lazyload turns a selectin relationship back into a lazy one', async () => {
+    await withSession(async (session) => {
+      const role = await session.query(classes.Role).options(noload('users')).first()
+      expect(await capturedSql(engine, async () => expect(await role.users).toEqual([]))).toEqual([])
+      const sql = await capturedSql(engine, async () => {
+        const team = await session.query(classes.Team).options(lazyload('admins')).first()
+        expect(await team.admins).toHaveLength(1)
+      })
+      expect(sql).toHaveLength(2)
+      expect(sql[1]).toMatch(/FROM "Admin" WHERE "teamId" = \?$/)
+    })
+  })
+
+  it('rejects options naming an unknown relationship', async () => {
+    await withSession(async (session) => {
+      await expect(session.query(classes.Role).options(selectinload('nope')).all()).rejects.toThrow(/has no relationship "nope"/)
     })
   })
 })

@@ -1,6 +1,6 @@
 // Relationship loading on a real SQLite file: `select` loads once (or from the identity map), `dynamic` is a query with append/remove.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DetachedInstanceError, DynamicRelationship, inspect, type Session } from 'prismalchemy'
+import { DetachedInstanceError, DynamicRelationship, inspect, selectinload, type Session } from 'prismalchemy'
 import { Post, Role, User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
@@ -156,5 +156,11 @@ describe('dynamic (a query object)', () => {
     session.add(ops)
     expect(await ops.users.count()).toBe(0)
     expect(inspect(ops).persistent).toBe(true)
+  })
+})
+
+describe('loader options on dynamic relationships', () => {
+  it('are refused: a dynamic relationship is a query', async () => {
+    await expect(session.query(Role).options(selectinload('users')).all()).rejects.toThrow(/Role\.users is dynamic/)
   })
 })

@@ -29,7 +29,7 @@ export {
   UnmappedError,
 } from './errors.js'
 export { DynamicRelationship } from './loading/dynamic-loader.js'
-export { lazyload, noload, raiseload, selectinload, type LoaderOption } from './loading/loader-options.js'
+export { joinedload, lazyload, noload, raiseload, selectinload, type LoaderOption } from './loading/loader-options.js'
 export { LOADER_STRATEGIES, type LoaderStrategyName } from './loading/strategy-names.js'
 export { inspect, type InstanceInspection } from './orm/inspect.js'
 export type {

@@ -12,6 +12,8 @@ const STRATEGY_DOCS = {
     relation.uselist
       ? 'Loading: `select`. `await` it to load the list with one SELECT on first access; later reads answer from memory.'
       : 'Loading: `select`. `await` it to load the object with one SELECT on first access (none when it is already in the identity map); later reads answer from memory.',
+  joined: () =>
+    'Loading: `joined`. Loaded together with its owners, in the same statement (LEFT OUTER JOIN), so `await` answers from memory.',
   selectin: () =>
     'Loading: `selectin`. Loaded together with its owners: every query that returns them runs one more SELECT ... IN (...) for all of them, so `await` answers from memory.',
   dynamic: () =>

@@ -1,4 +1,4 @@
-/** The `selectin`, `raise` and `noload` strategies (SQLAlchemy's `lazy="selectin"`, `"raise"`, `"noload"`). */
+/** The `selectin`, `joined`, `raise` and `noload` strategies (SQLAlchemy's `lazy="selectin"`, `"joined"`, `"raise"`, `"noload"`). */
 import { RaiseLoadError } from '../errors.js'
 import { lazyAccessor, toOneSetter } from './select-loader.js'
 import type { LoaderStrategy } from './strategies.js'
@@ -10,7 +10,17 @@ import type { LoaderStrategy } from './strategies.js'
  */
 export const selectinLoader: LoaderStrategy = {
   name: 'selectin',
-  eager: true,
+  eager: 'selectin',
+  accessor: lazyAccessor,
+}
+
+/**
+ * `joined`: a query that returns the owners LEFT OUTER JOINs the related table in the same
+ * statement (see joined-load.ts); reading the relationship then answers from memory.
+ */
+export const joinedLoader: LoaderStrategy = {
+  name: 'joined',
+  eager: 'joined',
   accessor: lazyAccessor,
 }
 

@@ -22,6 +22,12 @@ export function selectinload(path: string): LoaderOption {
   return option(path, 'selectin')
 }
 
+/** Load the relationship at `path` in the query's own statement, with a LEFT OUTER JOIN (first level only). */
+export function joinedload(path: string): LoaderOption {
+  if (path.includes('.')) throw InvalidRequestError.badArgument(`joinedload("${path}"): only relationships of the queried model can be joined; use selectinload for deeper paths.`)
+  return option(path, 'joined')
+}
+
 /** Load the relationship at `path` lazily, on first access (the `select` strategy). */
 export function lazyload(path: string): LoaderOption {
   return option(path, 'select')

@@ -3,7 +3,7 @@ import { LoaderStrategyError } from '../errors.js'
 import type { Relationship } from '../orm/mapper.js'
 import type { InstanceState } from '../orm/state.js'
 import { dynamicLoader } from './dynamic-loader.js'
-import { noloadLoader, raiseLoader, selectinLoader } from './eager-loaders.js'
+import { joinedLoader, noloadLoader, raiseLoader, selectinLoader } from './eager-loaders.js'
 import { selectLoader } from './select-loader.js'
 import { LOADER_STRATEGIES, type LoaderStrategyName } from './strategy-names.js'
 
@@ -18,14 +18,15 @@ export interface RelationshipAccessor {
 /** A loading strategy (SQLAlchemy's `LoaderStrategy`): builds the accessor for a relationship. */
 export interface LoaderStrategy {
   readonly name: LoaderStrategyName
-  /** True when queries load the relationship together with its owners (`selectin`). */
-  readonly eager?: boolean
+  /** How queries load the relationship together with its owners: a second statement (`selectin`) or a join (`joined`). */
+  readonly eager?: 'selectin' | 'joined'
   accessor(relationship: Relationship): RelationshipAccessor
 }
 
 const STRATEGIES: Record<LoaderStrategyName, LoaderStrategy> = {
   select: selectLoader,
   selectin: selectinLoader,
+  joined: joinedLoader,
   dynamic: dynamicLoader,
   raise: raiseLoader,
   noload: noloadLoader,

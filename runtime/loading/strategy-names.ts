@@ -4,6 +4,7 @@
 export const LOADER_STRATEGIES = {
   select: 'loaded with its own SELECT on first access (await), then answered from memory; accesses started together share one SELECT',
   selectin: 'loaded with the objects that own it: one SELECT ... IN (...) per query, for all of them',
+  joined: 'loaded with the objects that own it, in the same statement (LEFT OUTER JOIN)',
   dynamic: 'a query object to filter, count, order and append to (collections only)',
   raise: 'never loaded lazily: reading it before it was loaded raises RaiseLoadError, with no SQL',
   noload: 'never loaded: reads as null (or an empty list) unless assigned in memory',

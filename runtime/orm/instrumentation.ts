@@ -23,7 +23,8 @@ function defineColumn(prototype: object, column: ColumnInfo): void {
 function defineRelationship(prototype: object, relationship: Relationship): void {
   const strategy = strategyFor(relationship.strategy)
   const accessor = strategy.accessor(relationship)
-  if (strategy.eager) relationship.parent.eagerRelationships.push(relationship)
+  if (strategy.eager === 'selectin') relationship.parent.eagerRelationships.push(relationship)
+  if (strategy.eager === 'joined') relationship.parent.joinedRelationships.push(relationship)
   // Accessors of other strategies, built on first use of a per-query option (raiseload, noload, lazyload).
   const overrides = new Map<string, RelationshipAccessor>()
   const name = relationship.name

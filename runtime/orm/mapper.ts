@@ -92,6 +92,8 @@ export class Mapper {
   readonly relationships = new Map<string, Relationship>()
   /** Relationships loaded together with their owners by every query (`selectin`). Filled by instrumentation. */
   readonly eagerRelationships: Relationship[] = []
+  /** Relationships every query loads in the same statement (`joined`). Filled by instrumentation. */
+  readonly joinedRelationships: Relationship[] = []
   /** Names of to-one relationships fed by each foreign-key column. */
   readonly relationshipsByForeignKey = new Map<string, string[]>()
   /** Position in the registry's INSERT order (referenced tables first). @internal */

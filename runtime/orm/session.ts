@@ -4,6 +4,7 @@ import type { Engine } from '../engine/engine.js'
 import { IllegalStateChangeError, InvalidRequestError, NoScopeError, NPlusOneError, nPlusOneMessage, UnmappedError } from '../errors.js'
 import { LazyLoadBatcher } from '../loading/lazy-load-batcher.js'
 import { loadRelated } from '../loading/load-related.js'
+import { hydrateJoined, joinedSelect } from '../loading/joined-load.js'
 import { resolveOptions, type LoaderOption } from '../loading/loader-options.js'
 import { Query, type QuerySource } from '../query/query.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
@@ -186,6 +187,16 @@ export class Session {
     }
     this.guard('get')
     if (this.needsAutoflush) await this.flush()
+    // Joined relationships need the joined statement: run the lookup as a query.
+    if (mapper.joinedRelationships.length > 0) {
+      const [viaQuery] = await this.loadObjects<T>(mapper, {
+        kind: 'select',
+        from: mapper.tableNode,
+        selection: { kind: 'columns', columns: mapper.selectColumns },
+        where: mapper.primaryKeyCondition(values),
+      })
+      return viaQuery ?? null
+    }
     const rows = await this.executeCompiled(this.primaryKeyQuery(mapper, values))
     if (rows.length === 0) return null
     const found = hydrate(this, mapper, rows[0], mapper.decoders(this.bind.dialect)) as T
@@ -422,10 +433,19 @@ export class Session {
   /** @internal Runs an entity SELECT (all columns of `mapper`) and returns objects through the identity map. */
   async loadObjects<T extends Model>(mapper: Mapper, node: SelectNode, options: readonly LoaderOption[] = []): Promise<T[]> {
     this.guard('query')
-    const rows = await this.executeRows(node, mapper.hasBigInt)
-    const decoders = mapper.decoders(this.bind.dialect)
-    const objects = new Array<T>(rows.length)
-    for (let i = 0; i < rows.length; i++) objects[i] = hydrate(this, mapper, rows[i], decoders) as T
+    const joined = this.joinedFor(mapper, options)
+    let objects: T[]
+    if (joined.length > 0) {
+      const exact = mapper.hasBigInt || joined.some((relationship) => relationship.mapper.hasBigInt)
+      const rows = await this.executeRows(joinedSelect(mapper, node, joined), exact)
+      objects = hydrateJoined(this, mapper, joined, rows, (m, row, decoders) => hydrate(this, m, row, decoders)) as T[]
+      for (const relationship of joined) await this.loadJoinedTargets(relationship, objects)
+    } else {
+      const rows = await this.executeRows(node, mapper.hasBigInt)
+      const decoders = mapper.decoders(this.bind.dialect)
+      objects = new Array<T>(rows.length)
+      for (let i = 0; i < rows.length; i++) objects[i] = hydrate(this, mapper, rows[i], decoders) as T
+    }
     if (objects.length > 0 && (mapper.eagerRelationships.length > 0 || options.length > 0)) {
       await this.applyLoading(
         mapper,
@@ -434,6 +454,24 @@ export class Session {
       )
     }
     return objects
+  }
+
+  /** Relationships this query loads with a join: the schema's `joined` ones, changed by options. */
+  private joinedFor(mapper: Mapper, options: readonly LoaderOption[]): Relationship[] {
+    if (options.length === 0) return mapper.joinedRelationships
+    const { strategies } = resolveOptions(mapper, options)
+    return [...mapper.relationships.values()].filter((relationship) => (strategies.get(relationship) ?? relationship.strategy) === 'joined')
+  }
+
+  /** The objects a join brought in get their own `selectin` relationships, as if queried. */
+  private async loadJoinedTargets(relationship: Relationship, owners: readonly Model[]): Promise<void> {
+    if (relationship.mapper.eagerRelationships.length === 0) return
+    const targets = new Set<InstanceState>()
+    for (const owner of owners) {
+      const value = stateOf(owner)!.related[relationship.name]
+      for (const obj of Array.isArray(value) ? value : value ? [value] : []) targets.add(stateOf(obj)!)
+    }
+    if (targets.size > 0) await this.applyLoading(relationship.mapper, [...targets], [])
   }
 
   /**

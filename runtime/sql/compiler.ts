@@ -8,6 +8,7 @@ import type {
   DeleteNode,
   InNode,
   InsertNode,
+  JoinNode,
   LikeNode,
   LogicalNode,
   NotNode,
@@ -16,6 +17,7 @@ import type {
   ScalarType,
   SelectNode,
   StatementNode,
+  SubqueryNode,
   TableNode,
   UpdateNode,
   ValueNode,
@@ -32,7 +34,9 @@ const VISIT: Visitor = {
   insert: (c, n) => c.visitInsert(n),
   update: (c, n) => c.visitUpdate(n),
   delete: (c, n) => c.visitDelete(n),
-  table: (c, n) => c.append(c.quoteIdentifier(n.name)),
+  table: (c, n) => c.visitTable(n),
+  subquery: (c, n) => c.visitSubquery(n),
+  join: (c, n) => c.visitJoin(n),
   column: (c, n) => c.visitColumn(n),
   value: (c, n) => c.visitValue(n),
   binary: (c, n) => c.visitBinary(n),
@@ -126,7 +130,8 @@ export abstract class DefaultCompiler {
     if (selection.kind === 'columns') this.list(selection.columns)
     else this.append(selection.kind === 'count' ? 'count(*)' : '1')
     this.append(' FROM ')
-    this.visitTable(node.from)
+    this.visit(node.from)
+    if (node.joins) for (const join of node.joins) this.visitJoin(join)
     if (node.where) this.where(node.where)
     if (node.orderBy && node.orderBy.length > 0) {
       this.append(' ORDER BY ')
@@ -183,8 +188,25 @@ export abstract class DefaultCompiler {
     this.visit(condition)
   }
 
-  private visitTable(node: TableNode): void {
+  /** @internal */
+  visitTable(node: TableNode): void {
     this.append(this.quoteIdentifier(node.name))
+    if (node.alias !== undefined) this.append(` AS ${this.quoteIdentifier(node.alias)}`)
+  }
+
+  /** @internal */
+  visitSubquery(node: SubqueryNode): void {
+    this.append('(')
+    this.visitSelect(node.select)
+    this.append(`) AS ${this.quoteIdentifier(node.alias)}`)
+  }
+
+  /** @internal */
+  visitJoin(node: JoinNode): void {
+    this.append(' LEFT OUTER JOIN ')
+    this.visitTable(node.table)
+    this.append(' ON ')
+    this.visit(node.on)
   }
 
   /** @internal */
@@ -202,7 +224,8 @@ export abstract class DefaultCompiler {
   visitBinary(node: BinaryNode): void {
     this.visitColumn(node.left)
     this.append(` ${node.op} `)
-    this.visitValue(node.right)
+    if (node.right.kind === 'column') this.visitColumn(node.right)
+    else this.visitValue(node.right)
   }
 
   /** @internal */

@@ -3,10 +3,25 @@
 /** The scalar kinds a column can hold; decides how a bound value is encoded per dialect. */
 export type ScalarType = 'String' | 'Int' | 'BigInt' | 'Float' | 'Decimal' | 'Boolean' | 'DateTime' | 'Json' | 'Bytes' | 'Enum'
 
-/** A table reference. */
+/** A table reference, optionally under an alias. */
 export interface TableNode {
   readonly kind: 'table'
   readonly name: string
+  readonly alias?: string
+}
+
+/** A SELECT used as a table: `(SELECT ...) AS alias`. */
+export interface SubqueryNode {
+  readonly kind: 'subquery'
+  readonly select: SelectNode
+  readonly alias: string
+}
+
+/** `LEFT OUTER JOIN table ON condition`. */
+export interface JoinNode {
+  readonly kind: 'join'
+  readonly table: TableNode
+  readonly on: ConditionNode
 }
 
 /** A column reference, optionally qualified by its table. */
@@ -26,12 +41,12 @@ export interface ValueNode {
 /** Comparison operators. */
 export type BinaryOperator = '=' | '<>' | '<' | '<=' | '>' | '>='
 
-/** `column <op> value`. */
+/** `column <op> value`, or `column <op> column` (join conditions). */
 export interface BinaryNode {
   readonly kind: 'binary'
   readonly op: BinaryOperator
   readonly left: ColumnNode
-  readonly right: ValueNode
+  readonly right: ValueNode | ColumnNode
 }
 
 /** `column [NOT] IN (values...)`. An empty list compiles to a constant. */
@@ -84,10 +99,11 @@ export type SelectionNode =
   | { readonly kind: 'count' }
   | { readonly kind: 'one' }
 
-/** SELECT ... FROM ... [WHERE] [ORDER BY] [LIMIT] [OFFSET]. */
+/** SELECT ... FROM ... [LEFT OUTER JOIN ...] [WHERE] [ORDER BY] [LIMIT] [OFFSET]. */
 export interface SelectNode {
   readonly kind: 'select'
-  readonly from: TableNode
+  readonly from: TableNode | SubqueryNode
+  readonly joins?: readonly JoinNode[]
   readonly selection: SelectionNode
   readonly where?: ConditionNode
   readonly orderBy?: readonly OrderByNode[]
@@ -123,14 +139,16 @@ export interface DeleteNode {
 export type StatementNode = SelectNode | InsertNode | UpdateNode | DeleteNode
 
 /** Every node kind, for the compiler's visitor table. */
-export type AnyNode = StatementNode | ConditionNode | TableNode | ColumnNode | ValueNode | OrderByNode
+export type AnyNode = StatementNode | ConditionNode | TableNode | SubqueryNode | JoinNode | ColumnNode | ValueNode | OrderByNode
 
 /** Node builders: each returns a frozen node. */
 export const sql = {
-  table: (name: string): TableNode => Object.freeze({ kind: 'table', name }),
+  table: (name: string, alias?: string): TableNode => Object.freeze(alias === undefined ? { kind: 'table', name } : { kind: 'table', name, alias }),
+  subquery: (select: SelectNode, alias: string): SubqueryNode => Object.freeze({ kind: 'subquery', select, alias }),
+  leftJoin: (table: TableNode, on: ConditionNode): JoinNode => Object.freeze({ kind: 'join', table, on }),
   column: (name: string, table?: string): ColumnNode => Object.freeze(table === undefined ? { kind: 'column', name } : { kind: 'column', name, table }),
   value: (value: unknown, type: ScalarType): ValueNode => Object.freeze({ kind: 'value', value, type }),
-  binary: (left: ColumnNode, op: BinaryOperator, right: ValueNode): BinaryNode => Object.freeze({ kind: 'binary', op, left, right }),
+  binary: (left: ColumnNode, op: BinaryOperator, right: ValueNode | ColumnNode): BinaryNode => Object.freeze({ kind: 'binary', op, left, right }),
   in: (left: ColumnNode, values: readonly ValueNode[], negated = false): InNode => Object.freeze({ kind: 'in', negated, left, values: Object.freeze([...values]) }),
   isNull: (operand: ColumnNode, negated = false): NullCheckNode => Object.freeze({ kind: 'null-check', negated, operand }),
   like: (operand: ColumnNode, pattern: ValueNode): LikeNode => Object.freeze({ kind: 'like', operand, pattern }),

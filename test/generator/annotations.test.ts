@@ -49,7 +49,7 @@ describe('annotation errors', () => {
     const error = await schemaErrorOf([{ path: FILE, content: roleUser('/// @lazy(eager)', '') }])
     expect(error.code).toBe('annotation_invalid')
     expect(located(error)).toEqual([{ file: FILE, line: 8, column: 7, severity: 'error' }])
-    expect(error.diagnostics[0].message).toBe('Unknown loading strategy "eager" in "@lazy(eager)". Known strategies: select, selectin, dynamic, raise, noload.')
+    expect(error.diagnostics[0].message).toBe('Unknown loading strategy "eager" in "@lazy(eager)". Known strategies: select, selectin, joined, dynamic, raise, noload.')
     expect(error.message).toBe(`${FILE}:8:7: error: ${error.diagnostics[0].message}`)
   })
 

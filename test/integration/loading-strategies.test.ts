@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, lazyload, noload, NPlusOneError, raiseload, RaiseLoadError, selectinload, Session, type Engine, type ModelRegistry } from 'prismalchemy'
+import { createEngine, joinedload, lazyload, noload, NPlusOneError, raiseload, RaiseLoadError, selectinload, Session, type Engine, type ModelRegistry } from 'prismalchemy'
 import { generateFromFiles } from '../../generator/generate.js'
 import { pushSchema } from '../../runtime/engine/schema-engine.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
@@ -59,6 +59,22 @@ model Guest {
   @@index([roleId])
 }
 
+/// Clubs load their players in the same statement (joined).
+model Club {
+  id      Int      @id @default(autoincrement())
+  name    String   @unique
+  /// @lazy(joined)
+  players Player[]
+}
+
+model Player {
+  id     Int    @id @default(autoincrement())
+  clubId Int
+  club   Club   @relation(fields: [clubId], references: [id])
+
+  @@index([clubId])
+}
+
 model Bot {
   id     Int    @id @default(autoincrement())
   roleId Int
@@ -70,7 +86,7 @@ model Bot {
 
 /** The generated classes, typed loosely: this schema is generated at test time. */
 type Loose = { new (init?: object): any }
-let classes: Record<'Role' | 'User' | 'Team' | 'Admin' | 'Guest' | 'Bot', Loose>
+let classes: Record<'Role' | 'User' | 'Team' | 'Admin' | 'Guest' | 'Bot' | 'Club' | 'Player', Loose>
 let dir: string
 let engine: Engine
 
@@ -92,6 +108,8 @@ beforeAll(async () => {
       seed.add(new Model({ role, ...(Model === classes.User ? { name: `user${i}` } : {}) }))
     }
     seed.add(new classes.Admin({ team: new classes.Team({ name: `team${i}` }) }))
+    const club = new classes.Club({ name: `club${i}` })
+    seed.addAll([new classes.Player({ club }), new classes.Player({ club })])
   }
   await seed.commit()
   await seed.close()
@@ -295,6 +313,54 @@ describe('per-query loader options', () => {
   it('rejects options naming an unknown relationship', async () => {
     await withSession(async (session) => {
       await expect(session.query(classes.Role).options(selectinload('nope')).all()).rejects.toThrow(/has no relationship "nope"/)
+    })
+  })
+})
+
+describe('joined', () => {
+  it('loads every role\'s users in one statement with joinedload (1)', async () => {
+    await withSession(async (session) => {
+      const sql = await capturedSql(engine, async () => {
+        const roles = await session.query(classes.Role).options(joinedload('users')).orderBy({ name: 'asc' }).all()
+        expect(roles).toHaveLength(200)
+        for (const role of roles) expect((await role.users).map((user: { name: string }) => user.name)).toEqual([role.name.replace('role', 'user')])
+      })
+      expect(sql).toEqual([
+        'SELECT "t0"."id", "t0"."name", "t1"."id", "t1"."name", "t1"."roleId" FROM (SELECT "id", "name" FROM "Role" ORDER BY "name" ASC) AS "t0" ' +
+          'LEFT OUTER JOIN "User" AS "t1" ON "t0"."id" = "t1"."roleId" ORDER BY "t0"."name" ASC',
+      ])
+    })
+  })
+
+  it('a schema-level @lazy(joined) collection comes with every query, and LIMIT counts owners, not joined rows', async () => {
+    await withSession(async (session) => {
+      const sql = await capturedSql(engine, async () => {
+        const clubs = await session.query(classes.Club).orderBy({ id: 'asc' }).limit(3).all()
+        expect(clubs).toHaveLength(3)
+        for (const club of clubs) expect(await club.players).toHaveLength(2)
+      })
+      expect(sql).toHaveLength(1)
+      expect(sql[0]).toContain('LIMIT ?) AS "t0" LEFT OUTER JOIN "Player" AS "t1"')
+    })
+  })
+
+  it('session.get of a model with a joined relationship loads it in the same statement', async () => {
+    await withSession(async (session) => {
+      const sql = await capturedSql(engine, async () => {
+        const club = await session.get(classes.Club, 1)
+        expect(await club.players).toHaveLength(2)
+      })
+      expect(sql).toHaveLength(1)
+    })
+  })
+
+  it('joins a many-to-one in the same statement', async () => {
+    await withSession(async (session) => {
+      const sql = await capturedSql(engine, async () => {
+        const players = await session.query(classes.Player).options(joinedload('club')).limit(4).all()
+        expect(new Set(await Promise.all(players.map((player) => player.club))).size).toBe(2)
+      })
+      expect(sql).toHaveLength(1)
     })
   })
 })

@@ -1,0 +1,90 @@
+/** The `joined` strategy at query time: the owners' SELECT becomes a subquery LEFT OUTER JOINed to each related table, in one statement. */
+import type { Decoder } from '../dialect/dialect.js'
+import type { Mapper, Relationship } from '../orm/mapper.js'
+import type { Model } from '../orm/model.js'
+import type { Session } from '../orm/session.js'
+import { stateOf } from '../orm/state.js'
+import { sql, type ColumnNode, type SelectNode } from '../sql/nodes.js'
+
+const OWNER = 't0'
+
+/** `column` of the table under `alias`. */
+function qualified(column: ColumnNode, alias: string): ColumnNode {
+  return sql.column(column.name, alias)
+}
+
+/**
+ * The statement: the query itself (filters, order, limit, offset untouched, so a LIMIT counts
+ * owners, not joined rows) as subquery `t0`, each relationship's table joined as `t1`, `t2`, ...,
+ * ordered like the query.
+ */
+export function joinedSelect(mapper: Mapper, base: SelectNode, relationships: readonly Relationship[]): SelectNode {
+  const columns: ColumnNode[] = mapper.selectColumns.map((column) => qualified(column, OWNER))
+  const joins = relationships.map((relationship, i) => {
+    const alias = `t${i + 1}`
+    columns.push(...relationship.mapper.selectColumns.map((column) => qualified(column, alias)))
+    const on = sql.and(relationship.local.map((local, j) => sql.binary(qualified(local.node, OWNER), '=', qualified(relationship.remote[j].node, alias))))
+    return sql.leftJoin(sql.table(relationship.mapper.table, alias), on)
+  })
+  return {
+    kind: 'select',
+    from: sql.subquery(base, OWNER),
+    selection: { kind: 'columns', columns },
+    joins,
+    orderBy: (base.orderBy ?? []).map((item) => sql.orderBy(qualified(item.column, OWNER), item.direction)),
+  }
+}
+
+/** True when a joined part of a row is all NULL: no related row (LEFT OUTER JOIN). */
+function absent(row: readonly unknown[], start: number, mapper: Mapper): boolean {
+  return mapper.primaryKey.every((column) => row[start + column.index] === null)
+}
+
+/**
+ * Splits joined rows into owners (deduplicated, in first-seen order) and their related objects,
+ * all through the identity map, and sets each relationship on each owner (null or [] when none).
+ */
+export function hydrateJoined(
+  session: Session,
+  mapper: Mapper,
+  relationships: readonly Relationship[],
+  rows: readonly (readonly unknown[])[],
+  hydrate: (mapper: Mapper, row: readonly unknown[], decoders: readonly Decoder[]) => Model,
+): Model[] {
+  const dialect = session.bind.dialect
+  const ownerDecoders = mapper.decoders(dialect)
+  const offsets: number[] = []
+  let offset = mapper.columns.length
+  for (const relationship of relationships) {
+    offsets.push(offset)
+    offset += relationship.mapper.columns.length
+  }
+  const owners: Model[] = []
+  const seen = new Set<Model>()
+  const collected = relationships.map(() => new Map<Model, Model[]>())
+  for (const row of rows) {
+    const owner = hydrate(mapper, row.slice(0, mapper.columns.length), ownerDecoders)
+    if (!seen.has(owner)) {
+      seen.add(owner)
+      owners.push(owner)
+      relationships.forEach((_, i) => collected[i].set(owner, []))
+    }
+    relationships.forEach((relationship, i) => {
+      const start = offsets[i]
+      if (absent(row, start, relationship.mapper)) return
+      const related = hydrate(relationship.mapper, row.slice(start, start + relationship.mapper.columns.length), relationship.mapper.decoders(dialect))
+      const list = collected[i].get(owner)!
+      if (!list.includes(related)) list.push(related)
+    })
+  }
+  relationships.forEach((relationship, i) => {
+    for (const owner of owners) {
+      const state = stateOf(owner)!
+      // A value assigned in memory and not yet flushed wins over the row.
+      if (state.changedRelationships?.has(relationship.name)) continue
+      const list = collected[i].get(owner)!
+      state.related[relationship.name] = relationship.uselist ? list : (list[0] ?? null)
+    }
+  })
+  return owners
+}

@@ -33,12 +33,15 @@ export { joinedload, lazyload, noload, raiseload, selectinload, type LoaderOptio
 export { LOADER_STRATEGIES, type LoaderStrategyName } from './loading/strategy-names.js'
 export { inspect, type InstanceInspection } from './orm/inspect.js'
 export type {
+  CascadeName,
   ColumnDefinition,
   DefaultDefinition,
   ModelDefinition,
+  ReferentialAction,
   RelationshipDefinition,
   RelationshipDirection,
   SchemaDefinition,
+  SecondaryDefinition,
 } from './orm/metadata.js'
 export { Model, type ColumnsOf, type KeyOf, type ModelClass } from './orm/model.js'
 export { defineModels, ModelRegistry, type ModelsDefinition } from './orm/registry.js'

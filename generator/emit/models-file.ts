@@ -27,8 +27,17 @@ function fieldType(field: FieldDescription): string {
   return field.nullable ? `${tsType(field)} | null` : tsType(field)
 }
 
+/** What `@cascade(...)` means for the relation, appended to its TSDoc. */
+function cascadeDocs(relation: RelationDescription): string | undefined {
+  if (relation.cascade === undefined) return undefined
+  const orphan = relation.cascade.includes('delete-orphan')
+    ? ' One removed from it (its side set to null) is deleted at the next flush instead of keeping a NULL foreign key.'
+    : ''
+  return `Cascade: \`${relation.cascade.join(', ')}\`. Deleting the owner deletes ${relation.uselist ? 'these objects' : 'this object'} in the same flush, before the owner.${orphan}`
+}
+
 function relationDocs(relation: RelationDescription): string {
-  return [relation.documentation, STRATEGY_DOCS[relation.strategy](relation)].filter(Boolean).join('\n\n')
+  return [relation.documentation, STRATEGY_DOCS[relation.strategy](relation), cascadeDocs(relation)].filter(Boolean).join('\n\n')
 }
 
 function targetType(relation: RelationDescription): string {
@@ -155,6 +164,9 @@ function relationshipDefinition(relation: RelationDescription): RelationshipDefi
     localColumns: relation.localColumns,
     remoteColumns: relation.remoteColumns,
     backPopulates: relation.backPopulates,
+    ...(relation.secondary ? { secondary: relation.secondary } : {}),
+    ...(relation.cascade ? { cascade: relation.cascade } : {}),
+    ...(relation.onDelete ? { onDelete: relation.onDelete } : {}),
   }
 }
 

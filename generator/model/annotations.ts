@@ -1,4 +1,5 @@
 /** Parses and validates `///` annotations such as `@lazy(dynamic)`: unknown or misplaced ones are errors, never ignored. */
+import type { CascadeName } from '../../runtime/orm/metadata.js'
 import {
   COLLECTION_ONLY_STRATEGIES,
   isLoaderStrategyName,
@@ -17,7 +18,10 @@ export interface Annotation {
 }
 
 /** Annotation names the generator understands, and where they may appear. */
-export const KNOWN_ANNOTATIONS = { lazy: 'relation fields' } as const
+export const KNOWN_ANNOTATIONS = { lazy: 'relation fields', cascade: 'relation fields on the side without the foreign key' } as const
+
+/** The cascades `@cascade(...)` accepts (save-update is always on). */
+export const CASCADE_NAMES: readonly CascadeName[] = ['delete', 'delete-orphan']
 
 const ANNOTATION_LINE = /^@([A-Za-z_]\w*)\s*(?:\(([^)]*)\))?\s*$/
 
@@ -32,8 +36,8 @@ export function parseDocumentation(documentation: string | undefined): { annotat
     // `@word(...)` is always an annotation; a bare `@word` only when the word is one of ours (TSDoc tags stay prose).
     if (match && (match[2] !== undefined || Object.hasOwn(KNOWN_ANNOTATIONS, match[1]))) {
       annotations.push({ name: match[1], argument: match[2]?.trim(), text: trimmed })
-    } else if (/^@lazy\b/.test(trimmed)) {
-      annotations.push({ name: 'lazy', argument: undefined, text: trimmed, malformed: true })
+    } else if (/^@(lazy|cascade)\b/.test(trimmed)) {
+      annotations.push({ name: /^@cascade\b/.test(trimmed) ? 'cascade' : 'lazy', argument: undefined, text: trimmed, malformed: true })
     } else {
       prose.push(line)
     }
@@ -45,9 +49,10 @@ export function parseDocumentation(documentation: string | undefined): { annotat
 /** What is wrong with an annotation, as a message; undefined when it is fine. */
 export type AnnotationCheck = { readonly strategy: LoaderStrategyName } | { readonly problem: string }
 
-/** Validates the `@lazy(...)` annotations of one field. */
-export function checkLazy(annotations: readonly Annotation[], field: { isRelation: boolean; isList: boolean }): AnnotationCheck {
+/** Validates the `@lazy(...)` annotations of one field (and rejects unknown ones); `@cascade` is left to {@link checkCascade}. */
+export function checkLazy(allAnnotations: readonly Annotation[], field: { isRelation: boolean; isList: boolean }): AnnotationCheck {
   const known = Object.keys(LOADER_STRATEGIES).join(', ')
+  const annotations = allAnnotations.filter((annotation) => annotation.name !== 'cascade')
   let strategy: LoaderStrategyName = 'select'
   for (const annotation of annotations) {
     if (!Object.hasOwn(KNOWN_ANNOTATIONS, annotation.name)) {
@@ -68,4 +73,64 @@ export function checkLazy(annotations: readonly Annotation[], field: { isRelatio
   }
   if (annotations.length > 1) return { problem: 'A field may carry at most one @lazy annotation.' }
   return { strategy }
+}
+
+/** The result of {@link checkCascade}: the cascades, or what is wrong and which annotation says it. */
+export type CascadeCheck = { readonly cascade: readonly CascadeName[] } | { readonly problem: string; readonly annotation: Annotation }
+
+/** Cascade names SQLAlchemy knows that need no annotation here, with the reason. */
+const IMPLICIT_CASCADES: Readonly<Record<string, string>> = {
+  'save-update': 'save-update is always on',
+  all: 'save-update is always on; write @cascade(delete) for the rest',
+  merge: 'merge follows the loaded relationships',
+  expunge: 'expunge is not cascaded',
+  'refresh-expire': 'refresh and expire are not cascaded',
+}
+
+/**
+ * Validates the `@cascade(...)` annotation of one field: at most one, on a relation field on the
+ * side without the foreign key (a list, or the non-owning side of a one-to-one), naming `delete`
+ * and optionally `delete-orphan`. `opposite` names the other side, for the message when the
+ * annotation sits on the foreign-key side.
+ */
+export function checkCascade(
+  annotations: readonly Annotation[],
+  field: { isRelation: boolean; ownsForeignKey: boolean; manyToMany?: boolean; opposite?: string },
+): CascadeCheck {
+  const cascades = annotations.filter((annotation) => annotation.name === 'cascade')
+  if (cascades.length === 0) return { cascade: [] }
+  const annotation = cascades[0]
+  const known = `Known cascades: ${CASCADE_NAMES.join(', ')}.`
+  const fail = (problem: string, at: Annotation = annotation): CascadeCheck => ({ problem, annotation: at })
+  if (cascades.length > 1) return fail('A field may carry at most one @cascade annotation.', cascades[1])
+  if (annotation.malformed) {
+    return fail(`Malformed annotation "${annotation.text}": write it alone on its line as @cascade(delete) or @cascade(delete, delete-orphan).`)
+  }
+  if (!field.isRelation) return fail(`"@cascade" is only allowed on ${KNOWN_ANNOTATIONS.cascade}.`)
+  if (field.ownsForeignKey) {
+    const move = field.opposite === undefined ? '' : ` Move it to "${field.opposite}".`
+    return fail(
+      `"@cascade" belongs on the parent's side of a relation (the list, or the one-to-one side without the foreign key); this side holds the foreign key, and deleting it never deletes the object it refers to.${move}`,
+    )
+  }
+  if (field.manyToMany) {
+    return fail('"@cascade" is not supported on a many-to-many relation: deleting either side already deletes its join-table rows, never the objects on the other side.')
+  }
+  if (annotation.argument === undefined || annotation.argument === '') {
+    return fail(`"${annotation.text}" needs at least one cascade, e.g. @cascade(delete). ${known}`)
+  }
+  const names = annotation.argument.split(',').map((name) => name.trim())
+  const cascade: CascadeName[] = []
+  for (const name of names) {
+    if (!(CASCADE_NAMES as readonly string[]).includes(name)) {
+      const implicit = Object.hasOwn(IMPLICIT_CASCADES, name) ? ` (${IMPLICIT_CASCADES[name]})` : ''
+      return fail(`Unknown cascade "${name}" in "${annotation.text}"${implicit}. ${known}`)
+    }
+    if (cascade.includes(name as CascadeName)) return fail(`Cascade "${name}" is listed twice in "${annotation.text}".`)
+    cascade.push(name as CascadeName)
+  }
+  if (cascade.includes('delete-orphan') && !cascade.includes('delete')) {
+    return fail(`"${annotation.text}": delete-orphan needs delete too. Write @cascade(delete, delete-orphan).`)
+  }
+  return { cascade: CASCADE_NAMES.filter((name) => cascade.includes(name)) }
 }

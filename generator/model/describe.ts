@@ -1,15 +1,44 @@
 /** DMMF -> SchemaDescription: resolves columns, keys, defaults and both sides of each relation; validates annotations. */
 import path from 'node:path'
 import type { DMMF } from '@prisma/generator-helper'
-import type { DefaultDefinition, ScalarType } from '../../runtime/index.js'
+import type { DefaultDefinition, ReferentialAction, ScalarType } from '../../runtime/index.js'
 import type { LoadedSchema } from '../dmmf/load-schema.js'
 import { SchemaError, type Diagnostic } from '../errors.js'
-import { checkLazy, parseDocumentation } from './annotations.js'
+import { checkCascade, checkLazy, parseDocumentation, type Annotation } from './annotations.js'
 import type { EnumDescription, FieldDescription, ModelDescription, RelationDescription, SchemaDescription } from './description.js'
 import { SourceLocator } from './source-locations.js'
 import { SCALAR_TYPES } from './type-map.js'
 
 type Problems = { annotation: Diagnostic[]; unsupported: Diagnostic[] }
+
+/** Whether the database enforces foreign keys, and so carries out `onDelete` itself. */
+type ForeignKeys = { readonly provider: string; readonly enforced: boolean }
+
+const REFERENTIAL_ACTIONS: readonly ReferentialAction[] = ['Cascade', 'SetNull', 'SetDefault', 'Restrict', 'NoAction']
+
+/**
+ * The action the database's constraint takes when the referenced row is deleted: `onDelete` as
+ * written, else Prisma's default (SetNull for an optional relation; Restrict for a required one,
+ * NoAction on SQL Server, which has no RESTRICT). Undefined when no constraint exists.
+ */
+function onDeleteOf(field: DMMF.Field, foreignKeys: ForeignKeys): ReferentialAction | undefined {
+  if (!foreignKeys.enforced) return undefined
+  const written = field.relationOnDelete
+  if (written !== undefined && (REFERENTIAL_ACTIONS as readonly string[]).includes(written)) return written as ReferentialAction
+  if (!field.isRequired) return 'SetNull'
+  return foreignKeys.provider === 'sqlserver' ? 'NoAction' : 'Restrict'
+}
+
+/** `relationMode = "prisma"` (or MongoDB): no foreign keys in the database; Prisma Client emulates the actions, we do not. */
+function foreignKeysOf(schema: LoadedSchema): ForeignKeys {
+  const emulated = schema.files.some((file) => /^\s*relationMode\s*=\s*"prisma"/m.test(file.content))
+  return { provider: schema.provider, enforced: !emulated && schema.provider !== 'mongodb' }
+}
+
+/** The annotation a @lazy or unknown-annotation problem is reported at: the first that is not @cascade. */
+function lazyProblemAt(annotations: readonly Annotation[]): string {
+  return (annotations.find((annotation) => annotation.name !== 'cascade') ?? annotations[0])?.text ?? '@'
+}
 
 /** Names the generated code itself declares or imports; a model or enum with one of them would not compile. */
 const RESERVED_TYPE_NAMES = new Set(['Model', 'defineModels', 'Decimal', 'DynamicRelationship', 'JsonValue', 'Query', 'Promise', 'Date', 'Uint8Array', 'registry', 'db'])
@@ -77,7 +106,9 @@ function describeField(model: DMMF.Model, field: DMMF.Field, locator: SourceLoca
   const at = (needle?: string) => (needle ? locator.docLine(model.name, field.name, needle) : locator.field(model.name, field.name))
   if (annotations.length > 0) {
     const check = checkLazy(annotations, { isRelation: false, isList: field.isList })
-    if ('problem' in check) problems.annotation.push({ ...at(annotations[0].text), message: check.problem, severity: 'error' })
+    if ('problem' in check) problems.annotation.push({ ...at(lazyProblemAt(annotations)), message: check.problem, severity: 'error' })
+    const cascade = checkCascade(annotations, { isRelation: false, ownsForeignKey: false })
+    if ('problem' in cascade) problems.annotation.push({ ...at(cascade.annotation.text), message: cascade.problem, severity: 'error' })
   }
   if (field.isList) {
     problems.unsupported.push({
@@ -116,15 +147,26 @@ function describeRelation(
   models: ReadonlyMap<string, DMMF.Model>,
   locator: SourceLocator,
   problems: Problems,
+  foreignKeys: ForeignKeys,
 ): RelationDescription | undefined {
   const { annotations, prose } = parseDocumentation(field.documentation)
   const check = checkLazy(annotations, { isRelation: true, isList: field.isList })
   if ('problem' in check) {
-    problems.annotation.push({ ...locator.docLine(model.name, field.name, annotations[0]?.text ?? '@'), message: check.problem, severity: 'error' })
+    problems.annotation.push({ ...locator.docLine(model.name, field.name, lazyProblemAt(annotations)), message: check.problem, severity: 'error' })
     return undefined
   }
   const target = models.get(field.type)!
   const opposite = target.fields.find((f) => f.kind === 'object' && f.relationName === field.relationName && !(target === model && f.name === field.name))
+  const cascadeCheck = checkCascade(annotations, {
+    isRelation: true,
+    ownsForeignKey: (field.relationFromFields ?? []).length > 0,
+    manyToMany: opposite !== undefined && (field.relationFromFields ?? []).length === 0 && (opposite.relationFromFields ?? []).length === 0,
+    ...(opposite ? { opposite: `${target.name}.${opposite.name}` } : {}),
+  })
+  if ('problem' in cascadeCheck) {
+    problems.annotation.push({ ...locator.docLine(model.name, field.name, cascadeCheck.annotation.text), message: cascadeCheck.problem, severity: 'error' })
+    return undefined
+  }
   if (opposite === undefined) {
     // Prisma requires both sides of a relation, so a missing side was left out of the DMMF by @ignore.
     problems.unsupported.push({
@@ -136,24 +178,20 @@ function describeRelation(
   }
   const owns = (field.relationFromFields ?? []).length > 0
   const oppositeOwns = (opposite.relationFromFields ?? []).length > 0
-  if (!owns && !oppositeOwns) {
-    problems.unsupported.push({
-      ...locator.field(model.name, field.name),
-      message: `Implicit many-to-many relation "${model.name}.${field.name}" is not supported yet. Declare an explicit join model with a relation to each side and @@id on both foreign keys, and make "${model.name}.${field.name}" and "${target.name}.${opposite.name}" lists of it.`,
-      severity: 'error',
-    })
-    return undefined
-  }
+  if (!owns && !oppositeOwns) return describeImplicitManyToMany(model, field, target, opposite, check.strategy, prose, locator, problems)
   const base = {
     name: field.name,
     target: target.name,
     backPopulates: opposite.name,
     strategy: check.strategy,
+    ...(cascadeCheck.cascade.length > 0 ? { cascade: cascadeCheck.cascade } : {}),
     ...(prose ? { documentation: prose } : {}),
   }
   if (owns) {
+    const onDelete = onDeleteOf(field, foreignKeys)
     return {
       ...base,
+      ...(onDelete ? { onDelete } : {}),
       direction: opposite.isList ? 'many-to-one' : 'one-to-one',
       uselist: false,
       nullable: !field.isRequired,
@@ -173,7 +211,63 @@ function describeRelation(
   }
 }
 
-function describeModel(model: DMMF.Model, models: ReadonlyMap<string, DMMF.Model>, locator: SourceLocator, problems: Problems): ModelDescription {
+/** The single-field primary key of a model, or undefined. */
+function singleKey(model: DMMF.Model): string | undefined {
+  if (model.primaryKey && model.primaryKey.fields.length > 0) return model.primaryKey.fields.length === 1 ? model.primaryKey.fields[0] : undefined
+  const ids = model.fields.filter((field) => field.isId)
+  return ids.length === 1 ? ids[0].name : undefined
+}
+
+/**
+ * An implicit many-to-many: Prisma keeps it in a join table `_<relation name>` whose column `A`
+ * references the model whose name sorts first, and `B` the other.
+ */
+function describeImplicitManyToMany(
+  model: DMMF.Model,
+  field: DMMF.Field,
+  target: DMMF.Model,
+  opposite: DMMF.Field,
+  strategy: RelationDescription['strategy'],
+  prose: string | undefined,
+  locator: SourceLocator,
+  problems: Problems,
+): RelationDescription | undefined {
+  const refuse = (message: string) => {
+    problems.unsupported.push({ ...locator.field(model.name, field.name), message, severity: 'error' })
+    return undefined
+  }
+  if (target === model) {
+    return refuse(`Implicit many-to-many self-relation "${model.name}.${field.name}" is not supported yet. Declare an explicit join model with two relations to ${model.name}.`)
+  }
+  const localKey = singleKey(model)
+  const remoteKey = singleKey(target)
+  if (localKey === undefined || remoteKey === undefined) {
+    return refuse(`Implicit many-to-many relation "${model.name}.${field.name}" needs a single-field @id on both models, as Prisma requires.`)
+  }
+  const localIsA = model.name < target.name
+  return {
+    name: field.name,
+    target: target.name,
+    backPopulates: opposite.name,
+    strategy,
+    ...(prose ? { documentation: prose } : {}),
+    direction: 'many-to-many',
+    uselist: true,
+    nullable: true,
+    ownsForeignKey: false,
+    localColumns: [localKey],
+    remoteColumns: [remoteKey],
+    secondary: { table: `_${field.relationName}`, localColumn: localIsA ? 'A' : 'B', remoteColumn: localIsA ? 'B' : 'A' },
+  }
+}
+
+function describeModel(
+  model: DMMF.Model,
+  models: ReadonlyMap<string, DMMF.Model>,
+  locator: SourceLocator,
+  problems: Problems,
+  foreignKeys: ForeignKeys,
+): ModelDescription {
   if (model.schema !== null && model.schema !== undefined) {
     problems.unsupported.push({
       ...locator.model(model.name),
@@ -193,7 +287,7 @@ function describeModel(model: DMMF.Model, models: ReadonlyMap<string, DMMF.Model
   const relations: RelationDescription[] = []
   for (const field of model.fields) {
     if (field.kind === 'object') {
-      const relation = describeRelation(model, field, models, locator, problems)
+      const relation = describeRelation(model, field, models, locator, problems, foreignKeys)
       if (relation) relations.push(relation)
     } else {
       const described = describeField(model, field, locator, problems)
@@ -240,6 +334,7 @@ export function describeSchema(schema: LoadedSchema, schemaRoot: string): Schema
   const problems: Problems = { annotation: [], unsupported: [] }
   checkNames(schema.datamodel, locator, problems)
   const models = new Map(schema.datamodel.models.map((model) => [model.name, model]))
+  const foreignKeys = foreignKeysOf(schema)
   const described: ModelDescription[] = []
   for (const model of [...schema.datamodel.models].sort(byName)) {
     if (isView(schema.files, model.name)) {
@@ -250,7 +345,7 @@ export function describeSchema(schema: LoadedSchema, schemaRoot: string): Schema
       })
       continue
     }
-    described.push(describeModel(model, models, locator, problems))
+    described.push(describeModel(model, models, locator, problems, foreignKeys))
   }
   const enums = [...schema.datamodel.enums].sort(byName).map((enumeration) => describeEnum(enumeration, locator, problems))
   if (problems.annotation.length > 0) throw SchemaError.annotation([...problems.annotation, ...problems.unsupported])

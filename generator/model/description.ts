@@ -1,6 +1,7 @@
 /** Our own plain-data description of a schema: what the emitters read, independent of Prisma's DMMF. */
 import type { DefaultDefinition, RelationshipDirection, ScalarType } from '../../runtime/index.js'
 import type { LoaderStrategyName } from '../../runtime/loading/strategy-names.js'
+import type { CascadeName, ReferentialAction } from '../../runtime/orm/metadata.js'
 
 /** One enum. */
 export interface EnumDescription {
@@ -37,6 +38,12 @@ export interface RelationDescription {
   readonly remoteColumns: readonly string[]
   readonly backPopulates: string
   readonly strategy: LoaderStrategyName
+  /** Implicit many-to-many: Prisma's join table and which of its columns points at each side. */
+  readonly secondary?: { readonly table: string; readonly localColumn: string; readonly remoteColumn: string }
+  /** `/// @cascade(...)` on the side without the foreign key; absent when none. */
+  readonly cascade?: readonly CascadeName[]
+  /** On the foreign-key side: the database's `onDelete` action (Prisma's default resolved); absent without database constraints. */
+  readonly onDelete?: ReferentialAction
   /** Documentation without the annotation lines. */
   readonly documentation?: string
 }

@@ -26,7 +26,18 @@ class RelationshipSource implements QuerySource {
   }
 
   criteria(): ConditionNode {
-    const { local, remote } = this.relationship
+    const { local, remote, secondaryNodes } = this.relationship
+    if (secondaryNodes !== undefined) {
+      const key = this.parent.dict[local[0].name]
+      if (key == null) return sql.in(remote[0].node, [])
+      // Implicit many-to-many: the related rows are those the join table pairs with this owner.
+      return sql.inSelect(remote[0].node, {
+        kind: 'select',
+        from: secondaryNodes.table,
+        selection: { kind: 'columns', columns: [secondaryNodes.remote] },
+        where: sql.binary(secondaryNodes.local, '=', sql.value(key, local[0].type)),
+      })
+    }
     const values = local.map((column) => this.parent.dict[column.name])
     // A parent without its key (pending, autoflush off) has no related rows yet: match nothing, not NULLs.
     if (values.some((value) => value == null)) return sql.in(remote[0].node, [])
@@ -55,6 +66,10 @@ export class DynamicRelationship<T extends Model> extends Query<T> {
   append(obj: T): void {
     const { parent, relationship } = this.relationshipSource()
     const child = this.childState(obj)
+    if (relationship.secondary !== undefined) {
+      this.session().collections.link(relationship, parent, child, true)
+      return
+    }
     child.setRelated(relationship.backPopulates!, parent.obj)
     if (parent.session !== null && child.session === null) parent.session.add(obj)
     else if (parent.session === null) parent.addCascadeTarget(child)
@@ -62,8 +77,17 @@ export class DynamicRelationship<T extends Model> extends Query<T> {
 
   /** Removes `obj` from the collection: clears its side of the relationship (its foreign key becomes NULL at flush). */
   remove(obj: T): void {
-    const { relationship } = this.relationshipSource()
+    const { parent, relationship } = this.relationshipSource()
+    if (relationship.secondary !== undefined) {
+      this.session().collections.link(relationship, parent, this.childState(obj), false)
+      return
+    }
     this.childState(obj).setRelated(relationship.backPopulates!, null)
+  }
+
+  /** The owner's session; many-to-many links are recorded there. */
+  private session(): Session {
+    return this.relationshipSource().session()
   }
 
   private relationshipSource(): RelationshipSource {

@@ -20,11 +20,20 @@ function qualified(column: ColumnNode, alias: string): ColumnNode {
  */
 export function joinedSelect(mapper: Mapper, base: SelectNode, relationships: readonly Relationship[]): SelectNode {
   const columns: ColumnNode[] = mapper.selectColumns.map((column) => qualified(column, OWNER))
-  const joins = relationships.map((relationship, i) => {
+  const joins = relationships.flatMap((relationship, i) => {
     const alias = `t${i + 1}`
     columns.push(...relationship.mapper.selectColumns.map((column) => qualified(column, alias)))
+    const secondary = relationship.secondary
+    if (secondary !== undefined) {
+      // Implicit many-to-many: through the join table, then to the target.
+      const link = `s${i + 1}`
+      return [
+        sql.leftJoin(sql.table(secondary.table, link), sql.binary(sql.column(secondary.localColumn, link), '=', qualified(relationship.local[0].node, OWNER))),
+        sql.leftJoin(sql.table(relationship.mapper.table, alias), sql.binary(qualified(relationship.remote[0].node, alias), '=', sql.column(secondary.remoteColumn, link))),
+      ]
+    }
     const on = sql.and(relationship.local.map((local, j) => sql.binary(qualified(local.node, OWNER), '=', qualified(relationship.remote[j].node, alias))))
-    return sql.leftJoin(sql.table(relationship.mapper.table, alias), on)
+    return [sql.leftJoin(sql.table(relationship.mapper.table, alias), on)]
   })
   return {
     kind: 'select',
@@ -84,6 +93,7 @@ export function hydrateJoined(
       if (state.changedRelationships?.has(relationship.name)) continue
       const list = collected[i].get(owner)!
       state.related[relationship.name] = relationship.uselist ? list : (list[0] ?? null)
+      if (relationship.uselist) session.collections.loaded(state, relationship, list)
     }
   })
   return owners

@@ -29,6 +29,7 @@ function inCondition(relationship: Relationship, keys: readonly unknown[][]): Co
  * unset get null or an empty list. Returns the number of statements run.
  */
 export async function loadRelated(session: Session, relationship: Relationship, owners: readonly InstanceState[]): Promise<number> {
+  if (relationship.secondaryNodes !== undefined) return loadThroughSecondary(session, relationship, owners)
   const name = relationship.name
   const target = relationship.mapper
   const waiting = new Map<string, { key: unknown[]; owners: InstanceState[] }>()
@@ -79,7 +80,74 @@ export async function loadRelated(session: Session, relationship: Relationship, 
     for (const owner of entry.owners) {
       // A value assigned while the load ran wins.
       if (name in owner.related) continue
-      owner.related[name] = relationship.uselist ? [...objects] : (objects[0] ?? null)
+      if (relationship.uselist) {
+        const list = [...objects]
+        owner.related[name] = list
+        session.collections.loaded(owner, relationship, list)
+      } else owner.related[name] = objects[0] ?? null
+    }
+  }
+  return statements
+}
+
+/**
+ * The many-to-many form: `SELECT <target columns>, s.<local> FROM target AS t LEFT OUTER JOIN
+ * join_table AS s ON s.<remote> = t.<key> WHERE s.<local> IN (...)`; the extra column says which
+ * owner each row belongs to.
+ */
+async function loadThroughSecondary(session: Session, relationship: Relationship, owners: readonly InstanceState[]): Promise<number> {
+  const secondary = relationship.secondaryNodes!
+  const target = relationship.mapper
+  const ownerColumn = relationship.local[0]
+  const byKey = new Map<unknown, InstanceState[]>()
+  for (const owner of owners) {
+    const key = owner.dict[ownerColumn.name]
+    if (key === null || key === undefined) {
+      owner.related[relationship.name] = []
+      continue
+    }
+    const list = byKey.get(key)
+    if (list === undefined) byKey.set(key, [owner])
+    else list.push(owner)
+  }
+  if (byKey.size === 0) return 0
+  const keys = [...byKey.keys()]
+  const columns = [...target.selectColumns.map((column) => sql.column(column.name, 't')), secondary.local]
+  const decoders = target.decoders(session.bind.dialect)
+  const decodeOwner = session.bind.dialect.decoder(ownerColumn.type)
+  const found = new Map<unknown, Model[]>()
+  const perChunk = session.bind.dialect.maxParameters
+  let statements = 0
+  for (let start = 0; start < keys.length; start += perChunk) {
+    const chunk = keys.slice(start, start + perChunk)
+    const rows = await session.executeRows(
+      {
+        kind: 'select',
+        from: sql.table(target.table, 't'),
+        joins: [sql.leftJoin(secondary.table, sql.binary(secondary.remote, '=', sql.column(relationship.remote[0].column, 't')))],
+        selection: { kind: 'columns', columns },
+        where:
+          chunk.length === 1
+            ? sql.binary(secondary.local, '=', sql.value(chunk[0], ownerColumn.type))
+            : sql.in(secondary.local, chunk.map((key) => sql.value(key, ownerColumn.type))),
+      },
+      target.hasBigInt || ownerColumn.type === 'BigInt',
+    )
+    statements++
+    for (const row of rows) {
+      const obj = session.hydrateRow(target, row, decoders)
+      const owner = decodeOwner(row[target.columns.length])
+      const list = found.get(owner)
+      if (list === undefined) found.set(owner, [obj])
+      else list.push(obj)
+    }
+  }
+  for (const [key, list] of byKey) {
+    for (const owner of list) {
+      if (relationship.name in owner.related) continue
+      const loaded = [...(found.get(key) ?? [])]
+      owner.related[relationship.name] = loaded
+      session.collections.loaded(owner, relationship, loaded)
     }
   }
   return statements

@@ -35,6 +35,11 @@ export class IdentityMap {
     }
   }
 
+  /** The stored states of one mapper. */
+  statesOf(mapper: Mapper): IterableIterator<InstanceState> {
+    return (this.byMapper.get(mapper) ?? new Map<unknown, InstanceState>()).values()
+  }
+
   /** Every stored state. */
   *states(): IterableIterator<InstanceState> {
     for (const map of this.byMapper.values()) yield* map.values()

@@ -71,6 +71,8 @@ export interface Relationship extends RelationshipDefinition {
   readonly remote: readonly ColumnInfo[]
   /** True when the remote columns are exactly the target's primary key (identity-map lookups work). */
   readonly remoteIsPrimaryKey: boolean
+  /** For an implicit many-to-many: the join table's name and its two columns as nodes. */
+  readonly secondaryNodes?: { readonly table: TableNode; readonly local: ColumnNode; readonly remote: ColumnNode }
 }
 
 /**
@@ -193,6 +195,15 @@ export class Mapper {
         mapper: target,
         local: definition.localColumns.map((name) => this.column(name)),
         remote,
+        ...(definition.secondary
+          ? {
+              secondaryNodes: {
+                table: sql.table(definition.secondary.table, 's'),
+                local: sql.column(definition.secondary.localColumn, 's'),
+                remote: sql.column(definition.secondary.remoteColumn, 's'),
+              },
+            }
+          : {}),
         remoteIsPrimaryKey:
           remote.length === target.primaryKey.length && remote.every((column, i) => column === target.primaryKey[i]),
       }

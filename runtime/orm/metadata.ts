@@ -32,7 +32,26 @@ export interface ColumnDefinition {
 }
 
 /** Direction of a relationship, seen from the model that declares it. */
-export type RelationshipDirection = 'many-to-one' | 'one-to-many' | 'one-to-one'
+export type RelationshipDirection = 'many-to-one' | 'one-to-many' | 'one-to-one' | 'many-to-many'
+
+/** The join table of an implicit many-to-many relation (Prisma's `_AToB` with columns `A` and `B`). */
+export interface SecondaryDefinition {
+  readonly table: string
+  /** The join-table column referencing this model's key (`A` or `B`). */
+  readonly localColumn: string
+  /** The join-table column referencing the target's key. */
+  readonly remoteColumn: string
+}
+
+/**
+ * Cascades a parent's relationship declares with `/// @cascade(...)` (save-update is always on):
+ * `delete` deletes the related objects with the parent in the same flush; `delete-orphan` also
+ * deletes a related object removed from the parent.
+ */
+export type CascadeName = 'delete' | 'delete-orphan'
+
+/** What the database does to referencing rows when the referenced row is deleted (Prisma's `onDelete`). */
+export type ReferentialAction = 'Cascade' | 'SetNull' | 'SetDefault' | 'Restrict' | 'NoAction'
 
 /** One relationship of a model. */
 export interface RelationshipDefinition {
@@ -53,6 +72,16 @@ export interface RelationshipDefinition {
   readonly remoteColumns: readonly string[]
   /** The relationship on the target model that mirrors this one. */
   readonly backPopulates?: string
+  /** For an implicit many-to-many: the join table (`localColumns`/`remoteColumns` are then each side's key). */
+  readonly secondary?: SecondaryDefinition
+  /** Cascades beyond save-update, on the side without the foreign key (`/// @cascade(...)`). */
+  readonly cascade?: readonly CascadeName[]
+  /**
+   * On the side holding the foreign key: what the database's constraint does when the referenced
+   * row is deleted (`onDelete`, or Prisma's default: Restrict when required, SetNull when optional).
+   * Absent when the database enforces no constraint (`relationMode = "prisma"`).
+   */
+  readonly onDelete?: ReferentialAction
 }
 
 /** One model. */

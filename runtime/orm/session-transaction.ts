@@ -3,6 +3,7 @@ import type { DriverConnection, QueryResult } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
 import { IllegalStateChangeError, PendingRollbackError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
+import type { Mapper } from './mapper.js'
 import type { InstanceState } from './state.js'
 
 /**
@@ -32,6 +33,9 @@ export class SessionTransaction {
   readonly deleted: InstanceState[] = []
   /** Column values as they were before this transaction's first flushed UPDATE of each object. */
   readonly originals = new Map<InstanceState, Record<string, unknown>>()
+  /** Identity keys of `deleted`, per mapper, indexed up to `deletedIndexed`. */
+  private readonly deletedKeys = new Map<Mapper, Set<unknown>>()
+  private deletedIndexed = 0
   private connecting: Promise<DriverConnection> | null = null
   /** The connection once checked out and begun: statements skip awaiting `connecting`. */
   private connection: DriverConnection | null = null
@@ -105,6 +109,17 @@ export class SessionTransaction {
     })
     // A rollback already under way (a teardown racing the flush) wins: the transaction ends closed.
     this.state = closing || this.state === 'closed' ? 'closed' : 'deactive'
+  }
+
+  /** True when a flush of this transaction deleted the row with this identity (by a DELETE or the database's ON DELETE CASCADE). */
+  wasDeleted(mapper: Mapper, key: unknown): boolean {
+    for (; this.deletedIndexed < this.deleted.length; this.deletedIndexed++) {
+      const state = this.deleted[this.deletedIndexed]
+      let keys = this.deletedKeys.get(state.mapper)
+      if (keys === undefined) this.deletedKeys.set(state.mapper, (keys = new Set()))
+      keys.add(state.key)
+    }
+    return this.deletedKeys.get(mapper)?.has(key) ?? false
   }
 
   /** Remembers the pre-transaction value of columns about to be overwritten by a flushed UPDATE. */

@@ -1,8 +1,10 @@
 /** Session: identity map, unit of work and transaction, SQLAlchemy's `Session` for TypeScript. */
+import type { Decoder } from '../dialect/dialect.js'
 import type { QueryResult } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
 import { IllegalStateChangeError, InvalidRequestError, NoScopeError, NPlusOneError, nPlusOneMessage, UnmappedError } from '../errors.js'
 import { LazyLoadBatcher } from '../loading/lazy-load-batcher.js'
+import { CollectionTracker } from './collections.js'
 import { loadRelated } from '../loading/load-related.js'
 import { hydrateJoined, joinedSelect } from '../loading/joined-load.js'
 import { resolveOptions, type LoaderOption } from '../loading/loader-options.js'
@@ -85,6 +87,8 @@ export class Session {
   readonly expireOnCommit: boolean
   /** @internal Groups lazy loads started in the same tick. */
   readonly lazyLoads: LazyLoadBatcher = new LazyLoadBatcher(this)
+  /** @internal Loaded collections and many-to-many links changed in memory. */
+  readonly collections: CollectionTracker = new CollectionTracker(this)
   /** @internal Pending objects (added, not yet flushed). */
   readonly newStates = new Set<InstanceState>()
   /** @internal Persistent objects with unflushed changes. */
@@ -116,7 +120,7 @@ export class Session {
 
   /** True when there are changes a flush would write. */
   get hasPendingChanges(): boolean {
-    return this.newStates.size > 0 || this.dirtyStates.size > 0 || this.deletedStates.size > 0
+    return this.newStates.size > 0 || this.dirtyStates.size > 0 || this.deletedStates.size > 0 || this.collections.hasLinkChanges
   }
 
   /** Objects added and not yet flushed. */
@@ -187,6 +191,7 @@ export class Session {
     }
     this.guard('get')
     if (this.needsAutoflush) await this.flush()
+    if (this.deletedInTransaction(mapper, values)) return null
     // Joined relationships need the joined statement: run the lookup as a query.
     if (mapper.joinedRelationships.length > 0) {
       const [viaQuery] = await this.loadObjects<T>(mapper, {
@@ -215,6 +220,8 @@ export class Session {
   async flush(): Promise<void> {
     while (this.flushing !== null) await this.flushing.catch(() => undefined)
     this.guard('flush')
+    // Objects pushed into or spliced out of loaded collections become foreign-key or link changes.
+    this.collections.collectChanges()
     if (!this.hasPendingChanges) return
     this.flushing = this.runFlush()
     try {
@@ -231,7 +238,9 @@ export class Session {
 
   /** True when autoflush is on and a flush has something to write (or is running). */
   private get needsAutoflush(): boolean {
-    return this.autoflushEnabled && (this.hasPendingChanges || this.flushing !== null)
+    if (!this.autoflushEnabled) return false
+    this.collections.collectChanges()
+    return this.hasPendingChanges || this.flushing !== null
   }
 
   /** Runs `fn` with autoflush turned off (SQLAlchemy's `no_autoflush`). */
@@ -268,6 +277,7 @@ export class Session {
     const transaction = this.transaction
     this.transaction = null
     this.epoch++
+    this.collections.reset()
     if (transaction !== null) {
       // Statements already running settle first; a flush in progress then fails at its next statement.
       await transaction.rollback()
@@ -456,6 +466,11 @@ export class Session {
     return objects
   }
 
+  /** @internal Hydrates one entity row (the first columns of `row`) through the identity map. */
+  hydrateRow(mapper: Mapper, row: readonly unknown[], decoders: readonly Decoder[]): Model {
+    return hydrate(this, mapper, row, decoders)
+  }
+
   /** Relationships this query loads with a join: the schema's `joined` ones, changed by options. */
   private joinedFor(mapper: Mapper, options: readonly LoaderOption[]): Relationship[] {
     if (options.length === 0) return mapper.joinedRelationships
@@ -592,6 +607,14 @@ export class Session {
     const values = state.mapper.primaryKey.map((column) => state.committed?.[column.name] ?? state.dict[column.name])
     const rows = await this.executeCompiled(this.primaryKeyQuery(state.mapper, values))
     if (rows.length > 0) populate(state, rows[0], state.mapper.decoders(this.bind.dialect), false)
+  }
+
+  /** True when a flush of the current transaction deleted this row (a DELETE, or the database's ON DELETE CASCADE) and no object took its identity since. */
+  private deletedInTransaction(mapper: Mapper, values: readonly unknown[]): boolean {
+    const transaction = this.transaction
+    if (transaction === null || transaction.deleted.length === 0) return false
+    const key = values.length === 1 ? values[0] : mapper.identityKey(values)
+    return this.identityMap.get(mapper, key) === undefined && transaction.wasDeleted(mapper, key)
   }
 
   private guard(operation: string): void {

@@ -42,6 +42,8 @@ export class InstanceState {
   version = 0
   /** Objects appended to this object's collections while it had no session; added with it (save-update cascade). */
   cascadeTargets: Set<InstanceState> | null = null
+  /** To-one relationships set to null after holding an object: a pending object removed from a delete-orphan parent is dropped at flush. */
+  orphanedFrom: Set<string> | null = null
 
   constructor(
     readonly mapper: Mapper,
@@ -87,6 +89,7 @@ export class InstanceState {
 
   /** Assigns a to-one relationship; the foreign key is synchronised at flush. */
   setRelated(name: string, value: unknown): void {
+    if (value === null && this.related[name] != null) (this.orphanedFrom ??= new Set()).add(name)
     this.related[name] = value
     this.version++
     ;(this.changedRelationships ??= new Set()).add(name)

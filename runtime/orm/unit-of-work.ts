@@ -6,6 +6,7 @@ import { Decimal } from 'decimal.js'
 import { InvalidRequestError, StaleDataError } from '../errors.js'
 import type { DefaultCompiler } from '../sql/compiler.js'
 import { sql, type ColumnNode, type ConditionNode, type InsertNode, type ValueNode } from '../sql/nodes.js'
+import { cascadeDeletes, cascadeOrphans, needsDeleteCascade, reflectDatabaseDeletes } from './cascades.js'
 import type { ColumnInfo, Mapper } from './mapper.js'
 import type { DefaultDefinition } from './metadata.js'
 import type { Session } from './session.js'
@@ -95,12 +96,21 @@ export class UnitOfWork {
   /** Writes everything, then moves objects to their new states. */
   async run(): Promise<void> {
     const session = this.session
+    session.collections.collectChanges()
     for (const state of [...session.newStates, ...session.dirtyStates]) session.cascadeAdd(state)
-    const inserts = groupByMapper(session.newStates)
-    const updates = groupByMapper([...session.dirtyStates].filter((state) => !session.deletedStates.has(state)))
-    const deletes = groupByMapper(session.deletedStates)
-    for (const state of session.dirtyStates) this.dirtyAtStart.set(state, state.version)
+    cascadeOrphans(session)
+    // What this flush writes is fixed here, synchronously: changes made while it runs wait for the next one.
+    const pending = [...session.newStates]
+    const dirty = [...session.dirtyStates]
+    for (const state of dirty) this.dirtyAtStart.set(state, state.version)
     this.deleting.push(...session.deletedStates)
+    // @cascade(delete) may load related objects first; pending ones it reaches are expunged, never inserted.
+    const cascading = needsDeleteCascade(this.deleting)
+    if (cascading) this.deleting.push(...(await cascadeDeletes(session, this.deleting)))
+    const deleting = new Set(this.deleting)
+    const inserts = groupByMapper(cascading ? pending.filter((state) => session.newStates.has(state)) : pending)
+    const updates = groupByMapper(dirty.filter((state) => !deleting.has(state)))
+    const deletes = groupByMapper(this.deleting)
     const order = [...new Set([...inserts.keys(), ...updates.keys(), ...deletes.keys()])].sort((a, b) => a.insertRank - b.insertRank)
     try {
       for (const mapper of order) {
@@ -109,6 +119,8 @@ export class UnitOfWork {
         const toUpdate = updates.get(mapper)
         if (toUpdate) for (const state of toUpdate) await this.update(state)
       }
+      // Many-to-many links once both sides have their keys, before any row they point at is deleted.
+      if (session.collections.hasLinkChanges) await session.collections.writeLinks(this.transaction, this.compiler)
       for (const mapper of [...order].reverse()) {
         const toDelete = deletes.get(mapper)
         if (toDelete) await this.deleteAll(mapper, toDelete)
@@ -343,6 +355,7 @@ export class UnitOfWork {
       session.dirtyStates.delete(state)
       this.transaction.deleted.push(state)
     }
+    if (this.deleting.length > 0) reflectDatabaseDeletes(session, this.transaction, this.deleting)
   }
 
   /**

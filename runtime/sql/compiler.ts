@@ -41,6 +41,12 @@ const VISIT: Visitor = {
   value: (c, n) => c.visitValue(n),
   binary: (c, n) => c.visitBinary(n),
   in: (c, n) => c.visitIn(n),
+  'in-select': (c, n) => {
+    c.visitColumn(n.left)
+    c.append(' IN (')
+    c.visitSelect(n.select)
+    c.append(')')
+  },
   'null-check': (c, n) => c.visitNullCheck(n),
   like: (c, n) => c.visitLike(n),
   and: (c, n) => c.visitLogical(n),

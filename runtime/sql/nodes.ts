@@ -57,6 +57,13 @@ export interface InNode {
   readonly values: readonly ValueNode[]
 }
 
+/** `column IN (SELECT ...)`. */
+export interface InSelectNode {
+  readonly kind: 'in-select'
+  readonly left: ColumnNode
+  readonly select: SelectNode
+}
+
 /** `column IS [NOT] NULL`. */
 export interface NullCheckNode {
   readonly kind: 'null-check'
@@ -84,7 +91,7 @@ export interface NotNode {
 }
 
 /** Any boolean condition. */
-export type ConditionNode = BinaryNode | InNode | NullCheckNode | LikeNode | LogicalNode | NotNode
+export type ConditionNode = BinaryNode | InNode | InSelectNode | NullCheckNode | LikeNode | LogicalNode | NotNode
 
 /** One ORDER BY item. */
 export interface OrderByNode {
@@ -150,6 +157,7 @@ export const sql = {
   value: (value: unknown, type: ScalarType): ValueNode => Object.freeze({ kind: 'value', value, type }),
   binary: (left: ColumnNode, op: BinaryOperator, right: ValueNode | ColumnNode): BinaryNode => Object.freeze({ kind: 'binary', op, left, right }),
   in: (left: ColumnNode, values: readonly ValueNode[], negated = false): InNode => Object.freeze({ kind: 'in', negated, left, values: Object.freeze([...values]) }),
+  inSelect: (left: ColumnNode, select: SelectNode): InSelectNode => Object.freeze({ kind: 'in-select', left, select }),
   isNull: (operand: ColumnNode, negated = false): NullCheckNode => Object.freeze({ kind: 'null-check', negated, operand }),
   like: (operand: ColumnNode, pattern: ValueNode): LikeNode => Object.freeze({ kind: 'like', operand, pattern }),
   and: (operands: readonly ConditionNode[]): ConditionNode => (operands.length === 1 ? operands[0] : Object.freeze({ kind: 'and', operands: Object.freeze([...operands]) })),

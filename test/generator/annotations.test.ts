@@ -142,15 +142,15 @@ describe('Prisma validation errors', () => {
 })
 
 describe('unsupported schema features', () => {
-  it('reject an implicit many-to-many relation as schema_unsupported, on both of its fields', async () => {
-    const content = `${DATASOURCE}\nmodel Post {\n  id   Int   @id\n  tags Tag[]\n}\n\nmodel Tag {\n  id    Int    @id\n  posts Post[]\n}\n`
+  it('reject an implicit many-to-many self-relation as schema_unsupported, on both of its fields', async () => {
+    const content = `${DATASOURCE}\nmodel Person {\n  id       Int      @id\n  friends  Person[] @relation("Friends")\n  friendOf Person[] @relation("Friends")\n}\n`
     const error = await schemaErrorOf([{ path: FILE, content }])
     expect(error.code).toBe('schema_unsupported')
     expect(located(error)).toEqual([
       { file: FILE, line: 7, column: 3, severity: 'error' },
-      { file: FILE, line: 12, column: 3, severity: 'error' },
+      { file: FILE, line: 8, column: 3, severity: 'error' },
     ])
-    expect(error.diagnostics[0].message).toMatch(/Implicit many-to-many relation "Post\.tags"/)
+    expect(error.diagnostics[0].message).toMatch(/Implicit many-to-many self-relation "Person\.friends"/)
   })
 
   it('locate @map on enum values at the enum declaration', async () => {
@@ -184,5 +184,87 @@ describe('names the generated code cannot use', () => {
     const error = await schemaErrorOf([{ path: FILE, content }])
     expect(located(error)).toEqual([{ file: FILE, line: 7, column: 3, severity: 'error' }])
     expect(error.diagnostics[0].message).toMatch(/"Thing.constructor" is reserved/)
+  })
+})
+
+describe('@cascade annotations', () => {
+  const relation = (description: Awaited<ReturnType<typeof generateFromFiles>>['description'], model: string, name: string) =>
+    description.models.find((m) => m.name === model)?.relations.find((r) => r.name === name)
+
+  it('accepts one @lazy and one @cascade on the parent side, into the description and the emitted metadata', async () => {
+    const content = roleUser('/// Everyone in the role.\n  /// @lazy(dynamic)\n  /// @cascade(delete, delete-orphan)', '/// @lazy(select)')
+    const { description, files } = await generateFromFiles([{ path: FILE, content }], 'schema')
+    const users = relation(description, 'Role', 'users')
+    expect(users?.strategy).toBe('dynamic')
+    expect(users?.cascade).toEqual(['delete', 'delete-orphan'])
+    expect(users?.documentation).toBe('Everyone in the role.')
+    expect(relation(description, 'User', 'role')?.cascade).toBeUndefined()
+    const models = files.find((file) => file.name === 'models.ts')!.content
+    expect(models).toContain("cascade: ['delete', 'delete-orphan']")
+    expect(models).toContain("onDelete: 'SetNull'")
+  })
+
+  it('rejects an unknown cascade name, at the @ of its /// line', async () => {
+    const error = await schemaErrorOf([{ path: FILE, content: roleUser('/// @cascade(delete, purge)', '') }])
+    expect(error.code).toBe('annotation_invalid')
+    expect(located(error)).toEqual([{ file: FILE, line: 8, column: 7, severity: 'error' }])
+    expect(error.diagnostics[0].message).toBe('Unknown cascade "purge" in "@cascade(delete, purge)". Known cascades: delete, delete-orphan.')
+  })
+
+  it('explains SQLAlchemy cascade names that need no annotation', async () => {
+    const error = await schemaErrorOf([{ path: FILE, content: roleUser('/// @cascade(all)', '') }])
+    expect(error.diagnostics[0].message).toMatch(/^Unknown cascade "all" in "@cascade\(all\)" \(save-update is always on; write @cascade\(delete\) for the rest\)/)
+  })
+
+  it('rejects @cascade on the foreign-key side (many-to-one), naming the side it belongs on', async () => {
+    const error = await schemaErrorOf([{ path: FILE, content: roleUser('', '/// @cascade(delete)') }])
+    expect(error.code).toBe('annotation_invalid')
+    expect(located(error)).toEqual([{ file: FILE, line: 15, column: 7, severity: 'error' }])
+    expect(error.diagnostics[0].message).toMatch(/^"@cascade" belongs on the parent's side of a relation .* Move it to "Role\.users"\.$/)
+  })
+
+  it('rejects @cascade on a scalar field', async () => {
+    const content = roleUser('', '').replace('  name  String', '  /// @cascade(delete)\n  name  String')
+    const error = await schemaErrorOf([{ path: FILE, content }])
+    expect(located(error)).toEqual([{ file: FILE, line: 7, column: 7, severity: 'error' }])
+    expect(error.diagnostics[0].message).toBe('"@cascade" is only allowed on relation fields on the side without the foreign key.')
+  })
+
+  it('rejects delete-orphan without delete, an empty or repeated cascade, and a second @cascade line', async () => {
+    const messages = async (docs: string) => (await schemaErrorOf([{ path: FILE, content: roleUser(docs, '') }])).diagnostics.map((d) => `${d.line}: ${d.message}`)
+    expect(await messages('/// @cascade(delete-orphan)')).toEqual(['8: "@cascade(delete-orphan)": delete-orphan needs delete too. Write @cascade(delete, delete-orphan).'])
+    expect(await messages('/// @cascade()')).toEqual(['8: "@cascade()" needs at least one cascade, e.g. @cascade(delete). Known cascades: delete, delete-orphan.'])
+    expect(await messages('/// @cascade')).toEqual(['8: "@cascade" needs at least one cascade, e.g. @cascade(delete). Known cascades: delete, delete-orphan.'])
+    expect(await messages('/// @cascade(delete, delete)')).toEqual(['8: Cascade "delete" is listed twice in "@cascade(delete, delete)".'])
+    expect(await messages('/// @cascade(delete)\n  /// @cascade(delete-orphan)')).toEqual(['9: A field may carry at most one @cascade annotation.'])
+    expect(await messages('/// @cascade(delete) // soon')).toEqual([
+      '8: Malformed annotation "@cascade(delete) // soon": write it alone on its line as @cascade(delete) or @cascade(delete, delete-orphan).',
+    ])
+  })
+
+  it('leaves @lazy errors and their location unchanged beside a @cascade line', async () => {
+    const error = await schemaErrorOf([{ path: FILE, content: roleUser('/// @cascade(delete)\n  /// @lazy(eager)', '') }])
+    expect(located(error)).toEqual([{ file: FILE, line: 9, column: 7, severity: 'error' }])
+    expect(error.diagnostics[0].message).toMatch(/^Unknown loading strategy "eager" in "@lazy\(eager\)"\. Known strategies: select, /)
+  })
+
+  it('resolves onDelete on the foreign-key side: as written, else Restrict (required) or SetNull (optional); none with relationMode = "prisma"', async () => {
+    const schema = (datasource: string) =>
+      `${datasource}\nmodel Role {\n  id    Int    @id\n  users User[]\n  posts Post[]\n  pins  Pin[]\n}\n\nmodel User {\n  id     Int  @id\n  roleId Int?\n  role   Role? @relation(fields: [roleId], references: [id])\n}\n\nmodel Post {\n  id     Int  @id\n  roleId Int\n  role   Role @relation(fields: [roleId], references: [id])\n\n  @@index([roleId])\n}\n\nmodel Pin {\n  id     Int  @id\n  roleId Int\n  role   Role @relation(fields: [roleId], references: [id], onDelete: Cascade)\n\n  @@index([roleId])\n}\n`
+    const { description } = await generateFromFiles([{ path: FILE, content: schema(DATASOURCE) }], 'schema')
+    expect(['User', 'Post', 'Pin'].map((model) => relation(description, model, 'role')?.onDelete)).toEqual(['SetNull', 'Restrict', 'Cascade'])
+    expect(relation(description, 'Role', 'pins')?.onDelete).toBeUndefined()
+    const emulated = await generateFromFiles([{ path: FILE, content: schema('datasource db {\n  provider     = "sqlite"\n  relationMode = "prisma"\n}\n') }], 'schema')
+    expect(['User', 'Post', 'Pin'].map((model) => relation(emulated.description, model, 'role')?.onDelete)).toEqual([undefined, undefined, undefined])
+  })
+})
+
+describe('@cascade on a many-to-many relation', () => {
+  it('is an annotation error: deleting either side deletes only join-table rows', async () => {
+    const content = `${DATASOURCE}\nmodel Post {\n  id   Int   @id\n  /// @cascade(delete)\n  tags Tag[]\n}\n\nmodel Tag {\n  id    Int    @id\n  posts Post[]\n}\n`
+    const error = await schemaErrorOf([{ path: FILE, content }])
+    expect(error.code).toBe('annotation_invalid')
+    expect(located(error)[0]).toEqual({ file: FILE, line: 7, column: 7, severity: 'error' })
+    expect(error.diagnostics[0].message).toMatch(/^"@cascade" is not supported on a many-to-many relation/)
   })
 })

@@ -476,15 +476,15 @@ describe('one-to-one (supported)', () => {
 })
 
 describe('many-to-many', () => {
-  it('implicit (refused): schema_unsupported at both list fields, pointing to an explicit join model', async () => {
-    const error = await schemaErrorOf(`${SQLITE}\nmodel Post {\n  id   Int   @id\n  tags Tag[]\n}\n\nmodel Tag {\n  id    Int    @id\n  posts Post[]\n}\n`)
+  it('implicit, self-referential (refused): schema_unsupported at both list fields, pointing to an explicit join model', async () => {
+    const error = await schemaErrorOf(`${SQLITE}\nmodel Person {\n  id       Int      @id\n  friends  Person[] @relation("Friends")\n  friendOf Person[] @relation("Friends")\n}\n`)
     expect(error.code).toBe('schema_unsupported')
     expect(located(error)).toEqual([
       { file: FILE, line: 7, column: 3 },
-      { file: FILE, line: 12, column: 3 },
+      { file: FILE, line: 8, column: 3 },
     ])
     expect(error.diagnostics[0].message).toBe(
-      'Implicit many-to-many relation "Post.tags" is not supported yet. Declare an explicit join model with a relation to each side and @@id on both foreign keys, and make "Post.tags" and "Tag.posts" lists of it.',
+      'Implicit many-to-many self-relation "Person.friends" is not supported yet. Declare an explicit join model with two relations to Person.',
     )
   })
 
@@ -668,8 +668,8 @@ describe('multi-file schema folders (supported)', () => {
 
   it('names the right file of the folder in each refusal', async () => {
     const files = writeFolder('multi-file-refused', {
-      'schema.prisma': `${SQLITE}\nmodel User {\n  id     Int     @id\n  groups Group[]\n}\n`,
-      'models/group.prisma': '// Groups.\nmodel Group {\n  id    Int    @id\n  users User[]\n}\n',
+      'schema.prisma': `${SQLITE}\nmodel User {\n  id     Int     @id\n  code   String  @default(nanoid())\n}\n`,
+      'models/group.prisma': '// Groups.\nmodel Group {\n  id    Int    @id\n  code  String @default(nanoid())\n}\n',
     })
     const error = await generateInMemory({ schema: files, out: 'unused' }).then(
       () => undefined,

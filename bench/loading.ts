@@ -1,0 +1,348 @@
+/** The N+1 benchmark: 200 roles with 10 users each, "load all roles, then each role's users", per loading strategy, with statement counts. */
+// Usage: npm run bench:loading [-- --quick]
+//   --quick   a short run (fewer rounds), for a smoke test
+// One SQLite file, one data set, read by: prismalchemy (lazy select awaited one by one, lazy select
+// started together, selectin), PrismaClient (findMany with include) and raw better-sqlite3 (the floor).
+import { rmSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
+import Database from 'better-sqlite3'
+import { createDb, createEngine, joinedload, Session, type Engine, type Model, type ModelRegistry } from 'prismalchemy'
+import { loadInlineModels } from './inline-models.js'
+import { compare, type Contender, type Plan, type Timing } from './measure.js'
+import { TMP_DIR } from './paths.js'
+import { loadPrismaClientClass } from './prisma-inline-client.js'
+import { formatMicros, formatRatio, formatTable } from './table.js'
+
+const ROLES = 200
+const USERS_PER_ROLE = 10
+
+/** The inline schema; `{{usersLoading}}` is the loading strategy of `Role.users` (doc comments only: every variant has the same tables). */
+const SCHEMA_TEMPLATE = `datasource db {
+  provider = "sqlite"
+}
+
+model Role {
+  id    Int    @id @default(autoincrement())
+  name  String @unique
+  /// @lazy({{usersLoading}})
+  users User[]
+}
+
+model User {
+  id     Int    @id @default(autoincrement())
+  name   String
+  email  String
+  roleId Int
+  /// @lazy(select)
+  role   Role   @relation(fields: [roleId], references: [id])
+
+  @@index([roleId])
+}
+`
+const schemaWith = (usersLoading: 'select' | 'selectin') => SCHEMA_TEMPLATE.replace('{{usersLoading}}', usersLoading)
+
+/** Run sizes; one operation is one whole workload (all roles, then all their users). */
+const PLANS: Record<'full' | 'quick', Plan> = {
+  full: { warmup: 100, rounds: 25, opsPerRound: 40 },
+  quick: { warmup: 20, rounds: 3, opsPerRound: 10 },
+}
+
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } })
+const plan = PLANS[args.quick ? 'quick' : 'full']
+
+function progress(message: string): void {
+  process.stderr.write(`${message}\n`)
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(`Sanity check failed: ${message}`)
+}
+
+/** The generated classes, typed loosely: the schema is generated at run time. */
+type RoleObject = Model & { id: number; users: Promise<UserObject[]> }
+type UserObject = Model & { id: number; roleId: number }
+interface Classes {
+  Role: new (init?: object) => RoleObject
+  User: new (init?: object) => UserObject
+}
+const classesOf = (registry: ModelRegistry) => registry.classes as unknown as Classes
+
+/** The parts of the generated PrismaClient the benchmark calls. */
+interface PrismaClientLike {
+  $connect(): Promise<void>
+  $disconnect(): Promise<void>
+  $on?(event: 'query', listener: (event: { query: string }) => void): void
+  role: { findMany(args: { include: { users: true } }): Promise<{ id: number; users: { id: number }[] }[]> }
+}
+type PrismaClientClass = new (options: { adapter: PrismaBetterSqlite3; log?: { emit: 'event'; level: 'query' }[] }) => PrismaClientLike
+
+/**
+ * What one workload computes, identical for every contender: the sum over roles of
+ * role id × (sum of its users' ids). A user grouped under the wrong role changes it.
+ */
+function checksumOf(roleId: number, userIds: number): number {
+  return roleId * userIds
+}
+
+function sumIds(users: readonly { id: number }[]): number {
+  let sum = 0
+  for (const user of users) sum += user.id
+  return sum
+}
+
+/** Statements a workload sends, as SQL texts. */
+type Statements = string[]
+
+/** One row of the report. */
+interface Strategy {
+  readonly key: string
+  readonly title: string
+  /** Runs one whole workload; returns its checksum. Absent: not implemented ("not yet"). */
+  readonly run?: () => Promise<number> | number
+  /** Untimed: runs the workload once and returns the statements it sent (undefined when they cannot be observed). */
+  readonly capture?: () => Promise<Statements | undefined>
+}
+
+/** Runs `fn` and returns the SQL the engine sent meanwhile (`engine.onStatement`). */
+async function captureEngine(engine: Engine, fn: () => Promise<unknown>): Promise<Statements> {
+  const statements: Statements = []
+  const stop = engine.onStatement((statement) => statements.push(statement.sql))
+  try {
+    await fn()
+  } finally {
+    stop()
+  }
+  return statements
+}
+
+/** Seeds ROLES roles with USERS_PER_ROLE users each through one prismalchemy unit of work. */
+async function seed(engine: Engine, { Role, User }: Classes): Promise<void> {
+  const session = new Session({ bind: engine })
+  for (let r = 1; r <= ROLES; r++) {
+    const role = new Role({ name: `role${r}` })
+    session.add(role)
+    for (let u = 1; u <= USERS_PER_ROLE; u++) {
+      const name = `user${r}-${u}`
+      session.add(new User({ name, email: `${name}@example.com`, role }))
+    }
+  }
+  await session.commit()
+  await session.close()
+}
+
+/** prismalchemy strategies over one engine; `select` and `selectin` are two model sets generated from the two schema variants. */
+function prismalchemyStrategies(engine: Engine, select: Classes, selectin: Classes): Strategy[] {
+  async function inSession(work: (session: Session) => Promise<number>): Promise<number> {
+    const session = new Session({ bind: engine })
+    try {
+      return await work(session)
+    } finally {
+      await session.close()
+    }
+  }
+  const awaitedOneByOne = () =>
+    inSession(async (session) => {
+      const roles = await session.query(select.Role).all()
+      let checksum = 0
+      for (const role of roles) checksum += checksumOf(role.id, sumIds(await role.users))
+      return checksum
+    })
+  const startedTogether = () =>
+    inSession(async (session) => {
+      const roles = await session.query(select.Role).all()
+      const users = await Promise.all(roles.map((role) => role.users))
+      let checksum = 0
+      for (let i = 0; i < roles.length; i++) checksum += checksumOf(roles[i].id, sumIds(users[i]))
+      return checksum
+    })
+  const selectinLoaded = () =>
+    inSession(async (session) => {
+      const roles = await session.query(selectin.Role).all()
+      let checksum = 0
+      for (const role of roles) checksum += checksumOf(role.id, sumIds(await role.users))
+      return checksum
+    })
+  const joinedLoaded = () =>
+    inSession(async (session) => {
+      const roles = await session.query(select.Role).options(joinedload('users')).all()
+      let checksum = 0
+      for (const role of roles) checksum += checksumOf(role.id, sumIds(await role.users))
+      return checksum
+    })
+  const strategy = (key: string, title: string, run: () => Promise<number>): Strategy => ({
+    key,
+    title,
+    run,
+    capture: () => captureEngine(engine, run),
+  })
+  return [
+    strategy('pa-select', 'prismalchemy @lazy(select), awaited one by one', awaitedOneByOne),
+    strategy('pa-batched', 'prismalchemy @lazy(select), Promise.all (batched)', startedTogether),
+    strategy('pa-selectin', 'prismalchemy @lazy(selectin)', selectinLoaded),
+    strategy('pa-joined', "prismalchemy joinedload('users') (one LEFT OUTER JOIN)", joinedLoaded),
+  ]
+}
+
+/** PrismaClient 7 with the better-sqlite3 adapter: `role.findMany({ include: { users: true } })`. */
+async function prismaStrategy(url: string): Promise<{ strategy: Strategy; close: () => Promise<void> }> {
+  const PrismaClient = loadPrismaClientClass<PrismaClientClass>(schemaWith('select'))
+  // The timed client logs nothing; a second client, used once and untimed, emits query events to count statements.
+  const client = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url }) })
+  await client.$connect()
+  const run = async () => {
+    let checksum = 0
+    for (const role of await client.role.findMany({ include: { users: true } })) checksum += checksumOf(role.id, sumIds(role.users))
+    return checksum
+  }
+  const capture = async (): Promise<Statements | undefined> => {
+    const logging = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url }), log: [{ emit: 'event', level: 'query' }] })
+    try {
+      if (typeof logging.$on !== 'function') return undefined
+      const statements: Statements = []
+      logging.$on('query', (event) => statements.push(event.query))
+      await logging.$connect()
+      await logging.role.findMany({ include: { users: true } })
+      return statements.length > 0 ? statements : undefined
+    } catch {
+      return undefined
+    } finally {
+      await logging.$disconnect()
+    }
+  }
+  return {
+    strategy: { key: 'prisma', title: 'PrismaClient findMany({ include: { users: true } })', run, capture },
+    close: () => client.$disconnect(),
+  }
+}
+
+/** The SQL prismalchemy sends for the two statements, which the raw contender sends too. */
+const RAW_SQL = {
+  roles: 'SELECT "id", "name" FROM "Role"',
+  usersOfRoles: (count: number) =>
+    `SELECT "id", "name", "email", "roleId" FROM "User" WHERE "roleId" IN (${Array.from({ length: count }, () => '?').join(', ')})`,
+}
+
+/** better-sqlite3 directly, one connection, cached statements: the roles, then their users with one IN query, grouped by roleId. */
+function rawStrategy(file: string): { strategy: Strategy; close: () => void } {
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  const roles = db.prepare(RAW_SQL.roles)
+  const inQueries = new Map<number, Database.Statement>()
+  const usersOfRoles = (count: number) => {
+    let statement = inQueries.get(count)
+    if (statement === undefined) inQueries.set(count, (statement = db.prepare(RAW_SQL.usersOfRoles(count))))
+    return statement
+  }
+  let sent: Statements | undefined
+  const run = () => {
+    const roleRows = roles.all() as { id: number; name: string }[]
+    sent?.push(RAW_SQL.roles)
+    const ids = roleRows.map((role) => role.id)
+    const byRole = new Map<number, { id: number; roleId: number }[]>(ids.map((id) => [id, []]))
+    for (const user of usersOfRoles(ids.length).all(ids) as { id: number; roleId: number }[]) byRole.get(user.roleId)!.push(user)
+    sent?.push(RAW_SQL.usersOfRoles(ids.length))
+    let checksum = 0
+    for (const role of roleRows) checksum += checksumOf(role.id, sumIds(byRole.get(role.id)!))
+    return checksum
+  }
+  const capture = async () => {
+    sent = []
+    try {
+      run()
+      return sent
+    } finally {
+      sent = undefined
+    }
+  }
+  return { strategy: { key: 'raw', title: 'raw better-sqlite3, 2 statements (floor)', run, capture }, close: () => db.close() }
+}
+
+function shorten(sql: string): string {
+  return sql.length > 110 ? `${sql.slice(0, 80)}...[${sql.length} chars]` : sql
+}
+
+async function main(): Promise<void> {
+  const started = Date.now()
+  const root = join(TMP_DIR, 'bench-loading')
+  progress('generating models for the inline schema (select and selectin variants)...')
+  const selectRegistry = await loadInlineModels(schemaWith('select'), join(root, 'select'))
+  const selectinRegistry = await loadInlineModels(schemaWith('selectin'), join(root, 'selectin'))
+  const select = classesOf(selectRegistry)
+  const selectin = classesOf(selectinRegistry)
+
+  const file = join(root, `loading-${process.pid}.db`)
+  const url = `file:${file}`
+  const removeFiles = () => {
+    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true })
+  }
+  removeFiles()
+  const closers: (() => unknown)[] = []
+  try {
+    progress(`creating tables and seeding ${ROLES} roles x ${USERS_PER_ROLE} users...`)
+    const db = createDb(selectRegistry)
+    db.configure({ url })
+    await db.createAll()
+    await db.dispose()
+    const engine = createEngine(url)
+    closers.push(() => engine.dispose())
+    await seed(engine, select)
+
+    progress('generating / loading PrismaClient for the inline schema...')
+    const prisma = await prismaStrategy(url)
+    closers.push(prisma.close)
+    const raw = rawStrategy(file)
+    closers.push(raw.close)
+    const strategies = [...prismalchemyStrategies(engine, select, selectin), prisma.strategy, raw.strategy]
+    const runnable = strategies.filter((s) => s.run !== undefined)
+
+    // Untimed: every strategy computes the same checksum; count the statements each sends.
+    const expected = await raw.strategy.run!()
+    const statements = new Map<string, Statements | undefined>()
+    for (const strategy of runnable) {
+      check((await strategy.run!()) === expected, `${strategy.title} returned a different checksum`)
+      statements.set(strategy.key, await strategy.capture?.())
+    }
+    const paSql = statements.get('pa-batched') ?? []
+    const sameSql = paSql.length === 2 && paSql[0] === RAW_SQL.roles && paSql[1] === RAW_SQL.usersOfRoles(ROLES)
+    check(statements.get('pa-select')?.length === ROLES + 1, `lazy select sent ${statements.get('pa-select')?.length} statements, expected ${ROLES + 1}`)
+
+    progress(`timing ${runnable.length} strategies (${plan.warmup} warm-up, ${plan.rounds} rounds x ${plan.opsPerRound} workloads)...`)
+    const contenders: Contender<number>[] = runnable.map((s) => ({ name: s.key, run: s.run! }))
+    const timings = await compare(contenders, plan, (_name, _batch, count) => Array.from({ length: count }, (_, i) => i))
+
+    printReport(strategies, timings, statements, sameSql, started)
+  } finally {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined)
+    removeFiles()
+  }
+}
+
+function printReport(strategies: readonly Strategy[], timings: Map<string, Timing>, statements: Map<string, Statements | undefined>, sameSql: boolean, started: number): void {
+  const raw = timings.get('raw')?.median
+  const rows = strategies.map((s) => {
+    const t = timings.get(s.key)
+    if (s.run === undefined) return [s.title, 'not yet', 'not yet', 'not yet', 'not yet']
+    const sent = statements.get(s.key)
+    const range = t ? `${formatMicros(Math.min(...t.rounds))}-${formatMicros(Math.max(...t.rounds))}` : 'n/a'
+    return [s.title, formatMicros(t?.median), sent === undefined ? 'n/a' : String(sent.length), formatRatio(t?.median, raw), range]
+  })
+  const mode = args.quick ? 'quick' : 'full'
+  console.log(`\nN+1 loading benchmark (${mode} run): ${ROLES} roles x ${USERS_PER_ROLE} users; load all roles, then each role's users`)
+  console.log(`node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; one SQLite file (WAL); median of ${plan.rounds} rounds of ${plan.opsPerRound} workloads after ${plan.warmup} warm-up`)
+  console.log('')
+  console.log(formatTable(['strategy', 'µs/workload', 'statements', 'x raw', 'range (min-max µs)'], rows))
+  console.log('')
+  console.log('prismalchemy: a fresh Session per workload; createEngine(url) defaults. PrismaClient: one client, @prisma/adapter-better-sqlite3.')
+  console.log(`raw sends the SQL prismalchemy's batched load sends: ${sameSql ? 'yes' : 'NO'}`)
+  for (const key of ['pa-batched', 'pa-selectin', 'prisma']) {
+    const sent = statements.get(key)
+    if (sent !== undefined) console.log(`${key} SQL: ${sent.map(shorten).join(' | ')}`)
+  }
+  if (statements.get('prisma') === undefined) console.log("PrismaClient statements: n/a (no query events with this adapter)")
+  console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s`)
+}
+
+await main()

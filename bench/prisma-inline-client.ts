@@ -1,0 +1,55 @@
+/** PrismaClient for a schema given as text: generated offline (prisma-client-js, CommonJS) into .tmp/bench-client/<hash>, loaded with createRequire. */
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { REPO_ROOT, TMP_DIR } from './paths.js'
+
+const PRISMA_CLI = join(REPO_ROOT, 'node_modules', 'prisma', 'build', 'index.js')
+const CLIENT_ROOT = join(TMP_DIR, 'bench-client')
+
+/**
+ * Runs `prisma generate` with the `prisma-client-js` provider on `schema` into
+ * `.tmp/bench-client/<hash of schema + Prisma version>/client`, unless that folder exists. The same
+ * steps as `generatePrismaClient()` in prisma-peer.ts, which only reads schema/schema.prisma.
+ * Offline: the CLI only needs `PRISMA_SCHEMA_ENGINE_BINARY` to name an existing file.
+ *
+ * @param schema Prisma schema text; its `generator` blocks are replaced by one for prisma-client-js.
+ * @returns The folder holding the generated client's `index.js`.
+ */
+export function generatePrismaClientFor(schema: string): string {
+  const version = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'prisma', 'package.json'), 'utf8')).version as string
+  const hash = createHash('sha256').update(`${version}\n${schema}`).digest('hex').slice(0, 16)
+  const dir = join(CLIENT_ROOT, hash)
+  const client = join(dir, 'client')
+  if (existsSync(join(client, 'index.js'))) return client
+  const tmp = `${dir}.tmp-${process.pid}`
+  rmSync(tmp, { recursive: true, force: true })
+  mkdirSync(tmp, { recursive: true })
+  const withoutGenerators = schema.replace(/^\s*generator\s+\w+\s*\{[\s\S]*?^\s*\}/gm, '')
+  writeFileSync(join(tmp, 'schema.prisma'), `${withoutGenerators}\n\ngenerator client {\n  provider = "prisma-client-js"\n  output   = "./client"\n}\n`)
+  try {
+    execFileSync(process.execPath, [PRISMA_CLI, 'generate', '--schema', join(tmp, 'schema.prisma')], {
+      cwd: tmp,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: PRISMA_CLI, CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1', NO_COLOR: '1' },
+    })
+    rmSync(dir, { recursive: true, force: true })
+    renameSync(tmp, dir)
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true })
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString()
+    throw new Error(`prisma generate failed: ${stderr || (error as Error).message}`, { cause: error })
+  }
+  return client
+}
+
+/**
+ * Generates (or reuses) the client for `schema` and returns its `PrismaClient` class, typed by the
+ * caller (the generated types are not visible to the benchmark's compilation).
+ */
+export function loadPrismaClientClass<C>(schema: string): C {
+  const require = createRequire(import.meta.url)
+  return (require(join(generatePrismaClientFor(schema), 'index.js')) as { PrismaClient: C }).PrismaClient
+}

@@ -1,13 +1,8 @@
 // Cascades through flushes with their SQL pinned: save-update, @cascade(delete) and delete-orphan, and the database's onDelete actions reflected in the session.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, inspect, Session, type Engine, type ModelRegistry } from 'prismalchemy'
-import { generateFromFiles } from '../../generator/generate.js'
-import { pushSchema } from '../../runtime/engine/schema-engine.js'
+import { inspect, Session, type Engine } from 'prismalchemy'
 import { readRows } from '../helpers/database.js'
+import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
 // Parent.children (dynamic) and Parent.pets (select) cascade deletes; Child.toys too, one level down.
@@ -74,30 +69,21 @@ model Tag {
 }
 `
 
-/** The generated classes, typed loosely: this schema is generated at test time. */
-type Loose = { new (init?: object): any }
 type Name = 'Parent' | 'Child' | 'Toy' | 'Pet' | 'Note' | 'Remark' | 'Tag'
-let classes: Record<Name, Loose>
-let registry: ModelRegistry
-let dir: string
+let models: InlineModels
+let classes: Record<Name, InlineModels['classes'][string]>
 let filename: string
 let engine: Engine
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'prismalchemy-cascades-'))
-  const { files } = await generateFromFiles([{ path: 'schema/cascades.prisma', content: SCHEMA }], 'schema')
-  mkdirSync(path.join(dir, 'generated'))
-  for (const file of files) writeFileSync(path.join(dir, 'generated', file.name), file.content)
-  registry = ((await import(pathToFileURL(path.join(dir, 'generated', 'models.ts')).href)) as { registry: ModelRegistry }).registry
-  classes = registry.classes as typeof classes
-  filename = path.join(dir, 'cascades.db')
-  await pushSchema({ url: `file:${filename}`, sources: registry.schema.sources })
-  engine = createEngine(`file:${filename}`)
+  models = await inlineModels('cascades', SCHEMA)
+  classes = models.classes as typeof classes
+  filename = models.filename
+  engine = models.engine
 }, 60_000)
 
 afterAll(async () => {
-  await engine.dispose()
-  rmSync(dir, { recursive: true, force: true })
+  await models.dispose()
 })
 
 async function withSession<T>(work: (session: Session) => Promise<T>): Promise<T> {
@@ -131,7 +117,7 @@ const count = (table: string, where: string): number => readRows<{ n: number }>(
 describe('generated metadata', () => {
   it('carries @cascade on the parent side and onDelete (Prisma\'s default resolved) on the foreign-key side', () => {
     const relationship = (model: string, name: string) =>
-      registry.mappers.get(model)!.definition.relationships.find((r: { name: string }) => r.name === name)!
+      models.registry.mappers.get(model)!.definition.relationships.find((r: { name: string }) => r.name === name)!
     expect(relationship('Parent', 'children').cascade).toEqual(['delete', 'delete-orphan'])
     expect(relationship('Parent', 'pets').cascade).toEqual(['delete'])
     expect(relationship('Parent', 'notes').cascade).toBeUndefined()

@@ -1,12 +1,7 @@
 // Loading strategies on 200 roles with their users: statement counts for select, batched select, selectin, raise, noload, and the N+1 check.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, joinedload, lazyload, noload, NPlusOneError, raiseload, RaiseLoadError, selectinload, Session, type Engine, type ModelRegistry } from 'prismalchemy'
-import { generateFromFiles } from '../../generator/generate.js'
-import { pushSchema } from '../../runtime/engine/schema-engine.js'
+import { joinedload, lazyload, noload, NPlusOneError, raiseload, RaiseLoadError, selectinload, Session, type Engine } from 'prismalchemy'
+import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
 const SCHEMA = `datasource db {
@@ -84,22 +79,14 @@ model Bot {
 }
 `
 
-/** The generated classes, typed loosely: this schema is generated at test time. */
-type Loose = { new (init?: object): any }
-let classes: Record<'Role' | 'User' | 'Team' | 'Admin' | 'Guest' | 'Bot' | 'Club' | 'Player', Loose>
-let dir: string
+let models: InlineModels
+let classes: Record<'Role' | 'User' | 'Team' | 'Admin' | 'Guest' | 'Bot' | 'Club' | 'Player', InlineModels['classes'][string]>
 let engine: Engine
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'prismalchemy-loading-'))
-  const { files } = await generateFromFiles([{ path: 'schema/loading.prisma', content: SCHEMA }], 'schema')
-  mkdirSync(path.join(dir, 'generated'))
-  for (const file of files) writeFileSync(path.join(dir, 'generated', file.name), file.content)
-  const models = (await import(pathToFileURL(path.join(dir, 'generated', 'models.ts')).href)) as { registry: ModelRegistry }
-  classes = models.registry.classes as typeof classes
-  const url = `file:${path.join(dir, 'loading.db')}`
-  await pushSchema({ url, sources: models.registry.schema.sources })
-  engine = createEngine(url)
+  models = await inlineModels('loading', SCHEMA)
+  classes = models.classes as typeof classes
+  engine = models.engine
   const seed = new Session({ bind: engine })
   for (let i = 0; i < 200; i++) {
     const role = new classes.Role({ name: `role${i}` })
@@ -116,8 +103,7 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(async () => {
-  await engine.dispose()
-  rmSync(dir, { recursive: true, force: true })
+  await models.dispose()
 })
 
 async function withSession<T>(work: (session: Session) => Promise<T>, options: ConstructorParameters<typeof Session>[0] | object = {}): Promise<T> {

@@ -11,8 +11,8 @@ const CLIENT_ROOT = join(TMP_DIR, 'bench-client')
 
 /**
  * Runs `prisma generate` with the `prisma-client-js` provider on `schema` into
- * `.tmp/bench-client/<hash of schema + Prisma version>/client`, unless that folder exists. The same
- * steps as `generatePrismaClient()` in prisma-peer.ts, which only reads schema/schema.prisma.
+ * `.tmp/bench-client/<hash of schema + Prisma version>/client`, unless that folder exists
+ * (`prisma-client-js` emits CommonJS that plain node loads; `prisma-client` emits TypeScript only).
  * Offline: the CLI only needs `PRISMA_SCHEMA_ENGINE_BINARY` to name an existing file.
  *
  * @param schema Prisma schema text; its `generator` blocks are replaced by one for prisma-client-js.

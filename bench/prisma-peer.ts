@@ -1,11 +1,10 @@
 /** The PrismaClient peer: generates a loadable client offline (prisma-client-js, CommonJS) and opens it with the better-sqlite3 adapter. */
-import { execFileSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
-import { REPO_ROOT, TMP_DIR } from './paths.js'
+import { REPO_ROOT } from './paths.js'
+import { generatePrismaClientFor } from './prisma-inline-client.js'
 import type { NewUserRow, Peer } from './peer.js'
 
 /** The parts of a generated PrismaClient the benchmark calls. */
@@ -24,43 +23,10 @@ interface PrismaClientLike {
 type PrismaClientClass = new (options: { adapter: PrismaBetterSqlite3 }) => PrismaClientLike
 
 const SCHEMA = join(REPO_ROOT, 'schema', 'schema.prisma')
-const PRISMA_CLI = join(REPO_ROOT, 'node_modules', 'prisma', 'build', 'index.js')
-const CLIENT_ROOT = join(TMP_DIR, 'bench-client')
 
-/**
- * Runs `prisma generate` with the `prisma-client-js` provider (CommonJS output, loadable by plain
- * node, unlike `prisma-client`, which emits TypeScript only) into
- * `.tmp/bench-client/<hash of schema + Prisma version>/client`, unless that folder exists.
- * Offline: the CLI only needs `PRISMA_SCHEMA_ENGINE_BINARY` to name an existing file.
- *
- * @returns The folder holding the generated client's `index.js`.
- */
+/** Generates (or reuses) the client for the repository's schema/schema.prisma; returns the folder of its `index.js`. */
 export function generatePrismaClient(): string {
-  const schema = readFileSync(SCHEMA, 'utf8')
-  const version = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'prisma', 'package.json'), 'utf8')).version as string
-  const hash = createHash('sha256').update(`${version}\n${schema}`).digest('hex').slice(0, 16)
-  const dir = join(CLIENT_ROOT, hash)
-  const client = join(dir, 'client')
-  if (existsSync(join(client, 'index.js'))) return client
-  const tmp = `${dir}.tmp-${process.pid}`
-  rmSync(tmp, { recursive: true, force: true })
-  mkdirSync(tmp, { recursive: true })
-  const withoutGenerators = schema.replace(/^\s*generator\s+\w+\s*\{[\s\S]*?^\s*\}/gm, '')
-  writeFileSync(join(tmp, 'schema.prisma'), `${withoutGenerators}\n\ngenerator client {\n  provider = "prisma-client-js"\n  output   = "./client"\n}\n`)
-  try {
-    execFileSync(process.execPath, [PRISMA_CLI, 'generate', '--schema', join(tmp, 'schema.prisma')], {
-      cwd: tmp,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: PRISMA_CLI, CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1', NO_COLOR: '1' },
-    })
-    rmSync(dir, { recursive: true, force: true })
-    renameSync(tmp, dir)
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true })
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString()
-    throw new Error(`prisma generate failed: ${stderr || (error as Error).message}`, { cause: error })
-  }
-  return client
+  return generatePrismaClientFor(readFileSync(SCHEMA, 'utf8'))
 }
 
 /** PrismaClient 7 with `@prisma/adapter-better-sqlite3`, the way Prisma documents it. */

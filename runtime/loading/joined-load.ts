@@ -92,8 +92,7 @@ export function hydrateJoined(
       // A value assigned in memory and not yet flushed wins over the row.
       if (state.changedRelationships?.has(relationship.name)) continue
       const list = collected[i].get(owner)!
-      state.related[relationship.name] = relationship.uselist ? list : (list[0] ?? null)
-      if (relationship.uselist) session.collections.loaded(state, relationship, list)
+      state.related[relationship.name] = relationship.uselist ? session.collections.track(state, relationship, list) : (list[0] ?? null)
     }
   })
   return owners

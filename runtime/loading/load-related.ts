@@ -80,11 +80,7 @@ export async function loadRelated(session: Session, relationship: Relationship, 
     for (const owner of entry.owners) {
       // A value assigned while the load ran wins.
       if (name in owner.related) continue
-      if (relationship.uselist) {
-        const list = [...objects]
-        owner.related[name] = list
-        session.collections.loaded(owner, relationship, list)
-      } else owner.related[name] = objects[0] ?? null
+      owner.related[name] = relationship.uselist ? session.collections.track(owner, relationship, objects) : (objects[0] ?? null)
     }
   }
   return statements
@@ -145,9 +141,7 @@ async function loadThroughSecondary(session: Session, relationship: Relationship
   for (const [key, list] of byKey) {
     for (const owner of list) {
       if (relationship.name in owner.related) continue
-      const loaded = [...(found.get(key) ?? [])]
-      owner.related[relationship.name] = loaded
-      session.collections.loaded(owner, relationship, loaded)
+      owner.related[relationship.name] = session.collections.track(owner, relationship, found.get(key) ?? [])
     }
   }
   return statements

@@ -10,7 +10,7 @@ import type { Mapper, Relationship } from './mapper.js'
 import type { Model } from './model.js'
 import type { Session } from './session.js'
 import type { SessionTransaction } from './session-transaction.js'
-import { stateOf, type InstanceState } from './state.js'
+import { groupByMapper, stateOf, type InstanceState } from './state.js'
 
 /** What a mapper's relationships ask of a flush, computed once per mapper. */
 interface CascadePlan {
@@ -46,16 +46,6 @@ function planOf(mapper: Mapper): CascadePlan {
     plans.set(mapper, plan)
   }
   return plan
-}
-
-function groupByMapper(states: Iterable<InstanceState>): Map<Mapper, InstanceState[]> {
-  const groups = new Map<Mapper, InstanceState[]>()
-  for (const state of states) {
-    const list = groups.get(state.mapper)
-    if (list === undefined) groups.set(state.mapper, [state])
-    else list.push(state)
-  }
-  return groups
 }
 
 /** The value the database holds for a column of a flushed object (unflushed changes keep the old value in `committed`). */

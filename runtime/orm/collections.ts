@@ -15,25 +15,69 @@ interface LinkChange {
   readonly insert: boolean
 }
 
+/** Where a tracked list reports that it was changed. */
+type ChangeListener = (list: TrackedList) => void
+
+const MUTATORS = ['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin'] as const
+
 /**
- * Per session: snapshots of loaded to-many collections (so `(await role.users).push(user)` is
- * noticed at flush, as SQLAlchemy's instrumented lists are) and the many-to-many links to write.
+ * A loaded to-many collection: a real array whose mutating methods (push, splice, ...) tell the
+ * session, like SQLAlchemy's InstrumentedList, so a flush diffs only the lists that changed.
+ * Element assignment by index (`list[0] = x`) is not seen: use the methods.
+ * @internal
+ */
+export class TrackedList extends Array<Model> {
+  /** Methods like map() and filter() return plain arrays. */
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array
+  }
+}
+
+/** Each list's listener, kept off the array itself so the list stays a plain array to look at. */
+const listeners = new WeakMap<TrackedList, ChangeListener>()
+
+for (const name of MUTATORS) {
+  const original = Array.prototype[name] as (...args: unknown[]) => unknown
+  Object.defineProperty(TrackedList.prototype, name, {
+    configurable: true,
+    writable: true,
+    value(this: TrackedList, ...args: unknown[]) {
+      const result = original.apply(this, args)
+      listeners.get(this)?.(this)
+      return result
+    },
+  })
+}
+
+/** The owner, relationship and load-time contents of a tracked list. */
+interface Tracked {
+  readonly owner: InstanceState
+  readonly relationship: Relationship
+  snapshot: Model[]
+}
+
+/**
+ * Per session: loaded to-many collections (so `(await role.users).push(user)` is noticed at
+ * flush) and the many-to-many links to write.
  * @internal
  */
 export class CollectionTracker {
-  private readonly snapshots = new Map<InstanceState, Map<Relationship, Model[]>>()
+  private readonly tracked = new WeakMap<TrackedList, Tracked>()
+  private readonly changed = new Set<TrackedList>()
   private links: LinkChange[] = []
+  private readonly listener: ChangeListener = (list) => {
+    if (this.tracked.has(list)) this.changed.add(list)
+  }
 
   constructor(private readonly session: Session) {}
 
-  /** Remembers what a collection held when it was loaded. */
-  loaded(owner: InstanceState, relationship: Relationship, list: readonly Model[]): void {
-    let byRelationship = this.snapshots.get(owner)
-    if (byRelationship === undefined) {
-      byRelationship = new Map()
-      this.snapshots.set(owner, byRelationship)
-    }
-    byRelationship.set(relationship, [...list])
+  /** Wraps a freshly loaded collection so its changes reach the next flush; store the returned list. */
+  track(owner: InstanceState, relationship: Relationship, items: readonly Model[]): Model[] {
+    const list = new TrackedList()
+    for (let i = 0; i < items.length; i++) list[i] = items[i]
+    listeners.set(list, this.listener)
+    this.tracked.set(list, { owner, relationship, snapshot: [...items] })
+    return list
   }
 
   /** Records a many-to-many link to add (`insert`) or remove, written at the next flush. */
@@ -48,27 +92,23 @@ export class CollectionTracker {
   }
 
   /**
-   * Compares every loaded collection with its snapshot: an added object gets its side of the
-   * relationship set (its foreign key, or a join-table link), a removed one loses it.
+   * Compares each changed collection with its load-time contents: an added object gets its side of
+   * the relationship set (its foreign key, or a join-table link), a removed one loses it.
    */
   collectChanges(): void {
-    for (const [owner, byRelationship] of this.snapshots) {
-      if (owner.session !== this.session) {
-        this.snapshots.delete(owner)
-        continue
-      }
-      for (const [relationship, snapshot] of byRelationship) {
-        const current = owner.related[relationship.name]
-        if (!Array.isArray(current)) {
-          byRelationship.delete(relationship)
-          continue
-        }
-        const before = new Set(snapshot)
-        const now = new Set(current as Model[])
-        for (const obj of now) if (!before.has(obj)) this.added(owner, relationship, stateOf(obj)!)
-        for (const obj of before) if (!now.has(obj)) this.removed(owner, relationship, stateOf(obj)!)
-        byRelationship.set(relationship, [...(current as Model[])])
-      }
+    if (this.changed.size === 0) return
+    const lists = [...this.changed]
+    this.changed.clear()
+    for (const list of lists) {
+      const entry = this.tracked.get(list)!
+      const { owner, relationship } = entry
+      // A list no longer held by its owner (reloaded, expired) or by this session is history.
+      if (owner.session !== this.session || owner.related[relationship.name] !== list) continue
+      const before = new Set(entry.snapshot)
+      const now = new Set<Model>(list)
+      for (const obj of now) if (!before.has(obj)) this.added(owner, relationship, stateOf(obj)!)
+      for (const obj of before) if (!now.has(obj)) this.removed(owner, relationship, stateOf(obj)!)
+      entry.snapshot = [...list]
     }
   }
 
@@ -116,10 +156,10 @@ export class CollectionTracker {
     }
   }
 
-  /** Forgets pending links (rollback) and snapshots (close). */
+  /** Forgets pending links and collection changes (rollback). */
   reset(): void {
     this.links = []
-    this.snapshots.clear()
+    this.changed.clear()
   }
 
   private added(owner: InstanceState, relationship: Relationship, target: InstanceState): void {
@@ -148,3 +188,4 @@ function keyOf(owner: InstanceState, relationship: Relationship): unknown {
 function targetKeyOf(target: InstanceState, relationship: Relationship): unknown {
   return target.dict[relationship.remote[0].name]
 }
+

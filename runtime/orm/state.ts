@@ -135,3 +135,14 @@ export class InstanceState {
 export function stateOf(value: unknown): InstanceState | undefined {
   return (value as Partial<Instrumented> | null)?.[STATE]
 }
+
+/** States grouped by mapper, in first-seen order. @internal */
+export function groupByMapper(states: Iterable<InstanceState>): Map<Mapper, InstanceState[]> {
+  const groups = new Map<Mapper, InstanceState[]>()
+  for (const state of states) {
+    const list = groups.get(state.mapper)
+    if (list === undefined) groups.set(state.mapper, [state])
+    else list.push(state)
+  }
+  return groups
+}

@@ -11,20 +11,10 @@ import type { ColumnInfo, Mapper } from './mapper.js'
 import type { DefaultDefinition } from './metadata.js'
 import type { Session } from './session.js'
 import type { SessionTransaction } from './session-transaction.js'
-import { stateOf, type InstanceState } from './state.js'
+import { groupByMapper, stateOf, type InstanceState } from './state.js'
 
 /** Rows per multi-row INSERT, below the dialect's parameter limit. */
 const MAX_ROWS_PER_INSERT = 500
-
-function groupByMapper(states: Iterable<InstanceState>): Map<Mapper, InstanceState[]> {
-  const groups = new Map<Mapper, InstanceState[]>()
-  for (const state of states) {
-    const list = groups.get(state.mapper)
-    if (list === undefined) groups.set(state.mapper, [state])
-    else list.push(state)
-  }
-  return groups
-}
 
 /** UUID v7: a 48-bit millisecond timestamp, then random bits (RFC 9562). */
 function uuidV7(): string {

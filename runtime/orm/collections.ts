@@ -42,18 +42,18 @@ for (const name of MUTATORS) {
     configurable: true,
     writable: true,
     value(this: TrackedList, ...args: unknown[]) {
-      const result = original.apply(this, args)
+      // Told before the change, so the tracker can keep the contents the database matches.
       listeners.get(this)?.(this)
-      return result
+      return original.apply(this, args)
     },
   })
 }
 
-/** The owner, relationship and load-time contents of a tracked list. */
+/** The owner and relationship of a tracked list, and its contents before the first unflushed change. */
 interface Tracked {
   readonly owner: InstanceState
   readonly relationship: Relationship
-  snapshot: Model[]
+  snapshot: Model[] | undefined
 }
 
 /**
@@ -66,7 +66,11 @@ export class CollectionTracker {
   private readonly changed = new Set<TrackedList>()
   private links: LinkChange[] = []
   private readonly listener: ChangeListener = (list) => {
-    if (this.tracked.has(list)) this.changed.add(list)
+    const entry = this.tracked.get(list)
+    if (entry === undefined) return
+    // Copied only when a list is first changed: most loaded lists are never changed.
+    entry.snapshot ??= [...list]
+    this.changed.add(list)
   }
 
   constructor(private readonly session: Session) {}
@@ -76,7 +80,7 @@ export class CollectionTracker {
     const list = new TrackedList()
     for (let i = 0; i < items.length; i++) list[i] = items[i]
     listeners.set(list, this.listener)
-    this.tracked.set(list, { owner, relationship, snapshot: [...items] })
+    this.tracked.set(list, { owner, relationship, snapshot: undefined })
     return list
   }
 
@@ -103,12 +107,12 @@ export class CollectionTracker {
       const entry = this.tracked.get(list)!
       const { owner, relationship } = entry
       // A list no longer held by its owner (reloaded, expired) or by this session is history.
-      if (owner.session !== this.session || owner.related[relationship.name] !== list) continue
+      if (owner.session !== this.session || owner.related[relationship.name] !== list || entry.snapshot === undefined) continue
       const before = new Set(entry.snapshot)
       const now = new Set<Model>(list)
       for (const obj of now) if (!before.has(obj)) this.added(owner, relationship, stateOf(obj)!)
       for (const obj of before) if (!now.has(obj)) this.removed(owner, relationship, stateOf(obj)!)
-      entry.snapshot = [...list]
+      entry.snapshot = undefined
     }
   }
 

@@ -2,6 +2,7 @@
 import { DetachedInstanceError, InvalidRequestError } from '../errors.js'
 import type { Relationship } from '../orm/mapper.js'
 import type { Model } from '../orm/model.js'
+import { CollectionTracker } from '../orm/collections.js'
 import type { Session } from '../orm/session.js'
 import { stateOf, type InstanceState } from '../orm/state.js'
 import { Query, type QuerySource, type QuerySpec } from '../query/query.js'
@@ -82,7 +83,11 @@ export class DynamicRelationship<T extends Model> extends Query<T> {
       this.session().collections.link(relationship, parent, this.childState(obj), false)
       return
     }
-    this.childState(obj).setRelated(relationship.backPopulates!, null)
+    const child = this.childState(obj)
+    if (!CollectionTracker.pointsAt(parent, relationship, child)) {
+      throw InvalidRequestError.badArgument(`${child.describe()} is not in ${parent.describe()}.${relationship.name}; nothing to remove.`)
+    }
+    child.setRelated(relationship.backPopulates!, null)
   }
 
   /** The owner's session; many-to-many links are recorded there. */

@@ -89,8 +89,8 @@ export function hydrateJoined(
   relationships.forEach((relationship, i) => {
     for (const owner of owners) {
       const state = stateOf(owner)!
-      // A value assigned in memory and not yet flushed wins over the row.
-      if (state.changedRelationships?.has(relationship.name)) continue
+      // A value loaded or assigned in memory (maybe changed and not yet flushed) wins over the row.
+      if (relationship.name in state.related) continue
       const list = collected[i].get(owner)!
       state.related[relationship.name] = relationship.uselist ? session.collections.track(state, relationship, list) : (list[0] ?? null)
     }

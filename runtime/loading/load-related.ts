@@ -36,7 +36,7 @@ export async function loadRelated(session: Session, relationship: Relationship, 
   for (const owner of owners) {
     const key = ownerKey(owner, relationship)
     if (key === undefined) {
-      owner.related[name] = relationship.uselist ? [] : null
+      owner.related[name] = relationship.uselist ? session.collections.track(owner, relationship, []) : null
       continue
     }
     if (relationship.ownsForeignKey && relationship.remoteIsPrimaryKey) {
@@ -99,7 +99,7 @@ async function loadThroughSecondary(session: Session, relationship: Relationship
   for (const owner of owners) {
     const key = owner.dict[ownerColumn.name]
     if (key === null || key === undefined) {
-      owner.related[relationship.name] = []
+      owner.related[relationship.name] = session.collections.track(owner, relationship, [])
       continue
     }
     const list = byKey.get(key)

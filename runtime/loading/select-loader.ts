@@ -49,6 +49,14 @@ function syncBackReference(owner: InstanceState, relationship: Relationship, pre
   }
 }
 
+/** The object the foreign key points at now, if it is in the identity map (no SQL: SQLAlchemy's PASSIVE_NO_FETCH). */
+function currentByKey(state: InstanceState, relationship: Relationship): unknown {
+  if (state.session === null || !relationship.remoteIsPrimaryKey) return undefined
+  const values = relationship.local.map((column) => state.dict[column.name])
+  if (values.some((value) => value === null || value === undefined)) return undefined
+  return state.session.identityMap.get(relationship.mapper, relationship.mapper.identityKey(values))?.obj
+}
+
 /** The setter of to-one relationships, whatever their strategy: assignment, with the foreign key written at flush. */
 export function toOneSetter(relationship: Relationship): RelationshipAccessor['set'] {
   if (relationship.uselist || !relationship.ownsForeignKey) return undefined
@@ -57,7 +65,7 @@ export function toOneSetter(relationship: Relationship): RelationshipAccessor['s
     if (value !== null && stateOf(value)?.mapper !== relationship.mapper) {
       throw InvalidRequestError.badArgument(`${state.mapper.name}.${name} expects a ${relationship.mapper.name} or null.`)
     }
-    const previous = state.related[name]
+    const previous = name in state.related ? state.related[name] : currentByKey(state, relationship)
     state.setRelated(name, value)
     if (previous !== value) syncBackReference(state, relationship, previous, value)
   }

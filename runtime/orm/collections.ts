@@ -15,15 +15,23 @@ interface LinkChange {
   readonly insert: boolean
 }
 
-/** Where a tracked list reports that it was changed. */
-type ChangeListener = (list: TrackedList) => void
+/** Where a tracked list reports the objects a mutation added and removed. */
+type ChangeListener = (list: TrackedList, added: readonly Model[], removed: readonly Model[]) => void
 
-const MUTATORS = ['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin'] as const
+/** Each list's listener, kept off the array itself so the list stays a plain array to look at. */
+const listeners = new WeakMap<TrackedList, ChangeListener>()
+
+/** Objects in `after` and not in `before`. */
+function difference(after: readonly Model[], before: readonly Model[]): Model[] {
+  const known = new Set(before)
+  return after.filter((obj) => !known.has(obj))
+}
 
 /**
- * A loaded to-many collection: a real array whose mutating methods (push, splice, ...) tell the
- * session, like SQLAlchemy's InstrumentedList, so a flush diffs only the lists that changed.
- * Element assignment by index (`list[0] = x`) is not seen: use the methods.
+ * A loaded to-many collection: a real array whose mutating methods (push, splice, ...) report what
+ * they added and removed at once, like SQLAlchemy's InstrumentedList append/remove events, so the
+ * other side of the relationship changes immediately. Element assignment by index (`list[0] = x`)
+ * is not seen: use the methods.
  * @internal
  */
 export class TrackedList extends Array<Model> {
@@ -33,54 +41,62 @@ export class TrackedList extends Array<Model> {
   }
 }
 
-/** Each list's listener, kept off the array itself so the list stays a plain array to look at. */
-const listeners = new WeakMap<TrackedList, ChangeListener>()
-
-for (const name of MUTATORS) {
+function mutator(name: 'push' | 'unshift' | 'pop' | 'shift' | 'splice' | 'sort' | 'reverse' | 'fill' | 'copyWithin') {
   const original = Array.prototype[name] as (...args: unknown[]) => unknown
-  Object.defineProperty(TrackedList.prototype, name, {
-    configurable: true,
-    writable: true,
-    value(this: TrackedList, ...args: unknown[]) {
-      // Told before the change, so the tracker can keep the contents the database matches.
-      listeners.get(this)?.(this)
-      return original.apply(this, args)
-    },
-  })
+  return function (this: TrackedList, ...args: unknown[]): unknown {
+    const listener = listeners.get(this)
+    if (listener === undefined) return original.apply(this, args)
+    switch (name) {
+      case 'push':
+      case 'unshift': {
+        const result = original.apply(this, args)
+        listener(this, args as Model[], [])
+        return result
+      }
+      case 'pop':
+      case 'shift': {
+        const result = original.apply(this, args) as Model | undefined
+        if (result !== undefined) listener(this, [], [result])
+        return result
+      }
+      case 'splice': {
+        const removed = original.apply(this, args) as Model[]
+        listener(this, args.slice(2) as Model[], removed)
+        return removed
+      }
+      default: {
+        // Reordering keeps the members; fill and copyWithin can change them.
+        const before = [...this]
+        const result = original.apply(this, args)
+        listener(this, difference(this, before), difference(before, this))
+        return result
+      }
+    }
+  }
 }
 
-/** The owner and relationship of a tracked list, and its contents before the first unflushed change. */
-interface Tracked {
-  readonly owner: InstanceState
-  readonly relationship: Relationship
-  snapshot: Model[] | undefined
+for (const name of ['push', 'unshift', 'pop', 'shift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin'] as const) {
+  Object.defineProperty(TrackedList.prototype, name, { configurable: true, writable: true, value: mutator(name) })
 }
 
 /**
- * Per session: loaded to-many collections (so `(await role.users).push(user)` is noticed at
- * flush) and the many-to-many links to write.
+ * Per session: loaded to-many collections, whose mutations set the other side at once (a child's
+ * foreign key, or a pending join-table link), and the many-to-many links to write at flush.
  * @internal
  */
 export class CollectionTracker {
-  private readonly tracked = new WeakMap<TrackedList, Tracked>()
-  private readonly changed = new Set<TrackedList>()
   private links: LinkChange[] = []
-  private readonly listener: ChangeListener = (list) => {
-    const entry = this.tracked.get(list)
-    if (entry === undefined) return
-    // Copied only when a list is first changed: most loaded lists are never changed.
-    entry.snapshot ??= [...list]
-    this.changed.add(list)
-  }
 
   constructor(private readonly session: Session) {}
 
-  /** Wraps a freshly loaded collection so its changes reach the next flush; store the returned list. */
+  /** Wraps a loaded collection so pushes and splices reach the other side; store the returned list. */
   track(owner: InstanceState, relationship: Relationship, items: readonly Model[]): Model[] {
     const list = new TrackedList()
     for (let i = 0; i < items.length; i++) list[i] = items[i]
-    listeners.set(list, this.listener)
-    this.tracked.set(list, { owner, relationship, snapshot: undefined })
+    listeners.set(list, (_list, added, removed) => {
+      for (const obj of removed) this.removed(owner, relationship, stateOf(obj)!)
+      for (const obj of added) this.added(owner, relationship, stateOf(obj)!)
+    })
     return list
   }
 
@@ -95,25 +111,11 @@ export class CollectionTracker {
     return this.links.length > 0
   }
 
-  /**
-   * Compares each changed collection with its load-time contents: an added object gets its side of
-   * the relationship set (its foreign key, or a join-table link), a removed one loses it.
-   */
-  collectChanges(): void {
-    if (this.changed.size === 0) return
-    const lists = [...this.changed]
-    this.changed.clear()
-    for (const list of lists) {
-      const entry = this.tracked.get(list)!
-      const { owner, relationship } = entry
-      // A list no longer held by its owner (reloaded, expired) or by this session is history.
-      if (owner.session !== this.session || owner.related[relationship.name] !== list || entry.snapshot === undefined) continue
-      const before = new Set(entry.snapshot)
-      const now = new Set<Model>(list)
-      for (const obj of now) if (!before.has(obj)) this.added(owner, relationship, stateOf(obj)!)
-      for (const obj of before) if (!now.has(obj)) this.removed(owner, relationship, stateOf(obj)!)
-      entry.snapshot = undefined
-    }
+  /** True when `target` is `owner`'s child through `relationship` (a one-to-many), by assigned object or by key. */
+  static pointsAt(owner: InstanceState, relationship: Relationship, target: InstanceState): boolean {
+    const back = relationship.backPopulates
+    if (back !== undefined && back in target.related) return target.related[back] === owner.obj
+    return relationship.remote.every((column, i) => target.dict[column.name] === owner.dict[relationship.local[i].name])
   }
 
   /** Writes join-table rows: deletions first, then insertions, each pair once. */
@@ -122,7 +124,10 @@ export class CollectionTracker {
     this.links = []
     const net = new Map<string, LinkChange>()
     for (const change of pending) {
-      const key = `${change.relationship.secondary!.table}\u001f${String(keyOf(change.owner, change.relationship))}\u001f${String(targetKeyOf(change.target, change.relationship))}`
+      // Keyed by the join-table row (A, B), whichever side recorded it.
+      const secondary = change.relationship.secondary!
+      const [a, b] = secondary.localColumn === 'A' ? [keyOf(change.owner, change.relationship), targetKeyOf(change.target, change.relationship)] : [targetKeyOf(change.target, change.relationship), keyOf(change.owner, change.relationship)]
+      const key = `${secondary.table}\u001f${String(a)}\u001f${String(b)}`
       const earlier = net.get(key)
       // An insert and a delete of the same pair in one flush cancel out.
       if (earlier !== undefined && earlier.insert !== change.insert) net.delete(key)
@@ -160,29 +165,28 @@ export class CollectionTracker {
     }
   }
 
-  /** Forgets pending links and collection changes (rollback). */
+  /** Forgets pending links (rollback). */
   reset(): void {
     this.links = []
-    this.changed.clear()
   }
 
   private added(owner: InstanceState, relationship: Relationship, target: InstanceState): void {
     if (relationship.secondary !== undefined) this.link(relationship, owner, target, true)
     else if (relationship.backPopulates !== undefined) {
-      target.setRelated(relationship.backPopulates, owner.obj)
+      // Through the to-one setter: it also takes the object out of its previous owner's loaded list.
+      ;(target.obj as unknown as Record<string, unknown>)[relationship.backPopulates] = owner.obj
       if (target.session === null && owner.session !== null) owner.session.add(target.obj)
     }
   }
 
   private removed(owner: InstanceState, relationship: Relationship, target: InstanceState): void {
     if (relationship.secondary !== undefined) this.link(relationship, owner, target, false)
-    else if (relationship.backPopulates !== undefined) {
-      const back = relationship.backPopulates
-      // Only if it still points here: it may have been moved to another owner already.
-      const pointsHere = back in target.related ? target.related[back] === owner.obj : relationship.remote.every((column, i) => target.dict[column.name] === owner.dict[relationship.local[i].name])
-      if (pointsHere) target.setRelated(back, null)
+    // Only if it still points here: it may have been moved to another owner already.
+    else if (relationship.backPopulates !== undefined && CollectionTracker.pointsAt(owner, relationship, target)) {
+      ;(target.obj as unknown as Record<string, unknown>)[relationship.backPopulates] = null
     }
   }
+
 }
 
 function keyOf(owner: InstanceState, relationship: Relationship): unknown {

@@ -220,8 +220,6 @@ export class Session {
   async flush(): Promise<void> {
     while (this.flushing !== null) await this.flushing.catch(() => undefined)
     this.guard('flush')
-    // Objects pushed into or spliced out of loaded collections become foreign-key or link changes.
-    this.collections.collectChanges()
     if (!this.hasPendingChanges) return
     this.flushing = this.runFlush()
     try {
@@ -238,9 +236,7 @@ export class Session {
 
   /** True when autoflush is on and a flush has something to write (or is running). */
   private get needsAutoflush(): boolean {
-    if (!this.autoflushEnabled) return false
-    this.collections.collectChanges()
-    return this.hasPendingChanges || this.flushing !== null
+    return this.autoflushEnabled && (this.hasPendingChanges || this.flushing !== null)
   }
 
   /** Runs `fn` with autoflush turned off (SQLAlchemy's `no_autoflush`). */

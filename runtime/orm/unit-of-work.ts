@@ -86,7 +86,6 @@ export class UnitOfWork {
   /** Writes everything, then moves objects to their new states. */
   async run(): Promise<void> {
     const session = this.session
-    session.collections.collectChanges()
     for (const state of [...session.newStates, ...session.dirtyStates]) session.cascadeAdd(state)
     cascadeOrphans(session)
     // What this flush writes is fixed here, synchronously: changes made while it runs wait for the next one.

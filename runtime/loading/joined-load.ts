@@ -1,5 +1,5 @@
 /** The `joined` strategy at query time: the owners' SELECT becomes a subquery LEFT OUTER JOINed to each related table, in one statement. */
-import type { Decoder } from '../dialect/dialect.js'
+import { hydrate } from '../orm/hydration.js'
 import type { Mapper, Relationship } from '../orm/mapper.js'
 import type { Model } from '../orm/model.js'
 import type { Session } from '../orm/session.js'
@@ -58,7 +58,6 @@ export function hydrateJoined(
   mapper: Mapper,
   relationships: readonly Relationship[],
   rows: readonly (readonly unknown[])[],
-  hydrate: (mapper: Mapper, row: readonly unknown[], decoders: readonly Decoder[]) => Model,
 ): Model[] {
   const dialect = session.bind.dialect
   const ownerDecoders = mapper.decoders(dialect)
@@ -72,7 +71,7 @@ export function hydrateJoined(
   const seen = new Set<Model>()
   const collected = relationships.map(() => new Map<Model, Model[]>())
   for (const row of rows) {
-    const owner = hydrate(mapper, row.slice(0, mapper.columns.length), ownerDecoders)
+    const owner = hydrate(session, mapper, row.slice(0, mapper.columns.length), ownerDecoders)
     if (!seen.has(owner)) {
       seen.add(owner)
       owners.push(owner)
@@ -81,7 +80,7 @@ export function hydrateJoined(
     relationships.forEach((relationship, i) => {
       const start = offsets[i]
       if (absent(row, start, relationship.mapper)) return
-      const related = hydrate(relationship.mapper, row.slice(start, start + relationship.mapper.columns.length), relationship.mapper.decoders(dialect))
+      const related = hydrate(session, relationship.mapper, row.slice(start, start + relationship.mapper.columns.length), relationship.mapper.decoders(dialect))
       const list = collected[i].get(owner)!
       if (!list.includes(related)) list.push(related)
     })

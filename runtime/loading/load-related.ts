@@ -1,4 +1,5 @@
 /** Loads one relationship for many owners with one SELECT ... IN (...): the engine behind batched lazy loads and `selectin`. */
+import { hydrate } from '../orm/hydration.js'
 import type { Relationship } from '../orm/mapper.js'
 import type { Model } from '../orm/model.js'
 import type { Session } from '../orm/session.js'
@@ -65,7 +66,7 @@ export async function loadRelated(session: Session, relationship: Relationship, 
             relationship,
             chunk.map((entry) => entry.key),
           )
-    const objects = await session.loadObjects(target, { kind: 'select', from: target.tableNode, selection: { kind: 'columns', columns: target.selectColumns }, where })
+    const objects = await session.loadObjects(target, target.selectWhere(where))
     statements++
     for (const obj of objects) {
       const state = stateOf(obj)!
@@ -131,7 +132,7 @@ async function loadThroughSecondary(session: Session, relationship: Relationship
     )
     statements++
     for (const row of rows) {
-      const obj = session.hydrateRow(target, row, decoders)
+      const obj = hydrate(session, target, row, decoders)
       const owner = decodeOwner(row[target.columns.length])
       const list = found.get(owner)
       if (list === undefined) found.set(owner, [obj])

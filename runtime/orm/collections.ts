@@ -3,7 +3,6 @@ import type { DefaultCompiler } from '../sql/compiler.js'
 import { sql } from '../sql/nodes.js'
 import type { Relationship } from './mapper.js'
 import type { Model } from './model.js'
-import type { Session } from './session.js'
 import type { SessionTransaction } from './session-transaction.js'
 import { stateOf, type InstanceState } from './state.js'
 
@@ -87,7 +86,6 @@ for (const name of ['push', 'unshift', 'pop', 'shift', 'splice', 'sort', 'revers
 export class CollectionTracker {
   private links: LinkChange[] = []
 
-  constructor(private readonly session: Session) {}
 
   /** Wraps a loaded collection so pushes and splices reach the other side; store the returned list. */
   track(owner: InstanceState, relationship: Relationship, items: readonly Model[]): Model[] {

@@ -3,7 +3,7 @@ import { Decimal } from 'decimal.js'
 import type { Decoder, Dialect } from '../dialect/dialect.js'
 import { UnmappedError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
-import { sql, type ColumnNode, type ConditionNode, type ScalarType, type TableNode } from '../sql/nodes.js'
+import { sql, type ColumnNode, type ConditionNode, type ScalarType, type SelectNode, type TableNode } from '../sql/nodes.js'
 import type { ColumnDefinition, ModelDefinition, RelationshipDefinition } from './metadata.js'
 import type { ModelClass } from './model.js'
 
@@ -176,6 +176,11 @@ export class Mapper {
       values.push(value)
     }
     return this.identityKey(values)
+  }
+
+  /** `SELECT <every column> FROM <table> WHERE <condition>`: the statement that loads objects of this model. */
+  selectWhere(where: ConditionNode): SelectNode {
+    return { kind: 'select', from: this.tableNode, selection: { kind: 'columns', columns: this.selectColumns }, where }
   }
 
   /** `pk1 = ? AND pk2 = ?` for the given primary-key values. */

@@ -1,5 +1,4 @@
 /** Session: identity map, unit of work and transaction, SQLAlchemy's `Session` for TypeScript. */
-import type { Decoder } from '../dialect/dialect.js'
 import type { QueryResult } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
 import { IllegalStateChangeError, InvalidRequestError, NoScopeError, NPlusOneError, nPlusOneMessage, UnmappedError } from '../errors.js'
@@ -88,7 +87,7 @@ export class Session {
   /** @internal Groups lazy loads started in the same tick. */
   readonly lazyLoads: LazyLoadBatcher = new LazyLoadBatcher(this)
   /** @internal Loaded collections and many-to-many links changed in memory. */
-  readonly collections: CollectionTracker = new CollectionTracker(this)
+  readonly collections: CollectionTracker = new CollectionTracker()
   /** @internal Pending objects (added, not yet flushed). */
   readonly newStates = new Set<InstanceState>()
   /** @internal Persistent objects with unflushed changes. */
@@ -194,12 +193,7 @@ export class Session {
     if (this.deletedInTransaction(mapper, values)) return null
     // Joined relationships need the joined statement: run the lookup as a query.
     if (mapper.joinedRelationships.length > 0) {
-      const [viaQuery] = await this.loadObjects<T>(mapper, {
-        kind: 'select',
-        from: mapper.tableNode,
-        selection: { kind: 'columns', columns: mapper.selectColumns },
-        where: mapper.primaryKeyCondition(values),
-      })
+      const [viaQuery] = await this.loadObjects<T>(mapper, mapper.selectWhere(mapper.primaryKeyCondition(values)))
       return viaQuery ?? null
     }
     const rows = await this.executeCompiled(this.primaryKeyQuery(mapper, values))
@@ -444,7 +438,7 @@ export class Session {
     if (joined.length > 0) {
       const exact = mapper.hasBigInt || joined.some((relationship) => relationship.mapper.hasBigInt)
       const rows = await this.executeRows(joinedSelect(mapper, node, joined), exact)
-      objects = hydrateJoined(this, mapper, joined, rows, (m, row, decoders) => hydrate(this, m, row, decoders)) as T[]
+      objects = hydrateJoined(this, mapper, joined, rows) as T[]
       for (const relationship of joined) await this.loadJoinedTargets(relationship, objects)
     } else {
       const rows = await this.executeRows(node, mapper.hasBigInt)
@@ -460,11 +454,6 @@ export class Session {
       )
     }
     return objects
-  }
-
-  /** @internal Hydrates one entity row (the first columns of `row`) through the identity map. */
-  hydrateRow(mapper: Mapper, row: readonly unknown[], decoders: readonly Decoder[]): Model {
-    return hydrate(this, mapper, row, decoders)
   }
 
   /** Relationships this query loads with a join: the schema's `joined` ones, changed by options. */
@@ -531,15 +520,7 @@ export class Session {
   private primaryKeyQuery(mapper: Mapper, values: readonly unknown[]): CompiledQuery {
     const dialect = this.bind.dialect
     const template = mapper.cachedQuery(dialect, 'select-by-pk', () =>
-      this.compiler.compile(
-        {
-          kind: 'select',
-          from: mapper.tableNode,
-          selection: { kind: 'columns', columns: mapper.selectColumns },
-          where: mapper.primaryKeyCondition(values),
-        },
-        mapper.hasBigInt,
-      ),
+      this.compiler.compile(mapper.selectWhere(mapper.primaryKeyCondition(values)), mapper.hasBigInt),
     )
     const pk = mapper.primaryKey
     const parameters = pk.map((column, i) => (values[i] === null ? null : dialect.encode(values[i], column.type)))

@@ -65,13 +65,17 @@ export class InstanceState {
     return this.committed !== null || this.changedRelationships !== null
   }
 
+  /** Keeps a persistent object's value of `name` from before its first unflushed change (what an UPDATE compares against). */
+  rememberOriginal(name: string): void {
+    if (this.key === undefined) return
+    const committed = (this.committed ??= {})
+    if (!(name in committed)) committed[name] = this.dict[name]
+  }
+
   /** Sets a column through the public setter: records the original value and tells the session. */
   setColumn(name: string, value: unknown): void {
     const dict = this.dict
-    if (this.key !== undefined) {
-      const committed = (this.committed ??= {})
-      if (!(name in committed)) committed[name] = dict[name]
-    }
+    this.rememberOriginal(name)
     dict[name] = value
     this.version++
     this.expired?.delete(name)

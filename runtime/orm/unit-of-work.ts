@@ -150,10 +150,7 @@ export class UnitOfWork {
       relationship.local.forEach((column, i) => {
         const value = target === undefined ? null : target.dict[relationship.remote[i].name]
         if (column.equals(value, state.dict[column.name])) return
-        if (state.key !== undefined) {
-          const committed = (state.committed ??= {})
-          if (!(column.name in committed)) committed[column.name] = state.dict[column.name]
-        }
+        state.rememberOriginal(column.name)
         this.set(state, column.name, value)
       })
     }
@@ -272,7 +269,7 @@ export class UnitOfWork {
     if (changed.length === 0) return
     for (const column of mapper.columns) {
       if (column.definition.updatedAt && !changed.includes(column.name)) {
-        state.committed![column.name] = state.dict[column.name]
+        state.rememberOriginal(column.name)
         this.set(state, column.name, new Date(this.now))
         changed.push(column.name)
       }

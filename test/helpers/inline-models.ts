@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { createEngine, type Engine, type ModelRegistry } from 'prismalchemy'
+import { createEngine, Session, type Engine, type ModelRegistry, type SessionOptions } from 'prismalchemy'
 import { generateFromFiles } from '../../generator/generate.js'
 import { pushSchema } from '../../runtime/engine/schema-engine.js'
 
@@ -14,6 +14,8 @@ export interface InlineModels {
   readonly classes: Record<string, new (init?: object) => any>
   readonly filename: string
   readonly engine: Engine
+  /** Runs `work` in a new session on the engine and always closes it (rolling back what was not committed). */
+  inSession<T>(work: (session: Session) => Promise<T>, options?: Partial<SessionOptions>): Promise<T>
   /** Disposes the engine and deletes the folder. */
   dispose(): Promise<void>
 }
@@ -33,6 +35,14 @@ export async function inlineModels(name: string, schema: string): Promise<Inline
     classes: registry.classes as InlineModels['classes'],
     filename,
     engine,
+    inSession: async (work, options) => {
+      const session = new Session({ bind: engine, ...options })
+      try {
+        return await work(session)
+      } finally {
+        await session.close()
+      }
+    },
     dispose: async () => {
       await engine.dispose()
       rmSync(dir, { recursive: true, force: true })

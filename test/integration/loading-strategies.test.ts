@@ -106,18 +106,9 @@ afterAll(async () => {
   await models.dispose()
 })
 
-async function withSession<T>(work: (session: Session) => Promise<T>, options: ConstructorParameters<typeof Session>[0] | object = {}): Promise<T> {
-  const session = new Session({ bind: engine, ...options })
-  try {
-    return await work(session)
-  } finally {
-    await session.close()
-  }
-}
-
 describe('200 roles, each with its users', () => {
   it('lazy select: one statement for the roles, then one per role (201)', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const sql = await capturedSql(engine, async () => {
         const roles = await session.query(classes.Role).all()
         for (const role of roles) expect(await role.users).toHaveLength(1)
@@ -128,7 +119,7 @@ describe('200 roles, each with its users', () => {
   })
 
   it('batched: lazy loads started together go out as one IN query (2 statements)', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const sql = await capturedSql(engine, async () => {
         const roles = await session.query(classes.Role).all()
         const users = await Promise.all(roles.map((role) => role.users))
@@ -141,7 +132,7 @@ describe('200 roles, each with its users', () => {
   })
 
   it('selectin: the query loads the relationship for every team with one more statement (2)', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const sql = await capturedSql(engine, async () => {
         const teams = await session.query(classes.Team).all()
         for (const team of teams) expect(await team.admins).toHaveLength(1)
@@ -152,7 +143,7 @@ describe('200 roles, each with its users', () => {
   })
 
   it('selectin on a many-to-one answers from the identity map when the targets are loaded', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const teams = await session.query(classes.Team).all()
       const sql = await capturedSql(engine, async () => {
         const admins = await session.query(classes.Admin).all()
@@ -163,7 +154,7 @@ describe('200 roles, each with its users', () => {
   })
 
   it('batched many-to-one: users\' roles load with one IN query', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const users = await session.query(classes.User).limit(50).all()
       const sql = await capturedSql(engine, async () => {
         const roles = await Promise.all(users.map((user) => user.role))
@@ -175,7 +166,7 @@ describe('200 roles, each with its users', () => {
   })
 
   it('raise: reading an unloaded relationship throws RaiseLoadError, with no SQL', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const role = await session.query(classes.Role).first()
       const sql = await capturedSql(engine, async () => {
         expect(() => role.guests).toThrow(RaiseLoadError)
@@ -186,14 +177,14 @@ describe('200 roles, each with its users', () => {
   })
 
   it('noload: reads as an empty list, with no SQL', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const role = await session.query(classes.Role).first()
       expect(await capturedSql(engine, async () => expect(await role.bots).toEqual([]))).toEqual([])
     })
   })
 
   it('the N+1 check raises with the relationship\'s name once loads pass the threshold', async () => {
-    const error = await withSession(
+    const error = await models.inSession(
       async (session) => {
         const roles = await session.query(classes.Role).all()
         try {
@@ -212,7 +203,7 @@ describe('200 roles, each with its users', () => {
 
   it('the N+1 check warns once, and batched loads count as one', async () => {
     const warnings: string[] = []
-    await withSession(
+    await models.inSession(
       async (session) => {
         const roles = await session.query(classes.Role).all()
         await Promise.all(roles.map((role) => role.users))
@@ -232,7 +223,7 @@ describe('200 roles, each with its users', () => {
 
 describe('both sides in step in memory', () => {
   it('assigning user.role moves the user between the roles\' loaded collections, with no SQL', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const [first, second] = await session.query(classes.Role).orderBy({ name: 'asc' }).limit(2).all()
       const [firstUsers, secondUsers] = await Promise.all([first.users, second.users])
       const user = firstUsers[0]
@@ -252,7 +243,7 @@ describe('both sides in step in memory', () => {
 
 describe('per-query loader options', () => {
   it('selectinload loads a lazy relationship with the query (2 statements), then answers from memory', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const sql = await capturedSql(engine, async () => {
         const roles = await session.query(classes.Role).options(selectinload('users')).all()
         for (const role of roles) expect(await role.users).toHaveLength(1)
@@ -263,7 +254,7 @@ describe('per-query loader options', () => {
   })
 
   it('a dotted path loads every level with one statement each, overriding a raise strategy', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const sql = await capturedSql(engine, async () => {
         const users = await session.query(classes.User).limit(20).options(selectinload('role.guests')).all()
         const role = await users[0].role
@@ -276,7 +267,7 @@ describe('per-query loader options', () => {
   })
 
   it('raiseload("*") makes every relationship of the loaded objects raise, with no SQL', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const user = await session.query(classes.User).options(raiseload('*')).first()
       const sql = await capturedSql(engine, async () => expect(() => user.role).toThrow(RaiseLoadError))
       expect(sql).toEqual([])
@@ -284,7 +275,7 @@ describe('per-query loader options', () => {
   })
 
   it('noload reads as empty and lazyload turns a selectin relationship back into a lazy one', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const role = await session.query(classes.Role).options(noload('users')).first()
       expect(await capturedSql(engine, async () => expect(await role.users).toEqual([]))).toEqual([])
       const sql = await capturedSql(engine, async () => {
@@ -297,7 +288,7 @@ describe('per-query loader options', () => {
   })
 
   it('rejects options naming an unknown relationship', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       await expect(session.query(classes.Role).options(selectinload('nope')).all()).rejects.toThrow(/has no relationship "nope"/)
     })
   })
@@ -305,7 +296,7 @@ describe('per-query loader options', () => {
 
 describe('joined', () => {
   it('loads every role\'s users in one statement with joinedload (1)', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const sql = await capturedSql(engine, async () => {
         const roles = await session.query(classes.Role).options(joinedload('users')).orderBy({ name: 'asc' }).all()
         expect(roles).toHaveLength(200)
@@ -319,7 +310,7 @@ describe('joined', () => {
   })
 
   it('a schema-level @lazy(joined) collection comes with every query, and LIMIT counts owners, not joined rows', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const sql = await capturedSql(engine, async () => {
         const clubs = await session.query(classes.Club).orderBy({ id: 'asc' }).limit(3).all()
         expect(clubs).toHaveLength(3)
@@ -331,7 +322,7 @@ describe('joined', () => {
   })
 
   it('session.get of a model with a joined relationship loads it in the same statement', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const sql = await capturedSql(engine, async () => {
         const club = await session.get(classes.Club, 1)
         expect(await club.players).toHaveLength(2)
@@ -341,7 +332,7 @@ describe('joined', () => {
   })
 
   it('joins a many-to-one in the same statement', async () => {
-    await withSession(async (session) => {
+    await models.inSession(async (session) => {
       const sql = await capturedSql(engine, async () => {
         const players = await session.query(classes.Player).options(joinedload('club')).limit(4).all()
         expect(new Set(await Promise.all(players.map((player) => player.club))).size).toBe(2)

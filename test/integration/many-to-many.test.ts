@@ -64,15 +64,6 @@ function links(): unknown[] {
   return readRows(models.filename, 'SELECT A, B FROM _PostToTag ORDER BY A, B')
 }
 
-async function inSession<T>(work: (session: Session) => Promise<T>): Promise<T> {
-  const session = new Session({ bind: models.engine })
-  try {
-    return await work(session)
-  } finally {
-    await session.close()
-  }
-}
-
 describe('implicit many-to-many', () => {
   it('writes appended links into Prisma\'s join table (A is the model that sorts first)', () => {
     expect(links()).toEqual([
@@ -83,7 +74,7 @@ describe('implicit many-to-many', () => {
   })
 
   it('select: loads through the join table with one statement', async () => {
-    await inSession(async (session) => {
+    await models.inSession(async (session) => {
       const post = await session.query(Post).filterBy({ title: 'post1' }).one()
       const sql = await capturedSql(models.engine, async () => expect((await post.tags).map((tag: { name: string }) => tag.name).sort()).toEqual(['green', 'red']))
       expect(sql).toEqual([
@@ -93,7 +84,7 @@ describe('implicit many-to-many', () => {
   })
 
   it('batched and selectin: one statement for all posts', async () => {
-    await inSession(async (session) => {
+    await models.inSession(async (session) => {
       const sql = await capturedSql(models.engine, async () => {
         const posts = await session.query(Post).orderBy({ title: 'asc' }).options(selectinload('tags')).all()
         expect(await Promise.all(posts.map(async (post) => (await post.tags).length))).toEqual([1, 2, 0])
@@ -104,7 +95,7 @@ describe('implicit many-to-many', () => {
   })
 
   it('joined: posts with their tags in one statement', async () => {
-    await inSession(async (session) => {
+    await models.inSession(async (session) => {
       const sql = await capturedSql(models.engine, async () => {
         const posts = await session.query(Post).orderBy({ title: 'asc' }).options(joinedload('tags')).all()
         expect(posts.map((post) => post.title)).toEqual(['post0', 'post1', 'post2'])
@@ -116,7 +107,7 @@ describe('implicit many-to-many', () => {
   })
 
   it('dynamic: a query through the join table, with count and filters', async () => {
-    await inSession(async (session) => {
+    await models.inSession(async (session) => {
       const red = await session.query(Tag).filterBy({ name: 'red' }).one()
       const sql = await capturedSql(models.engine, async () => expect(await red.posts.filterBy({ title: 'post1' }).count()).toBe(1))
       expect(sql).toEqual(['SELECT count(*) FROM "Post" WHERE "id" IN (SELECT "s"."A" FROM "_PostToTag" AS "s" WHERE "s"."B" = ?) AND "title" = ?'])
@@ -124,7 +115,7 @@ describe('implicit many-to-many', () => {
   })
 
   it('remove() on the dynamic side deletes the link at flush, and nothing else', async () => {
-    await inSession(async (session) => {
+    await models.inSession(async (session) => {
       const green = await session.query(Tag).filterBy({ name: 'green' }).one()
       const post = await session.query(Post).filterBy({ title: 'post1' }).one()
       green.posts.remove(post)
@@ -135,7 +126,7 @@ describe('implicit many-to-many', () => {
   })
 
   it('pushing into a loaded collection adds the link (and inserts a new tag first)', async () => {
-    await inSession(async (session) => {
+    await models.inSession(async (session) => {
       const post = await session.query(Post).filterBy({ title: 'post2' }).one()
       const tags = await post.tags
       tags.push(new Tag({ name: 'new' }))
@@ -149,7 +140,7 @@ describe('implicit many-to-many', () => {
 describe('loaded one-to-many collections', () => {
   it('push sets the child\'s foreign key at flush, and splice clears it', async () => {
     const { Author, Book } = models.classes
-    await inSession(async (session) => {
+    await models.inSession(async (session) => {
       const author = new Author({ name: 'ann' })
       const orphan = new Book()
       session.addAll([author, orphan])

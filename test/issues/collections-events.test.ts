@@ -1,6 +1,6 @@
 // Regressions from the review of tracked collections, joined loading and many-to-many links.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { InvalidRequestError, joinedload, Session } from 'prismalchemy'
+import { InvalidRequestError, joinedload } from 'prismalchemy'
 import { readRows } from '../helpers/database.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
@@ -63,17 +63,8 @@ afterAll(async () => {
   await models.dispose()
 })
 
-async function session<T>(work: (s: Session) => Promise<T>): Promise<T> {
-  const s = new Session({ bind: models.engine })
-  try {
-    return await work(s)
-  } finally {
-    await s.close()
-  }
-}
-
 async function seedRoles(): Promise<{ r1: number; r2: number; ann: number }> {
-  return session(async (s) => {
+  return models.inSession(async (s) => {
     const [r1, r2] = [new C.Role({ name: 'r1' }), new C.Role({ name: 'r2' })]
     const ann = new C.User({ name: 'ann', role: r1 })
     s.addAll([r1, r2, ann])
@@ -86,7 +77,7 @@ const roleIdOf = (id: number) => readRows<{ roleId: number | null }>(models.file
 
 it('an assignment after a push wins (push sets the other side at once)', async () => {
   const ids = await seedRoles()
-  await session(async (s) => {
+  await models.inSession(async (s) => {
     const [r1, r2, ann] = [await s.get(C.Role, ids.r1), await s.get(C.Role, ids.r2), await s.get(C.User, ids.ann)]
     ;(await r2.users).push(ann)
     expect(await ann.role).toBe(r2)
@@ -98,7 +89,7 @@ it('an assignment after a push wins (push sets the other side at once)', async (
 
 it('reassigning a to-one that was never loaded takes the object out of the old owner\'s loaded list', async () => {
   const ids = await seedRoles()
-  await session(async (s) => {
+  await models.inSession(async (s) => {
     const [r1, r2, ann] = [await s.get(C.Role, ids.r1), await s.get(C.Role, ids.r2), await s.get(C.User, ids.ann)]
     const before = await r1.users
     expect(before).toContain(ann)
@@ -110,7 +101,7 @@ it('reassigning a to-one that was never loaded takes the object out of the old o
 
 it('a push into a list held across a commit is still written', async () => {
   const ids = await seedRoles()
-  await session(async (s) => {
+  await models.inSession(async (s) => {
     const r2 = await s.get(C.Role, ids.r2)
     const users = await r2.users
     await s.commit()
@@ -121,7 +112,7 @@ it('a push into a list held across a commit is still written', async () => {
 })
 
 it('the loaded list of a pending owner (autoflush off) is tracked: a push sets the key at flush', async () => {
-  await session(async (s) => {
+  await models.inSession(async (s) => {
     s.autoflushEnabled = false
     const role = new C.Role({ name: 'pending' })
     s.add(role)
@@ -134,7 +125,7 @@ it('the loaded list of a pending owner (autoflush off) is tracked: a push sets t
 
 it('joinedload keeps a loaded (and changed) collection instead of replacing it with the rows', async () => {
   const ids = await seedRoles()
-  await session(async (s) => {
+  await models.inSession(async (s) => {
     const [r2, ann] = [await s.get(C.Role, ids.r2), await s.get(C.User, ids.ann)]
     await s.noAutoflush(async () => {
       const r2Users = await r2.users
@@ -149,7 +140,7 @@ it('joinedload keeps a loaded (and changed) collection instead of replacing it w
 })
 
 it('remove() on a dynamic relationship refuses an object of another owner and leaves its row alone', async () => {
-  await session(async (s) => {
+  await models.inSession(async (s) => {
     const [t1, t2] = [new C.Team({ name: 't1' }), new C.Team({ name: 't2' })]
     s.addAll([t1, t2])
     await s.flush()
@@ -163,7 +154,7 @@ it('remove() on a dynamic relationship refuses an object of another owner and le
 })
 
 it('many-to-many links are netted by join-table row, whichever side recorded them', async () => {
-  await session(async (s) => {
+  await models.inSession(async (s) => {
     const [p1, p2] = [new C.Post({ title: 'p1' }), new C.Post({ title: 'p2' })]
     const [t1, t2] = [new C.Tag({ name: 't1' }), new C.Tag({ name: 't2' })]
     s.addAll([p1, p2, t1, t2])

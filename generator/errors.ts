@@ -49,6 +49,11 @@ export class SchemaError extends GeneratorError {
     return new SchemaError('annotation_invalid', diagnostics)
   }
 
+  /** A relation joins models of two binds (`/// @bind(...)`): two databases cannot share a foreign key or a join. */
+  static crossBind(diagnostics: readonly Diagnostic[]): SchemaError {
+    return new SchemaError('relation_across_binds', diagnostics)
+  }
+
   /** The schema uses a Prisma feature prismalchemy cannot generate yet. */
   static unsupported(diagnostics: readonly Diagnostic[]): SchemaError {
     return new SchemaError('schema_unsupported', diagnostics)

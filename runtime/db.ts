@@ -1,12 +1,14 @@
-/** createDb(): the Flask-SQLAlchemy-style `db` object bound to one schema's models: engine, sessions, createAll/dropAll. */
+/** createDb(): the Flask-SQLAlchemy-style `db` object bound to one schema's models: engines (per bind), sessions, createAll/dropAll. */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { BindEngines, schemaSteps, type BindConfig, type BindsConfig, type BindSelection } from './binds.js'
 import type { ExecutedStatement } from './engine/driver.js'
-import { createEngine, type Engine, type EngineOptions } from './engine/engine.js'
+import type { Engine, EngineOptions } from './engine/engine.js'
 import { dropSchema, pushSchema, type PushResult } from './engine/schema-engine.js'
 import { ConfigurationError } from './errors.js'
 import type { KeyOf, Model, ModelClass } from './orm/model.js'
 import type { ModelRegistry } from './orm/registry.js'
+import type { BindTarget } from './orm/routing.js'
 import { ScopeRegistry, type RecordedQuery } from './orm/scope-registry.js'
 import { ScopedSession } from './orm/scoping.js'
 import type { NPlusOneOptions } from './orm/session.js'
@@ -18,6 +20,16 @@ import type { Query } from './query/query.js'
 export interface DbOptions extends EngineOptions {
   /** Database URL; default `DATABASE_URL` from the environment, else `file:./dev.db`. */
   readonly url?: string
+  /**
+   * Read replicas of the default database: a session reads from one of them (round-robin across
+   * sessions) until it first writes; see `Session.usePrimary()`.
+   */
+  readonly replicas?: readonly string[]
+  /**
+   * The other databases, by bind key (Flask-SQLAlchemy's `SQLALCHEMY_BINDS`): models with
+   * `/// @bind(key)` live in `binds[key]`, a URL or `{ url, replicas, ...engine options }`.
+   */
+  readonly binds?: Readonly<Record<string, BindConfig>>
   /** Session default: flush before queries (default true). */
   readonly autoflush?: boolean
   /** Session default: mark objects stale after commit (default true). */
@@ -30,11 +42,12 @@ export interface DbOptions extends EngineOptions {
   readonly nPlusOne?: NPlusOneOptions
 }
 
-/** Where in the caller's code a statement came from: the first stack frame outside prismalchemy and node_modules. */
-function callerLocation(): string | undefined {
-  const frames = new Error().stack?.split('\n').slice(1) ?? []
+/** Where in the caller's code `site` (default: this call) was made: the first stack frame outside prismalchemy and node_modules. */
+function callerLocation(site: Error = new Error()): string | undefined {
+  const frames = site.stack?.split('\n').slice(1) ?? []
   for (const frame of frames) {
-    const location = /\(?((?:file:\/\/)?\/[^()]+:\d+:\d+)\)?$/.exec(frame.trim())?.[1]
+    // The path must start the location: `node:internal/process/task_queues:95:5` (after a driver's network await) is not a caller.
+    const location = /(?:\(|^at )((?:file:\/\/)?\/[^()]+:\d+:\d+)\)?$/.exec(frame.trim())?.[1]
     if (location === undefined || location.includes('/node_modules/')) continue
     if (location.replace('file://', '').startsWith(RUNTIME_DIR)) continue
     return location
@@ -66,7 +79,7 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
   /** The mapped models of the schema. */
   readonly registry: ModelRegistry<M>
   private options: DbOptions
-  private engineInstance: Engine | undefined
+  private bindEngines: BindEngines | undefined
   private sessionFactory: SessionFactory | undefined
   private scopedSession: ScopedSession | undefined
   private readonly scopes = new ScopeRegistry()
@@ -85,24 +98,55 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
 
   /** Changes options before first use (Flask-SQLAlchemy's `init_app`). */
   configure(options: DbOptions): void {
-    if (this.engineInstance !== undefined) {
+    if (this.bindEngines !== undefined) {
       throw ConfigurationError.alreadyStarted()
     }
     this.options = { ...this.options, ...options }
   }
 
-  /** The URL the engine uses (or will use). */
+  /** The URL the default engine uses (or will use). */
   get url(): string {
     return this.options.url ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL
   }
 
-  /** The engine, created on first access. */
+  /** The default database's engine (its primary when it has replicas), created on first access. */
   get engine(): Engine {
-    if (this.engineInstance === undefined) {
-      this.engineInstance = createEngine(this.url, this.options)
-      if (this.options.recordQueries) this.engineInstance.onStatement((statement) => this.record(statement))
+    return this.engineFor(null)
+  }
+
+  /**
+   * The primary engine of every bind, the default one under null (Flask-SQLAlchemy's
+   * `db.engines`). Every engine is created on first access of any; none opens a connection yet.
+   */
+  get engines(): ReadonlyMap<string | null, Engine> {
+    return this.startEngines().primaries
+  }
+
+  /** The primary engine of bind `bindKey` (null: the default database). */
+  engineFor(bindKey: string | null = null): Engine {
+    const engine = this.startEngines().primaries.get(bindKey)
+    if (engine === undefined) throw ConfigurationError.unknownBind(bindKey!, [], 'db')
+    return engine
+  }
+
+  /** The read replicas of bind `bindKey` (null: the default database); empty without. */
+  replicasFor(bindKey: string | null = null): readonly Engine[] {
+    const replicas = this.startEngines().replicas.get(bindKey)
+    if (replicas === undefined) throw ConfigurationError.unknownBind(bindKey!, [], 'db')
+    return replicas
+  }
+
+  private startEngines(): BindEngines {
+    if (this.bindEngines === undefined) {
+      const engines = new BindEngines(this.bindsConfig(), this.registry)
+      if (this.options.recordQueries) for (const engine of engines.all) engine.onStatement((statement) => this.record(statement))
+      this.bindEngines = engines
     }
-    return this.engineInstance
+    return this.bindEngines
+  }
+
+  private bindsConfig(): BindsConfig {
+    return { url: this.url, replicas: this.options.replicas, binds: this.options.binds, engineOptions: this.options }
   }
 
   /**
@@ -117,10 +161,16 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
 
   /**
    * Runs `work` in a new scope with its own `db.session`, then closes that session, rolling back
-   * what was not committed. With `commit: true` it commits when `work` resolves.
+   * what was not committed. With `commit: true` it commits when `work` resolves. While its session
+   * holds a connection, `PoolTimeoutError` names it `db.scope() at file:line:column` (of this call).
+   * `bind` gives the scope's session another default database, such as a tenant's engine from an
+   * `EngineRegistry`: `db.scope(work, { bind: tenants.get(url) })`.
    */
-  scope<R>(work: () => R | Promise<R>, options: { commit?: boolean } = {}): Promise<R> {
-    return this.session.run(work, options)
+  scope<R>(work: () => R | Promise<R>, options: { commit?: boolean; bind?: BindTarget } = {}): Promise<R> {
+    // One stack capture per scope (about 2 µs); it is formatted only when a PoolTimeoutError names the scope.
+    const site = new Error()
+    const owner = (): string => `db.scope() at ${callerLocation(site) ?? 'an unknown location'}`
+    return this.session.run(work, { commit: options.commit, owner, bind: options.bind })
   }
 
   /** Opts in to `db.session` outside any scope, for scripts, REPLs and tests. */
@@ -167,38 +217,53 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
     })
   }
 
-  /** The session factory bound to the engine: `db.Session()` or `db.Session.begin(fn)`. */
+  /** The session factory bound to the engines: `db.Session()` or `db.Session.begin(fn)`. */
   get Session(): SessionFactory {
-    this.sessionFactory ??= sessionmaker({
-      bind: this.engine,
-      autoflush: this.options.autoflush,
-      expireOnCommit: this.options.expireOnCommit,
-      nPlusOne: this.options.nPlusOne,
-    })
+    if (this.sessionFactory === undefined) {
+      const engines = this.startEngines()
+      this.sessionFactory = sessionmaker({
+        bind: engines.defaultTarget,
+        binds: engines.namedTargets,
+        autoflush: this.options.autoflush,
+        expireOnCommit: this.options.expireOnCommit,
+        nPlusOne: this.options.nPlusOne,
+      })
+    }
     return this.sessionFactory
   }
 
   /**
    * Creates the schema's tables, like `prisma db push`: missing tables are created and safe changes
    * applied; a change that would lose data raises `SchemaPushError` and changes nothing unless
-   * `force` is set.
+   * `force` is set. Each bind's database gets its own models' tables (on the primary; replicas are
+   * copies); `bind` selects binds (a key, null for the default, or a list), default all. Binds are
+   * pushed one after the other: a failure leaves the ones before it pushed.
    */
-  createAll(options: { force?: boolean } = {}): Promise<PushResult> {
-    return pushSchema({ url: this.url, sources: this.registry.schema.sources, force: options.force })
+  async createAll(options: { force?: boolean; bind?: BindSelection } = {}): Promise<PushResult> {
+    let executedSteps = 0
+    const warnings: string[] = []
+    for (const step of schemaSteps(this.bindsConfig(), this.registry, options.bind)) {
+      const result = await pushSchema({ url: step.url, sources: this.registry.schema.sources, force: options.force, externalTables: step.externalTables })
+      executedSteps += result.executedSteps
+      warnings.push(...result.warnings)
+    }
+    return { executedSteps, warnings }
   }
 
-  /** Drops the schema's tables (and nothing else). */
-  dropAll(): Promise<void> {
-    return dropSchema({ url: this.url, sources: this.registry.schema.sources })
+  /** Drops the schema's tables (and nothing else), in each selected bind's database (default all; see {@link createAll}). */
+  async dropAll(options: { bind?: BindSelection } = {}): Promise<void> {
+    for (const step of schemaSteps(this.bindsConfig(), this.registry, options.bind)) {
+      await dropSchema({ url: step.url, sources: this.registry.schema.sources, externalTables: step.externalTables })
+    }
   }
 
-  /** Closes every pooled connection; the next use creates a fresh engine. */
+  /** Closes every pooled connection of every bind; the next use creates fresh engines. */
   async dispose(): Promise<void> {
-    const engine = this.engineInstance
-    this.engineInstance = undefined
+    const engines = this.bindEngines
+    this.bindEngines = undefined
     this.sessionFactory = undefined
     this.scopedSession = undefined
-    await engine?.dispose()
+    await Promise.all(engines?.all.map((engine) => engine.dispose()) ?? [])
   }
 }
 

@@ -376,21 +376,91 @@ export class DatabaseLockedError extends DatabaseError {
   }
 }
 
+/** The connection to the database was lost (server restart, network failure, terminated backend). */
+export class ConnectionLostError extends DatabaseError {
+  override readonly name = 'ConnectionLostError'
+
+  /** Build from the driver's error. */
+  static of(cause: unknown, sql?: string): ConnectionLostError {
+    return new ConnectionLostError(
+      'connection_lost',
+      'The connection to the database was lost (server restart or network failure); the transaction on it was rolled back. ' +
+        'Call rollback() (request scopes do this for you) and retry: the next session checks out a fresh connection.',
+      { cause, sql },
+    )
+  }
+
+  /** The pool's pre-ping failed on a pooled connection and again on a fresh one opened in its place. */
+  static prePingFailed(cause: unknown): ConnectionLostError {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    return new ConnectionLostError(
+      'connection_lost',
+      `The pool's pre-ping failed twice: on a pooled connection and on a fresh one opened in its place (${reason}). ` +
+        'The database is unreachable or refusing connections; check that it is up and retry.',
+      { cause },
+    )
+  }
+}
+
+/** PostgreSQL refuses every statement after one failed inside the transaction (SQLSTATE 25P02). */
+export class TransactionAbortedError extends DatabaseError {
+  override readonly name = 'TransactionAbortedError'
+
+  /** Build from the driver's error. */
+  static of(cause: unknown, sql?: string): TransactionAbortedError {
+    return new TransactionAbortedError(
+      'transaction_aborted',
+      'An earlier statement of this transaction failed, so the database ignores the rest of it. Call rollback() and start again.',
+      { cause, sql },
+    )
+  }
+}
+
+/** Owner labels named in a {@link PoolTimeoutError} message; the full list stays on `checkedOutBy`. */
+const OWNERS_SHOWN = 10
+
+/** `["GET /a", "GET /a", "job"]` as `2 × GET /a, job`, most frequent first, at most {@link OWNERS_SHOWN} groups. */
+function describeOwners(owners: readonly string[]): string {
+  const counts = new Map<string, number>()
+  for (const owner of owners) counts.set(owner, (counts.get(owner) ?? 0) + 1)
+  const groups = [...counts].sort((a, b) => b[1] - a[1]).map(([owner, count]) => (count > 1 ? `${count} × ${owner}` : owner))
+  const rest = groups.length - OWNERS_SHOWN
+  return groups.slice(0, OWNERS_SHOWN).join(', ') + (rest > 0 ? `, and ${rest} more` : '')
+}
+
 /** No connection could be checked out of the pool within `poolTimeout`. */
 export class PoolTimeoutError extends OrmError {
   override readonly name = 'PoolTimeoutError'
+  /**
+   * Who held the pool's connections when the wait timed out, one entry per checked-out connection:
+   * `"GET /orders"` for a request scope, `"db.scope() at file:line:column"`, `"Session #3"`, or
+   * `"unnamed"` for `engine.connect()` without an owner.
+   */
+  readonly checkedOutBy: readonly string[]
 
   /** @internal */
-  constructor(message: string, cause?: unknown) {
+  constructor(message: string, checkedOutBy: readonly string[], cause?: unknown) {
     super('pool_timeout', message, { cause })
+    this.checkedOutBy = checkedOutBy
   }
 
-  /** Waited `timeoutMs` with `inUse` of `size` connections checked out. */
-  static exhausted(timeoutMs: number, inUse: number, size: number, cause?: unknown): PoolTimeoutError {
+  /** Waited `timeoutMs` with `inUse` of `size` connections checked out, by `owners` (one label per connection). */
+  static exhausted(timeoutMs: number, inUse: number, size: number, owners: readonly string[] = [], cause?: unknown): PoolTimeoutError {
+    const by = owners.length > 0 ? ` (by ${describeOwners(owners)})` : ''
     return new PoolTimeoutError(
-      `Timed out after ${timeoutMs} ms waiting for a connection: ${inUse} of ${size} connections are checked out. ` +
+      `Timed out after ${timeoutMs} ms waiting for a connection: ${inUse} of ${size} connections are checked out${by}. ` +
         'Close or commit sessions sooner, or raise poolSize / maxOverflow / poolTimeout.',
+      owners,
       cause,
+    )
+  }
+
+  /** Waited `timeoutMs` for room in a connection budget shared by several engines (an `EngineRegistry`'s), with `open` of `max` open. */
+  static budgetExhausted(timeoutMs: number, open: number, max: number): PoolTimeoutError {
+    return new PoolTimeoutError(
+      `Timed out after ${timeoutMs} ms waiting for a connection: ${open} of the ${max} connections the engines' shared budget allows are open, and none is idle. ` +
+        'Close or commit sessions sooner (a task holding a connection on one engine while it waits for another can wait for itself), or raise maxConnections / poolTimeout.',
+      [],
     )
   }
 }
@@ -407,9 +477,24 @@ export class ConfigurationError extends OrmError {
   /** The URL's scheme names no supported database. */
   static unsupportedUrl(url: string): ConfigurationError {
     return new ConfigurationError(
-      `Cannot create an engine for "${url}": supported URLs are file:<path> (SQLite, e.g. file:./dev.db). ` +
+      `Cannot create an engine for "${url}": supported URLs are file:<path> (SQLite, e.g. file:./dev.db) and postgresql://user:password@host:port/database. ` +
         'Pass the URL to createDb({ url }) or set DATABASE_URL.',
     )
+  }
+
+  /** Bind `bind` (used by `models`, maybe none) has no engine (in a session) or URL (in a db) configured. */
+  static unknownBind(bind: string, models: readonly string[], where: 'session' | 'db'): ConfigurationError {
+    const fix =
+      where === 'session'
+        ? `Pass binds: { ${JSON.stringify(bind)}: engine } to the Session (or its sessionmaker)`
+        : `Add binds: { ${JSON.stringify(bind)}: 'file:./${bind}.db' } (any database URL) to createDb() or db.configure()`
+    const users = models.length === 0 ? '' : `${models.length === 1 ? 'Model' : 'Models'} ${models.join(', ')} ${models.length === 1 ? 'is' : 'are'} in bind "${bind}" (/// @bind(${bind})), but n`
+    return new ConfigurationError(`${users || 'N'}o database is configured for bind "${bind}". ${fix}.`)
+  }
+
+  /** A read replica speaks another SQL dialect than its primary. */
+  static replicaDialect(bind: string, primary: string, replica: string): ConfigurationError {
+    return new ConfigurationError(`A read replica of ${bind} is a ${replica} database, but its primary is ${primary}: replicas must be copies of their primary.`)
   }
 
   /** `db.configure()` after the engine was created. */
@@ -420,6 +505,48 @@ export class ConfigurationError extends OrmError {
   /** An option has a value outside its domain. */
   static badOption(option: string, value: unknown, expected: string): ConfigurationError {
     return new ConfigurationError(`Option "${option}" has the value ${JSON.stringify(value)}; expected ${expected}.`)
+  }
+}
+
+/** How a bind key reads in messages. */
+function bindLabel(key: string | null): string {
+  return key === null ? 'the default bind' : `bind "${key}"`
+}
+
+/**
+ * Committing a session that wrote to several databases (binds) failed on one of them. There is no
+ * two-phase commit: the binds committed before it stay committed, the rest were rolled back.
+ */
+export class BindCommitError extends OrmError {
+  override readonly name = 'BindCommitError'
+  /** The bind whose COMMIT failed (null: the default bind). */
+  readonly bind: string | null
+  /** Binds committed before the failure, whose changes are permanent. */
+  readonly committed: readonly (string | null)[]
+  /** Binds rolled back after the failure, besides the one that failed. */
+  readonly rolledBack: readonly (string | null)[]
+
+  /** @internal */
+  constructor(message: string, bind: string | null, committed: readonly (string | null)[], rolledBack: readonly (string | null)[], cause: unknown) {
+    super('bind_commit_failed', message, { cause })
+    this.bind = bind
+    this.committed = committed
+    this.rolledBack = rolledBack
+  }
+
+  /** The COMMIT of `bind` failed with `cause` after `committed` went through; `rolledBack` were then rolled back. */
+  static partial(bind: string | null, committed: readonly (string | null)[], rolledBack: readonly (string | null)[], cause: unknown): BindCommitError {
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)
+    const list = (keys: readonly (string | null)[]) => (keys.length === 0 ? 'none' : keys.map(bindLabel).join(', '))
+    return new BindCommitError(
+      `Commit failed on ${bindLabel(bind)} (${reason}). Committed before it, and not undone (there is no two-phase commit): ${list(committed)}. ` +
+        `Rolled back: ${[bindLabel(bind), ...rolledBack.map(bindLabel)].join(', ')}. ` +
+        'Call session.rollback(): objects of the rolled-back binds return to their database state, those of committed binds stay as committed; then repair or retry the failed part.',
+      bind,
+      committed,
+      rolledBack,
+      cause,
+    )
   }
 }
 

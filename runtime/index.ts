@@ -1,10 +1,15 @@
 /** prismalchemy's runtime: the public API, as explicit named exports. */
 export { createDb, Db, DEFAULT_DATABASE_URL, type DbOptions } from './db.js'
-export { createEngine, Engine, formatStatement, type EngineOptions } from './engine/engine.js'
-export type { ExecutedStatement, PoolStatus, StatementListener } from './engine/driver.js'
+export { createEngine, Engine, formatStatement, type EngineOptions, type StatementLogger, type StatementLogRecord } from './engine/engine.js'
+export { ConnectionBudget, type BudgetStatus } from './engine/connection-budget.js'
+export type { ConnectionOwner, DisposeOptions, ExecutedStatement, PoolStatus, StatementListener } from './engine/driver.js'
+export { EngineRegistry, type EngineRegistryOptions, type EngineRegistryStats } from './engine/engine-registry.js'
 export type { PushResult, SchemaSource } from './engine/schema-engine.js'
+export type { BindConfig, BindOptions, BindSelection } from './binds.js'
 export {
+  BindCommitError,
   ConfigurationError,
+  ConnectionLostError,
   DatabaseError,
   DatabaseLockedError,
   DetachedInstanceError,
@@ -25,6 +30,7 @@ export {
   RaiseLoadError,
   SchemaPushError,
   StaleDataError,
+  TransactionAbortedError,
   UniqueViolationError,
   UnmappedError,
 } from './errors.js'
@@ -47,6 +53,7 @@ export { Model, type ColumnsOf, type KeyOf, type ModelClass } from './orm/model.
 export { defineModels, ModelRegistry, type ModelsDefinition } from './orm/registry.js'
 export type { RecordedQuery } from './orm/scope-registry.js'
 export { ScopedSession, type ScopeHandle } from './orm/scoping.js'
+export { REPLICA_RETRY_MS, type BindTarget, type ReplicatedEngine } from './orm/routing.js'
 export { Session, type NPlusOneOptions, type SessionOptions } from './orm/session.js'
 export { sessionmaker, type SessionFactory } from './orm/sessionmaker.js'
 export type { ObjectState } from './orm/state.js'

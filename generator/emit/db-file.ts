@@ -2,6 +2,19 @@
 import type { SchemaDescription } from '../model/description.js'
 import { createProject, docComment, preamble, printFile, type GeneratedFile } from './project.js'
 
+/** The doc lines naming each bind's models and how to configure it; none when every model uses the default bind. */
+function bindDocs(schema: SchemaDescription): string[] {
+  const binds = new Map<string, string[]>()
+  for (const model of schema.models) if (model.bind !== undefined) binds.set(model.bind, [...(binds.get(model.bind) ?? []), model.name])
+  if (binds.size === 0) return []
+  const keys = [...binds.keys()].sort()
+  return [
+    '',
+    `Binds (other databases, \`/// @bind(...)\`): ${keys.map((key) => `${key} (${binds.get(key)!.join(', ')})`).join('; ')}. Give each a URL before`,
+    `first use: \`db.configure({ binds: { ${keys.map((key) => `${/^[A-Za-z_]\w*$/.test(key) ? key : `'${key}'`}: url`).join(', ')} } })\`.`,
+  ]
+}
+
 /** Emits `db.ts` for a described schema. */
 export function emitDbFile(schema: SchemaDescription, runtimeModule: string): GeneratedFile {
   const names = schema.models.map((model) => model.name).join(', ')
@@ -17,6 +30,7 @@ export function emitDbFile(schema: SchemaDescription, runtimeModule: string): Ge
           'The engine opens on first use, at `DATABASE_URL` or `file:./dev.db`; call `db.configure({ url })` before that to',
           'choose another. `db.Session()` makes a session, `db.Session.begin(fn)` runs one unit of work, `db.createAll()`',
           'creates the tables.',
+          ...bindDocs(schema),
         ].join('\n'),
       ),
       'export const db = createDb(registry)',

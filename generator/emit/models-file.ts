@@ -101,7 +101,7 @@ function modelClass(model: ModelDescription): ClassDeclarationStructure {
     isExported: true,
     name: model.name,
     extends: `Model<${model.name}Columns, ${model.name}Init, ${keyType(model)}>`,
-    docs: docs(model.documentation, `Table \`${model.table}\`.`),
+    docs: docs(model.documentation, model.bind === undefined ? `Table \`${model.table}\`.` : `Table \`${model.table}\`, in bind \`${model.bind}\`.`),
     properties: [
       {
         name: 'query',
@@ -177,6 +177,7 @@ function modelDefinition(model: ModelDescription): ModelDefinition {
     primaryKey: model.primaryKey,
     columns: model.fields.map(columnDefinition),
     relationships: model.relations.map(relationshipDefinition),
+    ...(model.bind !== undefined ? { bind: model.bind } : {}),
   }
 }
 

@@ -18,7 +18,14 @@ export interface Annotation {
 }
 
 /** Annotation names the generator understands, and where they may appear. */
-export const KNOWN_ANNOTATIONS = { lazy: 'relation fields', cascade: 'relation fields on the side without the foreign key' } as const
+export const KNOWN_ANNOTATIONS = {
+  lazy: 'relation fields',
+  cascade: 'relation fields on the side without the foreign key',
+  bind: 'models (a /// line above `model Name {`)',
+} as const
+
+/** What a bind key may look like: `@bind(analytics)`, `@bind(audit-log)`. */
+const BIND_KEY = /^[A-Za-z_][\w-]*$/
 
 /** The cascades `@cascade(...)` accepts (save-update is always on). */
 export const CASCADE_NAMES: readonly CascadeName[] = ['delete', 'delete-orphan']
@@ -36,8 +43,8 @@ export function parseDocumentation(documentation: string | undefined): { annotat
     // `@word(...)` is always an annotation; a bare `@word` only when the word is one of ours (TSDoc tags stay prose).
     if (match && (match[2] !== undefined || Object.hasOwn(KNOWN_ANNOTATIONS, match[1]))) {
       annotations.push({ name: match[1], argument: match[2]?.trim(), text: trimmed })
-    } else if (/^@(lazy|cascade)\b/.test(trimmed)) {
-      annotations.push({ name: /^@cascade\b/.test(trimmed) ? 'cascade' : 'lazy', argument: undefined, text: trimmed, malformed: true })
+    } else if (/^@(lazy|cascade|bind)\b/.test(trimmed)) {
+      annotations.push({ name: /^@(\w+)/.exec(trimmed)![1], argument: undefined, text: trimmed, malformed: true })
     } else {
       prose.push(line)
     }
@@ -58,6 +65,7 @@ export function checkLazy(allAnnotations: readonly Annotation[], field: { isRela
     if (!Object.hasOwn(KNOWN_ANNOTATIONS, annotation.name)) {
       return { problem: `Unknown annotation "@${annotation.name}". Known annotations: ${Object.keys(KNOWN_ANNOTATIONS).map((n) => `@${n}`).join(', ')}.` }
     }
+    if (annotation.name === 'bind') return { problem: `"@bind" is only allowed on ${KNOWN_ANNOTATIONS.bind}: it says which database the whole model lives in.` }
     if (annotation.malformed) return { problem: `Malformed annotation "${annotation.text}": write it alone on its line as @lazy(<strategy>). Known strategies: ${known}.` }
     if (!field.isRelation) return { problem: `"@${annotation.name}" is only allowed on ${KNOWN_ANNOTATIONS.lazy}.` }
     if (annotation.argument === undefined || annotation.argument === '') {
@@ -133,4 +141,31 @@ export function checkCascade(
     return fail(`"${annotation.text}": delete-orphan needs delete too. Write @cascade(delete, delete-orphan).`)
   }
   return { cascade: CASCADE_NAMES.filter((name) => cascade.includes(name)) }
+}
+
+/** The result of {@link checkModelAnnotations}: the model's bind key (undefined for the default bind), or what is wrong and where. */
+export type ModelAnnotationCheck = { readonly bind: string | undefined } | { readonly problem: string; readonly annotation: Annotation }
+
+/**
+ * Validates the annotations of a model's doc comment: at most one `@bind(<key>)`, naming the
+ * database the model's table lives in (Flask-SQLAlchemy's `__bind_key__`); nothing else.
+ */
+export function checkModelAnnotations(annotations: readonly Annotation[]): ModelAnnotationCheck {
+  let bind: string | undefined
+  for (const annotation of annotations) {
+    const fail = (problem: string): ModelAnnotationCheck => ({ problem, annotation })
+    if (annotation.name !== 'bind') {
+      return fail(`Unknown model annotation "@${annotation.name}". The only model annotation is @bind(<key>); annotations such as @lazy(...) belong on relation fields.`)
+    }
+    if (annotation.malformed) return fail(`Malformed annotation "${annotation.text}": write it alone on its line as @bind(<key>), e.g. @bind(analytics).`)
+    if (bind !== undefined) return fail('A model may carry at most one @bind annotation.')
+    if (annotation.argument === undefined || annotation.argument === '') {
+      return fail(`"${annotation.text}" needs a bind key, e.g. @bind(analytics): the name createDb's \`binds\` option maps to a database URL.`)
+    }
+    if (!BIND_KEY.test(annotation.argument)) {
+      return fail(`Bind key "${annotation.argument}" in "${annotation.text}" is not valid: use letters, digits, _ and -, starting with a letter or _.`)
+    }
+    bind = annotation.argument
+  }
+  return { bind }
 }

@@ -4,12 +4,18 @@ import type { DMMF } from '@prisma/generator-helper'
 import type { DefaultDefinition, ReferentialAction, ScalarType } from '../../runtime/index.js'
 import type { LoadedSchema } from '../dmmf/load-schema.js'
 import { SchemaError, type Diagnostic } from '../errors.js'
-import { checkCascade, checkLazy, parseDocumentation, type Annotation } from './annotations.js'
+import { checkCascade, checkLazy, checkModelAnnotations, parseDocumentation, type Annotation } from './annotations.js'
 import type { EnumDescription, FieldDescription, ModelDescription, RelationDescription, SchemaDescription } from './description.js'
 import { SourceLocator } from './source-locations.js'
 import { SCALAR_TYPES } from './type-map.js'
 
-type Problems = { annotation: Diagnostic[]; unsupported: Diagnostic[] }
+type Problems = {
+  annotation: Diagnostic[]
+  unsupported: Diagnostic[]
+  crossBind: Diagnostic[]
+  /** Models whose model annotations are invalid: their bind is unknown, so no relation of theirs is checked against binds. */
+  unknownBind: Set<string>
+}
 
 /** Whether the database enforces foreign keys, and so carries out `onDelete` itself. */
 type ForeignKeys = { readonly provider: string; readonly enforced: boolean }
@@ -276,13 +282,12 @@ function describeModel(
     })
   }
   const { annotations, prose } = parseDocumentation(model.documentation)
-  for (const annotation of annotations) {
-    problems.annotation.push({
-      ...locator.docLine(model.name, undefined, annotation.text),
-      message: `Unknown model annotation "@${annotation.name}". Annotations such as @lazy(...) belong on relation fields.`,
-      severity: 'error',
-    })
+  const modelCheck = checkModelAnnotations(annotations)
+  if ('problem' in modelCheck) {
+    problems.annotation.push({ ...locator.docLine(model.name, undefined, modelCheck.annotation.text), message: modelCheck.problem, severity: 'error' })
+    problems.unknownBind.add(model.name)
   }
+  const bind = 'bind' in modelCheck ? modelCheck.bind : undefined
   const fields: FieldDescription[] = []
   const relations: RelationDescription[] = []
   for (const field of model.fields) {
@@ -304,7 +309,39 @@ function describeModel(
     fields,
     primaryKey: [...primaryKey],
     relations: relations.sort(byName),
+    ...(bind !== undefined ? { bind } : {}),
     ...(prose ? { documentation: prose } : {}),
+  }
+}
+
+/** How a bind reads in messages. */
+function bindName(bind: string | undefined): string {
+  return bind === undefined ? 'the default bind' : `bind "${bind}"`
+}
+
+/**
+ * A relation needs both tables in one database: its foreign key (or join table) and every join
+ * span them. Each relation crossing binds is reported once, at the field holding the foreign key
+ * (for a many-to-many, at the side whose model name sorts first).
+ */
+function checkBinds(models: readonly ModelDescription[], locator: SourceLocator, problems: Problems): void {
+  const byName = new Map(models.map((model) => [model.name, model]))
+  for (const model of models) {
+    for (const relation of model.relations) {
+      const target = byName.get(relation.target)
+      if (target === undefined || target.bind === model.bind || problems.unknownBind.has(model.name) || problems.unknownBind.has(target.name)) continue
+      const reports = relation.secondary === undefined ? relation.ownsForeignKey : model.name < target.name
+      if (!reports) continue
+      const link = relation.secondary === undefined ? 'its foreign key' : `its join table ${relation.secondary.table}`
+      problems.crossBind.push({
+        ...locator.field(model.name, relation.name),
+        message:
+          `Relation "${model.name}.${relation.name}" crosses databases: ${model.name} is in ${bindName(model.bind)} and ${target.name} in ${bindName(target.bind)}, ` +
+          `but ${link} and its joins need both tables in one database. Put both models in the same bind (/// @bind(<key>) above each model, or none for the default), ` +
+          `or drop the relation and keep the key as a plain column, loading the ${target.name} with session.get().`,
+        severity: 'error',
+      })
+    }
   }
 }
 
@@ -331,7 +368,7 @@ function describeEnum(enumeration: DMMF.DatamodelEnum, locator: SourceLocator, p
  */
 export function describeSchema(schema: LoadedSchema, schemaRoot: string): SchemaDescription {
   const locator = new SourceLocator(schema.files)
-  const problems: Problems = { annotation: [], unsupported: [] }
+  const problems: Problems = { annotation: [], unsupported: [], crossBind: [], unknownBind: new Set() }
   checkNames(schema.datamodel, locator, problems)
   const models = new Map(schema.datamodel.models.map((model) => [model.name, model]))
   const foreignKeys = foreignKeysOf(schema)
@@ -348,8 +385,10 @@ export function describeSchema(schema: LoadedSchema, schemaRoot: string): Schema
     described.push(describeModel(model, models, locator, problems, foreignKeys))
   }
   const enums = [...schema.datamodel.enums].sort(byName).map((enumeration) => describeEnum(enumeration, locator, problems))
-  if (problems.annotation.length > 0) throw SchemaError.annotation([...problems.annotation, ...problems.unsupported])
-  if (problems.unsupported.length > 0) throw SchemaError.unsupported(problems.unsupported)
+  checkBinds(described, locator, problems)
+  if (problems.annotation.length > 0) throw SchemaError.annotation([...problems.annotation, ...problems.unsupported, ...problems.crossBind])
+  if (problems.unsupported.length > 0) throw SchemaError.unsupported([...problems.unsupported, ...problems.crossBind])
+  if (problems.crossBind.length > 0) throw SchemaError.crossBind(problems.crossBind)
   return {
     provider: schema.provider,
     enums,

@@ -55,6 +55,8 @@ export interface ModelDescription {
   readonly fields: readonly FieldDescription[]
   readonly primaryKey: readonly string[]
   readonly relations: readonly RelationDescription[]
+  /** `/// @bind(<key>)`: the database (bind) the model's table lives in; absent for the default one. */
+  readonly bind?: string
   readonly documentation?: string
 }
 

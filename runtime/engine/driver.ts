@@ -13,6 +13,8 @@ export interface ExecutedStatement {
   readonly parameters: readonly unknown[]
   /** Wall-clock duration in milliseconds. */
   readonly durationMs: number
+  /** The named error the statement failed with; absent when it succeeded. */
+  readonly error?: Error
 }
 
 /** Called after every statement a connection runs, including BEGIN/COMMIT/ROLLBACK. */
@@ -36,22 +38,39 @@ export interface DriverConnection {
   rollback(): Promise<void>
 }
 
+/**
+ * Who holds a checked-out connection, as named in `PoolTimeoutError` and `PoolStatus.checkedOutBy`:
+ * a label, or a function that computes it only when asked (so the hot path builds no strings).
+ */
+export type ConnectionOwner = string | (() => string)
+
+/** Options of `dispose()`. */
+export interface DisposeOptions {
+  /**
+   * Also wait until every connection checked out before the call has come back and been closed.
+   * Without it, `dispose()` resolves once the idle connections are closed.
+   */
+  readonly wait?: boolean
+}
+
 /** How many connections a driver holds. */
 export interface PoolStatus {
   readonly checkedOut: number
   readonly idle: number
   readonly waiting: number
   readonly max: number
+  /** The owner of each checked-out connection (`"GET /orders"`, `"db.scope() at app.ts:12:9"`, `"Session #3"`, `"unnamed"`). */
+  readonly checkedOutBy: readonly string[]
 }
 
 /** A database backend: owns the pool of connections. */
 export interface Driver {
-  /** Checks a connection out of the pool, waiting at most the pool timeout. */
-  acquire(): Promise<DriverConnection>
+  /** Checks a connection out of the pool for `owner`, waiting at most the pool timeout. */
+  acquire(owner?: ConnectionOwner): Promise<DriverConnection>
   /** Returns a connection to the pool; a connection still inside a transaction is rolled back first. */
   release(connection: DriverConnection): Promise<void>
   /** Current pool figures. */
   status(): PoolStatus
-  /** Closes every connection. Checked-out connections are closed when released. */
-  dispose(): Promise<void>
+  /** Closes every idle connection; checked-out connections are closed when released (and waited for with `wait`). */
+  dispose(options?: DisposeOptions): Promise<void>
 }

@@ -1,27 +1,83 @@
 /** Engine: a database URL turned into a driver (with its pool) and a dialect, plus SQL echo and statement listeners. */
 import path from 'node:path'
+import { postgresDialect } from '../dialect/postgres.js'
 import { sqliteDialect } from '../dialect/sqlite.js'
 import type { Dialect } from '../dialect/dialect.js'
 import { ConfigurationError } from '../errors.js'
-import type { Driver, DriverConnection, ExecutedStatement, PoolStatus, StatementListener, StatementReporter } from './driver.js'
+import type { ConnectionBudget } from './connection-budget.js'
+import type {
+  ConnectionOwner,
+  DisposeOptions,
+  Driver,
+  DriverConnection,
+  ExecutedStatement,
+  PoolStatus,
+  StatementListener,
+  StatementReporter,
+} from './driver.js'
+import { postgresAdapterFactory } from './postgres-adapter.js'
+import { PrismaAdapterDriver } from './prisma-driver.js'
 import { SqliteDriver } from './sqlite-driver.js'
+
+/** What {@link EngineOptions.logger} receives with each line: the statement as it ran, and the engine. */
+export interface StatementLogRecord extends ExecutedStatement {
+  /** The engine's URL, with any password replaced by `***`. */
+  readonly url: string
+}
+
+/**
+ * Where echo sends each statement: the formatted line (SQL, parameters, duration, and the error's
+ * name for a failed statement), and the same facts as a structured record. A function of the line
+ * alone is a valid logger too.
+ */
+export type StatementLogger = (line: string, record: StatementLogRecord) => void
 
 /** Options of {@link createEngine}; names follow SQLAlchemy's `create_engine`. */
 export interface EngineOptions {
-  /** Log every statement with its parameters and duration (SQLAlchemy's `echo`). Default false. */
+  /**
+   * Log every statement with its parameters and duration, failed ones too (SQLAlchemy's `echo`).
+   * Default: on when a `logger` is given, off otherwise.
+   */
   readonly echo?: boolean
-  /** Where echo writes; default `console.log`. */
-  readonly logger?: (line: string) => void
+  /**
+   * Where echo writes; default `console.log` of the line. Giving one turns echo on unless `echo`
+   * is `false`. Point it at your own logger:
+   *
+   * ```ts
+   * const log = pino()
+   * createEngine(url, { logger: (line, record) => (record.error ? log.error(record, line) : log.debug(record, line)) })
+   * createEngine(url, { logger: (line, record) => winston.debug(line, record) })
+   * ```
+   * The record holds the raw parameter values (bigints, Buffers, Dates) as they were bound.
+   */
+  readonly logger?: StatementLogger
   /** Connections kept open in the pool. Default 5. */
   readonly poolSize?: number
   /** Connections allowed beyond `poolSize` under load. Default 10. */
   readonly maxOverflow?: number
   /** Seconds to wait for a connection before `PoolTimeoutError`. Default 30. */
   readonly poolTimeout?: number
+  /**
+   * Seconds after which a pooled connection is closed at its next checkout and replaced by a fresh
+   * one (SQLAlchemy's `pool_recycle`), e.g. below a server's or proxy's idle-connection limit.
+   * Default -1: never.
+   */
+  readonly poolRecycle?: number
+  /**
+   * Test each pooled connection at checkout with a cheap round trip (`SELECT 1`) and replace it when
+   * it is dead (SQLAlchemy's `pool_pre_ping`); when the fresh one fails too, the checkout raises
+   * `ConnectionLostError`. Default false.
+   */
+  readonly poolPrePing?: boolean
   /** SQLite: seconds a writer waits for the write lock before `DatabaseLockedError`. Default 5. */
   readonly busyTimeout?: number
   /** Prepared statements cached per connection. Default 500. */
   readonly statementCacheSize?: number
+  /**
+   * SQLite: a limit on open connections shared with other engines (see `ConnectionBudget`); an
+   * `EngineRegistry` gives one to every engine it creates. Default: none, only this pool's limits.
+   */
+  readonly connectionBudget?: ConnectionBudget
 }
 
 function formatParameter(value: unknown): string {
@@ -30,10 +86,22 @@ function formatParameter(value: unknown): string {
   return JSON.stringify(value) ?? String(value)
 }
 
-/** Formats one statement the way echo prints it. */
+/** Formats one statement the way echo prints it; a failed one ends with the error's name. */
 export function formatStatement(statement: ExecutedStatement): string {
   const parameters = statement.parameters.length > 0 ? ` [${statement.parameters.map(formatParameter).join(', ')}]` : ''
-  return `${statement.sql}${parameters} (${statement.durationMs.toFixed(3)} ms)`
+  const failure = statement.error === undefined ? '' : ` failed: ${statement.error.name}`
+  return `${statement.sql}${parameters} (${statement.durationMs.toFixed(3)} ms)${failure}`
+}
+
+/** `url` with the password of `scheme://user:password@host` replaced by `***` (SQLAlchemy's `hide_password`). */
+export function maskPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@')
+}
+
+function recycleSeconds(value: number | undefined): number {
+  if (value === undefined || value === -1) return -1
+  if (!Number.isFinite(value) || value < 0) throw ConfigurationError.badOption('poolRecycle', value, 'a number of seconds >= 0, or -1 for never')
+  return value
 }
 
 function positiveNumber(option: string, value: number | undefined, fallback: number): number {
@@ -60,20 +128,26 @@ export class Engine implements StatementReporter {
   echo: boolean
   private readonly driver: Driver
   private readonly listeners = new Set<StatementListener>()
-  private readonly logger: (line: string) => void
+  private readonly logger: StatementLogger
+  /** `url` as log records show it. */
+  private readonly maskedUrl: string
 
   /** @internal Use {@link createEngine}. */
   constructor(url: string, dialect: Dialect, makeDriver: (reporter: StatementReporter) => Driver, options: EngineOptions) {
     this.url = url
+    this.maskedUrl = maskPassword(url)
     this.dialect = dialect
-    this.echo = options.echo ?? false
+    this.echo = options.echo ?? options.logger !== undefined
     this.logger = options.logger ?? ((line) => console.log(line))
     this.driver = makeDriver(this)
   }
 
-  /** Checks a connection out of the pool. Sessions do this for you. */
-  connect(): Promise<DriverConnection> {
-    return this.driver.acquire()
+  /**
+   * Checks a connection out of the pool for `owner`, which `PoolTimeoutError` and
+   * `poolStatus().checkedOutBy` name while it is out. Sessions do this for you, named after their scope.
+   */
+  connect(owner?: ConnectionOwner): Promise<DriverConnection> {
+    return this.driver.acquire(owner)
   }
 
   /** Returns a connection to the pool. */
@@ -81,7 +155,7 @@ export class Engine implements StatementReporter {
     return this.driver.release(connection)
   }
 
-  /** Pool figures: connections checked out, idle, waiting callers and the maximum. */
+  /** Pool figures: connections checked out (and by whom), idle, waiting callers and the maximum. */
   poolStatus(): PoolStatus {
     return this.driver.status()
   }
@@ -95,9 +169,14 @@ export class Engine implements StatementReporter {
     return () => this.listeners.delete(listener)
   }
 
-  /** Closes every pooled connection. */
-  dispose(): Promise<void> {
-    return this.driver.dispose()
+  /**
+   * Closes the pool's idle connections now; connections checked out are closed when they come back
+   * (SQLAlchemy's `Engine.dispose()`). The engine stays usable and opens fresh connections. With
+   * `{ wait: true }` it resolves only once every connection checked out before the call has come
+   * back and been closed, for as long as that takes: race it with a timer to bound the wait.
+   */
+  dispose(options?: DisposeOptions): Promise<void> {
+    return this.driver.dispose(options)
   }
 
   /** @internal True when echo is on or a listener is registered. */
@@ -107,7 +186,7 @@ export class Engine implements StatementReporter {
 
   /** @internal Called by the driver after each statement. */
   report(statement: ExecutedStatement): void {
-    if (this.echo) this.logger(formatStatement(statement))
+    if (this.echo) this.logger(formatStatement(statement), { ...statement, url: this.maskedUrl })
     for (const listener of this.listeners) listener(statement)
   }
 }
@@ -121,23 +200,54 @@ export function sqliteFilename(url: string): string | undefined {
   return path.resolve(location)
 }
 
+/** True for the URLs PostgreSQL's own clients accept: `postgres://` and `postgresql://`. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(?:ql)?:\/\//.test(url)
+}
+
 /**
- * Creates an engine for a database URL. Supported: SQLite files as `file:./path.db`.
+ * Creates an engine for a database URL: SQLite files as `file:./path.db` (better-sqlite3 directly),
+ * PostgreSQL as `postgresql://user:password@host:port/database` (through `@prisma/adapter-pg`).
  * No connection is opened until a session needs one.
  */
 export function createEngine(url: string, options: EngineOptions = {}): Engine {
-  const filename = sqliteFilename(url)
-  if (filename === undefined) throw ConfigurationError.unsupportedUrl(url)
   const poolSize = positiveNumber('poolSize', options.poolSize, 5)
   const maxOverflow = positiveNumber('maxOverflow', options.maxOverflow, 10)
   if (poolSize + maxOverflow < 1) throw ConfigurationError.badOption('poolSize', options.poolSize, 'poolSize + maxOverflow >= 1')
   const poolTimeoutMs = positiveNumber('poolTimeout', options.poolTimeout, 30) * 1000
+  const recycleMs = recycleSeconds(options.poolRecycle) * 1000
+  const prePing = options.poolPrePing === true
+  if (isPostgresUrl(url)) {
+    // pool_recycle is pg's maxLifetimeSeconds: the adapter's pool owns the real connections.
+    const maxLifetimeSeconds = recycleMs > 0 ? Math.max(1, Math.ceil(recycleMs / 1000)) : 0
+    const factory = postgresAdapterFactory(url, { max: poolSize + maxOverflow, min: poolSize, connectionTimeoutMs: poolTimeoutMs, maxLifetimeSeconds })
+    return new Engine(
+      url,
+      postgresDialect,
+      (reporter) => new PrismaAdapterDriver({ factory, poolSize, maxOverflow, poolTimeoutMs, budget: options.connectionBudget, reporter }),
+      options,
+    )
+  }
+  const filename = sqliteFilename(url)
+  if (filename === undefined) throw ConfigurationError.unsupportedUrl(url)
   const busyTimeoutMs = positiveNumber('busyTimeout', options.busyTimeout, 5) * 1000
   const statementCacheSize = Math.max(1, positiveNumber('statementCacheSize', options.statementCacheSize, 500))
   return new Engine(
     url,
     sqliteDialect,
-    (reporter) => new SqliteDriver({ filename, poolSize, maxOverflow, poolTimeoutMs, busyTimeoutMs, statementCacheSize, reporter }),
+    (reporter) =>
+      new SqliteDriver({
+        filename,
+        poolSize,
+        maxOverflow,
+        poolTimeoutMs,
+        recycleMs,
+        prePing,
+        busyTimeoutMs,
+        statementCacheSize,
+        budget: options.connectionBudget,
+        reporter,
+      }),
     options,
   )
 }

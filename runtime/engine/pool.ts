@@ -1,8 +1,9 @@
-/** QueuePool: SQLAlchemy's default pool (pool size, overflow, checkout timeout), with no timers while idle. */
-import { PoolTimeoutError } from '../errors.js'
-import type { PoolStatus } from './driver.js'
+/** QueuePool: SQLAlchemy's default pool (pool size, overflow, checkout timeout, recycle, pre-ping), with no timers while idle. */
+import { ConnectionLostError, PoolTimeoutError } from '../errors.js'
+import type { BudgetMember, ConnectionBudget } from './connection-budget.js'
+import type { ConnectionOwner, DisposeOptions, PoolStatus } from './driver.js'
 
-/** How the pool makes and closes connections, and its limits. */
+/** How the pool makes, checks and closes connections, and its limits. */
 export interface QueuePoolOptions<C> {
   /** Opens a new connection. */
   readonly create: () => C | Promise<C>
@@ -14,6 +15,34 @@ export interface QueuePoolOptions<C> {
   readonly maxOverflow: number
   /** Milliseconds a checkout waits before {@link PoolTimeoutError} (SQLAlchemy's `pool_timeout`). */
   readonly timeoutMs: number
+  /**
+   * Milliseconds after its opening when a connection is closed at its next checkout and a fresh one
+   * opened instead (SQLAlchemy's `pool_recycle`). Absent or negative: never.
+   */
+  readonly recycleMs?: number
+  /**
+   * Pre-ping (SQLAlchemy's `pool_pre_ping`): when given, every checkout of a connection used before
+   * calls it first; throwing or rejecting means the connection is dead. A dead connection is closed
+   * and a fresh one opened and pinged in its place; when that fails too, the checkout raises
+   * `ConnectionLostError`. Absent: no pre-ping.
+   */
+  readonly ping?: (connection: C) => void | Promise<void>
+  /**
+   * A limit on open connections shared with other pools: a permit is taken before each open (waiting
+   * at most `timeoutMs`) and given back after each close, idle connections are closed when another
+   * pool needs room, and none is kept idle while anyone waits for room.
+   */
+  readonly budget?: ConnectionBudget
+}
+
+/** What the pool knows about one open connection. */
+interface ConnectionRecord {
+  /** The pool generation it was opened in. */
+  readonly generation: number
+  /** `performance.now()` at its opening (0 when nothing checks connections). */
+  readonly openedAt: number
+  /** Opened for a checkout and not checked yet: nothing to recycle or ping. */
+  fresh: boolean
 }
 
 interface Waiter<C> {
@@ -22,21 +51,47 @@ interface Waiter<C> {
   timer: NodeJS.Timeout
 }
 
+/** What PoolTimeoutError and `status()` call a checkout made without an owner. */
+const UNNAMED = 'unnamed'
+
+/** An owner's label; a label function that throws must not turn a pool timeout into another error. */
+function label(owner: ConnectionOwner | undefined): string {
+  if (owner === undefined) return UNNAMED
+  if (typeof owner === 'string') return owner
+  try {
+    return owner()
+  } catch {
+    return UNNAMED
+  }
+}
+
 /**
  * A bounded pool. Checkouts reuse the most recently returned connection; when none is idle a new
  * one is opened while fewer than `poolSize + maxOverflow` exist; otherwise the caller waits in
- * line, and after `timeoutMs` gets a {@link PoolTimeoutError} saying how many are checked out.
- * Returned connections beyond `poolSize` are closed. An idle pool holds no timers, so it never
- * keeps the process alive. (Why not tarn or generic-pool: neither closes overflow connections on
- * return, and their reapers keep the event loop alive in scripts that forget `dispose()`.)
+ * line, and after `timeoutMs` gets a {@link PoolTimeoutError} saying how many are checked out and
+ * by whom (the `owner` each checkout names). Returned connections beyond `poolSize` are closed.
+ * With `recycleMs` or `ping`, a reused connection is checked at checkout and replaced when too old
+ * or dead. An idle pool holds no timers, so it never keeps the process alive. (Why not tarn or
+ * generic-pool: neither closes overflow connections on return, and their reapers keep the event
+ * loop alive in scripts that forget `dispose()`.)
+ *
+ * Every connection belongs to the generation of the pool it was opened in; {@link dispose} starts a
+ * new generation, and connections of older ones are closed when they come back.
  */
-export class QueuePool<C> {
+export class QueuePool<C> implements BudgetMember {
   private readonly idle: C[] = []
   private readonly waiters: Waiter<C>[] = []
-  private readonly inUse = new Set<C>()
-  /** Connections checked out when the pool was disposed: closed when they come back. */
-  private readonly retiring = new Set<C>()
-  private open = 0
+  /** Checked-out connections of the current generation, with their owners. */
+  private readonly inUse = new Map<C, ConnectionOwner | undefined>()
+  /** Checked-out connections of earlier generations (opened before a dispose): closed when they come back. */
+  private readonly retiring = new Map<C, ConnectionOwner | undefined>()
+  /** Connections open or being opened, per generation; the current generation's count stays within `max`. */
+  private readonly slots = new Map<number, number>()
+  /** Every open connection's facts, from its opening until it is closed. */
+  private readonly records = new Map<C, ConnectionRecord>()
+  /** Callers of `dispose({ wait: true })`, resolved when no connection of an earlier generation is left. */
+  private readonly drainWaiters: (() => void)[] = []
+  private generation = 0
 
   constructor(private readonly options: QueuePoolOptions<C>) {}
 
@@ -45,95 +100,222 @@ export class QueuePool<C> {
     return this.options.poolSize + this.options.maxOverflow
   }
 
-  /** Checks a connection out, opening one or waiting as needed. */
-  async acquire(): Promise<C> {
-    const idle = this.idle.pop()
-    if (idle !== undefined) {
-      this.inUse.add(idle)
-      return idle
+  /** Connections of the current generation, open or being opened. */
+  private get open(): number {
+    return this.slots.get(this.generation) ?? 0
+  }
+
+  /** True when a reused connection must be checked at checkout. */
+  private get checks(): boolean {
+    return this.options.ping !== undefined || (this.options.recycleMs ?? -1) >= 0
+  }
+
+  /**
+   * Checks a connection out for `owner`, opening one or waiting as needed. The owner is what a
+   * {@link PoolTimeoutError} names while the connection is out; a function is called only then.
+   */
+  async acquire(owner?: ConnectionOwner): Promise<C> {
+    this.options.budget?.touch(this)
+    let connection = this.idle.pop()
+    if (connection === undefined) {
+      connection = this.open < this.max ? await this.openConnection(this.takeSlot()) : await this.wait()
     }
-    if (this.open < this.max) {
-      this.open++
-      let connection: C
-      try {
-        connection = await this.options.create()
-      } catch (error) {
-        this.open--
-        throw error
-      }
-      this.inUse.add(connection)
-      return connection
+    this.track(connection, owner)
+    if (!this.checks) return connection
+    let checked: C
+    try {
+      checked = await this.check(connection)
+    } catch (error) {
+      this.untrack(connection)
+      throw error
     }
-    return new Promise<C>((resolve, reject) => {
-      const waiter: Waiter<C> = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters.splice(this.waiters.indexOf(waiter), 1)
-          reject(PoolTimeoutError.exhausted(this.options.timeoutMs, this.inUse.size, this.max))
-        }, this.options.timeoutMs),
-      }
-      this.waiters.push(waiter)
-    })
+    if (checked !== connection) {
+      this.untrack(connection)
+      this.track(checked, owner)
+    }
+    return checked
   }
 
   /** Returns a connection: to the next waiter, to the idle list, or closed when the pool is full or it was disposed. */
   async release(connection: C): Promise<void> {
     if (this.retiring.delete(connection)) {
-      await this.options.destroy(connection)
-      this.openForWaiter()
+      await this.close(connection)
       return
     }
+    this.inUse.delete(connection)
     const waiter = this.waiters.shift()
     if (waiter !== undefined) {
       clearTimeout(waiter.timer)
       waiter.resolve(connection)
       return
     }
-    this.inUse.delete(connection)
-    if (this.idle.length < this.options.poolSize) {
+    if (this.idle.length < this.options.poolSize && !this.options.budget?.waiting) {
       this.idle.push(connection)
       return
     }
-    this.open--
-    await this.options.destroy(connection)
+    await this.close(connection)
   }
 
-  /** Opens a connection for the first waiter when there is room (after a dispose freed capacity). */
-  private openForWaiter(): void {
-    const waiter = this.waiters[0]
-    if (waiter === undefined || this.open >= this.max) return
-    this.waiters.shift()
-    clearTimeout(waiter.timer)
-    this.open++
-    Promise.resolve()
-      .then(() => this.options.create())
-      .then(
-        (connection) => {
-          this.inUse.add(connection)
-          waiter.resolve(connection)
-        },
-        (error: unknown) => {
-          this.open--
-          waiter.reject(error)
-        },
-      )
-  }
-
-  /** Current figures. */
+  /** Current figures, with the owner of each checked-out connection (label functions are called now). */
   status(): PoolStatus {
-    return { checkedOut: this.inUse.size, idle: this.idle.length, waiting: this.waiters.length, max: this.max }
+    return {
+      checkedOut: this.inUse.size,
+      idle: this.idle.length,
+      waiting: this.waiters.length,
+      max: this.max,
+      checkedOutBy: [...this.inUse.values()].map(label),
+    }
   }
 
   /**
    * Closes idle connections now; connections checked out are closed when returned. The pool stays
-   * usable and opens fresh connections afterwards (SQLAlchemy's `Engine.dispose()`).
+   * usable and opens fresh connections afterwards (SQLAlchemy's `Engine.dispose()`), also for
+   * callers already waiting. With `wait`, resolves only once every connection opened before the
+   * call has been closed, i.e. the checked-out ones came back (it waits as long as they stay out).
    */
-  async dispose(): Promise<void> {
+  async dispose(options: DisposeOptions = {}): Promise<void> {
     const idle = this.idle.splice(0)
-    for (const connection of this.inUse) this.retiring.add(connection)
+    for (const [connection, owner] of this.inUse) this.retiring.set(connection, owner)
     this.inUse.clear()
-    this.open = 0
-    await Promise.all(idle.map((connection) => this.options.destroy(connection)))
+    this.generation++
+    this.serveWaiters()
+    await Promise.all(idle.map((connection) => this.close(connection)))
+    if (options.wait && !this.drained()) await new Promise<void>((resolve) => this.drainWaiters.push(resolve))
+  }
+
+  /** Waits in line for a returned connection, or a {@link PoolTimeoutError} after `timeoutMs`. */
+  private wait(): Promise<C> {
+    return new Promise<C>((resolve, reject) => {
+      const waiter: Waiter<C> = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.splice(this.waiters.indexOf(waiter), 1)
+          reject(PoolTimeoutError.exhausted(this.options.timeoutMs, this.inUse.size, this.max, [...this.inUse.values()].map(label)))
+        }, this.options.timeoutMs),
+      }
+      this.waiters.push(waiter)
+    })
+  }
+
+  /** Records `connection` as checked out by `owner`: of the current generation, or retiring when a dispose came in between. */
+  private track(connection: C, owner: ConnectionOwner | undefined): void {
+    if (this.generationOf(connection) === this.generation) this.inUse.set(connection, owner)
+    else this.retiring.set(connection, owner)
+  }
+
+  private untrack(connection: C): void {
+    if (!this.inUse.delete(connection)) this.retiring.delete(connection)
+  }
+
+  /** Counts a connection about to be opened in the current generation; returns the generation. */
+  private takeSlot(): number {
+    this.slots.set(this.generation, this.open + 1)
+    return this.generation
+  }
+
+  /** A connection of `generation` is gone: room for a waiter, or one step closer to draining an old generation. */
+  private freeSlot(generation: number): void {
+    const left = (this.slots.get(generation) ?? 1) - 1
+    if (left > 0) this.slots.set(generation, left)
+    else this.slots.delete(generation)
+    if (generation === this.generation) this.serveWaiters()
+    else if (this.drainWaiters.length > 0 && this.drained()) for (const resolve of this.drainWaiters.splice(0)) resolve()
+  }
+
+  /** True when no connection of an earlier generation is open or being opened. */
+  private drained(): boolean {
+    return this.slots.size === 0 || (this.slots.size === 1 && this.slots.has(this.generation))
+  }
+
+  /** Opens a connection in a slot already counted for `generation`; a failed open frees the slot. */
+  private async openConnection(generation: number): Promise<C> {
+    let connection: C
+    let permitted = false
+    try {
+      await this.options.budget?.acquire(this, this.options.timeoutMs)
+      permitted = true
+      connection = await this.options.create()
+    } catch (error) {
+      if (permitted) this.options.budget?.release(this)
+      this.freeSlot(generation)
+      throw error
+    }
+    this.records.set(connection, { generation, openedAt: this.checks ? performance.now() : 0, fresh: true })
+    return connection
+  }
+
+  /** The generation `connection` was opened in. */
+  private generationOf(connection: C): number {
+    return this.records.get(connection)?.generation ?? this.generation
+  }
+
+  /** Closes a connection and frees its slot, even when closing fails. */
+  private async close(connection: C): Promise<void> {
+    const generation = this.generationOf(connection)
+    this.records.delete(connection)
+    try {
+      await this.options.destroy(connection)
+    } finally {
+      this.options.budget?.release(this)
+      this.freeSlot(generation)
+    }
+  }
+
+  /** Closes the idle connection returned longest ago, for the connection budget; undefined when none is idle. */
+  closeIdle(): Promise<void> | undefined {
+    const connection = this.idle.shift()
+    return connection === undefined ? undefined : this.close(connection)
+  }
+
+  /** Opens connections for waiting callers while there is room (after a dispose, or when a slot was freed). */
+  private serveWaiters(): void {
+    while (this.waiters.length > 0 && this.open < this.max) {
+      const waiter = this.waiters.shift()!
+      clearTimeout(waiter.timer)
+      this.openConnection(this.takeSlot()).then(waiter.resolve, waiter.reject)
+    }
+  }
+
+  /** Recycles a connection past `recycleMs` and pre-pings the others: the connection to hand out. */
+  private async check(connection: C): Promise<C> {
+    const record = this.records.get(connection)
+    if (record === undefined || record.fresh) {
+      if (record !== undefined) record.fresh = false
+      return connection
+    }
+    const recycleMs = this.options.recycleMs ?? -1
+    if (recycleMs >= 0 && performance.now() - record.openedAt >= recycleMs) return this.replace(connection)
+    const ping = this.options.ping
+    if (ping === undefined) return connection
+    try {
+      await ping(connection)
+      return connection
+    } catch {
+      // SQLAlchemy's pre-ping: a dead connection is replaced, and the replacement gets one more try.
+    }
+    const replacement = await this.replace(connection)
+    try {
+      await ping(replacement)
+      return replacement
+    } catch (error) {
+      await this.close(replacement).catch(() => undefined)
+      throw ConnectionLostError.prePingFailed(error)
+    }
+  }
+
+  /** Closes `connection` (ignoring a failure to close what may be dead) and opens a new one in its slot. */
+  private async replace(connection: C): Promise<C> {
+    const generation = this.generationOf(connection)
+    this.records.delete(connection)
+    try {
+      await this.options.destroy(connection)
+    } catch {
+      // The connection is dropped either way; a dead one often fails to close cleanly.
+    }
+    this.options.budget?.release(this)
+    const replacement = await this.openConnection(generation)
+    this.records.get(replacement)!.fresh = false
+    return replacement
   }
 }

@@ -9,8 +9,12 @@ import {
 } from '@prisma/driver-adapter-utils'
 import * as wasmBindings from '@prisma/schema-engine-wasm/schema_engine_bg'
 import type { SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg'
+import { PrismaPg } from '@prisma/adapter-pg'
 import Database from 'better-sqlite3'
+import pg from 'pg'
 import { ConfigurationError, DatabaseError, SchemaPushError } from '../errors.js'
+import { isPostgresUrl } from './engine.js'
+import { postgresPoolConfig } from './postgres-adapter.js'
 
 /** One file of a Prisma schema, as the generator embeds it in generated code. */
 export interface SchemaSource {
@@ -41,12 +45,14 @@ export async function pushSchema(options: {
   url: string
   sources: readonly SchemaSource[]
   force?: boolean
+  /** Tables the schema declares that live in another database (another bind's models): left alone, never created. */
+  externalTables?: readonly string[]
 }): Promise<PushResult> {
   const force = options.force ?? false
-  const files = toFiles(options.sources)
-  const output = await withEngine('createAll', options.url, options.sources, (engine) =>
-    engine.schemaPush({ force, schema: { files }, filters: noFilters() }),
-  )
+  const sources = forUrl(options.url, options.sources)
+  const files = toFiles(sources)
+  const filters = { externalTables: filterNames(providerOf(sources), options.externalTables ?? []), externalEnums: [] }
+  const output = await withEngine('createAll', options.url, sources, (engine) => engine.schemaPush({ force, schema: { files }, filters }))
   // The engine applies nothing when it reports unexecutable steps (even with force), or warnings without force.
   if (output.unexecutable.length > 0 || (output.warnings.length > 0 && !force)) {
     throw SchemaPushError.dataLoss(output.warnings, output.unexecutable)
@@ -55,37 +61,49 @@ export async function pushSchema(options: {
 }
 
 /**
- * Drop every table the schema declares (and nothing else), through the engine's diff(datamodel -> empty)
+ * Drop every table (and on PostgreSQL every enum) the schema declares, and nothing else, through the engine's diff(datamodel -> empty)
  * script run on the database. Missing tables are not an error. Engine failures are wrapped with
  * SchemaPushError.engineFailed('dropAll', cause); a failing drop script throws DatabaseError.
  */
-export async function dropSchema(options: { url: string; sources: readonly SchemaSource[] }): Promise<void> {
-  const provider = providerOf(options.sources)
-  const connection = openScriptConnection(provider, options.url)
+export async function dropSchema(options: {
+  url: string
+  sources: readonly SchemaSource[]
+  /** Tables the schema declares that live in another database (another bind's models): never dropped here. */
+  externalTables?: readonly string[]
+}): Promise<void> {
+  const sources = forUrl(options.url, options.sources)
+  const connection = await openScriptConnection(providerOf(sources), options.url)
   if (connection === undefined) return // no database yet, so nothing to drop
   try {
-    const existing = connection.tableNames()
-    const files = toFiles(options.sources)
-    const script = await withEngine('dropAll', options.url, options.sources, async (engine) => {
+    const existing = await connection.tableNames()
+    const existingEnums = await connection.enumNames()
+    const files = toFiles(sources)
+    const script = await withEngine('dropAll', options.url, sources, async (engine) => {
       // Why two diffs: diff(datamodel -> empty) alone drops every declared table and fails on the first one
       // that is missing. Diffing from the live database instead emits statements only for what exists, in
       // the engine's own order; marking every existing table the schema does not declare as "external"
       // keeps the engine's hands off them. The first diff is only used to learn the declared table names
       // (after @@map) in the engine's own words, so we never parse the Prisma schema ourselves.
-      const declared = declaredTables(await diffScript(engine, { tag: 'schemaDatamodel', files }, { tag: 'empty' }, noFilters()))
-      const externalTables = existing.filter((name) => !declared.has(name))
-      if (existing.length === externalTables.length) return ''
+      // Enums get the same treatment: one the schema does not declare may be used by a table that stays.
+      const dropAll = await diffScript(engine, { tag: 'schemaDatamodel', files }, { tag: 'empty' }, noFilters())
+      const declared = declaredNames(dropAll, 'TABLE')
+      const declaredEnums = declaredNames(dropAll, 'TYPE')
+      const kept = new Set(options.externalTables ?? [])
+      const externalTables = existing.filter((name) => !declared.has(name) || kept.has(name))
+      const externalEnums = existingEnums.filter((name) => !declaredEnums.has(name))
+      if (existing.length === externalTables.length && existingEnums.length === externalEnums.length) return ''
       const live = { tag: 'schemaDatasource', files, configDir: process.cwd() } as const
-      return diffScript(engine, live, { tag: 'empty' }, { externalTables, externalEnums: [] })
+      const provider = providerOf(sources)
+      return diffScript(engine, live, { tag: 'empty' }, { externalTables: filterNames(provider, externalTables), externalEnums: filterNames(provider, externalEnums) })
     })
     if (script.trim() === '') return
     try {
-      connection.exec(script)
+      await connection.exec(script)
     } catch (cause) {
       throw DatabaseError.fromDriver(cause, script)
     }
   } finally {
-    connection.close()
+    await connection.close()
   }
 }
 
@@ -101,25 +119,73 @@ function providerOf(sources: readonly SchemaSource[]): string {
   throw ConfigurationError.badOption('sources', sources.map((source) => source.path), 'Prisma schema files with a datasource block that names its provider')
 }
 
+const DATASOURCE_PROVIDER = /(datasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*")([^"]+)(")/
+
 /**
- * @internal The driver-adapter factory the engine connects through, chosen by provider.
- * PostgreSQL will be `case 'postgresql'` with @prisma/adapter-pg over a pool whose client reads OID 18
- * ("char") as text: the engine's describer needs it (see shared notes on adapters, section 9).
+ * @internal The sources with the datasource provider the URL calls for. Models are portable between
+ * databases (the runtime compiles per dialect), so the same schema creates its tables on SQLite and on
+ * PostgreSQL; a schema using one database's native types fails validation for the other, with Prisma's
+ * own message.
+ */
+function forUrl(url: string, sources: readonly SchemaSource[]): readonly SchemaSource[] {
+  const provider = isPostgresUrl(url) ? 'postgresql' : url.startsWith('file:') ? 'sqlite' : undefined
+  if (provider === undefined) throw ConfigurationError.unsupportedUrl(url)
+  if (providerOf(sources) === provider) return sources
+  return sources.map((source) => ({ path: source.path, content: source.content.replace(DATASOURCE_PROVIDER, `$1${provider}$3`) }))
+}
+
+/**
+ * @internal The driver-adapter factory the engine connects through, chosen by provider. On PostgreSQL the
+ * engine's describer reads pg_catalog columns of type "char" (OID 18), which adapter-pg refuses; its pool's
+ * client reads them as text (see the shared notes on adapters, section 9).
  */
 function adapterFactory(provider: string, url: string): SqlMigrationAwareDriverAdapterFactory {
   switch (provider) {
     case 'sqlite':
       if (url.startsWith('file:')) return new PrismaBetterSqlite3({ url })
       break
+    case 'postgresql':
+      if (isPostgresUrl(url)) return new PrismaPg(new pg.Pool({ ...postgresPoolConfig(url, { max: 2, min: 0, connectionTimeoutMs: 30_000 }), Client: CharAsTextClient }), { disposeExternalPool: true })
+      break
   }
   throw ConfigurationError.unsupportedUrl(url)
 }
 
-/** @internal A plain connection that lists tables and runs a multi-statement script. */
+/** @internal The schema the engine works in on PostgreSQL: adapter-pg reports none to it, so it takes its default. */
+const POSTGRES_SCHEMA = 'public'
+
+/** @internal Table and enum names as the engine's filters take them: on PostgreSQL qualified with the schema (it refuses bare names, P3023). */
+function filterNames(provider: string, names: readonly string[]): string[] {
+  return provider === 'postgresql' ? names.map((name) => `${POSTGRES_SCHEMA}.${name}`) : [...names]
+}
+
+/** @internal A pg client that reports OID 18 ("char") columns as text, for the schema engine's catalog queries only. */
+class CharAsTextClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const fix = (result: unknown): unknown => {
+      for (const part of Array.isArray(result) ? result : [result]) {
+        for (const field of (part as { fields?: { dataTypeID: number }[] } | undefined)?.fields ?? []) if (field.dataTypeID === 18) field.dataTypeID = 25
+      }
+      return result
+    }
+    const last = args.length - 1
+    const callback = args[last]
+    if (typeof callback === 'function') {
+      args[last] = (error: unknown, result: unknown) => (callback as (e: unknown, r: unknown) => void)(error, error ? result : fix(result))
+      return (super.query as (...a: unknown[]) => never)(...args)
+    }
+    const returned = (super.query as (...a: unknown[]) => unknown)(...args)
+    return (returned instanceof Promise ? returned.then(fix) : returned) as never
+  }
+}
+
+/** @internal A plain connection that lists tables and enums and runs a multi-statement script. */
 interface ScriptConnection {
-  tableNames(): string[]
-  exec(script: string): void
-  close(): void
+  tableNames(): string[] | Promise<string[]>
+  /** Enum types (PostgreSQL's; SQLite has none). */
+  enumNames(): string[] | Promise<string[]>
+  exec(script: string): void | Promise<void>
+  close(): void | Promise<void>
 }
 
 /**
@@ -127,10 +193,10 @@ interface ScriptConnection {
  * SQLite scripts carry `PRAGMA foreign_keys=off`, which only takes effect outside a transaction, so they
  * run through better-sqlite3's `exec` (no implicit transaction) on a connection of their own.
  */
-function openScriptConnection(provider: string, url: string): ScriptConnection | undefined {
-  adapterFactory(provider, url) // validates the URL for the provider before touching anything
+async function openScriptConnection(provider: string, url: string): Promise<ScriptConnection | undefined> {
   switch (provider) {
     case 'sqlite': {
+      if (!url.startsWith('file:')) break
       const file = url.slice('file:'.length) // the adapter strips `file:` the same way
       if (file !== ':memory:' && !existsSync(file)) return undefined
       const db = new Database(file)
@@ -140,8 +206,23 @@ function openScriptConnection(provider: string, url: string): ScriptConnection |
             .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
             .all()
             .map((row) => row.name),
+        enumNames: () => [],
         exec: (script) => void db.exec(script),
-        close: () => db.close(),
+        close: () => void db.close(),
+      }
+    }
+    case 'postgresql': {
+      if (!isPostgresUrl(url)) break
+      const client = new pg.Client(postgresPoolConfig(url, { max: 1, min: 0, connectionTimeoutMs: 30_000 }))
+      await client.connect()
+      return {
+        tableNames: async () =>
+          (await client.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")).rows.map((row) => row.name),
+        enumNames: async () =>
+          (await client.query<{ name: string }>("SELECT typname AS name FROM pg_type WHERE typtype = 'e' AND typnamespace = current_schema()::regnamespace")).rows.map((row) => row.name),
+        // A zero-parameter query uses the simple protocol: the whole script runs as one implicit transaction.
+        exec: async (script) => void (await client.query(script)),
+        close: () => client.end(),
       }
     }
   }
@@ -179,6 +260,25 @@ function withUnrefTimers(bindings: WasmBindings): Record<string, unknown> {
   return imports
 }
 
+/** @internal Operations waiting on the engine: a panic fails them all (the trap itself never reaches their promises). */
+const panicListeners = new Set<(message: string) => void>()
+
+/**
+ * @internal The wasm glue reports a Rust panic's message to `globalThis.PRISMA_WASM_PANIC_REGISTRY`
+ * before trapping; Prisma's CLI defines it. Without it the glue throws a TypeError inside the panic
+ * hook and the engine's promise never settles, so a panic would hang the caller.
+ */
+function installPanicRegistry(): void {
+  const global = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(message: string): void } }
+  global.PRISMA_WASM_PANIC_REGISTRY ??= {
+    set_message: (message) => {
+      // The instance is unusable after a panic: the next operation instantiates a fresh one.
+      wasmReady = undefined
+      for (const listener of panicListeners) listener(message)
+    },
+  }
+}
+
 /**
  * @internal Instantiate the engine's wasm once per process. The package's own entry does
  * `import * as wasm from "./schema_engine_bg.wasm"`, which plain Node cannot load, so we instantiate the
@@ -186,6 +286,7 @@ function withUnrefTimers(bindings: WasmBindings): Record<string, unknown> {
  */
 function loadWasm(): Promise<WasmBindings> {
   wasmReady ??= (async () => {
+    installPanicRegistry()
     const glue = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg')
     const binary = readFileSync(glue.replace(/\.js$/, '.wasm'))
     const imports = { './schema_engine_bg.js': withUnrefTimers(wasmBindings) }
@@ -226,7 +327,14 @@ async function withEngine<T>(
     const datamodels = sources.map((source): [string, string] => [source.path, source.content])
     // The log callback receives the engine's JSON tracing lines; they are dropped so nothing reaches stdout.
     engine = await bindings.SchemaEngine.new({ datamodels }, ignoreLog, bindMigrationAwareSqlAdapterFactory(tracking))
-    return await use(engine)
+    const ready = engine
+    return await new Promise<T>((resolve, reject) => {
+      const onPanic = (message: string): void => reject(new Error(`the schema engine panicked: ${message}`))
+      panicListeners.add(onPanic)
+      use(ready)
+        .then(resolve, reject)
+        .finally(() => panicListeners.delete(onPanic))
+    })
   } catch (cause) {
     throw SchemaPushError.engineFailed(operation, cause)
   } finally {
@@ -241,10 +349,10 @@ async function diffScript(engine: SchemaEngine, from: DiffTarget, to: DiffTarget
   return result.stdout ?? ''
 }
 
-/** @internal Table names in a drop script: `DROP TABLE "name"` or `DROP TABLE "schema"."name"`. */
-function declaredTables(dropScript: string): Set<string> {
+/** @internal Table (or enum type) names in a drop script: `DROP TABLE "name"` or `DROP TYPE "schema"."name"`. */
+function declaredNames(dropScript: string, kind: 'TABLE' | 'TYPE'): Set<string> {
   const names = new Set<string>()
-  for (const match of dropScript.matchAll(/DROP TABLE (?:"(?:[^"]|"")+"\.)?"((?:[^"]|"")+)"/g)) {
+  for (const match of dropScript.matchAll(new RegExp(`DROP ${kind} (?:"(?:[^"]|"")+"\\.)?"((?:[^"]|"")+)"`, 'g'))) {
     names.add(match[1].replaceAll('""', '"'))
   }
   return names

@@ -4,7 +4,8 @@ import { E_TIMEOUT, Mutex, type MutexInterface, withTimeout } from 'async-mutex'
 import { LRUCache } from 'lru-cache'
 import { DatabaseLockedError, IllegalStateChangeError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
-import type { Driver, DriverConnection, PoolStatus, QueryResult, StatementReporter } from './driver.js'
+import type { ConnectionBudget } from './connection-budget.js'
+import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, PoolStatus, QueryResult, StatementReporter } from './driver.js'
 import { QueuePool } from './pool.js'
 import { mapSqliteError } from './sqlite-errors.js'
 
@@ -18,10 +19,16 @@ export interface SqliteDriverOptions {
   readonly maxOverflow: number
   /** Milliseconds to wait for a free connection before `PoolTimeoutError`. */
   readonly poolTimeoutMs: number
+  /** Milliseconds after which a connection is reopened at checkout (SQLAlchemy's pool_recycle); negative: never. */
+  readonly recycleMs: number
+  /** Ping connections with `SELECT 1` at checkout and reopen dead ones (SQLAlchemy's pool_pre_ping). */
+  readonly prePing: boolean
   /** Milliseconds a writer waits for the database's write lock before {@link DatabaseLockedError}. */
   readonly busyTimeoutMs: number
   /** Prepared statements kept per connection. */
   readonly statementCacheSize: number
+  /** A limit on open connections shared with other engines' pools, if any. */
+  readonly budget?: ConnectionBudget
   /** Receives every statement run. */
   readonly reporter: StatementReporter
 }
@@ -30,6 +37,23 @@ const EMPTY: QueryResult = Object.freeze({ rows: Object.freeze([]), changes: 0 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/**
+ * Runs `attempt` again while it fails with SQLITE_BUSY (another process holds the lock), waiting
+ * asynchronously between tries instead of busy-waiting, for at most `timeoutMs`; then rethrows.
+ */
+async function retryWhileBusy<T>(attempt: () => T, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    try {
+      return attempt()
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? ''
+      if (!code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error
+    }
+    await sleep(delay)
+  }
 }
 
 /**
@@ -67,7 +91,14 @@ class SqliteConnection implements DriverConnection {
   async execute(query: CompiledQuery): Promise<QueryResult> {
     if (query.isWrite && this.transactionRequested && !this.writing) {
       const transaction = this.transaction
-      await this.beginWrite()
+      const waited = this.options.reporter.active ? performance.now() : 0
+      try {
+        await this.beginWrite()
+      } catch (error) {
+        // The statement never ran: the log shows it failed on the lock.
+        if (this.options.reporter.active) this.report(query.sql, query.parameters, waited, error as Error)
+        throw error
+      }
       // The transaction this statement belongs to ended while it waited for the lock: never run it
       // in whatever transaction the connection serves now.
       if (transaction !== this.transaction) {
@@ -92,8 +123,9 @@ class SqliteConnection implements DriverConnection {
       }
     } catch (error) {
       // Echo the failed statement too, so the log shows what the database rejected.
-      if (this.options.reporter.active) this.report(query.sql, query.parameters, started)
-      throw mapSqliteError(error, query.sql)
+      const mapped = mapSqliteError(error, query.sql)
+      if (this.options.reporter.active) this.report(query.sql, query.parameters, started, mapped)
+      throw mapped
     }
     if (this.options.reporter.active) this.report(query.sql, query.parameters, started)
     return result
@@ -130,6 +162,11 @@ class SqliteConnection implements DriverConnection {
     }
   }
 
+  /** Pre-ping: throws when the handle is closed or unusable. */
+  ping(): void {
+    this.prepare('SELECT 1').get()
+  }
+
   /** Closes the underlying handle. */
   close(): void {
     if (this.writing) this.rollbackQuietly()
@@ -145,20 +182,11 @@ class SqliteConnection implements DriverConnection {
       if (error === E_TIMEOUT) throw DatabaseLockedError.of(new Error(`waited ${this.options.busyTimeoutMs} ms for the write lock`), 'BEGIN IMMEDIATE')
       throw error
     }
-    // Another process may hold SQLite's lock: retry asynchronously instead of busy-waiting.
-    const deadline = Date.now() + this.options.busyTimeoutMs
-    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-      try {
-        this.run('BEGIN IMMEDIATE')
-        return
-      } catch (error) {
-        const code = (error as { code?: string }).code ?? ''
-        if (!code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) {
-          this.unlock()
-          throw mapSqliteError(error, 'BEGIN IMMEDIATE')
-        }
-      }
-      await sleep(delay)
+    try {
+      await retryWhileBusy(() => this.run('BEGIN IMMEDIATE'), this.options.busyTimeoutMs)
+    } catch (error) {
+      this.unlock()
+      throw mapSqliteError(error, 'BEGIN IMMEDIATE')
     }
   }
 
@@ -192,8 +220,9 @@ class SqliteConnection implements DriverConnection {
     return statement
   }
 
-  private report(sql: string, parameters: readonly unknown[], started: number): void {
-    this.options.reporter.report({ sql, parameters, durationMs: performance.now() - started })
+  private report(sql: string, parameters: readonly unknown[], started: number, error?: Error): void {
+    const durationMs = performance.now() - started
+    this.options.reporter.report(error === undefined ? { sql, parameters, durationMs } : { sql, parameters, durationMs, error })
   }
 }
 
@@ -210,11 +239,14 @@ export class SqliteDriver implements Driver {
       poolSize: options.poolSize,
       maxOverflow: options.maxOverflow,
       timeoutMs: options.poolTimeoutMs,
+      budget: options.budget,
+      recycleMs: options.recycleMs,
+      ping: options.prePing ? (connection) => connection.ping() : undefined,
     })
   }
 
-  async acquire(): Promise<DriverConnection> {
-    return this.pool.acquire()
+  async acquire(owner?: ConnectionOwner): Promise<DriverConnection> {
+    return this.pool.acquire(owner)
   }
 
   async release(connection: DriverConnection): Promise<void> {
@@ -227,21 +259,27 @@ export class SqliteDriver implements Driver {
     return this.pool.status()
   }
 
-  async dispose(): Promise<void> {
-    await this.pool.dispose()
+  async dispose(options?: DisposeOptions): Promise<void> {
+    await this.pool.dispose(options)
   }
 
-  private open(): SqliteConnection {
+  private async open(): Promise<SqliteConnection> {
     let db: Database.Database
     try {
       db = new Database(this.options.filename, { timeout: 0 })
     } catch (error) {
       throw mapSqliteError(error)
     }
-    db.pragma('journal_mode = WAL')
-    db.pragma('foreign_keys = ON')
-    // WAL with synchronous=NORMAL is durable across application crashes and the usual pairing.
-    db.pragma('synchronous = NORMAL')
+    try {
+      // Switching a file to WAL needs its lock: wait out another process's write transaction.
+      await retryWhileBusy(() => db.pragma('journal_mode = WAL'), this.options.busyTimeoutMs)
+      db.pragma('foreign_keys = ON')
+      // WAL with synchronous=NORMAL is durable across application crashes and the usual pairing.
+      db.pragma('synchronous = NORMAL')
+    } catch (error) {
+      db.close()
+      throw mapSqliteError(error, 'PRAGMA journal_mode = WAL')
+    }
     return new SqliteConnection(db, this.writeLock, this.options)
   }
 }

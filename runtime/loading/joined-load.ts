@@ -59,7 +59,7 @@ export function hydrateJoined(
   relationships: readonly Relationship[],
   rows: readonly (readonly unknown[])[],
 ): Model[] {
-  const dialect = session.bind.dialect
+  const dialect = session.dialectOf(mapper)
   const ownerDecoders = mapper.decoders(dialect)
   const offsets: number[] = []
   let offset = mapper.columns.length

@@ -54,7 +54,7 @@ export async function loadRelated(session: Session, relationship: Relationship, 
   }
   if (waiting.size === 0) return 0
   const entries = [...waiting.values()]
-  const perChunk = Math.max(1, Math.floor(session.bind.dialect.maxParameters / relationship.remote.length))
+  const perChunk = Math.max(1, Math.floor(session.dialectOf(target).maxParameters / relationship.remote.length))
   const found = new Map<string, Model[]>()
   let statements = 0
   for (let start = 0; start < entries.length; start += perChunk) {
@@ -110,14 +110,16 @@ async function loadThroughSecondary(session: Session, relationship: Relationship
   if (byKey.size === 0) return 0
   const keys = [...byKey.keys()]
   const columns = [...target.selectColumns.map((column) => sql.column(column.name, 't')), secondary.local]
-  const decoders = target.decoders(session.bind.dialect)
-  const decodeOwner = session.bind.dialect.decoder(ownerColumn.type)
+  const dialect = session.dialectOf(target)
+  const decoders = target.decoders(dialect)
+  const decodeOwner = dialect.decoder(ownerColumn.type)
   const found = new Map<unknown, Model[]>()
-  const perChunk = session.bind.dialect.maxParameters
+  const perChunk = dialect.maxParameters
   let statements = 0
   for (let start = 0; start < keys.length; start += perChunk) {
     const chunk = keys.slice(start, start + perChunk)
     const rows = await session.executeRows(
+      target,
       {
         kind: 'select',
         from: sql.table(target.table, 't'),

@@ -1,6 +1,6 @@
 /** Express middleware: one `db.session` per request, ended when the response finishes or the connection closes. */
 import type { RequestHandler } from 'express'
-import { openRequestScope, type ScopedDb, type ScopeMiddlewareOptions } from './request-scope.js'
+import { openRequestScope, requestOwner, type ScopedDb, type ScopeMiddlewareOptions } from './request-scope.js'
 
 export type { ScopedDb, ScopeMiddlewareOptions } from './request-scope.js'
 
@@ -47,8 +47,8 @@ export type { ScopedDb, ScopeMiddlewareOptions } from './request-scope.js'
  * ```
  */
 export function expressScope(db: ScopedDb, options: ScopeMiddlewareOptions = {}): RequestHandler {
-  return (_req, res, next) => {
-    const scope = openRequestScope(db, options)
+  return (req, res, next) => {
+    const scope = openRequestScope(db, options, requestOwner(req.method, req.originalUrl))
     res.once('finish', () => void scope.end(res.statusCode < 400))
     // 'close' also follows every 'finish'; alone it means the connection closed before the response was sent.
     res.once('close', () => void scope.end(false))

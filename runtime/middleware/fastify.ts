@@ -1,6 +1,6 @@
 /** Fastify plugin: one `db.session` per request, ended when the response is sent or the client aborts. */
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify'
-import { openRequestScope, type RequestScope, type ScopedDb, type ScopeMiddlewareOptions } from './request-scope.js'
+import { openRequestScope, requestOwner, type RequestScope, type ScopedDb, type ScopeMiddlewareOptions } from './request-scope.js'
 
 export type { ScopedDb, ScopeMiddlewareOptions } from './request-scope.js'
 
@@ -50,7 +50,7 @@ export function fastifyScope(db: ScopedDb, options: ScopeMiddlewareOptions = {})
   const states = new WeakMap<FastifyRequest, RequestState>()
   const plugin: FastifyPluginCallback = (fastify, _pluginOptions, done) => {
     fastify.addHook('onRequest', (request, reply, next) => {
-      const state: RequestState = { scope: openRequestScope(db, options), failed: false }
+      const state: RequestState = { scope: openRequestScope(db, options, requestOwner(request.method, request.url)), failed: false }
       states.set(request, state)
       // Backstop for onRequestAbort, whose detection Fastify documents as not fully reliable:
       // 'close' without 'finish' is a connection lost mid-request (onResponse handles 'finish').

@@ -1,7 +1,7 @@
 /** Hono middleware: one `db.session` per request, ended when the handlers are done or the client aborts. */
 import type { MiddlewareHandler } from 'hono'
 import { NotFoundError } from '../errors.js'
-import { openRequestScope, type ScopedDb, type ScopeMiddlewareOptions } from './request-scope.js'
+import { openRequestScope, requestOwner, type ScopedDb, type ScopeMiddlewareOptions } from './request-scope.js'
 
 export type { ScopedDb, ScopeMiddlewareOptions } from './request-scope.js'
 
@@ -45,7 +45,7 @@ export type { ScopedDb, ScopeMiddlewareOptions } from './request-scope.js'
  */
 export function honoScope(db: ScopedDb, options: ScopeMiddlewareOptions = {}): MiddlewareHandler {
   return async (c, next) => {
-    const scope = openRequestScope(db, options)
+    const scope = openRequestScope(db, options, requestOwner(c.req.method, c.req.path))
     const signal = c.req.raw.signal
     const onAbort = (): void => void scope.end(false)
     signal.addEventListener('abort', onAbort, { once: true })

@@ -1,6 +1,6 @@
 /** Koa middleware: one `db.session` per request, ended when the response finishes or the connection closes. */
 import type { Middleware } from 'koa'
-import { openRequestScope, type ScopedDb, type ScopeMiddlewareOptions } from './request-scope.js'
+import { openRequestScope, requestOwner, type ScopedDb, type ScopeMiddlewareOptions } from './request-scope.js'
 
 export type { ScopedDb, ScopeMiddlewareOptions } from './request-scope.js'
 
@@ -39,7 +39,7 @@ export type { ScopedDb, ScopeMiddlewareOptions } from './request-scope.js'
  */
 export function koaScope(db: ScopedDb, options: ScopeMiddlewareOptions = {}): Middleware {
   return async (ctx, next) => {
-    const scope = openRequestScope(db, options)
+    const scope = openRequestScope(db, options, requestOwner(ctx.method, ctx.originalUrl))
     let failed = false
     const res = ctx.res
     res.once('finish', () => void scope.end(!failed && res.statusCode < 400))

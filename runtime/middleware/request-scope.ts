@@ -1,4 +1,5 @@
 /** What the framework middleware share: their options, and one scope per request that ends exactly once. */
+import type { ConnectionOwner } from '../engine/driver.js'
 import type { ScopedSession } from '../orm/scoping.js'
 
 /** Options of every framework middleware (`expressScope`, `fastifyScope`, `koaScope`, `honoScope`). */
@@ -37,9 +38,14 @@ export interface RequestScope {
   end(succeeded: boolean): Promise<void>
 }
 
-/** Opens the scope of one request on `db.session`. @internal */
-export function openRequestScope(db: ScopedDb, options: ScopeMiddlewareOptions = {}): RequestScope {
-  const handle = db.session.open()
+/** A request session's owner label for `PoolTimeoutError`: `GET /path`, without the query string, built only when asked. @internal */
+export function requestOwner(method: string, url: string): () => string {
+  return () => `${method} ${url.split('?', 1)[0]}`
+}
+
+/** Opens the scope of one request on `db.session`; `owner` names its session in `PoolTimeoutError`. @internal */
+export function openRequestScope(db: ScopedDb, options: ScopeMiddlewareOptions = {}, owner?: ConnectionOwner): RequestScope {
+  const handle = db.session.open(owner)
   const report = options.onTeardownError ?? ((error: unknown) => console.error('prismalchemy: ending the request scope failed:', error))
   let ending: Promise<void> | undefined
   return {

@@ -1,9 +1,7 @@
 /** Loaded collections and many-to-many links: what changed in memory, turned into foreign keys and join-table rows at flush. */
-import type { DefaultCompiler } from '../sql/compiler.js'
-import { sql } from '../sql/nodes.js'
+import { sql, type StatementNode } from '../sql/nodes.js'
 import type { Relationship } from './mapper.js'
 import type { Model } from './model.js'
-import type { SessionTransaction } from './session-transaction.js'
 import { stateOf, type InstanceState } from './state.js'
 
 /** One pending change to an implicit many-to-many join table. */
@@ -116,10 +114,14 @@ export class CollectionTracker {
     return relationship.remote.every((column, i) => target.dict[column.name] === owner.dict[relationship.local[i].name])
   }
 
-  /** Writes join-table rows: deletions first, then insertions, each pair once. */
-  async writeLinks(transaction: SessionTransaction, compiler: DefaultCompiler): Promise<void> {
-    const pending = this.links
-    this.links = []
+  /**
+   * Writes the join-table rows of the relationships `belongs` selects (one bind's), each pair once,
+   * through `write`; the other links wait for their bind's turn.
+   */
+  async writeLinks(write: (relationship: Relationship, node: StatementNode) => Promise<unknown>, belongs: (relationship: Relationship) => boolean): Promise<void> {
+    const pending = this.links.filter((change) => belongs(change.relationship))
+    if (pending.length === 0) return
+    this.links = this.links.filter((change) => !belongs(change.relationship))
     const net = new Map<string, LinkChange>()
     for (const change of pending) {
       // Keyed by the join-table row (A, B), whichever side recorded it.
@@ -154,7 +156,7 @@ export class CollectionTracker {
                 sql.binary(sql.column(secondary.remoteColumn), '=', sql.value(targetKey, targetType)),
               ]),
             }
-        await transaction.execute(compiler.compile(node))
+        await write(change.relationship, node)
       }
     } catch (error) {
       // Keep them for the retry after rollback() and a new flush.

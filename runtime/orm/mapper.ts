@@ -84,6 +84,8 @@ export class Mapper {
   readonly modelClass: ModelClass
   readonly columns: readonly ColumnInfo[]
   readonly primaryKey: readonly ColumnInfo[]
+  /** The bind key of the database holding the table (`/// @bind(key)`); null for the default database. */
+  readonly bindKey: string | null
   /** The table node used in statements. */
   readonly tableNode: TableNode
   /** Every column, in order: the selection of entity queries. */
@@ -114,6 +116,7 @@ export class Mapper {
     this.columns = definition.columns.map((column, index) => new ColumnInfo(column, index))
     this.columnsByName = new Map(this.columns.map((column) => [column.name, column]))
     this.primaryKey = definition.primaryKey.map((name) => this.column(name))
+    this.bindKey = definition.bind ?? null
     this.tableNode = sql.table(definition.table)
     this.selectColumns = this.columns.map((column) => column.node)
     this.hasBigInt = this.columns.some((column) => column.type === 'BigInt')

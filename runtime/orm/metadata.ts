@@ -92,6 +92,11 @@ export interface ModelDefinition {
   /** Property names of the primary key columns. */
   readonly primaryKey: readonly string[]
   readonly relationships: readonly RelationshipDefinition[]
+  /**
+   * The bind key (`/// @bind(key)`, Flask-SQLAlchemy's `__bind_key__`): which of the configured
+   * databases holds the table. Absent for the default database.
+   */
+  readonly bind?: string
 }
 
 /** The schema the models came from, for `createAll()` / `dropAll()`. */

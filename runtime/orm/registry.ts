@@ -23,6 +23,8 @@ export class ModelRegistry<M extends Record<string, ModelClass> = Record<string,
   readonly mappers: ReadonlyMap<string, Mapper>
   /** Mappers ordered so that every model comes after the models it references (INSERT order). */
   readonly insertOrder: readonly Mapper[]
+  /** The tables of each bind (null: the default database), join tables of implicit many-to-many relations included. */
+  readonly tablesByBind: ReadonlyMap<string | null, readonly string[]>
 
   /** @internal Use {@link defineModels}. */
   constructor(definition: ModelsDefinition<M>) {
@@ -45,6 +47,14 @@ export class ModelRegistry<M extends Record<string, ModelClass> = Record<string,
     this.insertOrder.forEach((mapper, rank) => {
       mapper.insertRank = rank
     })
+    const tables = new Map<string | null, Set<string>>()
+    for (const mapper of mappers.values()) {
+      const set = tables.get(mapper.bindKey) ?? new Set()
+      set.add(mapper.table)
+      for (const relationship of mapper.relationships.values()) if (relationship.secondary) set.add(relationship.secondary.table)
+      tables.set(mapper.bindKey, set)
+    }
+    this.tablesByBind = new Map([...tables].map(([key, set]) => [key, [...set].sort()]))
   }
 }
 

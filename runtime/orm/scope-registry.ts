@@ -1,6 +1,8 @@
 /** Scopes on AsyncLocalStorage: one per request, job or `db.scope()` call, each owning at most one session. */
 import { AsyncLocalStorage } from 'node:async_hooks'
+import type { ConnectionOwner } from '../engine/driver.js'
 import { NoScopeError } from '../errors.js'
+import type { BindTarget } from './routing.js'
 import type { Session } from './session.js'
 
 /** One statement recorded for a scope (Flask-SQLAlchemy's `get_recorded_queries()`). */
@@ -28,6 +30,15 @@ export class Scope {
   ended = false
   /** Statements recorded in this scope, when recording is on. */
   readonly queries: RecordedQuery[] = []
+
+  /**
+   * `owner` names the scope's session in `PoolTimeoutError` (`GET /orders`, `db.scope() at app.ts:12:9`);
+   * `bind`, when given, is the session's default database instead of the factory's (a tenant's engine).
+   */
+  constructor(
+    readonly owner?: ConnectionOwner,
+    readonly bind?: BindTarget,
+  ) {}
 }
 
 /**
@@ -59,7 +70,7 @@ export class ScopeRegistry {
 
   /** Opts in to one process-wide scope for code outside any request (scripts, REPLs, tests). */
   enableGlobalScope(): void {
-    this.globalScope ??= new Scope()
+    this.globalScope ??= new Scope('the global scope')
   }
 
   /** The process-wide scope, if enabled. */

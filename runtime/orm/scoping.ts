@@ -1,7 +1,10 @@
 /** ScopedSession: SQLAlchemy's `scoped_session` and Flask-SQLAlchemy's `db.session`, one Session per async scope. */
+import type { ConnectionOwner } from '../engine/driver.js'
+import type { Engine } from '../engine/engine.js'
 import { InvalidRequestError, NotFoundError } from '../errors.js'
 import type { Query } from '../query/query.js'
 import type { Model, ModelClass, KeyOf } from './model.js'
+import type { BindTarget } from './routing.js'
 import { Scope, ScopeRegistry } from './scope-registry.js'
 import type { Session, SessionOptions } from './session.js'
 import type { SessionFactory } from './sessionmaker.js'
@@ -18,6 +21,12 @@ export interface ScopeHandle {
    * whatever was not committed and returns its connection to the pool.
    */
   end(options?: { commit?: boolean }): Promise<void>
+}
+
+/** What a scope changes in its session's options: its owner label and its default database, when given. */
+function sessionOptionsOf(scope: Scope): Partial<SessionOptions> | undefined {
+  if (scope.bind === undefined) return scope.owner === undefined ? undefined : { owner: scope.owner }
+  return scope.owner === undefined ? { bind: scope.bind } : { owner: scope.owner, bind: scope.bind }
 }
 
 /**
@@ -49,7 +58,7 @@ export class ScopedSession {
   /** The current scope's session, created on first use (SQLAlchemy's `scoped_session()` call). */
   get current(): Session {
     const scope = this.registry.current()
-    scope.session ??= this.factory()
+    scope.session ??= this.factory(sessionOptionsOf(scope))
     return scope.session
   }
 
@@ -79,9 +88,13 @@ export class ScopedSession {
     this.factory.configure(options)
   }
 
-  /** Opens a new scope. Middleware runs the request in it and ends it when the response is done. */
-  open(): ScopeHandle {
-    const scope = new Scope()
+  /**
+   * Opens a new scope. Middleware runs the request in it and ends it when the response is done.
+   * `owner` names the scope's session in `PoolTimeoutError` (the middleware pass `"GET /path"`);
+   * `bind` replaces the factory's default database for the scope's session.
+   */
+  open(owner?: ConnectionOwner, bind?: BindTarget): ScopeHandle {
+    const scope = new Scope(owner, bind)
     const registry = this.registry
     return {
       scope,
@@ -105,9 +118,10 @@ export class ScopedSession {
   /**
    * Runs `work` in a new scope and ends the scope when it settles: with `commit: true` the session
    * commits when `work` resolves; otherwise (and always when it throws) uncommitted work is rolled back.
+   * `owner` names the scope's session in `PoolTimeoutError`; `bind` replaces the factory's default database.
    */
-  async run<R>(work: () => R | Promise<R>, options: { commit?: boolean } = {}): Promise<R> {
-    const handle = this.open()
+  async run<R>(work: () => R | Promise<R>, options: { commit?: boolean; owner?: ConnectionOwner; bind?: BindTarget } = {}): Promise<R> {
+    const handle = this.open(options.owner, options.bind)
     let result: R
     try {
       result = await handle.run(work)
@@ -199,6 +213,16 @@ export class ScopedSession {
   /** See {@link Session.merge}. */
   merge<T extends Model>(obj: T): Promise<T> {
     return this.current.merge(obj)
+  }
+
+  /** See {@link Session.usePrimary}. */
+  usePrimary(): void {
+    this.current.usePrimary()
+  }
+
+  /** See {@link Session.getBind}. */
+  getBind(modelClass?: ModelClass, options: { write?: boolean } = {}): Engine {
+    return this.current.getBind(modelClass, options)
   }
 
   /** See {@link Session.noAutoflush}. */

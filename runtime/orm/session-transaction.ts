@@ -1,28 +1,41 @@
 /** SessionTransaction: the session's database transaction, with an explicit state machine and guarded transitions. */
-import type { DriverConnection, QueryResult } from '../engine/driver.js'
+import type { ConnectionOwner, DriverConnection, QueryResult } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
-import { IllegalStateChangeError, PendingRollbackError } from '../errors.js'
+import { BindCommitError, IllegalStateChangeError, PendingRollbackError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
+import { EngineTransaction } from './engine-transaction.js'
 import type { Mapper } from './mapper.js'
+import type { BindRoute } from './routing.js'
 import type { InstanceState } from './state.js'
 
 /**
- * - `active`: usable; the connection is checked out on the first statement (autobegin);
+ * - `active`: usable; each engine's connection is checked out on its first statement (autobegin);
  * - `deactive`: a flush failed and the database transaction was rolled back; only `rollback()` is allowed;
  * - `closing`: a rollback or close is waiting for statements already running; new ones are refused;
  * - `committed` / `closed`: finished; the session starts a new transaction on its next statement.
  */
 export type TransactionState = 'active' | 'deactive' | 'closing' | 'committed' | 'closed'
 
+const DONE = Promise.resolve()
+
+/** Makes a connection's transaction permanent. */
+function commit(connection: DriverConnection): Promise<void> {
+  return connection.commit()
+}
+
+/** Ends a connection's transaction without keeping it. */
+function rollback(connection: DriverConnection): Promise<void> {
+  return connection.rollback()
+}
+
 /**
- * One transaction of a session. Holds the engine connection from the first statement until
- * commit or rollback, and remembers what this transaction did to objects so that a rollback
- * can restore them.
+ * One transaction of a session, over every engine it touched: one {@link EngineTransaction} (one
+ * pooled connection) per engine, opened by the first statement on that engine and held until
+ * commit or rollback. Remembers what this transaction did to objects so that a rollback can
+ * restore them.
  *
  * Every statement goes through {@link execute}, which refuses to run once the transaction is no
- * longer active and tracks statements in flight: ending the transaction waits for them, so a
- * connection never goes back to the pool while one of this transaction's statements still runs
- * (e.g. a request's teardown racing its own flush).
+ * longer active; ending the transaction waits for statements still running on each connection.
  * @internal
  */
 export class SessionTransaction {
@@ -33,17 +46,24 @@ export class SessionTransaction {
   readonly deleted: InstanceState[] = []
   /** Column values as they were before this transaction's first flushed UPDATE of each object. */
   readonly originals = new Map<InstanceState, Record<string, unknown>>()
+  /**
+   * After a commit that failed part-way: the engines whose COMMIT went through before it failed.
+   * Their objects' changes are permanent, so a rollback leaves those objects as committed.
+   */
+  committedEngines: ReadonlySet<Engine> | null = null
   /** Identity keys of `deleted`, per mapper, indexed up to `deletedIndexed`. */
   private readonly deletedKeys = new Map<Mapper, Set<unknown>>()
   private deletedIndexed = 0
-  private connecting: Promise<DriverConnection> | null = null
-  /** The connection once checked out and begun: statements skip awaiting `connecting`. */
-  private connection: DriverConnection | null = null
-  private readonly inFlight = new Set<Promise<unknown>>()
+  /** The connection of the first engine used: most sessions use one, and find it without a search. */
+  private first: EngineTransaction | null = null
+  /** The connections of the other engines, in order of first use; null until there is one. */
+  private others: EngineTransaction[] | null = null
+  /** How the transaction ends (commit or rollback), started once: later calls await the same outcome. */
   private ending: Promise<void> | null = null
   private failure: unknown = undefined
 
-  constructor(private readonly engine: Engine) {}
+  /** `owner` names the session in `PoolTimeoutError` while this transaction holds a connection. */
+  constructor(private readonly owner?: ConnectionOwner) {}
 
   /** Throws unless the transaction may run statements. */
   guard(operation: string): void {
@@ -52,49 +72,50 @@ export class SessionTransaction {
     throw IllegalStateChangeError.notAllowed(operation, this.state)
   }
 
-  /** Runs one statement on the transaction's connection, checked out and begun on first use. */
-  async execute(query: CompiledQuery): Promise<QueryResult> {
-    this.guard('execute')
-    let connection = this.connection
-    if (connection === null) {
-      connection = await this.connect()
-      this.guard('execute')
-    }
-    const running = connection.execute(query)
-    this.inFlight.add(running)
-    try {
-      return await running
-    } finally {
-      this.inFlight.delete(running)
-    }
+  /** Runs one statement on `engine` (a primary or a replica of `route`), in this transaction's connection to it. */
+  execute(route: BindRoute, engine: Engine, query: CompiledQuery): Promise<QueryResult> {
+    return this.on(route, engine).execute(query)
   }
 
-  /** Commits and returns the connection to the pool. */
+  /** This transaction's connection to `engine`, created (not yet checked out) on first use. */
+  on(route: BindRoute, engine: Engine): EngineTransaction {
+    const first = this.first
+    if (first !== null && first.engine === engine) return first
+    if (first === null) return (this.first = new EngineTransaction(engine, route, this, this.owner))
+    const others = (this.others ??= [])
+    let found = others.find((transaction) => transaction.engine === engine)
+    if (found === undefined) {
+      found = new EngineTransaction(engine, route, this, this.owner)
+      others.push(found)
+    }
+    return found
+  }
+
+  /**
+   * Commits every primary's transaction in turn (default bind first, then the others by key) and
+   * rolls back the replicas' read-only ones; returns every connection to its pool. There is no
+   * two-phase commit: when one COMMIT fails, the engines committed before it stay committed, the
+   * rest are rolled back, and the error is a `BindCommitError` naming the bind that failed (the
+   * driver's own error when only one engine was written to).
+   */
   async commit(): Promise<void> {
     this.guard('commit')
     this.state = 'closing'
-    await this.end(async (connection) => {
-      try {
-        await connection.commit()
-      } catch (error) {
-        this.state = 'closed'
-        throw error
-      }
-    })
+    await (this.ending ??= this.commitAll())
     this.state = 'committed'
   }
 
   /**
-   * Rolls back (if anything began) and returns the connection to the pool, after statements still
-   * running have settled. Allowed in every state; a second call waits for the first.
+   * Rolls back (where anything began) and returns every connection to its pool, after statements
+   * still running have settled. Allowed in every state; a second call waits for the first.
    */
   async rollback(): Promise<void> {
     const endedElsewhere = this.ending !== null
     if (this.state !== 'committed') this.state = 'closing'
     try {
-      await this.end((connection) => connection.rollback())
+      await (this.ending ??= this.rollbackAll())
     } catch (error) {
-      // A failed COMMIT already rolled back and released the connection; its error was reported there.
+      // A failed COMMIT already rolled back and released the connections; its error was reported there.
       if (!endedElsewhere) throw error
     }
     if (this.state !== 'committed') this.state = 'closed'
@@ -104,7 +125,7 @@ export class SessionTransaction {
   async fail(cause: unknown): Promise<void> {
     this.failure = cause
     const closing = this.state === 'closing'
-    await this.end((connection) => connection.rollback()).catch((error: unknown) => {
+    await (this.ending ??= this.rollbackAll()).catch((error: unknown) => {
       if (!closing) throw error
     })
     // A rollback already under way (a teardown racing the flush) wins: the transaction ends closed.
@@ -129,37 +150,54 @@ export class SessionTransaction {
     else for (const [name, value] of Object.entries(values)) if (!(name in originals)) originals[name] = value
   }
 
-  private connect(): Promise<DriverConnection> {
-    if (this.connecting === null) {
-      this.connecting = this.engine.connect().then(async (connection) => {
-        await connection.begin()
-        this.connection = connection
-        return connection
-      })
-      // A failed checkout must not stick: the next statement tries again.
-      this.connecting.catch(() => {
-        this.connecting = null
-      })
-    }
-    return this.connecting
+  /** Every engine's connection, in order of first use. */
+  private engines(): EngineTransaction[] {
+    return this.first === null ? [] : [this.first, ...(this.others ?? [])]
   }
 
-  /** Ends the transaction once: waits for running statements, runs `finish`, returns the connection. */
-  private end(finish: (connection: DriverConnection) => Promise<void>): Promise<void> {
-    this.ending ??= (async () => {
-      const connecting = this.connecting
-      if (connecting === null) return
-      const connection = await connecting.catch(() => null)
-      if (connection === null) return
-      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
+  private commitAll(): Promise<void> {
+    const first = this.first
+    // One engine (most sessions): its COMMIT's error is the commit's error.
+    if (this.others === null && first !== null && !first.readOnly) {
+      return first.end(commit).catch((error: unknown) => {
+        this.state = 'closed'
+        throw error
+      })
+    }
+    return this.commitSeveral()
+  }
+
+  private async commitSeveral(): Promise<void> {
+    const started = this.engines().filter((transaction) => transaction.started)
+    const writers = started.filter((transaction) => !transaction.readOnly).sort((a, b) => a.route.rank - b.route.rank)
+    // Replicas only read: their transactions are rolled back, and a failure there loses nothing.
+    await Promise.allSettled(started.filter((transaction) => transaction.readOnly).map((transaction) => transaction.end(rollback)))
+    const committed: EngineTransaction[] = []
+    for (const [i, transaction] of writers.entries()) {
       try {
-        await finish(connection)
-      } finally {
-        this.connecting = null
-        this.connection = null
-        await this.engine.release(connection)
+        await transaction.end(commit)
+      } catch (error) {
+        this.state = 'closed'
+        const rest = writers.slice(i + 1)
+        await Promise.allSettled(rest.map((other) => other.end(rollback)))
+        this.committedEngines = new Set(committed.map((other) => other.engine))
+        if (writers.length === 1) throw error
+        const keys = (list: readonly EngineTransaction[]) => list.map((other) => other.route.key)
+        throw BindCommitError.partial(transaction.route.key, keys(committed), keys(rest), error)
       }
-    })()
-    return this.ending
+      committed.push(transaction)
+    }
+  }
+
+  private rollbackAll(): Promise<void> {
+    // One engine (most sessions): its rollback, with no promise in between.
+    if (this.others === null) return this.first === null ? DONE : this.first.end(rollback)
+    return this.rollbackSeveral()
+  }
+
+  private async rollbackSeveral(): Promise<void> {
+    const results = await Promise.allSettled(this.engines().map((transaction) => transaction.end(rollback)))
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
   }
 }

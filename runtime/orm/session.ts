@@ -1,7 +1,8 @@
 /** Session: identity map, unit of work and transaction, SQLAlchemy's `Session` for TypeScript. */
-import type { QueryResult } from '../engine/driver.js'
+import type { ConnectionOwner, QueryResult } from '../engine/driver.js'
+import type { Dialect } from '../dialect/dialect.js'
 import type { Engine } from '../engine/engine.js'
-import { IllegalStateChangeError, InvalidRequestError, NoScopeError, NPlusOneError, nPlusOneMessage, UnmappedError } from '../errors.js'
+import { ConnectionLostError, IllegalStateChangeError, InvalidRequestError, NoScopeError, NPlusOneError, nPlusOneMessage, UnmappedError } from '../errors.js'
 import { LazyLoadBatcher } from '../loading/lazy-load-batcher.js'
 import { CollectionTracker } from './collections.js'
 import { loadRelated } from '../loading/load-related.js'
@@ -9,11 +10,11 @@ import { hydrateJoined, joinedSelect } from '../loading/joined-load.js'
 import { resolveOptions, type LoaderOption } from '../loading/loader-options.js'
 import { Query, type QuerySource } from '../query/query.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
-import type { DefaultCompiler } from '../sql/compiler.js'
 import type { SelectNode, StatementNode } from '../sql/nodes.js'
 import { IdentityMap } from './identity-map.js'
 import type { Mapper, Relationship } from './mapper.js'
 import { mapperOf, type KeyOf, type Model, type ModelClass } from './model.js'
+import { SessionRouting, type BindRoute, type BindTarget } from './routing.js'
 import { SessionTransaction } from './session-transaction.js'
 import { InstanceState, STATE, stateOf, type Instrumented } from './state.js'
 import { hydrate, populate } from './hydration.js'
@@ -21,8 +22,15 @@ import { UnitOfWork } from './unit-of-work.js'
 
 /** Options of a {@link Session}. */
 export interface SessionOptions {
-  /** The engine statements run on. */
-  readonly bind: Engine
+  /** The default database: an engine, or `{ primary, replicas }` to read from replicas. Models without `/// @bind(...)` live here. */
+  readonly bind: BindTarget
+  /**
+   * The other databases, by bind key (SQLAlchemy's `Session(binds=...)`, Flask-SQLAlchemy's
+   * `SQLALCHEMY_BINDS`): models with `/// @bind(key)` run their statements on `binds[key]`.
+   */
+  readonly binds?: Readonly<Record<string, BindTarget>>
+  /** Read from the primaries only, never from a replica (default false). See {@link Session.usePrimary}. */
+  readonly primary?: boolean
   /** Flush pending changes before each query (default true). */
   readonly autoflush?: boolean
   /**
@@ -33,6 +41,11 @@ export interface SessionOptions {
   readonly expireOnCommit?: boolean
   /** Opt-in N+1 check: warn (or raise) when one relationship is lazy-loaded more than `threshold` times. */
   readonly nPlusOne?: NPlusOneOptions
+  /**
+   * Who this session works for, named by `PoolTimeoutError` while it holds a connection. Default
+   * `Session #n`; `db.session` names its scope (`GET /orders`, `db.scope() at app.ts:12:9`).
+   */
+  readonly owner?: ConnectionOwner
 }
 
 /** Settings of the N+1 check. */
@@ -45,25 +58,22 @@ export interface NPlusOneOptions {
   readonly warn?: (message: string) => void
 }
 
-const compilers = new WeakMap<Engine, DefaultCompiler>()
-
-/** One compiler per engine: compiling is synchronous, so sharing is safe. */
-function compilerFor(engine: Engine): DefaultCompiler {
-  let compiler = compilers.get(engine)
-  if (compiler === undefined) {
-    compiler = engine.dialect.createCompiler()
-    compilers.set(engine, compiler)
-  }
-  return compiler
-}
+/** Numbers sessions for their default owner label. */
+let nextSessionNumber = 1
 
 /**
- * A unit of work over one engine: tracks objects (identity map), collects changes and writes them
- * in one transaction at flush, in foreign-key order.
+ * A unit of work: tracks objects (identity map), collects changes and writes them in one
+ * transaction at flush, in foreign-key order.
  *
- * The transaction begins on the first statement (autobegin) and holds one pooled connection until
- * `commit()`, `rollback()` or `close()`. A failed flush rolls the database transaction back and the
- * session raises `PendingRollbackError` until `rollback()` is called.
+ * The transaction begins on the first statement (autobegin) and holds one pooled connection per
+ * engine it used until `commit()`, `rollback()` or `close()`. A failed flush rolls the database
+ * transaction back and the session raises `PendingRollbackError` until `rollback()` is called.
+ *
+ * Each model's statements go to its bind's engine (`/// @bind(key)` and the `binds` option). A bind
+ * with replicas serves this session's reads from one replica (round-robin across sessions) until
+ * the session first flushes, or `usePrimary()` is called; from then on every statement goes to
+ * the primaries, so the session reads its own writes. A replica whose connection cannot be checked
+ * out is skipped for a while and its reads go to the primary.
  *
  * ### Examples
  * ```ts
@@ -76,7 +86,7 @@ function compilerFor(engine: Engine): DefaultCompiler {
  * ```
  */
 export class Session {
-  /** The engine this session runs on. */
+  /** The default database's engine (its primary when it has replicas). */
   readonly bind: Engine
   /** The identity map: one object per primary key. */
   readonly identityMap = new IdentityMap()
@@ -100,16 +110,20 @@ export class Session {
   private epoch = 0
   /** Set when the session's scope ended: it may not start another transaction. */
   private terminated = false
-  private readonly compiler: DefaultCompiler
+  /** @internal Which engine runs each statement: the model's bind, its primary or this session's replica. */
+  readonly routing: SessionRouting
   private readonly nPlusOne: NPlusOneOptions | undefined
   private readonly lazyLoadCounts = new Map<Relationship, number>()
+  /** What `PoolTimeoutError` calls this session while it holds a connection. */
+  readonly owner: ConnectionOwner
 
   constructor(options: SessionOptions) {
-    this.bind = options.bind
+    this.routing = new SessionRouting(options.bind, options.binds, options.primary ?? false)
+    this.bind = this.routing.defaultRoute.primary
+    this.owner = options.owner ?? `Session #${nextSessionNumber++}`
     this.nPlusOne = options.nPlusOne
     this.autoflushEnabled = options.autoflush ?? true
     this.expireOnCommit = options.expireOnCommit ?? true
-    this.compiler = compilerFor(options.bind)
   }
 
   /** True while a transaction is open (begun by the first statement, ended by commit/rollback/close). */
@@ -196,9 +210,10 @@ export class Session {
       const [viaQuery] = await this.loadObjects<T>(mapper, mapper.selectWhere(mapper.primaryKeyCondition(values)))
       return viaQuery ?? null
     }
-    const rows = await this.executeCompiled(this.primaryKeyQuery(mapper, values))
+    const route = this.routing.routeOf(mapper)
+    const rows = await this.executeCompiled(route, this.primaryKeyQuery(route, mapper, values))
     if (rows.length === 0) return null
-    const found = hydrate(this, mapper, rows[0], mapper.decoders(this.bind.dialect)) as T
+    const found = hydrate(this, mapper, rows[0], mapper.decoders(route.dialect)) as T
     if (mapper.eagerRelationships.length > 0) await this.applyLoading(mapper, [stateOf(found)!], [])
     return found
   }
@@ -261,7 +276,8 @@ export class Session {
   /**
    * Rolls the transaction back and restores objects to the database's state: objects inserted in
    * the transaction and pending objects become transient, deleted ones persistent again, and
-   * modified columns take their original values.
+   * modified columns take their original values. After a commit that failed part-way
+   * (`BindCommitError`), objects of the binds that did commit stay as committed.
    */
   async rollback(): Promise<void> {
     const transaction = this.transaction
@@ -275,10 +291,15 @@ export class Session {
       // Deleted first: an object both inserted and deleted in this transaction ends transient.
       for (const state of transaction.deleted) {
         if (state.session !== this && state.session !== null) continue
+        if (this.committedIn(transaction, state)) {
+          state.session = null
+          continue
+        }
         state.deleted = false
         if (state.session === this) this.identityMap.add(state)
       }
       for (const state of transaction.inserted) {
+        if (this.committedIn(transaction, state)) continue
         this.identityMap.remove(state)
         state.key = undefined
         if (state.session === this) state.session = null
@@ -292,6 +313,7 @@ export class Session {
     this.dirtyStates.clear()
     if (transaction !== null) {
       for (const [state, originals] of transaction.originals) {
+        if (this.committedIn(transaction, state)) continue
         Object.assign(state.dict, originals)
         // A flushed primary-key change is undone too: file the object under its old key again.
         const key = state.mapper.identityKeyOf(state.dict)
@@ -308,10 +330,17 @@ export class Session {
     for (const state of this.identityMap.states()) this.markStale(state)
   }
 
+  /** True when the object's row was written in a bind whose COMMIT went through before another bind's failed. */
+  private committedIn(transaction: SessionTransaction, state: InstanceState): boolean {
+    const committed = transaction.committedEngines
+    return committed !== null && committed.has(this.routing.routeOf(state.mapper).primary)
+  }
+
   /** Rolls back, then detaches every object. The session can be used again afterwards. */
   async close(): Promise<void> {
     await this.rollback()
     this.expungeAll()
+    this.routing.reset()
   }
 
   /** Removes one object from the session: persistent becomes detached, pending becomes transient. */
@@ -374,11 +403,12 @@ export class Session {
     const state = this.persistentState(obj, 'refreshed')
     this.guard('refresh')
     const values = state.mapper.primaryKey.map((column) => (state.committed?.[column.name] ?? state.dict[column.name]))
-    const rows = await this.executeCompiled(this.primaryKeyQuery(state.mapper, values))
+    const route = this.routing.routeOf(state.mapper)
+    const rows = await this.executeCompiled(route, this.primaryKeyQuery(route, state.mapper, values))
     if (rows.length === 0) throw InvalidRequestError.badArgument(`Could not refresh ${state.describe()}: its row no longer exists.`)
     state.clearModifications()
     this.dirtyStates.delete(state)
-    populate(state, rows[0], state.mapper.decoders(this.bind.dialect), true)
+    populate(state, rows[0], state.mapper.decoders(route.dialect), true)
     state.related = {}
   }
 
@@ -415,19 +445,72 @@ export class Session {
     if (state.key !== undefined && !state.deleted) this.dirtyStates.add(state)
   }
 
-  /** @internal Runs a SELECT and returns raw rows. */
-  async executeRows(node: SelectNode, exactIntegers: boolean): Promise<readonly (readonly unknown[])[]> {
-    return (await this.execute(node, exactIntegers)).rows
+  /** @internal Runs a SELECT on the table of `mapper` (on its bind's reading engine) and returns raw rows. */
+  async executeRows(mapper: Mapper, node: SelectNode, exactIntegers: boolean): Promise<readonly (readonly unknown[])[]> {
+    const route = this.routing.routeOf(mapper)
+    return (await this.read(route, route.compiler.compile(node, exactIntegers))).rows
   }
 
-  /** @internal Runs any statement inside the session's transaction. */
-  execute(node: StatementNode, exactIntegers: boolean): Promise<QueryResult> {
-    return this.ensureTransaction().execute(this.compiler.compile(node, exactIntegers))
+  /** @internal Runs a write on the table of `mapper`, on its bind's primary, inside the session's transaction. */
+  write(mapper: Mapper, node: StatementNode, exactIntegers = false): Promise<QueryResult> {
+    const route = this.routing.routeOf(mapper)
+    return this.ensureTransaction().execute(route, route.primary, route.compiler.compile(node, exactIntegers))
   }
 
-  /** Runs an already compiled SELECT inside the session's transaction and returns its rows. */
-  private async executeCompiled(query: CompiledQuery): Promise<readonly (readonly unknown[])[]> {
-    return (await this.ensureTransaction().execute(query)).rows
+  /** Runs an already compiled SELECT of `route`'s bind and returns its rows. */
+  private async executeCompiled(route: BindRoute, query: CompiledQuery): Promise<readonly (readonly unknown[])[]> {
+    return (await this.read(route, query)).rows
+  }
+
+  /** Runs a read of `route`'s bind: on the primary once the session is pinned to it, else on this session's replica. */
+  private read(route: BindRoute, query: CompiledQuery): Promise<QueryResult> {
+    const transaction = this.ensureTransaction()
+    const engine = this.routing.readEngine(route)
+    if (engine === route.primary) return transaction.execute(route, engine, query)
+    return this.readReplica(transaction, route, engine, query)
+  }
+
+  /**
+   * Runs a read on `replica`. When the replica cannot be reached (its connection checkout fails,
+   * or, for drivers that connect at the first statement, the connection is lost), the replica is
+   * skipped for a while by every session, and this read and the session's later ones go to the primary.
+   */
+  private async readReplica(transaction: SessionTransaction, route: BindRoute, replica: Engine, query: CompiledQuery): Promise<QueryResult> {
+    const connection = transaction.on(route, replica)
+    let checkedOut = false
+    try {
+      await connection.connect()
+      checkedOut = true
+      return await connection.execute(query)
+    } catch (error) {
+      if (checkedOut && !(error instanceof ConnectionLostError)) throw error
+      this.routing.unreachable(route, replica)
+      return transaction.execute(route, route.primary, query)
+    }
+  }
+
+  /** @internal The SQL dialect of a model's bind. */
+  dialectOf(mapper: Mapper): Dialect {
+    return this.routing.routeOf(mapper).dialect
+  }
+
+  /**
+   * The engine the next statement on `modelClass`'s table runs on (the default bind without a
+   * model): the bind's primary for writes, and for reads once this session is pinned to the
+   * primaries; otherwise the replica this session reads that bind from.
+   */
+  getBind(modelClass?: ModelClass, options: { write?: boolean } = {}): Engine {
+    const route = modelClass === undefined ? this.routing.defaultRoute : this.routing.routeOf(mapperOf(modelClass))
+    return options.write ? route.primary : this.routing.readEngine(route)
+  }
+
+  /**
+   * Sends this session's reads to the primaries from now on, until `close()` (the session option
+   * `primary: true` does it from the start; `query.usePrimary()` does it for one query). A flush
+   * does it too, so that the session reads its own writes.
+   */
+  usePrimary(): void {
+    this.routing.pin()
   }
 
   /** @internal Runs an entity SELECT (all columns of `mapper`) and returns objects through the identity map. */
@@ -437,12 +520,12 @@ export class Session {
     let objects: T[]
     if (joined.length > 0) {
       const exact = mapper.hasBigInt || joined.some((relationship) => relationship.mapper.hasBigInt)
-      const rows = await this.executeRows(joinedSelect(mapper, node, joined), exact)
+      const rows = await this.executeRows(mapper, joinedSelect(mapper, node, joined), exact)
       objects = hydrateJoined(this, mapper, joined, rows) as T[]
       for (const relationship of joined) await this.loadJoinedTargets(relationship, objects)
     } else {
-      const rows = await this.executeRows(node, mapper.hasBigInt)
-      const decoders = mapper.decoders(this.bind.dialect)
+      const rows = await this.executeRows(mapper, node, mapper.hasBigInt)
+      const decoders = mapper.decoders(this.dialectOf(mapper))
       objects = new Array<T>(rows.length)
       for (let i = 0; i < rows.length; i++) objects[i] = hydrate(this, mapper, rows[i], decoders) as T
     }
@@ -517,10 +600,10 @@ export class Session {
   }
 
   /** `SELECT <every column> WHERE <pk> = ?`: compiled once per mapper and dialect; only the parameters change. */
-  private primaryKeyQuery(mapper: Mapper, values: readonly unknown[]): CompiledQuery {
-    const dialect = this.bind.dialect
+  private primaryKeyQuery(route: BindRoute, mapper: Mapper, values: readonly unknown[]): CompiledQuery {
+    const dialect = route.dialect
     const template = mapper.cachedQuery(dialect, 'select-by-pk', () =>
-      this.compiler.compile(mapper.selectWhere(mapper.primaryKeyCondition(values)), mapper.hasBigInt),
+      route.compiler.compile(mapper.selectWhere(mapper.primaryKeyCondition(values)), mapper.hasBigInt),
     )
     const pk = mapper.primaryKey
     const parameters = pk.map((column, i) => (values[i] === null ? null : dialect.encode(values[i], column.type)))
@@ -555,8 +638,10 @@ export class Session {
 
   private async runFlush(): Promise<void> {
     const transaction = this.ensureTransaction()
+    // From the first write on, reads go to the primaries: the session reads its own writes.
+    this.routing.pin()
     try {
-      await new UnitOfWork(this, transaction, this.compiler).run()
+      await new UnitOfWork(this, transaction).run()
     } catch (error) {
       await transaction.fail(error)
       throw error
@@ -566,7 +651,7 @@ export class Session {
   private ensureTransaction(): SessionTransaction {
     if (this.transaction === null) {
       if (this.terminated) throw NoScopeError.scopeEnded()
-      this.transaction = new SessionTransaction(this.bind)
+      this.transaction = new SessionTransaction(this.owner)
     }
     return this.transaction
   }
@@ -582,8 +667,9 @@ export class Session {
    */
   async refreshStale(state: InstanceState): Promise<void> {
     const values = state.mapper.primaryKey.map((column) => state.committed?.[column.name] ?? state.dict[column.name])
-    const rows = await this.executeCompiled(this.primaryKeyQuery(state.mapper, values))
-    if (rows.length > 0) populate(state, rows[0], state.mapper.decoders(this.bind.dialect), false)
+    const route = this.routing.routeOf(state.mapper)
+    const rows = await this.executeCompiled(route, this.primaryKeyQuery(route, state.mapper, values))
+    if (rows.length > 0) populate(state, rows[0], state.mapper.decoders(route.dialect), false)
   }
 
   /** True when a flush of the current transaction deleted this row (a DELETE, or the database's ON DELETE CASCADE) and no object took its identity since. */

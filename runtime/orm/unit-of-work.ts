@@ -4,7 +4,6 @@ import cuid from '@bugsnag/cuid'
 import { createId as cuid2 } from '@paralleldrive/cuid2'
 import { Decimal } from 'decimal.js'
 import { InvalidRequestError, StaleDataError } from '../errors.js'
-import type { DefaultCompiler } from '../sql/compiler.js'
 import { sql, type ColumnNode, type ConditionNode, type InsertNode, type ValueNode } from '../sql/nodes.js'
 import { cascadeDeletes, cascadeOrphans, needsDeleteCascade, reflectDatabaseDeletes } from './cascades.js'
 import type { ColumnInfo, Mapper } from './mapper.js'
@@ -80,7 +79,6 @@ export class UnitOfWork {
   constructor(
     private readonly session: Session,
     private readonly transaction: SessionTransaction,
-    private readonly compiler: DefaultCompiler,
   ) {}
 
   /** Writes everything, then moves objects to their new states. */
@@ -102,17 +100,28 @@ export class UnitOfWork {
     const deletes = groupByMapper(this.deleting)
     const order = [...new Set([...inserts.keys(), ...updates.keys(), ...deletes.keys()])].sort((a, b) => a.insertRank - b.insertRank)
     try {
-      for (const mapper of order) {
-        const toInsert = inserts.get(mapper)
-        if (toInsert) await this.insertAll(mapper, toInsert)
-        const toUpdate = updates.get(mapper)
-        if (toUpdate) for (const state of toUpdate) await this.update(state)
-      }
-      // Many-to-many links once both sides have their keys, before any row they point at is deleted.
-      if (session.collections.hasLinkChanges) await session.collections.writeLinks(this.transaction, this.compiler)
-      for (const mapper of [...order].reverse()) {
-        const toDelete = deletes.get(mapper)
-        if (toDelete) await this.deleteAll(mapper, toDelete)
+      // One bind after the other, always in the same order (default first, then by key), so that
+      // sessions writing to several databases take their write locks in one order.
+      const routing = session.routing
+      for (const route of routing.routes()) {
+        const mappers = order.filter((mapper) => routing.routeOf(mapper) === route)
+        for (const mapper of mappers) {
+          const toInsert = inserts.get(mapper)
+          if (toInsert) await this.insertAll(mapper, toInsert)
+          const toUpdate = updates.get(mapper)
+          if (toUpdate) for (const state of toUpdate) await this.update(state)
+        }
+        // Many-to-many links once both sides have their keys, before any row they point at is deleted.
+        if (session.collections.hasLinkChanges) {
+          await session.collections.writeLinks(
+            (relationship, node) => session.write(relationship.parent, node),
+            (relationship) => routing.routeOf(relationship.parent) === route,
+          )
+        }
+        for (const mapper of mappers.reverse()) {
+          const toDelete = deletes.get(mapper)
+          if (toDelete) await this.deleteAll(mapper, toDelete)
+        }
       }
     } catch (error) {
       this.undo()
@@ -212,7 +221,7 @@ export class UnitOfWork {
     const sortable = mapper.primaryKey.length === 1 && mapper.primaryKey[0].definition.default?.kind === 'autoincrement'
     const returning = generated.length > 0 ? [...new Set([...mapper.primaryKey, ...generated])] : []
     const perRow = Math.max(columns.length, 1)
-    let rowsPerStatement = Math.max(1, Math.min(MAX_ROWS_PER_INSERT, Math.floor(this.session.bind.dialect.maxParameters / perRow)))
+    let rowsPerStatement = Math.max(1, Math.min(MAX_ROWS_PER_INSERT, Math.floor(this.session.dialectOf(mapper).maxParameters / perRow)))
     // DEFAULT VALUES inserts one row; a generated key that is not an increasing integer cannot be matched back.
     if (columns.length === 0 || (pkGenerated && !sortable)) rowsPerStatement = 1
     const columnNodes: ColumnNode[] = columns.map((column) => column.node)
@@ -227,7 +236,7 @@ export class UnitOfWork {
         returning: returning.length > 0 ? returning.map((column) => column.node) : undefined,
       }
       const exact = returning.some((column) => column.type === 'BigInt')
-      const result = await this.transaction.execute(this.compiler.compile(node, exact))
+      const result = await this.session.write(mapper, node, exact)
       if (returning.length > 0) this.assignReturned(mapper, chunk, returning, result.rows, pkGenerated)
       for (const state of chunk) {
         this.inserted.add(state)
@@ -243,7 +252,8 @@ export class UnitOfWork {
     rows: readonly (readonly unknown[])[],
     pkGenerated: boolean,
   ): void {
-    const decoders = returning.map((column) => this.session.bind.dialect.decoder(column.type))
+    const dialect = this.session.dialectOf(mapper)
+    const decoders = returning.map((column) => dialect.decoder(column.type))
     const decoded = rows.map((row) => row.map((value, i) => decoders[i](value)))
     const pkPositions = mapper.primaryKey.map((column) => returning.indexOf(column))
     const keyOf = (row: unknown[]): unknown => mapper.identityKey(pkPositions.map((position) => row[position]))
@@ -276,17 +286,15 @@ export class UnitOfWork {
     }
     const committed = state.committed!
     const keyValues = mapper.primaryKey.map((column) => (column.name in committed ? committed[column.name] : state.dict[column.name]))
-    const result = await this.transaction.execute(
-      this.compiler.compile({
-        kind: 'update',
-        table: mapper.tableNode,
-        set: changed.map((name) => {
-          const column = mapper.column(name)
-          return [column.node, sql.value(state.dict[name] ?? null, column.type)] as const
-        }),
-        where: mapper.primaryKeyCondition(keyValues),
+    const result = await this.session.write(mapper, {
+      kind: 'update',
+      table: mapper.tableNode,
+      set: changed.map((name) => {
+        const column = mapper.column(name)
+        return [column.node, sql.value(state.dict[name] ?? null, column.type)] as const
       }),
-    )
+      where: mapper.primaryKeyCondition(keyValues),
+    })
     if (result.changes !== 1) throw StaleDataError.rowCount('UPDATE', mapper.table, 1, result.changes)
     this.updated.push(state)
     this.written.set(state, { version: state.version, values: { ...state.dict }, originals: { ...committed } })
@@ -294,7 +302,7 @@ export class UnitOfWork {
 
   private async deleteAll(mapper: Mapper, states: InstanceState[]): Promise<void> {
     const perRow = mapper.primaryKey.length
-    const rowsPerStatement = Math.max(1, Math.floor(this.session.bind.dialect.maxParameters / perRow))
+    const rowsPerStatement = Math.max(1, Math.floor(this.session.dialectOf(mapper).maxParameters / perRow))
     for (let start = 0; start < states.length; start += rowsPerStatement) {
       const chunk = states.slice(start, start + rowsPerStatement)
       const keys = chunk.map((state) => mapper.primaryKey.map((column) => (state.committed?.[column.name] ?? state.dict[column.name])))
@@ -302,7 +310,7 @@ export class UnitOfWork {
         perRow === 1
           ? sql.in(mapper.primaryKey[0].node, keys.map((key) => sql.value(key[0], mapper.primaryKey[0].type)))
           : sql.or(keys.map((key) => mapper.primaryKeyCondition(key)))
-      const result = await this.transaction.execute(this.compiler.compile({ kind: 'delete', from: mapper.tableNode, where }))
+      const result = await this.session.write(mapper, { kind: 'delete', from: mapper.tableNode, where })
       if (result.changes !== chunk.length) throw StaleDataError.rowCount('DELETE', mapper.table, chunk.length, result.changes)
     }
   }

@@ -31,6 +31,8 @@ export interface QuerySpec {
   readonly orderBy: readonly OrderByNode[]
   readonly limit?: number
   readonly offset?: number
+  /** Read from the bind's primary, never a replica (`usePrimary()`). */
+  readonly primary?: boolean
 }
 
 const EMPTY_SPEC: QuerySpec = Object.freeze({ where: Object.freeze([]), orderBy: Object.freeze([]) })
@@ -106,14 +108,25 @@ export class Query<T extends Model> {
     return this.derive({ ...this.spec, offset: checkCount('offset', count) })
   }
 
+  /**
+   * Runs this query on the primary of its model's bind even while the session reads from a
+   * replica (for a row that must be current, e.g. before updating it). Its `selectin` loads go to
+   * the primary too; see `session.usePrimary()` for the whole session.
+   */
+  usePrimary(): this {
+    return this.derive({ ...this.spec, primary: true })
+  }
+
   /** All matching objects. */
   async all(): Promise<T[]> {
     const session = this.source.session()
     await session.autoflush()
-    return session.loadObjects<T>(
-      this.source.mapper,
-      this.selectNode({ kind: 'columns', columns: this.source.mapper.selectColumns }),
-      this.spec.loaderOptions,
+    return this.run(session, () =>
+      session.loadObjects<T>(
+        this.source.mapper,
+        this.selectNode({ kind: 'columns', columns: this.source.mapper.selectColumns }),
+        this.spec.loaderOptions,
+      ),
     )
   }
 
@@ -163,7 +176,7 @@ export class Query<T extends Model> {
     if (this.spec.limit !== undefined || this.spec.offset !== undefined) {
       return (await this.all()).length
     }
-    const rows = await session.executeRows(this.selectNode({ kind: 'count' }), false)
+    const rows = await this.run(session, () => session.executeRows(this.source.mapper, this.selectNode({ kind: 'count' }), false))
     return Number(rows[0][0])
   }
 
@@ -171,7 +184,7 @@ export class Query<T extends Model> {
   async exists(): Promise<boolean> {
     const session = this.source.session()
     await session.autoflush()
-    const rows = await session.executeRows({ ...this.selectNode({ kind: 'one' }), limit: 1 }, false)
+    const rows = await this.run(session, () => session.executeRows(this.source.mapper, { ...this.selectNode({ kind: 'one' }), limit: 1 }, false))
     return rows.length > 0
   }
 
@@ -187,6 +200,11 @@ export class Query<T extends Model> {
       limit: this.spec.limit,
       offset: this.spec.offset,
     }
+  }
+
+  /** Runs the query's statements, on the primary when `usePrimary()` asked for it. */
+  private run<R>(session: Session, work: () => Promise<R>): Promise<R> {
+    return this.spec.primary ? session.routing.onPrimary(work) : work()
   }
 
   /** A copy of this query with another spec; subclasses keep their own extras. */

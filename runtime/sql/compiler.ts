@@ -139,7 +139,8 @@ export abstract class DefaultCompiler {
     this.visit(node.from)
     if (node.joins) for (const join of node.joins) this.visitJoin(join)
     if (node.where) this.where(node.where)
-    if (node.orderBy && node.orderBy.length > 0) {
+    // An aggregate has one row: ORDER BY means nothing there, and PostgreSQL rejects it (the columns are not grouped).
+    if (node.orderBy && node.orderBy.length > 0 && selection.kind !== 'count') {
       this.append(' ORDER BY ')
       this.list(node.orderBy)
     }

@@ -1,4 +1,4 @@
-// Test helper: generates a real PrismaClient (offline, cached by schema hash) and opens it on a SQLite file.
+// Test helper: generates a real PrismaClient (offline, cached by schema hash) and opens it on a SQLite file or a PostgreSQL database.
 import { execFile } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -7,6 +7,8 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
+import { PrismaPg } from '@prisma/adapter-pg'
+import type { TestDialect } from './dialects.js'
 
 /** The loose shape of a generated PrismaClient: lifecycle methods plus one `any`-typed delegate per model. */
 export interface PrismaClientLike {
@@ -25,6 +27,7 @@ const PRISMA_CLI = join(REPO_ROOT, 'node_modules', 'prisma', 'build', 'index.js'
 const GENERATOR = 'prismalchemy_test_client'
 /** Bump when the recipe below changes, so stale cache folders are not reused. */
 const RECIPE_VERSION = 1
+const DATASOURCE_PROVIDER = /(datasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*")([^"]+)(")/
 /** A lock older than this is taken to belong to a dead process. */
 const LOCK_STALE_MS = 60_000
 
@@ -32,8 +35,9 @@ const loaded = new Map<string, Promise<(url: string) => PrismaClientLike>>()
 
 /**
  * Runs a real `prisma generate` (offline, `prisma-client` generator, TypeScript output) for the
- * schema file at `schemaPath` and returns a function that opens a PrismaClient on a SQLite file
- * through `@prisma/adapter-better-sqlite3`.
+ * schema file at `schemaPath`, its datasource provider set for `dialect` (a client serves one
+ * provider), and returns a function that opens a PrismaClient through `@prisma/adapter-better-sqlite3`
+ * or `@prisma/adapter-pg`, as Prisma documents them.
  *
  * - The schema's own `generator` blocks are dropped and one pointing into
  *   `<repo>/.tmp/prisma-client/<sha256 of schema text + prisma version>/client` is appended, so
@@ -43,29 +47,31 @@ const loaded = new Map<string, Promise<(url: string) => PrismaClientLike>>()
  * - A cache miss costs about 0.7 s (the CLI run); a hit in a fresh process about 50 ms (importing
  *   the generated TypeScript); a repeat call in the same process returns the memoised promise.
  *
- * @param schemaPath A `.prisma` file with a `datasource db { provider = "sqlite" }` block.
+ * @param schemaPath A `.prisma` file with a `datasource db { provider = "..." }` block.
+ * @param dialect The database the client is for (default SQLite).
  * @returns `open(url)`, where `url` is a `file:` URL such as `file:/abs/path/test.db`
- *   (no `?query` parameters: the adapter would make them part of the file name). Each call
- *   returns a new client; call `$disconnect()` when done.
+ *   (no `?query` parameters: the adapter would make them part of the file name) or a
+ *   `postgresql://` URL. Each call returns a new client; call `$disconnect()` when done.
  */
-export async function loadPrismaClient(schemaPath: string): Promise<(url: string) => PrismaClientLike> {
-  const text = await readFile(schemaPath, 'utf8')
+export async function loadPrismaClient(schemaPath: string, dialect: TestDialect = 'sqlite'): Promise<(url: string) => PrismaClientLike> {
+  const text = (await readFile(schemaPath, 'utf8')).replace(DATASOURCE_PROVIDER, `$1${dialect}$3`)
   const prismaVersion = JSON.parse(await readFile(join(REPO_ROOT, 'node_modules', 'prisma', 'package.json'), 'utf8')).version
   const hash = createHash('sha256').update(`${RECIPE_VERSION}\n${prismaVersion}\n${text}`).digest('hex').slice(0, 16)
   let pending = loaded.get(hash)
   if (!pending) {
-    pending = generate(text, join(CACHE_ROOT, hash))
+    pending = generate(text, join(CACHE_ROOT, hash), dialect)
     pending.catch(() => loaded.delete(hash))
     loaded.set(hash, pending)
   }
   return pending
 }
 
-async function generate(schemaText: string, dir: string): Promise<(url: string) => PrismaClientLike> {
+async function generate(schemaText: string, dir: string, dialect: TestDialect): Promise<(url: string) => PrismaClientLike> {
   const entry = join(dir, 'client', 'client.ts')
   await ensureGenerated(schemaText, dir, entry)
   const { PrismaClient } = await import(pathToFileURL(entry).href)
-  return (url: string) => new PrismaClient({ adapter: new PrismaBetterSqlite3({ url }) }) as PrismaClientLike
+  const adapter = (url: string) => (dialect === 'sqlite' ? new PrismaBetterSqlite3({ url }) : new PrismaPg({ connectionString: url }))
+  return (url: string) => new PrismaClient({ adapter: adapter(url) }) as PrismaClientLike
 }
 
 /** One generator at a time per schema (a `mkdir` lock); others wait for the folder to appear. */

@@ -4,13 +4,13 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import v8 from 'node:v8'
 import vm from 'node:vm'
-import Database from 'better-sqlite3'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createDb, type Db, type ScopeHandle, type Session } from 'prismalchemy'
 import { Role, registry } from '../../generated/models.js'
 import { expressScope } from '../../runtime/middleware/express.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { DIALECTS } from '../helpers/dialects.js'
 
 /** Requests in flight at once (the client's keep-alive sockets). */
 const CONCURRENCY = 100
@@ -19,7 +19,7 @@ const WINDOW = 50
 
 type Outcome = 'commit' | 'fail-before-flush' | 'fail-after-flush'
 
-/** Deterministic by request number: 3 in 5 commit, 1 in 5 throws after `add`, 1 in 5 throws after `flush` (holding the write lock). */
+/** Deterministic by request number: 3 in 5 commit, 1 in 5 throws after `add`, 1 in 5 throws after `flush` (holding SQLite's write lock; on PostgreSQL, an uncommitted row). */
 function outcomeOf(n: number): Outcome {
   const r = n % 5
   return r === 2 ? 'fail-before-flush' : r === 4 ? 'fail-after-flush' : 'commit'
@@ -42,6 +42,7 @@ class RequestFailed extends Error {
   }
 }
 
+// The state of the dialect under test, set afresh by its `describe` block's `beforeAll`.
 let database: TestDatabase
 let db: Db<typeof registry.classes>
 let server: http.Server
@@ -50,13 +51,13 @@ let port: number
 
 /** Sessions already handed to a request; a second request getting one of them is a leak between scopes. */
 const sessionOwners = new WeakMap<Session, string>()
-const sharedSessions: string[] = []
-const teardownErrors: unknown[] = []
+let sharedSessions: string[] = []
+let teardownErrors: unknown[] = []
 let inFlight = 0
 let maxInFlight = 0
 
 /** Counts scopes the middleware opens and ends, by wrapping `db.session.open()`; `live` must drain to empty. */
-const scopes = { opened: 0, ended: 0, endedWithSession: 0, maxLive: 0, live: new Set<ScopeHandle>() }
+let scopes = { opened: 0, ended: 0, endedWithSession: 0, maxLive: 0, live: new Set<ScopeHandle>() }
 
 function trackScopes(): void {
   const scoped = db.session
@@ -171,15 +172,10 @@ async function fire<T>(from: number, to: number, concurrency: number, work: (i: 
   return results
 }
 
-/** The names of the run's roles in the file, read with a plain better-sqlite3 connection. */
-function committedNames(run: string): Set<string> {
-  const sqlite = new Database(database.filename, { readonly: true })
-  try {
-    const rows = sqlite.prepare('SELECT name FROM "Role" WHERE name LIKE ?').all(`${run}-%`) as { name: string }[]
-    return new Set(rows.map((row) => row.name))
-  } finally {
-    sqlite.close()
-  }
+/** The names of the run's roles in the database, read with a plain driver connection (better-sqlite3 or pg). */
+async function committedNames(run: string): Promise<Set<string>> {
+  const rows = await database.readRows<{ name: string }>(`SELECT "name" FROM "Role" WHERE "name" LIKE '${run}-%'`)
+  return new Set(rows.map((row) => row.name))
 }
 
 /** Waits until every scope the middleware opened has ended (teardown runs after the response is sent). */
@@ -187,105 +183,112 @@ async function drained(): Promise<void> {
   await vi.waitFor(() => expect(scopes.live.size).toBe(0), { timeout: 10_000, interval: 10 })
 }
 
-beforeAll(async () => {
-  database = await createTestDatabase()
-  db = createDb(registry, { url: database.url, poolSize: 5, maxOverflow: 10 })
-  await db.Session.begin((session) => session.add(new Role({ name: 'base' })))
-  trackScopes()
-  server = buildApp().listen(0, '127.0.0.1')
-  await new Promise<void>((resolve) => server.once('listening', resolve))
-  port = (server.address() as AddressInfo).port
-  agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
-})
-
-afterAll(async () => {
-  agent?.destroy()
-  server?.closeAllConnections()
-  await new Promise((resolve) => server?.close(resolve))
-  await db?.dispose()
-  await database?.dispose()
-})
-
-describe('db.session under load', () => {
-  it('keeps 500 overlapping requests apart: each sees only its own session and rows, exactly the committed rows remain', { timeout: 60_000 }, async () => {
-    const count = 500
-    const responses = await fire(0, count, CONCURRENCY, (n) => post(pathOf('load', n, 30)))
-    await drained()
-
-    expect(scopes.maxLive).toBeGreaterThanOrEqual(CONCURRENCY / 2)
-    const expectedNames = new Set<string>()
-    let sawOthers = 0
-    responses.forEach(({ status, body }, n) => {
-      const name = `load-${n}`
-      const outcome = outcomeOf(n)
-      expect(status, `${name}: ${body.error}`).toBe(outcome === 'commit' ? 201 : 500)
-      expect(body.name).toBe(name)
-      expect(body.pending).toEqual([name])
-      expect(body.sameSession).toBe(true)
-      if (outcome === 'commit') expectedNames.add(name)
-      if (outcome === 'fail-before-flush') return
-      expect(body.seen).toContain(name)
-      const others = body.seen!.filter((seen) => seen !== name)
-      // Another request's uncommitted (later rolled-back) row is never visible.
-      expect(others.filter((other) => outcomeOf(Number(other.split('-')[1])) !== 'commit'), name).toEqual([])
-      sawOthers += others.length
-    })
-    expect(sawOthers).toBeGreaterThan(0) // committed rows of other requests are visible, so the check above is not vacuous
-    expect(sharedSessions).toEqual([])
-    expect(teardownErrors).toEqual([])
-
-    expect(committedNames('load')).toEqual(expectedNames)
-    expect(scopes).toMatchObject({ opened: count, ended: count, endedWithSession: 0 })
-    expect(scopes.live.size).toBe(0)
-    expect(db.session.registry.find()).toBeUndefined()
-    expect(db.session.hasSession).toBe(false)
-    expect(db.engine.poolStatus()).toMatchObject({ checkedOut: 0, waiting: 0 })
-    console.log(`load: ${count} requests, up to ${maxInFlight} in flight and ${scopes.maxLive} scopes open at once, ${expectedNames.size} committed; pool ${JSON.stringify(db.engine.poolStatus())}`)
+describe.each(DIALECTS)('on %s', (dialect) => {
+  beforeAll(async () => {
+    sharedSessions = []
+    teardownErrors = []
+    inFlight = 0
+    maxInFlight = 0
+    scopes = { opened: 0, ended: 0, endedWithSession: 0, maxLive: 0, live: new Set() }
+    database = await createTestDatabase({}, dialect)
+    db = createDb(registry, { url: database.url, poolSize: 5, maxOverflow: 10 })
+    await db.Session.begin((session) => session.add(new Role({ name: 'base' })))
+    trackScopes()
+    server = buildApp().listen(0, '127.0.0.1')
+    await new Promise<void>((resolve) => server.once('listening', resolve))
+    port = (server.address() as AddressInfo).port
+    agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
   })
 
-  it('keeps memory flat across 10,000 requests', { timeout: 120_000 }, async () => {
-    v8.setFlagsFromString('--expose-gc')
-    const gc = vm.runInNewContext('gc') as () => void
-    const heapAfterGc = async () => {
-      await drained()
-      for (let i = 0; i < 3; i++) {
-        gc()
-        await new Promise((resolve) => setImmediate(resolve))
-      }
-      return process.memoryUsage()
-    }
-    const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(2)
-    const total = 10_000
-    const step = 2_000
-    const started = performance.now()
-    const statuses = new Map<number, number>()
-    const samples: { requests: number; heapUsed: number; rss: number }[] = []
-    for (let from = 0; from < total; from += step) {
-      const batch = await fire(from, from + step, CONCURRENCY, async (n) => {
-        const { status } = await post(pathOf('mem', n))
-        return status === (outcomeOf(n) === 'commit' ? 201 : 500)
-      })
-      statuses.set(from, batch.filter((ok) => !ok).length)
-      const usage = await heapAfterGc()
-      samples.push({ requests: from + step, heapUsed: usage.heapUsed, rss: usage.rss })
-    }
-    const seconds = (performance.now() - started) / 1000
-    const growth = samples.at(-1)!.heapUsed - samples[0].heapUsed
-    console.log(
-      `memory: ${total} requests in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} req/s, ${CONCURRENCY} in flight); heapUsed after GC at ` +
-        samples.map((s) => `${s.requests}: ${mb(s.heapUsed)} MB`).join(', ') +
-        `; growth ${step}->${total}: ${mb(growth)} MB; rss ${mb(samples[0].rss)} -> ${mb(samples.at(-1)!.rss)} MB`,
-    )
+  afterAll(async () => {
+    agent?.destroy()
+    server?.closeAllConnections()
+    await new Promise((resolve) => server?.close(resolve))
+    await db?.dispose()
+    await database?.dispose()
+  })
 
-    expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBe(0) // every request got its expected status
-    expect(committedNames('mem').size).toBe(Array.from({ length: total }, (_, n) => outcomeOf(n)).filter((o) => o === 'commit').length)
-    expect(scopes.live.size).toBe(0)
-    expect(scopes.ended).toBe(scopes.opened)
-    expect(scopes.endedWithSession).toBe(0)
-    expect(sharedSessions).toEqual([])
-    expect(teardownErrors).toEqual([])
-    expect(db.engine.poolStatus()).toMatchObject({ checkedOut: 0, waiting: 0 })
-    // 4 MB over 8,000 requests is ~500 bytes each: keeping even the closed, empty Session of every request (~850 bytes) fails this.
-    expect(growth).toBeLessThan(4 * 2 ** 20)
+  describe('db.session under load', () => {
+    it('keeps 500 overlapping requests apart: each sees only its own session and rows, exactly the committed rows remain', { timeout: 60_000 }, async () => {
+      const count = 500
+      const responses = await fire(0, count, CONCURRENCY, (n) => post(pathOf('load', n, 30)))
+      await drained()
+
+      expect(scopes.maxLive).toBeGreaterThanOrEqual(CONCURRENCY / 2)
+      const expectedNames = new Set<string>()
+      let sawOthers = 0
+      responses.forEach(({ status, body }, n) => {
+        const name = `load-${n}`
+        const outcome = outcomeOf(n)
+        expect(status, `${name}: ${body.error}`).toBe(outcome === 'commit' ? 201 : 500)
+        expect(body.name).toBe(name)
+        expect(body.pending).toEqual([name])
+        expect(body.sameSession).toBe(true)
+        if (outcome === 'commit') expectedNames.add(name)
+        if (outcome === 'fail-before-flush') return
+        expect(body.seen).toContain(name)
+        const others = body.seen!.filter((seen) => seen !== name)
+        // Another request's uncommitted (later rolled-back) row is never visible.
+        expect(others.filter((other) => outcomeOf(Number(other.split('-')[1])) !== 'commit'), name).toEqual([])
+        sawOthers += others.length
+      })
+      expect(sawOthers).toBeGreaterThan(0) // committed rows of other requests are visible, so the check above is not vacuous
+      expect(sharedSessions).toEqual([])
+      expect(teardownErrors).toEqual([])
+
+      expect(await committedNames('load')).toEqual(expectedNames)
+      expect(scopes).toMatchObject({ opened: count, ended: count, endedWithSession: 0 })
+      expect(scopes.live.size).toBe(0)
+      expect(db.session.registry.find()).toBeUndefined()
+      expect(db.session.hasSession).toBe(false)
+      expect(db.engine.poolStatus()).toMatchObject({ checkedOut: 0, waiting: 0 })
+      console.log(`${dialect} load: ${count} requests, up to ${maxInFlight} in flight and ${scopes.maxLive} scopes open at once, ${expectedNames.size} committed; pool ${JSON.stringify(db.engine.poolStatus())}`)
+    })
+
+    it('keeps memory flat across 10,000 requests', { timeout: 120_000 }, async () => {
+      v8.setFlagsFromString('--expose-gc')
+      const gc = vm.runInNewContext('gc') as () => void
+      const heapAfterGc = async () => {
+        await drained()
+        for (let i = 0; i < 3; i++) {
+          gc()
+          await new Promise((resolve) => setImmediate(resolve))
+        }
+        return process.memoryUsage()
+      }
+      const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(2)
+      const total = 10_000
+      const step = 2_000
+      const started = performance.now()
+      const statuses = new Map<number, number>()
+      const samples: { requests: number; heapUsed: number; rss: number }[] = []
+      for (let from = 0; from < total; from += step) {
+        const batch = await fire(from, from + step, CONCURRENCY, async (n) => {
+          const { status } = await post(pathOf('mem', n))
+          return status === (outcomeOf(n) === 'commit' ? 201 : 500)
+        })
+        statuses.set(from, batch.filter((ok) => !ok).length)
+        const usage = await heapAfterGc()
+        samples.push({ requests: from + step, heapUsed: usage.heapUsed, rss: usage.rss })
+      }
+      const seconds = (performance.now() - started) / 1000
+      const growth = samples.at(-1)!.heapUsed - samples[0].heapUsed
+      console.log(
+        `${dialect} memory: ${total} requests in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} req/s, ${CONCURRENCY} in flight); heapUsed after GC at ` +
+          samples.map((s) => `${s.requests}: ${mb(s.heapUsed)} MB`).join(', ') +
+          `; growth ${step}->${total}: ${mb(growth)} MB; rss ${mb(samples[0].rss)} -> ${mb(samples.at(-1)!.rss)} MB`,
+      )
+
+      expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBe(0) // every request got its expected status
+      expect((await committedNames('mem')).size).toBe(Array.from({ length: total }, (_, n) => outcomeOf(n)).filter((o) => o === 'commit').length)
+      expect(scopes.live.size).toBe(0)
+      expect(scopes.ended).toBe(scopes.opened)
+      expect(scopes.endedWithSession).toBe(0)
+      expect(sharedSessions).toEqual([])
+      expect(teardownErrors).toEqual([])
+      expect(db.engine.poolStatus()).toMatchObject({ checkedOut: 0, waiting: 0 })
+      // 4 MB over 8,000 requests is ~500 bytes each: keeping even the closed, empty Session of every request (~850 bytes) fails this.
+      expect(growth).toBeLessThan(4 * 2 ** 20)
+    })
   })
 })

@@ -1,7 +1,7 @@
 // Implicit many-to-many (Prisma's _AToB join table) in every strategy, links written at flush, and pushes into loaded collections.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { joinedload, selectinload, Session } from 'prismalchemy'
-import { readRows } from '../helpers/database.js'
+import { DIALECTS, normalizeSql } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
@@ -36,124 +36,134 @@ model Book {
 }
 `
 
-let models: InlineModels
-let Post: InlineModels['classes'][string]
-let Tag: InlineModels['classes'][string]
+describe.each(DIALECTS)('on %s', (dialect) => {
+  let models: InlineModels
+  let Post: InlineModels['classes'][string]
+  let Tag: InlineModels['classes'][string]
+  // SQLite reads in autocommit and sends BEGIN IMMEDIATE just before the first write; PostgreSQL sends BEGIN
+  // before the session's first statement, so a session that has read is already inside its transaction.
+  const beginAfterReads = dialect === 'sqlite' ? ['BEGIN IMMEDIATE'] : []
 
-beforeAll(async () => {
-  models = await inlineModels('many-to-many', SCHEMA)
-  ;({ Post, Tag } = models.classes)
-  const seed = new Session({ bind: models.engine })
-  const [red, green, blue] = ['red', 'green', 'blue'].map((name) => new Tag({ name }))
-  seed.addAll([red, green, blue])
-  for (let i = 0; i < 3; i++) seed.add(new Post({ title: `post${i}` }))
-  await seed.flush()
-  const posts = await seed.query(Post).orderBy({ title: 'asc' }).all()
-  red.posts.append(posts[0])
-  red.posts.append(posts[1])
-  green.posts.append(posts[1])
-  await seed.commit()
-  await seed.close()
-}, 60_000)
+  beforeAll(async () => {
+    models = await inlineModels('many-to-many', SCHEMA, dialect)
+    ;({ Post, Tag } = models.classes)
+    const seed = new Session({ bind: models.engine })
+    const [red, green, blue] = ['red', 'green', 'blue'].map((name) => new Tag({ name }))
+    seed.addAll([red, green, blue])
+    for (let i = 0; i < 3; i++) seed.add(new Post({ title: `post${i}` }))
+    await seed.flush()
+    const posts = await seed.query(Post).orderBy({ title: 'asc' }).all()
+    red.posts.append(posts[0])
+    red.posts.append(posts[1])
+    green.posts.append(posts[1])
+    await seed.commit()
+    await seed.close()
+  }, 60_000)
 
-afterAll(async () => {
-  await models.dispose()
-})
-
-function links(): unknown[] {
-  return readRows(models.filename, 'SELECT A, B FROM _PostToTag ORDER BY A, B')
-}
-
-describe('implicit many-to-many', () => {
-  it('writes appended links into Prisma\'s join table (A is the model that sorts first)', () => {
-    expect(links()).toEqual([
-      { A: 1, B: 1 },
-      { A: 2, B: 1 },
-      { A: 2, B: 2 },
-    ])
+  afterAll(async () => {
+    await models.dispose()
   })
 
-  it('select: loads through the join table with one statement', async () => {
-    await models.inSession(async (session) => {
-      const post = await session.query(Post).filterBy({ title: 'post1' }).one()
-      const sql = await capturedSql(models.engine, async () => expect((await post.tags).map((tag: { name: string }) => tag.name).sort()).toEqual(['green', 'red']))
-      expect(sql).toEqual([
-        'SELECT "t"."id", "t"."name", "s"."A" FROM "Tag" AS "t" LEFT OUTER JOIN "_PostToTag" AS "s" ON "s"."B" = "t"."id" WHERE "s"."A" = ?',
+  function links(): Promise<unknown[]> {
+    return models.readRows('SELECT "A", "B" FROM "_PostToTag" ORDER BY "A", "B"')
+  }
+
+  /** The SQL `work` runs, with `?` placeholders on every dialect. */
+  const sqlOf = async (work: () => Promise<unknown>): Promise<string[]> => (await capturedSql(models.engine, work)).map(normalizeSql)
+  /** The queries alone: without the BEGIN PostgreSQL sends before a fresh session's first one. */
+  const queriesOf = async (work: () => Promise<unknown>): Promise<string[]> => (await sqlOf(work)).filter((sql) => sql !== 'BEGIN')
+
+  describe('implicit many-to-many', () => {
+    it('writes appended links into Prisma\'s join table (A is the model that sorts first)', async () => {
+      expect(await links()).toEqual([
+        { A: 1, B: 1 },
+        { A: 2, B: 1 },
+        { A: 2, B: 2 },
       ])
     })
-  })
 
-  it('batched and selectin: one statement for all posts', async () => {
-    await models.inSession(async (session) => {
-      const sql = await capturedSql(models.engine, async () => {
-        const posts = await session.query(Post).orderBy({ title: 'asc' }).options(selectinload('tags')).all()
-        expect(await Promise.all(posts.map(async (post) => (await post.tags).length))).toEqual([1, 2, 0])
+    it('select: loads through the join table with one statement', async () => {
+      await models.inSession(async (session) => {
+        const post = await session.query(Post).filterBy({ title: 'post1' }).one()
+        const sql = await sqlOf(async () => expect((await post.tags).map((tag: { name: string }) => tag.name).sort()).toEqual(['green', 'red']))
+        expect(sql).toEqual([
+          'SELECT "t"."id", "t"."name", "s"."A" FROM "Tag" AS "t" LEFT OUTER JOIN "_PostToTag" AS "s" ON "s"."B" = "t"."id" WHERE "s"."A" = ?',
+        ])
       })
-      expect(sql).toHaveLength(2)
-      expect(sql[1]).toMatch(/WHERE "s"\."A" IN \(\?, \?, \?\)$/)
     })
-  })
 
-  it('joined: posts with their tags in one statement', async () => {
-    await models.inSession(async (session) => {
-      const sql = await capturedSql(models.engine, async () => {
-        const posts = await session.query(Post).orderBy({ title: 'asc' }).options(joinedload('tags')).all()
-        expect(posts.map((post) => post.title)).toEqual(['post0', 'post1', 'post2'])
-        expect((await posts[1].tags).length).toBe(2)
+    it('batched and selectin: one statement for all posts', async () => {
+      await models.inSession(async (session) => {
+        const sql = await queriesOf(async () => {
+          const posts = await session.query(Post).orderBy({ title: 'asc' }).options(selectinload('tags')).all()
+          expect(await Promise.all(posts.map(async (post) => (await post.tags).length))).toEqual([1, 2, 0])
+        })
+        expect(sql).toHaveLength(2)
+        expect(sql[1]).toMatch(/WHERE "s"\."A" IN \(\?, \?, \?\)$/)
       })
-      expect(sql).toHaveLength(1)
-      expect(sql[0]).toContain('LEFT OUTER JOIN "_PostToTag" AS "s1" ON "s1"."A" = "t0"."id" LEFT OUTER JOIN "Tag" AS "t1" ON "t1"."id" = "s1"."B"')
+    })
+
+    it('joined: posts with their tags in one statement', async () => {
+      await models.inSession(async (session) => {
+        const sql = await queriesOf(async () => {
+          const posts = await session.query(Post).orderBy({ title: 'asc' }).options(joinedload('tags')).all()
+          expect(posts.map((post) => post.title)).toEqual(['post0', 'post1', 'post2'])
+          expect((await posts[1].tags).length).toBe(2)
+        })
+        expect(sql).toHaveLength(1)
+        expect(sql[0]).toContain('LEFT OUTER JOIN "_PostToTag" AS "s1" ON "s1"."A" = "t0"."id" LEFT OUTER JOIN "Tag" AS "t1" ON "t1"."id" = "s1"."B"')
+      })
+    })
+
+    it('dynamic: a query through the join table, with count and filters', async () => {
+      await models.inSession(async (session) => {
+        const red = await session.query(Tag).filterBy({ name: 'red' }).one()
+        const sql = await sqlOf(async () => expect(await red.posts.filterBy({ title: 'post1' }).count()).toBe(1))
+        expect(sql).toEqual(['SELECT count(*) FROM "Post" WHERE "id" IN (SELECT "s"."A" FROM "_PostToTag" AS "s" WHERE "s"."B" = ?) AND "title" = ?'])
+      })
+    })
+
+    it('remove() on the dynamic side deletes the link at flush, and nothing else', async () => {
+      await models.inSession(async (session) => {
+        const green = await session.query(Tag).filterBy({ name: 'green' }).one()
+        const post = await session.query(Post).filterBy({ title: 'post1' }).one()
+        green.posts.remove(post)
+        const sql = await sqlOf(() => session.flush())
+        expect(sql).toEqual([...beginAfterReads, 'DELETE FROM "_PostToTag" WHERE "B" = ? AND "A" = ?'])
+        expect(await green.posts.count()).toBe(0)
+      })
+    })
+
+    it('pushing into a loaded collection adds the link (and inserts a new tag first)', async () => {
+      await models.inSession(async (session) => {
+        const post = await session.query(Post).filterBy({ title: 'post2' }).one()
+        const tags = await post.tags
+        tags.push(new Tag({ name: 'new' }))
+        const sql = await sqlOf(() => session.flush())
+        expect(sql).toEqual([...beginAfterReads, 'INSERT INTO "Tag" ("name") VALUES (?) RETURNING "id"', 'INSERT INTO "_PostToTag" ("A", "B") VALUES (?, ?)'])
+        await session.rollback()
+      })
     })
   })
 
-  it('dynamic: a query through the join table, with count and filters', async () => {
-    await models.inSession(async (session) => {
-      const red = await session.query(Tag).filterBy({ name: 'red' }).one()
-      const sql = await capturedSql(models.engine, async () => expect(await red.posts.filterBy({ title: 'post1' }).count()).toBe(1))
-      expect(sql).toEqual(['SELECT count(*) FROM "Post" WHERE "id" IN (SELECT "s"."A" FROM "_PostToTag" AS "s" WHERE "s"."B" = ?) AND "title" = ?'])
-    })
-  })
-
-  it('remove() on the dynamic side deletes the link at flush, and nothing else', async () => {
-    await models.inSession(async (session) => {
-      const green = await session.query(Tag).filterBy({ name: 'green' }).one()
-      const post = await session.query(Post).filterBy({ title: 'post1' }).one()
-      green.posts.remove(post)
-      const sql = await capturedSql(models.engine, () => session.flush())
-      expect(sql).toEqual(['BEGIN IMMEDIATE', 'DELETE FROM "_PostToTag" WHERE "B" = ? AND "A" = ?'])
-      expect(await green.posts.count()).toBe(0)
-    })
-  })
-
-  it('pushing into a loaded collection adds the link (and inserts a new tag first)', async () => {
-    await models.inSession(async (session) => {
-      const post = await session.query(Post).filterBy({ title: 'post2' }).one()
-      const tags = await post.tags
-      tags.push(new Tag({ name: 'new' }))
-      const sql = await capturedSql(models.engine, () => session.flush())
-      expect(sql).toEqual(['BEGIN IMMEDIATE', 'INSERT INTO "Tag" ("name") VALUES (?) RETURNING "id"', 'INSERT INTO "_PostToTag" ("A", "B") VALUES (?, ?)'])
-      await session.rollback()
-    })
-  })
-})
-
-describe('loaded one-to-many collections', () => {
-  it('push sets the child\'s foreign key at flush, and splice clears it', async () => {
-    const { Author, Book } = models.classes
-    await models.inSession(async (session) => {
-      const author = new Author({ name: 'ann' })
-      const orphan = new Book()
-      session.addAll([author, orphan])
-      await session.flush()
-      const books = await author.books
-      expect(books).toEqual([])
-      books.push(orphan)
-      const sql = await capturedSql(models.engine, () => session.flush())
-      expect(sql).toEqual(['UPDATE "Book" SET "authorId" = ? WHERE "id" = ?'])
-      expect(orphan.authorId).toBe(author.id)
-      books.splice(0, 1)
-      await session.flush()
-      expect(orphan.authorId).toBeNull()
+  describe('loaded one-to-many collections', () => {
+    it('push sets the child\'s foreign key at flush, and splice clears it', async () => {
+      const { Author, Book } = models.classes
+      await models.inSession(async (session) => {
+        const author = new Author({ name: 'ann' })
+        const orphan = new Book()
+        session.addAll([author, orphan])
+        await session.flush()
+        const books = await author.books
+        expect(books).toEqual([])
+        books.push(orphan)
+        const sql = await sqlOf(() => session.flush())
+        expect(sql).toEqual(['UPDATE "Book" SET "authorId" = ? WHERE "id" = ?'])
+        expect(orphan.authorId).toBe(author.id)
+        books.splice(0, 1)
+        await session.flush()
+        expect(orphan.authorId).toBeNull()
+      })
     })
   })
 })

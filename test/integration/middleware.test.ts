@@ -16,21 +16,13 @@ import { honoScope } from '../../runtime/middleware/hono.js'
 import { koaScope } from '../../runtime/middleware/koa.js'
 import type { ScopeMiddlewareOptions } from '../../runtime/middleware/request-scope.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { DIALECTS } from '../helpers/dialects.js'
 
 type AppDb = Db<typeof registry.classes>
 
+/** The database and `db` object of the dialect under test, set by its `describe` block's `beforeAll`. */
 let database: TestDatabase
 let db: AppDb
-
-beforeAll(async () => {
-  database = await createTestDatabase()
-  db = createDb(registry, { url: database.url })
-})
-
-afterAll(async () => {
-  await db.dispose()
-  await database.dispose()
-})
 
 // ---------------------------------------------------------------------------------------------
 // What the handlers report to the test: framework-independent, shared by every app.
@@ -121,7 +113,7 @@ const routes: readonly Route[] = [
     },
   },
   {
-    // Writes (holding SQLite's write lock), then waits for the test.
+    // Writes (holding SQLite's write lock; a row lock on PostgreSQL), then waits for the test.
     method: 'GET',
     path: '/hold/:name',
     handler: async ({ params }) => {
@@ -342,157 +334,171 @@ const frameworks: ReadonlyArray<{ name: string; start: AppFactory }> = [
   { name: 'hono', start: honoApp },
 ]
 
-describe.each(frameworks)('$name', ({ start }) => {
-  const teardownErrors: unknown[] = []
-  const onTeardownError = (error: unknown) => teardownErrors.push(error)
-  let plain: RunningApp
-  let committing: RunningApp
-
+describe.each(DIALECTS)('on %s', (dialect) => {
   beforeAll(async () => {
-    plain = await start({ onTeardownError })
-    committing = await start({ commitOnTeardown: true, onTeardownError })
+    database = await createTestDatabase({}, dialect)
+    db = createDb(registry, { url: database.url })
   })
 
   afterAll(async () => {
-    await plain.close()
-    await committing.close()
+    await db.dispose()
+    await database.dispose()
   })
 
-  beforeEach(() => {
-    resetProbe()
-    teardownErrors.length = 0
-    // Hono's default error handler logs every error it answers; keep the test output clean.
-    vi.spyOn(console, 'error').mockImplementation(() => undefined)
+  describe.each(frameworks)('$name', ({ start }) => {
+    const teardownErrors: unknown[] = []
+    const onTeardownError = (error: unknown) => teardownErrors.push(error)
+    let plain: RunningApp
+    let committing: RunningApp
+
+    beforeAll(async () => {
+      plain = await start({ onTeardownError })
+      committing = await start({ commitOnTeardown: true, onTeardownError })
+    })
+
+    afterAll(async () => {
+      await plain.close()
+      await committing.close()
+    })
+
+    beforeEach(() => {
+      resetProbe()
+      teardownErrors.length = 0
+      // Hono's default error handler logs every error it answers; keep the test output clean.
+      vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    })
+
+    afterEach(async () => {
+      probe.release.open()
+      vi.restoreAllMocks()
+      await vi.waitFor(() => expect(db.engine.poolStatus().checkedOut).toBe(0))
+    })
+
+    it('gives the handler one session across awaits, timers, Promise.all and event listeners', async () => {
+      const reply = await get(`${plain.url}/same`)
+      expect(reply.status).toBe(200)
+      expect(JSON.parse(reply.body)).toEqual({ same: true, checks: 6 })
+    })
+
+    it('keeps the scope behind a JSON body parser', async () => {
+      const reply = await post(`${plain.url}/same`, { name: 'unused' })
+      expect(reply.status).toBe(200)
+      expect(JSON.parse(reply.body)).toEqual({ same: true, checks: 6 })
+    })
+
+    it('keeps the scope when the JSON body arrives after the headers', async () => {
+      const reply = await send(`${plain.url}/same`, { method: 'POST', json: { name: 'unused' }, bodyDelayMs: 30 }).reply
+      expect(reply.status).toBe(200)
+      expect(JSON.parse(reply.body)).toEqual({ same: true, checks: 6 })
+    })
+
+    it('gives concurrent requests different sessions', async () => {
+      const first = get(`${plain.url}/wait/${uniqueName('a')}`)
+      const second = get(`${plain.url}/wait/${uniqueName('b')}`)
+      await vi.waitFor(() => expect(probe.sessions).toHaveLength(2))
+      expect(probe.sessions[0]).not.toBe(probe.sessions[1])
+      expect(db.engine.poolStatus().checkedOut).toBe(2)
+      probe.release.open()
+      expect((await first).status).toBe(200)
+      expect((await second).status).toBe(200)
+      // After its wait, each handler still had its own session.
+      expect(new Set(probe.after)).toEqual(new Set(probe.sessions))
+      await expectEndedOnce(probe.sessions[0])
+      await expectEndedOnce(probe.sessions[1])
+    })
+
+    it('ends the scope once after a successful response and rolls back what was not committed', async () => {
+      const name = uniqueName('ok')
+      const reply = await post(`${plain.url}/roles`, { name })
+      expect(reply.status).toBe(200)
+      await expectEndedOnce([...probe.closes.keys()][0])
+      expect(await committedRoleNames(name)).toEqual([])
+      expect(teardownErrors).toEqual([])
+    })
+
+    it('ends the scope once after a thrown error (500)', async () => {
+      const reply = await post(`${plain.url}/roles`, { name: uniqueName('boom'), fail: true })
+      expect(reply.status).toBe(500)
+      await expectEndedOnce([...probe.closes.keys()][0])
+      expect(teardownErrors).toEqual([])
+    })
+
+    it('ends the scope once when the client goes away while the handler waits', async () => {
+      const name = uniqueName('abort')
+      const { reply, request } = send(`${committing.url}/hold/${name}`)
+      reply.catch(() => undefined)
+      await vi.waitFor(() => expect(probe.sessions).toHaveLength(1))
+      expect(db.engine.poolStatus().checkedOut).toBe(1)
+      request.destroy()
+      // Rolled back and released while the handler is still waiting.
+      await expectEndedOnce(probe.sessions[0])
+      expect(probe.after).toEqual([])
+      probe.release.open()
+      await vi.waitFor(() => expect(probe.after).toHaveLength(1))
+      expect(probe.after[0]).toBeInstanceOf(NoScopeError)
+      expect(probe.closes.get(probe.sessions[0])).toHaveBeenCalledTimes(1)
+      expect(await committedRoleNames(name)).toEqual([])
+      expect(teardownErrors).toEqual([])
+    })
+
+    it('with commitOnTeardown, commits after a successful response', async () => {
+      const name = uniqueName('commit')
+      const reply = await post(`${committing.url}/roles`, { name })
+      expect(reply.status).toBe(200)
+      await expectEndedOnce([...probe.closes.keys()][0])
+      expect(await committedRoleNames(name)).toEqual([name])
+      expect(teardownErrors).toEqual([])
+    })
+
+    it('with commitOnTeardown, rolls back after a thrown error', async () => {
+      const name = uniqueName('rollback')
+      const reply = await post(`${committing.url}/roles`, { name, fail: true })
+      expect(reply.status).toBe(500)
+      await expectEndedOnce([...probe.closes.keys()][0])
+      expect(await committedRoleNames(name)).toEqual([])
+      expect(teardownErrors).toEqual([])
+    })
+
+    it('with commitOnTeardown, reports a failed commit to onTeardownError and still closes the session', async () => {
+      const name = uniqueName('dup')
+      expect((await post(`${committing.url}/roles`, { name })).status).toBe(200)
+      await vi.waitFor(async () => expect(await committedRoleNames(name)).toEqual([name]))
+      resetProbe()
+      const reply = await post(`${committing.url}/roles`, { name, duplicate: true })
+      expect(reply.status).toBe(200)
+      await expectEndedOnce([...probe.closes.keys()][0])
+      expect(teardownErrors).toHaveLength(1)
+      expect(teardownErrors[0]).toBeInstanceOf(UniqueViolationError)
+    })
+
+    it('answers NotFoundError from db.getOr404 with 404', async () => {
+      const reply = await get(`${committing.url}/roles/999`)
+      expect(reply.status).toBe(404)
+      expect(reply.body).toContain('Role 999 was not found.')
+      await expectEndedOnce([...probe.closes.keys()][0])
+      expect(teardownErrors).toEqual([])
+    })
+
+    it('raises NoScopeError in a timer that outlives the request', async () => {
+      expect((await get(`${plain.url}/late`)).status).toBe(200)
+      await vi.waitFor(() => expect(probe.after).toHaveLength(1))
+      expect(probe.after[0]).toBeInstanceOf(NoScopeError)
+      expect((probe.after[0] as NoScopeError).message).toContain('after its scope ended')
+    })
   })
 
-  afterEach(async () => {
-    probe.release.open()
-    vi.restoreAllMocks()
-    await vi.waitFor(() => expect(db.engine.poolStatus().checkedOut).toBe(0))
-  })
-
-  it('gives the handler one session across awaits, timers, Promise.all and event listeners', async () => {
-    const reply = await get(`${plain.url}/same`)
-    expect(reply.status).toBe(200)
-    expect(JSON.parse(reply.body)).toEqual({ same: true, checks: 6 })
-  })
-
-  it('keeps the scope behind a JSON body parser', async () => {
-    const reply = await post(`${plain.url}/same`, { name: 'unused' })
-    expect(reply.status).toBe(200)
-    expect(JSON.parse(reply.body)).toEqual({ same: true, checks: 6 })
-  })
-
-  it('keeps the scope when the JSON body arrives after the headers', async () => {
-    const reply = await send(`${plain.url}/same`, { method: 'POST', json: { name: 'unused' }, bodyDelayMs: 30 }).reply
-    expect(reply.status).toBe(200)
-    expect(JSON.parse(reply.body)).toEqual({ same: true, checks: 6 })
-  })
-
-  it('gives concurrent requests different sessions', async () => {
-    const first = get(`${plain.url}/wait/${uniqueName('a')}`)
-    const second = get(`${plain.url}/wait/${uniqueName('b')}`)
-    await vi.waitFor(() => expect(probe.sessions).toHaveLength(2))
-    expect(probe.sessions[0]).not.toBe(probe.sessions[1])
-    expect(db.engine.poolStatus().checkedOut).toBe(2)
-    probe.release.open()
-    expect((await first).status).toBe(200)
-    expect((await second).status).toBe(200)
-    // After its wait, each handler still had its own session.
-    expect(new Set(probe.after)).toEqual(new Set(probe.sessions))
-    await expectEndedOnce(probe.sessions[0])
-    await expectEndedOnce(probe.sessions[1])
-  })
-
-  it('ends the scope once after a successful response and rolls back what was not committed', async () => {
-    const name = uniqueName('ok')
-    const reply = await post(`${plain.url}/roles`, { name })
-    expect(reply.status).toBe(200)
-    await expectEndedOnce([...probe.closes.keys()][0])
-    expect(await committedRoleNames(name)).toEqual([])
-    expect(teardownErrors).toEqual([])
-  })
-
-  it('ends the scope once after a thrown error (500)', async () => {
-    const reply = await post(`${plain.url}/roles`, { name: uniqueName('boom'), fail: true })
-    expect(reply.status).toBe(500)
-    await expectEndedOnce([...probe.closes.keys()][0])
-    expect(teardownErrors).toEqual([])
-  })
-
-  it('ends the scope once when the client goes away while the handler waits', async () => {
-    const name = uniqueName('abort')
-    const { reply, request } = send(`${committing.url}/hold/${name}`)
-    reply.catch(() => undefined)
-    await vi.waitFor(() => expect(probe.sessions).toHaveLength(1))
-    expect(db.engine.poolStatus().checkedOut).toBe(1)
-    request.destroy()
-    // Rolled back and released while the handler is still waiting.
-    await expectEndedOnce(probe.sessions[0])
-    expect(probe.after).toEqual([])
-    probe.release.open()
-    await vi.waitFor(() => expect(probe.after).toHaveLength(1))
-    expect(probe.after[0]).toBeInstanceOf(NoScopeError)
-    expect(probe.closes.get(probe.sessions[0])).toHaveBeenCalledTimes(1)
-    expect(await committedRoleNames(name)).toEqual([])
-    expect(teardownErrors).toEqual([])
-  })
-
-  it('with commitOnTeardown, commits after a successful response', async () => {
-    const name = uniqueName('commit')
-    const reply = await post(`${committing.url}/roles`, { name })
-    expect(reply.status).toBe(200)
-    await expectEndedOnce([...probe.closes.keys()][0])
-    expect(await committedRoleNames(name)).toEqual([name])
-    expect(teardownErrors).toEqual([])
-  })
-
-  it('with commitOnTeardown, rolls back after a thrown error', async () => {
-    const name = uniqueName('rollback')
-    const reply = await post(`${committing.url}/roles`, { name, fail: true })
-    expect(reply.status).toBe(500)
-    await expectEndedOnce([...probe.closes.keys()][0])
-    expect(await committedRoleNames(name)).toEqual([])
-    expect(teardownErrors).toEqual([])
-  })
-
-  it('with commitOnTeardown, reports a failed commit to onTeardownError and still closes the session', async () => {
-    const name = uniqueName('dup')
-    expect((await post(`${committing.url}/roles`, { name })).status).toBe(200)
-    await vi.waitFor(async () => expect(await committedRoleNames(name)).toEqual([name]))
-    resetProbe()
-    const reply = await post(`${committing.url}/roles`, { name, duplicate: true })
-    expect(reply.status).toBe(200)
-    await expectEndedOnce([...probe.closes.keys()][0])
-    expect(teardownErrors).toHaveLength(1)
-    expect(teardownErrors[0]).toBeInstanceOf(UniqueViolationError)
-  })
-
-  it('answers NotFoundError from db.getOr404 with 404', async () => {
-    const reply = await get(`${committing.url}/roles/999`)
-    expect(reply.status).toBe(404)
-    expect(reply.body).toContain('Role 999 was not found.')
-    await expectEndedOnce([...probe.closes.keys()][0])
-    expect(teardownErrors).toEqual([])
-  })
-
-  it('raises NoScopeError in a timer that outlives the request', async () => {
-    expect((await get(`${plain.url}/late`)).status).toBe(200)
-    await vi.waitFor(() => expect(probe.after).toHaveLength(1))
-    expect(probe.after[0]).toBeInstanceOf(NoScopeError)
-    expect((probe.after[0] as NoScopeError).message).toContain('after its scope ended')
+  describe('outside any request', () => {
+    it('db.session raises NoScopeError', async () => {
+      expect(() => db.session.current).toThrow(NoScopeError)
+      expect(() => db.session.add(new Role({ name: 'nowhere' }))).toThrow(NoScopeError)
+      await expect(db.getOr404(Role, 1)).rejects.toThrow(NoScopeError)
+      expect(() => Role.query).toThrow(NoScopeError)
+    })
   })
 })
 
-describe('outside any request', () => {
-  it('db.session raises NoScopeError', async () => {
-    expect(() => db.session.current).toThrow(NoScopeError)
-    expect(() => db.session.add(new Role({ name: 'nowhere' }))).toThrow(NoScopeError)
-    await expect(db.getOr404(Role, 1)).rejects.toThrow(NoScopeError)
-    expect(() => Role.query).toThrow(NoScopeError)
-  })
-
-  it('NotFoundError carries the status the frameworks read', () => {
+describe('NotFoundError', () => {
+  it('carries the status the frameworks read', () => {
     const error = NotFoundError.of('Role 1')
     expect([error.status, error.statusCode, error.expose]).toEqual([404, 404, true])
   })

@@ -1,12 +1,9 @@
-// Integration tests of pushSchema/dropSchema against a real SQLite file through Prisma's schema engine (wasm).
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
-import { afterAll, beforeEach, describe, expect, it } from 'vitest'
+// Integration tests of pushSchema/dropSchema against a real SQLite file and a real PostgreSQL database through Prisma's schema engine (wasm).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { dropSchema, pushSchema, type SchemaSource } from '../../runtime/engine/schema-engine.js'
 import { SchemaPushError } from '../../runtime/errors.js'
-import { readRows } from '../helpers/database.js'
+import { scratchDatabase, type ScratchDatabase } from '../helpers/database.js'
+import { DIALECTS } from '../helpers/dialects.js'
 
 const userFields = `  id        Int      @id @default(autoincrement())
   email     String
@@ -42,158 +39,206 @@ ${fields}
   return [{ path: 'schema.prisma', content }]
 }
 
-const root = mkdtempSync(join(tmpdir(), 'prismalchemy-schema-engine-'))
-let file: string
-let url: string
+describe.each(DIALECTS)('on %s', (dialect) => {
+  let db: ScratchDatabase
+  let url: string
 
-beforeEach((context) => {
-  file = join(root, `${context.task.id}.db`)
-  url = `file:${file}`
-})
+  beforeEach(async () => {
+    db = await scratchDatabase(dialect)
+    url = db.url
+  })
 
-afterAll(() => rmSync(root, { recursive: true, force: true }))
+  afterEach(async () => {
+    await db.drop()
+  })
 
-function objects(): { type: string; name: string }[] {
-  const db = new Database(file, { readonly: true })
-  try {
-    return db
-      .prepare<[], { type: string; name: string }>("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name")
-      .all()
-  } finally {
-    db.close()
+  /** The tables, and the indexes other than primary keys (SQLite's internal objects aside), sorted by type and name. */
+  async function objects(): Promise<{ type: string; name: string }[]> {
+    const rows = await db.readRows<{ type: string; name: string }>(
+      dialect === 'sqlite'
+        ? "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        : `SELECT 'table' AS type, table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+           UNION ALL
+           SELECT 'index', index.relname FROM pg_index JOIN pg_class AS index ON index.oid = pg_index.indexrelid
+           WHERE index.relnamespace = current_schema()::regnamespace AND NOT pg_index.indisprimary`,
+    )
+    return rows.sort((a, b) => (a.type === b.type ? (a.name < b.name ? -1 : 1) : a.type < b.type ? -1 : 1))
   }
-}
 
-function run(sql: string): void {
-  const db = new Database(file)
-  try {
-    db.exec(sql)
-  } finally {
-    db.close()
+  /** The columns of `table` in order, with the type the database reports (an enum column by its type's name on PostgreSQL). */
+  function columns(table: string): Promise<{ name: string; type: string }[]> {
+    return db.readRows(
+      dialect === 'sqlite'
+        ? `SELECT name, type FROM pragma_table_info('${table}') ORDER BY cid`
+        : `SELECT column_name AS name, CASE WHEN data_type = 'USER-DEFINED' THEN udt_name ELSE data_type END AS type
+           FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '${table}' ORDER BY ordinal_position`,
+    )
   }
-}
 
-function query(sql: string): unknown[] {
-  return readRows(file, sql)
-}
+  const columnNames = async (table: string): Promise<string[]> => (await columns(table)).map((column) => column.name)
 
-describe('pushSchema', () => {
-  it('creates the tables and unique indexes the schema declares, under their mapped names', async () => {
-    const result = await pushSchema({ url, sources: schema() })
+  describe('pushSchema', () => {
+    it('creates the tables and unique indexes the schema declares, under their mapped names', async () => {
+      const result = await pushSchema({ url, sources: schema() })
 
-    expect(result.executedSteps).toBeGreaterThan(0)
-    expect(result.warnings).toEqual([])
-    expect(objects()).toEqual([
-      { type: 'index', name: 'Role_name_key' },
-      { type: 'table', name: 'Role' },
-      { type: 'table', name: 'users' },
-    ])
-    const columns = query("SELECT name, type FROM pragma_table_info('users') ORDER BY cid")
-    expect(columns).toEqual([
-      { name: 'id', type: 'INTEGER' },
-      { name: 'email', type: 'TEXT' },
-      { name: 'note', type: 'TEXT' },
-      { name: 'active', type: 'BOOLEAN' },
-      { name: 'kind', type: 'TEXT' },
-      { name: 'createdAt', type: 'DATETIME' },
-      { name: 'roleId', type: 'INTEGER' },
-    ])
+      expect(result.executedSteps).toBeGreaterThan(0)
+      expect(result.warnings).toEqual([])
+      expect(await objects()).toEqual([
+        { type: 'index', name: 'Role_name_key' },
+        { type: 'table', name: 'Role' },
+        { type: 'table', name: 'users' },
+      ])
+      // Each database gets Prisma's own column types for it: SQLite's declared types, PostgreSQL's native ones (the enum as a type).
+      expect(await columns('users')).toEqual(
+        dialect === 'sqlite'
+          ? [
+              { name: 'id', type: 'INTEGER' },
+              { name: 'email', type: 'TEXT' },
+              { name: 'note', type: 'TEXT' },
+              { name: 'active', type: 'BOOLEAN' },
+              { name: 'kind', type: 'TEXT' },
+              { name: 'createdAt', type: 'DATETIME' },
+              { name: 'roleId', type: 'INTEGER' },
+            ]
+          : [
+              { name: 'id', type: 'integer' },
+              { name: 'email', type: 'text' },
+              { name: 'note', type: 'text' },
+              { name: 'active', type: 'boolean' },
+              { name: 'kind', type: 'Kind' },
+              { name: 'createdAt', type: 'timestamp without time zone' },
+              { name: 'roleId', type: 'integer' },
+            ],
+      )
+    })
+
+    it('executes no step when the database already matches the schema', async () => {
+      await pushSchema({ url, sources: schema() })
+
+      const again = await pushSchema({ url, sources: schema() })
+
+      expect(again).toEqual({ executedSteps: 0, warnings: [] })
+    })
+
+    it('refuses to drop a column that holds data, naming it, and leaves table and data intact', async () => {
+      await pushSchema({ url, sources: schema() })
+      await db.execute(`INSERT INTO "users" ("email", "note") VALUES ('a@example.com', 'keep me')`)
+      const withoutNote = schema(userFields.replace(/\n  note +String\?/, ''))
+
+      const error = await pushSchema({ url, sources: withoutNote }).catch((e: unknown) => e)
+
+      expect(error).toBeInstanceOf(SchemaPushError)
+      expect((error as SchemaPushError).code).toBe('schema_push')
+      expect((error as SchemaPushError).message).toContain('`note`')
+      expect((error as SchemaPushError).warnings).toHaveLength(1)
+      expect(await db.readRows('SELECT "email", "note" FROM "users"')).toEqual([{ email: 'a@example.com', note: 'keep me' }])
+    })
+
+    it('drops a column that holds data when forced, and reports the warning it accepted', async () => {
+      await pushSchema({ url, sources: schema() })
+      await db.execute(`INSERT INTO "users" ("email", "note") VALUES ('a@example.com', 'lose me')`)
+      const withoutNote = schema(userFields.replace(/\n  note +String\?/, ''))
+
+      const result = await pushSchema({ url, sources: withoutNote, force: true })
+
+      expect(result.executedSteps).toBeGreaterThan(0)
+      expect(result.warnings.join('\n')).toContain('`note`')
+      expect(await columnNames('users')).not.toContain('note')
+      expect(await db.readRows('SELECT "email" FROM "users"')).toEqual([{ email: 'a@example.com' }])
+    })
+
+    it('refuses a step it cannot execute even when forced, and changes nothing', async () => {
+      await pushSchema({ url, sources: schema() })
+      await db.execute(`INSERT INTO "users" ("email") VALUES ('a@example.com')`)
+      const withRequired = schema(`${userFields}\n  nickname  String`)
+
+      const error = await pushSchema({ url, sources: withRequired, force: true }).catch((e: unknown) => e)
+
+      expect(error).toBeInstanceOf(SchemaPushError)
+      expect((error as SchemaPushError).unexecutable.join('\n')).toContain('`nickname`')
+      expect(await columnNames('users')).not.toContain('nickname')
+    })
+
+    it('leaves a table named in externalTables alone (names PostgreSQL requires schema-qualified)', async () => {
+      await pushSchema({ url, sources: schema() })
+      const withoutNote = schema(userFields.replace(/\n  note +String\?/, ''))
+
+      const result = await pushSchema({ url, sources: withoutNote, externalTables: ['users'] })
+
+      expect(result).toEqual({ executedSteps: 0, warnings: [] })
+      expect(await columnNames('users')).toContain('note')
+    })
+
+    it('reports an invalid schema with Prisma validation text', async () => {
+      const invalid = schema(userFields.replace('email     String', 'email     String @bogus'))
+
+      const error = await pushSchema({ url, sources: invalid }).catch((e: unknown) => e)
+
+      expect(error).toBeInstanceOf(SchemaPushError)
+      expect((error as SchemaPushError).code).toBe('schema_push')
+      expect((error as SchemaPushError).message).toContain('Attribute not known: "@bogus"')
+      expect((error as SchemaPushError).message).toContain('schema.prisma')
+    })
   })
 
-  it('executes no step when the database already matches the schema', async () => {
-    await pushSchema({ url, sources: schema() })
+  describe('dropSchema', () => {
+    it('drops exactly the tables the schema declares and leaves an unrelated table in place', async () => {
+      await pushSchema({ url, sources: schema() })
+      await db.execute(`CREATE TABLE "unrelated" ("x" INTEGER); INSERT INTO "unrelated" VALUES (1); INSERT INTO "Role" ("name") VALUES ('admin')`)
 
-    const again = await pushSchema({ url, sources: schema() })
+      await dropSchema({ url, sources: schema() })
 
-    expect(again).toEqual({ executedSteps: 0, warnings: [] })
-  })
+      expect(await objects()).toEqual([{ type: 'table', name: 'unrelated' }])
+      expect(await db.readRows('SELECT "x" FROM "unrelated"')).toEqual([{ x: 1 }])
+    })
 
-  it('refuses to drop a column that holds data, naming it, and leaves table and data intact', async () => {
-    await pushSchema({ url, sources: schema() })
-    run("INSERT INTO users (email, note) VALUES ('a@example.com', 'keep me')")
-    const withoutNote = schema(userFields.replace(/\n  note +String\?/, ''))
+    it('keeps a declared table named in externalTables', async () => {
+      await pushSchema({ url, sources: schema() })
 
-    const error = await pushSchema({ url, sources: withoutNote }).catch((e: unknown) => e)
+      await dropSchema({ url, sources: schema(), externalTables: ['Role'] })
 
-    expect(error).toBeInstanceOf(SchemaPushError)
-    expect((error as SchemaPushError).code).toBe('schema_push')
-    expect((error as SchemaPushError).message).toContain('`note`')
-    expect((error as SchemaPushError).warnings).toHaveLength(1)
-    expect(query('SELECT email, note FROM users')).toEqual([{ email: 'a@example.com', note: 'keep me' }])
-  })
+      expect(await objects()).toEqual([
+        { type: 'index', name: 'Role_name_key' },
+        { type: 'table', name: 'Role' },
+      ])
+    })
 
-  it('drops a column that holds data when forced, and reports the warning it accepted', async () => {
-    await pushSchema({ url, sources: schema() })
-    run("INSERT INTO users (email, note) VALUES ('a@example.com', 'lose me')")
-    const withoutNote = schema(userFields.replace(/\n  note +String\?/, ''))
+    // Enum types exist only on PostgreSQL (SQLite stores a Prisma enum as TEXT).
+    it.runIf(dialect === 'postgresql')('drops the enums the schema declares and keeps another one, which a remaining table uses', async () => {
+      await pushSchema({ url, sources: schema() })
+      await db.execute(`CREATE TYPE "Mood" AS ENUM ('calm'); CREATE TABLE "unrelated" ("mood" "Mood")`)
 
-    const result = await pushSchema({ url, sources: withoutNote, force: true })
+      await dropSchema({ url, sources: schema() })
 
-    expect(result.executedSteps).toBeGreaterThan(0)
-    expect(result.warnings.join('\n')).toContain('`note`')
-    expect(query("SELECT name FROM pragma_table_info('users') WHERE name = 'note'")).toEqual([])
-    expect(query('SELECT email FROM users')).toEqual([{ email: 'a@example.com' }])
-  })
+      expect(await db.readRows("SELECT typname FROM pg_type WHERE typtype = 'e' AND typnamespace = current_schema()::regnamespace")).toEqual([{ typname: 'Mood' }])
+      expect(await objects()).toEqual([{ type: 'table', name: 'unrelated' }])
+    })
 
-  it('refuses a step it cannot execute even when forced, and changes nothing', async () => {
-    await pushSchema({ url, sources: schema() })
-    run("INSERT INTO users (email) VALUES ('a@example.com')")
-    const withRequired = schema(`${userFields}\n  nickname  String`)
+    it('does not fail when run twice', async () => {
+      await pushSchema({ url, sources: schema() })
 
-    const error = await pushSchema({ url, sources: withRequired, force: true }).catch((e: unknown) => e)
+      await dropSchema({ url, sources: schema() })
+      await dropSchema({ url, sources: schema() })
 
-    expect(error).toBeInstanceOf(SchemaPushError)
-    expect((error as SchemaPushError).unexecutable.join('\n')).toContain('`nickname`')
-    expect(query("SELECT name FROM pragma_table_info('users') WHERE name = 'nickname'")).toEqual([])
-  })
+      expect(await objects()).toEqual([])
+    })
 
-  it('reports an invalid schema with Prisma validation text', async () => {
-    const invalid = schema(userFields.replace('email     String', 'email     String @bogus'))
+    it('drops the declared tables that remain when some are already missing', async () => {
+      await pushSchema({ url, sources: schema() })
+      await db.execute('CREATE TABLE "unrelated" ("x" INTEGER); DROP TABLE "users"')
 
-    const error = await pushSchema({ url, sources: invalid }).catch((e: unknown) => e)
+      await dropSchema({ url, sources: schema() })
 
-    expect(error).toBeInstanceOf(SchemaPushError)
-    expect((error as SchemaPushError).code).toBe('schema_push')
-    expect((error as SchemaPushError).message).toContain('Attribute not known: "@bogus"')
-    expect((error as SchemaPushError).message).toContain('schema.prisma')
-  })
-})
+      expect(await objects()).toEqual([{ type: 'table', name: 'unrelated' }])
+    })
 
-describe('dropSchema', () => {
-  it('drops exactly the tables the schema declares and leaves an unrelated table in place', async () => {
-    await pushSchema({ url, sources: schema() })
-    run("CREATE TABLE unrelated (x INTEGER); INSERT INTO unrelated VALUES (1); INSERT INTO Role (name) VALUES ('admin')")
+    it('lets a new push recreate the tables after a drop', async () => {
+      await pushSchema({ url, sources: schema() })
+      await dropSchema({ url, sources: schema() })
 
-    await dropSchema({ url, sources: schema() })
+      await pushSchema({ url, sources: schema() })
 
-    expect(objects()).toEqual([{ type: 'table', name: 'unrelated' }])
-    expect(query('SELECT x FROM unrelated')).toEqual([{ x: 1 }])
-  })
-
-  it('does not fail when run twice', async () => {
-    await pushSchema({ url, sources: schema() })
-
-    await dropSchema({ url, sources: schema() })
-    await dropSchema({ url, sources: schema() })
-
-    expect(objects()).toEqual([])
-  })
-
-  it('drops the declared tables that remain when some are already missing', async () => {
-    await pushSchema({ url, sources: schema() })
-    run('CREATE TABLE unrelated (x INTEGER); DROP TABLE users')
-
-    await dropSchema({ url, sources: schema() })
-
-    expect(objects()).toEqual([{ type: 'table', name: 'unrelated' }])
-  })
-
-  it('lets a new push recreate the tables after a drop', async () => {
-    await pushSchema({ url, sources: schema() })
-    await dropSchema({ url, sources: schema() })
-
-    await pushSchema({ url, sources: schema() })
-
-    expect(objects().map((o) => o.name)).toEqual(['Role_name_key', 'Role', 'users'])
+      expect((await objects()).map((o) => o.name)).toEqual(['Role_name_key', 'Role', 'users'])
+    })
   })
 })

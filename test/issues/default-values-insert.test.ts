@@ -1,12 +1,9 @@
 // Regression: objects of a model whose every column is database-generated each get their own INSERT ... DEFAULT VALUES.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createEngine, defineModels, Model, Session } from 'prismalchemy'
-import { pushSchema } from '../../runtime/engine/schema-engine.js'
+import { scratchDatabaseWith } from '../helpers/database.js'
+import { DIALECTS } from '../helpers/dialects.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
-import { readRows } from '../helpers/database.js'
 
 class Ticket extends Model<{ id: number }, { id?: number }, number> {
   declare id: number
@@ -27,22 +24,25 @@ const registry = defineModels({
   ],
 })
 
-it('inserts every object, one DEFAULT VALUES statement each, and assigns each its key', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'prismalchemy-default-values-'))
-  const url = `file:${path.join(dir, 'test.db')}`
-  await pushSchema({ url, sources: registry.schema.sources })
-  const engine = createEngine(url)
-  try {
-    const session = new Session({ bind: engine })
-    const tickets = [new Ticket(), new Ticket()]
-    session.addAll(tickets)
-    const sql = await capturedSql(engine, () => session.commit())
-    expect(sql).toEqual(['BEGIN IMMEDIATE', 'INSERT INTO "Ticket" DEFAULT VALUES RETURNING "id"', 'INSERT INTO "Ticket" DEFAULT VALUES RETURNING "id"', 'COMMIT'])
-    expect(tickets.map((ticket) => ticket.id)).toEqual([1, 2])
-    expect(readRows(path.join(dir, 'test.db'), 'SELECT id FROM Ticket ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }])
-    await session.close()
-  } finally {
-    await engine.dispose()
-    rmSync(dir, { recursive: true, force: true })
-  }
+describe.each(DIALECTS)('on %s', (dialect) => {
+  it('inserts every object, one DEFAULT VALUES statement each, and assigns each its key', async () => {
+    // The schema names SQLite; pushing it to a PostgreSQL URL switches the provider.
+    const database = await scratchDatabaseWith(dialect, registry.schema.sources)
+    const engine = createEngine(database.url)
+    try {
+      const session = new Session({ bind: engine })
+      const tickets = [new Ticket(), new Ticket()]
+      session.addAll(tickets)
+      const sql = await capturedSql(engine, () => session.commit())
+      // SQLite takes its write lock at BEGIN; PostgreSQL begins plainly.
+      const begin = dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN'
+      expect(sql).toEqual([begin, 'INSERT INTO "Ticket" DEFAULT VALUES RETURNING "id"', 'INSERT INTO "Ticket" DEFAULT VALUES RETURNING "id"', 'COMMIT'])
+      expect(tickets.map((ticket) => ticket.id)).toEqual([1, 2])
+      expect(await database.readRows('SELECT "id" FROM "Ticket" ORDER BY "id"')).toEqual([{ id: 1 }, { id: 2 }])
+      await session.close()
+    } finally {
+      await engine.dispose()
+      await database.drop()
+    }
+  })
 })

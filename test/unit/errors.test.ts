@@ -29,6 +29,9 @@ const STABLE_CODES: [OrmError, string][] = [
   [runtime.RaiseLoadError.of('Role', 'guests'), 'raise_load'],
   [runtime.NPlusOneError.of('Role.users', 11), 'n_plus_one'],
   [runtime.InvalidRequestError.deletedObject('User(id=1)'), 'object_deleted'],
+  [runtime.BindCommitError.partial('analytics', [null], [], new Error('x')), 'bind_commit_failed'],
+  [runtime.ConfigurationError.unknownBind('analytics', ['Event'], 'db'), 'configuration'],
+  [runtime.ConfigurationError.replicaDialect('the default bind', 'sqlite', 'postgresql'), 'configuration'],
 ]
 
 describe('runtime errors', () => {

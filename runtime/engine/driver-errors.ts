@@ -1,0 +1,89 @@
+/** Maps what Prisma driver adapters throw (DriverAdapterError.cause.kind, or raw errors) onto the runtime's named errors. */
+import { isDriverAdapterError } from '@prisma/driver-adapter-utils'
+import {
+  ConnectionLostError,
+  DatabaseError,
+  DatabaseLockedError,
+  ForeignKeyViolationError,
+  NotNullViolationError,
+  OrmError,
+  TransactionAbortedError,
+  UniqueViolationError,
+} from '../errors.js'
+
+/** What an adapter error carries in `cause` (a subset of driver-adapter-utils' `Error` union). */
+interface AdapterErrorCause {
+  readonly kind: string
+  readonly code?: string
+  readonly originalCode?: string
+  readonly table?: string
+  readonly column?: string
+  readonly constraint?: { readonly fields?: readonly string[]; readonly index?: string; readonly foreignKey?: unknown }
+}
+
+/** Adapter error kinds that mean the connection is gone, not that the statement was wrong. */
+const CONNECTION_KINDS = new Set(['ConnectionClosed', 'DatabaseNotReachable', 'SocketTimeout', 'TooManyConnections'])
+
+/**
+ * SQLSTATEs after which PostgreSQL has closed the connection: class 08 (connection exception),
+ * 57P01 admin_shutdown (a restart, pg_terminate_backend), 57P02 crash_shutdown, 57P03
+ * cannot_connect_now (the server is starting or stopping), 57P05 idle_session_timeout.
+ */
+function isConnectionSqlState(code: string | undefined): boolean {
+  return code !== undefined && (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '57P05')
+}
+
+/** Messages of raw errors pg throws when the connection under a transaction died. */
+const CONNECTION_MESSAGES = [
+  'Client has encountered a connection error and is not queryable',
+  'Connection terminated',
+  'Cannot use a pool after calling end on the pool',
+  'timeout exceeded when trying to connect',
+]
+
+/** True when `error` (raw or already mapped) means the connection is unusable and should not be reused. */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof ConnectionLostError) return true
+  if (isDriverAdapterError(error)) {
+    const cause = error.cause as AdapterErrorCause
+    if (cause.kind === 'postgres') return isConnectionSqlState(cause.code)
+    return CONNECTION_KINDS.has(cause.kind) && !String(cause.originalCode ?? '').startsWith('SQLITE_BUSY')
+  }
+  const message = error instanceof Error ? error.message : ''
+  const code = (error as { code?: unknown } | null)?.code
+  return CONNECTION_MESSAGES.some((text) => message.includes(text)) || code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === 'EPIPE'
+}
+
+/** Turns whatever an adapter threw into an {@link OrmError}. */
+export function mapAdapterError(error: unknown, sql?: string): OrmError {
+  if (error instanceof OrmError) return error
+  if (isConnectionError(error)) return ConnectionLostError.of(error, sql)
+  if (!isDriverAdapterError(error)) return DatabaseError.fromDriver(error, sql)
+  const cause = error.cause as AdapterErrorCause
+  switch (cause.kind) {
+    case 'UniqueConstraintViolation': {
+      const constraint = cause.constraint?.index ?? cause.constraint?.fields?.join(', ') ?? 'unknown'
+      return UniqueViolationError.of(constraint, cause.table, error, sql)
+    }
+    case 'ForeignKeyConstraintViolation':
+      return ForeignKeyViolationError.of(cause.constraint?.index, error, sql)
+    case 'NullConstraintViolation':
+      return NotNullViolationError.of(cause.constraint?.fields?.join(', '), error, sql)
+    case 'SocketTimeout':
+      // Prisma's SQLite adapter reports SQLITE_BUSY as a socket timeout: it is a lock.
+      return DatabaseLockedError.of(error, sql)
+    case 'postgres':
+      if (cause.code === '25P02') return TransactionAbortedError.of(error, sql)
+      return DatabaseError.fromDriver(describe(error, cause), sql)
+    default:
+      return DatabaseError.fromDriver(describe(error, cause), sql)
+  }
+}
+
+/** An error whose message says what the database said, for kinds whose `message` is only the kind's name. */
+function describe(error: Error, cause: AdapterErrorCause): Error {
+  const detail = (cause as { message?: string }).message
+  if (detail === undefined || error.message.includes(detail)) return error
+  const described = new Error(`${detail}${cause.code ? ` (SQLSTATE ${cause.code})` : ''}`, { cause: error })
+  return described
+}

@@ -1,0 +1,43 @@
+/** Builds @prisma/adapter-pg factories over pg pools with the settings every PostgreSQL pool of ours needs. */
+import { PrismaPg } from '@prisma/adapter-pg'
+import pg from 'pg'
+
+/** Pool settings derived from the engine's options. */
+export interface PostgresPoolSettings {
+  /** Most connections open at once (poolSize + maxOverflow). */
+  readonly max: number
+  /** Connections kept open while idle (poolSize). */
+  readonly min: number
+  /** Milliseconds to wait for the server to accept a new connection. */
+  readonly connectionTimeoutMs: number
+  /** Seconds after which a connection is closed and replaced (SQLAlchemy's pool_recycle); 0 for never. */
+  readonly maxLifetimeSeconds?: number
+}
+
+/**
+ * The pg pool configuration: `TimeZone=UTC` on every connection (adapter-pg writes UTC wall-clock
+ * values; any other session zone shifts `timestamptz` writes), a connect timeout (pg's default waits
+ * forever), TCP keep-alive, and `allowExitOnIdle` so a script whose pool is idle can exit.
+ */
+export function postgresPoolConfig(url: string, settings: PostgresPoolSettings): pg.PoolConfig {
+  return {
+    connectionString: url,
+    max: settings.max,
+    min: settings.min,
+    connectionTimeoutMillis: settings.connectionTimeoutMs,
+    idleTimeoutMillis: 10_000,
+    maxLifetimeSeconds: settings.maxLifetimeSeconds ?? 0,
+    keepAlive: true,
+    allowExitOnIdle: true,
+    options: '-c TimeZone=UTC',
+  }
+}
+
+/**
+ * An adapter-pg factory: every `connect()` opens a fresh `pg.Pool` with {@link postgresPoolConfig},
+ * ended by the adapter's `dispose()`. Errors of idle pooled connections (a server restart) are
+ * absorbed by the adapter's pool listener; the pool drops those connections.
+ */
+export function postgresAdapterFactory(url: string, settings: PostgresPoolSettings): PrismaPg {
+  return new PrismaPg(postgresPoolConfig(url, settings))
+}

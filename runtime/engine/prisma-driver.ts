@@ -1,0 +1,225 @@
+/** The driver for every database reached through a Prisma 7 driver adapter (PostgreSQL via @prisma/adapter-pg): owns the transaction SQL, the pool and error mapping. */
+import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils'
+import { IllegalStateChangeError } from '../errors.js'
+import type { CompiledQuery } from '../sql/compiled-query.js'
+import type { ConnectionBudget } from './connection-budget.js'
+import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, PoolStatus, QueryResult, StatementReporter } from './driver.js'
+import { isConnectionError, mapAdapterError } from './driver-errors.js'
+import { QueuePool } from './pool.js'
+
+/** Settings of {@link PrismaAdapterDriver}. */
+export interface PrismaAdapterDriverOptions {
+  /**
+   * Opens the adapter. Called once, and again after `dispose()`: each adapter owns its own pool of
+   * database connections (adapter-pg builds a `pg.Pool` per `connect()` when given a config).
+   */
+  readonly factory: SqlDriverAdapterFactory
+  /** Connections kept open (SQLAlchemy's pool_size). */
+  readonly poolSize: number
+  /** Extra connections under load (SQLAlchemy's max_overflow). */
+  readonly maxOverflow: number
+  /** Milliseconds to wait for a free connection before `PoolTimeoutError`. */
+  readonly poolTimeoutMs: number
+  /** A limit on open connections shared with other engines (an `EngineRegistry`'s budget). */
+  readonly budget?: ConnectionBudget
+  /** Receives every statement run. */
+  readonly reporter: StatementReporter
+}
+
+const UNKNOWN_ARG: ArgType = Object.freeze({ scalarType: 'unknown', arity: 'scalar' })
+const ARG_TYPES: ArgType[][] = []
+
+/** `argTypes` must be exactly as long as `args` (adapters read one entry per argument); values are already encoded. */
+function argTypesFor(count: number): ArgType[] {
+  return (ARG_TYPES[count] ??= Array.from({ length: count }, () => UNKNOWN_ARG))
+}
+
+/**
+ * One session's connection. `begin()` only marks the transaction; the first statement starts it with
+ * the adapter's `startTransaction()` (which checks a connection out of the adapter's pool and sends
+ * BEGIN), like SQLAlchemy's autobegin on PostgreSQL. COMMIT and ROLLBACK are sent here, because the
+ * adapters' `commit()`/`rollback()` only hand the connection back to their pool.
+ */
+class AdapterConnection implements DriverConnection {
+  private transactionRequested = false
+  private starting: Promise<Transaction> | null = null
+  /** Counts transactions begun on this connection, so a statement can tell whether its own one ended. */
+  private generation = 0
+
+  constructor(private readonly driver: PrismaAdapterDriver) {}
+
+  /** True while a database transaction is open on this connection. */
+  get inTransaction(): boolean {
+    return this.starting !== null
+  }
+
+  async execute(query: CompiledQuery): Promise<QueryResult> {
+    const generation = this.generation
+    const queryable = this.transactionRequested ? await this.transaction() : await this.driver.adapter()
+    if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
+    const reporter = this.driver.reporter
+    const started = reporter.active ? performance.now() : 0
+    const request = { sql: query.sql, args: query.parameters as unknown[], argTypes: argTypesFor(query.parameters.length) }
+    let result: QueryResult
+    try {
+      result =
+        query.result === 'rows'
+          ? { rows: (await queryable.queryRaw(request)).rows, changes: 0 }
+          : { rows: [], changes: await queryable.executeRaw(request) }
+    } catch (error) {
+      const mapped = mapAdapterError(error, query.sql)
+      if (reporter.active) reporter.report({ sql: query.sql, parameters: query.parameters, durationMs: performance.now() - started, error: mapped })
+      throw mapped
+    }
+    if (reporter.active) reporter.report({ sql: query.sql, parameters: query.parameters, durationMs: performance.now() - started })
+    return result
+  }
+
+  async begin(): Promise<void> {
+    this.transactionRequested = true
+    this.generation++
+  }
+
+  async commit(): Promise<void> {
+    await this.finish('COMMIT')
+  }
+
+  async rollback(): Promise<void> {
+    await this.finish('ROLLBACK')
+  }
+
+  /** Ends the open transaction with `sql`; a failed COMMIT is rolled back so the connection goes back clean. */
+  private async finish(sql: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+    this.transactionRequested = false
+    this.generation++
+    const starting = this.starting
+    if (starting === null) return
+    this.starting = null
+    const transaction = await starting.catch(() => null)
+    if (transaction === null) return
+    try {
+      await this.driver.run(transaction, sql)
+    } catch (error) {
+      if (sql === 'COMMIT') await this.driver.run(transaction, 'ROLLBACK').catch(() => undefined)
+      await transaction.rollback().catch(() => undefined)
+      // The server rolls back the transaction of a connection it lost: a ROLLBACK that cannot reach it has nothing left to undo.
+      if (sql === 'ROLLBACK' && isConnectionError(error)) return
+      throw mapAdapterError(error, sql)
+    }
+    await transaction.commit()
+  }
+
+  /** The open transaction, started on first use (concurrent statements share one start). */
+  private transaction(): Promise<Transaction> {
+    if (this.starting === null) {
+      const starting = this.driver.startTransaction()
+      this.starting = starting
+      starting.catch(() => {
+        if (this.starting === starting) this.starting = null
+      })
+    }
+    return this.starting
+  }
+}
+
+/**
+ * A driver over any Prisma 7 driver adapter. Our {@link QueuePool} hands out session connections
+ * (pool size, overflow, checkout timeout); each holds one adapter transaction while a transaction is
+ * open. The adapter's own pool is sized to match (see `createEngine`), so it never waits itself.
+ */
+export class PrismaAdapterDriver implements Driver {
+  /** @internal */
+  readonly reporter: StatementReporter
+  private readonly pool: QueuePool<AdapterConnection>
+  private opening: Promise<SqlDriverAdapter> | null = null
+
+  constructor(private readonly options: PrismaAdapterDriverOptions) {
+    this.reporter = options.reporter
+    this.pool = new QueuePool({
+      create: () => new AdapterConnection(this),
+      destroy: () => undefined,
+      poolSize: options.poolSize,
+      maxOverflow: options.maxOverflow,
+      timeoutMs: options.poolTimeoutMs,
+      budget: options.budget,
+    })
+  }
+
+  async acquire(owner?: ConnectionOwner): Promise<DriverConnection> {
+    return this.pool.acquire(owner)
+  }
+
+  async release(connection: DriverConnection): Promise<void> {
+    const adapterConnection = connection as AdapterConnection
+    if (adapterConnection.inTransaction) await adapterConnection.rollback().catch(() => undefined)
+    await this.pool.release(adapterConnection)
+  }
+
+  status(): PoolStatus {
+    return this.pool.status()
+  }
+
+  /** Closes the adapter's idle connections now; connections inside a transaction close when it ends. The engine stays usable. */
+  async dispose(options: DisposeOptions = {}): Promise<void> {
+    const busy = this.pool.status().checkedOut > 0
+    const disposing = this.pool.dispose(options)
+    const opening = this.opening
+    this.opening = null
+    const adapter = await opening?.catch(() => null)
+    const closing = adapter?.dispose()
+    // The adapter's pool closes once its checked-out connections come back: wait only when asked or none are out.
+    if (busy && !options.wait) closing?.catch(() => undefined)
+    else await closing
+    await disposing
+  }
+
+  /** @internal The adapter, opened on first use. */
+  adapter(): Promise<SqlDriverAdapter> {
+    if (this.opening === null) {
+      const opening = this.options.factory.connect()
+      this.opening = opening
+      opening.catch(() => {
+        if (this.opening === opening) this.opening = null
+      })
+    }
+    return this.opening
+  }
+
+  /**
+   * @internal Starts a transaction. A pooled connection that died since its last use (a server
+   * restart) fails at BEGIN: that is retried once on a fresh connection, which is what SQLAlchemy's
+   * pre-ping achieves, at no extra round trip.
+   */
+  async startTransaction(): Promise<Transaction> {
+    const started = this.reporter.active ? performance.now() : 0
+    let transaction: Transaction
+    try {
+      const adapter = await this.adapter()
+      try {
+        transaction = await adapter.startTransaction()
+      } catch (error) {
+        if (!isConnectionError(error)) throw error
+        transaction = await adapter.startTransaction()
+      }
+    } catch (error) {
+      const mapped = mapAdapterError(error, 'BEGIN')
+      if (this.reporter.active) this.reporter.report({ sql: 'BEGIN', parameters: [], durationMs: performance.now() - started, error: mapped })
+      throw mapped
+    }
+    if (this.reporter.active) this.reporter.report({ sql: 'BEGIN', parameters: [], durationMs: performance.now() - started })
+    return transaction
+  }
+
+  /** @internal Runs a parameterless statement of our own (COMMIT, ROLLBACK) on a transaction; a failure is reported and thrown as a named error. */
+  async run(transaction: Transaction, sql: string): Promise<void> {
+    const started = this.reporter.active ? performance.now() : 0
+    try {
+      await transaction.executeRaw({ sql, args: [], argTypes: [] })
+    } catch (error) {
+      const mapped = mapAdapterError(error, sql)
+      if (this.reporter.active) this.reporter.report({ sql, parameters: [], durationMs: performance.now() - started, error: mapped })
+      throw mapped
+    }
+    if (this.reporter.active) this.reporter.report({ sql, parameters: [], durationMs: performance.now() - started })
+  }
+}

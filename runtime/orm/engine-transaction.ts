@@ -1,0 +1,93 @@
+/** EngineTransaction: a session transaction's connection to one engine, checked out and begun on first use, ended once. */
+import type { ConnectionOwner, DriverConnection, QueryResult } from '../engine/driver.js'
+import type { Engine } from '../engine/engine.js'
+import type { CompiledQuery } from '../sql/compiled-query.js'
+import type { BindRoute } from './routing.js'
+import type { SessionTransaction } from './session-transaction.js'
+
+/**
+ * The part of a session transaction on one engine: a bind's primary, or one of its replicas
+ * (read-only: rolled back at the end, never committed).
+ *
+ * Tracks statements in flight: ending waits for them, so a connection never goes back to the
+ * pool while one of its statements still runs (e.g. a request's teardown racing its own flush).
+ * @internal
+ */
+export class EngineTransaction {
+  private connecting: Promise<DriverConnection> | null = null
+  /** The connection once checked out and begun: statements skip awaiting `connecting`. */
+  private connection: DriverConnection | null = null
+  private readonly inFlight = new Set<Promise<unknown>>()
+  private ending: Promise<void> | null = null
+
+  constructor(
+    readonly engine: Engine,
+    /** The bind this engine serves (for a replica, the bind it replicates). */
+    readonly route: BindRoute,
+    /** The session transaction this is part of: it says whether statements may run. */
+    private readonly parent: SessionTransaction,
+    /** Names the session in `PoolTimeoutError` while the connection is checked out. */
+    private readonly owner: ConnectionOwner | undefined,
+  ) {}
+
+  /** True for a replica's connection: read-only, rolled back at the end. */
+  get readOnly(): boolean {
+    return this.engine !== this.route.primary
+  }
+
+  /** True once a connection was asked for (and so must be ended). */
+  get started(): boolean {
+    return this.connecting !== null
+  }
+
+  /** Runs one statement on the connection, checked out and begun on first use. */
+  async execute(query: CompiledQuery): Promise<QueryResult> {
+    this.parent.guard('execute')
+    let connection = this.connection
+    if (connection === null) {
+      connection = await this.connect()
+      this.parent.guard('execute')
+    }
+    const running = connection.execute(query)
+    this.inFlight.add(running)
+    try {
+      return await running
+    } finally {
+      this.inFlight.delete(running)
+    }
+  }
+
+  /** Checks the connection out and begins, once; a failed checkout is forgotten so that the next statement tries again. */
+  connect(): Promise<DriverConnection> {
+    if (this.connecting === null) {
+      this.connecting = this.engine.connect(this.owner).then(async (connection) => {
+        await connection.begin()
+        this.connection = connection
+        return connection
+      })
+      this.connecting.catch(() => {
+        this.connecting = null
+      })
+    }
+    return this.connecting
+  }
+
+  /** Ends the connection's transaction once: waits for running statements, runs `finish`, returns the connection. */
+  end(finish: (connection: DriverConnection) => Promise<void>): Promise<void> {
+    this.ending ??= (async () => {
+      const connecting = this.connecting
+      if (connecting === null) return
+      const connection = await connecting.catch(() => null)
+      if (connection === null) return
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
+      try {
+        await finish(connection)
+      } finally {
+        this.connecting = null
+        this.connection = null
+        await this.engine.release(connection)
+      }
+    })()
+    return this.ending
+  }
+}

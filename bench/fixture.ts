@@ -1,11 +1,14 @@
-/** The shared benchmark database: a temporary SQLite file with the schema's tables, seeded with roles and users. */
+/** The shared benchmark database: a temporary SQLite file or a database on a throwaway PostgreSQL server, with the schema's tables, seeded with roles and users. */
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import pg from 'pg'
 import { createEngine, Session } from 'prismalchemy'
 import { db } from '../generated/db.js'
 import { Role, User } from '../generated/models.js'
+import type { BenchDb } from './db-option.js'
 import { TMP_DIR } from './paths.js'
+import { startPostgresServer } from './postgres-server.js'
 
 /** Size of the seeded data. */
 export interface FixtureSize {
@@ -15,34 +18,83 @@ export interface FixtureSize {
   readonly usersPerRole: number
 }
 
-/** The database every peer opens. */
-export interface Fixture {
-  /** Absolute path of the SQLite file. */
-  readonly file: string
-  /** `file:` URL of the same file. */
+/** What both kinds of fixture have. */
+export interface FixtureBase {
+  /** URL every peer opens: `file:` for SQLite, `postgresql://` for PostgreSQL. */
   readonly url: string
+  /** The database in a few words, for report headers: `one SQLite file (WAL)`, `PostgreSQL 17.10 (...)`. */
+  readonly description: string
   /** Number of roles seeded (ids 1..roles). */
   readonly roles: number
   /** Largest seeded user id; rows above it were added by a workload. */
   readonly maxUserId: number
-  /** Untimed cleanup: deletes users above {@link maxUserId} and checkpoints the WAL, so every batch starts alike. Returns the rows deleted. */
-  resetUsers(): number
-  /** Closes the admin connection and deletes the file with its -wal/-shm companions. */
-  remove(): void
+  /**
+   * Untimed cleanup, so every batch starts alike: deletes users above {@link maxUserId}, then
+   * checkpoints the WAL (SQLite) or vacuums the table (PostgreSQL). Returns the rows deleted.
+   */
+  resetUsers(): Promise<number>
+  /** Closes the admin connection and deletes the database (SQLite: the file and its companions; PostgreSQL: stops the server). */
+  remove(): Promise<void>
 }
+
+/** A SQLite file under `.tmp/`. */
+export interface SqliteFixture extends FixtureBase {
+  readonly db: 'sqlite'
+  /** Absolute path of the SQLite file. */
+  readonly file: string
+}
+
+/** Database `bench` on a throwaway PostgreSQL server. */
+export interface PostgresFixture extends FixtureBase {
+  readonly db: 'postgresql'
+}
+
+/** The database every peer opens. */
+export type Fixture = SqliteFixture | PostgresFixture
 
 /** The username of the `i`-th seeded user. */
 export function seedUsername(i: number): string {
   return `user${String(i).padStart(5, '0')}`
 }
 
+/** Creates the tables through Prisma's schema engine (`db.createAll()`) and seeds them through a prismalchemy session (one unit of work). */
+async function createAndSeed(url: string, size: FixtureSize, roles: number): Promise<void> {
+  db.configure({ url })
+  await db.createAll()
+  await db.dispose()
+  const engine = createEngine(url)
+  try {
+    const session = new Session({ bind: engine })
+    session.addAll(Array.from({ length: roles }, (_, i) => new Role({ name: `role${i + 1}` })))
+    await session.commit()
+    for (let i = 1; i <= size.users; i++) {
+      session.add(new User({ username: seedUsername(i), email: `${seedUsername(i)}@example.com`, roleId: ((i - 1) % roles) + 1 }))
+    }
+    await session.commit()
+    await session.close()
+  } finally {
+    await engine.dispose()
+  }
+}
+
+function checkSeeded(n: number, max: number, size: FixtureSize): void {
+  if (n !== size.users || max !== size.users) throw new Error(`Seeding produced ${n} users (max id ${max}), expected ${size.users}`)
+}
+
 /**
- * Creates a fresh SQLite file under `.tmp/`, creates the tables through Prisma's schema engine
- * (`db.createAll()`), and seeds it through a prismalchemy session (one unit of work), so the rows
- * are stored exactly as prismalchemy and PrismaClient store them. The file is left in WAL mode
- * (a persistent property of the file), so every peer's connection uses WAL.
+ * Creates a fresh database and seeds it, so the rows are stored exactly as prismalchemy and
+ * PrismaClient store them.
+ *
+ * - `sqlite`: a file under `.tmp/`, left in WAL mode (a persistent property of the file), so every
+ *   peer's connection uses WAL.
+ * - `postgresql`: starts a throwaway server ({@link startPostgresServer}) and creates database `bench`.
  */
-export async function createFixture(size: FixtureSize): Promise<Fixture> {
+export async function createFixture(size: FixtureSize, kind: BenchDb = 'sqlite'): Promise<Fixture> {
+  const roles = Math.ceil(size.users / size.usersPerRole)
+  return kind === 'sqlite' ? createSqliteFixture(size, roles) : createPostgresFixture(size, roles)
+}
+
+async function createSqliteFixture(size: FixtureSize, roles: number): Promise<Fixture> {
   mkdirSync(TMP_DIR, { recursive: true })
   const file = join(TMP_DIR, `bench-${process.pid}.db`)
   const url = `file:${file}`
@@ -50,24 +102,8 @@ export async function createFixture(size: FixtureSize): Promise<Fixture> {
     for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true })
   }
   removeFiles()
-  const roles = Math.ceil(size.users / size.usersPerRole)
   try {
-    db.configure({ url })
-    await db.createAll()
-    await db.dispose()
-    const engine = createEngine(url)
-    try {
-      const session = new Session({ bind: engine })
-      session.addAll(Array.from({ length: roles }, (_, i) => new Role({ name: `role${i + 1}` })))
-      await session.commit()
-      for (let i = 1; i <= size.users; i++) {
-        session.add(new User({ username: seedUsername(i), email: `${seedUsername(i)}@example.com`, roleId: ((i - 1) % roles) + 1 }))
-      }
-      await session.commit()
-      await session.close()
-    } finally {
-      await engine.dispose()
-    }
+    await createAndSeed(url, size, roles)
   } catch (error) {
     removeFiles()
     throw error
@@ -75,22 +111,60 @@ export async function createFixture(size: FixtureSize): Promise<Fixture> {
   const admin = new Database(file)
   admin.pragma('journal_mode = WAL')
   const { n, max } = admin.prepare('SELECT count(*) AS n, max(id) AS max FROM users').get() as { n: number; max: number }
-  if (n !== size.users || max !== size.users) throw new Error(`Seeding produced ${n} users (max id ${max}), expected ${size.users}`)
+  checkSeeded(n, max, size)
   admin.pragma('wal_checkpoint(TRUNCATE)')
   const reset = admin.prepare('DELETE FROM users WHERE id > ?')
   return {
+    db: 'sqlite',
     file,
     url,
+    description: 'one SQLite file (WAL)',
     roles,
     maxUserId: max,
-    resetUsers() {
+    async resetUsers() {
       const deleted = reset.run(max).changes
       admin.pragma('wal_checkpoint(TRUNCATE)')
       return deleted
     },
-    remove() {
+    async remove() {
       if (admin.open) admin.close()
       removeFiles()
     },
+  }
+}
+
+async function createPostgresFixture(size: FixtureSize, roles: number): Promise<Fixture> {
+  const server = await startPostgresServer()
+  let admin: pg.Client | undefined
+  try {
+    const url = await server.createDatabase('bench')
+    await createAndSeed(url, size, roles)
+    admin = new pg.Client({ connectionString: url })
+    await admin.connect()
+    const { rows } = await admin.query<{ n: string; max: number }>('SELECT count(*) AS n, max(id) AS max FROM users')
+    checkSeeded(Number(rows[0].n), rows[0].max, size)
+    await admin.query('VACUUM ANALYZE')
+    const max = rows[0].max
+    const client = admin
+    return {
+      db: 'postgresql',
+      url,
+      description: server.description,
+      roles,
+      maxUserId: max,
+      async resetUsers() {
+        const { rowCount } = await client.query('DELETE FROM users WHERE id > $1', [max])
+        await client.query('VACUUM users')
+        return rowCount ?? 0
+      },
+      async remove() {
+        await client.end().catch(() => undefined)
+        await server.stop()
+      },
+    }
+  } catch (error) {
+    await admin?.end().catch(() => undefined)
+    await server.stop()
+    throw error
   }
 }

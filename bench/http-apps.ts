@@ -1,12 +1,14 @@
 /** The HTTP benchmark's app, built three ways on Express: prismalchemy's middleware + db.session, db.Session.begin, and plain PrismaClient. */
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
+import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
+import type { PrismaPg } from '@prisma/adapter-pg'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import { expressScope } from 'prismalchemy/express'
 import { db } from '../generated/db.js'
 import { Role, User } from '../generated/models.js'
-import { generatePrismaClient } from './prisma-peer.js'
+import { benchDbOf } from './db-option.js'
+import { generatePrismaClient, prismaAdapterFor } from './prisma-peer.js'
 
 /** Names of the implementations, in report order. */
 export const HTTP_APP_NAMES = ['prismalchemy', 'pa-no-scope', 'prisma'] as const
@@ -100,16 +102,17 @@ function prismalchemyNoScopeApp(url: string): HttpApp {
   return { app, stats: () => ({ pool: db.engine.poolStatus() }), close: () => db.dispose() }
 }
 
-/** Plain PrismaClient 7 with `@prisma/adapter-better-sqlite3`: `role.findUnique`, then `user.create`. */
+/** Plain PrismaClient 7 with `@prisma/adapter-better-sqlite3` or `@prisma/adapter-pg`: `role.findUnique`, then `user.create`. */
 async function prismaApp(url: string): Promise<HttpApp> {
+  const db = benchDbOf(url)
   const require = createRequire(import.meta.url)
-  const { PrismaClient } = require(join(generatePrismaClient(), 'index.js')) as {
-    PrismaClient: new (options: { adapter: PrismaBetterSqlite3 }) => PrismaClientLike
+  const { PrismaClient } = require(join(generatePrismaClient(db), 'index.js')) as {
+    PrismaClient: new (options: { adapter: PrismaBetterSqlite3 | PrismaPg }) => PrismaClientLike
   }
-  const prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url }) })
+  const prisma = new PrismaClient({ adapter: prismaAdapterFor(url) })
   await prisma.$connect()
-  // Same durability as prismalchemy's connections (the bench peers do the same).
-  await prisma.$queryRawUnsafe('PRAGMA synchronous = NORMAL')
+  // Same durability as prismalchemy's SQLite connections (the bench peers do the same).
+  if (db === 'sqlite') await prisma.$queryRawUnsafe('PRAGMA synchronous = NORMAL')
   const app = expressApp((app) => {
     app.post('/users', async (req, res) => {
       const body = req.body as NewUserBody
@@ -123,7 +126,7 @@ async function prismaApp(url: string): Promise<HttpApp> {
 }
 
 /**
- * Builds one implementation of the app on the SQLite file at `url`. Every implementation answers
+ * Builds one implementation of the app on the database at `url` (a `file:` or `postgresql://` URL). Every implementation answers
  * `POST /users` with a {@link NewUserBody}: it gets the role by name, adds the user, commits, and
  * replies 201 with a {@link CreatedUser} (404 for an unknown role, 500 for any error).
  */

@@ -1,5 +1,5 @@
 /** Child process of the HTTP benchmark: serves one implementation of the app on 127.0.0.1 and reports its port. */
-// Usage: node dist-examples/bench/http-server.js <prismalchemy|pa-no-scope|prisma> <file: URL>
+// Usage: node dist-examples/bench/http-server.js <prismalchemy|pa-no-scope|prisma> <file: or postgresql:// URL>
 // Prints one JSON line {"port": N} once listening. GET /_stats answers the app's stats and memory
 // figures. SIGTERM closes the server and the database layer, then exits.
 import type { AddressInfo } from 'node:net'
@@ -7,7 +7,7 @@ import { createHttpApp, HTTP_APP_NAMES, type HttpAppName } from './http-apps.js'
 
 const [name, url] = process.argv.slice(2)
 if (!HTTP_APP_NAMES.includes(name as HttpAppName) || url === undefined) {
-  console.error(`usage: http-server.js <${HTTP_APP_NAMES.join('|')}> <file: URL>`)
+  console.error(`usage: http-server.js <${HTTP_APP_NAMES.join('|')}> <file: or postgresql:// URL>`)
   process.exit(2)
 }
 

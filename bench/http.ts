@@ -1,11 +1,12 @@
 /** The HTTP benchmark: one small Express app (get a role by name, add a user, commit) with prismalchemy and with plain PrismaClient, requests/second side by side. */
-// Usage: npm run bench:http [-- --quick] [-- --apps=prismalchemy,prisma] [-- --connections=50] [-- --seconds=10] [-- --rounds=3]
+// Usage: npm run bench:http [-- --quick] [-- --apps=prismalchemy,prisma] [-- --connections=50] [-- --seconds=10] [-- --rounds=3] [-- --db=postgresql]
 //   --quick        a short run (1 s warm-up, one 3 s round per app), for a smoke test
+//   --db           sqlite (default) or postgresql (a throwaway embedded server; PrismaClient gets adapter-pg); npm run bench:http:pg
 //   --apps         implementations to run: prismalchemy (middleware + db.session), pa-no-scope (db.Session.begin), prisma
 //   --connections  keep-alive connections of the load generator, one request in flight each
 //   --seconds      length of one timed round; --rounds: timed rounds per app (alternating order)
 // Each app runs in its own child process (the server) while autocannon runs in this one, on the same
-// SQLite file; users added by a round are deleted (and the WAL checkpointed) before the next round.
+// database; users added by a round are deleted (and the WAL checkpointed, or the table vacuumed) before the next round.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { cpus } from 'node:os'
@@ -13,6 +14,7 @@ import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { parseBenchDb } from './db-option.js'
 import { createFixture, type Fixture } from './fixture.js'
 import { HTTP_APP_NAMES, type CreatedUser, type HttpAppName } from './http-apps.js'
 import { runLoad, type LoadResult } from './http-load.js'
@@ -34,8 +36,10 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     seconds: { type: 'string' },
     rounds: { type: 'string' },
+    db: { type: 'string', default: 'sqlite' },
   },
 })
+const benchDb = parseBenchDb(args.db)
 const plan = { ...PLANS[args.quick ? 'quick' : 'full'] }
 if (args.seconds) plan.seconds = Number(args.seconds)
 if (args.rounds) plan.rounds = Number(args.rounds)
@@ -89,7 +93,7 @@ async function sanityCheck(server: Server, fixture: Fixture): Promise<void> {
   check(response.status === 201 && body.roleId === 3 && body.username === `check-${server.name}` && body.id > fixture.maxUserId, `${server.name} answered ${response.status} ${JSON.stringify(body)}`)
   const missing = await fetch(`${server.base}/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'x', role: 'nope' }) })
   check(missing.status === 404, `${server.name} answered ${missing.status} for an unknown role`)
-  check(fixture.resetUsers() === 1, `${server.name} did not write exactly one row`)
+  check((await fixture.resetUsers()) === 1, `${server.name} did not write exactly one row`)
 }
 
 /**
@@ -100,7 +104,7 @@ async function sanityCheck(server: Server, fixture: Fixture): Promise<void> {
 async function measure(server: Server, fixture: Fixture, seconds: number, prefix: string): Promise<LoadResult> {
   const result = await runLoad({ url: server.base, connections, seconds, prefix, roles: fixture.roles })
   await new Promise((resolve) => setTimeout(resolve, 100)) // let the cut-off requests finish
-  const written = fixture.resetUsers()
+  const written = await fixture.resetUsers()
   check(written >= result.ok && written <= result.ok + connections, `${server.name}: ${result.ok} responses were 2xx but ${written} rows were written`)
   return result
 }
@@ -110,15 +114,15 @@ const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1))
 
 async function main(): Promise<void> {
   const started = Date.now()
-  progress(`seeding ${USERS} users, ${USERS / USERS_PER_ROLE} roles...`)
-  const fixture = await createFixture({ users: USERS, usersPerRole: USERS_PER_ROLE })
+  progress(`${benchDb === 'postgresql' ? 'starting PostgreSQL, ' : ''}seeding ${USERS} users, ${USERS / USERS_PER_ROLE} roles...`)
+  const fixture = await createFixture({ users: USERS, usersPerRole: USERS_PER_ROLE }, benchDb)
   const servers: Server[] = []
   const results = new Map<HttpAppName, LoadResult[]>(apps.map((app) => [app, []]))
   const stats = new Map<HttpAppName, unknown>()
   try {
     if (apps.includes('prisma')) {
       progress('generating / loading PrismaClient...')
-      generatePrismaClient() // once here, so the child finds it cached
+      generatePrismaClient(benchDb) // once here, so the child finds it cached
     }
     for (const app of apps) servers.push(await startServer(app, fixture.url))
     for (const server of servers) await sanityCheck(server, fixture)
@@ -136,16 +140,16 @@ async function main(): Promise<void> {
     for (const server of servers) stats.set(server.name, await (await fetch(`${server.base}/_stats`)).json())
   } finally {
     for (const server of servers) await stopServer(server).catch(() => undefined)
-    fixture.remove()
+    await fixture.remove()
   }
-  printReport(results, stats, started)
+  printReport(results, stats, fixture.description, started)
 }
 
-function printReport(results: Map<HttpAppName, LoadResult[]>, stats: Map<HttpAppName, unknown>, started: number): void {
+function printReport(results: Map<HttpAppName, LoadResult[]>, stats: Map<HttpAppName, unknown>, database: string, started: number): void {
   const titles: Record<HttpAppName, string> = {
     prismalchemy: 'prismalchemy (middleware + db.session)',
     'pa-no-scope': 'prismalchemy (db.Session.begin, no scope)',
-    prisma: 'PrismaClient 7.10 + adapter-better-sqlite3',
+    prisma: `PrismaClient 7.10 + adapter-${benchDb === 'sqlite' ? 'better-sqlite3' : 'pg'}`,
   }
   const prismaRps = results.get('prisma') ? median(results.get('prisma')!.map((r) => r.rps)) : undefined
   const rows = [...results].map(([name, runs]) => {
@@ -165,7 +169,7 @@ function printReport(results: Map<HttpAppName, LoadResult[]>, stats: Map<HttpApp
     ]
   })
   const mode = args.quick ? 'quick' : 'full'
-  console.log(`\nHTTP benchmark (${mode} run): Express ${expressVersion()}, POST /users = get role by name, add user, commit; one SQLite file (WAL)`)
+  console.log(`\nHTTP benchmark (${mode} run): Express ${expressVersion()}, POST /users = get role by name, add user, commit; ${database}`)
   console.log(`node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; server in a child process, autocannon (${connections} connections) in this one`)
   console.log(`${plan.rounds} round(s) of ${plan.seconds} s per app after a ${plan.warmup} s warm-up, alternating order; median over rounds, latency in ms\n`)
   console.log(formatTable(['app', 'req/s', 'range', 'p50', 'p99', 'max', '2xx', 'non-2xx', 'errors', 'vs Prisma'], rows))

@@ -1,19 +1,27 @@
 /** The N+1 benchmark: 200 roles with 10 users each, "load all roles, then each role's users", per loading strategy, with statement counts. */
-// Usage: npm run bench:loading [-- --quick]
+// Usage: npm run bench:loading [-- --quick] [-- --db=postgresql]
 //   --quick   a short run (fewer rounds), for a smoke test
-// One SQLite file, one data set, read by: prismalchemy (lazy select awaited one by one, lazy select
-// started together, selectin), PrismaClient (findMany with include) and raw better-sqlite3 (the floor).
+//   --db      sqlite (default: one file) or postgresql (a throwaway embedded server); npm run bench:loading:pg
+// One database, one data set, read by: prismalchemy (lazy select awaited one by one, lazy select
+// started together, selectin, joinedload), PrismaClient (findMany with include, on the better-sqlite3
+// or pg adapter) and the raw driver (better-sqlite3 or a pg.Pool: the floor).
 import { rmSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
+import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
+import type { PrismaPg } from '@prisma/adapter-pg'
 import Database from 'better-sqlite3'
+import pg from 'pg'
 import { createDb, createEngine, joinedload, Session, type Engine, type Model, type ModelRegistry } from 'prismalchemy'
+import { parseBenchDb } from './db-option.js'
 import { loadInlineModels } from './inline-models.js'
 import { compare, type Contender, type Plan, type Timing } from './measure.js'
 import { TMP_DIR } from './paths.js'
+import { PG_POOL_MAX, startPostgresServer } from './postgres-server.js'
 import { loadPrismaClientClass } from './prisma-inline-client.js'
+import { prismaAdapterFor } from './prisma-peer.js'
+import { numbered } from './raw-pg-peer.js'
 import { formatMicros, formatRatio, formatTable } from './table.js'
 
 const ROLES = 200
@@ -50,8 +58,9 @@ const PLANS: Record<'full' | 'quick', Plan> = {
   quick: { warmup: 20, rounds: 3, opsPerRound: 10 },
 }
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } })
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, db: { type: 'string', default: 'sqlite' } } })
 const plan = PLANS[args.quick ? 'quick' : 'full']
+const benchDb = parseBenchDb(args.db)
 
 function progress(message: string): void {
   process.stderr.write(`${message}\n`)
@@ -77,7 +86,7 @@ interface PrismaClientLike {
   $on?(event: 'query', listener: (event: { query: string }) => void): void
   role: { findMany(args: { include: { users: true } }): Promise<{ id: number; users: { id: number }[] }[]> }
 }
-type PrismaClientClass = new (options: { adapter: PrismaBetterSqlite3; log?: { emit: 'event'; level: 'query' }[] }) => PrismaClientLike
+type PrismaClientClass = new (options: { adapter: PrismaBetterSqlite3 | PrismaPg; log?: { emit: 'event'; level: 'query' }[] }) => PrismaClientLike
 
 /**
  * What one workload computes, identical for every contender: the sum over roles of
@@ -186,11 +195,11 @@ function prismalchemyStrategies(engine: Engine, select: Classes, selectin: Class
   ]
 }
 
-/** PrismaClient 7 with the better-sqlite3 adapter: `role.findMany({ include: { users: true } })`. */
+/** PrismaClient 7 with the better-sqlite3 or pg adapter: `role.findMany({ include: { users: true } })`. */
 async function prismaStrategy(url: string): Promise<{ strategy: Strategy; close: () => Promise<void> }> {
-  const PrismaClient = loadPrismaClientClass<PrismaClientClass>(schemaWith('select'))
+  const PrismaClient = loadPrismaClientClass<PrismaClientClass>(schemaWith('select'), benchDb)
   // The timed client logs nothing; a second client, used once and untimed, emits query events to count statements.
-  const client = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url }) })
+  const client = new PrismaClient({ adapter: prismaAdapterFor(url) })
   await client.$connect()
   const run = async () => {
     let checksum = 0
@@ -198,7 +207,7 @@ async function prismaStrategy(url: string): Promise<{ strategy: Strategy; close:
     return checksum
   }
   const capture = async (): Promise<Statements | undefined> => {
-    const logging = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url }), log: [{ emit: 'event', level: 'query' }] })
+    const logging = new PrismaClient({ adapter: prismaAdapterFor(url), log: [{ emit: 'event', level: 'query' }] })
     try {
       if (typeof logging.$on !== 'function') return undefined
       const statements: Statements = []
@@ -218,11 +227,23 @@ async function prismaStrategy(url: string): Promise<{ strategy: Strategy; close:
   }
 }
 
-/** The SQL prismalchemy sends for the two statements, which the raw contender sends too. */
+/** The SQL prismalchemy sends for the two statements (SQLite placeholders), which the raw contender sends too. */
 const RAW_SQL = {
   roles: 'SELECT "id", "name" FROM "Role"',
   usersOfRoles: (count: number) =>
     `SELECT "id", "name", "email", "roleId" FROM "User" WHERE "roleId" IN (${Array.from({ length: count }, () => '?').join(', ')})`,
+}
+
+/** {@link RAW_SQL} with the placeholders of the database under test. */
+const rawSql = benchDb === 'sqlite' ? RAW_SQL : { roles: RAW_SQL.roles, usersOfRoles: (count: number) => numbered(RAW_SQL.usersOfRoles(count)) }
+
+/** The checksum of one workload from the raw rows: the roles, then their users fetched with one IN query, grouped by roleId. */
+function groupedChecksum(roleRows: readonly { id: number }[], userRows: readonly { id: number; roleId: number }[]): number {
+  const byRole = new Map<number, { id: number; roleId: number }[]>(roleRows.map((role) => [role.id, []]))
+  for (const user of userRows) byRole.get(user.roleId)!.push(user)
+  let checksum = 0
+  for (const role of roleRows) checksum += checksumOf(role.id, sumIds(byRole.get(role.id)!))
+  return checksum
 }
 
 /** better-sqlite3 directly, one connection, cached statements: the roles, then their users with one IN query, grouped by roleId. */
@@ -241,12 +262,9 @@ function rawStrategy(file: string): { strategy: Strategy; close: () => void } {
     const roleRows = roles.all() as { id: number; name: string }[]
     sent?.push(RAW_SQL.roles)
     const ids = roleRows.map((role) => role.id)
-    const byRole = new Map<number, { id: number; roleId: number }[]>(ids.map((id) => [id, []]))
-    for (const user of usersOfRoles(ids.length).all(ids) as { id: number; roleId: number }[]) byRole.get(user.roleId)!.push(user)
+    const userRows = usersOfRoles(ids.length).all(ids) as { id: number; roleId: number }[]
     sent?.push(RAW_SQL.usersOfRoles(ids.length))
-    let checksum = 0
-    for (const role of roleRows) checksum += checksumOf(role.id, sumIds(byRole.get(role.id)!))
-    return checksum
+    return groupedChecksum(roleRows, userRows)
   }
   const capture = async () => {
     sent = []
@@ -258,6 +276,73 @@ function rawStrategy(file: string): { strategy: Strategy; close: () => void } {
     }
   }
   return { strategy: { key: 'raw', title: 'raw better-sqlite3, 2 statements (floor)', run, capture }, close: () => db.close() }
+}
+
+/** node-postgres directly, a pool as large as prismalchemy's, rows as arrays: the roles, then their users with one IN query, grouped by roleId. */
+function rawPgStrategy(url: string): { strategy: Strategy; close: () => Promise<void> } {
+  const pool = new pg.Pool({ connectionString: url, max: PG_POOL_MAX, options: '-c TimeZone=UTC' })
+  let sent: Statements | undefined
+  const run = async () => {
+    const roles = await pool.query<[number, string]>({ text: rawSql.roles, rowMode: 'array' })
+    sent?.push(rawSql.roles)
+    const roleRows = roles.rows.map(([id]) => ({ id }))
+    const ids = roleRows.map((role) => role.id)
+    const users = await pool.query<[number, string, string, number]>({ text: rawSql.usersOfRoles(ids.length), values: ids, rowMode: 'array' })
+    sent?.push(rawSql.usersOfRoles(ids.length))
+    return groupedChecksum(roleRows, users.rows.map(([id, , , roleId]) => ({ id, roleId })))
+  }
+  const capture = async () => {
+    sent = []
+    try {
+      await run()
+      return sent
+    } finally {
+      sent = undefined
+    }
+  }
+  return { strategy: { key: 'raw', title: 'raw pg (pg.Pool), 2 statements (floor)', run, capture }, close: () => pool.end() }
+}
+
+/** The benchmark's database: a SQLite file under `.tmp/`, or database `bench_loading` on a throwaway PostgreSQL server. */
+interface LoadingDatabase {
+  readonly url: string
+  /** SQLite only: the file, which the raw contender opens. */
+  readonly file?: string
+  /** For the report header. */
+  readonly description: string
+  /** Deletes the file or stops the server. */
+  remove(): Promise<void>
+}
+
+async function openDatabase(root: string): Promise<LoadingDatabase> {
+  if (benchDb === 'postgresql') {
+    const server = await startPostgresServer()
+    try {
+      return { url: await server.createDatabase('bench_loading'), description: server.description, remove: () => server.stop() }
+    } catch (error) {
+      await server.stop()
+      throw error
+    }
+  }
+  const file = join(root, `loading-${process.pid}.db`)
+  const removeFiles = async () => {
+    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true })
+  }
+  await removeFiles()
+  return { url: `file:${file}`, file, description: 'one SQLite file (WAL)', remove: removeFiles }
+}
+
+const TRANSACTION_CONTROL = /^(BEGIN|COMMIT|ROLLBACK)\b/
+
+/** Statements sent, as the report shows them: the queries, plus the transaction control statements (`BEGIN`, `ROLLBACK`) when there are any. */
+function countStatements(sent: Statements): string {
+  const control = sent.filter((sql) => TRANSACTION_CONTROL.test(sql)).length
+  return control === 0 ? String(sent.length) : `${sent.length - control} +${control} tx`
+}
+
+/** The queries among `sent`, without transaction control. */
+function queriesOf(sent: Statements | undefined): Statements | undefined {
+  return sent?.filter((sql) => !TRANSACTION_CONTROL.test(sql))
 }
 
 function shorten(sql: string): string {
@@ -273,12 +358,9 @@ async function main(): Promise<void> {
   const select = classesOf(selectRegistry)
   const selectin = classesOf(selectinRegistry)
 
-  const file = join(root, `loading-${process.pid}.db`)
-  const url = `file:${file}`
-  const removeFiles = () => {
-    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true })
-  }
-  removeFiles()
+  progress(benchDb === 'postgresql' ? 'starting PostgreSQL...' : 'creating the SQLite file...')
+  const database = await openDatabase(root)
+  const { url } = database
   const closers: (() => unknown)[] = []
   try {
     progress(`creating tables and seeding ${ROLES} roles x ${USERS_PER_ROLE} users...`)
@@ -293,7 +375,7 @@ async function main(): Promise<void> {
     progress('generating / loading PrismaClient for the inline schema...')
     const prisma = await prismaStrategy(url)
     closers.push(prisma.close)
-    const raw = rawStrategy(file)
+    const raw = database.file === undefined ? rawPgStrategy(url) : rawStrategy(database.file)
     closers.push(raw.close)
     const strategies = [...prismalchemyStrategies(engine, select, selectin), prisma.strategy, raw.strategy]
     const runnable = strategies.filter((s) => s.run !== undefined)
@@ -305,37 +387,50 @@ async function main(): Promise<void> {
       check((await strategy.run!()) === expected, `${strategy.title} returned a different checksum`)
       statements.set(strategy.key, await strategy.capture?.())
     }
-    const paSql = statements.get('pa-batched') ?? []
-    const sameSql = paSql.length === 2 && paSql[0] === RAW_SQL.roles && paSql[1] === RAW_SQL.usersOfRoles(ROLES)
-    check(statements.get('pa-select')?.length === ROLES + 1, `lazy select sent ${statements.get('pa-select')?.length} statements, expected ${ROLES + 1}`)
+    const paSql = queriesOf(statements.get('pa-batched')) ?? []
+    const sameSql = paSql.length === 2 && paSql[0] === rawSql.roles && paSql[1] === rawSql.usersOfRoles(ROLES)
+    const lazyQueries = queriesOf(statements.get('pa-select'))?.length
+    check(lazyQueries === ROLES + 1, `lazy select sent ${lazyQueries} queries, expected ${ROLES + 1}`)
 
     progress(`timing ${runnable.length} strategies (${plan.warmup} warm-up, ${plan.rounds} rounds x ${plan.opsPerRound} workloads)...`)
     const contenders: Contender<number>[] = runnable.map((s) => ({ name: s.key, run: s.run! }))
     const timings = await compare(contenders, plan, (_name, _batch, count) => Array.from({ length: count }, (_, i) => i))
 
-    printReport(strategies, timings, statements, sameSql, started)
+    printReport(strategies, timings, statements, sameSql, database.description, started)
   } finally {
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined)
-    removeFiles()
+    await database.remove()
   }
 }
 
-function printReport(strategies: readonly Strategy[], timings: Map<string, Timing>, statements: Map<string, Statements | undefined>, sameSql: boolean, started: number): void {
+function printReport(
+  strategies: readonly Strategy[],
+  timings: Map<string, Timing>,
+  statements: Map<string, Statements | undefined>,
+  sameSql: boolean,
+  database: string,
+  started: number,
+): void {
   const raw = timings.get('raw')?.median
   const rows = strategies.map((s) => {
     const t = timings.get(s.key)
     if (s.run === undefined) return [s.title, 'not yet', 'not yet', 'not yet', 'not yet']
     const sent = statements.get(s.key)
     const range = t ? `${formatMicros(Math.min(...t.rounds))}-${formatMicros(Math.max(...t.rounds))}` : 'n/a'
-    return [s.title, formatMicros(t?.median), sent === undefined ? 'n/a' : String(sent.length), formatRatio(t?.median, raw), range]
+    return [s.title, formatMicros(t?.median), sent === undefined ? 'n/a' : countStatements(sent), formatRatio(t?.median, raw), range]
   })
   const mode = args.quick ? 'quick' : 'full'
   console.log(`\nN+1 loading benchmark (${mode} run): ${ROLES} roles x ${USERS_PER_ROLE} users; load all roles, then each role's users`)
-  console.log(`node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; one SQLite file (WAL); median of ${plan.rounds} rounds of ${plan.opsPerRound} workloads after ${plan.warmup} warm-up`)
+  console.log(`node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; ${database}; median of ${plan.rounds} rounds of ${plan.opsPerRound} workloads after ${plan.warmup} warm-up`)
   console.log('')
   console.log(formatTable(['strategy', 'µs/workload', 'statements', 'x raw', 'range (min-max µs)'], rows))
   console.log('')
-  console.log('prismalchemy: a fresh Session per workload; createEngine(url) defaults. PrismaClient: one client, @prisma/adapter-better-sqlite3.')
+  console.log(
+    `prismalchemy: a fresh Session per workload; createEngine(url) defaults. PrismaClient: one client, @prisma/adapter-${benchDb === 'sqlite' ? 'better-sqlite3' : 'pg'}.`,
+  )
+  if ([...statements.values()].some((sent) => sent?.some((sql) => TRANSACTION_CONTROL.test(sql)))) {
+    console.log('statements: queries sent; "+2 tx": plus BEGIN and ROLLBACK (the session\'s transaction), each a round trip.')
+  }
   console.log(`raw sends the SQL prismalchemy's batched load sends: ${sameSql ? 'yes' : 'NO'}`)
   for (const key of ['pa-batched', 'pa-selectin', 'prisma']) {
     const sent = statements.get(key)

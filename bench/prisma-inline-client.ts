@@ -1,26 +1,37 @@
-/** PrismaClient for a schema given as text: generated offline (prisma-client-js, CommonJS) into .tmp/bench-client/<hash>, loaded with createRequire. */
+/** PrismaClient for a schema given as text and a provider: generated offline (prisma-client-js, CommonJS) into .tmp/bench-client/<hash>, loaded with createRequire. */
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import type { BenchDb } from './db-option.js'
 import { REPO_ROOT, TMP_DIR } from './paths.js'
 
 const PRISMA_CLI = join(REPO_ROOT, 'node_modules', 'prisma', 'build', 'index.js')
 const CLIENT_ROOT = join(TMP_DIR, 'bench-client')
+const DATASOURCE_PROVIDER = /(datasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*")([^"]+)(")/
+
+/** `schema` with its datasource block's provider set to `provider`. */
+function withProvider(schema: string, provider: BenchDb): string {
+  if (!DATASOURCE_PROVIDER.test(schema)) throw new Error('The schema has no datasource block naming its provider')
+  return schema.replace(DATASOURCE_PROVIDER, `$1${provider}$3`)
+}
 
 /**
- * Runs `prisma generate` with the `prisma-client-js` provider on `schema` into
- * `.tmp/bench-client/<hash of schema + Prisma version>/client`, unless that folder exists
- * (`prisma-client-js` emits CommonJS that plain node loads; `prisma-client` emits TypeScript only).
+ * Runs `prisma generate` with the `prisma-client-js` provider on `schemaText` (its datasource
+ * provider set to `provider`) into `.tmp/bench-client/<hash of Prisma version + provider + schema>/client`,
+ * unless that folder exists (`prisma-client-js` emits CommonJS that plain node loads; `prisma-client`
+ * emits TypeScript only).
  * Offline: the CLI only needs `PRISMA_SCHEMA_ENGINE_BINARY` to name an existing file.
  *
- * @param schema Prisma schema text; its `generator` blocks are replaced by one for prisma-client-js.
+ * @param schemaText Prisma schema text; its `generator` blocks are replaced by one for prisma-client-js.
+ * @param provider The datasource provider the client is generated for (a client serves one provider).
  * @returns The folder holding the generated client's `index.js`.
  */
-export function generatePrismaClientFor(schema: string): string {
+export function generatePrismaClientFor(schemaText: string, provider: BenchDb): string {
+  const schema = withProvider(schemaText, provider)
   const version = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'prisma', 'package.json'), 'utf8')).version as string
-  const hash = createHash('sha256').update(`${version}\n${schema}`).digest('hex').slice(0, 16)
+  const hash = createHash('sha256').update(`${version}\n${provider}\n${schema}`).digest('hex').slice(0, 16)
   const dir = join(CLIENT_ROOT, hash)
   const client = join(dir, 'client')
   if (existsSync(join(client, 'index.js'))) return client
@@ -46,10 +57,10 @@ export function generatePrismaClientFor(schema: string): string {
 }
 
 /**
- * Generates (or reuses) the client for `schema` and returns its `PrismaClient` class, typed by the
- * caller (the generated types are not visible to the benchmark's compilation).
+ * Generates (or reuses) the client for `schema` with `provider` and returns its `PrismaClient` class,
+ * typed by the caller (the generated types are not visible to the benchmark's compilation).
  */
-export function loadPrismaClientClass<C>(schema: string): C {
+export function loadPrismaClientClass<C>(schema: string, provider: BenchDb): C {
   const require = createRequire(import.meta.url)
-  return (require(join(generatePrismaClientFor(schema), 'index.js')) as { PrismaClient: C }).PrismaClient
+  return (require(join(generatePrismaClientFor(schema, provider), 'index.js')) as { PrismaClient: C }).PrismaClient
 }

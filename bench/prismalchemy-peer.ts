@@ -14,7 +14,7 @@ export interface WarmSession {
 /** prismalchemy through its public API, as an application would use it. */
 export class PrismalchemyPeer implements Peer {
   readonly name = 'prismalchemy' as const
-  /** The engine every session binds to (default pool, WAL, statement cache). */
+  /** The engine every session binds to (default pool; on SQLite: WAL, statement cache). */
   readonly engine: Engine
 
   constructor(url: string) {
@@ -68,6 +68,9 @@ export class PrismalchemyPeer implements Peer {
   }
 
   describe(): string {
+    if (this.engine.dialect.name === 'postgresql') {
+      return 'createEngine(url) defaults: @prisma/adapter-pg over a pg.Pool (max 5+10), a transaction per session (BEGIN ... COMMIT/ROLLBACK)'
+    }
     return 'createEngine(url) defaults: better-sqlite3, WAL, synchronous=NORMAL, statement cache, pool of 5+10'
   }
 

@@ -416,6 +416,25 @@ export class TransactionAbortedError extends DatabaseError {
   }
 }
 
+/**
+ * PostgreSQL aborted the transaction to resolve a conflict with a concurrent one: a deadlock
+ * (SQLSTATE 40P01) or a serialization failure (40001). Retrying the whole transaction usually succeeds.
+ */
+export class WriteConflictError extends DatabaseError {
+  override readonly name = 'WriteConflictError'
+
+  /** Build from the driver's error. */
+  static of(cause: unknown, sql?: string): WriteConflictError {
+    const reason = cause instanceof Error ? ` (${cause.message})` : ''
+    return new WriteConflictError(
+      'write_conflict',
+      `The database aborted this transaction because it conflicted with a concurrent one${reason}. ` +
+        'Call rollback() and retry the whole transaction; touching rows in one order everywhere avoids deadlocks.',
+      { cause, sql },
+    )
+  }
+}
+
 /** Owner labels named in a {@link PoolTimeoutError} message; the full list stays on `checkedOutBy`. */
 const OWNERS_SHOWN = 10
 

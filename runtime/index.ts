@@ -33,6 +33,7 @@ export {
   TransactionAbortedError,
   UniqueViolationError,
   UnmappedError,
+  WriteConflictError,
 } from './errors.js'
 export { DynamicRelationship } from './loading/dynamic-loader.js'
 export { joinedload, lazyload, noload, raiseload, selectinload, type LoaderOption } from './loading/loader-options.js'

@@ -9,6 +9,7 @@ import {
   OrmError,
   TransactionAbortedError,
   UniqueViolationError,
+  WriteConflictError,
 } from '../errors.js'
 
 /** What an adapter error carries in `cause` (a subset of driver-adapter-utils' `Error` union). */
@@ -16,6 +17,8 @@ interface AdapterErrorCause {
   readonly kind: string
   readonly code?: string
   readonly originalCode?: string
+  /** What the database said, for kinds whose own `message` is only the kind's name. */
+  readonly originalMessage?: string
   readonly table?: string
   readonly column?: string
   readonly constraint?: { readonly fields?: readonly string[]; readonly index?: string; readonly foreignKey?: unknown }
@@ -68,7 +71,9 @@ export function mapAdapterError(error: unknown, sql?: string): OrmError {
     case 'ForeignKeyConstraintViolation':
       return ForeignKeyViolationError.of(cause.constraint?.index, error, sql)
     case 'NullConstraintViolation':
-      return NotNullViolationError.of(cause.constraint?.fields?.join(', '), error, sql)
+      return NotNullViolationError.of(cause.constraint?.fields?.join(', ') ?? notNullColumn(cause.originalMessage), error, sql)
+    case 'TransactionWriteConflict':
+      return WriteConflictError.of(describe(error, cause), sql)
     case 'SocketTimeout':
       // Prisma's SQLite adapter reports SQLITE_BUSY as a socket timeout: it is a lock.
       return DatabaseLockedError.of(error, sql)
@@ -80,9 +85,18 @@ export function mapAdapterError(error: unknown, sql?: string): OrmError {
   }
 }
 
+/**
+ * `table.column` (as SQLite names it) from PostgreSQL's `null value in column "c" of relation "t"
+ * violates not-null constraint`; adapter-pg passes no field for a NOT NULL violation.
+ */
+function notNullColumn(message: string | undefined): string | undefined {
+  const match = /column "((?:[^"]|"")+)" of relation "((?:[^"]|"")+)"/.exec(message ?? '')
+  return match === null ? undefined : `${match[2]}.${match[1]}`
+}
+
 /** An error whose message says what the database said, for kinds whose `message` is only the kind's name. */
 function describe(error: Error, cause: AdapterErrorCause): Error {
-  const detail = (cause as { message?: string }).message
+  const detail = (cause as { message?: string }).message ?? cause.originalMessage
   if (detail === undefined || error.message.includes(detail)) return error
   const described = new Error(`${detail}${cause.code ? ` (SQLSTATE ${cause.code})` : ''}`, { cause: error })
   return described

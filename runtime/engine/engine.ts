@@ -221,12 +221,8 @@ export function createEngine(url: string, options: EngineOptions = {}): Engine {
     // pool_recycle is pg's maxLifetimeSeconds: the adapter's pool owns the real connections.
     const maxLifetimeSeconds = recycleMs > 0 ? Math.max(1, Math.ceil(recycleMs / 1000)) : 0
     const factory = postgresAdapterFactory(url, { max: poolSize + maxOverflow, min: poolSize, connectionTimeoutMs: poolTimeoutMs, maxLifetimeSeconds })
-    return new Engine(
-      url,
-      postgresDialect,
-      (reporter) => new PrismaAdapterDriver({ factory, poolSize, maxOverflow, poolTimeoutMs, budget: options.connectionBudget, reporter }),
-      options,
-    )
+    // No connectionBudget: the adapter's pg.Pool opens and keeps the real connections, which a budget could neither count nor close.
+    return new Engine(url, postgresDialect, (reporter) => new PrismaAdapterDriver({ factory, poolSize, maxOverflow, poolTimeoutMs, reporter }), options)
   }
   const filename = sqliteFilename(url)
   if (filename === undefined) throw ConfigurationError.unsupportedUrl(url)

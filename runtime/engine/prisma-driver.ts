@@ -2,7 +2,6 @@
 import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils'
 import { IllegalStateChangeError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
-import type { ConnectionBudget } from './connection-budget.js'
 import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, PoolStatus, QueryResult, StatementReporter } from './driver.js'
 import { isConnectionError, mapAdapterError } from './driver-errors.js'
 import { QueuePool } from './pool.js'
@@ -20,8 +19,6 @@ export interface PrismaAdapterDriverOptions {
   readonly maxOverflow: number
   /** Milliseconds to wait for a free connection before `PoolTimeoutError`. */
   readonly poolTimeoutMs: number
-  /** A limit on open connections shared with other engines (an `EngineRegistry`'s budget). */
-  readonly budget?: ConnectionBudget
   /** Receives every statement run. */
   readonly reporter: StatementReporter
 }
@@ -35,16 +32,22 @@ function argTypesFor(count: number): ArgType[] {
 }
 
 /**
- * One session's connection. `begin()` only marks the transaction; the first statement starts it with
- * the adapter's `startTransaction()` (which checks a connection out of the adapter's pool and sends
- * BEGIN), like SQLAlchemy's autobegin on PostgreSQL. COMMIT and ROLLBACK are sent here, because the
- * adapters' `commit()`/`rollback()` only hand the connection back to their pool.
+ * One session's connection. `begin()` only marks the transaction. Reads before the first write run in
+ * autocommit on any pooled server connection, the model SQLite sessions follow (pysqlite's, Django's
+ * default): under PostgreSQL's default READ COMMITTED isolation each statement sees the latest
+ * committed data inside a transaction or not, so this only saves a read-only session its BEGIN and
+ * ROLLBACK round trips (3 round trips become 1 for a primary-key get). The first write starts the
+ * transaction with the adapter's `startTransaction()` (which checks a connection out of the adapter's
+ * pool and sends BEGIN); every later statement runs in it. COMMIT and ROLLBACK are sent here, because
+ * the adapters' `commit()`/`rollback()` only hand the connection back to their pool.
  */
 class AdapterConnection implements DriverConnection {
   private transactionRequested = false
   private starting: Promise<Transaction> | null = null
   /** Counts transactions begun on this connection, so a statement can tell whether its own one ended. */
   private generation = 0
+  /** Settles when the last statement sent in the transaction has (see {@link turn}). */
+  private tail: Promise<void> = Promise.resolve()
 
   constructor(private readonly driver: PrismaAdapterDriver) {}
 
@@ -55,8 +58,12 @@ class AdapterConnection implements DriverConnection {
 
   async execute(query: CompiledQuery): Promise<QueryResult> {
     const generation = this.generation
-    const queryable = this.transactionRequested ? await this.transaction() : await this.driver.adapter()
+    // Reads before the transaction's first write run in autocommit, as on SQLite (see the class comment).
+    const transactional = this.transactionRequested && (query.isWrite || this.starting !== null)
+    const queryable = transactional ? await this.transaction() : await this.driver.adapter()
     if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
+    // Autocommit reads go to any pooled server connection; the transaction's statements share one.
+    const done = transactional ? await this.turn() : undefined
     const reporter = this.driver.reporter
     const started = reporter.active ? performance.now() : 0
     const request = { sql: query.sql, args: query.parameters as unknown[], argTypes: argTypesFor(query.parameters.length) }
@@ -70,9 +77,24 @@ class AdapterConnection implements DriverConnection {
       const mapped = mapAdapterError(error, query.sql)
       if (reporter.active) reporter.report({ sql: query.sql, parameters: query.parameters, durationMs: performance.now() - started, error: mapped })
       throw mapped
+    } finally {
+      done?.()
     }
     if (reporter.active) reporter.report({ sql: query.sql, parameters: query.parameters, durationMs: performance.now() - started })
     return result
+  }
+
+  /**
+   * Waits until every statement sent before on the transaction's connection has settled, and returns
+   * the function to call once this one has: a pg client runs one query at a time, and pg's own queue
+   * for overlapping calls is deprecated (gone in pg@9).
+   */
+  private async turn(): Promise<() => void> {
+    const previous = this.tail
+    let settled!: () => void
+    this.tail = new Promise<void>((resolve) => (settled = resolve))
+    await previous
+    return settled
   }
 
   async begin(): Promise<void> {
@@ -97,6 +119,7 @@ class AdapterConnection implements DriverConnection {
     this.starting = null
     const transaction = await starting.catch(() => null)
     if (transaction === null) return
+    const done = await this.turn()
     try {
       await this.driver.run(transaction, sql)
     } catch (error) {
@@ -105,6 +128,8 @@ class AdapterConnection implements DriverConnection {
       // The server rolls back the transaction of a connection it lost: a ROLLBACK that cannot reach it has nothing left to undo.
       if (sql === 'ROLLBACK' && isConnectionError(error)) return
       throw mapAdapterError(error, sql)
+    } finally {
+      done()
     }
     await transaction.commit()
   }
@@ -141,7 +166,6 @@ export class PrismaAdapterDriver implements Driver {
       poolSize: options.poolSize,
       maxOverflow: options.maxOverflow,
       timeoutMs: options.poolTimeoutMs,
-      budget: options.budget,
     })
   }
 

@@ -27,3 +27,13 @@ export const DIALECTS = dialectsUnderTest()
 export function normalizeSql(sql: string): string {
   return sql.replace(/\$\d+/g, '?')
 }
+
+/** The statement that opens a session's transaction at its first write: SQLite's `BEGIN IMMEDIATE` (which takes the write lock), PostgreSQL's `BEGIN`. */
+export function beginOf(dialect: TestDialect): string {
+  return dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN'
+}
+
+/** What a session that has already read sends before its first write: reads run in autocommit on both databases, so the BEGIN comes now. */
+export function beginAfterReadsOf(dialect: TestDialect): string[] {
+  return [beginOf(dialect)]
+}

@@ -1,7 +1,7 @@
 // Implicit many-to-many (Prisma's _AToB join table) in every strategy, links written at flush, and pushes into loaded collections.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { joinedload, selectinload, Session } from 'prismalchemy'
-import { DIALECTS, normalizeSql } from '../helpers/dialects.js'
+import { DIALECTS, normalizeSql, beginAfterReadsOf } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
@@ -42,7 +42,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
   let Tag: InlineModels['classes'][string]
   // SQLite reads in autocommit and sends BEGIN IMMEDIATE just before the first write; PostgreSQL sends BEGIN
   // before the session's first statement, so a session that has read is already inside its transaction.
-  const beginAfterReads = dialect === 'sqlite' ? ['BEGIN IMMEDIATE'] : []
+  const beginAfterReads = beginAfterReadsOf(dialect)
 
   beforeAll(async () => {
     models = await inlineModels('many-to-many', SCHEMA, dialect)

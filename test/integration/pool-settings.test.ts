@@ -22,7 +22,7 @@ import type { DriverConnection } from '../../runtime/engine/driver.js'
 import { maskPassword, sqliteFilename } from '../../runtime/engine/engine.js'
 import { expressScope } from '../../runtime/middleware/express.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { DIALECTS, normalizeSql, type TestDialect } from '../helpers/dialects.js'
+import { DIALECTS, normalizeSql, type TestDialect, beginOf } from '../helpers/dialects.js'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -256,7 +256,14 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       const target = await database(dialect)
       const { engine } = target
       const holder = new Session({ bind: engine })
-      await holder.query(Role).count()
+      // PostgreSQL runs reads before the first write in autocommit (no server connection held), so its holder writes;
+      // a SQLite writer would hold the write lock the other session below needs.
+      if (dialect === 'postgresql') {
+        holder.add(new Role({ name: 'held' }))
+        await holder.flush()
+      } else {
+        await holder.query(Role).count()
+      }
       const idle = await engine.connect()
       await idle.begin()
       await idle.execute({ sql: 'SELECT 1', parameters: [], result: 'rows', isWrite: false, exactIntegers: false })
@@ -288,7 +295,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
 
   describe('logger', () => {
     // SQLite takes the write lock at BEGIN (BEGIN IMMEDIATE); PostgreSQL needs no lock for it.
-    const begin = dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN'
+    const begin = beginOf(dialect)
 
     it('gets each statement as a line and a structured record, failed ones too, and echo turns on with it', async () => {
       const logged: { line: string; record: StatementLogRecord }[] = []

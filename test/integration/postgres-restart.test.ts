@@ -157,9 +157,9 @@ describe.runIf(DIALECTS.includes('postgresql'))('PostgreSQL restart', () => {
     expect(commitError).toBeInstanceOf(ConnectionLostError)
     expect((commitError as ConnectionLostError).code).toBe('connection_lost')
     // Listeners and echo see every failed statement by name: the UPDATE and the rollback after it,
-    // the BEGIN while the server was down, the COMMIT and the rollback after it.
+    // the read while the server was down (reads before a write run in autocommit), the COMMIT and the rollback after it.
     expect(reported.filter((statement) => statement.error !== undefined).map(({ sql, error }) => [sql.split(' ')[0], error?.name])).toEqual(
-      ['UPDATE', 'ROLLBACK', 'BEGIN', 'COMMIT', 'ROLLBACK'].map((sql) => [sql, 'ConnectionLostError']),
+      ['UPDATE', 'ROLLBACK', 'SELECT', 'COMMIT', 'ROLLBACK'].map((sql) => [sql, 'ConnectionLostError']),
     )
     stopReporting()
 

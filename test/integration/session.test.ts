@@ -13,14 +13,14 @@ import {
 } from 'prismalchemy'
 import { Role, User, type UserColumns } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { DIALECTS, normalizeSql } from '../helpers/dialects.js'
+import { DIALECTS, normalizeSql, beginOf } from '../helpers/dialects.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
 describe.each(DIALECTS)('on %s', (dialect) => {
   let db: TestDatabase
   let session: Session
   // SQLite begins at the first write and takes its write lock; PostgreSQL begins plainly at the first statement.
-  const begin = dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN'
+  const begin = beginOf(dialect)
 
   beforeEach(async () => {
     db = await createTestDatabase({}, dialect)

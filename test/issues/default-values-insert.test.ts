@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { createEngine, defineModels, Model, Session } from 'prismalchemy'
 import { scratchDatabaseWith } from '../helpers/database.js'
-import { DIALECTS } from '../helpers/dialects.js'
+import { DIALECTS, beginOf } from '../helpers/dialects.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
 class Ticket extends Model<{ id: number }, { id?: number }, number> {
@@ -35,7 +35,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       session.addAll(tickets)
       const sql = await capturedSql(engine, () => session.commit())
       // SQLite takes its write lock at BEGIN; PostgreSQL begins plainly.
-      const begin = dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN'
+      const begin = beginOf(dialect)
       expect(sql).toEqual([begin, 'INSERT INTO "Ticket" DEFAULT VALUES RETURNING "id"', 'INSERT INTO "Ticket" DEFAULT VALUES RETURNING "id"', 'COMMIT'])
       expect(tickets.map((ticket) => ticket.id)).toEqual([1, 2])
       expect(await database.readRows('SELECT "id" FROM "Ticket" ORDER BY "id"')).toEqual([{ id: 1 }, { id: 2 }])

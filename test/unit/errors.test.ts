@@ -21,6 +21,7 @@ const STABLE_CODES: [OrmError, string][] = [
   [runtime.ForeignKeyViolationError.of(undefined, new Error('x')), 'foreign_key_violation'],
   [runtime.NotNullViolationError.of('users.username', new Error('x')), 'not_null_violation'],
   [runtime.DatabaseLockedError.of(new Error('x')), 'database_locked'],
+  [runtime.WriteConflictError.of(new Error('deadlock detected')), 'write_conflict'],
   [runtime.PoolTimeoutError.exhausted(100, 3, 3), 'pool_timeout'],
   [runtime.ConfigurationError.unsupportedUrl('mysql://x'), 'configuration'],
   [runtime.SchemaPushError.dataLoss(['drop'], []), 'schema_push'],

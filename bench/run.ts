@@ -255,8 +255,7 @@ function printReport(results: Map<string, Results>, setup: string[], sqlNotes: s
   }
   console.log('pa/raw = prismalchemy / raw; Prisma/pa = PrismaClient / prismalchemy (above 1: prismalchemy is faster).')
   if (benchDb === 'postgresql') {
-    console.log('On PostgreSQL a session runs in a transaction (BEGIN at its first statement, ROLLBACK at close, as SQLAlchemy does):')
-    console.log('(a) and (c) are 3 round trips for prismalchemy, 1 for raw pg and for PrismaClient (findUnique/findMany run outside one).')
+    console.log("A session's reads before its first write run in autocommit (no BEGIN/ROLLBACK): (a) and (c) are one round trip, as for raw pg and PrismaClient.")
     console.log("raw pg reads with node-postgres' default value parsers (timestamps to Date); the adapter's parsers keep them as text.")
   }
   for (const line of sqlNotes) console.log(line)

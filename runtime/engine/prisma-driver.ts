@@ -68,11 +68,20 @@ class AdapterConnection implements DriverConnection {
     const started = reporter.active ? performance.now() : 0
     const request = { sql: query.sql, args: query.parameters as unknown[], argTypes: argTypesFor(query.parameters.length) }
     let result: QueryResult
+    const send = async (): Promise<QueryResult> =>
+      query.result === 'rows'
+        ? { rows: (await queryable.queryRaw(request)).rows, changes: 0 }
+        : { rows: [], changes: await queryable.executeRaw(request) }
     try {
-      result =
-        query.result === 'rows'
-          ? { rows: (await queryable.queryRaw(request)).rows, changes: 0 }
-          : { rows: [], changes: await queryable.executeRaw(request) }
+      try {
+        result = await send()
+      } catch (error) {
+        // An autocommit read on a pooled connection the server closed (a restart, an idle timeout):
+        // pg's pool drops that connection, and a read outside any transaction can simply run again
+        // on a fresh one, as a BEGIN is retried (the pre-ping of this driver).
+        if (transactional || query.isWrite || !isConnectionError(error)) throw error
+        result = await send()
+      }
     } catch (error) {
       const mapped = mapAdapterError(error, query.sql)
       if (reporter.active) reporter.report({ sql: query.sql, parameters: query.parameters, durationMs: performance.now() - started, error: mapped })

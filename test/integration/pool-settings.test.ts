@@ -239,14 +239,23 @@ describe.each(DIALECTS)('on %s', (dialect) => {
         await session.close()
       })
     } else {
-      it('without it, a connection the server terminated while idle is replaced at the next BEGIN', async () => {
+      it('without it, a connection the server terminated while idle is replaced at the next autocommit read, and at the next BEGIN', async () => {
         const target = await database(dialect, { poolSize: 1, maxOverflow: 0 })
         const first = await backendPid(target.engine)
         await target.execute(`SELECT pg_terminate_backend(${first})`)
-        const session = new Session({ bind: target.engine })
-        expect(await session.query(Role).count()).toBe(0)
-        await session.close()
-        expect(await backendPid(target.engine)).not.toBe(first)
+        const reader = new Session({ bind: target.engine })
+        expect(await reader.query(Role).count()).toBe(0)
+        await reader.close()
+        const second = await backendPid(target.engine)
+        expect(second).not.toBe(first)
+
+        await target.execute(`SELECT pg_terminate_backend(${second})`)
+        const writer = new Session({ bind: target.engine })
+        writer.add(new Role({ name: 'after terminate' }))
+        await writer.commit()
+        await writer.close()
+        expect(await target.readRows('SELECT name FROM "Role"')).toEqual([{ name: 'after terminate' }])
+        expect(await backendPid(target.engine)).not.toBe(second)
       })
     }
   })

@@ -1,8 +1,7 @@
 // Schema problems (bad `///` annotations, Prisma validation errors, unsupported features) are SchemaErrors located by file, line and column.
 import { describe, expect, it } from 'vitest'
-import { SchemaError, type Diagnostic } from '../../generator/errors.js'
 import { generateFromFiles } from '../../generator/generate.js'
-import type { SchemaFile } from '../../generator/dmmf/load-schema.js'
+import { located, schemaErrorOf } from '../helpers/schema-errors.js'
 
 const FILE = 'schema/test.prisma'
 const DATASOURCE = 'datasource db {\n  provider = "sqlite"\n}\n'
@@ -29,19 +28,6 @@ function roleUser(usersDocs: string, roleDocs: string): string {
     '}', //                                                                     17
     '',
   ].join('\n')
-}
-
-async function schemaErrorOf(files: readonly SchemaFile[]): Promise<SchemaError> {
-  const error: unknown = await generateFromFiles(files, 'schema').then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(SchemaError)
-  return error as SchemaError
-}
-
-function located(error: SchemaError): Omit<Diagnostic, 'message'>[] {
-  return error.diagnostics.map(({ file, line, column, severity }) => ({ file, line, column, severity }))
 }
 
 describe('annotation errors', () => {

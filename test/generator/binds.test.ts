@@ -1,7 +1,8 @@
 // `/// @bind(key)` on a model: carried into the description and the emitted metadata; misuse and relations across binds are located SchemaErrors.
 import { describe, expect, it } from 'vitest'
-import { SchemaError, type Diagnostic } from '../../generator/errors.js'
+import type { SchemaError } from '../../generator/errors.js'
 import { generateFromFiles } from '../../generator/generate.js'
+import { located, schemaErrorOf as schemaErrorOfFiles } from '../helpers/schema-errors.js'
 
 const FILE = 'schema/binds.prisma'
 
@@ -36,17 +37,9 @@ function schema(extra = '', eventDocs = '/// @bind(analytics)'): string {
   ].join('\n')
 }
 
-async function schemaErrorOf(content: string): Promise<SchemaError> {
-  const error: unknown = await generateFromFiles([{ path: FILE, content }], 'schema').then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(SchemaError)
-  return error as SchemaError
-}
-
-function located(error: SchemaError): Omit<Diagnostic, 'message'>[] {
-  return error.diagnostics.map(({ file, line, column, severity }) => ({ file, line, column, severity }))
+/** The SchemaError generating `content` fails with. */
+function schemaErrorOf(content: string): Promise<SchemaError> {
+  return schemaErrorOfFiles([{ path: FILE, content }])
 }
 
 describe('@bind on models', () => {

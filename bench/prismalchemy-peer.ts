@@ -1,5 +1,5 @@
 /** The prismalchemy peer: fresh sessions over one engine, plus a long-lived session for the identity-map workload. */
-import { createEngine, Session, type Engine } from 'prismalchemy'
+import { createEngine, Session, type Engine, type EngineOptions } from 'prismalchemy'
 import { User } from '../generated/models.js'
 import type { NewUserRow, Peer } from './peer.js'
 
@@ -17,8 +17,11 @@ export class PrismalchemyPeer implements Peer {
   /** The engine every session binds to (default pool; on SQLite: WAL, statement cache). */
   readonly engine: Engine
 
-  constructor(url: string) {
-    this.engine = createEngine(url)
+  private readonly prepared: boolean
+
+  constructor(url: string, options: EngineOptions = {}) {
+    this.engine = createEngine(url, options)
+    this.prepared = options.preparedStatements === true
   }
 
   /** `new Session(...)`, `get`, `close`: the per-request pattern. */
@@ -69,7 +72,8 @@ export class PrismalchemyPeer implements Peer {
 
   describe(): string {
     if (this.engine.dialect.name === 'postgresql') {
-      return 'createEngine(url) defaults: @prisma/adapter-pg over a pg.Pool (max 5+10), a transaction per session (BEGIN ... COMMIT/ROLLBACK)'
+      const prepared = this.prepared ? ', preparedStatements: true (named, server-side prepared)' : ', unnamed statements'
+      return `createEngine(url): @prisma/adapter-pg over a pg.Pool (max 5+10)${prepared}; reads before a write in autocommit, writes in BEGIN ... COMMIT`
     }
     return 'createEngine(url) defaults: better-sqlite3, WAL, synchronous=NORMAL, statement cache, pool of 5+10'
   }

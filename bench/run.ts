@@ -5,6 +5,7 @@
 //             postgresql (a throwaway embedded server, raw = a pg.Pool, PrismaClient + adapter-pg); npm run bench:pg
 //   --only    workloads to run (a: get by pk, b: identity-map hit, c: 50-row filter, d: 10k-row insert)
 //   --peers   peers to open (prismalchemy, raw, prisma)
+//   --prepared  PostgreSQL: prismalchemy's engine with preparedStatements: true (server-side prepared statements)
 //   --rounds  timed rounds per workload (overrides the plan), e.g. to profile prismalchemy alone:
 //             node --cpu-prof --cpu-prof-dir=.tmp/profiles dist-examples/bench/run.js --only=a --peers=prismalchemy --rounds=30
 //             then summarise with dist-examples/bench/cpu-profile-top.js
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
     peers: { type: 'string', default: 'prismalchemy,raw,prisma' },
     rounds: { type: 'string' },
     db: { type: 'string', default: 'sqlite' },
+    prepared: { type: 'boolean', default: false },
   },
 })
 const benchDb = parseBenchDb(args.db)
@@ -135,7 +137,7 @@ async function main(): Promise<void> {
   let rawNamed: RawPgPeer | undefined
   const results = new Map<string, Results>()
   try {
-    const pa = wanted.has('prismalchemy') ? new PrismalchemyPeer(fixture.url) : undefined
+    const pa = wanted.has('prismalchemy') ? new PrismalchemyPeer(fixture.url, { preparedStatements: args.prepared }) : undefined
     const raw = wanted.has('raw') ? (fixture.db === 'sqlite' ? new RawPeer(fixture.file) : new RawPgPeer(fixture.url)) : undefined
     if (pa) peers.push(pa)
     if (raw) peers.push(raw)

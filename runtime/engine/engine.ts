@@ -71,8 +71,22 @@ export interface EngineOptions {
   readonly poolPrePing?: boolean
   /** SQLite: seconds a writer waits for the write lock before `DatabaseLockedError`. Default 5. */
   readonly busyTimeout?: number
-  /** Prepared statements cached per connection. Default 500. */
+  /**
+   * Prepared statements cached per connection. Default 500. On SQLite every statement is prepared
+   * and the least recently used are finalized past this; on PostgreSQL it caps how many distinct
+   * statements `preparedStatements` prepares on the server.
+   */
   readonly statementCacheSize?: number
+  /**
+   * PostgreSQL: send statements as named, server-side prepared statements, parsed and planned once
+   * per connection instead of on every call (about twice as fast for a primary-key get). Off by
+   * default, as in node-postgres: PgBouncer in transaction mode (before 1.21, or without
+   * `max_prepared_statements`) cannot route them, and after DDL that changes a table's columns a
+   * connection that prepared a statement on it fails with "cached plan must not change result type"
+   * until it is replaced (`engine.dispose()`, or `poolRecycle`). The first `statementCacheSize`
+   * distinct statements are prepared, later ones run unnamed.
+   */
+  readonly preparedStatements?: boolean
   /**
    * SQLite: a limit on open connections shared with other engines (see `ConnectionBudget`); an
    * `EngineRegistry` gives one to every engine it creates. Default: none, only this pool's limits.
@@ -220,7 +234,8 @@ export function createEngine(url: string, options: EngineOptions = {}): Engine {
   if (isPostgresUrl(url)) {
     // pool_recycle is pg's maxLifetimeSeconds: the adapter's pool owns the real connections.
     const maxLifetimeSeconds = recycleMs > 0 ? Math.max(1, Math.ceil(recycleMs / 1000)) : 0
-    const factory = postgresAdapterFactory(url, { max: poolSize + maxOverflow, min: poolSize, connectionTimeoutMs: poolTimeoutMs, maxLifetimeSeconds })
+    const preparedStatements = options.preparedStatements === true ? Math.max(1, positiveNumber('statementCacheSize', options.statementCacheSize, 500)) : 0
+    const factory = postgresAdapterFactory(url, { max: poolSize + maxOverflow, min: poolSize, connectionTimeoutMs: poolTimeoutMs, maxLifetimeSeconds, preparedStatements })
     // No connectionBudget: the adapter's pg.Pool opens and keeps the real connections, which a budget could neither count nor close.
     return new Engine(url, postgresDialect, (reporter) => new PrismaAdapterDriver({ factory, poolSize, maxOverflow, poolTimeoutMs, reporter }), options)
   }

@@ -1,6 +1,8 @@
 /** Builds @prisma/adapter-pg factories over pg pools with the settings every PostgreSQL pool of ours needs. */
 import { PrismaPg } from '@prisma/adapter-pg'
+import type { SqlQuery } from '@prisma/driver-adapter-utils'
 import pg from 'pg'
+import { StatementNames } from './statement-names.js'
 
 /** Pool settings derived from the engine's options. */
 export interface PostgresPoolSettings {
@@ -12,6 +14,8 @@ export interface PostgresPoolSettings {
   readonly connectionTimeoutMs: number
   /** Seconds after which a connection is closed and replaced (SQLAlchemy's pool_recycle); 0 for never. */
   readonly maxLifetimeSeconds?: number
+  /** Server-side prepared statements: at most this many distinct SQL texts get one; 0 or absent for none. */
+  readonly preparedStatements?: number
 }
 
 /**
@@ -39,5 +43,10 @@ export function postgresPoolConfig(url: string, settings: PostgresPoolSettings):
  * absorbed by the adapter's pool listener; the pool drops those connections.
  */
 export function postgresAdapterFactory(url: string, settings: PostgresPoolSettings): PrismaPg {
-  return new PrismaPg(postgresPoolConfig(url, settings))
+  const capacity = settings.preparedStatements ?? 0
+  if (capacity <= 0) return new PrismaPg(postgresPoolConfig(url, settings))
+  const names = new StatementNames(capacity)
+  // Only statements with parameters: transaction control (BEGIN, COMMIT, ROLLBACK) stays unnamed.
+  const nameOf = (query: SqlQuery): string => (query.args.length > 0 ? names.nameOf(query.sql) : undefined) as string
+  return new PrismaPg(postgresPoolConfig(url, settings), { statementNameGenerator: nameOf })
 }

@@ -156,6 +156,13 @@ export class QueuePool<C> implements BudgetMember {
     await this.close(connection)
   }
 
+  /** Takes back a checked-out connection that cannot be reused (its driver found it broken) and closes it; a waiter gets a fresh one. */
+  async discard(connection: C): Promise<void> {
+    this.retiring.delete(connection)
+    this.inUse.delete(connection)
+    await this.close(connection)
+  }
+
   /** Current figures, with the owner of each checked-out connection (label functions are called now). */
   status(): PoolStatus {
     return {

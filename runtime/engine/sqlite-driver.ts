@@ -251,7 +251,15 @@ export class SqliteDriver implements Driver {
 
   async release(connection: DriverConnection): Promise<void> {
     const sqlite = connection as SqliteConnection
-    if (sqlite.writing) await sqlite.rollback()
+    if (sqlite.writing) {
+      try {
+        await sqlite.rollback()
+      } catch {
+        // A connection whose ROLLBACK fails (closed handle, I/O error) must not serve anyone again.
+        await this.pool.discard(sqlite)
+        return
+      }
+    }
     await this.pool.release(sqlite)
   }
 

@@ -380,6 +380,16 @@ export class DatabaseLockedError extends DatabaseError {
 export class ConnectionLostError extends DatabaseError {
   override readonly name = 'ConnectionLostError'
 
+  /** The server refused a new connection because it has too many (PostgreSQL's 53300). */
+  static tooManyConnections(cause: unknown, sql?: string): ConnectionLostError {
+    return new ConnectionLostError(
+      'connection_lost',
+      'The database refused a new connection: it has too many (max_connections). Lower poolSize + maxOverflow times the number of processes, ' +
+        'put a connection pooler in front of the server, or raise max_connections.',
+      { cause, sql },
+    )
+  }
+
   /** Build from the driver's error. */
   static of(cause: unknown, sql?: string): ConnectionLostError {
     return new ConnectionLostError(

@@ -60,6 +60,7 @@ export function isConnectionError(error: unknown): boolean {
 /** Turns whatever an adapter threw into an {@link OrmError}. */
 export function mapAdapterError(error: unknown, sql?: string): OrmError {
   if (error instanceof OrmError) return error
+  if (isDriverAdapterError(error) && (error.cause as AdapterErrorCause).kind === 'TooManyConnections') return ConnectionLostError.tooManyConnections(error, sql)
   if (isConnectionError(error)) return ConnectionLostError.of(error, sql)
   if (!isDriverAdapterError(error)) return DatabaseError.fromDriver(error, sql)
   const cause = error.cause as AdapterErrorCause

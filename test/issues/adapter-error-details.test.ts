@@ -1,6 +1,6 @@
-// Regression: PostgreSQL errors keep what the database said (NOT NULL column, the server's message) and deadlocks/serialization failures get a named error.
+// Regression: PostgreSQL errors keep what the database said (NOT NULL column, the server's message); deadlocks and refused connections get named errors.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DatabaseError, NotNullViolationError, PendingRollbackError, WriteConflictError } from 'prismalchemy'
+import { ConnectionLostError, createEngine, DatabaseError, NotNullViolationError, PendingRollbackError, Session, WriteConflictError } from 'prismalchemy'
 import { User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS } from '../helpers/dialects.js'
@@ -64,6 +64,32 @@ describe.each(DIALECTS.filter((dialect) => dialect === 'postgresql'))('on %s', (
       await first.close()
       await second.close()
     } finally {
+      await db.dispose()
+    }
+  })
+})
+
+describe.each(DIALECTS.filter((dialect) => dialect === 'postgresql'))('on %s, a server that refuses connections', (dialect) => {
+  it('raises ConnectionLostError saying the server has too many connections (53300), not that it restarted', async () => {
+    const db = await createTestDatabase({}, dialect)
+    // Superusers ignore connection limits: a role of its own allowed one connection.
+    const role = `limited_${process.pid}_${Date.now().toString(36)}`
+    await db.execute(`CREATE ROLE "${role}" LOGIN PASSWORD 'secret' CONNECTION LIMIT 1; GRANT ALL ON ALL TABLES IN SCHEMA public TO "${role}"; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "${role}"`)
+    const url = db.url.replace(/\/\/[^@]*@/, `//${role}:secret@`)
+    const holder = createEngine(url)
+    const refused = createEngine(url)
+    try {
+      const holding = new Session({ bind: holder })
+      holding.add(new User({ username: 'holds the one connection' }))
+      await holding.flush()
+      const error = await new Session({ bind: refused }).query(User).count().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ConnectionLostError)
+      expect((error as ConnectionLostError).code).toBe('connection_lost')
+      expect((error as Error).message).toMatch(/too many \(max_connections\)/)
+      await holding.close()
+    } finally {
+      await Promise.all([holder.dispose(), refused.dispose()])
+      await db.execute(`DROP OWNED BY "${role}"; DROP ROLE "${role}"`)
       await db.dispose()
     }
   })

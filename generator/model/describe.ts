@@ -4,7 +4,7 @@ import type { DMMF } from '@prisma/generator-helper'
 import type { DefaultDefinition, ReferentialAction, ScalarType } from '../../runtime/index.js'
 import type { LoadedSchema } from '../dmmf/load-schema.js'
 import { SchemaError, type Diagnostic } from '../errors.js'
-import { checkCascade, checkLazy, checkModelAnnotations, parseDocumentation, type Annotation } from './annotations.js'
+import { checkCascade, checkLazy, checkModelAnnotations, KNOWN_ANNOTATIONS, parseDocumentation, type Annotation } from './annotations.js'
 import type { EnumDescription, FieldDescription, ModelDescription, RelationDescription, SchemaDescription } from './description.js'
 import { SourceLocator } from './source-locations.js'
 import { SCALAR_TYPES } from './type-map.js'
@@ -358,7 +358,19 @@ function describeEnum(enumeration: DMMF.DatamodelEnum, locator: SourceLocator, p
   if (enumeration.values.some((value) => value.dbName !== null && value.dbName !== undefined)) {
     problems.unsupported.push({ ...locator.model(enumeration.name), message: `@map on values of enum "${enumeration.name}" is not supported yet.`, severity: 'error' })
   }
-  const { prose } = parseDocumentation(enumeration.documentation ?? undefined)
+  const { annotations, prose } = parseDocumentation(enumeration.documentation ?? undefined)
+  // An annotation above an enum would be dropped unused: @bind belongs on models, @lazy and @cascade on relation fields.
+  for (const annotation of annotations) {
+    const where = Object.hasOwn(KNOWN_ANNOTATIONS, annotation.name) ? KNOWN_ANNOTATIONS[annotation.name as keyof typeof KNOWN_ANNOTATIONS] : undefined
+    problems.annotation.push({
+      ...locator.docLine(enumeration.name, undefined, annotation.text),
+      message:
+        where === undefined
+          ? `Unknown annotation "@${annotation.name}" on enum "${enumeration.name}": enums take no annotations.`
+          : `"@${annotation.name}" is only allowed on ${where}, not on enum "${enumeration.name}".`,
+      severity: 'error',
+    })
+  }
   return { name: enumeration.name, values: enumeration.values.map((value) => value.name), ...(prose ? { documentation: prose } : {}) }
 }
 

@@ -43,7 +43,7 @@ interface Waiter {
  * or leave headroom.
  *
  * Pools join the budget through the engine option `connectionBudget`; {@link EngineRegistry} gives
- * every engine it creates its own budget.
+ * every engine it creates the registry's one budget, shared by all of them.
  *
  * ### Examples
  * ```ts

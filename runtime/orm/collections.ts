@@ -133,35 +133,29 @@ export class CollectionTracker {
       if (earlier !== undefined && earlier.insert !== change.insert) net.delete(key)
       else net.set(key, change)
     }
-    try {
-      for (const change of net.values()) {
-        const secondary = change.relationship.secondary!
-        const ownerKey = keyOf(change.owner, change.relationship)
-        const targetKey = targetKeyOf(change.target, change.relationship)
-        const ownerType = change.relationship.local[0].type
-        const targetType = change.relationship.remote[0].type
-        const table = sql.table(secondary.table)
-        const node = change.insert
-          ? {
-              kind: 'insert' as const,
-              into: table,
-              columns: [sql.column(secondary.localColumn), sql.column(secondary.remoteColumn)],
-              rows: [[sql.value(ownerKey, ownerType), sql.value(targetKey, targetType)]],
-            }
-          : {
-              kind: 'delete' as const,
-              from: table,
-              where: sql.and([
-                sql.binary(sql.column(secondary.localColumn), '=', sql.value(ownerKey, ownerType)),
-                sql.binary(sql.column(secondary.remoteColumn), '=', sql.value(targetKey, targetType)),
-              ]),
-            }
-        await write(change.relationship, node)
-      }
-    } catch (error) {
-      // Keep them for the retry after rollback() and a new flush.
-      this.links = [...pending, ...this.links]
-      throw error
+    for (const change of net.values()) {
+      const secondary = change.relationship.secondary!
+      const ownerKey = keyOf(change.owner, change.relationship)
+      const targetKey = targetKeyOf(change.target, change.relationship)
+      const ownerType = change.relationship.local[0].type
+      const targetType = change.relationship.remote[0].type
+      const table = sql.table(secondary.table)
+      const node = change.insert
+        ? {
+            kind: 'insert' as const,
+            into: table,
+            columns: [sql.column(secondary.localColumn), sql.column(secondary.remoteColumn)],
+            rows: [[sql.value(ownerKey, ownerType), sql.value(targetKey, targetType)]],
+          }
+        : {
+            kind: 'delete' as const,
+            from: table,
+            where: sql.and([
+              sql.binary(sql.column(secondary.localColumn), '=', sql.value(ownerKey, ownerType)),
+              sql.binary(sql.column(secondary.remoteColumn), '=', sql.value(targetKey, targetType)),
+            ]),
+          }
+      await write(change.relationship, node)
     }
   }
 

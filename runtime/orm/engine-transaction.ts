@@ -19,6 +19,8 @@ export class EngineTransaction {
   private connection: DriverConnection | null = null
   private readonly inFlight = new Set<Promise<unknown>>()
   private ending: Promise<void> | null = null
+  /** True once a write (INSERT, UPDATE, DELETE) ran here: a primary that was only read commits nothing that matters. */
+  wrote = false
 
   constructor(
     readonly engine: Engine,

@@ -30,6 +30,13 @@ function isDown(replica: Engine, now: number): boolean {
   return until !== undefined && until > now
 }
 
+/**
+ * Where the round-robin over a primary's replicas continues for the next session, per primary:
+ * routes are cached per target object, and a session given a fresh `{ primary, replicas }` literal
+ * gets a fresh route, which must not restart at the first replica.
+ */
+const replicaCursors = new WeakMap<Engine, number>()
+
 const compilers = new WeakMap<Engine, DefaultCompiler>()
 
 /** One compiler per engine: compiling is synchronous, so sharing is safe. */
@@ -52,8 +59,6 @@ export class BindRoute {
   readonly replicas: readonly Engine[]
   readonly dialect: Dialect
   readonly compiler: DefaultCompiler
-  /** Where the round-robin over `replicas` continues for the next session. */
-  private cursor = 0
 
   constructor(
     /** The bind key; null for the default database. */
@@ -78,11 +83,12 @@ export class BindRoute {
   pickReplica(): Engine {
     const count = this.replicas.length
     const now = Date.now()
+    const cursor = replicaCursors.get(this.primary) ?? 0
     for (let i = 0; i < count; i++) {
-      const index = (this.cursor + i) % count
+      const index = (cursor + i) % count
       const replica = this.replicas[index]
       if (isDown(replica, now)) continue
-      this.cursor = (index + 1) % count
+      replicaCursors.set(this.primary, (index + 1) % count)
       return replica
     }
     return this.primary

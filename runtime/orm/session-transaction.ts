@@ -77,6 +77,13 @@ export class SessionTransaction {
     return this.on(route, engine).execute(query)
   }
 
+  /** Runs one write on `route`'s primary, remembering that this engine was written to (see {@link commit}). */
+  write(route: BindRoute, query: CompiledQuery): Promise<QueryResult> {
+    const transaction = this.on(route, route.primary)
+    transaction.wrote = true
+    return transaction.execute(query)
+  }
+
   /** This transaction's connection to `engine`, created (not yet checked out) on first use. */
   on(route: BindRoute, engine: Engine): EngineTransaction {
     const first = this.first
@@ -96,7 +103,7 @@ export class SessionTransaction {
    * rolls back the replicas' read-only ones; returns every connection to its pool. There is no
    * two-phase commit: when one COMMIT fails, the engines committed before it stay committed, the
    * rest are rolled back, and the error is a `BindCommitError` naming the bind that failed (the
-   * driver's own error when only one engine was written to).
+   * driver's own error when the failing engine is the only one written to, others only read).
    */
   async commit(): Promise<void> {
     this.guard('commit')
@@ -181,7 +188,9 @@ export class SessionTransaction {
         const rest = writers.slice(i + 1)
         await Promise.allSettled(rest.map((other) => other.end(rollback)))
         this.committedEngines = new Set(committed.map((other) => other.engine))
-        if (writers.length === 1) throw error
+        // Only one engine written to (others only read, their COMMIT changes nothing): the database's error itself.
+        const written = writers.filter((other) => other.wrote)
+        if (written.length === 0 || (written.length === 1 && written[0] === transaction)) throw error
         const keys = (list: readonly EngineTransaction[]) => list.map((other) => other.route.key)
         throw BindCommitError.partial(transaction.route.key, keys(committed), keys(rest), error)
       }

@@ -454,7 +454,7 @@ export class Session {
   /** @internal Runs a write on the table of `mapper`, on its bind's primary, inside the session's transaction. */
   write(mapper: Mapper, node: StatementNode, exactIntegers = false): Promise<QueryResult> {
     const route = this.routing.routeOf(mapper)
-    return this.ensureTransaction().execute(route, route.primary, route.compiler.compile(node, exactIntegers))
+    return this.ensureTransaction().write(route, route.compiler.compile(node, exactIntegers))
   }
 
   /** Runs an already compiled SELECT of `route`'s bind and returns its rows. */

@@ -42,8 +42,22 @@ export interface DbOptions extends EngineOptions {
   readonly nPlusOne?: NPlusOneOptions
 }
 
+/**
+ * A stack of this call deep enough to reach past the runtime's and the driver's own frames (a
+ * statement is reported several calls below the user's code; V8's default limit keeps 10 frames).
+ */
+function deepStack(): Error {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 50
+  try {
+    return new Error()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
 /** Where in the caller's code `site` (default: this call) was made: the first stack frame outside prismalchemy and node_modules. */
-function callerLocation(site: Error = new Error()): string | undefined {
+function callerLocation(site: Error = deepStack()): string | undefined {
   const frames = site.stack?.split('\n').slice(1) ?? []
   for (const frame of frames) {
     // The path must start the location: `node:internal/process/task_queues:95:5` (after a driver's network await) is not a caller.

@@ -64,33 +64,26 @@ class AdapterConnection implements DriverConnection {
     if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
     // Autocommit reads go to any pooled server connection; the transaction's statements share one.
     const done = transactional ? await this.turn() : undefined
-    const reporter = this.driver.reporter
-    const started = reporter.active ? performance.now() : 0
     const request = { sql: query.sql, args: query.parameters as unknown[], argTypes: argTypesFor(query.parameters.length) }
-    let result: QueryResult
     const send = async (): Promise<QueryResult> =>
       query.result === 'rows'
         ? { rows: (await queryable.queryRaw(request)).rows, changes: 0 }
         : { rows: [], changes: await queryable.executeRaw(request) }
     try {
-      try {
-        result = await send()
-      } catch (error) {
-        // An autocommit read on a pooled connection the server closed (a restart, an idle timeout):
-        // pg's pool drops that connection, and a read outside any transaction can simply run again
-        // on a fresh one, as a BEGIN is retried (the pre-ping of this driver).
-        if (transactional || query.isWrite || !isConnectionError(error)) throw error
-        result = await send()
-      }
-    } catch (error) {
-      const mapped = mapAdapterError(error, query.sql)
-      if (reporter.active) reporter.report({ sql: query.sql, parameters: query.parameters, durationMs: performance.now() - started, error: mapped })
-      throw mapped
+      return await this.driver.reported(query.sql, query.parameters, async () => {
+        try {
+          return await send()
+        } catch (error) {
+          // An autocommit read on a pooled connection the server closed (a restart, an idle timeout):
+          // pg's pool drops that connection, and a read outside any transaction can simply run again
+          // on a fresh one, as a BEGIN is retried (the pre-ping of this driver).
+          if (transactional || query.isWrite || !isConnectionError(error)) throw error
+          return send()
+        }
+      })
     } finally {
       done?.()
     }
-    if (reporter.active) reporter.report({ sql: query.sql, parameters: query.parameters, durationMs: performance.now() - started })
-    return result
   }
 
   /**
@@ -223,36 +216,38 @@ export class PrismaAdapterDriver implements Driver {
    * restart) fails at BEGIN: that is retried once on a fresh connection, which is what SQLAlchemy's
    * pre-ping achieves, at no extra round trip.
    */
-  async startTransaction(): Promise<Transaction> {
-    const started = this.reporter.active ? performance.now() : 0
-    let transaction: Transaction
-    try {
+  startTransaction(): Promise<Transaction> {
+    return this.reported('BEGIN', [], async () => {
       const adapter = await this.adapter()
       try {
-        transaction = await adapter.startTransaction()
+        return await adapter.startTransaction()
       } catch (error) {
         if (!isConnectionError(error)) throw error
-        transaction = await adapter.startTransaction()
+        return adapter.startTransaction()
       }
-    } catch (error) {
-      const mapped = mapAdapterError(error, 'BEGIN')
-      if (this.reporter.active) this.reporter.report({ sql: 'BEGIN', parameters: [], durationMs: performance.now() - started, error: mapped })
-      throw mapped
-    }
-    if (this.reporter.active) this.reporter.report({ sql: 'BEGIN', parameters: [], durationMs: performance.now() - started })
-    return transaction
+    })
   }
 
   /** @internal Runs a parameterless statement of our own (COMMIT, ROLLBACK) on a transaction; a failure is reported and thrown as a named error. */
   async run(transaction: Transaction, sql: string): Promise<void> {
+    await this.reported(sql, [], () => transaction.executeRaw({ sql, args: [], argTypes: [] }))
+  }
+
+  /**
+   * @internal Runs `work` as the statement `sql`: reports it to echo and listeners with its duration
+   * (and its error when it fails), and turns whatever the adapter threw into a named error.
+   */
+  async reported<T>(sql: string, parameters: readonly unknown[], work: () => Promise<T>): Promise<T> {
     const started = this.reporter.active ? performance.now() : 0
+    let result: T
     try {
-      await transaction.executeRaw({ sql, args: [], argTypes: [] })
+      result = await work()
     } catch (error) {
       const mapped = mapAdapterError(error, sql)
-      if (this.reporter.active) this.reporter.report({ sql, parameters: [], durationMs: performance.now() - started, error: mapped })
+      if (this.reporter.active) this.reporter.report({ sql, parameters, durationMs: performance.now() - started, error: mapped })
       throw mapped
     }
-    if (this.reporter.active) this.reporter.report({ sql, parameters: [], durationMs: performance.now() - started })
+    if (this.reporter.active) this.reporter.report({ sql, parameters, durationMs: performance.now() - started })
+    return result
   }
 }

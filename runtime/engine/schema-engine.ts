@@ -49,10 +49,11 @@ export async function pushSchema(options: {
   externalTables?: readonly string[]
 }): Promise<PushResult> {
   const force = options.force ?? false
-  const sources = forUrl(options.url, options.sources)
+  const provider = providerOfUrl(options.url)
+  const sources = withProvider(provider, options.sources)
   const files = toFiles(sources)
-  const filters = { externalTables: filterNames(providerOf(sources), options.externalTables ?? []), externalEnums: [] }
-  const output = await withEngine('createAll', options.url, sources, (engine) => engine.schemaPush({ force, schema: { files }, filters }))
+  const filters = { externalTables: filterNames(provider, options.externalTables ?? []), externalEnums: [] }
+  const output = await withEngine('createAll', options.url, provider, sources, (engine) => engine.schemaPush({ force, schema: { files }, filters }))
   // The engine applies nothing when it reports unexecutable steps (even with force), or warnings without force.
   if (output.unexecutable.length > 0 || (output.warnings.length > 0 && !force)) {
     throw SchemaPushError.dataLoss(output.warnings, output.unexecutable)
@@ -71,14 +72,15 @@ export async function dropSchema(options: {
   /** Tables the schema declares that live in another database (another bind's models): never dropped here. */
   externalTables?: readonly string[]
 }): Promise<void> {
-  const sources = forUrl(options.url, options.sources)
-  const connection = await openScriptConnection(providerOf(sources), options.url)
+  const provider = providerOfUrl(options.url)
+  const sources = withProvider(provider, options.sources)
+  const connection = await openScriptConnection(provider, options.url)
   if (connection === undefined) return // no database yet, so nothing to drop
   try {
     const existing = await connection.tableNames()
     const existingEnums = await connection.enumNames()
     const files = toFiles(sources)
-    const script = await withEngine('dropAll', options.url, sources, async (engine) => {
+    const script = await withEngine('dropAll', options.url, provider, sources, async (engine) => {
       // Why two diffs: diff(datamodel -> empty) alone drops every declared table and fails on the first one
       // that is missing. Diffing from the live database instead emits statements only for what exists, in
       // the engine's own order; marking every existing table the schema does not declare as "external"
@@ -93,7 +95,6 @@ export async function dropSchema(options: {
       const externalEnums = existingEnums.filter((name) => !declaredEnums.has(name))
       if (existing.length === externalTables.length && existingEnums.length === externalEnums.length) return ''
       const live = { tag: 'schemaDatasource', files, configDir: process.cwd() } as const
-      const provider = providerOf(sources)
       return diffScript(engine, live, { tag: 'empty' }, { externalTables: filterNames(provider, externalTables), externalEnums: filterNames(provider, externalEnums) })
     })
     if (script.trim() === '') return
@@ -110,26 +111,35 @@ export async function dropSchema(options: {
 // ---------------------------------------------------------------------------------------------------------
 // Providers: everything that differs between databases lives in adapterFactory and openScriptConnection.
 
+/** @internal The databases schemas are pushed to, named as a datasource block's `provider`. */
+type Provider = 'sqlite' | 'postgresql'
+
+/** @internal The provider a URL calls for: `file:` is SQLite, `postgres(ql)://` PostgreSQL. */
+function providerOfUrl(url: string): Provider {
+  if (isPostgresUrl(url)) return 'postgresql'
+  if (url.startsWith('file:')) return 'sqlite'
+  throw ConfigurationError.unsupportedUrl(url)
+}
+
+/** @internal A datasource block's `provider = "..."`: the value is the second group. */
+const DATASOURCE_PROVIDER = /(datasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*")([^"]+)(")/
+
 /** @internal The `provider = "..."` of the sources' datasource block. */
 function providerOf(sources: readonly SchemaSource[]): string {
   for (const source of sources) {
-    const match = /datasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*"([^"]+)"/.exec(source.content)
-    if (match) return match[1]
+    const match = DATASOURCE_PROVIDER.exec(source.content)
+    if (match) return match[2]
   }
   throw ConfigurationError.badOption('sources', sources.map((source) => source.path), 'Prisma schema files with a datasource block that names its provider')
 }
 
-const DATASOURCE_PROVIDER = /(datasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*")([^"]+)(")/
-
 /**
- * @internal The sources with the datasource provider the URL calls for. Models are portable between
+ * @internal The sources with `provider` in their datasource block. Models are portable between
  * databases (the runtime compiles per dialect), so the same schema creates its tables on SQLite and on
  * PostgreSQL; a schema using one database's native types fails validation for the other, with Prisma's
  * own message.
  */
-function forUrl(url: string, sources: readonly SchemaSource[]): readonly SchemaSource[] {
-  const provider = isPostgresUrl(url) ? 'postgresql' : url.startsWith('file:') ? 'sqlite' : undefined
-  if (provider === undefined) throw ConfigurationError.unsupportedUrl(url)
+function withProvider(provider: Provider, sources: readonly SchemaSource[]): readonly SchemaSource[] {
   if (providerOf(sources) === provider) return sources
   return sources.map((source) => ({ path: source.path, content: source.content.replace(DATASOURCE_PROVIDER, `$1${provider}$3`) }))
 }
@@ -139,23 +149,20 @@ function forUrl(url: string, sources: readonly SchemaSource[]): readonly SchemaS
  * engine's describer reads pg_catalog columns of type "char" (OID 18), which adapter-pg refuses; its pool's
  * client reads them as text (see the shared notes on adapters, section 9).
  */
-function adapterFactory(provider: string, url: string): SqlMigrationAwareDriverAdapterFactory {
+function adapterFactory(provider: Provider, url: string): SqlMigrationAwareDriverAdapterFactory {
   switch (provider) {
     case 'sqlite':
-      if (url.startsWith('file:')) return new PrismaBetterSqlite3({ url })
-      break
+      return new PrismaBetterSqlite3({ url })
     case 'postgresql':
-      if (isPostgresUrl(url)) return new PrismaPg(new pg.Pool({ ...postgresPoolConfig(url, { max: 2, min: 0, connectionTimeoutMs: 30_000 }), Client: CharAsTextClient }), { disposeExternalPool: true })
-      break
+      return new PrismaPg(new pg.Pool({ ...postgresPoolConfig(url, { max: 2, min: 0, connectionTimeoutMs: 30_000 }), Client: CharAsTextClient }), { disposeExternalPool: true })
   }
-  throw ConfigurationError.unsupportedUrl(url)
 }
 
 /** @internal The schema the engine works in on PostgreSQL: adapter-pg reports none to it, so it takes its default. */
 const POSTGRES_SCHEMA = 'public'
 
 /** @internal Table and enum names as the engine's filters take them: on PostgreSQL qualified with the schema (it refuses bare names, P3023). */
-function filterNames(provider: string, names: readonly string[]): string[] {
+function filterNames(provider: Provider, names: readonly string[]): string[] {
   return provider === 'postgresql' ? names.map((name) => `${POSTGRES_SCHEMA}.${name}`) : [...names]
 }
 
@@ -193,10 +200,9 @@ interface ScriptConnection {
  * SQLite scripts carry `PRAGMA foreign_keys=off`, which only takes effect outside a transaction, so they
  * run through better-sqlite3's `exec` (no implicit transaction) on a connection of their own.
  */
-async function openScriptConnection(provider: string, url: string): Promise<ScriptConnection | undefined> {
+async function openScriptConnection(provider: Provider, url: string): Promise<ScriptConnection | undefined> {
   switch (provider) {
     case 'sqlite': {
-      if (!url.startsWith('file:')) break
       const file = url.slice('file:'.length) // the adapter strips `file:` the same way
       if (file !== ':memory:' && !existsSync(file)) return undefined
       const db = new Database(file)
@@ -212,7 +218,6 @@ async function openScriptConnection(provider: string, url: string): Promise<Scri
       }
     }
     case 'postgresql': {
-      if (!isPostgresUrl(url)) break
       const client = new pg.Client(postgresPoolConfig(url, { max: 1, min: 0, connectionTimeoutMs: 30_000 }))
       await client.connect()
       return {
@@ -226,7 +231,6 @@ async function openScriptConnection(provider: string, url: string): Promise<Scri
       }
     }
   }
-  throw ConfigurationError.unsupportedUrl(url)
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -309,10 +313,11 @@ function loadWasm(): Promise<WasmBindings> {
 async function withEngine<T>(
   operation: string,
   url: string,
+  provider: Provider,
   sources: readonly SchemaSource[],
   use: (engine: SchemaEngine) => Promise<T>,
 ): Promise<T> {
-  const factory = adapterFactory(providerOf(sources), url)
+  const factory = adapterFactory(provider, url)
   const opened: SqlDriverAdapter[] = []
   const remember = (adapter: SqlDriverAdapter): SqlDriverAdapter => (opened.push(adapter), adapter)
   const tracking: SqlMigrationAwareDriverAdapterFactory = {

@@ -47,14 +47,7 @@ export async function scratchDatabase(dialect: TestDialect, options: { fromTempl
     return {
       dialect,
       url,
-      readRows: async <T>(sqlText: string) => {
-        const raw = new Database(filename, { readonly: true })
-        try {
-          return raw.prepare(sqlText).all() as T[]
-        } finally {
-          raw.close()
-        }
-      },
+      readRows: async <T>(sqlText: string) => readRows<T>(filename, sqlText),
       execute: async (sqlText) => {
         const raw = new Database(filename)
         try {

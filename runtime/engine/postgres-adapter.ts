@@ -1,7 +1,7 @@
 /** Builds @prisma/adapter-pg factories over pg pools with the settings every PostgreSQL pool of ours needs. */
-import { PrismaPg } from '@prisma/adapter-pg'
-import type { SqlQuery } from '@prisma/driver-adapter-utils'
-import pg from 'pg'
+import type { PrismaPg } from '@prisma/adapter-pg'
+import type { SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils'
+import type pg from 'pg'
 import { StatementNames } from './statement-names.js'
 
 /** Pool settings derived from the engine's options. */
@@ -40,13 +40,17 @@ export function postgresPoolConfig(url: string, settings: PostgresPoolSettings):
 /**
  * An adapter-pg factory: every `connect()` opens a fresh `pg.Pool` with {@link postgresPoolConfig},
  * ended by the adapter's `dispose()`. Errors of idle pooled connections (a server restart) are
- * absorbed by the adapter's pool listener; the pool drops those connections.
+ * absorbed by the adapter's pool listener; the pool drops those connections. pg and adapter-pg are
+ * loaded at the first `connect()`, so applications on SQLite never pay for loading them.
  */
-export function postgresAdapterFactory(url: string, settings: PostgresPoolSettings): PrismaPg {
+export function postgresAdapterFactory(url: string, settings: PostgresPoolSettings): SqlDriverAdapterFactory {
   const capacity = settings.preparedStatements ?? 0
-  if (capacity <= 0) return new PrismaPg(postgresPoolConfig(url, settings))
-  const names = new StatementNames(capacity)
-  // Only statements with parameters: transaction control (BEGIN, COMMIT, ROLLBACK) stays unnamed.
-  const nameOf = (query: SqlQuery): string => (query.args.length > 0 ? names.nameOf(query.sql) : undefined) as string
-  return new PrismaPg(postgresPoolConfig(url, settings), { statementNameGenerator: nameOf })
+  const names = capacity > 0 ? new StatementNames(capacity) : undefined
+  // Only statements with parameters are named: transaction control (BEGIN, COMMIT, ROLLBACK) stays unnamed.
+  const options: ConstructorParameters<typeof PrismaPg>[1] =
+    names === undefined ? {} : { statementNameGenerator: (query: SqlQuery): string => (query.args.length > 0 ? names.nameOf(query.sql) : undefined) as string }
+  let loading: Promise<SqlDriverAdapterFactory> | undefined
+  const factory = (): Promise<SqlDriverAdapterFactory> =>
+    (loading ??= import('@prisma/adapter-pg').then(({ PrismaPg }) => new PrismaPg(postgresPoolConfig(url, settings), options)))
+  return { provider: 'postgres', adapterName: '@prisma/adapter-pg', connect: async () => (await factory()).connect() }
 }

@@ -9,12 +9,9 @@ import {
 } from '@prisma/driver-adapter-utils'
 import * as wasmBindings from '@prisma/schema-engine-wasm/schema_engine_bg'
 import type { SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg'
-import { PrismaPg } from '@prisma/adapter-pg'
 import Database from 'better-sqlite3'
-import pg from 'pg'
 import { ConfigurationError, DatabaseError, SchemaPushError } from '../errors.js'
 import { isPostgresUrl } from './engine.js'
-import { postgresPoolConfig } from './postgres-adapter.js'
 
 /** One file of a Prisma schema, as the generator embeds it in generated code. */
 export interface SchemaSource {
@@ -145,16 +142,15 @@ function withProvider(provider: Provider, sources: readonly SchemaSource[]): rea
 }
 
 /**
- * @internal The driver-adapter factory the engine connects through, chosen by provider. On PostgreSQL the
- * engine's describer reads pg_catalog columns of type "char" (OID 18), which adapter-pg refuses; its pool's
- * client reads them as text (see the shared notes on adapters, section 9).
+ * @internal The driver-adapter factory the engine connects through, chosen by provider. PostgreSQL's
+ * (postgres-schema.ts) is loaded on first use, so applications on SQLite never load pg.
  */
-function adapterFactory(provider: Provider, url: string): SqlMigrationAwareDriverAdapterFactory {
+async function adapterFactory(provider: Provider, url: string): Promise<SqlMigrationAwareDriverAdapterFactory> {
   switch (provider) {
     case 'sqlite':
       return new PrismaBetterSqlite3({ url })
     case 'postgresql':
-      return new PrismaPg(new pg.Pool({ ...postgresPoolConfig(url, { max: 2, min: 0, connectionTimeoutMs: 30_000 }), Client: CharAsTextClient }), { disposeExternalPool: true })
+      return (await import('./postgres-schema.js')).postgresSchemaAdapterFactory(url)
   }
 }
 
@@ -166,28 +162,8 @@ function filterNames(provider: Provider, names: readonly string[]): string[] {
   return provider === 'postgresql' ? names.map((name) => `${POSTGRES_SCHEMA}.${name}`) : [...names]
 }
 
-/** @internal A pg client that reports OID 18 ("char") columns as text, for the schema engine's catalog queries only. */
-class CharAsTextClient extends pg.Client {
-  override query(...args: unknown[]): never {
-    const fix = (result: unknown): unknown => {
-      for (const part of Array.isArray(result) ? result : [result]) {
-        for (const field of (part as { fields?: { dataTypeID: number }[] } | undefined)?.fields ?? []) if (field.dataTypeID === 18) field.dataTypeID = 25
-      }
-      return result
-    }
-    const last = args.length - 1
-    const callback = args[last]
-    if (typeof callback === 'function') {
-      args[last] = (error: unknown, result: unknown) => (callback as (e: unknown, r: unknown) => void)(error, error ? result : fix(result))
-      return (super.query as (...a: unknown[]) => never)(...args)
-    }
-    const returned = (super.query as (...a: unknown[]) => unknown)(...args)
-    return (returned instanceof Promise ? returned.then(fix) : returned) as never
-  }
-}
-
 /** @internal A plain connection that lists tables and enums and runs a multi-statement script. */
-interface ScriptConnection {
+export interface ScriptConnection {
   tableNames(): string[] | Promise<string[]>
   /** Enum types (PostgreSQL's; SQLite has none). */
   enumNames(): string[] | Promise<string[]>
@@ -217,19 +193,8 @@ async function openScriptConnection(provider: Provider, url: string): Promise<Sc
         close: () => void db.close(),
       }
     }
-    case 'postgresql': {
-      const client = new pg.Client(postgresPoolConfig(url, { max: 1, min: 0, connectionTimeoutMs: 30_000 }))
-      await client.connect()
-      return {
-        tableNames: async () =>
-          (await client.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")).rows.map((row) => row.name),
-        enumNames: async () =>
-          (await client.query<{ name: string }>("SELECT typname AS name FROM pg_type WHERE typtype = 'e' AND typnamespace = current_schema()::regnamespace")).rows.map((row) => row.name),
-        // A zero-parameter query uses the simple protocol: the whole script runs as one implicit transaction.
-        exec: async (script) => void (await client.query(script)),
-        close: () => client.end(),
-      }
-    }
+    case 'postgresql':
+      return (await import('./postgres-schema.js')).openPostgresScriptConnection(url)
   }
 }
 
@@ -317,7 +282,7 @@ async function withEngine<T>(
   sources: readonly SchemaSource[],
   use: (engine: SchemaEngine) => Promise<T>,
 ): Promise<T> {
-  const factory = adapterFactory(provider, url)
+  const factory = await adapterFactory(provider, url)
   const opened: SqlDriverAdapter[] = []
   const remember = (adapter: SqlDriverAdapter): SqlDriverAdapter => (opened.push(adapter), adapter)
   const tracking: SqlMigrationAwareDriverAdapterFactory = {

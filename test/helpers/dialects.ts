@@ -32,8 +32,3 @@ export function normalizeSql(sql: string): string {
 export function beginOf(dialect: TestDialect): string {
   return dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN'
 }
-
-/** What a session that has already read sends before its first write: reads run in autocommit on both databases, so the BEGIN comes now. */
-export function beginAfterReadsOf(dialect: TestDialect): string[] {
-  return [beginOf(dialect)]
-}

@@ -1,7 +1,7 @@
 // Cascades through flushes with their SQL pinned: save-update, @cascade(delete) and delete-orphan, and the database's onDelete actions reflected in the session.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inspect, type Engine } from 'prismalchemy'
-import { DIALECTS, normalizeSql, beginAfterReadsOf, beginOf } from '../helpers/dialects.js'
+import { DIALECTS, normalizeSql, beginOf } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
@@ -75,10 +75,9 @@ describe.each(DIALECTS)('on %s', (dialect) => {
   let models: InlineModels
   let classes: Record<Name, InlineModels['classes'][string]>
   let engine: Engine
-  // SQLite reads in autocommit and sends BEGIN IMMEDIATE (taking its write lock) just before the first write;
-  // PostgreSQL sends BEGIN before the session's first statement, so a session that has read is already inside it.
+  // Both databases read in autocommit and begin just before the first write (SQLite with BEGIN IMMEDIATE, taking its write lock).
   const begin = beginOf(dialect)
-  const beginAfterReads = beginAfterReadsOf(dialect)
+  const beginAfterReads = [beginOf(dialect)]
 
   beforeAll(async () => {
     models = await inlineModels('cascades', SCHEMA, dialect)

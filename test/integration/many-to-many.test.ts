@@ -1,7 +1,7 @@
 // Implicit many-to-many (Prisma's _AToB join table) in every strategy, links written at flush, and pushes into loaded collections.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { joinedload, selectinload, Session } from 'prismalchemy'
-import { DIALECTS, normalizeSql, beginAfterReadsOf } from '../helpers/dialects.js'
+import { DIALECTS, normalizeSql, beginOf } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
@@ -40,9 +40,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
   let models: InlineModels
   let Post: InlineModels['classes'][string]
   let Tag: InlineModels['classes'][string]
-  // SQLite reads in autocommit and sends BEGIN IMMEDIATE just before the first write; PostgreSQL sends BEGIN
-  // before the session's first statement, so a session that has read is already inside its transaction.
-  const beginAfterReads = beginAfterReadsOf(dialect)
+  // Both databases read in autocommit and begin just before the first write (SQLite with BEGIN IMMEDIATE).
+  const beginAfterReads = [beginOf(dialect)]
 
   beforeAll(async () => {
     models = await inlineModels('many-to-many', SCHEMA, dialect)
@@ -70,8 +69,6 @@ describe.each(DIALECTS)('on %s', (dialect) => {
 
   /** The SQL `work` runs, with `?` placeholders on every dialect. */
   const sqlOf = async (work: () => Promise<unknown>): Promise<string[]> => (await capturedSql(models.engine, work)).map(normalizeSql)
-  /** The queries alone: without the BEGIN PostgreSQL sends before a fresh session's first one. */
-  const queriesOf = async (work: () => Promise<unknown>): Promise<string[]> => (await sqlOf(work)).filter((sql) => sql !== 'BEGIN')
 
   describe('implicit many-to-many', () => {
     it('writes appended links into Prisma\'s join table (A is the model that sorts first)', async () => {
@@ -94,7 +91,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
 
     it('batched and selectin: one statement for all posts', async () => {
       await models.inSession(async (session) => {
-        const sql = await queriesOf(async () => {
+        const sql = await sqlOf(async () => {
           const posts = await session.query(Post).orderBy({ title: 'asc' }).options(selectinload('tags')).all()
           expect(await Promise.all(posts.map(async (post) => (await post.tags).length))).toEqual([1, 2, 0])
         })
@@ -105,7 +102,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
 
     it('joined: posts with their tags in one statement', async () => {
       await models.inSession(async (session) => {
-        const sql = await queriesOf(async () => {
+        const sql = await sqlOf(async () => {
           const posts = await session.query(Post).orderBy({ title: 'asc' }).options(joinedload('tags')).all()
           expect(posts.map((post) => post.title)).toEqual(['post0', 'post1', 'post2'])
           expect((await posts[1].tags).length).toBe(2)

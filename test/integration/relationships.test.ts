@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DetachedInstanceError, DynamicRelationship, inspect, selectinload, type Session } from 'prismalchemy'
 import { Post, Role, User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { DIALECTS, normalizeSql, beginAfterReadsOf } from '../helpers/dialects.js'
+import { DIALECTS, normalizeSql, beginOf } from '../helpers/dialects.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
 const SELECT_ROLE = 'SELECT "id", "name" FROM "Role"'
@@ -15,9 +15,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
   let session: Session
   let adminId: number
   let annId: number
-  // What a session that has already read sends before its first write: SQLite reads outside a transaction and
-  // begins (taking its write lock) at the first write; PostgreSQL's transaction began with the first read.
-  const beginAfterRead = beginAfterReadsOf(dialect)
+  // What a session that has already read sends before its first write: both databases read in autocommit.
+  const beginAfterRead = [beginOf(dialect)]
 
   beforeEach(async () => {
     db = await createTestDatabase({}, dialect)

@@ -19,7 +19,7 @@ import { capturedSql } from '../helpers/sql-recorder.js'
 describe.each(DIALECTS)('on %s', (dialect) => {
   let db: TestDatabase
   let session: Session
-  // SQLite begins at the first write and takes its write lock; PostgreSQL begins plainly at the first statement.
+  // Both databases begin at the first write; SQLite's BEGIN IMMEDIATE also takes its write lock.
   const begin = beginOf(dialect)
 
   beforeEach(async () => {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { inspect, PendingRollbackError, UniqueViolationError, type Session } from 'prismalchemy'
 import { Post, Role, User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { DIALECTS, normalizeSql, beginAfterReadsOf, beginOf } from '../helpers/dialects.js'
+import { DIALECTS, normalizeSql, beginOf } from '../helpers/dialects.js'
 import { capturedSql, recordSql } from '../helpers/sql-recorder.js'
 
 const USER_COLUMNS =
@@ -13,10 +13,9 @@ const USER_ROW = `(${Array(12).fill('?').join(', ')})`
 describe.each(DIALECTS)('on %s', (dialect) => {
   let db: TestDatabase
   let session: Session
-  // SQLite reads outside a transaction and begins (taking its write lock) at the first write; PostgreSQL begins
-  // plainly at the first statement, so a session that has already read sends no BEGIN before its first write.
+  // Both databases read in autocommit and begin at the first write (SQLite with BEGIN IMMEDIATE, taking its write lock).
   const begin = beginOf(dialect)
-  const beginAfterRead = beginAfterReadsOf(dialect)
+  const beginAfterRead = [beginOf(dialect)]
 
   beforeEach(async () => {
     db = await createTestDatabase({}, dialect)

@@ -34,7 +34,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       const tickets = [new Ticket(), new Ticket()]
       session.addAll(tickets)
       const sql = await capturedSql(engine, () => session.commit())
-      // SQLite takes its write lock at BEGIN; PostgreSQL begins plainly.
+      // SQLite takes its write lock at BEGIN (IMMEDIATE); PostgreSQL begins plainly.
       const begin = beginOf(dialect)
       expect(sql).toEqual([begin, 'INSERT INTO "Ticket" DEFAULT VALUES RETURNING "id"', 'INSERT INTO "Ticket" DEFAULT VALUES RETURNING "id"', 'COMMIT'])
       expect(tickets.map((ticket) => ticket.id)).toEqual([1, 2])

@@ -59,9 +59,51 @@ export class InvalidRequestError extends OrmError {
     )
   }
 
+  /** `add()` of an object whose DELETE was already flushed in this transaction (SQLAlchemy raises the same). */
+  static deletedInTransaction(what: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `${what} has been deleted in this transaction (its DELETE was flushed), so it cannot be added again. ` +
+        'Call makeTransient(obj) to turn it into a new object, or rollback() to undo the deletion.',
+      'object_deleted',
+    )
+  }
+
+  /** `begin()` while the session already has a transaction (begun explicitly or by its first operation). */
+  static transactionAlreadyBegun(): InvalidRequestError {
+    return new InvalidRequestError(
+      'A transaction is already begun on this session (a first add(), query or flush begins one). ' +
+        'Commit or roll it back first, or use session.beginNested() for a SAVEPOINT inside it.',
+      'transaction_already_begun',
+    )
+  }
+
+  /** A transaction handle used after its transaction ended. */
+  static transactionInactive(what: string): InvalidRequestError {
+    return new InvalidRequestError(`This ${what} is no longer active; begin a new one.`, 'transaction_inactive')
+  }
+
   /** A query or model is used with the wrong argument. */
   static badArgument(message: string): InvalidRequestError {
     return new InvalidRequestError(message, 'bad_argument')
+  }
+}
+
+/** A flush found something it must not write, before sending any statement (SQLAlchemy's `FlushError`). */
+export class FlushError extends OrmError {
+  override readonly name = 'FlushError'
+
+  /** @internal */
+  constructor(message: string, code: string) {
+    super(code, message)
+  }
+
+  /** A new object claims the primary key of a persistent object of this session. */
+  static identityConflict(newObject: string, existing: string): FlushError {
+    return new FlushError(
+      `New object ${newObject} has the identity of ${existing}, which is already persistent in this session. ` +
+        'Change the new object\'s key, delete the existing object first (the flush then updates the row in place), or use session.merge().',
+      'flush_identity_conflict',
+    )
   }
 }
 
@@ -80,6 +122,16 @@ export class PendingRollbackError extends OrmError {
     return new PendingRollbackError(
       `This session's transaction has been rolled back due to a previous exception during flush (${reason}). ` +
         'To begin a new transaction with this session, first call session.rollback().',
+      cause,
+    )
+  }
+
+  /** Raised after a flush failed inside `beginNested()`, until the nested transaction is rolled back. */
+  static afterFailedNestedFlush(cause: unknown): PendingRollbackError {
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)
+    return new PendingRollbackError(
+      `A flush inside a nested transaction (SAVEPOINT) failed (${reason}). ` +
+        'Roll the nested transaction back (nested.rollback(), or let beginNested(fn) do it) before new work; the outer transaction is intact.',
       cause,
     )
   }

@@ -14,6 +14,7 @@ export {
   DatabaseLockedError,
   DetachedInstanceError,
   ExpiredAttributeError,
+  FlushError,
   ForeignKeyViolationError,
   IllegalStateChangeError,
   InvalidRequestError,
@@ -38,7 +39,10 @@ export {
 export { DynamicRelationship } from './loading/dynamic-loader.js'
 export { joinedload, lazyload, noload, raiseload, selectinload, type LoaderOption } from './loading/loader-options.js'
 export { LOADER_STRATEGIES, type LoaderStrategyName } from './loading/strategy-names.js'
-export { inspect, type InstanceInspection } from './orm/inspect.js'
+export { inspect, type AttributeInspection, type History, type InstanceInspection } from './orm/inspect.js'
+export { listen, type ModelEventName, type ModelEvents, type SessionEventName, type SessionEvents } from './orm/events.js'
+export { makeTransient, makeTransientToDetached } from './orm/make-transient.js'
+export { NestedTransaction, Transaction } from './orm/transaction-handles.js'
 export type {
   CascadeName,
   ColumnDefinition,
@@ -55,7 +59,7 @@ export { defineModels, ModelRegistry, type ModelsDefinition } from './orm/regist
 export type { RecordedQuery } from './orm/scope-registry.js'
 export { ScopedSession, type ScopeHandle } from './orm/scoping.js'
 export { REPLICA_RETRY_MS, type BindTarget, type ReplicatedEngine } from './orm/routing.js'
-export { Session, type NPlusOneOptions, type SessionOptions } from './orm/session.js'
+export { Session, type NPlusOneOptions, type SessionConnection, type SessionOptions } from './orm/session.js'
 export { sessionmaker, type SessionFactory } from './orm/sessionmaker.js'
 export type { ObjectState } from './orm/state.js'
 export { paginate, Pagination, type IterPagesOptions, type PaginateOptions } from './query/pagination.js'
@@ -63,4 +67,5 @@ export { Query, type OrderByInput, type SortOrder } from './query/query.js'
 export type { FilterOf, ScalarFilter, StringFilter, WhereInput } from './query/where.js'
 export type { JsonValue } from './json-value.js'
 export type { ScalarType } from './sql/nodes.js'
+export { RawSql, Result, sql } from './sql/raw-sql.js'
 export { Decimal } from 'decimal.js'

@@ -5,6 +5,8 @@ import type { CompiledQuery } from '../sql/compiled-query.js'
 export interface QueryResult {
   readonly rows: readonly (readonly unknown[])[]
   readonly changes: number
+  /** The result's column names, when the statement asked for them (`CompiledQuery.columnNames`). */
+  readonly columns?: readonly string[]
 }
 
 /** One statement as it ran, for echo and listeners. */

@@ -67,7 +67,9 @@ class AdapterConnection implements DriverConnection {
     const request = { sql: query.sql, args: query.parameters as unknown[], argTypes: argTypesFor(query.parameters.length) }
     const send = async (): Promise<QueryResult> =>
       query.result === 'rows'
-        ? { rows: (await queryable.queryRaw(request)).rows, changes: 0 }
+        ? query.columnNames
+          ? await queryable.queryRaw(request).then((result) => ({ rows: result.rows, changes: 0, columns: result.columnNames }))
+          : { rows: (await queryable.queryRaw(request)).rows, changes: 0 }
         : { rows: [], changes: await queryable.executeRaw(request) }
     try {
       return await this.driver.reported(query.sql, query.parameters, async () => {

@@ -117,7 +117,8 @@ class SqliteConnection implements DriverConnection {
           if (query.exactIntegers) this.exactStatements.add(statement)
           else this.exactStatements.delete(statement)
         }
-        result = { rows: statement.all(query.parameters) as unknown[][], changes: 0 }
+        const rows = statement.all(query.parameters) as unknown[][]
+        result = query.columnNames ? { rows, changes: 0, columns: statement.columns().map((column) => column.name) } : { rows, changes: 0 }
       } else {
         result = { rows: EMPTY.rows, changes: statement.run(query.parameters).changes }
       }

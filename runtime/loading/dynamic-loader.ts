@@ -26,6 +26,18 @@ class RelationshipSource implements QuerySource {
     return session
   }
 
+  /**
+   * A parent without a row (transient, or pending after an autoflush that did not run) has nothing
+   * stored: the collection is what was appended in memory, as SQLAlchemy's AppenderQuery answers.
+   * `flushed` says whether the session's autoflush had its chance; before it, only a parent outside
+   * any session answers from memory.
+   */
+  inMemory(flushed: boolean): readonly Model[] | undefined {
+    const parent = this.parent
+    if (parent.key !== undefined || (!flushed && parent.session !== null)) return undefined
+    return parent.unsavedMembers?.get(this.relationship.name) ?? []
+  }
+
   criteria(): ConditionNode {
     const { local, remote, secondaryNodes } = this.relationship
     if (secondaryNodes !== undefined) {
@@ -67,20 +79,24 @@ export class DynamicRelationship<T extends Model> extends Query<T> {
   append(obj: T): void {
     const { parent, relationship } = this.relationshipSource()
     const child = this.childState(obj)
+    if (parent.key === undefined) parent.addUnsavedMember(relationship.name, obj)
     if (relationship.secondary !== undefined) {
-      this.session().collections.link(relationship, parent, child, true)
+      // Without a session the link is recorded when the parent is added (with its in-memory members).
+      if (parent.session !== null) parent.session.collections.link(relationship, parent, child, true)
+      else if (parent.key !== undefined) throw DetachedInstanceError.cannotLoad(parent.describe(), relationship.name)
       return
     }
     child.setRelated(relationship.backPopulates!, parent.obj)
     if (parent.session !== null && child.session === null) parent.session.add(obj)
-    else if (parent.session === null) parent.addCascadeTarget(child)
   }
 
   /** Removes `obj` from the collection: clears its side of the relationship (its foreign key becomes NULL at flush). */
   remove(obj: T): void {
     const { parent, relationship } = this.relationshipSource()
+    if (parent.key === undefined) parent.removeUnsavedMember(relationship.name, obj)
     if (relationship.secondary !== undefined) {
-      this.session().collections.link(relationship, parent, this.childState(obj), false)
+      if (parent.session !== null) parent.session.collections.link(relationship, parent, this.childState(obj), false)
+      else if (parent.key !== undefined) throw DetachedInstanceError.cannotLoad(parent.describe(), relationship.name)
       return
     }
     const child = this.childState(obj)
@@ -88,11 +104,6 @@ export class DynamicRelationship<T extends Model> extends Query<T> {
       throw InvalidRequestError.badArgument(`${child.describe()} is not in ${parent.describe()}.${relationship.name}; nothing to remove.`)
     }
     child.setRelated(relationship.backPopulates!, null)
-  }
-
-  /** The owner's session; many-to-many links are recorded there. */
-  private session(): Session {
-    return this.relationshipSource().session()
   }
 
   private relationshipSource(): RelationshipSource {

@@ -1,4 +1,5 @@
 /** The `joined` strategy at query time: the owners' SELECT becomes a subquery LEFT OUTER JOINed to each related table, in one statement. */
+import { trackedList } from '../orm/backrefs.js'
 import { hydrate } from '../orm/hydration.js'
 import type { Mapper, Relationship } from '../orm/mapper.js'
 import type { Model } from '../orm/model.js'
@@ -91,7 +92,7 @@ export function hydrateJoined(
       // A value loaded or assigned in memory (maybe changed and not yet flushed) wins over the row.
       if (relationship.name in state.related) continue
       const list = collected[i].get(owner)!
-      state.related[relationship.name] = relationship.uselist ? session.collections.track(state, relationship, list) : (list[0] ?? null)
+      state.related[relationship.name] = relationship.uselist ? trackedList(state, relationship, list) : (list[0] ?? null)
     }
   })
   return owners

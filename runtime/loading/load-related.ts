@@ -1,5 +1,7 @@
 /** Loads one relationship for many owners with one SELECT ... IN (...): the engine behind batched lazy loads and `selectin`. */
+import { trackedList } from '../orm/backrefs.js'
 import { hydrate } from '../orm/hydration.js'
+import { identityKey, type KeyPart } from '../orm/identity-key.js'
 import type { Relationship } from '../orm/mapper.js'
 import type { Model } from '../orm/model.js'
 import type { Session } from '../orm/session.js'
@@ -12,10 +14,6 @@ function ownerKey(state: InstanceState, relationship: Relationship): unknown[] |
   return values.some((value) => value === null || value === undefined) ? undefined : values
 }
 
-/** A string key for a tuple of values (bigint-safe), to group rows by owner. */
-function tupleKey(values: readonly unknown[]): string {
-  return values.map((value) => (typeof value === 'bigint' ? `${value}n` : value instanceof Date ? value.toISOString() : String(value))).join('\u001f')
-}
 
 function inCondition(relationship: Relationship, keys: readonly unknown[][]): ConditionNode {
   const remote = relationship.remote
@@ -33,11 +31,11 @@ export async function loadRelated(session: Session, relationship: Relationship, 
   if (relationship.secondaryNodes !== undefined) return loadThroughSecondary(session, relationship, owners)
   const name = relationship.name
   const target = relationship.mapper
-  const waiting = new Map<string, { key: unknown[]; owners: InstanceState[] }>()
+  const waiting = new Map<KeyPart, { key: unknown[]; owners: InstanceState[] }>()
   for (const owner of owners) {
     const key = ownerKey(owner, relationship)
     if (key === undefined) {
-      owner.related[name] = relationship.uselist ? session.collections.track(owner, relationship, []) : null
+      owner.related[name] = relationship.uselist ? trackedList(owner, relationship, []) : null
       continue
     }
     if (relationship.ownsForeignKey && relationship.remoteIsPrimaryKey) {
@@ -47,7 +45,7 @@ export async function loadRelated(session: Session, relationship: Relationship, 
         continue
       }
     }
-    const id = tupleKey(key)
+    const id = identityKey(relationship.remote, key)
     const entry = waiting.get(id)
     if (entry === undefined) waiting.set(id, { key, owners: [owner] })
     else entry.owners.push(owner)
@@ -55,7 +53,7 @@ export async function loadRelated(session: Session, relationship: Relationship, 
   if (waiting.size === 0) return 0
   const entries = [...waiting.values()]
   const perChunk = Math.max(1, Math.floor(session.dialectOf(target).maxParameters / relationship.remote.length))
-  const found = new Map<string, Model[]>()
+  const found = new Map<KeyPart, Model[]>()
   let statements = 0
   for (let start = 0; start < entries.length; start += perChunk) {
     const chunk = entries.slice(start, start + perChunk)
@@ -70,7 +68,7 @@ export async function loadRelated(session: Session, relationship: Relationship, 
     statements++
     for (const obj of objects) {
       const state = stateOf(obj)!
-      const id = tupleKey(relationship.remote.map((column) => state.dict[column.name]))
+      const id = identityKey(relationship.remote, relationship.remote.map((column) => state.dict[column.name]))
       const list = found.get(id)
       if (list === undefined) found.set(id, [obj])
       else list.push(obj)
@@ -81,10 +79,27 @@ export async function loadRelated(session: Session, relationship: Relationship, 
     for (const owner of entry.owners) {
       // A value assigned while the load ran wins.
       if (name in owner.related) continue
-      owner.related[name] = relationship.uselist ? session.collections.track(owner, relationship, objects) : (objects[0] ?? null)
+      owner.related[name] = relationship.uselist ? trackedList(owner, relationship, withUnflushedMoves(session, relationship, owner, objects)) : (objects[0] ?? null)
     }
   }
   return statements
+}
+
+/**
+ * A one-to-many collection as loaded, changed by assignments of the many-to-one side not flushed
+ * yet (autoflush off): children moved here join it, children moved away leave it, as
+ * SQLAlchemy's backref keeps a pending change for a collection loaded later.
+ */
+function withUnflushedMoves(session: Session, relationship: Relationship, owner: InstanceState, objects: Model[]): Model[] {
+  const back = relationship.backPopulates
+  if (back === undefined || (session.newStates.size === 0 && session.dirtyStates.size === 0)) return objects
+  const movedAway = (state: InstanceState) => state.changedRelationships?.has(back) === true && state.related[back] !== owner.obj
+  let result = objects.some((obj) => movedAway(stateOf(obj)!)) ? objects.filter((obj) => !movedAway(stateOf(obj)!)) : objects
+  for (const state of [...session.newStates, ...session.dirtyStates]) {
+    if (state.mapper !== relationship.mapper || state.changedRelationships?.has(back) !== true || state.related[back] !== owner.obj) continue
+    if (!result.includes(state.obj)) result = [...result, state.obj]
+  }
+  return result
 }
 
 /**
@@ -96,24 +111,26 @@ async function loadThroughSecondary(session: Session, relationship: Relationship
   const secondary = relationship.secondaryNodes!
   const target = relationship.mapper
   const ownerColumn = relationship.local[0]
-  const byKey = new Map<unknown, InstanceState[]>()
+  // Owners by their key's encoded form, with the key value itself to send.
+  const byKey = new Map<KeyPart, { value: unknown; owners: InstanceState[] }>()
   for (const owner of owners) {
     const key = owner.dict[ownerColumn.name]
     if (key === null || key === undefined) {
-      owner.related[relationship.name] = session.collections.track(owner, relationship, [])
+      owner.related[relationship.name] = trackedList(owner, relationship, [])
       continue
     }
-    const list = byKey.get(key)
-    if (list === undefined) byKey.set(key, [owner])
-    else list.push(owner)
+    const id = ownerColumn.encodeKeyPart(key)
+    const entry = byKey.get(id)
+    if (entry === undefined) byKey.set(id, { value: key, owners: [owner] })
+    else entry.owners.push(owner)
   }
   if (byKey.size === 0) return 0
-  const keys = [...byKey.keys()]
+  const keys = [...byKey.values()].map((entry) => entry.value)
   const columns = [...target.selectColumns.map((column) => sql.column(column.name, 't')), secondary.local]
   const dialect = session.dialectOf(target)
   const decoders = target.decoders(dialect)
   const decodeOwner = dialect.decoder(ownerColumn.type)
-  const found = new Map<unknown, Model[]>()
+  const found = new Map<KeyPart, Model[]>()
   const perChunk = dialect.maxParameters
   let statements = 0
   for (let start = 0; start < keys.length; start += perChunk) {
@@ -135,16 +152,16 @@ async function loadThroughSecondary(session: Session, relationship: Relationship
     statements++
     for (const row of rows) {
       const obj = hydrate(session, target, row, decoders)
-      const owner = decodeOwner(row[target.columns.length])
+      const owner = ownerColumn.encodeKeyPart(decodeOwner(row[target.columns.length]))
       const list = found.get(owner)
       if (list === undefined) found.set(owner, [obj])
       else list.push(obj)
     }
   }
-  for (const [key, list] of byKey) {
+  for (const [key, { owners: list }] of byKey) {
     for (const owner of list) {
       if (relationship.name in owner.related) continue
-      owner.related[relationship.name] = session.collections.track(owner, relationship, found.get(key) ?? [])
+      owner.related[relationship.name] = trackedList(owner, relationship, found.get(key) ?? [])
     }
   }
   return statements

@@ -6,6 +6,7 @@
  * the objects in the identity map.
  */
 import { loadRelated } from '../loading/load-related.js'
+import { identityKey } from './identity-key.js'
 import type { Mapper, Relationship } from './mapper.js'
 import type { Model } from './model.js'
 import type { Session } from './session.js'
@@ -54,10 +55,6 @@ function storedValue(state: InstanceState, name: string): unknown {
   return committed !== null && name in committed ? committed[name] : state.dict[name]
 }
 
-/** A string key for a tuple of values (bigint-safe). */
-function tupleKey(values: readonly unknown[]): string {
-  return values.map((value) => (typeof value === 'bigint' ? `${value}n` : value instanceof Date ? value.toISOString() : String(value))).join('\u001f')
-}
 
 /**
  * Whether `child`, found in `owner`'s collection, still belongs to it: not assigned elsewhere in
@@ -219,11 +216,11 @@ export function reflectDatabaseDeletes(session: Session, transaction: SessionTra
     const next: InstanceState[] = []
     for (const [mapper, parents] of groupByMapper(level)) {
       for (const fk of planOf(mapper).referencedBy) {
-        const keys = new Set(parents.map((parent) => tupleKey(fk.remote.map((column) => storedValue(parent, column.name)))))
+        const keys = new Set(parents.map((parent) => identityKey(fk.remote, fk.remote.map((column) => storedValue(parent, column.name)))))
         for (const child of [...session.identityMap.statesOf(fk.parent)]) {
           if (gone.has(child)) continue
           const values = fk.local.map((column) => storedValue(child, column.name))
-          if (values.some((value) => value === null || value === undefined) || !keys.has(tupleKey(values))) continue
+          if (values.some((value) => value === null || value === undefined) || !keys.has(identityKey(fk.remote, values))) continue
           if (fk.onDelete === 'Cascade') {
             markDeleted(session, transaction, child)
             gone.add(child)

@@ -1,5 +1,6 @@
 /** Loaded collections and many-to-many links: what changed in memory, turned into foreign keys and join-table rows at flush. */
 import { sql, type StatementNode } from '../sql/nodes.js'
+import { identityKey } from './identity-key.js'
 import type { Relationship } from './mapper.js'
 import type { Model } from './model.js'
 import { stateOf, type InstanceState } from './state.js'
@@ -17,6 +18,14 @@ type ChangeListener = (list: TrackedList, added: readonly Model[], removed: read
 
 /** Each list's listener, kept off the array itself so the list stays a plain array to look at. */
 const listeners = new WeakMap<TrackedList, ChangeListener>()
+
+/** A tracked list holding `items`, whose mutations call `listener` with what they added and removed. @internal */
+export function listenedList(items: readonly Model[], listener: ChangeListener): TrackedList {
+  const list = new TrackedList()
+  for (let i = 0; i < items.length; i++) list[i] = items[i]
+  listeners.set(list, listener)
+  return list
+}
 
 /** Objects in `after` and not in `before`. */
 function difference(after: readonly Model[], before: readonly Model[]): Model[] {
@@ -83,18 +92,8 @@ for (const name of ['push', 'unshift', 'pop', 'shift', 'splice', 'sort', 'revers
  */
 export class CollectionTracker {
   private links: LinkChange[] = []
-
-
-  /** Wraps a loaded collection so pushes and splices reach the other side; store the returned list. */
-  track(owner: InstanceState, relationship: Relationship, items: readonly Model[]): Model[] {
-    const list = new TrackedList()
-    for (let i = 0; i < items.length; i++) list[i] = items[i]
-    listeners.set(list, (_list, added, removed) => {
-      for (const obj of removed) this.removed(owner, relationship, stateOf(obj)!)
-      for (const obj of added) this.added(owner, relationship, stateOf(obj)!)
-    })
-    return list
-  }
+  /** Collections that were given something that is not a model object (e.g. null): the next flush refuses them. */
+  private invalid: { readonly owner: InstanceState; readonly relationship: Relationship }[] = []
 
   /** Records a many-to-many link to add (`insert`) or remove, written at the next flush. */
   link(relationship: Relationship, owner: InstanceState, target: InstanceState, insert: boolean): void {
@@ -105,6 +104,45 @@ export class CollectionTracker {
   /** True when links are waiting to be written. */
   get hasLinkChanges(): boolean {
     return this.links.length > 0
+  }
+
+  /** Records that `owner.relationship` was given a value that is not a model object; see {@link checkMembers}. */
+  noteInvalidMember(owner: InstanceState, relationship: Relationship): void {
+    this.invalid.push({ owner, relationship })
+  }
+
+  /** The first collection given a non-model value since the last flush, if it still holds one (SQLAlchemy refuses it at flush). */
+  invalidMember(): { readonly owner: InstanceState; readonly relationship: Relationship } | undefined {
+    const found = this.invalid.find(({ owner, relationship }) => {
+      const list = owner.related[relationship.name]
+      return Array.isArray(list) && list.some((item) => stateOf(item) === undefined)
+    })
+    this.invalid = []
+    return found
+  }
+
+  /**
+   * The unflushed link changes of one owner's many-to-many collection, whichever side recorded them:
+   * objects linked and unlinked since the last flush, for a collection loaded with autoflush off.
+   */
+  linkChangesOf(relationship: Relationship, owner: InstanceState): { readonly added: Model[]; readonly removed: Set<Model> } {
+    const added: Model[] = []
+    const removed = new Set<Model>()
+    for (const change of this.links) {
+      let other: InstanceState | undefined
+      if (change.relationship === relationship && change.owner === owner) other = change.target
+      else if (change.relationship.backPopulates === relationship.name && change.relationship.mapper === relationship.parent && change.target === owner) other = change.owner
+      if (other === undefined) continue
+      if (change.insert) {
+        removed.delete(other.obj)
+        if (!added.includes(other.obj)) added.push(other.obj)
+      } else {
+        const at = added.indexOf(other.obj)
+        if (at >= 0) added.splice(at, 1)
+        else removed.add(other.obj)
+      }
+    }
+    return { added, removed }
   }
 
   /** True when `target` is `owner`'s child through `relationship` (a one-to-many), by assigned object or by key. */
@@ -127,7 +165,8 @@ export class CollectionTracker {
       // Keyed by the join-table row (A, B), whichever side recorded it.
       const secondary = change.relationship.secondary!
       const [a, b] = secondary.localColumn === 'A' ? [keyOf(change.owner, change.relationship), targetKeyOf(change.target, change.relationship)] : [targetKeyOf(change.target, change.relationship), keyOf(change.owner, change.relationship)]
-      const key = `${secondary.table}\u001f${String(a)}\u001f${String(b)}`
+      const [aColumn, bColumn] = secondary.localColumn === 'A' ? [change.relationship.local[0], change.relationship.remote[0]] : [change.relationship.remote[0], change.relationship.local[0]]
+      const key = `${secondary.table}\u001f${identityKey([aColumn, bColumn], [a, b])}`
       const earlier = net.get(key)
       // An insert and a delete of the same pair in one flush cancel out.
       if (earlier !== undefined && earlier.insert !== change.insert) net.delete(key)
@@ -162,23 +201,7 @@ export class CollectionTracker {
   /** Forgets pending links (rollback). */
   reset(): void {
     this.links = []
-  }
-
-  private added(owner: InstanceState, relationship: Relationship, target: InstanceState): void {
-    if (relationship.secondary !== undefined) this.link(relationship, owner, target, true)
-    else if (relationship.backPopulates !== undefined) {
-      // Through the to-one setter: it also takes the object out of its previous owner's loaded list.
-      ;(target.obj as unknown as Record<string, unknown>)[relationship.backPopulates] = owner.obj
-      if (target.session === null && owner.session !== null) owner.session.add(target.obj)
-    }
-  }
-
-  private removed(owner: InstanceState, relationship: Relationship, target: InstanceState): void {
-    if (relationship.secondary !== undefined) this.link(relationship, owner, target, false)
-    // Only if it still points here: it may have been moved to another owner already.
-    else if (relationship.backPopulates !== undefined && CollectionTracker.pointsAt(owner, relationship, target)) {
-      ;(target.obj as unknown as Record<string, unknown>)[relationship.backPopulates] = null
-    }
+    this.invalid = []
   }
 
 }
@@ -190,4 +213,3 @@ function keyOf(owner: InstanceState, relationship: Relationship): unknown {
 function targetKeyOf(target: InstanceState, relationship: Relationship): unknown {
   return target.dict[relationship.remote[0].name]
 }
-

@@ -42,13 +42,16 @@ export class EngineTransaction {
     return this.connecting !== null
   }
 
-  /** Runs one statement on the connection, checked out and begun on first use. */
-  async execute(query: CompiledQuery): Promise<QueryResult> {
-    this.parent.guard('execute')
+  /**
+   * Runs one statement on the connection, checked out and begun on first use. `unguarded` skips
+   * the transaction's state check, for the ROLLBACK TO SAVEPOINT that ends a failed savepoint.
+   */
+  async execute(query: CompiledQuery, unguarded = false): Promise<QueryResult> {
+    if (!unguarded) this.parent.guard('execute')
     let connection = this.connection
     if (connection === null) {
       connection = await this.connect()
-      this.parent.guard('execute')
+      if (!unguarded) this.parent.guard('execute')
     }
     const running = connection.execute(query)
     this.inFlight.add(running)

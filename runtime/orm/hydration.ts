@@ -14,7 +14,7 @@ export function hydrate(session: Session, mapper: Mapper, row: readonly unknown[
   const pk = mapper.primaryKey
   const key =
     pk.length === 1
-      ? decoders[pk[0].index](row[pk[0].index])
+      ? pk[0].encodeKeyPart(decoders[pk[0].index](row[pk[0].index]))
       : mapper.identityKey(pk.map((column) => decoders[column.index](row[column.index])))
   const existing = session.identityMap.get(mapper, key)
   if (existing !== undefined) {

@@ -2,7 +2,7 @@
 import { UnmappedError } from '../errors.js'
 import type { Model } from './model.js'
 import type { Session } from './session.js'
-import { stateOf, type ObjectState } from './state.js'
+import { stateOf, type InstanceState, type ObjectState } from './state.js'
 
 /** What {@link inspect} reports about one object. */
 export interface InstanceInspection {
@@ -25,6 +25,73 @@ export interface InstanceInspection {
   readonly expiredAttributes: readonly string[]
   /** Names of relationships loaded in memory (or assigned). */
   readonly loadedRelationships: readonly string[]
+  /** Per column and relationship: its value in memory and its change history since the last flush. */
+  readonly attrs: Readonly<Record<string, AttributeInspection>>
+}
+
+/**
+ * SQLAlchemy's `History` of one attribute since the last flush: `added` holds the new value,
+ * `deleted` the value it replaced (the stored one), `unchanged` the value when nothing changed.
+ */
+export interface History {
+  readonly added: readonly unknown[]
+  readonly unchanged: readonly unknown[]
+  readonly deleted: readonly unknown[]
+  /** True when `added` or `deleted` is non-empty. */
+  readonly hasChanges: boolean
+}
+
+/** What {@link inspect} reports about one attribute (SQLAlchemy's `AttributeState`). */
+export interface AttributeInspection {
+  /** The attribute's name. */
+  readonly key: string
+  /** The value in memory (undefined for an unset column or a relationship not loaded). */
+  readonly value: unknown
+  readonly history: History
+}
+
+function history(added: readonly unknown[], unchanged: readonly unknown[], deleted: readonly unknown[]): History {
+  return { added, unchanged, deleted, hasChanges: added.length > 0 || deleted.length > 0 }
+}
+
+/** The history of one column, from its value and the value before the first unflushed change. */
+function columnHistory(state: InstanceState, name: string): History {
+  const current = state.dict[name]
+  const committed = state.committed
+  if (committed !== null && name in committed) {
+    const original = committed[name]
+    if (state.mapper.column(name).equals(original, current)) return history([], current === undefined ? [] : [current], [])
+    return history(current === undefined ? [] : [current], [], original === undefined ? [] : [original])
+  }
+  if (current === undefined) return history([], [], [])
+  // An object without a row: every value set is an addition.
+  return state.key === undefined ? history([current], [], []) : history([], [current], [])
+}
+
+/** The history of one relationship: assigned since the last flush (added), or loaded (unchanged). */
+function relationshipHistory(state: InstanceState, name: string): History {
+  if (!(name in state.related)) return history([], [], [])
+  const value = state.related[name]
+  const values = Array.isArray(value) ? [...value] : value === null ? [] : [value]
+  return state.changedRelationships?.has(name) === true || state.key === undefined ? history(values, [], []) : history([], values, [])
+}
+
+function attributesOf(state: InstanceState): Record<string, AttributeInspection> {
+  const attrs: Record<string, AttributeInspection> = {}
+  for (const column of state.mapper.columns) {
+    const key = column.name
+    Object.defineProperty(attrs, key, {
+      enumerable: true,
+      get: () => ({ key, value: state.dict[key], history: columnHistory(state, key) }),
+    })
+  }
+  for (const name of state.mapper.relationships.keys()) {
+    Object.defineProperty(attrs, name, {
+      enumerable: true,
+      get: () => ({ key: name, value: state.related[name], history: relationshipHistory(state, name) }),
+    })
+  }
+  return attrs
 }
 
 /** Inspects a model object. */
@@ -45,5 +112,6 @@ export function inspect(obj: Model): InstanceInspection {
     modifiedAttributes: state.changedColumns(),
     expiredAttributes: [...(state.expired ?? [])],
     loadedRelationships: Object.keys(state.related),
+    attrs: attributesOf(state),
   }
 }

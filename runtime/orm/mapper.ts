@@ -4,6 +4,7 @@ import type { Decoder, Dialect } from '../dialect/dialect.js'
 import { UnmappedError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import { sql, type ColumnNode, type ConditionNode, type ScalarType, type SelectNode, type TableNode } from '../sql/nodes.js'
+import { identityKey, keyPartEncoder, type KeyPart, type KeyPartEncoder } from './identity-key.js'
 import type { ColumnDefinition, ModelDefinition, RelationshipDefinition } from './metadata.js'
 import type { ModelClass } from './model.js'
 
@@ -44,6 +45,8 @@ export class ColumnInfo {
   readonly serverGenerated: boolean
   /** Compares two values of this column. */
   readonly equals: (a: unknown, b: unknown) => boolean
+  /** This column's value as part of an identity key (see `identity-key.ts`). */
+  readonly encodeKeyPart: KeyPartEncoder
 
   constructor(definition: ColumnDefinition, index: number) {
     this.index = index
@@ -56,6 +59,7 @@ export class ColumnInfo {
     const kind = definition.default?.kind
     this.serverGenerated = kind === 'autoincrement' || kind === 'dbgenerated'
     this.equals = equalsFor(definition.type)
+    this.encodeKeyPart = keyPartEncoder(definition.type)
   }
 }
 
@@ -159,18 +163,17 @@ export class Mapper {
     return decoders
   }
 
-  /** The identity key of primary-key values: the value itself for one column, a joined string for several. */
-  identityKey(values: readonly unknown[]): unknown {
-    if (values.length === 1) return values[0]
-    return values.map((value) => (typeof value === 'bigint' ? `${value}n` : String(value))).join('\u001f')
+  /** The identity key of primary-key values, encoded by column type (see `identity-key.ts`). */
+  identityKey(values: readonly unknown[]): KeyPart {
+    return identityKey(this.primaryKey, values)
   }
 
   /** The identity key from a dict of column values; undefined when a primary-key column is unset. */
-  identityKeyOf(dict: Record<string, unknown>): unknown {
+  identityKeyOf(dict: Record<string, unknown>): KeyPart | undefined {
     const pk = this.primaryKey
     if (pk.length === 1) {
       const value = dict[pk[0].name]
-      return value === undefined || value === null ? undefined : value
+      return value === undefined || value === null ? undefined : pk[0].encodeKeyPart(value)
     }
     const values: unknown[] = []
     for (const column of pk) {

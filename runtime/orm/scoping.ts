@@ -6,7 +6,10 @@ import type { Query } from '../query/query.js'
 import type { Model, ModelClass, KeyOf } from './model.js'
 import type { BindTarget } from './routing.js'
 import { Scope, ScopeRegistry } from './scope-registry.js'
-import type { Session, SessionOptions } from './session.js'
+import type { RawSql, Result } from '../sql/raw-sql.js'
+import type { IdentityMap } from './identity-map.js'
+import type { Session, SessionConnection, SessionOptions } from './session.js'
+import type { NestedTransaction, Transaction } from './transaction-handles.js'
 import type { SessionFactory } from './sessionmaker.js'
 
 /** A scope opened by middleware: run the request inside it, then end it exactly once. */
@@ -248,5 +251,83 @@ export class ScopedSession {
   /** See {@link Session.inTransaction}. */
   get inTransaction(): boolean {
     return this.current.inTransaction
+  }
+
+  /** See {@link Session.inNestedTransaction}. */
+  get inNestedTransaction(): boolean {
+    return this.current.inNestedTransaction
+  }
+
+  /** See {@link Session.hasPendingChanges}. */
+  get hasPendingChanges(): boolean {
+    return this.current.hasPendingChanges
+  }
+
+  /** See {@link Session.bind}. */
+  get bind(): Engine {
+    return this.current.bind
+  }
+
+  /** See {@link Session.identityMap}. */
+  get identityMap(): IdentityMap {
+    return this.current.identityMap
+  }
+
+  /** See {@link Session.autoflushEnabled}. */
+  get autoflushEnabled(): boolean {
+    return this.current.autoflushEnabled
+  }
+
+  set autoflushEnabled(enabled: boolean) {
+    this.current.autoflushEnabled = enabled
+  }
+
+  /** See {@link Session.expireOnCommit}. */
+  get expireOnCommit(): boolean {
+    return this.current.expireOnCommit
+  }
+
+  /** See {@link Session.owner}. */
+  get owner(): ConnectionOwner {
+    return this.current.owner
+  }
+
+  /** See {@link Session.autoflush}. */
+  autoflush(): Promise<void> {
+    return this.current.autoflush()
+  }
+
+  /** See {@link Session.begin}. */
+  begin(): Transaction
+  begin<R>(work: (session: Session) => R | Promise<R>): Promise<R>
+  begin<R>(work?: (session: Session) => R | Promise<R>): Transaction | Promise<R> {
+    return work === undefined ? this.current.begin() : this.current.begin(work)
+  }
+
+  /** See {@link Session.beginNested}. */
+  beginNested(): Promise<NestedTransaction>
+  beginNested<R>(work: (session: Session) => R | Promise<R>): Promise<R>
+  beginNested<R>(work?: (session: Session) => R | Promise<R>): Promise<NestedTransaction | R> {
+    return work === undefined ? this.current.beginNested() : this.current.beginNested(work)
+  }
+
+  /** See {@link Session.execute}. */
+  execute<R extends Record<string, unknown> = Record<string, unknown>>(statement: RawSql, options: { bind?: ModelClass } = {}): Promise<Result<R>> {
+    return this.current.execute<R>(statement, options)
+  }
+
+  /** See {@link Session.connection}. */
+  connection(options: { bind?: ModelClass } = {}): Promise<SessionConnection> {
+    return this.current.connection(options)
+  }
+
+  /** See {@link Session.getOne}. */
+  getOne<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>): Promise<T> {
+    return this.current.getOne(modelClass, key)
+  }
+
+  /** See {@link Session.isModified}. */
+  isModified(obj: Model): boolean {
+    return this.current.isModified(obj)
   }
 }

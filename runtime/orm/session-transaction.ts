@@ -6,6 +6,8 @@ import type { CompiledQuery } from '../sql/compiled-query.js'
 import { EngineTransaction } from './engine-transaction.js'
 import type { Mapper } from './mapper.js'
 import type { BindRoute } from './routing.js'
+import { Savepoint } from './savepoint.js'
+import type { Session } from './session.js'
 import type { InstanceState } from './state.js'
 
 /**
@@ -65,11 +67,51 @@ export class SessionTransaction {
   /** `owner` names the session in `PoolTimeoutError` while this transaction holds a connection. */
   constructor(private readonly owner?: ConnectionOwner) {}
 
+  /** Open savepoints (`beginNested()`), innermost last. */
+  readonly savepoints: Savepoint[] = []
+  private savepointCounter = 0
+
   /** Throws unless the transaction may run statements. */
   guard(operation: string): void {
-    if (this.state === 'active') return
+    if (this.state === 'active') {
+      const innermost = this.savepoints.length > 0 ? this.savepoints[this.savepoints.length - 1] : undefined
+      if (innermost !== undefined && innermost.state === 'deactive') throw PendingRollbackError.afterFailedNestedFlush(innermost.failure)
+      return
+    }
     if (this.state === 'deactive') throw PendingRollbackError.afterFailedFlush(this.failure)
     throw IllegalStateChangeError.notAllowed(operation, this.state)
+  }
+
+  /** The innermost open savepoint, if any. */
+  get innermostSavepoint(): Savepoint | undefined {
+    return this.savepoints.length > 0 ? this.savepoints[this.savepoints.length - 1] : undefined
+  }
+
+  /**
+   * Opens a savepoint on the default bind's primary and every other primary this transaction has
+   * used (each begins its database transaction first).
+   */
+  async beginSavepoint(defaultRoute: BindRoute): Promise<Savepoint> {
+    this.guard('beginNested')
+    const primaries = [this.on(defaultRoute, defaultRoute.primary), ...this.engines().filter((transaction) => transaction.started && !transaction.readOnly)]
+    const savepoint = await Savepoint.begin(`sp_${++this.savepointCounter}`, this, [...new Set(primaries)])
+    for (const transaction of primaries) transaction.wrote = true
+    this.savepoints.push(savepoint)
+    return savepoint
+  }
+
+  /** Releases `savepoint` (the innermost): its work joins the enclosing level. */
+  async releaseSavepoint(savepoint: Savepoint): Promise<void> {
+    this.guard('commit a nested transaction')
+    await savepoint.release(this.savepoints[this.savepoints.length - 2])
+    this.savepoints.pop()
+  }
+
+  /** Rolls back to `savepoint` (the innermost) in the database and in memory. */
+  async rollbackSavepoint(savepoint: Savepoint, session: Session): Promise<void> {
+    if (this.state !== 'active') throw IllegalStateChangeError.notAllowed('roll back a nested transaction', this.state)
+    this.savepoints.pop()
+    await savepoint.rollback(session, this)
   }
 
   /** Runs one statement on `engine` (a primary or a replica of `route`), in this transaction's connection to it. */
@@ -150,8 +192,9 @@ export class SessionTransaction {
     return this.deletedKeys.get(mapper)?.has(key) ?? false
   }
 
-  /** Remembers the pre-transaction value of columns about to be overwritten by a flushed UPDATE. */
+  /** Remembers the pre-transaction value of columns about to be overwritten by a flushed UPDATE (and the innermost savepoint's). */
   rememberOriginals(state: InstanceState, values: Record<string, unknown>): void {
+    this.innermostSavepoint?.rememberOriginals(state, values)
     const originals = this.originals.get(state)
     if (originals === undefined) this.originals.set(state, { ...values })
     else for (const [name, value] of Object.entries(values)) if (!(name in originals)) originals[name] = value

@@ -2,7 +2,7 @@
 import type { ConnectionOwner, QueryResult } from '../engine/driver.js'
 import type { Dialect } from '../dialect/dialect.js'
 import type { Engine } from '../engine/engine.js'
-import { ConnectionLostError, IllegalStateChangeError, InvalidRequestError, NoScopeError, NPlusOneError, nPlusOneMessage, UnmappedError } from '../errors.js'
+import { ConnectionLostError, IllegalStateChangeError, InvalidRequestError, NoResultFoundError, NoScopeError, NPlusOneError, nPlusOneMessage, UnmappedError } from '../errors.js'
 import { LazyLoadBatcher } from '../loading/lazy-load-batcher.js'
 import { CollectionTracker } from './collections.js'
 import { loadRelated } from '../loading/load-related.js'
@@ -10,11 +10,15 @@ import { hydrateJoined, joinedSelect } from '../loading/joined-load.js'
 import { resolveOptions, type LoaderOption } from '../loading/loader-options.js'
 import { Query, type QuerySource } from '../query/query.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
+import { Result, type RawSql } from '../sql/raw-sql.js'
+import { dispatchSessionEvent, hasListeners } from './events.js'
+import { NestedTransaction, Transaction } from './transaction-handles.js'
 import type { SelectNode, StatementNode } from '../sql/nodes.js'
 import { IdentityMap } from './identity-map.js'
 import type { Mapper, Relationship } from './mapper.js'
 import { mapperOf, type KeyOf, type Model, type ModelClass } from './model.js'
 import { SessionRouting, type BindRoute, type BindTarget } from './routing.js'
+import type { Savepoint } from './savepoint.js'
 import { SessionTransaction } from './session-transaction.js'
 import { InstanceState, STATE, stateOf, type Instrumented } from './state.js'
 import { hydrate, populate } from './hydration.js'
@@ -56,6 +60,18 @@ export interface NPlusOneOptions {
   readonly raise?: boolean
   /** Where warnings go; default `console.warn`. */
   readonly warn?: (message: string) => void
+}
+
+/** Appended to the message of an error raised by a query's autoflush. */
+const AUTOFLUSH_NOTE =
+  ' (raised as a result of Query-invoked autoflush; consider using a session.noAutoflush() block if this flush is occurring prematurely)'
+
+/** The session's connection: raw statements inside its transaction. See {@link Session.connection}. */
+export interface SessionConnection {
+  /** The engine the statements run on. */
+  readonly engine: Engine
+  /** Runs a raw statement inside the session's transaction. */
+  execute<R extends Record<string, unknown> = Record<string, unknown>>(statement: RawSql): Promise<Result<R>>
 }
 
 /** Numbers sessions for their default owner label. */
@@ -158,12 +174,19 @@ export class Session {
    */
   add(obj: Model): void {
     const state = this.stateOf(obj)
-    if (state.session === this) return
+    if (state.session === this) {
+      if (state.deleted) throw InvalidRequestError.deletedInTransaction(state.describe())
+      // Adding an object marked for deletion takes the mark back (SQLAlchemy does the same).
+      if (this.deletedStates.size > 0) this.deletedStates.delete(state)
+      return
+    }
     if (state.session !== null) throw InvalidRequestError.attachedElsewhere(state.describe())
     if (state.deleted) throw InvalidRequestError.deletedObject(state.describe())
+    this.autobegin()
     if (state.key === undefined) {
       state.session = this
       this.newStates.add(state)
+      this.cascadeCollections(state)
     } else {
       const existing = this.identityMap.get(state.mapper, state.key)
       if (existing !== undefined && existing !== state) throw InvalidRequestError.identityConflict(state.describe())
@@ -188,6 +211,8 @@ export class Session {
     }
     if (state.session === null) this.add(obj)
     else if (state.session !== this) throw InvalidRequestError.attachedElsewhere(state.describe())
+    if (state.deleted) return
+    this.autobegin()
     this.deletedStates.add(state)
   }
 
@@ -198,12 +223,12 @@ export class Session {
   async get<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>): Promise<T | null> {
     const mapper = mapperOf(modelClass)
     const values = this.primaryKeyValues(mapper, key)
-    const state = this.identityMap.get(mapper, values.length === 1 ? values[0] : mapper.identityKey(values))
+    const state = this.identityMap.get(mapper, mapper.identityKey(values))
     if (state !== undefined && !state.stale && (state.expired === null || state.expired.size === 0)) {
       return state.deleted || (this.deletedStates.size > 0 && this.deletedStates.has(state)) ? null : (state.obj as T)
     }
     this.guard('get')
-    if (this.needsAutoflush) await this.flush()
+    await this.autoflush()
     if (this.deletedInTransaction(mapper, values)) return null
     // Joined relationships need the joined statement: run the lookup as a query.
     if (mapper.joinedRelationships.length > 0) {
@@ -238,9 +263,18 @@ export class Session {
     }
   }
 
-  /** Flushes when autoflush is on and there is something to write. Queries call this first. */
+  /**
+   * Flushes when autoflush is on and there is something to write. Queries call this first; an
+   * error says that it came from this autoflush, as SQLAlchemy's does.
+   */
   async autoflush(): Promise<void> {
-    if (this.needsAutoflush) await this.flush()
+    if (!this.needsAutoflush) return
+    try {
+      await this.flush()
+    } catch (error) {
+      if (error instanceof Error && !error.message.includes(AUTOFLUSH_NOTE)) error.message += AUTOFLUSH_NOTE
+      throw error
+    }
   }
 
   /** True when autoflush is on and a flush has something to write (or is running). */
@@ -271,6 +305,155 @@ export class Session {
     this.transaction = null
     for (const state of transaction.deleted) state.session = null
     if (this.expireOnCommit) for (const state of this.identityMap.states()) this.markStale(state)
+    if (hasListeners()) await dispatchSessionEvent(this, 'afterCommit')
+  }
+
+  /**
+   * Begins the session's transaction explicitly (SQLAlchemy 2.0's `session.begin()`); the database
+   * transaction itself starts at the first statement. Raises `InvalidRequestError`
+   * (`transaction_already_begun`) when one is already begun: the first `add()`, `delete()`, change
+   * to a loaded object, query or flush begins one (autobegin).
+   *
+   * With `work`, runs it and commits, or rolls back and rethrows when it throws (SQLAlchemy's
+   * `with session.begin():`). Without, returns a {@link Transaction} to commit or roll back.
+   */
+  begin(): Transaction
+  begin<R>(work: (session: this) => R | Promise<R>): Promise<R>
+  begin<R>(work?: (session: this) => R | Promise<R>): Transaction | Promise<R> {
+    if (this.transaction !== null) throw InvalidRequestError.transactionAlreadyBegun()
+    const transaction = this.ensureTransaction()
+    const handle = new Transaction(
+      () => this.transaction === transaction && transaction.state === 'active',
+      () => this.commit(),
+      () => this.rollback(),
+    )
+    if (work === undefined) return handle
+    return (async () => {
+      let result: R
+      try {
+        result = await work(this)
+      } catch (error) {
+        await handle.rollback()
+        throw error
+      }
+      await handle.commit()
+      return result
+    })()
+  }
+
+  /**
+   * Flushes, then opens a SAVEPOINT inside the transaction (beginning it if needed), SQLAlchemy's
+   * `begin_nested()`. Rolling the nested transaction back undoes what was written since in the
+   * database and in memory (objects inserted since become transient, deleted ones persistent,
+   * updated columns take their values back) while the outer transaction goes on; a flush that fails
+   * inside rolls back to the savepoint only. Savepoint names are ours (`sp_<n>`).
+   *
+   * With `work`, runs it and releases the savepoint, or rolls back to it and rethrows when it
+   * throws. Without, returns a {@link NestedTransaction}.
+   */
+  beginNested(): Promise<NestedTransaction>
+  beginNested<R>(work: (session: this) => R | Promise<R>): Promise<R>
+  async beginNested<R>(work?: (session: this) => R | Promise<R>): Promise<NestedTransaction | R> {
+    await this.flush()
+    const transaction = this.ensureTransaction()
+    this.routing.pin()
+    const savepoint = await transaction.beginSavepoint(this.routing.defaultRoute)
+    const handle = new NestedTransaction(
+      () => savepoint.state === 'active' && this.transaction === transaction,
+      async () => {
+        if (savepoint.state !== 'active' || this.transaction !== transaction) throw InvalidRequestError.transactionInactive('nested transaction')
+        await this.flush()
+        this.closeInnerSavepoints(transaction, savepoint)
+        await transaction.releaseSavepoint(savepoint)
+      },
+      async () => {
+        if ((savepoint.state !== 'active' && savepoint.state !== 'deactive') || this.transaction !== transaction) return
+        this.closeInnerSavepoints(transaction, savepoint)
+        while (this.flushing !== null) await this.flushing.catch(() => undefined)
+        await transaction.rollbackSavepoint(savepoint, this)
+      },
+    )
+    if (work === undefined) return handle
+    let result: R
+    try {
+      result = await work(this)
+    } catch (error) {
+      await handle.rollback()
+      throw error
+    }
+    await handle.commit()
+    return result
+  }
+
+  /** True while a `beginNested()` savepoint is open. */
+  get inNestedTransaction(): boolean {
+    return (this.transaction?.savepoints.length ?? 0) > 0
+  }
+
+  /** Savepoints opened inside `savepoint` and left open end with it (released into it, or rolled back with it). */
+  private closeInnerSavepoints(transaction: SessionTransaction, savepoint: Savepoint): void {
+    const at = transaction.savepoints.indexOf(savepoint)
+    if (at < 0) throw InvalidRequestError.transactionInactive('nested transaction')
+    for (const inner of transaction.savepoints.splice(at + 1)) {
+      for (const [state, values] of inner.originals) savepoint.rememberOriginals(state, values)
+      inner.state = 'released'
+    }
+  }
+
+  /**
+   * Runs a raw SQL statement written with the {@link sql} tag, inside this session's transaction
+   * (a statement that may write begins the write transaction, as a flush does), on the default
+   * bind or on the bind of `options.bind`'s model. Pending changes are flushed first (autoflush).
+   *
+   * ### Examples
+   * ```ts
+   * const { rows } = await session.execute(sql`SELECT "id" FROM "users" WHERE "username" = ${name}`)
+   * ```
+   */
+  async execute<R extends Record<string, unknown> = Record<string, unknown>>(statement: RawSql, options: { bind?: ModelClass } = {}): Promise<Result<R>> {
+    this.guard('execute')
+    await this.autoflush()
+    return this.runRaw<R>(statement, options.bind)
+  }
+
+  /**
+   * The session's connection to the default bind (or `options.bind`'s model's bind), inside its
+   * transaction: what SQLAlchemy's `session.connection()` gives, for raw statements that must see
+   * the session's flushed, uncommitted work.
+   */
+  async connection(options: { bind?: ModelClass } = {}): Promise<SessionConnection> {
+    this.guard('connection')
+    return {
+      engine: this.getBind(options.bind, { write: true }),
+      execute: <R extends Record<string, unknown> = Record<string, unknown>>(statement: RawSql) => this.runRaw<R>(statement, options.bind),
+    }
+  }
+
+  private async runRaw<R extends Record<string, unknown>>(statement: RawSql, bind: ModelClass | undefined): Promise<Result<R>> {
+    const route = bind === undefined ? this.routing.defaultRoute : this.routing.routeOf(mapperOf(bind))
+    const node = statement.toNode()
+    const query = route.compiler.compile(node)
+    const transaction = this.ensureTransaction()
+    if (node.isWrite) this.routing.pin()
+    const result = node.isWrite ? await transaction.write(route, query) : await this.read(route, query)
+    return new Result<R>(result)
+  }
+
+  /** Like {@link get}, but raises `NoResultFoundError` when there is no such row (SQLAlchemy's `get_one`). */
+  async getOne<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>): Promise<T> {
+    const found = await this.get(modelClass, key)
+    if (found === null) throw NoResultFoundError.forModel(mapperOf(modelClass).name)
+    return found
+  }
+
+  /**
+   * True when the object has changes a flush would write: a column whose value really differs from
+   * the loaded one (assigning the current value is no change), or a to-one relationship assigned.
+   * SQLAlchemy's `session.is_modified()`.
+   */
+  isModified(obj: Model): boolean {
+    const state = this.stateOf(obj)
+    return state.changedColumns().length > 0 || (state.changedRelationships !== null && state.changedRelationships.size > 0)
   }
 
   /**
@@ -328,6 +511,7 @@ export class Session {
     this.newStates.clear()
     this.deletedStates.clear()
     for (const state of this.identityMap.states()) this.markStale(state)
+    if (transaction !== null && hasListeners()) await dispatchSessionEvent(this, 'afterRollback')
   }
 
   /** True when the object's row was written in a bind whose COMMIT went through before another bind's failed. */
@@ -371,7 +555,13 @@ export class Session {
    */
   expire(obj: Model, attributes?: readonly string[]): void {
     const state = this.persistentState(obj, 'expired')
-    const names = attributes ?? state.mapper.columns.map((column) => column.name)
+    const relationships = attributes?.filter((name) => state.mapper.relationships.has(name)) ?? []
+    const names = attributes?.filter((name) => !state.mapper.relationships.has(name)) ?? state.mapper.columns.map((column) => column.name)
+    for (const name of relationships) {
+      delete state.related[name]
+      state.changedRelationships?.delete(name)
+    }
+    if (attributes !== undefined && names.length === 0) return
     const expired = (state.expired ??= new Set())
     for (const name of names) {
       state.mapper.column(name)
@@ -442,7 +632,10 @@ export class Session {
 
   /** @internal Called by states when a column or relationship changes. */
   markModified(state: InstanceState): void {
-    if (state.key !== undefined && !state.deleted) this.dirtyStates.add(state)
+    if (state.key !== undefined && !state.deleted) {
+      this.dirtyStates.add(state)
+      if (this.transaction === null && !this.terminated) this.transaction = new SessionTransaction(this.owner)
+    }
   }
 
   /** @internal Runs a SELECT on the table of `mapper` (on its bind's reading engine) and returns raw rows. */
@@ -629,10 +822,25 @@ export class Session {
       const related = stateOf(state.related[name])
       if (related !== undefined && related.session === null) this.add(related.obj)
     }
-    if (state.cascadeTargets !== null) {
-      const targets = state.cascadeTargets
-      state.cascadeTargets = null
-      for (const target of targets) if (target.session === null) this.add(target.obj)
+  }
+
+  /**
+   * A transient object joining the session brings the objects of its in-memory collections (a
+   * loaded list, or what was appended to a dynamic relationship): they are added too, and
+   * many-to-many members get their join-table rows (save-update cascade).
+   */
+  private cascadeCollections(state: InstanceState): void {
+    const unsaved = state.unsavedMembers
+    for (const relationship of state.mapper.relationships.values()) {
+      if (!relationship.uselist) continue
+      const loaded = state.related[relationship.name]
+      const members = (Array.isArray(loaded) ? loaded : unsaved?.get(relationship.name)) as Model[] | undefined
+      if (members === undefined || members.length === 0) continue
+      for (const member of members) {
+        const target = stateOf(member)!
+        if (target.session === null) this.add(member)
+        if (relationship.secondary !== undefined) this.collections.link(relationship, state, target, true)
+      }
     }
   }
 
@@ -640,12 +848,27 @@ export class Session {
     const transaction = this.ensureTransaction()
     // From the first write on, reads go to the primaries: the session reads its own writes.
     this.routing.pin()
+    if (hasListeners()) await dispatchSessionEvent(this, 'beforeFlush')
     try {
       await new UnitOfWork(this, transaction).run()
     } catch (error) {
-      await transaction.fail(error)
+      // Inside a savepoint only the savepoint fails: rolling back to it makes the session usable again.
+      const savepoint = transaction.innermostSavepoint
+      if (savepoint !== undefined && transaction.state === 'active') {
+        savepoint.state = 'deactive'
+        savepoint.failure = error
+      } else {
+        await transaction.fail(error)
+        if (hasListeners()) await dispatchSessionEvent(this, 'afterRollback')
+      }
       throw error
     }
+    if (hasListeners()) await dispatchSessionEvent(this, 'afterFlush')
+  }
+
+  /** Begins the session's transaction without a statement (SQLAlchemy 2.0 autobegins on add, delete and changes). */
+  private autobegin(): void {
+    if (this.transaction === null && !this.terminated) this.transaction = new SessionTransaction(this.owner)
   }
 
   private ensureTransaction(): SessionTransaction {
@@ -676,7 +899,7 @@ export class Session {
   private deletedInTransaction(mapper: Mapper, values: readonly unknown[]): boolean {
     const transaction = this.transaction
     if (transaction === null || transaction.deleted.length === 0) return false
-    const key = values.length === 1 ? values[0] : mapper.identityKey(values)
+    const key = mapper.identityKey(values)
     return this.identityMap.get(mapper, key) === undefined && transaction.wasDeleted(mapper, key)
   }
 

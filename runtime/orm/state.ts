@@ -40,8 +40,11 @@ export class InstanceState {
   strategyOverrides: Record<string, string> | null = null
   /** Counts changes through setters, so a flush can tell whether the object changed while it ran. */
   version = 0
-  /** Objects appended to this object's collections while it had no session; added with it (save-update cascade). */
-  cascadeTargets: Set<InstanceState> | null = null
+  /**
+   * While the object has no row: the objects appended to its dynamic collections, by relationship
+   * (its whole contents, since nothing of it is stored yet); added to the session with it.
+   */
+  unsavedMembers: Map<string, Model[]> | null = null
   /** To-one relationships set to null after holding an object: a pending object removed from a delete-orphan parent is dropped at flush. */
   orphanedFrom: Set<string> | null = null
 
@@ -91,8 +94,12 @@ export class InstanceState {
     this.session?.markModified(this)
   }
 
-  /** Assigns a to-one relationship; the foreign key is synchronised at flush. */
-  setRelated(name: string, value: unknown): void {
+  /**
+   * Assigns a to-one relationship; the foreign key is synchronised at flush. With `cascade`, a new
+   * object assigned to an object in a session joins it (save-update cascade); the echo of a
+   * collection change passes false.
+   */
+  setRelated(name: string, value: unknown, cascade = true): void {
     if (value === null && this.related[name] != null) (this.orphanedFrom ??= new Set()).add(name)
     this.related[name] = value
     this.version++
@@ -100,15 +107,23 @@ export class InstanceState {
     const session = this.session
     if (session !== null) {
       session.markModified(this)
-      // save-update cascade: assigning a new object to an object in a session adds it too.
       const target = stateOf(value)
-      if (target !== undefined && target.session === null) session.add(target.obj)
+      if (cascade && target !== undefined && target.session === null) session.add(target.obj)
     }
   }
 
-  /** Remembers an object to add to the session together with this one. */
-  addCascadeTarget(target: InstanceState): void {
-    ;(this.cascadeTargets ??= new Set()).add(target)
+  /** Records `member` in a keyless object's in-memory dynamic collection `name` (see {@link unsavedMembers}). */
+  addUnsavedMember(name: string, member: Model): void {
+    const members = (this.unsavedMembers ??= new Map()).get(name)
+    if (members === undefined) this.unsavedMembers.set(name, [member])
+    else if (!members.includes(member)) members.push(member)
+  }
+
+  /** Takes `member` out of a keyless object's in-memory dynamic collection `name`. */
+  removeUnsavedMember(name: string, member: Model): void {
+    const members = this.unsavedMembers?.get(name)
+    const at = members?.indexOf(member) ?? -1
+    if (at >= 0) members!.splice(at, 1)
   }
 
   /** Forgets pending modifications after a successful flush. */

@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto'
 import cuid from '@bugsnag/cuid'
 import { createId as cuid2 } from '@paralleldrive/cuid2'
 import { Decimal } from 'decimal.js'
-import { InvalidRequestError, StaleDataError } from '../errors.js'
+import { FlushError, InvalidRequestError, StaleDataError } from '../errors.js'
 import { sql, type ColumnNode, type ConditionNode, type InsertNode, type ValueNode } from '../sql/nodes.js'
 import { cascadeDeletes, cascadeOrphans, needsDeleteCascade, reflectDatabaseDeletes } from './cascades.js'
 import type { ColumnInfo, Mapper } from './mapper.js'
+import { dispatchModelEvent, hasListeners, hasModelListeners, type ModelEventName } from './events.js'
 import type { DefaultDefinition } from './metadata.js'
 import type { Session } from './session.js'
 import type { SessionTransaction } from './session-transaction.js'
@@ -55,6 +56,12 @@ function clientDefault(column: ColumnInfo, now: Date): unknown {
   }
 }
 
+/** The value the database holds for a column of a flushed object (unflushed changes keep the old value in `committed`). */
+function storedValueOf(state: InstanceState, name: string): unknown {
+  const committed = state.committed
+  return committed !== null && name in committed ? committed[name] : state.dict[name]
+}
+
 function compareKeys(a: unknown, b: unknown): number {
   return a === b ? 0 : (a as number) < (b as number) ? -1 : 1
 }
@@ -74,6 +81,11 @@ export class UnitOfWork {
   private readonly dirtyAtStart = new Map<InstanceState, number>()
   /** Objects whose DELETE this flush writes. */
   private readonly deleting: InstanceState[] = []
+  /**
+   * Row switches (SQLAlchemy's term): a new object with the key of an object deleted in this flush
+   * takes over its row with an UPDATE instead of a DELETE and an INSERT. New object -> deleted one.
+   */
+  private readonly switches = new Map<InstanceState, InstanceState>()
   private readonly now = new Date()
 
   constructor(
@@ -94,11 +106,14 @@ export class UnitOfWork {
     // @cascade(delete) may load related objects first; pending ones it reaches are expunged, never inserted.
     const cascading = needsDeleteCascade(this.deleting)
     if (cascading) this.deleting.push(...(await cascadeDeletes(session, this.deleting)))
+    const inserting = cascading ? pending.filter((state) => session.newStates.has(state)) : pending
+    this.checkIdentities(inserting)
     const deleting = new Set(this.deleting)
-    const inserts = groupByMapper(cascading ? pending.filter((state) => session.newStates.has(state)) : pending)
+    const inserts = groupByMapper(this.switches.size > 0 ? inserting.filter((state) => !this.switches.has(state)) : inserting)
     const updates = groupByMapper(dirty.filter((state) => !deleting.has(state)))
-    const deletes = groupByMapper(this.deleting)
-    const order = [...new Set([...inserts.keys(), ...updates.keys(), ...deletes.keys()])].sort((a, b) => a.insertRank - b.insertRank)
+    const deletes = groupByMapper(this.switches.size > 0 ? this.deleting.filter((state) => !this.switchedOut(state)) : this.deleting)
+    const switches = groupByMapper(this.switches.keys())
+    const order = [...new Set([...inserts.keys(), ...switches.keys(), ...updates.keys(), ...deletes.keys()])].sort((a, b) => a.insertRank - b.insertRank)
     try {
       // One bind after the other, always in the same order (default first, then by key), so that
       // sessions writing to several databases take their write locks in one order.
@@ -108,8 +123,13 @@ export class UnitOfWork {
         for (const mapper of mappers) {
           const toInsert = inserts.get(mapper)
           if (toInsert) await this.insertAll(mapper, toInsert)
+          const toSwitch = switches.get(mapper)
+          if (toSwitch) for (const state of toSwitch) await this.switchRow(state, this.switches.get(state)!)
           const toUpdate = updates.get(mapper)
-          if (toUpdate) for (const state of toUpdate) await this.update(state)
+          if (toUpdate) {
+            if (this.listens(mapper, 'beforeUpdate')) await this.dispatch(mapper, 'beforeUpdate', toUpdate)
+            for (const state of toUpdate) await this.update(state)
+          }
         }
         // Many-to-many links once both sides have their keys, before any row they point at is deleted.
         if (session.collections.hasLinkChanges) {
@@ -128,6 +148,77 @@ export class UnitOfWork {
       throw error
     }
     this.commitStates()
+  }
+
+  /**
+   * Before any SQL: a new object whose key is already in the identity map either takes over the row
+   * of an object deleted in this flush (a row switch), or is refused with `FlushError`, as
+   * SQLAlchemy refuses it, instead of failing on the database's unique constraint.
+   */
+  private checkIdentities(inserting: readonly InstanceState[]): void {
+    const identityMap = this.session.identityMap
+    let deleting: Set<InstanceState> | null = null
+    for (const state of inserting) {
+      const key = state.mapper.identityKeyOf(state.dict)
+      if (key === undefined) continue
+      const existing = identityMap.get(state.mapper, key)
+      if (existing === undefined || existing === state || existing.deleted) continue
+      deleting ??= new Set(this.deleting)
+      if (deleting.has(existing) && !this.switchedOut(existing)) this.switches.set(state, existing)
+      else throw FlushError.identityConflict(state.describe(), existing.describe())
+    }
+  }
+
+  /** True when `state`'s DELETE became a row switch. */
+  private switchedOut(state: InstanceState): boolean {
+    for (const replaced of this.switches.values()) if (replaced === state) return true
+    return false
+  }
+
+  /** True when `mapper`'s class has listeners for `event` (checked first: an await with nothing to wait for would still yield). */
+  private listens(mapper: Mapper, event: ModelEventName): boolean {
+    return hasListeners() && hasModelListeners(mapper.modelClass, event)
+  }
+
+  /** Calls a model event's listeners for objects of `mapper`. */
+  private dispatch(mapper: Mapper, event: ModelEventName, states: readonly InstanceState[]): Promise<void> {
+    return dispatchModelEvent(mapper.modelClass, event, states.map((state) => state.obj), this.session)
+  }
+
+  /**
+   * A row switch: `state` (new) takes the row of `replaced` (deleted in this flush) with one UPDATE
+   * of the columns whose values differ, after the client defaults an INSERT would have applied.
+   */
+  private async switchRow(state: InstanceState, replaced: InstanceState): Promise<void> {
+    const mapper = state.mapper
+    if (this.listens(mapper, 'beforeUpdate')) await this.dispatch(mapper, 'beforeUpdate', [state])
+    this.syncForeignKeys(state)
+    this.applyDefaults(state)
+    const changed = mapper.columns.filter((column) => !mapper.primaryKey.includes(column) && !column.equals(state.dict[column.name] ?? null, storedValueOf(replaced, column.name) ?? null))
+    if (changed.length > 0) {
+      const keyValues = mapper.primaryKey.map((column) => storedValueOf(replaced, column.name))
+      const result = await this.session.write(mapper, {
+        kind: 'update',
+        table: mapper.tableNode,
+        set: changed.map((column) => [column.node, sql.value(state.dict[column.name] ?? null, column.type)] as const),
+        where: mapper.primaryKeyCondition(keyValues),
+      })
+      if (result.changes !== 1) throw StaleDataError.rowCount('UPDATE', mapper.table, 1, result.changes)
+    }
+    this.written.set(state, { version: state.version, values: { ...state.dict }, originals: {} })
+    if (this.listens(mapper, 'afterUpdate')) await this.dispatch(mapper, 'afterUpdate', [state])
+  }
+
+  /** Fills a new object's unset columns as its INSERT sends them: `@updatedAt`, client defaults, NULL for nullable ones. */
+  private applyDefaults(state: InstanceState): void {
+    for (const column of state.mapper.columns) {
+      if (state.dict[column.name] !== undefined) continue
+      // Unset nullable columns are sent as NULL so rows share one INSERT shape; an unset required column
+      // is left out, and the database names it in its NOT NULL error.
+      let value = column.definition.updatedAt ? new Date(this.now) : clientDefault(column, this.now)
+      if (value === undefined && column.nullable && !column.serverGenerated) value = null
+      if (value !== undefined) this.set(state, column.name, value)
+    }
   }
 
   /** Sets a column value during the flush, remembering the previous one for undo. */
@@ -189,20 +280,13 @@ export class UnitOfWork {
   }
 
   private async insertBatch(mapper: Mapper, states: InstanceState[]): Promise<void> {
+    if (this.listens(mapper, 'beforeInsert')) await this.dispatch(mapper, 'beforeInsert', states)
     const shapes = new Map<string, { columns: ColumnInfo[]; states: InstanceState[] }>()
     for (const state of states) {
       this.syncForeignKeys(state)
+      this.applyDefaults(state)
       let shape = ''
-      for (const column of mapper.columns) {
-        if (state.dict[column.name] === undefined) {
-          // Unset nullable columns are sent as NULL so rows share one INSERT shape; an unset required column
-          // is left out, and the database names it in its NOT NULL error.
-          let value = column.definition.updatedAt ? new Date(this.now) : clientDefault(column, this.now)
-          if (value === undefined && column.nullable && !column.serverGenerated) value = null
-          if (value !== undefined) this.set(state, column.name, value)
-        }
-        shape += state.dict[column.name] === undefined ? '0' : '1'
-      }
+      for (const column of mapper.columns) shape += state.dict[column.name] === undefined ? '0' : '1'
       let group = shapes.get(shape)
       if (group === undefined) {
         group = { columns: mapper.columns.filter((column) => state.dict[column.name] !== undefined), states: [] }
@@ -211,6 +295,7 @@ export class UnitOfWork {
       group.states.push(state)
     }
     for (const { columns, states: group } of shapes.values()) await this.insertShape(mapper, columns, group)
+    if (this.listens(mapper, 'afterInsert')) await this.dispatch(mapper, 'afterInsert', states)
   }
 
   private async insertShape(mapper: Mapper, columns: ColumnInfo[], states: InstanceState[]): Promise<void> {
@@ -298,9 +383,11 @@ export class UnitOfWork {
     if (result.changes !== 1) throw StaleDataError.rowCount('UPDATE', mapper.table, 1, result.changes)
     this.updated.push(state)
     this.written.set(state, { version: state.version, values: { ...state.dict }, originals: { ...committed } })
+    if (this.listens(mapper, 'afterUpdate')) await this.dispatch(mapper, 'afterUpdate', [state])
   }
 
   private async deleteAll(mapper: Mapper, states: InstanceState[]): Promise<void> {
+    if (this.listens(mapper, 'beforeDelete')) await this.dispatch(mapper, 'beforeDelete', states)
     const perRow = mapper.primaryKey.length
     const rowsPerStatement = Math.max(1, Math.floor(this.session.dialectOf(mapper).maxParameters / perRow))
     for (let start = 0; start < states.length; start += rowsPerStatement) {
@@ -313,16 +400,26 @@ export class UnitOfWork {
       const result = await this.session.write(mapper, { kind: 'delete', from: mapper.tableNode, where })
       if (result.changes !== chunk.length) throw StaleDataError.rowCount('DELETE', mapper.table, chunk.length, result.changes)
     }
+    if (this.listens(mapper, 'afterDelete')) await this.dispatch(mapper, 'afterDelete', states)
   }
 
   /** After every statement succeeded: pending becomes persistent, deleted becomes deleted, changes are forgotten. */
   private commitStates(): void {
     const session = this.session
     const identityMap = session.identityMap
+    for (const [state, replaced] of this.switches) {
+      identityMap.remove(replaced)
+      replaced.deleted = true
+      session.deletedStates.delete(replaced)
+      session.dirtyStates.delete(replaced)
+      this.transaction.deleted.push(replaced)
+      this.inserted.add(state)
+    }
     for (const state of this.inserted) {
       state.key = state.mapper.identityKeyOf(state.dict)
       identityMap.add(state)
       session.newStates.delete(state)
+      state.unsavedMembers = null
       this.transaction.inserted.push(state)
       this.settle(state)
     }
@@ -342,14 +439,15 @@ export class UnitOfWork {
       state.clearModifications()
       session.dirtyStates.delete(state)
     }
-    for (const state of this.deleting) {
+    const deleted = this.switches.size > 0 ? this.deleting.filter((state) => !this.switchedOut(state)) : this.deleting
+    for (const state of deleted) {
       identityMap.remove(state)
       state.deleted = true
       session.deletedStates.delete(state)
       session.dirtyStates.delete(state)
       this.transaction.deleted.push(state)
     }
-    if (this.deleting.length > 0) reflectDatabaseDeletes(session, this.transaction, this.deleting)
+    if (deleted.length > 0) reflectDatabaseDeletes(session, this.transaction, deleted)
   }
 
   /**

@@ -21,6 +21,11 @@ export interface QuerySource {
   session(): Session
   /** Criteria computed when the query runs, after autoflush (e.g. a dynamic relationship's foreign key). */
   criteria?(): ConditionNode
+  /**
+   * The answer held in memory instead of the database (a dynamic relationship of an object with no
+   * row yet), or undefined to query. Asked before the autoflush (`flushed` false) and after it.
+   */
+  inMemory?(flushed: boolean): readonly Model[] | undefined
 }
 
 /** The immutable parts of a query. @internal */
@@ -36,6 +41,11 @@ export interface QuerySpec {
 }
 
 const EMPTY_SPEC: QuerySpec = Object.freeze({ where: Object.freeze([]), orderBy: Object.freeze([]) })
+
+/** True for an in-memory answer (see `QuerySource.inMemory`), false for a session. */
+function inMemory(prepared: Session | readonly Model[]): prepared is readonly Model[] {
+  return Array.isArray(prepared)
+}
 
 function checkCount(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 0) throw InvalidRequestError.badArgument(`${name}() expects an integer >= 0, got ${String(value)}.`)
@@ -119,8 +129,8 @@ export class Query<T extends Model> {
 
   /** All matching objects. */
   async all(): Promise<T[]> {
-    const session = this.source.session()
-    await session.autoflush()
+    const session = await this.prepare()
+    if (inMemory(session)) return this.slice(session as T[])
     return this.run(session, () =>
       session.loadObjects<T>(
         this.source.mapper,
@@ -171,8 +181,8 @@ export class Query<T extends Model> {
 
   /** The number of matching rows (`SELECT count(*)`), honouring limit and offset. */
   async count(): Promise<number> {
-    const session = this.source.session()
-    await session.autoflush()
+    const session = await this.prepare()
+    if (inMemory(session)) return this.slice(session as T[]).length
     if (this.spec.limit !== undefined || this.spec.offset !== undefined) {
       return (await this.all()).length
     }
@@ -182,8 +192,8 @@ export class Query<T extends Model> {
 
   /** True when at least one row matches. */
   async exists(): Promise<boolean> {
-    const session = this.source.session()
-    await session.autoflush()
+    const session = await this.prepare()
+    if (inMemory(session)) return this.slice(session as T[]).length > 0
     const rows = await this.run(session, () => session.executeRows(this.source.mapper, { ...this.selectNode({ kind: 'one' }), limit: 1 }, false))
     return rows.length > 0
   }
@@ -200,6 +210,24 @@ export class Query<T extends Model> {
       limit: this.spec.limit,
       offset: this.spec.offset,
     }
+  }
+
+  /**
+   * The session to run in, after its autoflush; or the objects the source holds in memory instead
+   * (a dynamic relationship of an object without a row).
+   */
+  private async prepare(): Promise<Session | readonly Model[]> {
+    const before = this.source.inMemory?.(false)
+    if (before !== undefined) return before
+    const session = this.source.session()
+    await session.autoflush()
+    return this.source.inMemory?.(true) ?? session
+  }
+
+  /** An in-memory answer with this query's offset and limit applied (its filters need the database). */
+  private slice(objects: readonly T[]): T[] {
+    const start = this.spec.offset ?? 0
+    return objects.slice(start, this.spec.limit === undefined ? undefined : start + this.spec.limit)
   }
 
   /** Runs the query's statements, on the primary when `usePrimary()` asked for it. */

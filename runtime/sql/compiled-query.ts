@@ -16,4 +16,6 @@ export interface CompiledQuery {
   readonly isWrite: boolean
   /** True when a returned column holds 64-bit integers that must be read exactly (as bigint). */
   readonly exactIntegers: boolean
+  /** True when the caller needs the result's column names (raw SQL, whose rows become objects). */
+  readonly columnNames?: boolean
 }

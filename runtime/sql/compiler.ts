@@ -53,6 +53,12 @@ const VISIT: Visitor = {
   or: (c, n) => c.visitLogical(n),
   not: (c, n) => c.visitNot(n),
   'order-by': (c, n) => c.visitOrderBy(n),
+  raw: (c, n) => {
+    n.parts.forEach((part, i) => {
+      c.append(part)
+      if (i < n.values.length) c.visitValue(n.values[i])
+    })
+  },
 }
 
 /**
@@ -69,14 +75,16 @@ export abstract class DefaultCompiler {
     this.parts = []
     this.parameters = []
     this.visit(node)
-    const isWrite = node.kind !== 'select'
-    const returnsRows = node.kind === 'select' || (node.kind === 'insert' && node.returning !== undefined && node.returning.length > 0)
+    const isWrite = node.kind === 'raw' ? node.isWrite : node.kind !== 'select'
+    const returnsRows =
+      node.kind === 'raw' ? node.returnsRows : node.kind === 'select' || (node.kind === 'insert' && node.returning !== undefined && node.returning.length > 0)
     const query: CompiledQuery = {
       sql: this.parts.join(''),
       parameters: this.parameters,
       result: returnsRows ? 'rows' : 'count',
       isWrite,
       exactIntegers,
+      ...(node.kind === 'raw' ? { columnNames: true } : {}),
     }
     this.parts = []
     this.parameters = []

@@ -142,8 +142,23 @@ export interface DeleteNode {
   readonly where: ConditionNode
 }
 
+/**
+ * A statement written by the user as a tagged template (`sql\`...\``): the literal parts as
+ * written, the interpolated values always bound as parameters, never spliced into the text.
+ */
+export interface RawNode {
+  readonly kind: 'raw'
+  /** The template's literal parts: one more than `values`. */
+  readonly parts: readonly string[]
+  readonly values: readonly ValueNode[]
+  /** True when the statement returns rows (SELECT, WITH, VALUES, PRAGMA, ... RETURNING). */
+  readonly returnsRows: boolean
+  /** True when the statement may change data: it runs inside the write transaction. */
+  readonly isWrite: boolean
+}
+
 /** A whole statement. */
-export type StatementNode = SelectNode | InsertNode | UpdateNode | DeleteNode
+export type StatementNode = SelectNode | InsertNode | UpdateNode | DeleteNode | RawNode
 
 /** Every node kind, for the compiler's visitor table. */
 export type AnyNode = StatementNode | ConditionNode | TableNode | SubqueryNode | JoinNode | ColumnNode | ValueNode | OrderByNode

@@ -11,7 +11,7 @@ import type { ModelRegistry } from './orm/registry.js'
 import type { BindTarget } from './orm/routing.js'
 import { ScopeRegistry, type RecordedQuery } from './orm/scope-registry.js'
 import { ScopedSession } from './orm/scoping.js'
-import type { NPlusOneOptions } from './orm/session.js'
+import type { GetOptions, NPlusOneOptions } from './orm/session.js'
 import { sessionmaker, type SessionFactory } from './orm/sessionmaker.js'
 import { paginate, type PaginateOptions, type Pagination } from './query/pagination.js'
 import type { Query } from './query/query.js'
@@ -193,7 +193,7 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
   }
 
   /** The row with primary key `key`, or `NotFoundError` (HTTP 404 behind the middleware). */
-  getOr404<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: { description?: string } = {}): Promise<T> {
+  getOr404<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: GetOptions & { description?: string } = {}): Promise<T> {
     return this.session.getOr404(modelClass, key, options)
   }
 
@@ -202,7 +202,7 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
     return query.firstOr404(options)
   }
 
-  /** Exactly one result of `query`: `NotFoundError` (HTTP 404) for none, `MultipleResultsFoundError` for several. */
+  /** Exactly one result of `query`: `NotFoundError` (HTTP 404) for none or several, as Flask-SQLAlchemy's `one_or_404`. */
   oneOr404<T extends Model>(query: Query<T>, options: { description?: string } = {}): Promise<T> {
     return query.oneOr404(options)
   }

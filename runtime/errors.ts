@@ -20,11 +20,11 @@ export class OrmError extends Error {
 
 /** The object is in a state where the requested operation makes no sense (e.g. deleting a transient object). */
 export class InvalidRequestError extends OrmError {
-  override readonly name = 'InvalidRequestError'
+  override readonly name: string = 'InvalidRequestError'
 
   /** @internal */
-  constructor(message: string, code = 'invalid_request') {
-    super(code, message)
+  constructor(message: string, code = 'invalid_request', options?: { cause?: unknown }) {
+    super(code, message, options)
   }
 
   /** The object is not attached to this session. */
@@ -77,6 +77,27 @@ export class InvalidRequestError extends OrmError {
     )
   }
 
+  /** commit() kept flushing because flush listeners kept adding work. */
+  static flushLoop(times: number): InvalidRequestError {
+    return new InvalidRequestError(`commit() flushed ${times} times and flush listeners still add work; a listener probably adds an object at every flush.`, 'flush_loop')
+  }
+
+  /** SQL from an after-commit or after-rollback listener. */
+  static noSqlInPhase(phase: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `This session is in '${phase}' state; no further SQL can be emitted within this transaction (from an afterCommit or afterRollback listener). Use another session.`,
+      'no_sql_in_phase',
+    )
+  }
+
+  /** New work inside `session.begin(work)` after `work` itself committed or rolled back the block's transaction. */
+  static closedInContext(): InvalidRequestError {
+    return new InvalidRequestError(
+      "Can't operate on a closed transaction inside session.begin(work): work committed or rolled back the block's transaction itself. Return from work first, or do not end the transaction inside it.",
+      'closed_in_context',
+    )
+  }
+
   /** A transaction handle used after its transaction ended. */
   static transactionInactive(what: string): InvalidRequestError {
     return new InvalidRequestError(`This ${what} is no longer active; begin a new one.`, 'transaction_inactive')
@@ -105,15 +126,20 @@ export class FlushError extends OrmError {
       'flush_identity_conflict',
     )
   }
+
+  /** A collection holds something that is not a model object (SQLAlchemy: "Can't flush None value found in collection"). */
+  static notAnObjectInCollection(collection: string): FlushError {
+    return new FlushError(`Cannot flush a value that is not a model object (null?) found in collection ${collection}; remove it from the list.`, 'flush_invalid_member')
+  }
 }
 
 /** The session's transaction was rolled back by a failed flush; call `rollback()` before new work. */
-export class PendingRollbackError extends OrmError {
+export class PendingRollbackError extends InvalidRequestError {
   override readonly name = 'PendingRollbackError'
 
   /** @internal */
   constructor(message: string, cause: unknown) {
-    super('pending_rollback', message, { cause })
+    super(message, 'pending_rollback', { cause })
   }
 
   /** Raised by every session operation after a flush failed, until `rollback()` is called. */

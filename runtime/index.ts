@@ -59,7 +59,7 @@ export { defineModels, ModelRegistry, type ModelsDefinition } from './orm/regist
 export type { RecordedQuery } from './orm/scope-registry.js'
 export { ScopedSession, type ScopeHandle } from './orm/scoping.js'
 export { REPLICA_RETRY_MS, type BindTarget, type ReplicatedEngine } from './orm/routing.js'
-export { Session, type NPlusOneOptions, type SessionConnection, type SessionOptions } from './orm/session.js'
+export { Session, type GetOptions, type NPlusOneOptions, type SessionConnection, type SessionOptions } from './orm/session.js'
 export { sessionmaker, type SessionFactory } from './orm/sessionmaker.js'
 export type { ObjectState } from './orm/state.js'
 export { paginate, Pagination, type IterPagesOptions, type PaginateOptions } from './query/pagination.js'

@@ -100,9 +100,8 @@ export class DynamicRelationship<T extends Model> extends Query<T> {
       return
     }
     const child = this.childState(obj)
-    if (!CollectionTracker.pointsAt(parent, relationship, child)) {
-      throw InvalidRequestError.badArgument(`${child.describe()} is not in ${parent.describe()}.${relationship.name}; nothing to remove.`)
-    }
+    // Not a member: nothing to change (SQLAlchemy records the removal, which writes nothing either).
+    if (!CollectionTracker.pointsAt(parent, relationship, child)) return
     child.setRelated(relationship.backPopulates!, null)
   }
 

@@ -39,7 +39,7 @@ export async function loadRelated(session: Session, relationship: Relationship, 
       continue
     }
     if (relationship.ownsForeignKey && relationship.remoteIsPrimaryKey) {
-      const hit = session.identityMap.get(target, target.identityKey(key))
+      const hit = session.identityMap.get(target, target.identityKey(relationship.localInKeyOrder.map((column) => owner.dict[column.name])))
       if (hit !== undefined && !hit.deleted) {
         owner.related[name] = hit.obj
         continue
@@ -102,6 +102,14 @@ function withUnflushedMoves(session: Session, relationship: Relationship, owner:
   return result
 }
 
+/** A many-to-many collection as loaded, changed by links not flushed yet (autoflush off), whichever side recorded them. */
+function withUnflushedLinks(session: Session, relationship: Relationship, owner: InstanceState, objects: Model[]): Model[] {
+  if (!session.collections.hasLinkChanges) return objects
+  const { added, removed } = session.collections.linkChangesOf(relationship, owner)
+  if (added.length === 0 && removed.size === 0) return objects
+  return [...objects.filter((obj) => !removed.has(obj)), ...added.filter((obj) => !objects.includes(obj))]
+}
+
 /**
  * The many-to-many form: `SELECT <target columns>, s.<local> FROM target AS t LEFT OUTER JOIN
  * join_table AS s ON s.<remote> = t.<key> WHERE s.<local> IN (...)`; the extra column says which
@@ -161,7 +169,7 @@ async function loadThroughSecondary(session: Session, relationship: Relationship
   for (const [key, { owners: list }] of byKey) {
     for (const owner of list) {
       if (relationship.name in owner.related) continue
-      owner.related[relationship.name] = trackedList(owner, relationship, found.get(key) ?? [])
+      owner.related[relationship.name] = trackedList(owner, relationship, withUnflushedLinks(session, relationship, owner, found.get(key) ?? []))
     }
   }
   return statements

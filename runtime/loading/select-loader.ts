@@ -16,7 +16,7 @@ async function load(state: InstanceState, relationship: Relationship): Promise<u
   // Loaded in an earlier transaction: follow the foreign key the database holds now.
   if (state.stale && state.key !== undefined && relationship.ownsForeignKey) await session.refreshStale(state)
   if (relationship.ownsForeignKey && relationship.remoteIsPrimaryKey) {
-    const values = relationship.local.map((column) => state.dict[column.name])
+    const values = relationship.localInKeyOrder.map((column) => state.dict[column.name])
     if (values.some((value) => value === null || value === undefined)) return null
     // A many-to-one whose target is already loaded answers without SQL.
     const hit = session.identityMap.get(relationship.mapper, relationship.mapper.identityKey(values))

@@ -48,7 +48,7 @@ export function syncBackReference(owner: InstanceState, relationship: Relationsh
 /** The object the foreign key points at now, if it is in the identity map (no SQL: SQLAlchemy's PASSIVE_NO_FETCH). */
 function currentByKey(state: InstanceState, relationship: Relationship): unknown {
   if (state.session === null || !relationship.remoteIsPrimaryKey) return undefined
-  const values = relationship.local.map((column) => state.dict[column.name])
+  const values = relationship.localInKeyOrder.map((column) => state.dict[column.name])
   if (values.some((value) => value === null || value === undefined)) return undefined
   return state.session.identityMap.get(relationship.mapper, relationship.mapper.identityKey(values))?.obj
 }
@@ -101,9 +101,19 @@ function assignOneToOneFromParent(state: InstanceState, relationship: Relationsh
  */
 export function trackedList(owner: InstanceState, relationship: Relationship, items: readonly Model[]): Model[] {
   return listenedList(items, (list, added, removed) => {
-    for (const obj of removed) memberRemoved(owner, relationship, list, obj)
-    for (const obj of added) memberAdded(owner, relationship, list, obj)
+    for (const obj of new Set(removed)) memberRemoved(owner, relationship, list, obj)
+    for (const obj of new Set(added)) {
+      // Already a member before this change (pushed again): nothing changes in the database.
+      if (occurrences(list, obj) > occurrences(added, obj)) continue
+      memberAdded(owner, relationship, obj)
+    }
   })
+}
+
+function occurrences(list: readonly unknown[], obj: unknown): number {
+  let count = 0
+  for (const item of list) if (item === obj) count++
+  return count
 }
 
 /** The relationship on the other side of `relationship`, if declared. */
@@ -111,14 +121,12 @@ function otherSide(relationship: Relationship): Relationship | undefined {
   return relationship.backPopulates === undefined ? undefined : relationship.mapper.relationships.get(relationship.backPopulates)
 }
 
-function memberAdded(owner: InstanceState, relationship: Relationship, list: readonly Model[], obj: Model): void {
+function memberAdded(owner: InstanceState, relationship: Relationship, obj: Model): void {
   const target = stateOf(obj)
   if (target === undefined) {
     owner.session?.collections.noteInvalidMember(owner, relationship)
     return
   }
-  // Already a member (pushed twice): nothing changes in the database.
-  if (list.indexOf(obj) !== list.lastIndexOf(obj)) return
   if (relationship.secondary !== undefined) {
     owner.session?.collections.link(relationship, owner, target, true)
     const back = otherSide(relationship)

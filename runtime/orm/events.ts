@@ -1,4 +1,5 @@
 /** Events: SQLAlchemy's most used session and mapper events, typed, registered with `listen()`. */
+import { InvalidRequestError } from '../errors.js'
 import type { Model, ModelClass } from './model.js'
 import type { Session } from './session.js'
 
@@ -8,6 +9,8 @@ export interface SessionEvents {
   beforeFlush: (session: Session) => void | Promise<void>
   /** After a flush's statements ran and objects moved to their new states (SQLAlchemy's `after_flush_postexec`). */
   afterFlush: (session: Session) => void | Promise<void>
+  /** When commit() starts, before its final flush (Flask-SQLAlchemy's `before_models_committed` hooks here). */
+  beforeCommit: (session: Session) => void | Promise<void>
   /** After the database transaction committed. */
   afterCommit: (session: Session) => void | Promise<void>
   /** After the database transaction was rolled back (by `rollback()`, `close()` or a failed flush). */
@@ -37,6 +40,12 @@ export type ModelEventName = keyof ModelEvents
 
 type Listener = (...args: never[]) => unknown
 
+/** Every event name `listen()` accepts. */
+const EVENT_NAMES: ReadonlySet<string> = new Set([
+  'beforeFlush', 'afterFlush', 'beforeCommit', 'afterCommit', 'afterRollback',
+  'beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate', 'beforeDelete', 'afterDelete',
+])
+
 /** Listeners by target (a session, the Session class, a model class), then by event name. */
 const registry = new WeakMap<object, Map<string, Listener[]>>()
 /** How many listeners exist at all: dispatch costs one comparison while there are none. */
@@ -59,6 +68,7 @@ let listenerCount = 0
 export function listen<E extends SessionEventName>(target: Session | (abstract new (...args: never[]) => Session), event: E, listener: SessionEvents[E]): () => void
 export function listen<T extends Model, E extends ModelEventName>(target: ModelClass<T>, event: E, listener: ModelEvents<T>[E]): () => void
 export function listen(target: object, event: string, listener: Listener): () => void {
+  if (!EVENT_NAMES.has(event)) throw InvalidRequestError.badArgument(`No such event "${event}"; known events: ${[...EVENT_NAMES].join(', ')}.`)
   let byName = registry.get(target)
   if (byName === undefined) registry.set(target, (byName = new Map()))
   const list = byName.get(event) ?? []

@@ -1,5 +1,6 @@
 /** inspect(): a read-only view of an object's state in the session, like SQLAlchemy's `inspect(obj)`. */
 import { UnmappedError } from '../errors.js'
+import type { Relationship } from './mapper.js'
 import type { Model } from './model.js'
 import type { Session } from './session.js'
 import { stateOf, type InstanceState, type ObjectState } from './state.js'
@@ -68,8 +69,40 @@ function columnHistory(state: InstanceState, name: string): History {
   return state.key === undefined ? history([current], [], []) : history([], [current], [])
 }
 
+/** The value the database holds for a column (an unflushed change keeps it in `committed`). */
+function storedValue(state: InstanceState, name: string): unknown {
+  return state.committed !== null && name in state.committed ? state.committed[name] : state.dict[name]
+}
+
+/**
+ * The history of a dynamic relationship, without loading (SQLAlchemy's passive answer): objects
+ * appended (added) and removed (deleted) since the last flush; rows only the database knows are in
+ * none of the lists.
+ */
+function dynamicHistory(state: InstanceState, relationship: Relationship): History {
+  if (state.key === undefined) return history([...(state.unsavedMembers?.get(relationship.name) ?? [])], [], [])
+  const session = state.session
+  if (session === null) return history([], [], [])
+  if (relationship.secondary !== undefined) {
+    const { added, removed } = session.collections.linkChangesOf(relationship, state)
+    return history(added, [], [...removed])
+  }
+  const back = relationship.backPopulates
+  if (back === undefined) return history([], [], [])
+  const added: Model[] = []
+  const deleted: Model[] = []
+  for (const child of [...session.newStates, ...session.dirtyStates]) {
+    if (child.mapper !== relationship.mapper || child.changedRelationships?.has(back) !== true) continue
+    if (child.related[back] === state.obj) added.push(child.obj)
+    else if (relationship.remote.every((column, i) => storedValue(child, column.name) === state.dict[relationship.local[i].name])) deleted.push(child.obj)
+  }
+  return history(added, [], deleted)
+}
+
 /** The history of one relationship: assigned since the last flush (added), or loaded (unchanged). */
 function relationshipHistory(state: InstanceState, name: string): History {
+  const relationship = state.mapper.relationships.get(name)!
+  if (relationship.strategy === 'dynamic') return dynamicHistory(state, relationship)
   if (!(name in state.related)) return history([], [], [])
   const value = state.related[name]
   const values = Array.isArray(value) ? [...value] : value === null ? [] : [value]

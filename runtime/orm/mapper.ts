@@ -73,8 +73,10 @@ export interface Relationship extends RelationshipDefinition {
   readonly local: readonly ColumnInfo[]
   /** Remote columns, resolved. */
   readonly remote: readonly ColumnInfo[]
-  /** True when the remote columns are exactly the target's primary key (identity-map lookups work). */
+  /** True when the remote columns are exactly the target's primary key, in any order (identity-map lookups work). */
   readonly remoteIsPrimaryKey: boolean
+  /** The local columns in the order of the target's primary key, for identity-map lookups (the same as `local` otherwise). */
+  readonly localInKeyOrder: readonly ColumnInfo[]
   /** For an implicit many-to-many: the join table's name and its two columns as nodes. */
   readonly secondaryNodes?: { readonly table: TableNode; readonly local: ColumnNode; readonly remote: ColumnNode }
 }
@@ -200,12 +202,16 @@ export class Mapper {
       const target = byName.get(definition.target)
       if (target === undefined) throw UnmappedError.column(this.name, `${definition.name} -> ${definition.target}`)
       const remote = definition.remoteColumns.map((name) => target.column(name))
+      const local = definition.localColumns.map((name) => this.column(name))
+      const keyPositions = target.primaryKey.map((column) => remote.indexOf(column))
+      const coversKey = remote.length === target.primaryKey.length && keyPositions.every((position) => position >= 0)
       const relationship: Relationship = {
         ...definition,
         parent: this,
         mapper: target,
-        local: definition.localColumns.map((name) => this.column(name)),
+        local,
         remote,
+        localInKeyOrder: coversKey ? keyPositions.map((position) => local[position]) : local,
         ...(definition.secondary
           ? {
               secondaryNodes: {
@@ -215,8 +221,7 @@ export class Mapper {
               },
             }
           : {}),
-        remoteIsPrimaryKey:
-          remote.length === target.primaryKey.length && remote.every((column, i) => column === target.primaryKey[i]),
+        remoteIsPrimaryKey: coversKey,
       }
       this.relationships.set(definition.name, relationship)
       if (definition.ownsForeignKey) {

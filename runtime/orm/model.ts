@@ -43,7 +43,7 @@ export function mapperOf(modelClass: ModelClass): Mapper {
   return mapper
 }
 
-/** Column types of a model. */
-export type ColumnsOf<T> = T extends Model<infer C, unknown, unknown> ? C : never
-/** Primary-key type of a model. */
-export type KeyOf<T> = T extends Model<unknown, unknown, infer K> ? K : never
+/** Column types of a model (anything for a model typed `any`, e.g. classes loaded at run time). */
+export type ColumnsOf<T> = 0 extends 1 & T ? any : T extends Model<infer C, unknown, unknown> ? C : never
+/** Primary-key type of a model (anything for a model typed `any`). */
+export type KeyOf<T> = 0 extends 1 & T ? any : T extends Model<unknown, unknown, infer K> ? K : never

@@ -8,7 +8,7 @@ import type { BindTarget } from './routing.js'
 import { Scope, ScopeRegistry } from './scope-registry.js'
 import type { RawSql, Result } from '../sql/raw-sql.js'
 import type { IdentityMap } from './identity-map.js'
-import type { Session, SessionConnection, SessionOptions } from './session.js'
+import type { GetOptions, Session, SessionConnection, SessionOptions } from './session.js'
 import type { NestedTransaction, Transaction } from './transaction-handles.js'
 import type { SessionFactory } from './sessionmaker.js'
 
@@ -152,13 +152,13 @@ export class ScopedSession {
   }
 
   /** See {@link Session.get}. */
-  get<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>): Promise<T | null> {
-    return this.current.get(modelClass, key)
+  get<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: GetOptions = {}): Promise<T | null> {
+    return this.current.get(modelClass, key, options)
   }
 
   /** Like {@link Session.get}, but raises {@link NotFoundError} (HTTP 404) when there is no such row. */
-  async getOr404<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: { description?: string } = {}): Promise<T> {
-    const found = await this.current.get(modelClass, key)
+  async getOr404<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: GetOptions & { description?: string } = {}): Promise<T> {
+    const found = await this.current.get(modelClass, key, options)
     if (found === null) throw NotFoundError.of(`${modelClass.name} ${JSON.stringify(key, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`, options.description)
     return found
   }
@@ -322,8 +322,8 @@ export class ScopedSession {
   }
 
   /** See {@link Session.getOne}. */
-  getOne<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>): Promise<T> {
-    return this.current.getOne(modelClass, key)
+  getOne<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: GetOptions = {}): Promise<T> {
+    return this.current.getOne(modelClass, key, options)
   }
 
   /** See {@link Session.isModified}. */

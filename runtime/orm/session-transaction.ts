@@ -192,6 +192,15 @@ export class SessionTransaction {
     return this.deletedKeys.get(mapper)?.has(key) ?? false
   }
 
+  /** Forgets what the transaction did to objects, once a rollback restored them. */
+  forgetRestored(): void {
+    this.inserted.length = 0
+    this.deleted.length = 0
+    this.originals.clear()
+    this.deletedKeys.clear()
+    this.deletedIndexed = 0
+  }
+
   /** Remembers the pre-transaction value of columns about to be overwritten by a flushed UPDATE (and the innermost savepoint's). */
   rememberOriginals(state: InstanceState, values: Record<string, unknown>): void {
     this.innermostSavepoint?.rememberOriginals(state, values)

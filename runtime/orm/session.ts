@@ -3,6 +3,7 @@ import type { ConnectionOwner, QueryResult } from '../engine/driver.js'
 import type { Dialect } from '../dialect/dialect.js'
 import type { Engine } from '../engine/engine.js'
 import { ConnectionLostError, IllegalStateChangeError, InvalidRequestError, NoResultFoundError, NoScopeError, NPlusOneError, nPlusOneMessage, UnmappedError } from '../errors.js'
+import type { DynamicRelationship } from '../loading/dynamic-loader.js'
 import { LazyLoadBatcher } from '../loading/lazy-load-batcher.js'
 import { CollectionTracker } from './collections.js'
 import { loadRelated } from '../loading/load-related.js'
@@ -52,6 +53,12 @@ export interface SessionOptions {
   readonly owner?: ConnectionOwner
 }
 
+/** Options of {@link Session.get}. */
+export interface GetOptions {
+  /** Loader options for the lookup (`joinedload('role')`, ...), applied when it runs SQL, as a query's `options()`. */
+  readonly options?: readonly LoaderOption[]
+}
+
 /** Settings of the N+1 check. */
 export interface NPlusOneOptions {
   /** Lazy loads of one relationship allowed per session before the check fires. */
@@ -61,6 +68,9 @@ export interface NPlusOneOptions {
   /** Where warnings go; default `console.warn`. */
   readonly warn?: (message: string) => void
 }
+
+/** How many times commit() flushes while flush listeners keep adding work (SQLAlchemy's limit). */
+const MAX_COMMIT_FLUSHES = 100
 
 /** Appended to the message of an error raised by a query's autoflush. */
 const AUTOFLUSH_NOTE =
@@ -126,6 +136,10 @@ export class Session {
   private epoch = 0
   /** Set when the session's scope ended: it may not start another transaction. */
   private terminated = false
+  /** Inside `begin(work)`: its transaction, and whether `work` ended it early (then new work is refused until `work` returns). */
+  private context: { readonly transaction: SessionTransaction; ended: boolean } | null = null
+  /** While after-commit or after-rollback listeners run: the state named when they try to run SQL. */
+  private eventPhase: string | null = null
   /** @internal Which engine runs each statement: the model's bind, its primary or this session's replica. */
   readonly routing: SessionRouting
   private readonly nPlusOne: NPlusOneOptions | undefined
@@ -182,6 +196,7 @@ export class Session {
     }
     if (state.session !== null) throw InvalidRequestError.attachedElsewhere(state.describe())
     if (state.deleted) throw InvalidRequestError.deletedObject(state.describe())
+    this.checkContext()
     this.autobegin()
     if (state.key === undefined) {
       state.session = this
@@ -212,6 +227,7 @@ export class Session {
     if (state.session === null) this.add(obj)
     else if (state.session !== this) throw InvalidRequestError.attachedElsewhere(state.describe())
     if (state.deleted) return
+    this.checkContext()
     this.autobegin()
     this.deletedStates.add(state)
   }
@@ -220,27 +236,37 @@ export class Session {
    * The object with primary key `key`, or null. The identity map answers first, with no SQL;
    * otherwise one SELECT by primary key. Composite keys are given as an object of key fields.
    */
-  async get<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>): Promise<T | null> {
+  async get<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: GetOptions = {}): Promise<T | null> {
     const mapper = mapperOf(modelClass)
     const values = this.primaryKeyValues(mapper, key)
     const state = this.identityMap.get(mapper, mapper.identityKey(values))
     if (state !== undefined && !state.stale && (state.expired === null || state.expired.size === 0)) {
-      return state.deleted || (this.deletedStates.size > 0 && this.deletedStates.has(state)) ? null : (state.obj as T)
+      // Marked for deletion but not flushed, it is still persistent: the identity map answers it, as in SQLAlchemy.
+      return state.deleted ? null : (state.obj as T)
     }
     this.guard('get')
     await this.autoflush()
     if (this.deletedInTransaction(mapper, values)) return null
-    // Joined relationships need the joined statement: run the lookup as a query.
-    if (mapper.joinedRelationships.length > 0) {
-      const [viaQuery] = await this.loadObjects<T>(mapper, mapper.selectWhere(mapper.primaryKeyCondition(values)))
+    // Joined relationships and loader options need a query's statement: run the lookup as a query.
+    if (mapper.joinedRelationships.length > 0 || (options.options !== undefined && options.options.length > 0)) {
+      const [viaQuery] = await this.loadObjects<T>(mapper, mapper.selectWhere(mapper.primaryKeyCondition(values)), options.options)
+      if (viaQuery === undefined && state !== undefined) this.forgetVanished(state)
       return viaQuery ?? null
     }
     const route = this.routing.routeOf(mapper)
     const rows = await this.executeCompiled(route, this.primaryKeyQuery(route, mapper, values))
-    if (rows.length === 0) return null
+    if (rows.length === 0) {
+      if (state !== undefined) this.forgetVanished(state)
+      return null
+    }
     const found = hydrate(this, mapper, rows[0], mapper.decoders(route.dialect)) as T
     if (mapper.eagerRelationships.length > 0) await this.applyLoading(mapper, [stateOf(found)!], [])
     return found
+  }
+
+  /** An expired or stale object whose row is gone (deleted elsewhere) leaves the session, as SQLAlchemy's get() does. */
+  private forgetVanished(state: InstanceState): void {
+    if (state.session === this && !state.deleted && !this.deletedStates.has(state)) this.expunge(state.obj)
   }
 
   /** A query over a model's rows. */
@@ -297,15 +323,32 @@ export class Session {
   async commit(): Promise<void> {
     if (this.transaction !== null) this.transaction.guard('commit')
     const epoch = this.epoch
-    await this.flush()
+    if (hasListeners()) await dispatchSessionEvent(this, 'beforeCommit')
+    // Listeners of a flush may add objects: flush again until nothing is left, as SQLAlchemy does (at most 100 times).
+    for (let flushes = 0; ; flushes++) {
+      await this.flush()
+      if (!this.hasPendingChanges) break
+      if (flushes >= MAX_COMMIT_FLUSHES) throw InvalidRequestError.flushLoop(MAX_COMMIT_FLUSHES)
+    }
     if (this.epoch !== epoch) throw IllegalStateChangeError.notAllowed('commit', 'rolled back by a concurrent rollback() or close()')
     const transaction = this.transaction
     if (transaction === null) return
+    if (this.context?.transaction === transaction) this.context.ended = true
     await transaction.commit()
     this.transaction = null
     for (const state of transaction.deleted) state.session = null
     if (this.expireOnCommit) for (const state of this.identityMap.states()) this.markStale(state)
-    if (hasListeners()) await dispatchSessionEvent(this, 'afterCommit')
+    if (hasListeners()) await this.inEventPhase('committed', () => dispatchSessionEvent(this, 'afterCommit'))
+  }
+
+  /** Runs after-commit/after-rollback listeners while statements are refused, as SQLAlchemy refuses them there. */
+  private async inEventPhase(phase: string, dispatch: () => Promise<void>): Promise<void> {
+    this.eventPhase = phase
+    try {
+      await dispatch()
+    } finally {
+      this.eventPhase = null
+    }
   }
 
   /**
@@ -320,6 +363,7 @@ export class Session {
   begin(): Transaction
   begin<R>(work: (session: this) => R | Promise<R>): Promise<R>
   begin<R>(work?: (session: this) => R | Promise<R>): Transaction | Promise<R> {
+    this.checkContext()
     if (this.transaction !== null) throw InvalidRequestError.transactionAlreadyBegun()
     const transaction = this.ensureTransaction()
     const handle = new Transaction(
@@ -329,14 +373,19 @@ export class Session {
     )
     if (work === undefined) return handle
     return (async () => {
+      const outer = this.context
+      const context = (this.context = { transaction, ended: false })
       let result: R
       try {
         result = await work(this)
+        this.context = outer
+        if (!context.ended) await handle.commit()
       } catch (error) {
-        await handle.rollback()
+        this.context = outer
+        // A failed commit is rolled back too, so the session stays usable.
+        if (this.transaction === transaction) await this.rollback()
         throw error
       }
-      await handle.commit()
       return result
     })()
   }
@@ -440,8 +489,8 @@ export class Session {
   }
 
   /** Like {@link get}, but raises `NoResultFoundError` when there is no such row (SQLAlchemy's `get_one`). */
-  async getOne<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>): Promise<T> {
-    const found = await this.get(modelClass, key)
+  async getOne<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: GetOptions = {}): Promise<T> {
+    const found = await this.get(modelClass, key, options)
     if (found === null) throw NoResultFoundError.forModel(mapperOf(modelClass).name)
     return found
   }
@@ -453,6 +502,7 @@ export class Session {
    */
   isModified(obj: Model): boolean {
     const state = this.stateOf(obj)
+    if (state.key === undefined) return state.modified
     return state.changedColumns().length > 0 || (state.changedRelationships !== null && state.changedRelationships.size > 0)
   }
 
@@ -463,7 +513,13 @@ export class Session {
    * (`BindCommitError`), objects of the binds that did commit stay as committed.
    */
   async rollback(): Promise<void> {
+    await this.rollbackAndRestore(true)
+  }
+
+  /** Rolls back and restores objects; `expire` marks the remaining ones stale (rollback does, close does not: it detaches them). */
+  private async rollbackAndRestore(expire: boolean): Promise<void> {
     const transaction = this.transaction
+    if (this.context !== null && this.context.transaction === transaction) this.context.ended = true
     this.transaction = null
     this.epoch++
     this.collections.reset()
@@ -471,6 +527,21 @@ export class Session {
       // Statements already running settle first; a flush in progress then fails at its next statement.
       await transaction.rollback()
       while (this.flushing !== null) await this.flushing.catch(() => undefined)
+    }
+    this.restoreObjects(transaction, expire)
+    if (transaction !== null && hasListeners()) await this.inEventPhase('inactive', () => dispatchSessionEvent(this, 'afterRollback'))
+  }
+
+  /**
+   * After the database rolled `transaction` back: objects inserted in it become transient, deleted
+   * ones persistent again, modified columns take their values back, pending objects leave the
+   * session (SQLAlchemy's `_restore_snapshot`); `expire` marks the rest stale. What was restored is
+   * forgotten, so a second call (a failed flush restores at once, the later rollback() again) does nothing twice.
+   */
+  private restoreObjects(transaction: SessionTransaction | null, expire: boolean): void {
+    // Objects that leave the session as transient keep their attributes as they are (SQLAlchemy's rule).
+    const transient = new Set<InstanceState>()
+    if (transaction !== null) {
       // Deleted first: an object both inserted and deleted in this transaction ends transient.
       for (const state of transaction.deleted) {
         if (state.session !== this && state.session !== null) continue
@@ -479,39 +550,46 @@ export class Session {
           continue
         }
         state.deleted = false
-        if (state.session === this) this.identityMap.add(state)
+        if (state.session !== this) continue
+        this.identityMap.add(state)
+        // A change made before the delete was never written: the object shows the stored row again.
+        if (state.committed !== null) Object.assign(state.dict, state.committed)
+        state.clearModifications()
       }
       for (const state of transaction.inserted) {
         if (this.committedIn(transaction, state)) continue
         this.identityMap.remove(state)
         state.key = undefined
+        state.clearModifications()
+        transient.add(state)
         if (state.session === this) state.session = null
       }
     }
+    // Only objects still in the session are restored: detached ones keep their values, as SQLAlchemy leaves them.
     // Unflushed changes first, then the values from before this transaction's flushed UPDATEs.
     for (const state of this.dirtyStates) {
-      if (state.committed !== null) Object.assign(state.dict, state.committed)
+      if (state.committed !== null && state.session === this && !transient.has(state)) Object.assign(state.dict, state.committed)
       state.clearModifications()
     }
     this.dirtyStates.clear()
     if (transaction !== null) {
       for (const [state, originals] of transaction.originals) {
-        if (this.committedIn(transaction, state)) continue
+        if (this.committedIn(transaction, state) || state.session !== this || transient.has(state)) continue
         Object.assign(state.dict, originals)
         // A flushed primary-key change is undone too: file the object under its old key again.
         const key = state.mapper.identityKeyOf(state.dict)
-        if (state.session === this && state.key !== undefined && key !== state.key) {
+        if (state.key !== undefined && key !== state.key) {
           this.identityMap.remove(state)
           state.key = key
           this.identityMap.add(state)
         }
       }
+      transaction.forgetRestored()
     }
     for (const state of this.newStates) state.session = null
     this.newStates.clear()
     this.deletedStates.clear()
-    for (const state of this.identityMap.states()) this.markStale(state)
-    if (transaction !== null && hasListeners()) await dispatchSessionEvent(this, 'afterRollback')
+    if (expire) for (const state of this.identityMap.states()) this.markStale(state)
   }
 
   /** True when the object's row was written in a bind whose COMMIT went through before another bind's failed. */
@@ -522,7 +600,8 @@ export class Session {
 
   /** Rolls back, then detaches every object. The session can be used again afterwards. */
   async close(): Promise<void> {
-    await this.rollback()
+    // Detached objects keep what they loaded (collections stay readable), as after SQLAlchemy's close().
+    await this.rollbackAndRestore(false)
     this.expungeAll()
     this.routing.reset()
   }
@@ -592,6 +671,13 @@ export class Session {
   async refresh(obj: Model): Promise<void> {
     const state = this.persistentState(obj, 'refreshed')
     this.guard('refresh')
+    // Its own unflushed column changes are discarded, not flushed; other pending work is autoflushed first, as SQLAlchemy does.
+    if (state.committed !== null) {
+      Object.assign(state.dict, state.committed)
+      state.committed = null
+      if (state.changedRelationships === null) this.dirtyStates.delete(state)
+    }
+    await this.autoflush()
     const values = state.mapper.primaryKey.map((column) => (state.committed?.[column.name] ?? state.dict[column.name]))
     const route = this.routing.routeOf(state.mapper)
     const rows = await this.executeCompiled(route, this.primaryKeyQuery(route, state.mapper, values))
@@ -605,36 +691,84 @@ export class Session {
   /**
    * Copies the state of `obj` (from another session, detached, or transient) onto the object
    * with the same primary key in this session, loading it if needed, and returns that object.
-   * Without a match, a new pending copy is added. `obj` itself is never attached.
+   * Without a match, a new pending copy is added. `obj` itself is never attached. The merge
+   * cascades along every relationship loaded on `obj` (SQLAlchemy's default `merge` cascade):
+   * related objects are merged the same way, a loaded collection replaces the target's (members
+   * left out become orphans), and a to-one is assigned, null included. Autoflush is off meanwhile.
    */
   async merge<T extends Model>(obj: T): Promise<T> {
-    const source = this.stateOf(obj)
-    if (source.session === this) return obj
+    return (await this.noAutoflush(() => this.mergeState(this.stateOf(obj), new Map()))) as T
+  }
+
+  private async mergeState(source: InstanceState, merged: Map<InstanceState, Model>): Promise<Model> {
+    if (source.session === this) return source.obj
+    const done = merged.get(source)
+    if (done !== undefined) return done
     const mapper = source.mapper
     const key = mapper.identityKeyOf(source.dict)
-    let target: T | null = null
+    let target: Model | null = null
     if (key !== undefined) {
-      const values = mapper.primaryKey.map((column) => source.dict[column.name])
-      target = await this.get(mapper.modelClass as ModelClass<T>, (values.length === 1 ? values[0] : Object.fromEntries(mapper.primaryKey.map((c, i) => [c.name, values[i]]))) as KeyOf<T>)
+      target = this.pendingWithKey(mapper, key)
+      if (target === null) {
+        const values = mapper.primaryKey.map((column) => source.dict[column.name])
+        target = await this.get(mapper.modelClass, (values.length === 1 ? values[0] : Object.fromEntries(mapper.primaryKey.map((c, i) => [c.name, values[i]]))) as never)
+      }
     }
     if (target === null) {
-      target = Object.create(mapper.modelClass.prototype) as T
+      target = Object.create(mapper.modelClass.prototype) as Model
       ;(target as Instrumented)[STATE] = new InstanceState(mapper, target, {})
       this.add(target)
     }
+    merged.set(source, target)
     const targetState = this.stateOf(target)
     for (const column of mapper.columns) {
       const value = source.dict[column.name]
       if (value !== undefined && !column.equals(value, targetState.dict[column.name])) targetState.setColumn(column.name, value)
     }
+    for (const relationship of mapper.relationships.values()) await this.mergeRelationship(source, targetState, relationship, merged)
     return target
+  }
+
+  /** Merges one relationship of `source` onto `target`, when `source` has it in memory. */
+  private async mergeRelationship(source: InstanceState, target: InstanceState, relationship: Relationship, merged: Map<InstanceState, Model>): Promise<void> {
+    const name = relationship.name
+    const inMemory = name in source.related ? source.related[name] : source.unsavedMembers?.get(name)
+    if (inMemory === undefined) return
+    const targetObj = target.obj as unknown as Record<string, unknown>
+    if (!relationship.uselist) {
+      const value = inMemory === null ? null : await this.mergeState(stateOf(inMemory)!, merged)
+      if (relationship.ownsForeignKey || relationship.backPopulates !== undefined) {
+        if (!(name in target.related) || target.related[name] !== value) targetObj[name] = value
+      }
+      return
+    }
+    const members: Model[] = []
+    for (const member of inMemory as Model[]) members.push(await this.mergeState(stateOf(member)!, merged))
+    if (relationship.strategy === 'dynamic') {
+      const query = targetObj[name] as DynamicRelationship<Model>
+      const current = target.key === undefined ? [...(target.unsavedMembers?.get(name) ?? [])] : await query.all()
+      for (const obj of current) if (!members.includes(obj)) query.remove(obj)
+      for (const obj of members) if (!current.includes(obj)) query.append(obj)
+      return
+    }
+    const list = (await targetObj[name]) as Model[]
+    if (list.length !== members.length || list.some((obj, i) => obj !== members[i])) list.splice(0, list.length, ...members)
+  }
+
+  /** A pending object of `mapper` whose primary key, set by hand, is `key`: a merge joins it rather than adding another. */
+  private pendingWithKey(mapper: Mapper, key: unknown): Model | null {
+    for (const state of this.newStates) if (state.mapper === mapper && mapper.identityKeyOf(state.dict) === key) return state.obj
+    return null
   }
 
   /** @internal Called by states when a column or relationship changes. */
   markModified(state: InstanceState): void {
     if (state.key !== undefined && !state.deleted) {
+      if (this.transaction === null) {
+        this.checkContext()
+        if (!this.terminated) this.transaction = new SessionTransaction(this.owner)
+      }
       this.dirtyStates.add(state)
-      if (this.transaction === null && !this.terminated) this.transaction = new SessionTransaction(this.owner)
     }
   }
 
@@ -859,11 +993,21 @@ export class Session {
         savepoint.failure = error
       } else {
         await transaction.fail(error)
-        if (hasListeners()) await dispatchSessionEvent(this, 'afterRollback')
+        // As in SQLAlchemy, the failed flush's rollback restores objects now; the session still needs rollback() before new work.
+        if (this.transaction === transaction) {
+          this.collections.reset()
+          this.restoreObjects(transaction, true)
+        }
+        if (hasListeners()) await this.inEventPhase('inactive', () => dispatchSessionEvent(this, 'afterRollback'))
       }
       throw error
     }
     if (hasListeners()) await dispatchSessionEvent(this, 'afterFlush')
+  }
+
+  /** Inside `begin(work)` after `work` committed or rolled back the block's transaction: new work is refused (SQLAlchemy's rule). */
+  private checkContext(): void {
+    if (this.context !== null && this.context.ended) throw InvalidRequestError.closedInContext()
   }
 
   /** Begins the session's transaction without a statement (SQLAlchemy 2.0 autobegins on add, delete and changes). */
@@ -872,6 +1016,7 @@ export class Session {
   }
 
   private ensureTransaction(): SessionTransaction {
+    if (this.eventPhase !== null) throw InvalidRequestError.noSqlInPhase(this.eventPhase)
     if (this.transaction === null) {
       if (this.terminated) throw NoScopeError.scopeEnded()
       this.transaction = new SessionTransaction(this.owner)
@@ -904,6 +1049,7 @@ export class Session {
   }
 
   private guard(operation: string): void {
+    if (this.eventPhase !== null) throw InvalidRequestError.noSqlInPhase(this.eventPhase)
     this.transaction?.guard(operation)
   }
 

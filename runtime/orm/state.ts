@@ -63,9 +63,12 @@ export class InstanceState {
     return this.deleted ? 'deleted' : 'persistent'
   }
 
-  /** True when a column or to-one relationship changed since the last flush. */
+  /** True when a column or to-one relationship changed since the last flush (for an object without a row: when anything was set). */
   get modified(): boolean {
-    return this.committed !== null || this.changedRelationships !== null
+    if (this.committed !== null || this.changedRelationships !== null) return true
+    if (this.key !== undefined) return false
+    for (const name in this.dict) if (this.dict[name] !== undefined) return true
+    return false
   }
 
   /** Keeps a persistent object's value of `name` from before its first unflushed change (what an UPDATE compares against). */

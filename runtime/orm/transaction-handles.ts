@@ -21,9 +21,9 @@ export class Transaction {
     await this.commitWork()
   }
 
-  /** Rolls the session back; does nothing once the transaction ended. */
+  /** Rolls the session back. Raises `InvalidRequestError` (`transaction_inactive`) once the transaction ended. */
   async rollback(): Promise<void> {
-    if (!this.active()) return
+    if (!this.active()) throw InvalidRequestError.transactionInactive('transaction')
     await this.rollbackWork()
   }
 }

@@ -96,6 +96,8 @@ export class UnitOfWork {
   /** Writes everything, then moves objects to their new states. */
   async run(): Promise<void> {
     const session = this.session
+    const invalid = session.collections.invalidMember()
+    if (invalid !== undefined) throw FlushError.notAnObjectInCollection(`${invalid.owner.mapper.name}.${invalid.relationship.name}`)
     for (const state of [...session.newStates, ...session.dirtyStates]) session.cascadeAdd(state)
     cascadeOrphans(session)
     // What this flush writes is fixed here, synchronously: changes made while it runs wait for the next one.
@@ -398,7 +400,8 @@ export class UnitOfWork {
           ? sql.in(mapper.primaryKey[0].node, keys.map((key) => sql.value(key[0], mapper.primaryKey[0].type)))
           : sql.or(keys.map((key) => mapper.primaryKeyCondition(key)))
       const result = await this.session.write(mapper, { kind: 'delete', from: mapper.tableNode, where })
-      if (result.changes !== chunk.length) throw StaleDataError.rowCount('DELETE', mapper.table, chunk.length, result.changes)
+      // As SQLAlchemy (without a version column): a DELETE that matched fewer rows only warns, the rows are gone either way.
+      if (result.changes !== chunk.length) process.emitWarning(StaleDataError.rowCount('DELETE', mapper.table, chunk.length, result.changes).message, { code: 'PRISMALCHEMY_STALE_DELETE' })
     }
     if (this.listens(mapper, 'afterDelete')) await this.dispatch(mapper, 'afterDelete', states)
   }

@@ -1,7 +1,7 @@
 /** Query: an immutable, typed query over one model; terminal methods autoflush and load through the identity map. */
 import { InvalidRequestError, MultipleResultsFoundError, NoResultFoundError, NotFoundError } from '../errors.js'
 import type { Mapper } from '../orm/mapper.js'
-import type { ColumnsOf, Model } from '../orm/model.js'
+import type { ColumnsOf, KeyOf, Model, ModelClass } from '../orm/model.js'
 import type { Session } from '../orm/session.js'
 import { sql, type ConditionNode, type OrderByNode, type SelectNode, type SelectionNode } from '../sql/nodes.js'
 import type { LoaderOption } from '../loading/loader-options.js'
@@ -167,10 +167,26 @@ export class Query<T extends Model> {
     return found
   }
 
-  /** Like {@link one}, but raises `NotFoundError` (HTTP 404) when no row matches. */
+  /** Like {@link one}, but raises `NotFoundError` (HTTP 404) when no row or several rows match (Flask-SQLAlchemy's `one_or_404`). */
   async oneOr404(options: { description?: string } = {}): Promise<T> {
-    const found = await this.oneOrNone()
+    let found: T | null
+    try {
+      found = await this.oneOrNone()
+    } catch (error) {
+      if (error instanceof MultipleResultsFoundError) throw NotFoundError.of(`Exactly one matching ${this.source.mapper.name}`, options.description)
+      throw error
+    }
     if (found === null) throw NotFoundError.of(`A matching ${this.source.mapper.name}`, options.description)
+    return found
+  }
+
+  /**
+   * The object with primary key `key` in this query's session (identity map first), or
+   * `NotFoundError` (HTTP 404): Flask-SQLAlchemy's `Model.query.get_or_404(id)`.
+   */
+  async getOr404(key: KeyOf<T>, options: { description?: string } = {}): Promise<T> {
+    const found = await this.source.session().get(this.source.mapper.modelClass as ModelClass<T>, key)
+    if (found === null) throw NotFoundError.of(`${this.source.mapper.name} ${JSON.stringify(key, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`, options.description)
     return found
   }
 

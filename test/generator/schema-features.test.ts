@@ -501,15 +501,15 @@ describe('many-to-many', () => {
     const [orm, sql] = [new Tag({ name: 'orm' }), new Tag({ name: 'sql' })]
     s.addAll([new PostTag({ post, tag: orm }), new PostTag({ post, tag: sql })])
     await s.commit()
-    expect(readRows(filename, 'SELECT postId, tagId FROM PostTag ORDER BY tagId')).toEqual([
-      { postId: post.id, tagId: orm.id },
-      { postId: post.id, tagId: sql.id },
-    ])
+    // Which tag is inserted first follows the save-update cascade's walk; the rows are what matters.
+    expect(readRows(filename, 'SELECT postId, tagId FROM PostTag ORDER BY tagId')).toEqual(
+      [orm.id, sql.id].sort((a, b) => a - b).map((tagId) => ({ postId: post.id, tagId })),
+    )
     const other = session()
     const loaded = (await other.get(Post, post.id))!
     const links = await loaded.tags.orderBy({ tagId: 'asc' }).all()
-    expect(await Promise.all(links.map(async (link: Entity) => (await link.tag).name))).toEqual(['orm', 'sql'])
-    expect(await other.get(PostTag, { postId: post.id, tagId: sql.id })).toBe(links[1])
+    expect((await Promise.all(links.map(async (link: Entity) => (await link.tag).name))).sort()).toEqual(['orm', 'sql'])
+    expect(await other.get(PostTag, { postId: post.id, tagId: sql.id })).toBe(links.find((link: Entity) => link.tagId === sql.id))
     expect((await (await other.get(Tag, orm.id))!.posts).map((link: Entity) => link.postId)).toEqual([post.id])
     await Promise.all([s.close(), other.close()])
   })

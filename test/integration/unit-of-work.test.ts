@@ -169,7 +169,9 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       session.addAll([fresh, duplicate])
       await expect(session.flush()).rejects.toThrow(UniqueViolationError)
       expect(fresh.id).toBeUndefined()
-      expect(inspect(fresh).pending).toBe(true)
+      // As in SQLAlchemy, the failed flush rolled the transaction back: pending objects are transient again.
+      expect(inspect(fresh).transient).toBe(true)
+      expect(fresh.name).toBe('fresh')
     })
   })
 

@@ -39,7 +39,7 @@ export {
 export { DynamicRelationship } from './loading/dynamic-loader.js'
 export { joinedload, lazyload, noload, raiseload, selectinload, type LoaderOption } from './loading/loader-options.js'
 export { LOADER_STRATEGIES, type LoaderStrategyName } from './loading/strategy-names.js'
-export { inspect, type AttributeInspection, type History, type InstanceInspection } from './orm/inspect.js'
+export { History, inspect, type AttributeInspection, type InstanceInspection } from './orm/inspect.js'
 export { listen, type ModelEventName, type ModelEvents, type SessionEventName, type SessionEvents } from './orm/events.js'
 export { makeTransient, makeTransientToDetached } from './orm/make-transient.js'
 export { NestedTransaction, Transaction } from './orm/transaction-handles.js'

@@ -103,9 +103,10 @@ export function trackedList(owner: InstanceState, relationship: Relationship, it
   return listenedList(items, (list, added, removed) => {
     for (const obj of new Set(removed)) memberRemoved(owner, relationship, list, obj)
     for (const obj of new Set(added)) {
-      // Already a member before this change (pushed again): nothing changes in the database.
-      if (occurrences(list, obj) > occurrences(added, obj)) continue
-      memberAdded(owner, relationship, obj)
+      // Already a member before this change (pushed again): nothing changes in the database, but the
+      // save-update cascade along the collection still applies.
+      if (occurrences(list, obj) > occurrences(added, obj)) cascadeMember(owner, obj)
+      else memberAdded(owner, relationship, obj)
     }
   })
 }
@@ -121,6 +122,12 @@ function otherSide(relationship: Relationship): Relationship | undefined {
   return relationship.backPopulates === undefined ? undefined : relationship.mapper.relationships.get(relationship.backPopulates)
 }
 
+/** save-update cascade along a collection: a member without a session joins its owner's. */
+function cascadeMember(owner: InstanceState, obj: Model): void {
+  const target = stateOf(obj)
+  if (target !== undefined && target.session === null && owner.session !== null) owner.session.add(obj)
+}
+
 function memberAdded(owner: InstanceState, relationship: Relationship, obj: Model): void {
   const target = stateOf(obj)
   if (target === undefined) {
@@ -130,24 +137,36 @@ function memberAdded(owner: InstanceState, relationship: Relationship, obj: Mode
   if (relationship.secondary !== undefined) {
     owner.session?.collections.link(relationship, owner, target, true)
     const back = otherSide(relationship)
-    const theirs = back === undefined ? undefined : target.related[back.name]
+    if (back === undefined) return
+    if (back.strategy === 'dynamic') {
+      if (target.key === undefined) target.addUnsavedMember(back.name, owner.obj)
+      return
+    }
+    // The other side's list, when loaded (or known: an object without a row), shows the link at once.
+    if (target.key === undefined && !(back.name in target.related)) target.related[back.name] = trackedList(target, back, [])
+    const theirs = target.related[back.name]
     if (Array.isArray(theirs) && !theirs.includes(owner.obj)) rawPush.call(theirs, owner.obj)
     return
   }
   const back = otherSide(relationship)
   if (back === undefined) return
   assignToOne(target, back, owner.obj, false)
-  // save-update cascade along the collection.
-  if (target.session === null && owner.session !== null) owner.session.add(obj)
+  cascadeMember(owner, obj)
 }
 
 function memberRemoved(owner: InstanceState, relationship: Relationship, list: readonly Model[], obj: Model): void {
   const target = stateOf(obj)
   // Still in the list (it was there twice, or a splice put it back): still a member.
   if (target === undefined || list.includes(obj)) return
+  // Removed while the owner has no session: remembered, so that adding the owner brings it too (to be orphaned).
+  if (owner.session === null) owner.removedMembers = [...(owner.removedMembers ?? []), obj]
   if (relationship.secondary !== undefined) {
     owner.session?.collections.link(relationship, owner, target, false)
     const back = otherSide(relationship)
+    if (back?.strategy === 'dynamic') {
+      if (target.key === undefined) target.removeUnsavedMember(back.name, owner.obj)
+      return
+    }
     const theirs = back === undefined ? undefined : target.related[back.name]
     if (Array.isArray(theirs)) {
       const at = theirs.indexOf(owner.obj)
@@ -159,8 +178,15 @@ function memberRemoved(owner: InstanceState, relationship: Relationship, list: r
   // Only if it still points here: it may have been moved to another owner already.
   if (back === undefined || !CollectionTracker.pointsAt(owner, relationship, target)) return
   assignToOne(target, back, null, false)
-  // A pending object removed from a delete-orphan collection leaves the session at once, as in SQLAlchemy.
-  if (target.key === undefined && target.session !== null && relationship.cascade?.includes('delete-orphan') === true) expungePendingOrphan(target)
+  // A pending object of the owner's session removed from a delete-orphan collection leaves the session at once, as in SQLAlchemy.
+  if (
+    target.key === undefined &&
+    owner.session !== null &&
+    target.session === owner.session &&
+    relationship.cascade?.includes('delete-orphan') === true
+  ) {
+    expungePendingOrphan(target)
+  }
 }
 
 /** Expunges a pending orphan, and the pending members of its own delete-orphan collections. */

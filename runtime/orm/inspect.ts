@@ -34,12 +34,18 @@ export interface InstanceInspection {
  * SQLAlchemy's `History` of one attribute since the last flush: `added` holds the new value,
  * `deleted` the value it replaced (the stored one), `unchanged` the value when nothing changed.
  */
-export interface History {
-  readonly added: readonly unknown[]
-  readonly unchanged: readonly unknown[]
-  readonly deleted: readonly unknown[]
+export class History {
+  /** @internal */
+  constructor(
+    readonly added: readonly unknown[],
+    readonly unchanged: readonly unknown[],
+    readonly deleted: readonly unknown[],
+  ) {}
+
   /** True when `added` or `deleted` is non-empty. */
-  readonly hasChanges: boolean
+  get hasChanges(): boolean {
+    return this.added.length > 0 || this.deleted.length > 0
+  }
 }
 
 /** What {@link inspect} reports about one attribute (SQLAlchemy's `AttributeState`). */
@@ -52,7 +58,7 @@ export interface AttributeInspection {
 }
 
 function history(added: readonly unknown[], unchanged: readonly unknown[], deleted: readonly unknown[]): History {
-  return { added, unchanged, deleted, hasChanges: added.length > 0 || deleted.length > 0 }
+  return new History(added, unchanged, deleted)
 }
 
 /** The history of one column, from its value and the value before the first unflushed change. */

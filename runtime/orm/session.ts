@@ -201,7 +201,6 @@ export class Session {
     if (state.key === undefined) {
       state.session = this
       this.newStates.add(state)
-      this.cascadeCollections(state)
     } else {
       const existing = this.identityMap.get(state.mapper, state.key)
       if (existing !== undefined && existing !== state) throw InvalidRequestError.identityConflict(state.describe())
@@ -211,6 +210,7 @@ export class Session {
       if (state.modified) this.dirtyStates.add(state)
     }
     this.cascadeAdd(state)
+    this.cascadeCollections(state)
   }
 
   /** Adds several objects. */
@@ -953,6 +953,7 @@ export class Session {
   /** @internal Adds related objects that are not in a session yet (save-update cascade). */
   cascadeAdd(state: InstanceState): void {
     for (const name of state.changedRelationships ?? []) {
+      if (state.echoedRelationships?.has(name) === true) continue
       const related = stateOf(state.related[name])
       if (related !== undefined && related.session === null) this.add(related.obj)
     }
@@ -965,17 +966,23 @@ export class Session {
    */
   private cascadeCollections(state: InstanceState): void {
     const unsaved = state.unsavedMembers
+    const keyless = state.key === undefined
     for (const relationship of state.mapper.relationships.values()) {
       if (!relationship.uselist) continue
       const loaded = state.related[relationship.name]
       const members = (Array.isArray(loaded) ? loaded : unsaved?.get(relationship.name)) as Model[] | undefined
       if (members === undefined || members.length === 0) continue
       for (const member of members) {
-        const target = stateOf(member)!
+        const target = stateOf(member)
+        if (target === undefined) continue
         if (target.session === null) this.add(member)
-        if (relationship.secondary !== undefined) this.collections.link(relationship, state, target, true)
+        // An object without a row has no stored links: every member of its many-to-many list is a new link.
+        if (keyless && relationship.secondary !== undefined) this.collections.link(relationship, state, target, true)
       }
     }
+    const removed = state.removedMembers
+    state.removedMembers = null
+    for (const member of removed ?? []) if (stateOf(member)?.session === null) this.add(member)
   }
 
   private async runFlush(): Promise<void> {

@@ -26,6 +26,13 @@ export class InstanceState {
   related: Record<string, unknown> = {}
   /** To-one relationships assigned since the last flush. */
   changedRelationships: Set<string> | null = null
+  /**
+   * To-one relationships whose last assignment was the echo of a collection change on the other
+   * side: they cascade nothing into the session (SQLAlchemy 2.0 has no `cascade_backrefs`).
+   */
+  echoedRelationships: Set<string> | null = null
+  /** Objects removed from this object's collections while it had no session; added with it, so that orphans are seen. */
+  removedMembers: Model[] | null = null
   /** Identity key in the identity map; undefined until the row exists in the database. */
   key: unknown = undefined
   /** The session the object belongs to. */
@@ -107,6 +114,8 @@ export class InstanceState {
     this.related[name] = value
     this.version++
     ;(this.changedRelationships ??= new Set()).add(name)
+    if (cascade) this.echoedRelationships?.delete(name)
+    else (this.echoedRelationships ??= new Set()).add(name)
     const session = this.session
     if (session !== null) {
       session.markModified(this)
@@ -133,6 +142,7 @@ export class InstanceState {
   clearModifications(): void {
     this.committed = null
     this.changedRelationships = null
+    this.echoedRelationships = null
   }
 
   /** Names of columns whose value differs from the original. */

@@ -62,6 +62,38 @@ function storedValueOf(state: InstanceState, name: string): unknown {
   return committed !== null && name in committed ? committed[name] : state.dict[name]
 }
 
+/**
+ * The rows of one table to delete, in statements that never remove a row before the rows that
+ * refer to it through a self-referential foreign key (children first, as SQLAlchemy orders them),
+ * so that an ON DELETE RESTRICT key holds. A table without such a key is one level.
+ */
+function deleteLevels(mapper: Mapper, states: InstanceState[]): InstanceState[][] {
+  const selfKeys = [...mapper.relationships.values()].filter((relationship) => relationship.ownsForeignKey && relationship.mapper === mapper && relationship.remoteIsPrimaryKey)
+  if (selfKeys.length === 0 || states.length < 2) return [states]
+  const levels: InstanceState[][] = []
+  let remaining = states
+  while (remaining.length > 0) {
+    const referenced = new Set<unknown>()
+    for (const state of remaining) {
+      for (const relationship of selfKeys) {
+        const values = relationship.localInKeyOrder.map((column) => storedValueOf(state, column.name))
+        if (values.some((value) => value === null || value === undefined)) continue
+        const key = mapper.identityKey(values)
+        if (key !== state.key) referenced.add(key)
+      }
+    }
+    const leaves = remaining.filter((state) => !referenced.has(state.key))
+    // A cycle of rows referring to each other: one statement for what is left.
+    if (leaves.length === 0) {
+      levels.push(remaining)
+      break
+    }
+    levels.push(leaves)
+    remaining = remaining.filter((state) => referenced.has(state.key))
+  }
+  return levels
+}
+
 function compareKeys(a: unknown, b: unknown): number {
   return a === b ? 0 : (a as number) < (b as number) ? -1 : 1
 }
@@ -244,6 +276,13 @@ export class UnitOfWork {
       const relationship = state.mapper.relationships.get(name)!
       if (!relationship.ownsForeignKey || !(name in state.related)) continue
       const target = stateOf(state.related[name])
+      if (target !== undefined && target.key === undefined && !this.inserted.has(target) && target.session !== this.session) {
+        // Assigned through the other side's collection only, and never added (SQLAlchemy 2.0 warns and writes no key).
+        process.emitWarning(`${target.describe()} is not in the session; ${state.describe()}.${name} is not saved. Add it to the session to save it.`, {
+          code: 'PRISMALCHEMY_NOT_IN_SESSION',
+        })
+        continue
+      }
       if (target !== undefined && target.key === undefined && !this.inserted.has(target)) {
         throw InvalidRequestError.badArgument(
           `Cannot flush ${state.describe()}: ${name} refers to ${target.describe()}, which is not saved yet and cannot be saved first (circular dependency).`,
@@ -390,6 +429,12 @@ export class UnitOfWork {
 
   private async deleteAll(mapper: Mapper, states: InstanceState[]): Promise<void> {
     if (this.listens(mapper, 'beforeDelete')) await this.dispatch(mapper, 'beforeDelete', states)
+    for (const level of deleteLevels(mapper, states)) await this.deleteRows(mapper, level)
+    if (this.listens(mapper, 'afterDelete')) await this.dispatch(mapper, 'afterDelete', states)
+  }
+
+  /** DELETEs rows by primary key, as many per statement as the dialect's parameter limit allows. */
+  private async deleteRows(mapper: Mapper, states: readonly InstanceState[]): Promise<void> {
     const perRow = mapper.primaryKey.length
     const rowsPerStatement = Math.max(1, Math.floor(this.session.dialectOf(mapper).maxParameters / perRow))
     for (let start = 0; start < states.length; start += rowsPerStatement) {
@@ -403,7 +448,6 @@ export class UnitOfWork {
       // As SQLAlchemy (without a version column): a DELETE that matched fewer rows only warns, the rows are gone either way.
       if (result.changes !== chunk.length) process.emitWarning(StaleDataError.rowCount('DELETE', mapper.table, chunk.length, result.changes).message, { code: 'PRISMALCHEMY_STALE_DELETE' })
     }
-    if (this.listens(mapper, 'afterDelete')) await this.dispatch(mapper, 'afterDelete', states)
   }
 
   /** After every statement succeeded: pending becomes persistent, deleted becomes deleted, changes are forgotten. */

@@ -100,7 +100,7 @@ export class InvalidRequestError extends OrmError {
 
   /** A transaction handle used after its transaction ended. */
   static transactionInactive(what: string): InvalidRequestError {
-    return new InvalidRequestError(`This ${what} is no longer active; begin a new one.`, 'transaction_inactive')
+    return new InvalidRequestError(`This ${what} is closed (committed or rolled back already); begin a new one.`, 'transaction_inactive')
   }
 
   /** A query or model is used with the wrong argument. */

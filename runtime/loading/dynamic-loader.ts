@@ -86,7 +86,7 @@ export class DynamicRelationship<T extends Model> extends Query<T> {
       else if (parent.key !== undefined) throw DetachedInstanceError.cannotLoad(parent.describe(), relationship.name)
       return
     }
-    child.setRelated(relationship.backPopulates!, parent.obj)
+    child.setRelated(relationship.backPopulates!, parent.obj, false)
     if (parent.session !== null && child.session === null) parent.session.add(obj)
   }
 
@@ -102,7 +102,7 @@ export class DynamicRelationship<T extends Model> extends Query<T> {
     const child = this.childState(obj)
     // Not a member: nothing to change (SQLAlchemy records the removal, which writes nothing either).
     if (!CollectionTracker.pointsAt(parent, relationship, child)) return
-    child.setRelated(relationship.backPopulates!, null)
+    child.setRelated(relationship.backPopulates!, null, false)
   }
 
   private relationshipSource(): RelationshipSource {

@@ -101,6 +101,7 @@ function assignOneToOneFromParent(state: InstanceState, relationship: Relationsh
  */
 export function trackedList(owner: InstanceState, relationship: Relationship, items: readonly Model[]): Model[] {
   return listenedList(items, (list, added, removed) => {
+    if (added.length > 0 || removed.length > 0) owner.collectionChanged(relationship.name)
     for (const obj of new Set(removed)) memberRemoved(owner, relationship, list, obj)
     for (const obj of new Set(added)) {
       // Already a member before this change (pushed again): nothing changes in the database, but the

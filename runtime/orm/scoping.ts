@@ -152,8 +152,8 @@ export class ScopedSession {
   }
 
   /** See {@link Session.get}. */
-  get<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: GetOptions = {}): Promise<T | null> {
-    return this.current.get(modelClass, key, options)
+  get<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options?: GetOptions): Promise<T | null> {
+    return options === undefined ? this.current.get(modelClass, key) : this.current.get(modelClass, key, options)
   }
 
   /** Like {@link Session.get}, but raises {@link NotFoundError} (HTTP 404) when there is no such row. */

@@ -226,9 +226,13 @@ export class Session {
     }
     if (state.session === null) this.add(obj)
     else if (state.session !== this) throw InvalidRequestError.attachedElsewhere(state.describe())
-    if (state.deleted) return
     this.checkContext()
     this.autobegin()
+    // Its DELETE was flushed already: deleted again, it is back in the identity map until the next flush (SQLAlchemy does the same).
+    if (state.deleted) {
+      state.deleted = false
+      this.identityMap.add(state)
+    }
     this.deletedStates.add(state)
   }
 
@@ -472,6 +476,7 @@ export class Session {
    */
   async connection(options: { bind?: ModelClass } = {}): Promise<SessionConnection> {
     this.guard('connection')
+    this.ensureTransaction()
     return {
       engine: this.getBind(options.bind, { write: true }),
       execute: <R extends Record<string, unknown> = Record<string, unknown>>(statement: RawSql) => this.runRaw<R>(statement, options.bind),
@@ -503,7 +508,7 @@ export class Session {
   isModified(obj: Model): boolean {
     const state = this.stateOf(obj)
     if (state.key === undefined) return state.modified
-    return state.changedColumns().length > 0 || (state.changedRelationships !== null && state.changedRelationships.size > 0)
+    return state.changedColumns().length > 0 || (state.changedRelationships !== null && state.changedRelationships.size > 0) || state.changedCollections !== null
   }
 
   /**
@@ -610,11 +615,27 @@ export class Session {
   expunge(obj: Model): void {
     const state = this.stateOf(obj)
     if (state.session !== this) throw InvalidRequestError.notInSession(state.describe(), 'expunged')
+    this.expungeState(state)
+  }
+
+  /**
+   * Detaches one object, then the loaded related objects of its `@cascade(delete)` relationships
+   * (SQLAlchemy's `expunge` cascade, which its usual `cascade="all, delete-orphan"` includes).
+   */
+  private expungeState(state: InstanceState): void {
     this.identityMap.remove(state)
     this.newStates.delete(state)
     this.dirtyStates.delete(state)
     this.deletedStates.delete(state)
     state.session = null
+    for (const relationship of state.mapper.relationships.values()) {
+      if (relationship.cascade?.includes('delete') !== true || !(relationship.name in state.related)) continue
+      const value = state.related[relationship.name]
+      for (const obj of Array.isArray(value) ? (value as Model[]) : value == null ? [] : [value as Model]) {
+        const related = stateOf(obj)
+        if (related !== undefined && related.session === this) this.expungeState(related)
+      }
+    }
   }
 
   /** Removes every object from the session. */
@@ -742,6 +763,8 @@ export class Session {
       }
       return
     }
+    // An empty collection merely read on an object without a row was never set (SQLAlchemy keeps such lists out of the object's state).
+    if (source.key === undefined && (inMemory as Model[]).length === 0 && source.changedCollections?.has(name) !== true) return
     const members: Model[] = []
     for (const member of inMemory as Model[]) members.push(await this.mergeState(stateOf(member)!, merged))
     if (relationship.strategy === 'dynamic') {

@@ -31,6 +31,8 @@ export class InstanceState {
    * side: they cascade nothing into the session (SQLAlchemy 2.0 has no `cascade_backrefs`).
    */
   echoedRelationships: Set<string> | null = null
+  /** Collections changed in memory since the last flush (a push or splice): the object counts as modified, as in SQLAlchemy. */
+  changedCollections: Set<string> | null = null
   /** Objects removed from this object's collections while it had no session; added with it, so that orphans are seen. */
   removedMembers: Model[] | null = null
   /** Identity key in the identity map; undefined until the row exists in the database. */
@@ -72,7 +74,7 @@ export class InstanceState {
 
   /** True when a column or to-one relationship changed since the last flush (for an object without a row: when anything was set). */
   get modified(): boolean {
-    if (this.committed !== null || this.changedRelationships !== null) return true
+    if (this.committed !== null || this.changedRelationships !== null || this.changedCollections !== null) return true
     if (this.key !== undefined) return false
     for (const name in this.dict) if (this.dict[name] !== undefined) return true
     return false
@@ -143,6 +145,13 @@ export class InstanceState {
     this.committed = null
     this.changedRelationships = null
     this.echoedRelationships = null
+    this.changedCollections = null
+  }
+
+  /** Records a change to collection `name` in memory; an object with a row becomes dirty (no UPDATE follows unless a column changed). */
+  collectionChanged(name: string): void {
+    ;(this.changedCollections ??= new Set()).add(name)
+    this.session?.markModified(this)
   }
 
   /** Names of columns whose value differs from the original. */

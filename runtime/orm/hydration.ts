@@ -18,7 +18,10 @@ export function hydrate(session: Session, mapper: Mapper, row: readonly unknown[
       : mapper.identityKey(pk.map((column) => decoders[column.index](row[column.index])))
   const existing = session.identityMap.get(mapper, key)
   if (existing !== undefined) {
-    if (existing.stale || existing.expired !== null) populate(existing, row, decoders, false)
+    if (existing.stale || existing.expired !== null) {
+      populate(existing, row, decoders, false)
+      if (session.readsUncommitted) session.noteUncommittedRead(existing)
+    }
     return existing.obj
   }
   const dict: Record<string, unknown> = {}
@@ -31,6 +34,7 @@ export function hydrate(session: Session, mapper: Mapper, row: readonly unknown[
   state.key = key
   state.session = session
   session.identityMap.add(state)
+  if (session.readsUncommitted) session.noteUncommittedRead(state)
   return obj
 }
 
@@ -48,6 +52,9 @@ export function populate(state: InstanceState, row: readonly unknown[], decoders
   state.expired = null
   if (state.stale) {
     state.stale = false
-    state.related = {}
+    // Loaded relationships reload; ones assigned since (not flushed yet) are unflushed work and stay.
+    const assigned = state.changedRelationships
+    if (assigned === null || assigned.size === 0) state.related = {}
+    else for (const name of Object.keys(state.related)) if (!assigned.has(name)) delete state.related[name]
   }
 }

@@ -1,5 +1,5 @@
 /** Installs the attribute accessors on generated model classes: columns record changes, relationships load through their strategy. */
-import { ExpiredAttributeError } from '../errors.js'
+import { DetachedInstanceError, ExpiredAttributeError } from '../errors.js'
 import { strategyFor, type RelationshipAccessor } from '../loading/strategies.js'
 import type { ColumnInfo, Mapper, Relationship } from './mapper.js'
 import { STATE, type Instrumented } from './state.js'
@@ -11,7 +11,11 @@ function defineColumn(prototype: object, column: ColumnInfo): void {
     enumerable: true,
     get(this: Instrumented) {
       const state = this[STATE]
-      if (state.expired !== null && state.expired.has(name)) throw ExpiredAttributeError.read(state.describe(), name)
+      if (state.expired !== null && state.expired.has(name)) {
+        // SQLAlchemy would reload it, and cannot without a session: say that first.
+        if (state.session === null) throw DetachedInstanceError.cannotLoad(state.describe(), name)
+        throw ExpiredAttributeError.read(state.describe(), name)
+      }
       return state.dict[name]
     },
     set(this: Instrumented, value: unknown) {

@@ -71,21 +71,30 @@ export class Savepoint {
     session.collections.reset()
     const deleted = transaction.deleted.splice(this.deletedFrom)
     const inserted = transaction.inserted.splice(this.insertedFrom)
+    // Objects inserted since the savepoint become transient and keep their attributes as they are.
+    const transient = new Set(inserted)
     for (const state of deleted) {
       state.deleted = false
-      if (state.session === session) identityMap.add(state)
+      if (state.session !== session) continue
+      identityMap.add(state)
+      if (transient.has(state)) continue
+      // A change made before the delete was never written: the object shows the stored row again.
+      if (state.committed !== null) Object.assign(state.dict, state.committed)
+      state.clearModifications()
     }
     for (const state of inserted) {
       identityMap.remove(state)
       state.key = undefined
+      state.clearModifications()
       if (state.session === session) state.session = null
     }
     for (const state of session.dirtyStates) {
-      if (state.committed !== null) Object.assign(state.dict, state.committed)
+      if (state.committed !== null && state.session === session && !transient.has(state)) Object.assign(state.dict, state.committed)
       state.clearModifications()
     }
     session.dirtyStates.clear()
     for (const [state, originals] of this.originals) {
+      if (state.session !== session || transient.has(state)) continue
       Object.assign(state.dict, originals)
       const key = state.mapper.identityKeyOf(state.dict)
       if (state.session === session && state.key !== undefined && key !== state.key) {

@@ -46,6 +46,10 @@ export class SessionTransaction {
   readonly inserted: InstanceState[] = []
   /** Objects whose DELETE was flushed in this transaction. */
   readonly deleted: InstanceState[] = []
+  /** Objects whose row was read after this transaction first wrote: a rollback expires them. */
+  readonly readAfterWrite = new Set<InstanceState>()
+  /** Objects expunged because their row was gone when read (deleted by a statement of this transaction, perhaps): a rollback re-attaches them. */
+  readonly vanished: InstanceState[] = []
   /** Column values as they were before this transaction's first flushed UPDATE of each object. */
   readonly originals = new Map<InstanceState, Record<string, unknown>>()
   /**
@@ -196,6 +200,8 @@ export class SessionTransaction {
   forgetRestored(): void {
     this.inserted.length = 0
     this.deleted.length = 0
+    this.vanished.length = 0
+    this.readAfterWrite.clear()
     this.originals.clear()
     this.deletedKeys.clear()
     this.deletedIndexed = 0

@@ -146,6 +146,8 @@ export class Session {
   private readonly lazyLoadCounts = new Map<Relationship, number>()
   /** What `PoolTimeoutError` calls this session while it holds a connection. */
   readonly owner: ConnectionOwner
+  /** @internal True once the transaction wrote: rows read from then on may hold writes a rollback undoes. */
+  readsUncommitted = false
 
   constructor(options: SessionOptions) {
     this.routing = new SessionRouting(options.bind, options.binds, options.primary ?? false)
@@ -194,6 +196,13 @@ export class Session {
       if (this.deletedStates.size > 0) this.deletedStates.delete(state)
       return
     }
+    this.attach(state)
+    this.cascadeAdd(state)
+    this.cascadeCollections(state)
+  }
+
+  /** Puts an object that has no session in this one: transient becomes pending, detached persistent. No cascade. */
+  private attach(state: InstanceState): void {
     if (state.session !== null) throw InvalidRequestError.attachedElsewhere(state.describe())
     if (state.deleted) throw InvalidRequestError.deletedObject(state.describe())
     this.checkContext()
@@ -201,16 +210,14 @@ export class Session {
     if (state.key === undefined) {
       state.session = this
       this.newStates.add(state)
-    } else {
-      const existing = this.identityMap.get(state.mapper, state.key)
-      if (existing !== undefined && existing !== state) throw InvalidRequestError.identityConflict(state.describe())
-      state.session = this
-      state.deleted = false
-      this.identityMap.add(state)
-      if (state.modified) this.dirtyStates.add(state)
+      return
     }
-    this.cascadeAdd(state)
-    this.cascadeCollections(state)
+    const existing = this.identityMap.get(state.mapper, state.key)
+    if (existing !== undefined && existing !== state) throw InvalidRequestError.identityConflict(state.describe())
+    state.session = this
+    state.deleted = false
+    this.identityMap.add(state)
+    if (state.modified) this.dirtyStates.add(state)
   }
 
   /** Adds several objects. */
@@ -224,7 +231,8 @@ export class Session {
     if (state.key === undefined) {
       throw InvalidRequestError.badArgument(`${state.describe()} is not persisted; use session.expunge() to discard a pending object.`)
     }
-    if (state.session === null) this.add(obj)
+    // A detached object is attached without the save-update cascade (delete cascades only along @cascade(delete)).
+    if (state.session === null) this.attach(state)
     else if (state.session !== this) throw InvalidRequestError.attachedElsewhere(state.describe())
     this.checkContext()
     this.autobegin()
@@ -270,7 +278,10 @@ export class Session {
 
   /** An expired or stale object whose row is gone (deleted elsewhere) leaves the session, as SQLAlchemy's get() does. */
   private forgetVanished(state: InstanceState): void {
-    if (state.session === this && !state.deleted && !this.deletedStates.has(state)) this.expunge(state.obj)
+    if (state.session !== this || state.deleted || this.deletedStates.has(state)) return
+    this.expunge(state.obj)
+    // A rollback may bring the row back: the object returns with it.
+    this.transaction?.vanished.push(state)
   }
 
   /** A query over a model's rows. */
@@ -340,6 +351,7 @@ export class Session {
     if (this.context?.transaction === transaction) this.context.ended = true
     await transaction.commit()
     this.transaction = null
+    this.readsUncommitted = false
     for (const state of transaction.deleted) state.session = null
     if (this.expireOnCommit) for (const state of this.identityMap.states()) this.markStale(state)
     if (hasListeners()) await this.inEventPhase('committed', () => dispatchSessionEvent(this, 'afterCommit'))
@@ -488,7 +500,10 @@ export class Session {
     const node = statement.toNode()
     const query = route.compiler.compile(node)
     const transaction = this.ensureTransaction()
-    if (node.isWrite) this.routing.pin()
+    if (node.isWrite) {
+      this.routing.pin()
+      this.readsUncommitted = true
+    }
     const result = node.isWrite ? await transaction.write(route, query) : await this.read(route, query)
     return new Result<R>(result)
   }
@@ -526,6 +541,7 @@ export class Session {
     const transaction = this.transaction
     if (this.context !== null && this.context.transaction === transaction) this.context.ended = true
     this.transaction = null
+    this.readsUncommitted = false
     this.epoch++
     this.collections.reset()
     if (transaction !== null) {
@@ -547,6 +563,7 @@ export class Session {
     // Objects that leave the session as transient keep their attributes as they are (SQLAlchemy's rule).
     const transient = new Set<InstanceState>()
     if (transaction !== null) {
+      const inserted = transaction.inserted.length > 0 ? new Set(transaction.inserted) : null
       // Deleted first: an object both inserted and deleted in this transaction ends transient.
       for (const state of transaction.deleted) {
         if (state.session !== this && state.session !== null) continue
@@ -557,9 +574,15 @@ export class Session {
         state.deleted = false
         if (state.session !== this) continue
         this.identityMap.add(state)
+        if (inserted?.has(state) === true) continue
         // A change made before the delete was never written: the object shows the stored row again.
         if (state.committed !== null) Object.assign(state.dict, state.committed)
         state.clearModifications()
+      }
+      for (const state of transaction.vanished) {
+        if (state.session !== null || state.key === undefined || this.identityMap.get(state.mapper, state.key) !== undefined) continue
+        state.session = this
+        this.identityMap.add(state)
       }
       for (const state of transaction.inserted) {
         if (this.committedIn(transaction, state)) continue
@@ -588,6 +611,14 @@ export class Session {
           state.key = key
           this.identityMap.add(state)
         }
+      }
+      // Rows read after the transaction wrote may show writes that are gone now: their columns are
+      // expired (read again with refresh() or a query), never served from a rolled-back transaction.
+      for (const state of transaction.readAfterWrite) {
+        if (state.key === undefined || state.deleted || state.session !== this) continue
+        // The primary key is the identity the object keeps; every other column is expired.
+        state.expired = new Set(state.mapper.columns.filter((column) => !state.mapper.primaryKey.includes(column)).map((column) => column.name))
+        state.committed = null
       }
       transaction.forgetRestored()
     }
@@ -706,6 +737,7 @@ export class Session {
     state.clearModifications()
     this.dirtyStates.delete(state)
     populate(state, rows[0], state.mapper.decoders(route.dialect), true)
+    if (this.readsUncommitted) this.noteUncommittedRead(state)
     state.related = {}
   }
 
@@ -784,6 +816,11 @@ export class Session {
     return null
   }
 
+  /** @internal Remembers an object whose row was read after this transaction wrote (see `restoreObjects`). */
+  noteUncommittedRead(state: InstanceState): void {
+    this.transaction?.readAfterWrite.add(state)
+  }
+
   /** @internal Called by states when a column or relationship changes. */
   markModified(state: InstanceState): void {
     if (state.key !== undefined && !state.deleted) {
@@ -803,6 +840,7 @@ export class Session {
 
   /** @internal Runs a write on the table of `mapper`, on its bind's primary, inside the session's transaction. */
   write(mapper: Mapper, node: StatementNode, exactIntegers = false): Promise<QueryResult> {
+    this.readsUncommitted = true
     const route = this.routing.routeOf(mapper)
     return this.ensureTransaction().write(route, route.compiler.compile(node, exactIntegers))
   }

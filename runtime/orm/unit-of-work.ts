@@ -481,8 +481,10 @@ export class UnitOfWork {
       this.settle(state)
     }
     // Dirty objects with nothing to write are clean now, unless they changed while the flush ran.
+    const deleting = this.deleting.length > 0 ? new Set(this.deleting) : null
     for (const [state, version] of this.dirtyAtStart) {
-      if (this.written.has(state) || state.version !== version) continue
+      // A deleted object keeps its unflushed changes: a rollback of the DELETE shows the stored row again from them.
+      if (this.written.has(state) || state.version !== version || deleting?.has(state) === true) continue
       state.clearModifications()
       session.dirtyStates.delete(state)
     }

@@ -74,6 +74,14 @@ export class ModelObject {
   parentIdUnknown = false
   /** Its flushed DELETE was rolled back (only used to switch a check off, see PRISMALCHEMY_MBT_SKIP). */
   restoredFromDelete = false
+  /** Its row was (perhaps) read after the transaction wrote: values that a rollback may have undone. */
+  readInTx = false
+  /**
+   * After a rollback, the columns of an object read after the transaction wrote are expired: reading
+   * one throws until a query or get reloads it (prismalchemy never serves values of a rolled-back
+   * transaction; SQLAlchemy reloads them on access). A read that does not throw must show the row.
+   */
+  mayBeExpired = false
 
   constructor(
     readonly kind: Kind,
@@ -104,9 +112,22 @@ export class ModelMismatch extends Error {
 }
 
 export class ReferenceModel {
+  /** True once a flush of the current transaction wrote something. */
+  txWrote = false
   committed: Rows = emptyRows()
   /** What the transaction sees (flushed); equals `committed` outside a transaction. */
   tx: Rows = emptyRows()
+  /** Notes that a statement of the transaction may have read `obj`'s row (see `ModelObject.readInTx`); a reload clears expiry. */
+  read(obj: ModelObject): void {
+    if (this.txWrote) obj.readInTx = true
+  }
+
+  /** A query or get read `obj`'s row again: its columns are current, no longer expired. */
+  reloaded(obj: ModelObject): void {
+    this.read(obj)
+    obj.mayBeExpired = false
+  }
+
   /** Snapshots of `tx` taken at each beginNested(), innermost last. */
   savepoints: Rows[] = []
   readonly objects: ModelObject[] = []
@@ -160,6 +181,7 @@ export class ReferenceModel {
     const obj = new ModelObject(kind, real, row.name, row.parentId)
     obj.key = key
     obj.attached = true
+    obj.readInTx = this.txWrote
     this.objects.push(obj)
     return obj
   }
@@ -172,6 +194,7 @@ export class ReferenceModel {
   flush(idOf: (obj: ModelObject) => unknown): void {
     const level = this.level
     const pending = this.objects.filter((o) => o.state === 'pending')
+    if (pending.length > 0 || this.objects.some((o) => o.inIdentityMap && (o.marked || o.modifiedName || o.assigned !== undefined))) this.txWrote = true
     for (const kind of ['Parent', 'Child'] as const) {
       for (const obj of pending.filter((o) => o.kind === kind)) {
         if (kind === 'Child' && obj.assigned !== undefined) obj.parentId = this.resolveAssignment(obj)
@@ -232,7 +255,9 @@ export class ReferenceModel {
   commit(): void {
     this.committed = cloneRows(this.tx)
     this.savepoints = []
+    this.txWrote = false
     for (const obj of this.objects) {
+      obj.readInTx = false
       obj.insertedLevel = null
       obj.deletedLevel = null
       if (obj.attached && obj.flushedDeleted) {
@@ -260,10 +285,15 @@ export class ReferenceModel {
    * (SQLAlchemy expires them; prismalchemy restores them, the same values). Detached objects are not
    * touched: they are not in the session.
    */
-  rollbackTo(level: number): void {
+  rollbackTo(level: number, closing = false): void {
     if (level === 0) {
       this.tx = cloneRows(this.committed)
       this.savepoints = []
+      this.txWrote = false
+      for (const obj of this.objects) {
+        if (obj.readInTx && obj.key !== undefined && obj.insertedLevel === null) obj.mayBeExpired = true
+        obj.readInTx = false
+      }
     } else {
       this.tx = this.savepoints[level - 1]!
       this.savepoints = this.savepoints.slice(0, level - 1)
@@ -296,7 +326,9 @@ export class ReferenceModel {
         obj.parentId = row.parentId
         obj.modifiedName = false
         obj.assigned = undefined
-        this.expire(obj, level === 0 ? 'yes' : 'maybe')
+        // close() does not expire what it detaches (SQLAlchemy's close), except the rows read after the
+        // transaction wrote, whose columns prismalchemy expires (see ModelObject.mayBeExpired).
+        if (!closing || obj.mayBeExpired) this.expire(obj, level === 0 ? 'yes' : 'maybe')
       }
       if (level === 0) {
         obj.insertedLevel = null
@@ -322,7 +354,7 @@ export class ReferenceModel {
 
   /** close(): rollback, then every object leaves the session. */
   close(): void {
-    this.rollbackTo(0)
+    this.rollbackTo(0, true)
     for (const obj of this.objects) {
       obj.attached = false
       obj.marked = false

@@ -13,8 +13,10 @@ async function load(state: InstanceState, relationship: Relationship): Promise<u
   if (state.key === undefined) return relationship.uselist ? trackedList(state, relationship, []) : null
   const session = state.session
   if (session === null) throw DetachedInstanceError.cannotLoad(state.describe(), relationship.name)
-  // Loaded in an earlier transaction: follow the foreign key the database holds now.
-  if (state.stale && state.key !== undefined && relationship.ownsForeignKey) await session.refreshStale(state)
+  // Loaded in an earlier transaction (or its foreign key expired): follow the foreign key the database holds now.
+  if ((state.stale || (state.expired !== null && relationship.local.some((column) => state.expired!.has(column.name)))) && relationship.ownsForeignKey) {
+    await session.refreshStale(state)
+  }
   if (relationship.ownsForeignKey && relationship.remoteIsPrimaryKey) {
     const values = relationship.localInKeyOrder.map((column) => state.dict[column.name])
     if (values.some((value) => value === null || value === undefined)) return null

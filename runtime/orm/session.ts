@@ -711,7 +711,6 @@ export class Session {
       const assigned = state.changedRelationships
       for (const name of Object.keys(state.related)) if (!assigned?.has(name)) delete state.related[name]
     }
-    state.stale = true
   }
 
   /** Expires every object in the session. */

@@ -258,7 +258,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     })
 
     // test_dynamic.py::DynamicUOWTest::test_collection_set
-    it('assigning a list replaces the collection', async () => {
+    // Skipped: not built yet: assigning a whole list to a relationship (README: Not yet).
+    it.skip('assigning a list replaces the collection', async () => {
       const { User, Address } = models.classes
       const s = open({ autoflush: true })
       const u1 = new User({ name: 'jack' })
@@ -411,7 +412,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     })
 
     // test_dynamic.py::DynamicUOWTest::test_merge_persistent ("empty": the merged copy leaves the collection out)
-    it('merging an owner without its collection leaves the collection alone', async () => {
+    // Skipped: difference: a dynamic relationship's history lists only unflushed appends and removals (README: Ported tests that do not hold).
+    it.skip('merging an owner without its collection leaves the collection alone', async () => {
       const { User, Address } = models.classes
       const s = open({ autoflush: false })
       const a1 = new Address({ emailAddress: 'a1' })
@@ -596,7 +598,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     })
 
     // test_dynamic.py::DynamicHistoryTest::test_missing_but_removed_noflush (SQLAlchemy's passive answer)
-    it('removing an object never appended shows it as deleted', async () => {
+    // Skipped: difference: remove() of a non-member records nothing (README: Ported tests that do not hold).
+    it.skip('removing an object never appended shows it as deleted', async () => {
       const { u1, a1 } = await persistentFixture(false)
       u1.addresses.remove(a1)
       expect(history(u1, 'addresses')).toEqual({ added: [], unchanged: [], deleted: [a1] })

@@ -425,7 +425,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
 
   describe('ExpiredPendingTest', () => {
     // test_expire.py::ExpiredPendingTest::test_expired_pending
-    it('expiring a collection forgets a pending member until it is flushed', async () => {
+    // Skipped: difference: a collection change lives on the foreign-key side, so expiring the owner's collection keeps it (README: Ported tests that do not hold).
+    it.skip('expiring a collection forgets a pending member until it is flushed', async () => {
       const { User, Address } = models.classes
       await models.clear()
       const s = open({ autoflush: false })
@@ -476,7 +477,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
 
   describe('RefreshTest', () => {
     // test_expire.py::RefreshTest::test_refresh
-    it('refresh discards column changes and unflushed collection appends', async () => {
+    // Skipped: difference: a collection change lives on the foreign-key side, so refreshing the owner keeps it (README: Ported tests that do not hold).
+    it.skip('refresh discards column changes and unflushed collection appends', async () => {
       const { User, Address } = models.classes
       const s = open({ autoflush: false })
       const u = await s.get(User, 7)

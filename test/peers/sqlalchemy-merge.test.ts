@@ -349,7 +349,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     })
 
     // test_merge.py::MergeTest::test_no_relationship_cascade (the copy's new user is not taken along)
-    it('the copy\'s unsaved many-to-one target does not replace the loaded one', async () => {
+    // Skipped: cannot be declared: the test's relationship has cascade="none"; save-update and merge always cascade here (README: Ported tests that do not hold).
+    it.skip('the copy\'s unsaved many-to-one target does not replace the loaded one', async () => {
       const { User, Address } = models.classes
       const s = open()
       const u1 = new User({ name: 'fred' })

@@ -725,7 +725,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     })
 
     // test_session.py::NoCyclesOnTransientDetachedTest::test_move_persistent_clean
-    it('moves a clean object to another session unmodified', async () => {
+    // Skipped: difference: close() rolls back the objects of the transaction it ends, so an object whose INSERT was never committed is transient again (README: Differences from SQLAlchemy).
+    it.skip('moves a clean object to another session unmodified', async () => {
       const [s, u1] = await persistentFixture()
       await s.close()
       const s2 = open()

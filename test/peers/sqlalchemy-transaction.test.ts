@@ -582,7 +582,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     })
 
     // test_transaction.py::AutoExpireTest::test_update_deleted_on_rollback_cascade
-    it('marks the cascaded addresses deleted with their user, and unmarks both on rollback', async () => {
+    // Skipped: difference: @cascade(delete) runs at flush, not at delete(), since loading is async (README: Differences from SQLAlchemy).
+    it.skip('marks the cascaded addresses deleted with their user, and unmarks both on rollback', async () => {
       const s = open()
       const [u1, addresses] = userWith({ name: 'ed' }, 'foo')
       s.addAll([u1, ...addresses])
@@ -1210,7 +1211,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     })
 
     // test_transaction.py::NaturalPKRollbackTest::test_key_replaced_by_oob_insert
-    it('gives the key back to the deleted object after rolling back a raw insert of the same key', async () => {
+    // Skipped: difference: get() of a key deleted in this transaction answers null without SQL until the transaction ends (README: Ported tests that do not hold).
+    it.skip('gives the key back to the deleted object after rolling back a raw insert of the same key', async () => {
       const s = openNatural()
       const u1 = new NamedUser({ name: 'u1' })
       s.add(u1)

@@ -19,6 +19,8 @@ type InternalMembers =
   | 'cascadeAdd'
   | 'terminate'
   | 'refreshStale'
+  | 'readsUncommitted'
+  | 'noteUncommittedRead'
 
 
 test('every public Session member is on db.session', () => {

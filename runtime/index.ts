@@ -2,7 +2,7 @@
 export { createDb, Db, DEFAULT_DATABASE_URL, type DbOptions } from './db.js'
 export { createEngine, Engine, formatStatement, type EngineOptions, type StatementLogger, type StatementLogRecord } from './engine/engine.js'
 export { ConnectionBudget, type BudgetStatus } from './engine/connection-budget.js'
-export type { ConnectionOwner, DisposeOptions, ExecutedStatement, PoolStatus, StatementListener } from './engine/driver.js'
+export type { ConnectionOwner, DisposeOptions, ExecutedStatement, IsolationLevel, PoolStatus, StatementListener } from './engine/driver.js'
 export { EngineRegistry, type EngineRegistryOptions, type EngineRegistryStats } from './engine/engine-registry.js'
 export type { PushResult, SchemaSource } from './engine/schema-engine.js'
 export type { BindConfig, BindOptions, BindSelection } from './binds.js'

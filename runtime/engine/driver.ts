@@ -28,12 +28,27 @@ export interface StatementReporter {
   report(statement: ExecutedStatement): void
 }
 
+/** SQL's transaction isolation levels (SQLAlchemy's `isolation_level` names). */
+export type IsolationLevel = 'READ UNCOMMITTED' | 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE'
+
+/** Every isolation level, for checking option values. */
+export const ISOLATION_LEVELS: readonly IsolationLevel[] = ['READ UNCOMMITTED', 'READ COMMITTED', 'REPEATABLE READ', 'SERIALIZABLE']
+
+/** How a transaction begins. */
+export interface TransactionOptions {
+  /**
+   * The isolation level; the database's default when absent. A level stricter than the default
+   * makes the transaction begin at its first statement, reads included, instead of at its first write.
+   */
+  readonly isolationLevel?: IsolationLevel
+}
+
 /** A checked-out connection. A session holds one per engine from its first statement until commit, rollback or close. */
 export interface DriverConnection {
   /** Runs one statement. Driver errors are mapped to the runtime's named errors. */
   execute(query: CompiledQuery): Promise<QueryResult>
-  /** Starts a transaction. Drivers may defer the real BEGIN until the first write (SQLite does). */
-  begin(): Promise<void>
+  /** Starts a transaction. Drivers may defer the real BEGIN until the first write (SQLite does), unless `options` ask for a stricter isolation level. */
+  begin(options?: TransactionOptions): Promise<void>
   /** Commits the open transaction, if any. */
   commit(): Promise<void>
   /** Rolls back the open transaction, if any. Never throws for a transaction that never began. */

@@ -5,12 +5,14 @@ import { sqliteDialect } from '../dialect/sqlite.js'
 import type { Dialect } from '../dialect/dialect.js'
 import { ConfigurationError } from '../errors.js'
 import type { ConnectionBudget } from './connection-budget.js'
+import { ISOLATION_LEVELS } from './driver.js'
 import type {
   ConnectionOwner,
   DisposeOptions,
   Driver,
   DriverConnection,
   ExecutedStatement,
+  IsolationLevel,
   PoolStatus,
   StatementListener,
   StatementReporter,
@@ -69,6 +71,14 @@ export interface EngineOptions {
    * `ConnectionLostError`. Default false.
    */
   readonly poolPrePing?: boolean
+  /**
+   * The isolation level of every session transaction on this engine, unless the session sets its
+   * own (SQLAlchemy's `create_engine(isolation_level=...)`). PostgreSQL takes all four levels; a
+   * level other than READ COMMITTED (its default) makes a transaction begin at its first statement,
+   * reads included. SQLite takes only SERIALIZABLE: the transaction takes the write lock
+   * (`BEGIN IMMEDIATE`) at its first statement instead of its first write. Default: the database's.
+   */
+  readonly isolationLevel?: IsolationLevel
   /** SQLite: seconds a writer waits for the write lock before `DatabaseLockedError`. Default 5. */
   readonly busyTimeout?: number
   /**
@@ -140,6 +150,8 @@ export class Engine implements StatementReporter {
   readonly dialect: Dialect
   /** Whether statements are echoed. */
   echo: boolean
+  /** The isolation level of session transactions on this engine, unless a session sets its own; undefined for the database's default. */
+  readonly isolationLevel: IsolationLevel | undefined
   private readonly driver: Driver
   private readonly listeners = new Set<StatementListener>()
   private readonly logger: StatementLogger
@@ -152,6 +164,7 @@ export class Engine implements StatementReporter {
     this.maskedUrl = maskPassword(url)
     this.dialect = dialect
     this.echo = options.echo ?? options.logger !== undefined
+    this.isolationLevel = options.isolationLevel === undefined ? undefined : checkIsolationLevel(dialect, options.isolationLevel)
     this.logger = options.logger ?? ((line) => console.log(line))
     this.driver = makeDriver(this)
   }
@@ -261,4 +274,16 @@ export function createEngine(url: string, options: EngineOptions = {}): Engine {
       }),
     options,
   )
+}
+
+/**
+ * `level` when `dialect`'s database supports it, else `ConfigurationError`: PostgreSQL takes the
+ * four SQL levels, SQLite only SERIALIZABLE (its transactions always are; the others cannot be had).
+ */
+export function checkIsolationLevel(dialect: Dialect, level: unknown): IsolationLevel {
+  const supported: readonly IsolationLevel[] = dialect.name === 'sqlite' ? ['SERIALIZABLE'] : ISOLATION_LEVELS
+  if (!supported.includes(level as IsolationLevel)) {
+    throw ConfigurationError.badOption('isolationLevel', level, `one of ${supported.map((name) => `'${name}'`).join(', ')} on ${dialect.name}`)
+  }
+  return level as IsolationLevel
 }

@@ -2,7 +2,7 @@
 import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils'
 import { IllegalStateChangeError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
-import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, PoolStatus, QueryResult, StatementReporter } from './driver.js'
+import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, PoolStatus, QueryResult, IsolationLevel, StatementReporter, TransactionOptions } from './driver.js'
 import { isConnectionError, mapAdapterError } from './driver-errors.js'
 import { QueuePool } from './pool.js'
 
@@ -43,6 +43,8 @@ function argTypesFor(count: number): ArgType[] {
  */
 class AdapterConnection implements DriverConnection {
   private transactionRequested = false
+  /** An isolation level other than READ COMMITTED: the transaction begins at its first statement, with that level. */
+  private isolationLevel: IsolationLevel | undefined = undefined
   private starting: Promise<Transaction> | null = null
   /** Counts transactions begun on this connection, so a statement can tell whether its own one ended. */
   private generation = 0
@@ -59,7 +61,7 @@ class AdapterConnection implements DriverConnection {
   async execute(query: CompiledQuery): Promise<QueryResult> {
     const generation = this.generation
     // Reads before the transaction's first write run in autocommit, as on SQLite (see the class comment).
-    const transactional = this.transactionRequested && (query.isWrite || this.starting !== null)
+    const transactional = this.transactionRequested && (query.isWrite || this.starting !== null || this.isolationLevel !== undefined)
     const queryable = transactional ? await this.transaction() : await this.driver.adapter()
     if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
     // Autocommit reads go to any pooled server connection; the transaction's statements share one.
@@ -101,7 +103,9 @@ class AdapterConnection implements DriverConnection {
     return settled
   }
 
-  async begin(): Promise<void> {
+  async begin(options?: TransactionOptions): Promise<void> {
+    const level = options?.isolationLevel
+    this.isolationLevel = level === undefined || level === 'READ COMMITTED' ? undefined : level
     this.transactionRequested = true
     this.generation++
   }
@@ -141,7 +145,7 @@ class AdapterConnection implements DriverConnection {
   /** The open transaction, started on first use (concurrent statements share one start). */
   private transaction(): Promise<Transaction> {
     if (this.starting === null) {
-      const starting = this.driver.startTransaction()
+      const starting = this.driver.startTransaction(this.isolationLevel)
       this.starting = starting
       starting.catch(() => {
         if (this.starting === starting) this.starting = null
@@ -218,14 +222,15 @@ export class PrismaAdapterDriver implements Driver {
    * restart) fails at BEGIN: that is retried once on a fresh connection, which is what SQLAlchemy's
    * pre-ping achieves, at no extra round trip.
    */
-  startTransaction(): Promise<Transaction> {
-    return this.reported('BEGIN', [], async () => {
+  startTransaction(isolationLevel?: IsolationLevel): Promise<Transaction> {
+    // The adapter sends BEGIN, then SET TRANSACTION ISOLATION LEVEL when a level is given.
+    return this.reported(isolationLevel === undefined ? 'BEGIN' : `BEGIN ISOLATION LEVEL ${isolationLevel}`, [], async () => {
       const adapter = await this.adapter()
       try {
-        return await adapter.startTransaction()
+        return await adapter.startTransaction(isolationLevel)
       } catch (error) {
         if (!isConnectionError(error)) throw error
-        return adapter.startTransaction()
+        return adapter.startTransaction(isolationLevel)
       }
     })
   }

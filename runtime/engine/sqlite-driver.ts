@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache'
 import { DatabaseLockedError, IllegalStateChangeError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import type { ConnectionBudget } from './connection-budget.js'
-import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, PoolStatus, QueryResult, StatementReporter } from './driver.js'
+import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, PoolStatus, QueryResult, StatementReporter, TransactionOptions } from './driver.js'
 import { QueuePool } from './pool.js'
 import { mapSqliteError } from './sqlite-errors.js'
 
@@ -71,6 +71,8 @@ class SqliteConnection implements DriverConnection {
   /** Statements currently in safe-integer mode (switching costs a native call, so only on change). */
   private readonly exactStatements = new WeakSet<Database.Statement>()
   private transactionRequested = false
+  /** SERIALIZABLE asked for: the transaction takes the write lock at its first statement, reads included. */
+  private beginsAtFirstStatement = false
   /** Counts transactions begun on this connection, so a statement can tell whether its own one ended. */
   private transaction = 0
   private releaseWriteLock: MutexInterface.Releaser | undefined
@@ -89,7 +91,7 @@ class SqliteConnection implements DriverConnection {
   }
 
   async execute(query: CompiledQuery): Promise<QueryResult> {
-    if (query.isWrite && this.transactionRequested && !this.writing) {
+    if ((query.isWrite || this.beginsAtFirstStatement) && this.transactionRequested && !this.writing) {
       const transaction = this.transaction
       const waited = this.options.reporter.active ? performance.now() : 0
       try {
@@ -132,7 +134,8 @@ class SqliteConnection implements DriverConnection {
     return result
   }
 
-  async begin(): Promise<void> {
+  async begin(options?: TransactionOptions): Promise<void> {
+    this.beginsAtFirstStatement = options?.isolationLevel === 'SERIALIZABLE'
     this.transactionRequested = true
     this.transaction++
   }

@@ -1,6 +1,6 @@
 /** EngineTransaction: a session transaction's connection to one engine, checked out and begun on first use, ended once. */
 import type { ConnectionOwner, DriverConnection, QueryResult } from '../engine/driver.js'
-import type { Engine } from '../engine/engine.js'
+import { checkIsolationLevel, type Engine } from '../engine/engine.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import type { BindRoute } from './routing.js'
 import type { SessionTransaction } from './session-transaction.js'
@@ -65,8 +65,11 @@ export class EngineTransaction {
   /** Checks the connection out and begins, once; a failed checkout is forgotten so that the next statement tries again. */
   connect(): Promise<DriverConnection> {
     if (this.connecting === null) {
+      // The session's level wins over the engine's; checked against this engine's database before any checkout.
+      const requested = this.parent.isolationLevel
+      const isolationLevel = requested === undefined ? this.engine.isolationLevel : checkIsolationLevel(this.engine.dialect, requested)
       this.connecting = this.engine.connect(this.owner).then(async (connection) => {
-        await connection.begin()
+        await connection.begin(isolationLevel === undefined ? undefined : { isolationLevel })
         this.connection = connection
         return connection
       })

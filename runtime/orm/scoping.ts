@@ -1,5 +1,5 @@
 /** ScopedSession: SQLAlchemy's `scoped_session` and Flask-SQLAlchemy's `db.session`, one Session per async scope. */
-import type { ConnectionOwner } from '../engine/driver.js'
+import type { ConnectionOwner, IsolationLevel } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
 import { InvalidRequestError, NotFoundError } from '../errors.js'
 import type { Query } from '../query/query.js'
@@ -285,6 +285,11 @@ export class ScopedSession {
   /** See {@link Session.expireOnCommit}. */
   get expireOnCommit(): boolean {
     return this.current.expireOnCommit
+  }
+
+  /** See {@link Session.isolationLevel}. */
+  get isolationLevel(): IsolationLevel | undefined {
+    return this.current.isolationLevel
   }
 
   /** See {@link Session.owner}. */

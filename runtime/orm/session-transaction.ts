@@ -1,5 +1,5 @@
 /** SessionTransaction: the session's database transaction, with an explicit state machine and guarded transitions. */
-import type { ConnectionOwner, DriverConnection, QueryResult } from '../engine/driver.js'
+import type { ConnectionOwner, DriverConnection, IsolationLevel, QueryResult } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
 import { BindCommitError, IllegalStateChangeError, PendingRollbackError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
@@ -68,8 +68,14 @@ export class SessionTransaction {
   private ending: Promise<void> | null = null
   private failure: unknown = undefined
 
-  /** `owner` names the session in `PoolTimeoutError` while this transaction holds a connection. */
-  constructor(private readonly owner?: ConnectionOwner) {}
+  /**
+   * `owner` names the session in `PoolTimeoutError` while this transaction holds a connection;
+   * `isolationLevel` (the session's) overrides each engine's own.
+   */
+  constructor(
+    private readonly owner?: ConnectionOwner,
+    readonly isolationLevel?: IsolationLevel,
+  ) {}
 
   /** Open savepoints (`beginNested()`), innermost last. */
   readonly savepoints: Savepoint[] = []

@@ -1,5 +1,5 @@
 /** Session: identity map, unit of work and transaction, SQLAlchemy's `Session` for TypeScript. */
-import type { ConnectionOwner, QueryResult } from '../engine/driver.js'
+import type { ConnectionOwner, IsolationLevel, QueryResult } from '../engine/driver.js'
 import type { Dialect } from '../dialect/dialect.js'
 import type { Engine } from '../engine/engine.js'
 import { ConnectionLostError, IllegalStateChangeError, InvalidRequestError, NoResultFoundError, NoScopeError, NPlusOneError, nPlusOneMessage, UnmappedError } from '../errors.js'
@@ -46,6 +46,13 @@ export interface SessionOptions {
   readonly expireOnCommit?: boolean
   /** Opt-in N+1 check: warn (or raise) when one relationship is lazy-loaded more than `threshold` times. */
   readonly nPlusOne?: NPlusOneOptions
+  /**
+   * The isolation level of this session's transactions, over each engine's `isolationLevel`
+   * (SQLAlchemy's `Session(bind=engine.execution_options(isolation_level=...))`). See
+   * `EngineOptions.isolationLevel` for what each database takes; a level the database cannot give is
+   * a `ConfigurationError` at the first statement.
+   */
+  readonly isolationLevel?: IsolationLevel
   /**
    * Who this session works for, named by `PoolTimeoutError` while it holds a connection. Default
    * `Session #n`; `db.session` names its scope (`GET /orders`, `db.scope() at app.ts:12:9`).
@@ -146,6 +153,8 @@ export class Session {
   private readonly lazyLoadCounts = new Map<Relationship, number>()
   /** What `PoolTimeoutError` calls this session while it holds a connection. */
   readonly owner: ConnectionOwner
+  /** The isolation level of this session's transactions; undefined for each engine's own. */
+  readonly isolationLevel: IsolationLevel | undefined
   /** @internal True once the transaction wrote: rows read from then on may hold writes a rollback undoes. */
   readsUncommitted = false
 
@@ -156,6 +165,7 @@ export class Session {
     this.nPlusOne = options.nPlusOne
     this.autoflushEnabled = options.autoflush ?? true
     this.expireOnCommit = options.expireOnCommit ?? true
+    this.isolationLevel = options.isolationLevel
   }
 
   /** True while a transaction is open (begun by the first statement, ended by commit/rollback/close). */
@@ -825,7 +835,7 @@ export class Session {
     if (state.key !== undefined && !state.deleted) {
       if (this.transaction === null) {
         this.checkContext()
-        if (!this.terminated) this.transaction = new SessionTransaction(this.owner)
+        if (!this.terminated) this.transaction = new SessionTransaction(this.owner, this.isolationLevel)
       }
       this.dirtyStates.add(state)
     }
@@ -1079,14 +1089,14 @@ export class Session {
 
   /** Begins the session's transaction without a statement (SQLAlchemy 2.0 autobegins on add, delete and changes). */
   private autobegin(): void {
-    if (this.transaction === null && !this.terminated) this.transaction = new SessionTransaction(this.owner)
+    if (this.transaction === null && !this.terminated) this.transaction = new SessionTransaction(this.owner, this.isolationLevel)
   }
 
   private ensureTransaction(): SessionTransaction {
     if (this.eventPhase !== null) throw InvalidRequestError.noSqlInPhase(this.eventPhase)
     if (this.transaction === null) {
       if (this.terminated) throw NoScopeError.scopeEnded()
-      this.transaction = new SessionTransaction(this.owner)
+      this.transaction = new SessionTransaction(this.owner, this.isolationLevel)
     }
     return this.transaction
   }

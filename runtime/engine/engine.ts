@@ -17,6 +17,7 @@ import type {
   StatementListener,
   StatementReporter,
 } from './driver.js'
+import { ExternalTransaction } from './external-transaction.js'
 import { postgresAdapterFactory } from './postgres-adapter.js'
 import { PrismaAdapterDriver } from './prisma-driver.js'
 import { SqliteDriver } from './sqlite-driver.js'
@@ -178,6 +179,16 @@ export class Engine implements StatementReporter {
   }
 
   /** Returns a connection to the pool. */
+  /**
+   * Begins a transaction on a connection of its own that the application ends with `commit()` or
+   * `rollback()`; sessions join it with `{ joinTransaction: outer }` (see {@link ExternalTransaction}).
+   */
+  async begin(owner?: ConnectionOwner): Promise<ExternalTransaction> {
+    const connection = await this.connect(owner ?? 'engine.begin()')
+    await connection.begin()
+    return new ExternalTransaction(this, connection)
+  }
+
   release(connection: DriverConnection): Promise<void> {
     return this.driver.release(connection)
   }

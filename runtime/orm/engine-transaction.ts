@@ -21,6 +21,8 @@ export class EngineTransaction {
   private ending: Promise<void> | null = null
   /** True once a write (INSERT, UPDATE, DELETE) ran here: a primary that was only read commits nothing that matters. */
   wrote = false
+  /** True when this engine's statements run inside the session's `joinTransaction` (savepoints on its connection). */
+  private joined = false
 
   constructor(
     readonly engine: Engine,
@@ -68,7 +70,9 @@ export class EngineTransaction {
       // The session's level wins over the engine's; checked against this engine's database before any checkout.
       const requested = this.parent.isolationLevel
       const isolationLevel = requested === undefined ? this.engine.isolationLevel : checkIsolationLevel(this.engine.dialect, requested)
-      this.connecting = this.engine.connect(this.owner).then(async (connection) => {
+      const joined = this.parent.joinTransaction?.engine === this.engine ? this.parent.joinTransaction : undefined
+      this.joined = joined !== undefined
+      this.connecting = (joined !== undefined ? Promise.resolve(joined.join()) : this.engine.connect(this.owner)).then(async (connection) => {
         await connection.begin(isolationLevel === undefined ? undefined : { isolationLevel })
         this.connection = connection
         return connection
@@ -93,7 +97,8 @@ export class EngineTransaction {
       } finally {
         this.connecting = null
         this.connection = null
-        await this.engine.release(connection)
+        // A joined transaction's connection belongs to the external transaction, not to the pool.
+        if (!this.joined) await this.engine.release(connection)
       }
     })()
     return this.ending

@@ -1,6 +1,7 @@
 /** ScopedSession: SQLAlchemy's `scoped_session` and Flask-SQLAlchemy's `db.session`, one Session per async scope. */
 import type { ConnectionOwner, IsolationLevel } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
+import type { ExternalTransaction } from '../engine/external-transaction.js'
 import { InvalidRequestError, NotFoundError } from '../errors.js'
 import type { Query } from '../query/query.js'
 import type { Model, ModelClass, KeyOf } from './model.js'
@@ -290,6 +291,11 @@ export class ScopedSession {
   /** See {@link Session.isolationLevel}. */
   get isolationLevel(): IsolationLevel | undefined {
     return this.current.isolationLevel
+  }
+
+  /** See {@link Session.joinTransaction}. */
+  get joinTransaction(): ExternalTransaction | undefined {
+    return this.current.joinTransaction
   }
 
   /** See {@link Session.owner}. */

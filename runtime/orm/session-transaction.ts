@@ -1,6 +1,7 @@
 /** SessionTransaction: the session's database transaction, with an explicit state machine and guarded transitions. */
 import type { ConnectionOwner, DriverConnection, IsolationLevel, QueryResult } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
+import type { ExternalTransaction } from '../engine/external-transaction.js'
 import { BindCommitError, IllegalStateChangeError, PendingRollbackError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import { EngineTransaction } from './engine-transaction.js'
@@ -75,6 +76,8 @@ export class SessionTransaction {
   constructor(
     private readonly owner?: ConnectionOwner,
     readonly isolationLevel?: IsolationLevel,
+    /** An external transaction whose engine's statements run inside it (see `SessionOptions.joinTransaction`). */
+    readonly joinTransaction?: ExternalTransaction,
   ) {}
 
   /** Open savepoints (`beginNested()`), innermost last. */

@@ -2,6 +2,7 @@
 import type { ConnectionOwner, IsolationLevel, QueryResult } from '../engine/driver.js'
 import type { Dialect } from '../dialect/dialect.js'
 import type { Engine } from '../engine/engine.js'
+import type { ExternalTransaction } from '../engine/external-transaction.js'
 import { ConnectionLostError, IllegalStateChangeError, InvalidRequestError, NoResultFoundError, NoScopeError, NPlusOneError, nPlusOneMessage, UnmappedError } from '../errors.js'
 import type { DynamicRelationship } from '../loading/dynamic-loader.js'
 import { LazyLoadBatcher } from '../loading/lazy-load-batcher.js'
@@ -53,6 +54,12 @@ export interface SessionOptions {
    * a `ConfigurationError` at the first statement.
    */
   readonly isolationLevel?: IsolationLevel
+  /**
+   * An external transaction (`await engine.begin()`) to run inside: this session's transactions on
+   * that engine become savepoints on its connection, so the session's commits are kept only if the
+   * external transaction commits (SQLAlchemy's `join_transaction_mode="create_savepoint"`).
+   */
+  readonly joinTransaction?: ExternalTransaction
   /**
    * Who this session works for, named by `PoolTimeoutError` while it holds a connection. Default
    * `Session #n`; `db.session` names its scope (`GET /orders`, `db.scope() at app.ts:12:9`).
@@ -155,6 +162,8 @@ export class Session {
   readonly owner: ConnectionOwner
   /** The isolation level of this session's transactions; undefined for each engine's own. */
   readonly isolationLevel: IsolationLevel | undefined
+  /** The external transaction this session runs inside, if any. */
+  readonly joinTransaction: ExternalTransaction | undefined
   /** @internal True once the transaction wrote: rows read from then on may hold writes a rollback undoes. */
   readsUncommitted = false
 
@@ -166,6 +175,7 @@ export class Session {
     this.autoflushEnabled = options.autoflush ?? true
     this.expireOnCommit = options.expireOnCommit ?? true
     this.isolationLevel = options.isolationLevel
+    this.joinTransaction = options.joinTransaction
   }
 
   /** True while a transaction is open (begun by the first statement, ended by commit/rollback/close). */
@@ -835,7 +845,7 @@ export class Session {
     if (state.key !== undefined && !state.deleted) {
       if (this.transaction === null) {
         this.checkContext()
-        if (!this.terminated) this.transaction = new SessionTransaction(this.owner, this.isolationLevel)
+        if (!this.terminated) this.transaction = new SessionTransaction(this.owner, this.isolationLevel, this.joinTransaction)
       }
       this.dirtyStates.add(state)
     }
@@ -1089,14 +1099,14 @@ export class Session {
 
   /** Begins the session's transaction without a statement (SQLAlchemy 2.0 autobegins on add, delete and changes). */
   private autobegin(): void {
-    if (this.transaction === null && !this.terminated) this.transaction = new SessionTransaction(this.owner, this.isolationLevel)
+    if (this.transaction === null && !this.terminated) this.transaction = new SessionTransaction(this.owner, this.isolationLevel, this.joinTransaction)
   }
 
   private ensureTransaction(): SessionTransaction {
     if (this.eventPhase !== null) throw InvalidRequestError.noSqlInPhase(this.eventPhase)
     if (this.transaction === null) {
       if (this.terminated) throw NoScopeError.scopeEnded()
-      this.transaction = new SessionTransaction(this.owner, this.isolationLevel)
+      this.transaction = new SessionTransaction(this.owner, this.isolationLevel, this.joinTransaction)
     }
     return this.transaction
   }

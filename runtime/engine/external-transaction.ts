@@ -1,0 +1,117 @@
+/** ExternalTransaction: a transaction the application holds on one connection, that sessions join with savepoints (SQLAlchemy's "join a session into an external transaction" recipe). */
+import { InvalidRequestError } from '../errors.js'
+import type { CompiledQuery } from '../sql/compiled-query.js'
+import type { DriverConnection, QueryResult, TransactionOptions } from './driver.js'
+import type { Engine } from './engine.js'
+
+function statement(text: string): CompiledQuery {
+  return { sql: text, parameters: [], result: 'count', isWrite: true, exactIntegers: false }
+}
+
+/**
+ * A session transaction inside the external one: its BEGIN is a SAVEPOINT (sent with its first
+ * statement), its COMMIT a RELEASE SAVEPOINT, its ROLLBACK a ROLLBACK TO SAVEPOINT, so that the
+ * session can commit and roll back as usual while the external transaction decides in the end.
+ */
+class JoinedConnection implements DriverConnection {
+  private savepoint: string | null = null
+  private requested = false
+
+  constructor(
+    private readonly outer: ExternalTransaction,
+    private readonly connection: DriverConnection,
+  ) {}
+
+  async begin(_options?: TransactionOptions): Promise<void> {
+    this.requested = true
+  }
+
+  async execute(query: CompiledQuery): Promise<QueryResult> {
+    if (this.requested && this.savepoint === null) {
+      const name = this.outer.nextSavepointName()
+      await this.connection.execute(statement(`SAVEPOINT ${name}`))
+      this.savepoint = name
+    }
+    return this.connection.execute(query)
+  }
+
+  async commit(): Promise<void> {
+    await this.end('RELEASE SAVEPOINT')
+  }
+
+  async rollback(): Promise<void> {
+    await this.end('ROLLBACK TO SAVEPOINT')
+  }
+
+  private async end(sql: 'RELEASE SAVEPOINT' | 'ROLLBACK TO SAVEPOINT'): Promise<void> {
+    this.requested = false
+    const name = this.savepoint
+    this.savepoint = null
+    if (name !== null) await this.connection.execute(statement(`${sql} ${name}`))
+  }
+}
+
+/**
+ * A transaction the application begins on one of the engine's connections (`await engine.begin()`)
+ * and ends itself. Sessions created with `{ bind: engine, joinTransaction: outer }` run inside it:
+ * each session transaction is a SAVEPOINT, so `session.commit()` releases it and
+ * `session.rollback()` rolls back to it, while nothing is committed until `outer.commit()`. Its
+ * classic use is a test that rolls back everything the code under test committed.
+ *
+ * ### Examples
+ * ```ts
+ * const outer = await engine.begin()
+ * const session = new Session({ bind: engine, joinTransaction: outer })
+ * session.add(new User({ username: 'ann' }))
+ * await session.commit()            // RELEASE SAVEPOINT: visible inside `outer` only
+ * await session.close()
+ * await outer.rollback()            // nothing was kept
+ * ```
+ */
+export class ExternalTransaction {
+  private savepoints = 0
+  private ended = false
+
+  /** @internal Use `engine.begin()`. */
+  constructor(
+    /** The engine the connection belongs to; sessions join on this engine's statements. */
+    readonly engine: Engine,
+    private readonly connection: DriverConnection,
+  ) {}
+
+  /** True until `commit()` or `rollback()`. */
+  get isActive(): boolean {
+    return !this.ended
+  }
+
+  /** @internal The connection a joining session transaction uses: savepoints on this transaction's connection. */
+  join(): DriverConnection {
+    if (this.ended) throw InvalidRequestError.transactionInactive('external transaction')
+    return new JoinedConnection(this, this.connection)
+  }
+
+  /** @internal A savepoint name unique within this transaction (ours, never user input). */
+  nextSavepointName(): string {
+    return `ext_sp_${++this.savepoints}`
+  }
+
+  /** Commits everything done inside, and returns the connection to the pool. */
+  async commit(): Promise<void> {
+    await this.finish((connection) => connection.commit())
+  }
+
+  /** Rolls back everything done inside (the sessions' commits included), and returns the connection to the pool. */
+  async rollback(): Promise<void> {
+    await this.finish((connection) => connection.rollback())
+  }
+
+  private async finish(end: (connection: DriverConnection) => Promise<void>): Promise<void> {
+    if (this.ended) throw InvalidRequestError.transactionInactive('external transaction')
+    this.ended = true
+    try {
+      await end(this.connection)
+    } finally {
+      await this.engine.release(this.connection)
+    }
+  }
+}

@@ -297,6 +297,45 @@ export class UnitOfWork {
     }
   }
 
+  /**
+   * A one-to-one moves: before `state` takes `target` through a unique foreign key, the row that held
+   * it lets go (`UPDATE ... SET fk = NULL WHERE fk = ?`), as SQLAlchemy nulls the previous holder it
+   * finds in the other side's history; objects of the identity map that held it read null too.
+   */
+  private async releaseOneToOne(state: InstanceState): Promise<void> {
+    const changed = state.changedRelationships
+    if (changed === null) return
+    const mapper = state.mapper
+    for (const name of changed) {
+      const relationship = mapper.relationships.get(name)!
+      const back = relationship.backPopulates === undefined ? undefined : relationship.mapper.relationships.get(relationship.backPopulates)
+      if (!relationship.ownsForeignKey || back === undefined || back.uselist || !relationship.local.every((column) => column.nullable)) continue
+      const target = stateOf(state.related[name])
+      if (target === undefined || target.key === undefined) continue
+      const values = relationship.remote.map((column) => target.dict[column.name])
+      const holds = relationship.local.map((column, i) => sql.binary(column.node, '=', sql.value(values[i], column.type)))
+      const others = state.key === undefined ? holds : [...holds, sql.not(mapper.primaryKeyCondition(mapper.primaryKey.map((column) => storedValueOf(state, column.name))))]
+      const result = await this.session.write(mapper, {
+        kind: 'update',
+        table: mapper.tableNode,
+        set: relationship.local.map((column) => [column.node, sql.value(null, column.type)] as const),
+        where: sql.and(others),
+      })
+      if (result.changes === 0) continue
+      for (const other of this.session.identityMap.statesOf(mapper)) {
+        if (other === state || !relationship.local.every((column, i) => column.equals(storedValueOf(other, column.name), values[i]))) continue
+        const originals: Record<string, unknown> = {}
+        for (const column of relationship.local) {
+          originals[column.name] = storedValueOf(other, column.name)
+          if (other.committed !== null && column.name in other.committed) other.committed[column.name] = null
+          else this.set(other, column.name, null)
+        }
+        this.transaction.rememberOriginals(other, originals)
+        if (!other.changedRelationships?.has(name) && name in other.related) other.related[name] = null
+      }
+    }
+  }
+
   /** Pending objects of the same table whose to-one targets are pending too must wait for them. */
   private waitsFor(state: InstanceState, pending: ReadonlySet<InstanceState>): boolean {
     if (state.changedRelationships === null) return false
@@ -325,6 +364,7 @@ export class UnitOfWork {
     const shapes = new Map<string, { columns: ColumnInfo[]; states: InstanceState[] }>()
     for (const state of states) {
       this.syncForeignKeys(state)
+      if (state.changedRelationships !== null) await this.releaseOneToOne(state)
       this.applyDefaults(state)
       let shape = ''
       for (const column of mapper.columns) shape += state.dict[column.name] === undefined ? '0' : '1'
@@ -400,6 +440,7 @@ export class UnitOfWork {
 
   private async update(state: InstanceState): Promise<void> {
     this.syncForeignKeys(state)
+    if (state.changedRelationships !== null) await this.releaseOneToOne(state)
     const mapper = state.mapper
     const changed = state.changedColumns()
     if (changed.length === 0) return

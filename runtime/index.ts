@@ -52,6 +52,7 @@ export type {
   ReferentialAction,
   RelationshipDefinition,
   RelationshipDirection,
+  RelationshipOrder,
   SchemaDefinition,
   SecondaryDefinition,
 } from './orm/metadata.js'

@@ -36,8 +36,17 @@ function cascadeDocs(relation: RelationDescription): string | undefined {
   return `Cascade: \`${relation.cascade.join(', ')}\`. Deleting the owner deletes ${relation.uselist ? 'these objects' : 'this object'} in the same flush, before the owner.${orphan}`
 }
 
+/** What `@orderBy(...)` means for the collection, appended to its TSDoc. */
+function orderDocs(relation: RelationDescription): string | undefined {
+  if (relation.orderBy === undefined) return undefined
+  const keys = relation.orderBy.map((item) => `${item.field} ${item.direction}`).join(', ')
+  return relation.strategy === 'dynamic'
+    ? `Order: \`${keys}\`. The query's ORDER BY starts with it; \`orderBy(...)\` adds keys after it, \`orderBy(null)\` clears it.`
+    : `Order: \`${keys}\`. Every load returns the list in this order.`
+}
+
 function relationDocs(relation: RelationDescription): string {
-  return [relation.documentation, STRATEGY_DOCS[relation.strategy](relation), cascadeDocs(relation)].filter(Boolean).join('\n\n')
+  return [relation.documentation, STRATEGY_DOCS[relation.strategy](relation), orderDocs(relation), cascadeDocs(relation)].filter(Boolean).join('\n\n')
 }
 
 function targetType(relation: RelationDescription): string {
@@ -165,6 +174,7 @@ function relationshipDefinition(relation: RelationDescription): RelationshipDefi
     remoteColumns: relation.remoteColumns,
     backPopulates: relation.backPopulates,
     ...(relation.secondary ? { secondary: relation.secondary } : {}),
+    ...(relation.orderBy ? { orderBy: relation.orderBy } : {}),
     ...(relation.cascade ? { cascade: relation.cascade } : {}),
     ...(relation.onDelete ? { onDelete: relation.onDelete } : {}),
   }

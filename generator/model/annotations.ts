@@ -1,5 +1,5 @@
 /** Parses and validates `///` annotations such as `@lazy(dynamic)`: unknown or misplaced ones are errors, never ignored. */
-import type { CascadeName } from '../../runtime/orm/metadata.js'
+import type { CascadeName, RelationshipOrder } from '../../runtime/orm/metadata.js'
 import {
   COLLECTION_ONLY_STRATEGIES,
   isLoaderStrategyName,
@@ -21,6 +21,7 @@ export interface Annotation {
 export const KNOWN_ANNOTATIONS = {
   lazy: 'relation fields',
   cascade: 'relation fields on the side without the foreign key',
+  orderBy: 'to-many (list) relation fields',
   bind: 'models (a /// line above `model Name {`)',
 } as const
 
@@ -43,7 +44,7 @@ export function parseDocumentation(documentation: string | undefined): { annotat
     // `@word(...)` is always an annotation; a bare `@word` only when the word is one of ours (TSDoc tags stay prose).
     if (match && (match[2] !== undefined || Object.hasOwn(KNOWN_ANNOTATIONS, match[1]))) {
       annotations.push({ name: match[1], argument: match[2]?.trim(), text: trimmed })
-    } else if (/^@(lazy|cascade|bind)\b/.test(trimmed)) {
+    } else if (/^@(lazy|cascade|orderBy|bind)\b/.test(trimmed)) {
       annotations.push({ name: /^@(\w+)/.exec(trimmed)![1], argument: undefined, text: trimmed, malformed: true })
     } else {
       prose.push(line)
@@ -53,13 +54,16 @@ export function parseDocumentation(documentation: string | undefined): { annotat
   return { annotations, prose: text === '' ? undefined : text }
 }
 
+/** Field annotations with their own check ({@link checkCascade}, {@link checkOrderBy}); {@link checkLazy} skips them. */
+export const FIELD_ANNOTATIONS_CHECKED_ELSEWHERE: ReadonlySet<string> = new Set(['cascade', 'orderBy'])
+
 /** What is wrong with an annotation, as a message; undefined when it is fine. */
 export type AnnotationCheck = { readonly strategy: LoaderStrategyName } | { readonly problem: string }
 
-/** Validates the `@lazy(...)` annotations of one field (and rejects unknown ones); `@cascade` is left to {@link checkCascade}. */
+/** Validates the `@lazy(...)` annotations of one field (and rejects unknown ones); `@cascade` and `@orderBy` are left to their own checks. */
 export function checkLazy(allAnnotations: readonly Annotation[], field: { isRelation: boolean; isList: boolean }): AnnotationCheck {
   const known = Object.keys(LOADER_STRATEGIES).join(', ')
-  const annotations = allAnnotations.filter((annotation) => annotation.name !== 'cascade')
+  const annotations = allAnnotations.filter((annotation) => !FIELD_ANNOTATIONS_CHECKED_ELSEWHERE.has(annotation.name))
   let strategy: LoaderStrategyName = 'select'
   for (const annotation of annotations) {
     if (!Object.hasOwn(KNOWN_ANNOTATIONS, annotation.name)) {
@@ -141,6 +145,74 @@ export function checkCascade(
     return fail(`"${annotation.text}": delete-orphan needs delete too. Write @cascade(delete, delete-orphan).`)
   }
   return { cascade: CASCADE_NAMES.filter((name) => cascade.includes(name)) }
+}
+
+/**
+ * The result of {@link checkOrderBy}: the sort keys (empty without the annotation), or what is
+ * wrong, which annotation says it, and how far into its text the problem starts (for the column).
+ */
+export type OrderByCheck =
+  | { readonly orderBy: readonly RelationshipOrder[] }
+  | { readonly problem: string; readonly annotation: Annotation; readonly offset: number }
+
+/** One `field` or `field: direction` entry of `@orderBy(...)`. */
+const ORDER_ENTRY = /^([A-Za-z_]\w*)\s*(?::\s*(\S*))?$/
+
+/**
+ * Validates the `@orderBy(...)` annotation of one field (SQLAlchemy's `relationship(order_by=...)`):
+ * at most one, on a to-many relation, listing `field` or `field: asc|desc` entries separated by
+ * commas, each naming a distinct scalar field of the related model (`target`). A bare field sorts
+ * ascending.
+ */
+export function checkOrderBy(
+  annotations: readonly Annotation[],
+  field: {
+    isRelation: boolean
+    isList: boolean
+    target?: { readonly name: string; readonly fields: readonly { readonly name: string; readonly kind: string; readonly isList: boolean }[] }
+  },
+): OrderByCheck {
+  const found = annotations.filter((annotation) => annotation.name === 'orderBy')
+  if (found.length === 0) return { orderBy: [] }
+  const annotation = found[0]
+  const fail = (problem: string, at: Annotation = annotation, offset = 0): OrderByCheck => ({ problem, annotation: at, offset })
+  if (found.length > 1) return fail('A field may carry at most one @orderBy annotation.', found[1])
+  const example = '@orderBy(createdAt: desc) or @orderBy(priority: desc, id: asc)'
+  if (annotation.malformed) return fail(`Malformed annotation "${annotation.text}": write it alone on its line as ${example}.`)
+  if (!field.isRelation) return fail(`"@orderBy" is only allowed on ${KNOWN_ANNOTATIONS.orderBy}: it orders the related objects of a collection.`)
+  if (!field.isList) return fail('"@orderBy" is only allowed on list (to-many) relations; this relation is to-one, so there is nothing to order.')
+  if (annotation.argument === undefined || annotation.argument === '') {
+    return fail(`"${annotation.text}" needs at least one field, e.g. ${example}.`)
+  }
+  const target = field.target!
+  const scalars = target.fields.filter((f) => f.kind !== 'object' && !f.isList).map((f) => f.name)
+  // Entries with their offset in the annotation's text, so a problem points at its own entry.
+  const start = annotation.text.indexOf(annotation.argument, annotation.text.indexOf('('))
+  const orderBy: RelationshipOrder[] = []
+  let position = 0
+  for (const raw of annotation.argument.split(',')) {
+    const entry = raw.trim()
+    const offset = start + position + (raw.length - raw.trimStart().length)
+    position += raw.length + 1
+    if (entry === '') return fail(`Empty entry in "${annotation.text}": separate "field" or "field: asc|desc" entries with single commas.`, annotation, offset)
+    const match = ORDER_ENTRY.exec(entry)
+    if (match === null) return fail(`Malformed entry "${entry}" in "${annotation.text}": write "field" or "field: asc|desc", e.g. ${example}.`, annotation, offset)
+    const [, name, direction] = match
+    if (direction !== undefined && direction !== 'asc' && direction !== 'desc') {
+      return fail(`Unknown direction "${direction}" for "${name}" in "${annotation.text}": write asc or desc (lowercase), or leave it out for asc.`, annotation, offset)
+    }
+    const targetField = target.fields.find((f) => f.name === name)
+    if (targetField === undefined) {
+      return fail(`Unknown field "${name}" in "${annotation.text}": ${target.name} has no such field. Its scalar fields: ${scalars.join(', ')}.`, annotation, offset)
+    }
+    if (targetField.kind === 'object' || targetField.isList) {
+      const what = targetField.kind === 'object' ? 'a relation' : 'a list'
+      return fail(`"${name}" in "${annotation.text}" is ${what}, not a scalar field of ${target.name}: order by its scalar fields (${scalars.join(', ')}).`, annotation, offset)
+    }
+    if (orderBy.some((item) => item.field === name)) return fail(`Field "${name}" is listed twice in "${annotation.text}".`, annotation, offset)
+    orderBy.push({ field: name, direction: direction === 'desc' ? 'desc' : 'asc' })
+  }
+  return { orderBy }
 }
 
 /** The result of {@link checkModelAnnotations}: the model's bind key (undefined for the default bind), or what is wrong and where. */

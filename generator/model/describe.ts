@@ -3,8 +3,8 @@ import path from 'node:path'
 import type { DMMF } from '@prisma/generator-helper'
 import type { DefaultDefinition, ReferentialAction, ScalarType } from '../../runtime/index.js'
 import type { LoadedSchema } from '../dmmf/load-schema.js'
-import { SchemaError, type Diagnostic } from '../errors.js'
-import { checkCascade, checkLazy, checkModelAnnotations, KNOWN_ANNOTATIONS, parseDocumentation, type Annotation } from './annotations.js'
+import { SchemaError, type Diagnostic, type SourceLocation } from '../errors.js'
+import { checkCascade, checkLazy, checkModelAnnotations, checkOrderBy, FIELD_ANNOTATIONS_CHECKED_ELSEWHERE, KNOWN_ANNOTATIONS, parseDocumentation, type Annotation } from './annotations.js'
 import type { EnumDescription, FieldDescription, ModelDescription, RelationDescription, SchemaDescription } from './description.js'
 import { SourceLocator } from './source-locations.js'
 import { SCALAR_TYPES } from './type-map.js'
@@ -41,9 +41,15 @@ function foreignKeysOf(schema: LoadedSchema): ForeignKeys {
   return { provider: schema.provider, enforced: !emulated && schema.provider !== 'mongodb' }
 }
 
-/** The annotation a @lazy or unknown-annotation problem is reported at: the first that is not @cascade. */
+/** The annotation a @lazy or unknown-annotation problem is reported at: the first that is not @cascade or @orderBy. */
 function lazyProblemAt(annotations: readonly Annotation[]): string {
-  return (annotations.find((annotation) => annotation.name !== 'cascade') ?? annotations[0])?.text ?? '@'
+  return (annotations.find((annotation) => !FIELD_ANNOTATIONS_CHECKED_ELSEWHERE.has(annotation.name)) ?? annotations[0])?.text ?? '@'
+}
+
+/** Where an `@orderBy` problem is: its annotation's line, moved right to the entry at fault. */
+function orderByProblemAt(locator: SourceLocator, model: string, field: string, check: { annotation: Annotation; offset: number }): SourceLocation {
+  const at = locator.docLine(model, field, check.annotation.text)
+  return { ...at, column: at.column + check.offset }
 }
 
 /** Names the generated code itself declares or imports; a model or enum with one of them would not compile. */
@@ -115,6 +121,8 @@ function describeField(model: DMMF.Model, field: DMMF.Field, locator: SourceLoca
     if ('problem' in check) problems.annotation.push({ ...at(lazyProblemAt(annotations)), message: check.problem, severity: 'error' })
     const cascade = checkCascade(annotations, { isRelation: false, ownsForeignKey: false })
     if ('problem' in cascade) problems.annotation.push({ ...at(cascade.annotation.text), message: cascade.problem, severity: 'error' })
+    const order = checkOrderBy(annotations, { isRelation: false, isList: field.isList })
+    if ('problem' in order) problems.annotation.push({ ...at(order.annotation.text), message: order.problem, severity: 'error' })
   }
   if (field.isList) {
     problems.unsupported.push({
@@ -173,6 +181,12 @@ function describeRelation(
     problems.annotation.push({ ...locator.docLine(model.name, field.name, cascadeCheck.annotation.text), message: cascadeCheck.problem, severity: 'error' })
     return undefined
   }
+  const orderCheck = checkOrderBy(annotations, { isRelation: true, isList: field.isList, target })
+  if ('problem' in orderCheck) {
+    problems.annotation.push({ ...orderByProblemAt(locator, model.name, field.name, orderCheck), message: orderCheck.problem, severity: 'error' })
+    return undefined
+  }
+  const orderBy = orderCheck.orderBy.length > 0 ? { orderBy: orderCheck.orderBy } : {}
   if (opposite === undefined) {
     // Prisma requires both sides of a relation, so a missing side was left out of the DMMF by @ignore.
     problems.unsupported.push({
@@ -184,12 +198,13 @@ function describeRelation(
   }
   const owns = (field.relationFromFields ?? []).length > 0
   const oppositeOwns = (opposite.relationFromFields ?? []).length > 0
-  if (!owns && !oppositeOwns) return describeImplicitManyToMany(model, field, target, opposite, check.strategy, prose, locator, problems)
+  if (!owns && !oppositeOwns) return describeImplicitManyToMany(model, field, target, opposite, check.strategy, orderBy, prose, locator, problems)
   const base = {
     name: field.name,
     target: target.name,
     backPopulates: opposite.name,
     strategy: check.strategy,
+    ...orderBy,
     ...(cascadeCheck.cascade.length > 0 ? { cascade: cascadeCheck.cascade } : {}),
     ...(prose ? { documentation: prose } : {}),
   }
@@ -234,6 +249,7 @@ function describeImplicitManyToMany(
   target: DMMF.Model,
   opposite: DMMF.Field,
   strategy: RelationDescription['strategy'],
+  orderBy: Pick<RelationDescription, 'orderBy'>,
   prose: string | undefined,
   locator: SourceLocator,
   problems: Problems,
@@ -256,6 +272,7 @@ function describeImplicitManyToMany(
     target: target.name,
     backPopulates: opposite.name,
     strategy,
+    ...orderBy,
     ...(prose ? { documentation: prose } : {}),
     direction: 'many-to-many',
     uselist: true,

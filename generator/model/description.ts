@@ -1,7 +1,7 @@
 /** Our own plain-data description of a schema: what the emitters read, independent of Prisma's DMMF. */
 import type { DefaultDefinition, RelationshipDirection, ScalarType } from '../../runtime/index.js'
 import type { LoaderStrategyName } from '../../runtime/loading/strategy-names.js'
-import type { CascadeName, ReferentialAction } from '../../runtime/orm/metadata.js'
+import type { CascadeName, ReferentialAction, RelationshipOrder } from '../../runtime/orm/metadata.js'
 
 /** One enum. */
 export interface EnumDescription {
@@ -40,6 +40,8 @@ export interface RelationDescription {
   readonly strategy: LoaderStrategyName
   /** Implicit many-to-many: Prisma's join table and which of its columns points at each side. */
   readonly secondary?: { readonly table: string; readonly localColumn: string; readonly remoteColumn: string }
+  /** `/// @orderBy(...)` on a to-many relation: the collection's sort keys, in order; absent when none. */
+  readonly orderBy?: readonly RelationshipOrder[]
   /** `/// @cascade(...)` on the side without the foreign key; absent when none. */
   readonly cascade?: readonly CascadeName[]
   /** On the foreign-key side: the database's `onDelete` action (Prisma's default resolved); absent without database constraints. */

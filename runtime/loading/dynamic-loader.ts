@@ -61,7 +61,9 @@ class RelationshipSource implements QuerySource {
 /**
  * A `dynamic` relationship: a {@link Query} over the related rows that also accepts `append` and
  * `remove`. Both only change the related object's foreign-key side in memory; the next flush
- * (or the next query, through autoflush) writes them.
+ * (or the next query, through autoflush) writes them. A collection declared with `@orderBy(...)`
+ * starts with that ORDER BY; `orderBy(...)` adds keys after it (as SQLAlchemy appends), and
+ * `orderBy(null)` clears it.
  *
  * ### Examples
  * ```ts
@@ -122,6 +124,8 @@ export class DynamicRelationship<T extends Model> extends Query<T> {
 export const dynamicLoader: LoaderStrategy = {
   name: 'dynamic',
   accessor(relationship) {
-    return { get: (state) => new DynamicRelationship(new RelationshipSource(state, relationship)) }
+    // A declared order (`@orderBy`) is the query's first ORDER BY; `orderBy(...)` adds keys after it, `orderBy(null)` clears it.
+    const spec: QuerySpec | undefined = relationship.order.length > 0 ? Object.freeze({ where: Object.freeze([]), orderBy: relationship.order }) : undefined
+    return { get: (state) => new DynamicRelationship(new RelationshipSource(state, relationship), spec) }
   },
 }

@@ -5,7 +5,7 @@ import type { Mapper, Relationship } from '../orm/mapper.js'
 import type { Model } from '../orm/model.js'
 import type { Session } from '../orm/session.js'
 import { stateOf } from '../orm/state.js'
-import { sql, type ColumnNode, type SelectNode } from '../sql/nodes.js'
+import { sql, type ColumnNode, type OrderByNode, type SelectNode } from '../sql/nodes.js'
 
 const OWNER = 't0'
 
@@ -17,7 +17,7 @@ function qualified(column: ColumnNode, alias: string): ColumnNode {
 /**
  * The statement: the query itself (filters, order, limit, offset untouched, so a LIMIT counts
  * owners, not joined rows) as subquery `t0`, each relationship's table joined as `t1`, `t2`, ...,
- * ordered like the query.
+ * ordered like the query, then by the joined collections' declared orders (see {@link collectionOrder}).
  */
 export function joinedSelect(mapper: Mapper, base: SelectNode, relationships: readonly Relationship[]): SelectNode {
   const columns: ColumnNode[] = mapper.selectColumns.map((column) => qualified(column, OWNER))
@@ -36,13 +36,29 @@ export function joinedSelect(mapper: Mapper, base: SelectNode, relationships: re
     const on = sql.and(relationship.local.map((local, j) => sql.binary(qualified(local.node, OWNER), '=', qualified(relationship.remote[j].node, alias))))
     return [sql.leftJoin(sql.table(relationship.mapper.table, alias), on)]
   })
+  const ownerOrder = (base.orderBy ?? []).map((item) => sql.orderBy(qualified(item.column, OWNER), item.direction))
   return {
     kind: 'select',
     from: sql.subquery(base, OWNER),
     selection: { kind: 'columns', columns },
     joins,
-    orderBy: (base.orderBy ?? []).map((item) => sql.orderBy(qualified(item.column, OWNER), item.direction)),
+    orderBy: [...ownerOrder, ...collectionOrder(mapper, ownerOrder, relationships)],
   }
+}
+
+/**
+ * The ORDER BY items after the query's own: when a joined collection declares an order
+ * (`@orderBy`), the owners' primary key (so each owner's rows stay together and the owners keep
+ * the query's order, or key order when it has none), then each collection's keys on its alias.
+ * Nothing when no joined collection declares an order.
+ */
+function collectionOrder(mapper: Mapper, ownerOrder: readonly OrderByNode[], relationships: readonly Relationship[]): OrderByNode[] {
+  if (!relationships.some((relationship) => relationship.order.length > 0)) return []
+  const keys = mapper.primaryKey
+    .filter((column) => !ownerOrder.some((item) => item.column.name === column.column))
+    .map((column) => sql.orderBy(qualified(column.node, OWNER), 'asc'))
+  const collections = relationships.flatMap((relationship, i) => relationship.order.map((item) => sql.orderBy(qualified(item.column, `t${i + 1}`), item.direction)))
+  return [...keys, ...collections]
 }
 
 /** True when a joined part of a row is all NULL: no related row (LEFT OUTER JOIN). */

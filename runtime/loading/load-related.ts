@@ -24,8 +24,9 @@ function inCondition(relationship: Relationship, keys: readonly unknown[][]): Co
 /**
  * Sets `relationship` on every owner in `owners` (state.related), using the identity map where it
  * can answer (a many-to-one by primary key) and one SELECT per chunk of at most the dialect's
- * parameter limit otherwise. A single owner gets `= ?`, several get `IN (...)`. Owners whose key is
- * unset get null or an empty list. Returns the number of statements run.
+ * parameter limit otherwise. A single owner gets `= ?`, several get `IN (...)`; a collection with a
+ * declared order (`@orderBy`) adds its ORDER BY, so each owner's list comes out in that order.
+ * Owners whose key is unset get null or an empty list. Returns the number of statements run.
  */
 export async function loadRelated(session: Session, relationship: Relationship, owners: readonly InstanceState[]): Promise<number> {
   if (relationship.secondaryNodes !== undefined) return loadThroughSecondary(session, relationship, owners)
@@ -64,7 +65,9 @@ export async function loadRelated(session: Session, relationship: Relationship, 
             relationship,
             chunk.map((entry) => entry.key),
           )
-    const objects = await session.loadObjects(target, target.selectWhere(where))
+    const select = target.selectWhere(where)
+    // A collection's declared order: rows come back sorted, and each owner's list keeps their order.
+    const objects = await session.loadObjects(target, relationship.order.length > 0 ? { ...select, orderBy: relationship.order } : select)
     statements++
     for (const obj of objects) {
       const state = stateOf(obj)!
@@ -112,8 +115,8 @@ function withUnflushedLinks(session: Session, relationship: Relationship, owner:
 
 /**
  * The many-to-many form: `SELECT <target columns>, s.<local> FROM target AS t LEFT OUTER JOIN
- * join_table AS s ON s.<remote> = t.<key> WHERE s.<local> IN (...)`; the extra column says which
- * owner each row belongs to.
+ * join_table AS s ON s.<remote> = t.<key> WHERE s.<local> IN (...) [ORDER BY t.<declared order>]`;
+ * the extra column says which owner each row belongs to.
  */
 async function loadThroughSecondary(session: Session, relationship: Relationship, owners: readonly InstanceState[]): Promise<number> {
   const secondary = relationship.secondaryNodes!
@@ -154,6 +157,7 @@ async function loadThroughSecondary(session: Session, relationship: Relationship
           chunk.length === 1
             ? sql.binary(secondary.local, '=', sql.value(chunk[0], ownerColumn.type))
             : sql.in(secondary.local, chunk.map((key) => sql.value(key, ownerColumn.type))),
+        ...(relationship.order.length > 0 ? { orderBy: relationship.order.map((item) => sql.orderBy(sql.column(item.column.name, 't'), item.direction)) } : {}),
       },
       target.hasBigInt || ownerColumn.type === 'BigInt',
     )

@@ -3,7 +3,7 @@ import { Decimal } from 'decimal.js'
 import type { Decoder, Dialect } from '../dialect/dialect.js'
 import { UnmappedError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
-import { sql, type ColumnNode, type ConditionNode, type ScalarType, type SelectNode, type TableNode } from '../sql/nodes.js'
+import { sql, type ColumnNode, type ConditionNode, type OrderByNode, type ScalarType, type SelectNode, type TableNode } from '../sql/nodes.js'
 import { identityKey, keyPartEncoder, type KeyPart, type KeyPartEncoder } from './identity-key.js'
 import type { ColumnDefinition, ModelDefinition, RelationshipDefinition } from './metadata.js'
 import type { ModelClass } from './model.js'
@@ -77,6 +77,11 @@ export interface Relationship extends RelationshipDefinition {
   readonly remoteIsPrimaryKey: boolean
   /** The local columns in the order of the target's primary key, for identity-map lookups (the same as `local` otherwise). */
   readonly localInKeyOrder: readonly ColumnInfo[]
+  /**
+   * The declared order of a collection (`orderBy`) as ORDER BY items on the target's unqualified
+   * columns; empty when none. Loaders qualify them with their own table alias.
+   */
+  readonly order: readonly OrderByNode[]
   /** For an implicit many-to-many: the join table's name and its two columns as nodes. */
   readonly secondaryNodes?: { readonly table: TableNode; readonly local: ColumnNode; readonly remote: ColumnNode }
 }
@@ -212,6 +217,7 @@ export class Mapper {
         local,
         remote,
         localInKeyOrder: coversKey ? keyPositions.map((position) => local[position]) : local,
+        order: (definition.orderBy ?? []).map((item) => sql.orderBy(target.column(item.field).node, item.direction)),
         ...(definition.secondary
           ? {
               secondaryNodes: {

@@ -50,6 +50,16 @@ export interface SecondaryDefinition {
  */
 export type CascadeName = 'delete' | 'delete-orphan'
 
+/**
+ * One sort key of a collection's declared order (`/// @orderBy(createdAt: desc)`, SQLAlchemy's
+ * `relationship(order_by=...)`): a scalar field of the related model and its direction.
+ */
+export interface RelationshipOrder {
+  /** Property name of a column of the related model. */
+  readonly field: string
+  readonly direction: 'asc' | 'desc'
+}
+
 /** What the database does to referencing rows when the referenced row is deleted (Prisma's `onDelete`). */
 export type ReferentialAction = 'Cascade' | 'SetNull' | 'SetDefault' | 'Restrict' | 'NoAction'
 
@@ -74,6 +84,11 @@ export interface RelationshipDefinition {
   readonly backPopulates?: string
   /** For an implicit many-to-many: the join table (`localColumns`/`remoteColumns` are then each side's key). */
   readonly secondary?: SecondaryDefinition
+  /**
+   * To-many only: the order every load of the collection returns (`/// @orderBy(...)`), as ORDER BY
+   * keys on the related model; a dynamic relationship's query starts with it. Absent: no order.
+   */
+  readonly orderBy?: readonly RelationshipOrder[]
   /** Cascades beyond save-update, on the side without the foreign key (`/// @cascade(...)`). */
   readonly cascade?: readonly CascadeName[]
   /**

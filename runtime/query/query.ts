@@ -80,10 +80,16 @@ export class Query<T extends Model> {
     return this.where(values as WhereInput<ColumnsOf<T>>)
   }
 
-  /** Adds sort keys: `orderBy({ username: 'asc' })` or `orderBy('username', 'desc')`. */
+  /**
+   * Adds sort keys after any already there: `orderBy({ username: 'asc' })` or
+   * `orderBy('username', 'desc')`. `orderBy(null)` removes every sort key, including the order a
+   * dynamic relationship declares with `@orderBy` (SQLAlchemy's `order_by(None)`).
+   */
   orderBy(order: OrderByInput<ColumnsOf<T>>): this
   orderBy(column: keyof ColumnsOf<T> & string, direction?: SortOrder): this
-  orderBy(order: OrderByInput<ColumnsOf<T>> | string, direction: SortOrder = 'asc'): this {
+  orderBy(reset: null): this
+  orderBy(order: OrderByInput<ColumnsOf<T>> | string | null, direction: SortOrder = 'asc'): this {
+    if (order === null) return this.derive({ ...this.spec, orderBy: [] })
     const mapper = this.source.mapper
     const items: OrderByNode[] = []
     if (typeof order === 'string') items.push(sql.orderBy(mapper.column(order).node, direction))

@@ -254,3 +254,83 @@ describe('@cascade on a many-to-many relation', () => {
     expect(error.diagnostics[0].message).toMatch(/^"@cascade" is not supported on a many-to-many relation/)
   })
 })
+
+describe('@orderBy annotations', () => {
+  const relation = (description: Awaited<ReturnType<typeof generateFromFiles>>['description'], model: string, name: string) =>
+    description.models.find((m) => m.name === model)?.relations.find((r) => r.name === name)
+  /** Each diagnostic as `line:column: message`, for `roleUser(usersDocs, roleDocs)`. */
+  const problems = async (usersDocs: string, roleDocs = '') =>
+    (await schemaErrorOf([{ path: FILE, content: roleUser(usersDocs, roleDocs) }])).diagnostics.map((d) => `${d.line}:${d.column}: ${d.message}`)
+
+  it('accepts field: asc|desc entries (a bare field is asc) beside @lazy, into the description, the metadata and the TSDoc', async () => {
+    const content = roleUser('/// Everyone in the role.\n  /// @lazy(selectin)\n  /// @orderBy(roleId: desc, id)', '')
+    const { description, files } = await generateFromFiles([{ path: FILE, content }], 'schema')
+    const users = relation(description, 'Role', 'users')
+    expect(users?.strategy).toBe('selectin')
+    expect(users?.orderBy).toEqual([
+      { field: 'roleId', direction: 'desc' },
+      { field: 'id', direction: 'asc' },
+    ])
+    expect(users?.documentation).toBe('Everyone in the role.')
+    expect(relation(description, 'User', 'role')?.orderBy).toBeUndefined()
+    const models = files.find((file) => file.name === 'models.ts')!.content
+    expect(models.replace(/\s+/g, ' ')).toContain("orderBy: [ { field: 'roleId', direction: 'desc', }, { field: 'id', direction: 'asc', }, ]")
+    expect(models.match(/orderBy: \[/g)).toHaveLength(1) // only Role.users carries one
+    expect(models).toContain('Order: `roleId desc, id asc`. Every load returns the list in this order.')
+  })
+
+  it('accepts @orderBy on a many-to-many and a dynamic relation, and spaces inside the parentheses', async () => {
+    const content = `${DATASOURCE}\nmodel Post {\n  id   Int   @id\n  /// @lazy(dynamic)\n  /// @orderBy(  name :desc ,id  )\n  tags Tag[]\n}\n\nmodel Tag {\n  id    Int    @id\n  name  String\n  posts Post[]\n}\n`
+    const { description, files } = await generateFromFiles([{ path: FILE, content }], 'schema')
+    expect(relation(description, 'Post', 'tags')?.orderBy).toEqual([
+      { field: 'name', direction: 'desc' },
+      { field: 'id', direction: 'asc' },
+    ])
+    expect(files.find((file) => file.name === 'models.ts')!.content).toContain('`orderBy(...)` adds keys after it, `orderBy(null)` clears it.')
+  })
+
+  it('rejects @orderBy on a to-one relation, at the @ of its /// line', async () => {
+    const error = await schemaErrorOf([{ path: FILE, content: roleUser('', '/// @orderBy(name)') }])
+    expect(error.code).toBe('annotation_invalid')
+    expect(located(error)).toEqual([{ file: FILE, line: 15, column: 7, severity: 'error' }])
+    expect(error.diagnostics[0].message).toBe('"@orderBy" is only allowed on list (to-many) relations; this relation is to-one, so there is nothing to order.')
+  })
+
+  it('rejects @orderBy on a scalar field', async () => {
+    const content = roleUser('', '').replace('  name  String', '  /// @orderBy(name)\n  name  String')
+    const error = await schemaErrorOf([{ path: FILE, content }])
+    expect(error.code).toBe('annotation_invalid')
+    expect(located(error)).toEqual([{ file: FILE, line: 7, column: 7, severity: 'error' }])
+    expect(error.diagnostics[0].message).toBe('"@orderBy" is only allowed on to-many (list) relation fields: it orders the related objects of a collection.')
+  })
+
+  it('rejects an unknown field and a relation field, pointing at the entry at fault', async () => {
+    expect(await problems('/// @orderBy(id, nmae: desc)')).toEqual([
+      '8:20: Unknown field "nmae" in "@orderBy(id, nmae: desc)": User has no such field. Its scalar fields: id, roleId.',
+    ])
+    expect(await problems('/// @orderBy(role)')).toEqual([
+      '8:16: "role" in "@orderBy(role)" is a relation, not a scalar field of User: order by its scalar fields (id, roleId).',
+    ])
+  })
+
+  it('rejects a bad direction, an empty list or entry, a repeated field, a second @orderBy line and a malformed line', async () => {
+    expect(await problems('/// @orderBy(id: down)')).toEqual(['8:16: Unknown direction "down" for "id" in "@orderBy(id: down)": write asc or desc (lowercase), or leave it out for asc.'])
+    expect(await problems('/// @orderBy(id: DESC)')).toEqual(['8:16: Unknown direction "DESC" for "id" in "@orderBy(id: DESC)": write asc or desc (lowercase), or leave it out for asc.'])
+    expect(await problems('/// @orderBy()')).toEqual(['8:7: "@orderBy()" needs at least one field, e.g. @orderBy(createdAt: desc) or @orderBy(priority: desc, id: asc).'])
+    expect(await problems('/// @orderBy')).toEqual(['8:7: "@orderBy" needs at least one field, e.g. @orderBy(createdAt: desc) or @orderBy(priority: desc, id: asc).'])
+    expect(await problems('/// @orderBy(id,, roleId)')).toEqual(['8:19: Empty entry in "@orderBy(id,, roleId)": separate "field" or "field: asc|desc" entries with single commas.'])
+    expect(await problems('/// @orderBy(id desc)')).toEqual([
+      '8:16: Malformed entry "id desc" in "@orderBy(id desc)": write "field" or "field: asc|desc", e.g. @orderBy(createdAt: desc) or @orderBy(priority: desc, id: asc).',
+    ])
+    expect(await problems('/// @orderBy(id, id: desc)')).toEqual(['8:20: Field "id" is listed twice in "@orderBy(id, id: desc)".'])
+    expect(await problems('/// @orderBy(id)\n  /// @orderBy(roleId)')).toEqual(['9:7: A field may carry at most one @orderBy annotation.'])
+    expect(await problems('/// @orderBy(id) // newest first')).toEqual([
+      '8:7: Malformed annotation "@orderBy(id) // newest first": write it alone on its line as @orderBy(createdAt: desc) or @orderBy(priority: desc, id: asc).',
+    ])
+  })
+
+  it('reports @orderBy problems together with @lazy ones, each at its own line', async () => {
+    const error = await schemaErrorOf([{ path: FILE, content: roleUser('/// @orderBy(id: up)', '/// @lazy(eager)') }])
+    expect(located(error).map(({ line, column }) => `${line}:${column}`)).toEqual(['8:16', '15:7'])
+  })
+})

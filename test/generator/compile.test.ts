@@ -10,7 +10,7 @@ import { RUNTIME_INDEX, typeCheck, writeGenerated } from '../helpers/type-check.
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const DATASOURCE = 'datasource db {\n  provider = "sqlite"\n}\n'
 
-/** Small schemas exercising what schema/ does not: composite keys, required and one-to-one relations, self-relations. */
+/** Small schemas exercising what schema/ does not: composite keys, required and one-to-one relations, self-relations, declared collection orders. */
 const INLINE_SCHEMAS: Record<string, string> = {
   'composite-key': `${DATASOURCE}
 /// A group of users.
@@ -18,6 +18,7 @@ model Group {
   id      Int          @id @default(autoincrement())
   name    String
   /// @lazy(dynamic)
+  /// @orderBy(joinedAt: desc, userId)
   members Membership[]
 }
 
@@ -28,6 +29,7 @@ model Membership {
   joinedAt DateTime @default(now())
   /// @lazy(select)
   group    Group    @relation(fields: [groupId], references: [id])
+  /// @orderBy(label: asc)
   badges   Badge[]
 
   @@id([groupId, userId])

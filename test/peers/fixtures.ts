@@ -2,10 +2,11 @@
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
 import type { TestDialect } from '../helpers/dialects.js'
 
-/** Per relationship (`Model.field`): the `@lazy(...)` strategy and the `@cascade(...)` list to declare on it. */
+/** Per relationship (`Model.field`): the `@lazy(...)` strategy, the `@cascade(...)` list and the `@orderBy(...)` keys to declare on it. */
 export interface PeerSchemaOptions {
   readonly lazy?: Readonly<Record<string, string>>
   readonly cascade?: Readonly<Record<string, string>>
+  readonly orderBy?: Readonly<Record<string, string>>
 }
 
 /** The `///` lines for one relationship field, from the options. */
@@ -15,6 +16,8 @@ function annotations(options: PeerSchemaOptions, field: string): string {
   if (lazy !== undefined) lines.push(`  /// @lazy(${lazy})`)
   const cascade = options.cascade?.[field]
   if (cascade !== undefined) lines.push(`  /// @cascade(${cascade})`)
+  const orderBy = options.orderBy?.[field]
+  if (orderBy !== undefined) lines.push(`  /// @orderBy(${orderBy})`)
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`
 }
 
@@ -120,7 +123,7 @@ export interface PeerModels extends InlineModels {
   clear(): Promise<void>
 }
 
-/** Generates the fixture models with `options`' strategies and cascades, and creates their tables on `dialect`. */
+/** Generates the fixture models with `options`' strategies, cascades and orders, and creates their tables on `dialect`. */
 export async function peerModels(name: string, dialect: TestDialect, options: PeerSchemaOptions = {}): Promise<PeerModels> {
   const models = await inlineModels(name, peerSchema(options), dialect)
   return {

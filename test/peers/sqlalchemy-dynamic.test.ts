@@ -147,6 +147,30 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       expect(emails(await ed.addresses.orderBy({ emailAddress: 'desc' }).all())).toEqual(['ed@wood.com', 'ed@lala.com', 'ed@bettyboop.com'])
     })
 
+    // test_dynamic.py::DynamicTest::test_configured_order_by
+    it('starts from the order the relationship declares; orderBy(null) cancels it, for another order or none', async () => {
+      const ordered = await peerModels('sa-dynamic-orderby', dialect, { lazy: dynamic, orderBy: { 'User.addresses': 'emailAddress: desc' } })
+      try {
+        await ordered.seed()
+        const s = open({}, ordered)
+        const ed = await s.get(ordered.classes.User, 8)
+        const sql = (await capturedSql(ordered.engine, async () => {
+          expect(emails(await ed.addresses.all())).toEqual(['ed@wood.com', 'ed@lala.com', 'ed@bettyboop.com'])
+          expect(emails(await ed.addresses.orderBy(null).orderBy({ emailAddress: 'asc' }).all())).toEqual(['ed@bettyboop.com', 'ed@lala.com', 'ed@wood.com'])
+          expect(new Set(emails(await ed.addresses.orderBy(null).all()))).toEqual(new Set(['ed@bettyboop.com', 'ed@lala.com', 'ed@wood.com']))
+        })).map(normalizeSql)
+        expect(sql.map((text) => text.slice(text.indexOf(' WHERE ')))).toEqual([
+          ' WHERE "user_id" = ? ORDER BY "email_address" DESC',
+          ' WHERE "user_id" = ? ORDER BY "email_address" ASC',
+          ' WHERE "user_id" = ?',
+        ])
+      } finally {
+        await session?.close()
+        session = undefined
+        await ordered.dispose()
+      }
+    })
+
     // test_dynamic.py::DynamicTest::test_order_by_composition_uses_immutable_tuple
     it('refining the relationship never changes it: three identical statements', async () => {
       const { User } = models.classes

@@ -110,6 +110,40 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       expect((await users[0].addresses).map((a: Obj) => [a.id, a.emailAddress])).toEqual([[1, 'jack@bean.com']])
     })
 
+    /** Each user (by id) with the emails of its addresses, loaded lazily with one SELECT per user, on fixture models whose `User.addresses` declares `orderBy`. */
+    const addressesInDeclaredOrder = async (orderBy: string) => {
+      const ordered = await peerModels(`sa-lazy-orderby-${orderBy.includes('desc') ? 'desc' : 'asc'}`, dialect, { lazy: { 'User.addresses': 'select' }, orderBy: { 'User.addresses': orderBy } })
+      try {
+        await ordered.seed()
+        const s = open({}, ordered)
+        const users = await s.query(ordered.classes.User).orderBy({ id: 'asc' }).all()
+        const byUser: Record<number, string[]> = {}
+        const sql = await selects(async () => {
+          for (const user of users) byUser[user.id] = (await user.addresses).map((a: Obj) => a.emailAddress)
+        }, ordered)
+        return { byUser, sql }
+      } finally {
+        await session?.close()
+        session = undefined
+        await ordered.dispose()
+      }
+    }
+
+    // test_lazy_relations.py::LazyTest::test_orderby
+    it('loads a collection in the order the relationship declares (@orderBy(emailAddress))', async () => {
+      const { byUser, sql } = await addressesInDeclaredOrder('emailAddress')
+      expect(byUser).toEqual({ 7: ['jack@bean.com'], 8: ['ed@bettyboop.com', 'ed@lala.com', 'ed@wood.com'], 9: ['fred@fred.com'], 10: [] })
+      expect(sql).toHaveLength(4)
+      for (const text of sql) expect(text).toMatch(/FROM "addresses" WHERE "user_id" = \? ORDER BY "email_address" ASC$/)
+    })
+
+    // test_lazy_relations.py::LazyTest::test_orderby_desc
+    it('loads a collection in a declared descending order (@orderBy(emailAddress: desc))', async () => {
+      const { byUser, sql } = await addressesInDeclaredOrder('emailAddress: desc')
+      expect(byUser).toEqual({ 7: ['jack@bean.com'], 8: ['ed@wood.com', 'ed@lala.com', 'ed@bettyboop.com'], 9: ['fred@fred.com'], 10: [] })
+      expect(sql[0]).toMatch(/ ORDER BY "email_address" DESC$/)
+    })
+
     // test_lazy_relations.py::LazyTest::test_needs_parent
     it('raises DetachedInstanceError when the owner has left the session', async () => {
       const { User } = models.classes

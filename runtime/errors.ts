@@ -98,6 +98,11 @@ export class InvalidRequestError extends OrmError {
     )
   }
 
+  /** flush() called from a listener of the flush that is running. */
+  static alreadyFlushing(): InvalidRequestError {
+    return new InvalidRequestError('This session is already flushing: flush() was called from a flush listener. Add objects there; the running flush (or commit) writes them.', 'already_flushing')
+  }
+
   /** A transaction handle used after its transaction ended. */
   static transactionInactive(what: string): InvalidRequestError {
     return new InvalidRequestError(`This ${what} is closed (committed or rolled back already); begin a new one.`, 'transaction_inactive')

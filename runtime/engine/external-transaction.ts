@@ -14,7 +14,8 @@ function statement(text: string): CompiledQuery {
  * session can commit and roll back as usual while the external transaction decides in the end.
  */
 class JoinedConnection implements DriverConnection {
-  private savepoint: string | null = null
+  /** The SAVEPOINT, sent once by the first statement (statements started together share it). */
+  private savepoint: Promise<string> | null = null
   private requested = false
 
   constructor(
@@ -27,11 +28,13 @@ class JoinedConnection implements DriverConnection {
   }
 
   async execute(query: CompiledQuery): Promise<QueryResult> {
+    if (!this.outer.isActive) throw InvalidRequestError.transactionInactive('external transaction')
     if (this.requested && this.savepoint === null) {
       const name = this.outer.nextSavepointName()
-      await this.connection.execute(statement(`SAVEPOINT ${name}`))
-      this.savepoint = name
+      this.savepoint = this.connection.execute(statement(`SAVEPOINT ${name}`)).then(() => name)
+      this.savepoint.catch(() => undefined)
     }
+    if (this.savepoint !== null) await this.savepoint
     return this.connection.execute(query)
   }
 
@@ -45,9 +48,10 @@ class JoinedConnection implements DriverConnection {
 
   private async end(sql: 'RELEASE SAVEPOINT' | 'ROLLBACK TO SAVEPOINT'): Promise<void> {
     this.requested = false
-    const name = this.savepoint
+    const started = this.savepoint
     this.savepoint = null
-    if (name !== null) await this.connection.execute(statement(`${sql} ${name}`))
+    const name = started === null ? null : await started.catch(() => null)
+    if (name !== null && this.outer.isActive) await this.connection.execute(statement(`${sql} ${name}`))
   }
 }
 

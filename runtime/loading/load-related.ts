@@ -77,31 +77,50 @@ export async function loadRelated(session: Session, relationship: Relationship, 
       else list.push(obj)
     }
   }
+  const moves = unflushedMoves(session, relationship)
   for (const [id, entry] of waiting) {
     const objects = found.get(id) ?? []
     for (const owner of entry.owners) {
       // A value assigned while the load ran wins.
       if (name in owner.related) continue
-      owner.related[name] = relationship.uselist ? trackedList(owner, relationship, withUnflushedMoves(session, relationship, owner, objects)) : (objects[0] ?? null)
+      owner.related[name] = relationship.uselist
+        ? trackedList(owner, relationship, moves === null ? objects : withUnflushedMoves(moves, relationship, owner, objects))
+        : (objects[0] ?? null)
     }
   }
   return statements
 }
 
 /**
- * A one-to-many collection as loaded, changed by assignments of the many-to-one side not flushed
- * yet (autoflush off): children moved here join it, children moved away leave it, as
- * SQLAlchemy's backref keeps a pending change for a collection loaded later.
+ * The children assigned to an owner through the many-to-one side and not flushed yet (autoflush
+ * off), by owner: a one-to-many collection loaded now is changed by them, as SQLAlchemy's backref
+ * keeps a pending change for a collection loaded later. Null when there are none (the usual case).
  */
-function withUnflushedMoves(session: Session, relationship: Relationship, owner: InstanceState, objects: Model[]): Model[] {
+function unflushedMoves(session: Session, relationship: Relationship): Map<unknown, InstanceState[]> | null {
   const back = relationship.backPopulates
-  if (back === undefined || (session.newStates.size === 0 && session.dirtyStates.size === 0)) return objects
-  const movedAway = (state: InstanceState) => state.changedRelationships?.has(back) === true && state.related[back] !== owner.obj
-  let result = objects.some((obj) => movedAway(stateOf(obj)!)) ? objects.filter((obj) => !movedAway(stateOf(obj)!)) : objects
-  for (const state of [...session.newStates, ...session.dirtyStates]) {
-    if (state.mapper !== relationship.mapper || state.changedRelationships?.has(back) !== true || state.related[back] !== owner.obj) continue
-    if (!result.includes(state.obj)) result = [...result, state.obj]
+  if (back === undefined || !relationship.uselist || (session.newStates.size === 0 && session.dirtyStates.size === 0)) return null
+  let moves: Map<unknown, InstanceState[]> | null = null
+  for (const states of [session.newStates, session.dirtyStates]) {
+    for (const state of states) {
+      if (state.mapper !== relationship.mapper || state.changedRelationships?.has(back) !== true) continue
+      const owner = state.related[back] ?? null
+      const list = (moves ??= new Map()).get(owner)
+      if (list === undefined) moves.set(owner, [state])
+      else if (!list.includes(state)) list.push(state)
+    }
   }
+  return moves
+}
+
+/** `objects` as loaded for `owner`, without children moved elsewhere and with children moved here (see {@link unflushedMoves}). */
+function withUnflushedMoves(moves: Map<unknown, InstanceState[]>, relationship: Relationship, owner: InstanceState, objects: Model[]): Model[] {
+  const back = relationship.backPopulates!
+  const movedAway = (obj: Model) => {
+    const state = stateOf(obj)!
+    return state.changedRelationships?.has(back) === true && state.related[back] !== owner.obj
+  }
+  const result = objects.some(movedAway) ? objects.filter((obj) => !movedAway(obj)) : [...objects]
+  for (const state of moves.get(owner.obj) ?? []) if (!result.includes(state.obj)) result.push(state.obj)
   return result
 }
 

@@ -1,6 +1,7 @@
 /** Events: SQLAlchemy's most used session and mapper events, typed, registered with `listen()`. */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { InvalidRequestError } from '../errors.js'
-import type { Model, ModelClass } from './model.js'
+import { MAPPER, type Model, type ModelClass } from './model.js'
 import type { Session } from './session.js'
 
 /** Session events and their listeners' signatures. Listeners may be async: the session awaits them in order. */
@@ -41,10 +42,11 @@ export type ModelEventName = keyof ModelEvents
 type Listener = (...args: never[]) => unknown
 
 /** Every event name `listen()` accepts. */
-const EVENT_NAMES: ReadonlySet<string> = new Set([
-  'beforeFlush', 'afterFlush', 'beforeCommit', 'afterCommit', 'afterRollback',
-  'beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate', 'beforeDelete', 'afterDelete',
-])
+const SESSION_EVENTS: ReadonlySet<string> = new Set(['beforeFlush', 'afterFlush', 'beforeCommit', 'afterCommit', 'afterRollback'])
+const MODEL_EVENTS: ReadonlySet<string> = new Set(['beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate', 'beforeDelete', 'afterDelete'])
+
+/** The session whose flush is running listeners in this async context: its queries skip autoflush (SQLAlchemy's rule). */
+const flushingSession = new AsyncLocalStorage<Session>()
 
 /** Listeners by target (a session, the Session class, a model class), then by event name. */
 const registry = new WeakMap<object, Map<string, Listener[]>>()
@@ -55,7 +57,7 @@ let listenerCount = 0
  * Registers `listener` for `event` on `target`, and returns a function that removes it.
  *
  * - a session instance, or the `Session` class (every session): `beforeFlush`, `afterFlush`,
- *   `afterCommit`, `afterRollback`;
+ *   `beforeCommit`, `afterCommit`, `afterRollback`;
  * - a model class: `beforeInsert`, `afterInsert`, `beforeUpdate`, `afterUpdate`, `beforeDelete`,
  *   `afterDelete`, called with each object of that model a flush writes.
  *
@@ -68,7 +70,12 @@ let listenerCount = 0
 export function listen<E extends SessionEventName>(target: Session | (abstract new (...args: never[]) => Session), event: E, listener: SessionEvents[E]): () => void
 export function listen<T extends Model, E extends ModelEventName>(target: ModelClass<T>, event: E, listener: ModelEvents<T>[E]): () => void
 export function listen(target: object, event: string, listener: Listener): () => void {
-  if (!EVENT_NAMES.has(event)) throw InvalidRequestError.badArgument(`No such event "${event}"; known events: ${[...EVENT_NAMES].join(', ')}.`)
+  // A model class carries its mapper under a symbol; anything else is a session or the Session class.
+  const isModel = MAPPER in target
+  const known = isModel ? MODEL_EVENTS : SESSION_EVENTS
+  if (!known.has(event)) {
+    throw InvalidRequestError.badArgument(`No such event "${event}" for ${isModel ? 'a model class' : 'a session'}; known events: ${[...known].join(', ')}.`)
+  }
   let byName = registry.get(target)
   if (byName === undefined) registry.set(target, (byName = new Map()))
   const list = byName.get(event) ?? []
@@ -90,6 +97,21 @@ export function hasListeners(): boolean {
   return listenerCount > 0
 }
 
+/** True when `session` (or every session) has listeners for `event`: checked synchronously, so a flush without them never awaits. @internal */
+export function sessionListens(session: Session, event: SessionEventName): boolean {
+  return listenerCount > 0 && (listenersOf(session.constructor, event).length > 0 || listenersOf(session, event).length > 0)
+}
+
+/** Runs `work` (listeners called by a flush) in `session`'s flush context; see {@link isFlushing}. @internal */
+export function duringFlush<R>(session: Session, work: () => Promise<R>): Promise<R> {
+  return flushingSession.run(session, work)
+}
+
+/** True when the caller runs inside a listener of `session`'s flush: its queries must not autoflush (the flush waits for them). @internal */
+export function isFlushing(session: Session): boolean {
+  return listenerCount > 0 && flushingSession.getStore() === session
+}
+
 function listenersOf(target: object, event: string): readonly Listener[] {
   return registry.get(target)?.get(event) ?? []
 }
@@ -106,8 +128,10 @@ export function hasModelListeners(modelClass: object, event: ModelEventName): bo
   return listenerCount > 0 && listenersOf(modelClass, event).length > 0
 }
 
-/** Calls a model event's listeners for each object, in order. @internal */
+/** Calls a model event's listeners for each object, in order, in the flush's context. @internal */
 export async function dispatchModelEvent(modelClass: object, event: ModelEventName, objects: readonly Model[], session: Session): Promise<void> {
   const listeners = listenersOf(modelClass, event)
-  for (const obj of objects) for (const listener of listeners) await (listener as ModelEvents[typeof event])(obj, session)
+  await duringFlush(session, async () => {
+    for (const obj of objects) for (const listener of listeners) await (listener as ModelEvents[typeof event])(obj, session)
+  })
 }

@@ -23,7 +23,13 @@ const asIs: KeyPartEncoder = (value) => value as KeyPart
 export function keyPartEncoder(type: ScalarType): KeyPartEncoder {
   switch (type) {
     case 'DateTime':
-      return (value) => (value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : (value as KeyPart))
+      // Text that is not a date stays text: it matches no stored row rather than every other such text.
+      return (value) => {
+        if (value instanceof Date) return value.getTime()
+        if (typeof value !== 'string') return value as KeyPart
+        const time = Date.parse(value)
+        return Number.isNaN(time) ? value : time
+      }
     case 'BigInt':
       return (value) => {
         if (typeof value === 'bigint') return value
@@ -37,7 +43,13 @@ export function keyPartEncoder(type: ScalarType): KeyPartEncoder {
     case 'Float':
       return (value) => (typeof value === 'number' ? value : typeof value === 'bigint' || (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) ? Number(value) : (value as KeyPart))
     case 'Decimal':
-      return (value) => (value === null || value === undefined ? (value as unknown as KeyPart) : new Decimal(value as Decimal.Value).toString())
+      return (value) => {
+        try {
+          return new Decimal(value as Decimal.Value).toString()
+        } catch {
+          return value as KeyPart
+        }
+      }
     case 'Bytes':
       return (value) => (value instanceof Uint8Array ? hex(value) : (value as KeyPart))
     default:

@@ -151,6 +151,9 @@ export function inspect(obj: Model): InstanceInspection {
     modifiedAttributes: state.changedColumns(),
     expiredAttributes: [...(state.expired ?? [])],
     loadedRelationships: Object.keys(state.related),
-    attrs: attributesOf(state),
+    // Built on first read: most inspections never look at it.
+    get attrs() {
+      return attributesOf(state)
+    },
   }
 }

@@ -27,8 +27,10 @@ export function makeTransient(obj: Model): void {
   }
   state.key = undefined
   state.deleted = false
-  state.committed = null
-  state.changedRelationships = null
+  state.clearModifications()
+  state.unsavedMembers = null
+  state.removedMembers = null
+  state.orphanedFrom = null
   state.stale = false
   state.strategyOverrides = null
   if (state.expired !== null) for (const name of state.expired) delete state.dict[name]

@@ -37,12 +37,16 @@ export class Savepoint {
     private readonly insertedFrom: number,
     /** Length of `transaction.deleted` when the savepoint began. */
     private readonly deletedFrom: number,
+    /** Size of `transaction.readAfterWrite` when the savepoint began (a Set keeps insertion order). */
+    private readonly readFrom: number,
+    /** Length of `transaction.vanished` when the savepoint began. */
+    private readonly vanishedFrom: number,
   ) {}
 
   /** Sends `SAVEPOINT <name>` on every connection (each begins its transaction first). */
   static async begin(name: string, transaction: SessionTransaction, connections: readonly EngineTransaction[]): Promise<Savepoint> {
     for (const connection of connections) await connection.execute(statement(`SAVEPOINT ${name}`))
-    return new Savepoint(name, connections, transaction.inserted.length, transaction.deleted.length)
+    return new Savepoint(name, connections, transaction.inserted.length, transaction.deleted.length, transaction.readAfterWrite.size, transaction.vanished.length)
   }
 
   /** Remembers values about to be overwritten by an UPDATE flushed inside this savepoint (the first ones win). */
@@ -71,6 +75,12 @@ export class Savepoint {
     session.collections.reset()
     const deleted = transaction.deleted.splice(this.deletedFrom)
     const inserted = transaction.inserted.splice(this.insertedFrom)
+    transaction.resetDeletedIndex()
+    for (const state of transaction.vanished.splice(this.vanishedFrom)) {
+      if (state.session !== null || state.key === undefined || identityMap.get(state.mapper, state.key) !== undefined) continue
+      state.session = session
+      identityMap.add(state)
+    }
     // Objects inserted since the savepoint become transient and keep their attributes as they are.
     const transient = new Set(inserted)
     for (const state of deleted) {
@@ -106,6 +116,15 @@ export class Savepoint {
     for (const state of session.newStates) state.session = null
     session.newStates.clear()
     session.deletedStates.clear()
+    // Rows read since the savepoint, after a write, may show what was rolled back: their columns expire.
+    let position = 0
+    for (const state of [...transaction.readAfterWrite]) {
+      if (position++ < this.readFrom) continue
+      transaction.readAfterWrite.delete(state)
+      if (state.key === undefined || state.deleted || state.session !== session || transient.has(state)) continue
+      state.expired = new Set(state.mapper.columns.filter((column) => !state.mapper.primaryKey.includes(column)).map((column) => column.name))
+      state.committed = null
+    }
     // Loaded relationships may hold objects that are gone now: they load again on next access.
     for (const state of identityMap.states()) {
       state.related = {}

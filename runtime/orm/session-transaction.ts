@@ -205,6 +205,12 @@ export class SessionTransaction {
     return this.deletedKeys.get(mapper)?.has(key) ?? false
   }
 
+  /** Forgets the index of deleted identities (`wasDeleted`), after `deleted` shrank (a savepoint rollback). */
+  resetDeletedIndex(): void {
+    this.deletedKeys.clear()
+    this.deletedIndexed = 0
+  }
+
   /** Forgets what the transaction did to objects, once a rollback restored them. */
   forgetRestored(): void {
     this.inserted.length = 0

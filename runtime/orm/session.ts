@@ -13,7 +13,7 @@ import { resolveOptions, type LoaderOption } from '../loading/loader-options.js'
 import { Query, type QuerySource } from '../query/query.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import { Result, type RawSql } from '../sql/raw-sql.js'
-import { dispatchSessionEvent, hasListeners } from './events.js'
+import { dispatchSessionEvent, duringFlush, isFlushing, sessionListens } from './events.js'
 import { NestedTransaction, Transaction } from './transaction-handles.js'
 import type { SelectNode, StatementNode } from '../sql/nodes.js'
 import { IdentityMap } from './identity-map.js'
@@ -313,6 +313,7 @@ export class Session {
 
   /** Writes pending changes (INSERT, UPDATE, DELETE) inside the transaction, without committing. */
   async flush(): Promise<void> {
+    if (isFlushing(this)) throw InvalidRequestError.alreadyFlushing()
     while (this.flushing !== null) await this.flushing.catch(() => undefined)
     this.guard('flush')
     if (!this.hasPendingChanges) return
@@ -340,7 +341,8 @@ export class Session {
 
   /** True when autoflush is on and a flush has something to write (or is running). */
   private get needsAutoflush(): boolean {
-    return this.autoflushEnabled && (this.hasPendingChanges || this.flushing !== null)
+    // Not from a listener of this session's own flush: that flush waits for it (SQLAlchemy skips autoflush while flushing).
+    return this.autoflushEnabled && (this.hasPendingChanges || this.flushing !== null) && !isFlushing(this)
   }
 
   /** Runs `fn` with autoflush turned off (SQLAlchemy's `no_autoflush`). */
@@ -358,7 +360,7 @@ export class Session {
   async commit(): Promise<void> {
     if (this.transaction !== null) this.transaction.guard('commit')
     const epoch = this.epoch
-    if (hasListeners()) await dispatchSessionEvent(this, 'beforeCommit')
+    if (sessionListens(this, 'beforeCommit')) await dispatchSessionEvent(this, 'beforeCommit')
     // Listeners of a flush may add objects: flush again until nothing is left, as SQLAlchemy does (at most 100 times).
     for (let flushes = 0; ; flushes++) {
       await this.flush()
@@ -374,7 +376,7 @@ export class Session {
     this.readsUncommitted = false
     for (const state of transaction.deleted) state.session = null
     if (this.expireOnCommit) for (const state of this.identityMap.states()) this.markStale(state)
-    if (hasListeners()) await this.inEventPhase('committed', () => dispatchSessionEvent(this, 'afterCommit'))
+    if (sessionListens(this, 'afterCommit')) await this.inEventPhase('committed', () => dispatchSessionEvent(this, 'afterCommit'))
   }
 
   /** Runs after-commit/after-rollback listeners while statements are refused, as SQLAlchemy refuses them there. */
@@ -462,11 +464,12 @@ export class Session {
     let result: R
     try {
       result = await work(this)
+      await handle.commit()
     } catch (error) {
+      // A failed release (its flush failed) rolls back to the savepoint too, so the session stays usable.
       await handle.rollback()
       throw error
     }
-    await handle.commit()
     return result
   }
 
@@ -524,7 +527,8 @@ export class Session {
       this.routing.pin()
       this.readsUncommitted = true
     }
-    const result = node.isWrite ? await transaction.write(route, query) : await this.read(route, query)
+    // Raw statements run on the primary: a replica may lag behind what the caller expects to read.
+    const result = node.isWrite ? await transaction.write(route, query) : await transaction.execute(route, route.primary, query)
     return new Result<R>(result)
   }
 
@@ -570,7 +574,7 @@ export class Session {
       while (this.flushing !== null) await this.flushing.catch(() => undefined)
     }
     this.restoreObjects(transaction, expire)
-    if (transaction !== null && hasListeners()) await this.inEventPhase('inactive', () => dispatchSessionEvent(this, 'afterRollback'))
+    if (transaction !== null && sessionListens(this, 'afterRollback')) await this.inEventPhase('inactive', () => dispatchSessionEvent(this, 'afterRollback'))
   }
 
   /**
@@ -1069,7 +1073,7 @@ export class Session {
     const transaction = this.ensureTransaction()
     // From the first write on, reads go to the primaries: the session reads its own writes.
     this.routing.pin()
-    if (hasListeners()) await dispatchSessionEvent(this, 'beforeFlush')
+    if (sessionListens(this, 'beforeFlush')) await duringFlush(this, () => dispatchSessionEvent(this, 'beforeFlush'))
     try {
       await new UnitOfWork(this, transaction).run()
     } catch (error) {
@@ -1085,11 +1089,11 @@ export class Session {
           this.collections.reset()
           this.restoreObjects(transaction, true)
         }
-        if (hasListeners()) await this.inEventPhase('inactive', () => dispatchSessionEvent(this, 'afterRollback'))
+        if (sessionListens(this, 'afterRollback')) await this.inEventPhase('inactive', () => dispatchSessionEvent(this, 'afterRollback'))
       }
       throw error
     }
-    if (hasListeners()) await dispatchSessionEvent(this, 'afterFlush')
+    if (sessionListens(this, 'afterFlush')) await duringFlush(this, () => dispatchSessionEvent(this, 'afterFlush'))
   }
 
   /** Inside `begin(work)` after `work` committed or rolled back the block's transaction: new work is refused (SQLAlchemy's rule). */

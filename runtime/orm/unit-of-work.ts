@@ -118,6 +118,8 @@ export class UnitOfWork {
    * takes over its row with an UPDATE instead of a DELETE and an INSERT. New object -> deleted one.
    */
   private readonly switches = new Map<InstanceState, InstanceState>()
+  /** The deleted objects whose rows the switches take over. */
+  private readonly replaced = new Set<InstanceState>()
   private readonly now = new Date()
 
   constructor(
@@ -198,15 +200,16 @@ export class UnitOfWork {
       const existing = identityMap.get(state.mapper, key)
       if (existing === undefined || existing === state || existing.deleted) continue
       deleting ??= new Set(this.deleting)
-      if (deleting.has(existing) && !this.switchedOut(existing)) this.switches.set(state, existing)
-      else throw FlushError.identityConflict(state.describe(), existing.describe())
+      if (deleting.has(existing) && !this.switchedOut(existing)) {
+        this.switches.set(state, existing)
+        this.replaced.add(existing)
+      } else throw FlushError.identityConflict(state.describe(), existing.describe())
     }
   }
 
   /** True when `state`'s DELETE became a row switch. */
   private switchedOut(state: InstanceState): boolean {
-    for (const replaced of this.switches.values()) if (replaced === state) return true
-    return false
+    return this.replaced.has(state)
   }
 
   /** True when `mapper`'s class has listeners for `event` (checked first: an await with nothing to wait for would still yield). */
@@ -225,10 +228,13 @@ export class UnitOfWork {
    */
   private async switchRow(state: InstanceState, replaced: InstanceState): Promise<void> {
     const mapper = state.mapper
-    if (this.listens(mapper, 'beforeUpdate')) await this.dispatch(mapper, 'beforeUpdate', [state])
+    // The new object has no identity yet: insert events, as SQLAlchemy fires them for a row switch.
+    if (this.listens(mapper, 'beforeInsert')) await this.dispatch(mapper, 'beforeInsert', [state])
     this.syncForeignKeys(state)
     this.applyDefaults(state)
     const changed = mapper.columns.filter((column) => !mapper.primaryKey.includes(column) && !column.equals(state.dict[column.name] ?? null, storedValueOf(replaced, column.name) ?? null))
+    // What is written, taken before the statement's await: a change made meanwhile stays pending.
+    const written = { version: state.version, values: { ...state.dict }, originals: {} }
     if (changed.length > 0) {
       const keyValues = mapper.primaryKey.map((column) => storedValueOf(replaced, column.name))
       const result = await this.session.write(mapper, {
@@ -239,8 +245,8 @@ export class UnitOfWork {
       })
       if (result.changes !== 1) throw StaleDataError.rowCount('UPDATE', mapper.table, 1, result.changes)
     }
-    this.written.set(state, { version: state.version, values: { ...state.dict }, originals: {} })
-    if (this.listens(mapper, 'afterUpdate')) await this.dispatch(mapper, 'afterUpdate', [state])
+    this.written.set(state, written)
+    if (this.listens(mapper, 'afterInsert')) await this.dispatch(mapper, 'afterInsert', [state])
   }
 
   /** Fills a new object's unset columns as its INSERT sends them: `@updatedAt`, client defaults, NULL for nullable ones. */
@@ -402,12 +408,17 @@ export class UnitOfWork {
         returning: returning.length > 0 ? returning.map((column) => column.node) : undefined,
       }
       const exact = returning.some((column) => column.type === 'BigInt')
+      // What is written, taken before the statement's await: a change made meanwhile stays pending.
+      const written = chunk.map((state) => ({ version: state.version, values: { ...state.dict }, originals: {} }))
       const result = await this.session.write(mapper, node, exact)
       if (returning.length > 0) this.assignReturned(mapper, chunk, returning, result.rows, pkGenerated)
-      for (const state of chunk) {
+      chunk.forEach((state, i) => {
+        const record = written[i]
+        // Generated values came back from the database: they are what it holds.
+        for (const column of returning) record.values[column.name] = state.dict[column.name]
         this.inserted.add(state)
-        this.written.set(state, { version: state.version, values: { ...state.dict }, originals: {} })
-      }
+        this.written.set(state, record)
+      })
     }
   }
 
@@ -453,6 +464,8 @@ export class UnitOfWork {
     }
     const committed = state.committed!
     const keyValues = mapper.primaryKey.map((column) => (column.name in committed ? committed[column.name] : state.dict[column.name]))
+    // What is written, taken before the statement's await: a change made meanwhile stays pending.
+    const written = { version: state.version, values: { ...state.dict }, originals: { ...committed } }
     const result = await this.session.write(mapper, {
       kind: 'update',
       table: mapper.tableNode,
@@ -464,7 +477,7 @@ export class UnitOfWork {
     })
     if (result.changes !== 1) throw StaleDataError.rowCount('UPDATE', mapper.table, 1, result.changes)
     this.updated.push(state)
-    this.written.set(state, { version: state.version, values: { ...state.dict }, originals: { ...committed } })
+    this.written.set(state, written)
     if (this.listens(mapper, 'afterUpdate')) await this.dispatch(mapper, 'afterUpdate', [state])
   }
 

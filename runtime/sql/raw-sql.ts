@@ -18,6 +18,10 @@ function typeOf(value: unknown): ScalarType {
 
 const RETURNS_ROWS = /^\s*(?:\(\s*)?(?:SELECT|WITH|VALUES|PRAGMA|EXPLAIN|SHOW|TABLE)\b|\bRETURNING\b/i
 const READ_ONLY = /^\s*(?:\(\s*)?(?:SELECT|VALUES|EXPLAIN|SHOW|TABLE)\b/i
+/** Row locks: such a SELECT belongs in the write transaction, not in an autocommit read. */
+const LOCKS_ROWS = /\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b/i
+/** Leading comments, skipped before the statement's first keyword is read. */
+const LEADING_COMMENTS = /^(?:\s*(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/))*/
 
 /**
  * A statement written as a tagged template. Build it with {@link sql}; run it with
@@ -34,9 +38,10 @@ export class RawSql {
 
   /** The statement node the compiler turns into the dialect's SQL with its placeholders. @internal */
   toNode(): RawNode {
-    const text = this.parts.join('?')
+    // The literal parts only (values are bound, never text), without leading comments.
+    const text = this.parts.join('?').replace(LEADING_COMMENTS, '')
     const values: ValueNode[] = this.values.map((value) => ({ kind: 'value', value: value === undefined ? null : value, type: typeOf(value) }))
-    return { kind: 'raw', parts: this.parts, values, returnsRows: RETURNS_ROWS.test(text), isWrite: !READ_ONLY.test(text) }
+    return { kind: 'raw', parts: this.parts, values, returnsRows: RETURNS_ROWS.test(text), isWrite: !READ_ONLY.test(text) || LOCKS_ROWS.test(text) }
   }
 }
 

@@ -37,8 +37,6 @@ export class Savepoint {
     private readonly insertedFrom: number,
     /** Length of `transaction.deleted` when the savepoint began. */
     private readonly deletedFrom: number,
-    /** Size of `transaction.readAfterWrite` when the savepoint began (a Set keeps insertion order). */
-    private readonly readFrom: number,
     /** Length of `transaction.vanished` when the savepoint began. */
     private readonly vanishedFrom: number,
   ) {}
@@ -46,7 +44,7 @@ export class Savepoint {
   /** Sends `SAVEPOINT <name>` on every connection (each begins its transaction first). */
   static async begin(name: string, transaction: SessionTransaction, connections: readonly EngineTransaction[]): Promise<Savepoint> {
     for (const connection of connections) await connection.execute(statement(`SAVEPOINT ${name}`))
-    return new Savepoint(name, connections, transaction.inserted.length, transaction.deleted.length, transaction.readAfterWrite.size, transaction.vanished.length)
+    return new Savepoint(name, connections, transaction.inserted.length, transaction.deleted.length, transaction.vanished.length)
   }
 
   /** Remembers values about to be overwritten by an UPDATE flushed inside this savepoint (the first ones win). */
@@ -116,15 +114,8 @@ export class Savepoint {
     for (const state of session.newStates) state.session = null
     session.newStates.clear()
     session.deletedStates.clear()
-    // Rows read since the savepoint, after a write, may show what was rolled back: their columns expire.
-    let position = 0
-    for (const state of [...transaction.readAfterWrite]) {
-      if (position++ < this.readFrom) continue
-      transaction.readAfterWrite.delete(state)
-      if (state.key === undefined || state.deleted || state.session !== session || transient.has(state)) continue
-      state.expired = new Set(state.mapper.columns.filter((column) => !state.mapper.primaryKey.includes(column)).map((column) => column.name))
-      state.committed = null
-    }
+    // Unlike a full rollback, rows merely read inside the savepoint are not expired: SQLAlchemy's
+    // nested rollback expires only the objects changed in it (restored above), and so do we.
     // Loaded relationships may hold objects that are gone now: they load again on next access.
     for (const state of identityMap.states()) {
       state.related = {}

@@ -277,7 +277,8 @@ export class Session {
       return state.deleted ? null : (state.obj as T)
     }
     this.guard('get')
-    await this.autoflush()
+    // Checked first: awaiting an autoflush with nothing to write would still cost a turn of the event loop.
+    if (this.needsAutoflush) await this.autoflush()
     if (this.deletedInTransaction(mapper, values)) return null
     // Joined relationships and loader options need a query's statement: run the lookup as a query.
     if (mapper.joinedRelationships.length > 0 || (options.options !== undefined && options.options.length > 0)) {

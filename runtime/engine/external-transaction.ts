@@ -1,12 +1,8 @@
 /** ExternalTransaction: a transaction the application holds on one connection, that sessions join with savepoints (SQLAlchemy's "join a session into an external transaction" recipe). */
 import { InvalidRequestError } from '../errors.js'
-import type { CompiledQuery } from '../sql/compiled-query.js'
+import { controlStatement, type CompiledQuery } from '../sql/compiled-query.js'
 import type { DriverConnection, QueryResult, TransactionOptions } from './driver.js'
 import type { Engine } from './engine.js'
-
-function statement(text: string): CompiledQuery {
-  return { sql: text, parameters: [], result: 'count', isWrite: true, exactIntegers: false }
-}
 
 /**
  * A session transaction inside the external one: its BEGIN is a SAVEPOINT (sent with its first
@@ -31,7 +27,7 @@ class JoinedConnection implements DriverConnection {
     if (!this.outer.isActive) throw InvalidRequestError.transactionInactive('external transaction')
     if (this.requested && this.savepoint === null) {
       const name = this.outer.nextSavepointName()
-      this.savepoint = this.connection.execute(statement(`SAVEPOINT ${name}`)).then(() => name)
+      this.savepoint = this.connection.execute(controlStatement(`SAVEPOINT ${name}`)).then(() => name)
       this.savepoint.catch(() => undefined)
     }
     if (this.savepoint !== null) await this.savepoint
@@ -51,7 +47,7 @@ class JoinedConnection implements DriverConnection {
     const started = this.savepoint
     this.savepoint = null
     const name = started === null ? null : await started.catch(() => null)
-    if (name !== null && this.outer.isActive) await this.connection.execute(statement(`${sql} ${name}`))
+    if (name !== null && this.outer.isActive) await this.connection.execute(controlStatement(`${sql} ${name}`))
   }
 }
 

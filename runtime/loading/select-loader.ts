@@ -2,7 +2,7 @@
 import { DetachedInstanceError } from '../errors.js'
 import type { Relationship } from '../orm/mapper.js'
 import { assignToOne, trackedList } from '../orm/backrefs.js'
-import { stateOf, type InstanceState } from '../orm/state.js'
+import type { InstanceState } from '../orm/state.js'
 import type { RelationshipAccessor } from './strategies.js'
 import type { LoaderStrategy } from './strategies.js'
 

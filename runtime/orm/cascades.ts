@@ -8,10 +8,9 @@
 import { loadRelated } from '../loading/load-related.js'
 import { identityKey } from './identity-key.js'
 import type { Mapper, Relationship } from './mapper.js'
-import type { Model } from './model.js'
 import type { Session } from './session.js'
 import type { SessionTransaction } from './session-transaction.js'
-import { groupByMapper, stateOf, type InstanceState } from './state.js'
+import { groupByMapper, relatedObjects, stateOf, type InstanceState } from './state.js'
 
 /** What a mapper's relationships ask of a flush, computed once per mapper. */
 interface CascadePlan {
@@ -49,12 +48,6 @@ function planOf(mapper: Mapper): CascadePlan {
   return plan
 }
 
-/** The value the database holds for a column of a flushed object (unflushed changes keep the old value in `committed`). */
-function storedValue(state: InstanceState, name: string): unknown {
-  const committed = state.committed
-  return committed !== null && name in committed ? committed[name] : state.dict[name]
-}
-
 
 /**
  * Whether `child`, found in `owner`'s collection, still belongs to it: not assigned elsewhere in
@@ -64,7 +57,7 @@ function storedValue(state: InstanceState, name: string): unknown {
 function stillBelongs(child: InstanceState, fk: Relationship | undefined, owner: InstanceState): boolean {
   if (fk === undefined) return true
   if (child.changedRelationships?.has(fk.name)) return child.related[fk.name] === owner.obj
-  return fk.local.every((column, i) => column.equals(child.dict[column.name], storedValue(owner, fk.remote[i].name)))
+  return fk.local.every((column, i) => column.equals(child.dict[column.name], owner.storedValue(fk.remote[i].name)))
 }
 
 /** The objects `relationship` holds for the deleting `owners`: loaded (one SELECT ... IN for those not loaded yet), plus ones assigned to them in memory. */
@@ -74,8 +67,7 @@ async function targetsOf(session: Session, relationship: Relationship, owners: r
   if (unloaded.length > 0) await loadRelated(session, relationship, unloaded)
   const targets: InstanceState[] = []
   for (const owner of owners) {
-    const value = owner.related[relationship.name]
-    for (const obj of Array.isArray(value) ? (value as Model[]) : value == null ? [] : [value as Model]) {
+    for (const obj of relatedObjects(owner.related[relationship.name])) {
       const target = stateOf(obj)!
       if (stillBelongs(target, fk, owner)) targets.push(target)
     }
@@ -216,10 +208,10 @@ export function reflectDatabaseDeletes(session: Session, transaction: SessionTra
     const next: InstanceState[] = []
     for (const [mapper, parents] of groupByMapper(level)) {
       for (const fk of planOf(mapper).referencedBy) {
-        const keys = new Set(parents.map((parent) => identityKey(fk.remote, fk.remote.map((column) => storedValue(parent, column.name)))))
+        const keys = new Set(parents.map((parent) => identityKey(fk.remote, fk.remote.map((column) => parent.storedValue(column.name)))))
         for (const child of [...session.identityMap.statesOf(fk.parent)]) {
           if (gone.has(child)) continue
-          const values = fk.local.map((column) => storedValue(child, column.name))
+          const values = fk.local.map((column) => child.storedValue(column.name))
           if (values.some((value) => value === null || value === undefined) || !keys.has(identityKey(fk.remote, values))) continue
           if (fk.onDelete === 'Cascade') {
             markDeleted(session, transaction, child)

@@ -3,7 +3,7 @@ import { UnmappedError } from '../errors.js'
 import type { Relationship } from './mapper.js'
 import type { Model } from './model.js'
 import type { Session } from './session.js'
-import { stateOf, type InstanceState, type ObjectState } from './state.js'
+import { relatedObjects, stateOf, type InstanceState, type ObjectState } from './state.js'
 
 /** What {@link inspect} reports about one object. */
 export interface InstanceInspection {
@@ -75,11 +75,6 @@ function columnHistory(state: InstanceState, name: string): History {
   return state.key === undefined ? history([current], [], []) : history([], [current], [])
 }
 
-/** The value the database holds for a column (an unflushed change keeps it in `committed`). */
-function storedValue(state: InstanceState, name: string): unknown {
-  return state.committed !== null && name in state.committed ? state.committed[name] : state.dict[name]
-}
-
 /**
  * The history of a dynamic relationship, without loading (SQLAlchemy's passive answer): objects
  * appended (added) and removed (deleted) since the last flush; rows only the database knows are in
@@ -100,7 +95,7 @@ function dynamicHistory(state: InstanceState, relationship: Relationship): Histo
   for (const child of [...session.newStates, ...session.dirtyStates]) {
     if (child.mapper !== relationship.mapper || child.changedRelationships?.has(back) !== true) continue
     if (child.related[back] === state.obj) added.push(child.obj)
-    else if (relationship.remote.every((column, i) => storedValue(child, column.name) === state.dict[relationship.local[i].name])) deleted.push(child.obj)
+    else if (relationship.remote.every((column, i) => child.storedValue(column.name) === state.dict[relationship.local[i].name])) deleted.push(child.obj)
   }
   return history(added, [], deleted)
 }
@@ -110,8 +105,7 @@ function relationshipHistory(state: InstanceState, name: string): History {
   const relationship = state.mapper.relationships.get(name)!
   if (relationship.strategy === 'dynamic') return dynamicHistory(state, relationship)
   if (!(name in state.related)) return history([], [], [])
-  const value = state.related[name]
-  const values = Array.isArray(value) ? [...value] : value === null ? [] : [value]
+  const values = [...relatedObjects(state.related[name])]
   return state.changedRelationships?.has(name) === true || state.key === undefined ? history(values, [], []) : history([], values, [])
 }
 
@@ -146,7 +140,7 @@ export function inspect(obj: Model): InstanceInspection {
     deleted: objectState === 'deleted',
     detached: objectState === 'detached',
     session: state.session,
-    identity: state.key === undefined ? null : state.mapper.primaryKey.map((column) => state.committed?.[column.name] ?? state.dict[column.name]),
+    identity: state.key === undefined ? null : state.mapper.primaryKey.map((column) => state.storedValue(column.name)),
     modified: state.modified,
     modifiedAttributes: state.changedColumns(),
     expiredAttributes: [...(state.expired ?? [])],

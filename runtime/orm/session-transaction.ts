@@ -7,6 +7,7 @@ import type { CompiledQuery } from '../sql/compiled-query.js'
 import { EngineTransaction } from './engine-transaction.js'
 import type { Mapper } from './mapper.js'
 import type { BindRoute } from './routing.js'
+import { rememberOriginalsIn } from './restore.js'
 import { Savepoint } from './savepoint.js'
 import type { Session } from './session.js'
 import type { InstanceState } from './state.js'
@@ -132,8 +133,12 @@ export class SessionTransaction {
     return this.on(route, engine).execute(query)
   }
 
+  /** True once a write ran in this transaction (on any engine): rows read from then on may show writes a rollback undoes. */
+  hasWritten = false
+
   /** Runs one write on `route`'s primary, remembering that this engine was written to (see {@link commit}). */
   write(route: BindRoute, query: CompiledQuery): Promise<QueryResult> {
+    this.hasWritten = true
     const transaction = this.on(route, route.primary)
     transaction.wrote = true
     return transaction.execute(query)
@@ -225,10 +230,9 @@ export class SessionTransaction {
   /** Remembers the pre-transaction value of columns about to be overwritten by a flushed UPDATE (and the innermost savepoint's). */
   rememberOriginals(state: InstanceState, values: Record<string, unknown>): void {
     this.innermostSavepoint?.rememberOriginals(state, values)
-    const originals = this.originals.get(state)
-    if (originals === undefined) this.originals.set(state, { ...values })
-    else for (const [name, value] of Object.entries(values)) if (!(name in originals)) originals[name] = value
+    rememberOriginalsIn(this.originals, state, values)
   }
+
 
   /** Every engine's connection, in order of first use. */
   private engines(): EngineTransaction[] {

@@ -20,9 +20,10 @@ import { IdentityMap } from './identity-map.js'
 import type { Mapper, Relationship } from './mapper.js'
 import { mapperOf, type KeyOf, type Model, type ModelClass } from './model.js'
 import { SessionRouting, type BindRoute, type BindTarget } from './routing.js'
+import { restoreObjects, type RestoreScope } from './restore.js'
 import type { Savepoint } from './savepoint.js'
 import { SessionTransaction } from './session-transaction.js'
-import { InstanceState, STATE, stateOf, type Instrumented } from './state.js'
+import { InstanceState, relatedObjects, STATE, stateOf, type Instrumented } from './state.js'
 import { hydrate, populate } from './hydration.js'
 import { UnitOfWork } from './unit-of-work.js'
 
@@ -82,6 +83,9 @@ export interface NPlusOneOptions {
   /** Where warnings go; default `console.warn`. */
   readonly warn?: (message: string) => void
 }
+
+/** A session without a transaction has flushed nothing: a rollback only drops unflushed changes. */
+const NOTHING_FLUSHED: RestoreScope = Object.freeze({ inserted: [], deleted: [], vanished: [], originals: new Map() })
 
 /** How many times commit() flushes while flush listeners keep adding work (SQLAlchemy's limit). */
 const MAX_COMMIT_FLUSHES = 100
@@ -164,8 +168,6 @@ export class Session {
   readonly isolationLevel: IsolationLevel | undefined
   /** The external transaction this session runs inside, if any. */
   readonly joinTransaction: ExternalTransaction | undefined
-  /** @internal True once the transaction wrote: rows read from then on may hold writes a rollback undoes. */
-  readsUncommitted = false
 
   constructor(options: SessionOptions) {
     this.routing = new SessionRouting(options.bind, options.binds, options.primary ?? false)
@@ -374,7 +376,6 @@ export class Session {
     if (this.context?.transaction === transaction) this.context.ended = true
     await transaction.commit()
     this.transaction = null
-    this.readsUncommitted = false
     for (const state of transaction.deleted) state.session = null
     if (this.expireOnCommit) for (const state of this.identityMap.states()) this.markStale(state)
     if (sessionListens(this, 'afterCommit')) await this.inEventPhase('committed', () => dispatchSessionEvent(this, 'afterCommit'))
@@ -483,10 +484,7 @@ export class Session {
   private closeInnerSavepoints(transaction: SessionTransaction, savepoint: Savepoint): void {
     const at = transaction.savepoints.indexOf(savepoint)
     if (at < 0) throw InvalidRequestError.transactionInactive('nested transaction')
-    for (const inner of transaction.savepoints.splice(at + 1)) {
-      for (const [state, values] of inner.originals) savepoint.rememberOriginals(state, values)
-      inner.state = 'released'
-    }
+    for (const inner of transaction.savepoints.splice(at + 1)) inner.mergeInto(savepoint)
   }
 
   /**
@@ -524,10 +522,7 @@ export class Session {
     const node = statement.toNode()
     const query = route.compiler.compile(node)
     const transaction = this.ensureTransaction()
-    if (node.isWrite) {
-      this.routing.pin()
-      this.readsUncommitted = true
-    }
+    if (node.isWrite) this.routing.pin()
     // Raw statements run on the primary: a replica may lag behind what the caller expects to read.
     const result = node.isWrite ? await transaction.write(route, query) : await transaction.execute(route, route.primary, query)
     return new Result<R>(result)
@@ -566,7 +561,6 @@ export class Session {
     const transaction = this.transaction
     if (this.context !== null && this.context.transaction === transaction) this.context.ended = true
     this.transaction = null
-    this.readsUncommitted = false
     this.epoch++
     this.collections.reset()
     if (transaction !== null) {
@@ -585,58 +579,11 @@ export class Session {
    * forgotten, so a second call (a failed flush restores at once, the later rollback() again) does nothing twice.
    */
   private restoreObjects(transaction: SessionTransaction | null, expire: boolean): void {
-    // Objects that leave the session as transient keep their attributes as they are (SQLAlchemy's rule).
-    const transient = new Set<InstanceState>()
-    if (transaction !== null) {
-      const inserted = transaction.inserted.length > 0 ? new Set(transaction.inserted) : null
-      // Deleted first: an object both inserted and deleted in this transaction ends transient.
-      for (const state of transaction.deleted) {
-        if (state.session !== this && state.session !== null) continue
-        if (this.committedIn(transaction, state)) {
-          state.session = null
-          continue
-        }
-        state.deleted = false
-        if (state.session !== this) continue
-        this.identityMap.add(state)
-        if (inserted?.has(state) === true) continue
-        // A change made before the delete was never written: the object shows the stored row again.
-        if (state.committed !== null) Object.assign(state.dict, state.committed)
-        state.clearModifications()
-      }
-      for (const state of transaction.vanished) {
-        if (state.session !== null || state.key === undefined || this.identityMap.get(state.mapper, state.key) !== undefined) continue
-        state.session = this
-        this.identityMap.add(state)
-      }
-      for (const state of transaction.inserted) {
-        if (this.committedIn(transaction, state)) continue
-        this.identityMap.remove(state)
-        state.key = undefined
-        state.clearModifications()
-        transient.add(state)
-        if (state.session === this) state.session = null
-      }
-    }
-    // Only objects still in the session are restored: detached ones keep their values, as SQLAlchemy leaves them.
-    // Unflushed changes first, then the values from before this transaction's flushed UPDATEs.
-    for (const state of this.dirtyStates) {
-      if (state.committed !== null && state.session === this && !transient.has(state)) Object.assign(state.dict, state.committed)
-      state.clearModifications()
-    }
-    this.dirtyStates.clear()
-    if (transaction !== null) {
-      for (const [state, originals] of transaction.originals) {
-        if (this.committedIn(transaction, state) || state.session !== this || transient.has(state)) continue
-        Object.assign(state.dict, originals)
-        // A flushed primary-key change is undone too: file the object under its old key again.
-        const key = state.mapper.identityKeyOf(state.dict)
-        if (state.key !== undefined && key !== state.key) {
-          this.identityMap.remove(state)
-          state.key = key
-          this.identityMap.add(state)
-        }
-      }
+    if (transaction === null) {
+      restoreObjects(this, NOTHING_FLUSHED)
+    } else {
+      const { inserted, deleted, vanished, originals } = transaction
+      restoreObjects(this, { inserted, deleted, vanished, originals, kept: (state) => this.committedIn(transaction, state) })
       // Rows read after the transaction wrote may show writes that are gone now: their columns are
       // expired (read again with refresh() or a query), never served from a rolled-back transaction.
       for (const state of transaction.readAfterWrite) {
@@ -647,9 +594,6 @@ export class Session {
       }
       transaction.forgetRestored()
     }
-    for (const state of this.newStates) state.session = null
-    this.newStates.clear()
-    this.deletedStates.clear()
     if (expire) for (const state of this.identityMap.states()) this.markStale(state)
   }
 
@@ -686,8 +630,7 @@ export class Session {
     state.session = null
     for (const relationship of state.mapper.relationships.values()) {
       if (relationship.cascade?.includes('delete') !== true || !(relationship.name in state.related)) continue
-      const value = state.related[relationship.name]
-      for (const obj of Array.isArray(value) ? (value as Model[]) : value == null ? [] : [value as Model]) {
+      for (const obj of relatedObjects(state.related[relationship.name])) {
         const related = stateOf(obj)
         if (related !== undefined && related.session === this) this.expungeState(related)
       }
@@ -754,7 +697,7 @@ export class Session {
       if (state.changedRelationships === null) this.dirtyStates.delete(state)
     }
     await this.autoflush()
-    const values = state.mapper.primaryKey.map((column) => (state.committed?.[column.name] ?? state.dict[column.name]))
+    const values = state.mapper.primaryKey.map((column) => state.storedValue(column.name))
     const route = this.routing.routeOf(state.mapper)
     const rows = await this.executeCompiled(route, this.primaryKeyQuery(route, state.mapper, values))
     if (rows.length === 0) throw InvalidRequestError.badArgument(`Could not refresh ${state.describe()}: its row no longer exists.`)
@@ -840,6 +783,11 @@ export class Session {
     return null
   }
 
+  /** @internal True once the transaction wrote: rows read from then on may hold writes a rollback undoes. */
+  get readsUncommitted(): boolean {
+    return this.transaction !== null && this.transaction.hasWritten
+  }
+
   /** @internal Remembers an object whose row was read after this transaction wrote (see `restoreObjects`). */
   noteUncommittedRead(state: InstanceState): void {
     this.transaction?.readAfterWrite.add(state)
@@ -864,7 +812,6 @@ export class Session {
 
   /** @internal Runs a write on the table of `mapper`, on its bind's primary, inside the session's transaction. */
   write(mapper: Mapper, node: StatementNode, exactIntegers = false): Promise<QueryResult> {
-    this.readsUncommitted = true
     const route = this.routing.routeOf(mapper)
     return this.ensureTransaction().write(route, route.compiler.compile(node, exactIntegers))
   }
@@ -963,8 +910,7 @@ export class Session {
     if (relationship.mapper.eagerRelationships.length === 0) return
     const targets = new Set<InstanceState>()
     for (const owner of owners) {
-      const value = stateOf(owner)!.related[relationship.name]
-      for (const obj of Array.isArray(value) ? value : value ? [value] : []) targets.add(stateOf(obj)!)
+      for (const obj of relatedObjects(stateOf(owner)!.related[relationship.name])) targets.add(stateOf(obj)!)
     }
     if (targets.size > 0) await this.applyLoading(relationship.mapper, [...targets], [])
   }
@@ -985,10 +931,7 @@ export class Session {
       const owners = states.filter((state) => !(relationship.name in state.related))
       if (owners.length > 0) await loadRelated(this, relationship, owners)
       if (deeper === undefined) continue
-      const children = states.flatMap((state) => {
-        const value = state.related[relationship.name]
-        return (Array.isArray(value) ? value : value === null || value === undefined ? [] : [value]).map((obj) => stateOf(obj)!)
-      })
+      const children = states.flatMap((state) => relatedObjects(state.related[relationship.name]).map((obj) => stateOf(obj)!))
       if (children.length > 0) await this.applyLoading(relationship.mapper, [...new Set(children)], deeper)
     }
   }
@@ -1126,7 +1069,7 @@ export class Session {
    * changes, so a lazy load follows the foreign key the database holds now.
    */
   async refreshStale(state: InstanceState): Promise<void> {
-    const values = state.mapper.primaryKey.map((column) => state.committed?.[column.name] ?? state.dict[column.name])
+    const values = state.mapper.primaryKey.map((column) => state.storedValue(column.name))
     const route = this.routing.routeOf(state.mapper)
     const rows = await this.executeCompiled(route, this.primaryKeyQuery(route, state.mapper, values))
     if (rows.length > 0) populate(state, rows[0], state.mapper.decoders(route.dialect), false)

@@ -87,6 +87,12 @@ export class InstanceState {
     if (!(name in committed)) committed[name] = this.dict[name]
   }
 
+  /** The value the database holds for column `name` as this session last wrote or read it: an unflushed change keeps it in `committed`. */
+  storedValue(name: string): unknown {
+    const committed = this.committed
+    return committed !== null && name in committed ? committed[name] : this.dict[name]
+  }
+
   /** Sets a column through the public setter: records the original value and tells the session. */
   setColumn(name: string, value: unknown): void {
     const dict = this.dict
@@ -170,6 +176,11 @@ export class InstanceState {
     const pk = this.mapper.primaryKey.map((column) => `${column.name}=${String(this.dict[column.name])}`).join(', ')
     return `${this.mapper.name}(${this.key === undefined ? 'transient' : pk})`
   }
+}
+
+/** The objects a relationship value holds: a loaded list, one object, or none (null, unloaded). @internal */
+export function relatedObjects(value: unknown): readonly Model[] {
+  return Array.isArray(value) ? (value as Model[]) : value === null || value === undefined ? [] : [value as Model]
 }
 
 /** Returns the state of a model object, or undefined for anything else. @internal */

@@ -56,12 +56,6 @@ function clientDefault(column: ColumnInfo, now: Date): unknown {
   }
 }
 
-/** The value the database holds for a column of a flushed object (unflushed changes keep the old value in `committed`). */
-function storedValueOf(state: InstanceState, name: string): unknown {
-  const committed = state.committed
-  return committed !== null && name in committed ? committed[name] : state.dict[name]
-}
-
 /**
  * The rows of one table to delete, in statements that never remove a row before the rows that
  * refer to it through a self-referential foreign key (children first, as SQLAlchemy orders them),
@@ -76,7 +70,7 @@ function deleteLevels(mapper: Mapper, states: InstanceState[]): InstanceState[][
     const referenced = new Set<unknown>()
     for (const state of remaining) {
       for (const relationship of selfKeys) {
-        const values = relationship.localInKeyOrder.map((column) => storedValueOf(state, column.name))
+        const values = relationship.localInKeyOrder.map((column) => state.storedValue(column.name))
         if (values.some((value) => value === null || value === undefined)) continue
         const key = mapper.identityKey(values)
         if (key !== state.key) referenced.add(key)
@@ -232,11 +226,11 @@ export class UnitOfWork {
     if (this.listens(mapper, 'beforeInsert')) await this.dispatch(mapper, 'beforeInsert', [state])
     this.syncForeignKeys(state)
     this.applyDefaults(state)
-    const changed = mapper.columns.filter((column) => !mapper.primaryKey.includes(column) && !column.equals(state.dict[column.name] ?? null, storedValueOf(replaced, column.name) ?? null))
+    const changed = mapper.columns.filter((column) => !mapper.primaryKey.includes(column) && !column.equals(state.dict[column.name] ?? null, replaced.storedValue(column.name) ?? null))
     // What is written, taken before the statement's await: a change made meanwhile stays pending.
     const written = { version: state.version, values: { ...state.dict }, originals: {} }
     if (changed.length > 0) {
-      const keyValues = mapper.primaryKey.map((column) => storedValueOf(replaced, column.name))
+      const keyValues = mapper.primaryKey.map((column) => replaced.storedValue(column.name))
       const result = await this.session.write(mapper, {
         kind: 'update',
         table: mapper.tableNode,
@@ -320,7 +314,7 @@ export class UnitOfWork {
       if (target === undefined || target.key === undefined) continue
       const values = relationship.remote.map((column) => target.dict[column.name])
       const holds = relationship.local.map((column, i) => sql.binary(column.node, '=', sql.value(values[i], column.type)))
-      const others = state.key === undefined ? holds : [...holds, sql.not(mapper.primaryKeyCondition(mapper.primaryKey.map((column) => storedValueOf(state, column.name))))]
+      const others = state.key === undefined ? holds : [...holds, sql.not(mapper.primaryKeyCondition(mapper.primaryKey.map((column) => state.storedValue(column.name))))]
       const result = await this.session.write(mapper, {
         kind: 'update',
         table: mapper.tableNode,
@@ -329,10 +323,10 @@ export class UnitOfWork {
       })
       if (result.changes === 0) continue
       for (const other of this.session.identityMap.statesOf(mapper)) {
-        if (other === state || !relationship.local.every((column, i) => column.equals(storedValueOf(other, column.name), values[i]))) continue
+        if (other === state || !relationship.local.every((column, i) => column.equals(other.storedValue(column.name), values[i]))) continue
         const originals: Record<string, unknown> = {}
         for (const column of relationship.local) {
-          originals[column.name] = storedValueOf(other, column.name)
+          originals[column.name] = other.storedValue(column.name)
           if (other.committed !== null && column.name in other.committed) other.committed[column.name] = null
           else this.set(other, column.name, null)
         }
@@ -463,7 +457,7 @@ export class UnitOfWork {
       }
     }
     const committed = state.committed!
-    const keyValues = mapper.primaryKey.map((column) => (column.name in committed ? committed[column.name] : state.dict[column.name]))
+    const keyValues = mapper.primaryKey.map((column) => state.storedValue(column.name))
     // What is written, taken before the statement's await: a change made meanwhile stays pending.
     const written = { version: state.version, values: { ...state.dict }, originals: { ...committed } }
     const result = await this.session.write(mapper, {
@@ -493,7 +487,7 @@ export class UnitOfWork {
     const rowsPerStatement = Math.max(1, Math.floor(this.session.dialectOf(mapper).maxParameters / perRow))
     for (let start = 0; start < states.length; start += rowsPerStatement) {
       const chunk = states.slice(start, start + rowsPerStatement)
-      const keys = chunk.map((state) => mapper.primaryKey.map((column) => (state.committed?.[column.name] ?? state.dict[column.name])))
+      const keys = chunk.map((state) => mapper.primaryKey.map((column) => state.storedValue(column.name)))
       const where: ConditionNode =
         perRow === 1
           ? sql.in(mapper.primaryKey[0].node, keys.map((key) => sql.value(key[0], mapper.primaryKey[0].type)))

@@ -19,3 +19,8 @@ export interface CompiledQuery {
   /** True when the caller needs the result's column names (raw SQL, whose rows become objects). */
   readonly columnNames?: boolean
 }
+
+/** A statement of our own with no parameters that belongs in the write transaction (SAVEPOINT, RELEASE SAVEPOINT, ...). */
+export function controlStatement(sql: string): CompiledQuery {
+  return { sql, parameters: [], result: 'count', isWrite: true, exactIntegers: false }
+}

@@ -11,7 +11,7 @@ export function createApp(): express.Express {
   app.use(expressScope(db))
   app.use(express.json())
   app.get('/roles', async (req, res) => {
-    const page = await db.paginate(Role.query.orderBy({ name: 'asc' }), { page: req.query.page as string | undefined, perPage: 10 })
+    const page = await db.paginate(Role.query.orderBy({ name: 'asc' }), { page: req.query.page, perPage: 10 })
     res.json({ page: page.page, pages: page.pages, total: page.total, roles: page.items.map((role) => role.name) })
   })
   app.post('/roles', async (req, res) => {

@@ -9,7 +9,7 @@ export interface BindOptions extends EngineOptions {
   /** The database URL. */
   readonly url: string
   /** URLs of read replicas: sessions read from one of them until they write. */
-  readonly replicas?: readonly string[]
+  readonly replicas?: readonly string[] | undefined
 }
 
 /** What `binds` maps a bind key to: a database URL, or {@link BindOptions}. */
@@ -20,9 +20,9 @@ export interface BindsConfig {
   /** URL of the default database (models without `/// @bind`). */
   readonly url: string
   /** Read replicas of the default database. */
-  readonly replicas?: readonly string[]
+  readonly replicas?: readonly string[] | undefined
   /** The other databases, by bind key. */
-  readonly binds?: Readonly<Record<string, BindConfig>>
+  readonly binds?: Readonly<Record<string, BindConfig>> | undefined
   /** Engine options every engine gets unless its bind overrides them. */
   readonly engineOptions: EngineOptions
 }

@@ -19,27 +19,27 @@ import type { Query } from './query/query.js'
 /** Options of {@link createDb}: the database URL, engine options and session defaults. */
 export interface DbOptions extends EngineOptions {
   /** Database URL; default `DATABASE_URL` from the environment, else `file:./dev.db`. */
-  readonly url?: string
+  readonly url?: string | undefined
   /**
    * Read replicas of the default database: a session reads from one of them (round-robin across
    * sessions) until it first writes; see `Session.usePrimary()`.
    */
-  readonly replicas?: readonly string[]
+  readonly replicas?: readonly string[] | undefined
   /**
    * The other databases, by bind key (Flask-SQLAlchemy's `SQLALCHEMY_BINDS`): models with
    * `/// @bind(key)` live in `binds[key]`, a URL or `{ url, replicas, ...engine options }`.
    */
-  readonly binds?: Readonly<Record<string, BindConfig>>
+  readonly binds?: Readonly<Record<string, BindConfig>> | undefined
   /** Session default: flush before queries (default true). */
-  readonly autoflush?: boolean
+  readonly autoflush?: boolean | undefined
   /** Session default: mark objects stale after commit (default true). */
-  readonly expireOnCommit?: boolean
+  readonly expireOnCommit?: boolean | undefined
   /** Record every statement per scope for `db.getRecordedQueries()` (Flask-SQLAlchemy's `SQLALCHEMY_RECORD_QUERIES`). */
-  readonly recordQueries?: boolean
+  readonly recordQueries?: boolean | undefined
   /** Allow `db.session` outside any scope, in one process-wide scope (scripts, REPLs, tests). Default false. */
-  readonly allowGlobalScope?: boolean
+  readonly allowGlobalScope?: boolean | undefined
   /** Session default: the opt-in N+1 check (per session, so per request scope). */
-  readonly nPlusOne?: NPlusOneOptions
+  readonly nPlusOne?: NPlusOneOptions | undefined
 }
 
 /**

@@ -64,7 +64,7 @@ export { REPLICA_RETRY_MS, type BindTarget, type ReplicatedEngine } from './orm/
 export { Session, type GetOptions, type NPlusOneOptions, type SessionConnection, type SessionOptions } from './orm/session.js'
 export { sessionmaker, type SessionFactory } from './orm/sessionmaker.js'
 export type { ObjectState } from './orm/state.js'
-export { paginate, Pagination, type IterPagesOptions, type PaginateOptions } from './query/pagination.js'
+export { paginate, Pagination, type IterPagesOptions, type PageInput, type PaginateOptions } from './query/pagination.js'
 export { Query, type OrderByInput, type SortOrder } from './query/query.js'
 export type { FilterOf, ScalarFilter, StringFilter, WhereInput } from './query/where.js'
 export type { JsonValue } from './json-value.js'

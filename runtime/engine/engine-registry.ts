@@ -8,13 +8,13 @@ import { createEngine, type Engine, type EngineOptions } from './engine.js'
 /** Options of {@link EngineRegistry}: its two limits, and the engine options every engine it creates gets. */
 export interface EngineRegistryOptions extends Omit<EngineOptions, 'connectionBudget'> {
   /** Engines kept at once; getting one more evicts the least recently used. Default 32. */
-  readonly maxEngines?: number
+  readonly maxEngines?: number | undefined
   /**
    * Connections open at once across all of the registry's engines, evicted ones still draining
    * included (with SQLite, also the most database files open at once). Default 64. It bounds
    * SQLite engines; PostgreSQL engines do not draw on it yet and keep only their own pool limits.
    */
-  readonly maxConnections?: number
+  readonly maxConnections?: number | undefined
 }
 
 /** Figures of an {@link EngineRegistry}; the counters run from its creation. */

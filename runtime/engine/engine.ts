@@ -41,7 +41,7 @@ export interface EngineOptions {
    * Log every statement with its parameters and duration, failed ones too (SQLAlchemy's `echo`).
    * Default: on when a `logger` is given, off otherwise.
    */
-  readonly echo?: boolean
+  readonly echo?: boolean | undefined
   /**
    * Where echo writes; default `console.log` of the line. Giving one turns echo on unless `echo`
    * is `false`. Point it at your own logger:
@@ -53,25 +53,25 @@ export interface EngineOptions {
    * ```
    * The record holds the raw parameter values (bigints, Buffers, Dates) as they were bound.
    */
-  readonly logger?: StatementLogger
+  readonly logger?: StatementLogger | undefined
   /** Connections kept open in the pool. Default 5. */
-  readonly poolSize?: number
+  readonly poolSize?: number | undefined
   /** Connections allowed beyond `poolSize` under load. Default 10. */
-  readonly maxOverflow?: number
+  readonly maxOverflow?: number | undefined
   /** Seconds to wait for a connection before `PoolTimeoutError`. Default 30. */
-  readonly poolTimeout?: number
+  readonly poolTimeout?: number | undefined
   /**
    * Seconds after which a pooled connection is closed at its next checkout and replaced by a fresh
    * one (SQLAlchemy's `pool_recycle`), e.g. below a server's or proxy's idle-connection limit.
    * Default -1: never.
    */
-  readonly poolRecycle?: number
+  readonly poolRecycle?: number | undefined
   /**
    * Test each pooled connection at checkout with a cheap round trip (`SELECT 1`) and replace it when
    * it is dead (SQLAlchemy's `pool_pre_ping`); when the fresh one fails too, the checkout raises
    * `ConnectionLostError`. Default false.
    */
-  readonly poolPrePing?: boolean
+  readonly poolPrePing?: boolean | undefined
   /**
    * The isolation level of every session transaction on this engine, unless the session sets its
    * own (SQLAlchemy's `create_engine(isolation_level=...)`). PostgreSQL takes all four levels; a
@@ -79,15 +79,15 @@ export interface EngineOptions {
    * reads included. SQLite takes only SERIALIZABLE: the transaction takes the write lock
    * (`BEGIN IMMEDIATE`) at its first statement instead of its first write. Default: the database's.
    */
-  readonly isolationLevel?: IsolationLevel
+  readonly isolationLevel?: IsolationLevel | undefined
   /** SQLite: seconds a writer waits for the write lock before `DatabaseLockedError`. Default 5. */
-  readonly busyTimeout?: number
+  readonly busyTimeout?: number | undefined
   /**
    * Prepared statements cached per connection. Default 500. On SQLite every statement is prepared
    * and the least recently used are finalized past this; on PostgreSQL it caps how many distinct
    * statements `preparedStatements` prepares on the server.
    */
-  readonly statementCacheSize?: number
+  readonly statementCacheSize?: number | undefined
   /**
    * PostgreSQL: send statements as named, server-side prepared statements, parsed and planned once
    * per connection instead of on every call (about twice as fast for a primary-key get). Off by
@@ -97,12 +97,12 @@ export interface EngineOptions {
    * until it is replaced (`engine.dispose()`, or `poolRecycle`). The first `statementCacheSize`
    * distinct statements are prepared, later ones run unnamed.
    */
-  readonly preparedStatements?: boolean
+  readonly preparedStatements?: boolean | undefined
   /**
    * SQLite: a limit on open connections shared with other engines (see `ConnectionBudget`); an
    * `EngineRegistry` gives one to every engine it creates. Default: none, only this pool's limits.
    */
-  readonly connectionBudget?: ConnectionBudget
+  readonly connectionBudget?: ConnectionBudget | undefined
 }
 
 function formatParameter(value: unknown): string {

@@ -14,12 +14,12 @@ export interface ScopeMiddlewareOptions {
    * it any more (it goes to {@link onTeardownError}). Commit in the handler when the client must
    * learn about a failed commit.
    */
-  readonly commitOnTeardown?: boolean
+  readonly commitOnTeardown?: boolean | undefined
   /**
    * Called with an error raised while ending the scope (a failed commit, a failed rollback), which
    * can no longer reach the client. Default: `console.error`.
    */
-  readonly onTeardownError?: (error: unknown) => void
+  readonly onTeardownError?: ((error: unknown) => void) | undefined
 }
 
 /** The part of the `db` object the middleware use: its scoped session. */

@@ -35,43 +35,43 @@ export interface SessionOptions {
    * The other databases, by bind key (SQLAlchemy's `Session(binds=...)`, Flask-SQLAlchemy's
    * `SQLALCHEMY_BINDS`): models with `/// @bind(key)` run their statements on `binds[key]`.
    */
-  readonly binds?: Readonly<Record<string, BindTarget>>
+  readonly binds?: Readonly<Record<string, BindTarget>> | undefined
   /** Read from the primaries only, never from a replica (default false). See {@link Session.usePrimary}. */
-  readonly primary?: boolean
+  readonly primary?: boolean | undefined
   /** Flush pending changes before each query (default true). */
-  readonly autoflush?: boolean
+  readonly autoflush?: boolean | undefined
   /**
    * After commit, treat loaded objects as possibly stale (default true): relationships reload on
    * their next access and the next read of the row (query, `get`) refreshes its columns. Column
    * values stay readable, since JavaScript cannot reload them synchronously.
    */
-  readonly expireOnCommit?: boolean
+  readonly expireOnCommit?: boolean | undefined
   /** Opt-in N+1 check: warn (or raise) when one relationship is lazy-loaded more than `threshold` times. */
-  readonly nPlusOne?: NPlusOneOptions
+  readonly nPlusOne?: NPlusOneOptions | undefined
   /**
    * The isolation level of this session's transactions, over each engine's `isolationLevel`
    * (SQLAlchemy's `Session(bind=engine.execution_options(isolation_level=...))`). See
    * `EngineOptions.isolationLevel` for what each database takes; a level the database cannot give is
    * a `ConfigurationError` at the first statement.
    */
-  readonly isolationLevel?: IsolationLevel
+  readonly isolationLevel?: IsolationLevel | undefined
   /**
    * An external transaction (`await engine.begin()`) to run inside: this session's transactions on
    * that engine become savepoints on its connection, so the session's commits are kept only if the
    * external transaction commits (SQLAlchemy's `join_transaction_mode="create_savepoint"`).
    */
-  readonly joinTransaction?: ExternalTransaction
+  readonly joinTransaction?: ExternalTransaction | undefined
   /**
    * Who this session works for, named by `PoolTimeoutError` while it holds a connection. Default
    * `Session #n`; `db.session` names its scope (`GET /orders`, `db.scope() at app.ts:12:9`).
    */
-  readonly owner?: ConnectionOwner
+  readonly owner?: ConnectionOwner | undefined
 }
 
 /** Options of {@link Session.get}. */
 export interface GetOptions {
   /** Loader options for the lookup (`joinedload('role')`, ...), applied when it runs SQL, as a query's `options()`. */
-  readonly options?: readonly LoaderOption[]
+  readonly options?: readonly LoaderOption[] | undefined
 }
 
 /** Settings of the N+1 check. */
@@ -79,9 +79,9 @@ export interface NPlusOneOptions {
   /** Lazy loads of one relationship allowed per session before the check fires. */
   readonly threshold: number
   /** Throw `NPlusOneError` instead of warning. */
-  readonly raise?: boolean
+  readonly raise?: boolean | undefined
   /** Where warnings go; default `console.warn`. */
-  readonly warn?: (message: string) => void
+  readonly warn?: ((message: string) => void) | undefined
 }
 
 /** A session without a transaction has flushed nothing: a rollback only drops unflushed changes. */

@@ -3,34 +3,45 @@ import { NotFoundError } from '../errors.js'
 import type { Model } from '../orm/model.js'
 import type { Query } from './query.js'
 
-/** Options of `paginate()`; `page` and `perPage` may come straight from a query string. */
+/**
+ * A page number as a request hands it over: a number, a string, absent, or what a query-string parser
+ * makes of `?page=1&page=2` (an array: its first value counts, as Flask's `request.args.get`) or of
+ * `?page[x]=1` (an object: not a number, so invalid).
+ */
+export type PageInput = number | string | null | undefined | readonly unknown[] | { readonly [key: string]: unknown }
+
+/**
+ * Options of `paginate()`; `page` and `perPage` may come straight from a query string
+ * (`paginate({ page: req.query.page })`), also under `exactOptionalPropertyTypes`.
+ */
 export interface PaginateOptions {
   /** 1-based page number; default 1. */
-  readonly page?: number | string | null
+  readonly page?: PageInput
   /** Items per page; default 20. */
-  readonly perPage?: number | string | null
+  readonly perPage?: PageInput
   /** Upper bound for `perPage` (requests asking for more get this many). */
-  readonly maxPerPage?: number
+  readonly maxPerPage?: number | undefined
   /**
    * With `true` (default), a page below 1, a `perPage` below 0, an unparsable number or an empty
    * page after the first raise `NotFoundError` (HTTP 404); with `false` they fall back to defaults.
    */
-  readonly errorOut?: boolean
+  readonly errorOut?: boolean | undefined
   /** Run a COUNT for `total` and `pages` (default true). */
-  readonly count?: boolean
+  readonly count?: boolean | undefined
 }
 
 /** Where the sliding page window of {@link Pagination.iterPages} keeps numbers. */
 export interface IterPagesOptions {
-  readonly leftEdge?: number
-  readonly leftCurrent?: number
-  readonly rightCurrent?: number
-  readonly rightEdge?: number
+  readonly leftEdge?: number | undefined
+  readonly leftCurrent?: number | undefined
+  readonly rightCurrent?: number | undefined
+  readonly rightEdge?: number | undefined
 }
 
-function parsePositive(value: number | string | null | undefined, fallback: number, minimum: number, errorOut: boolean, what: string): number {
+function parsePositive(input: PageInput, fallback: number, minimum: number, errorOut: boolean, what: string): number {
+  const value = Array.isArray(input) ? input[0] : input
   if (value === undefined || value === null || value === '') return fallback
-  const parsed = typeof value === 'number' ? value : /^\s*-?\d+\s*$/.test(value) ? Number.parseInt(value, 10) : Number.NaN
+  const parsed = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number.parseInt(value, 10) : Number.NaN
   if (Number.isInteger(parsed) && parsed >= minimum) return parsed
   if (errorOut) throw NotFoundError.of(`${what} ${JSON.stringify(value)}`, `Invalid ${what} ${JSON.stringify(value)}.`)
   return fallback

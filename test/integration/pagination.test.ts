@@ -42,6 +42,14 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       expect(page.items[0].username).toBe('u21')
     })
 
+    it('takes a repeated query-string key by its first value and refuses a nested one, as Flask reads request.args', async () => {
+      const repeated = await paginate(users(), { page: ['2', '7'], perPage: ['5'] })
+      expect(repeated).toMatchObject({ page: 2, perPage: 5 })
+      expect(repeated.items[0].username).toBe('u06')
+      await expect(paginate(users(), { page: { x: '1' } })).rejects.toBeInstanceOf(NotFoundError)
+      expect(await paginate(users(), { page: { x: '1' }, errorOut: false })).toMatchObject({ page: 1 })
+    })
+
     it('answers bad input with 404 by default, and with defaults when errorOut is false', async () => {
       for (const options of [{ page: 0 }, { page: 'abc' }, { page: -1 }, { perPage: -5 }, { page: 99 }]) {
         await expect(paginate(users(), options)).rejects.toBeInstanceOf(NotFoundError)

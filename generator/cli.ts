@@ -1,13 +1,14 @@
-/** The `gen-models` command line (yargs): configuration and flags, the pipeline, diagnostics in the chosen format, exit codes. */
+/** The command line (yargs), `prismalchemy generate` or its alias `gen-models`: configuration and flags, the schema's location, the pipeline, diagnostics, exit codes. */
 import { existsSync, readFileSync, watch } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import yargs from 'yargs'
+import yargs, { type Argv } from 'yargs'
 import { checkOutput, type StaleFile } from './check.js'
 import { loadConfig } from './config.js'
 import { GeneratorError, SchemaError, type Diagnostic } from './errors.js'
 import { generateInMemory, writeOutput, type GenerateOptions } from './generate.js'
 import { FORMATS, formatReport, type Format } from './report.js'
+import { DEFAULT_SCHEMA_LOCATIONS, findSchema } from './schema-location.js'
 
 /** Exit codes: success, schema or annotation errors (and stale output under --check), usage errors. */
 export const EXIT = { ok: 0, schema: 1, usage: 2 } as const
@@ -84,7 +85,18 @@ async function watchSchema(options: GenerateOptions, format: Format, output: Cli
   return EXIT.ok
 }
 
-/** Runs `gen-models` with `argv` (without the node and script paths) and returns the exit code. */
+/** What the generate command does. */
+const GENERATE_DESCRIPTION =
+  'Generate typed model classes and a `db` object from a Prisma schema.\n' +
+  'Defaults come from gen-models.config.json or the "prismalchemy" key of package.json; flags override them'
+
+/** How `--schema` is found when no flag names it, for --help. */
+const SCHEMA_DEFAULT = `gen-models.config.json or package.json "prismalchemy", else where Prisma looks: prisma.config.ts, package.json "prisma.schema", ${DEFAULT_SCHEMA_LOCATIONS.join(', ')}`
+
+/**
+ * Runs the command line with `argv` (without the node and script paths) and returns the exit code:
+ * `prismalchemy generate [options]`, or `[options]` alone (the `gen-models` bin, and the default command).
+ */
 export async function main(argv: readonly string[], output: CliOutput = processOutput, cwd = process.cwd()): Promise<number> {
   let usageError: string | undefined
   let config
@@ -95,20 +107,22 @@ export async function main(argv: readonly string[], output: CliOutput = processO
     output.err(`gen-models: ${error.message}`)
     return EXIT.usage
   }
+  const generateOptions = (command: Argv) =>
+    command
+      .option('schema', { type: 'string', describe: `Prisma schema file, or a folder of .prisma files [default: ${SCHEMA_DEFAULT}]` })
+      .option('out', { type: 'string', default: config.out ?? 'generated', describe: 'Output folder' })
+      .option('check', { type: 'boolean', describe: 'Write nothing; exit 1 with a diff when the output is stale' })
+      .option('format', { choices: FORMATS, default: config.format ?? 'human', describe: 'How to print diagnostics' })
+      .option('er-diagram', { type: 'boolean', default: config.erDiagram ?? false, describe: 'Also write schema.md, a Mermaid ER diagram' })
+      .option('watch', { type: 'boolean', describe: 'Regenerate whenever the schema changes' })
+      .option('runtime-module', { type: 'string', default: config.runtimeModule ?? 'prismalchemy', describe: 'Module the generated code imports the runtime from' })
+      .conflicts('watch', 'check')
   const parser = yargs([...argv])
-    .scriptName('gen-models')
-    .usage(
-      '$0 [options]\n\nGenerate typed model classes and a `db` object from a Prisma schema.\n' +
-        'Defaults come from gen-models.config.json or the "prismalchemy" key of package.json; flags override them.',
-    )
-    .option('schema', { type: 'string', default: config.schema ?? 'schema', describe: 'Prisma schema file, or a folder of .prisma files' })
-    .option('out', { type: 'string', default: config.out ?? 'generated', describe: 'Output folder' })
-    .option('check', { type: 'boolean', describe: 'Write nothing; exit 1 with a diff when the output is stale' })
-    .option('format', { choices: FORMATS, default: config.format ?? 'human', describe: 'How to print diagnostics' })
-    .option('er-diagram', { type: 'boolean', default: config.erDiagram ?? false, describe: 'Also write schema.md, a Mermaid ER diagram' })
-    .option('watch', { type: 'boolean', describe: 'Regenerate whenever the schema changes' })
-    .option('runtime-module', { type: 'string', default: config.runtimeModule ?? 'prismalchemy', describe: 'Module the generated code imports the runtime from' })
-    .conflicts('watch', 'check')
+    .scriptName('prismalchemy')
+    .usage(`$0 generate [options]   (or: gen-models [options])\n\n${GENERATE_DESCRIPTION}.`)
+    .command('generate', 'Generate models.ts and db.ts from the Prisma schema (the `gen-models` bin runs it too)', generateOptions)
+    // No command: the options alone generate, which is how the `gen-models` bin is run.
+    .command('$0', false, generateOptions)
     .version(packageVersion())
     .help()
     .alias('h', 'help')
@@ -128,15 +142,23 @@ export async function main(argv: readonly string[], output: CliOutput = processO
     args = {} as typeof args
   }
   if (usageError !== undefined) {
-    output.err(`gen-models: ${usageError}\nRun gen-models --help for usage.`)
+    output.err(`gen-models: ${usageError}\nRun prismalchemy generate --help (or gen-models --help) for usage.`)
     return EXIT.usage
   }
   if (argv.includes('--help') || argv.includes('-h') || argv.includes('--version')) {
     if (printed) output.out(printed)
     return EXIT.ok
   }
+  let schema = (args.schema as string | undefined) ?? config.schema
+  try {
+    schema ??= (await findSchema(cwd)).schema
+  } catch (error) {
+    if (!(error instanceof GeneratorError)) throw error
+    output.err(`gen-models: ${error.message}`)
+    return EXIT.usage
+  }
   const options: GenerateOptions = {
-    schema: args.schema as string,
+    schema,
     out: args.out as string,
     runtimeModule: args['runtime-module'] as string,
     erDiagram: args['er-diagram'] as boolean,

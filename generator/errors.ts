@@ -74,6 +74,18 @@ export class UsageError extends GeneratorError {
     return new UsageError(`Invalid configuration in ${source}: "${option}" must be ${expected}.`)
   }
 
+  /** No flag, configuration or Prisma default names a schema in the project at `cwd`; `looked` lists where it looked. */
+  static noSchemaFound(cwd: string, looked: readonly string[]): UsageError {
+    return new UsageError(
+      `No Prisma schema found in ${cwd}. Looked at: ${looked.join(', ')}. Pass --schema <file.prisma or folder>, set "schema" in prisma.config.ts or gen-models.config.json, or create prisma/schema.prisma.`,
+    )
+  }
+
+  /** The project's Prisma config file exists but neither Prisma's loader nor a plain read finds its schema. */
+  static prismaConfig(file: string, reason: string): UsageError {
+    return new UsageError(`Cannot load ${file}: ${reason}. Fix it, or pass --schema <file.prisma or folder>.`)
+  }
+
   /** No schema file or folder at `path`. */
   static schemaNotFound(path: string): UsageError {
     return new UsageError(`No Prisma schema at "${path}". Pass --schema <file.prisma or folder of .prisma files>.`)

@@ -9,7 +9,7 @@ import type { GeneratedFile } from './emit/project.js'
 import { describeSchema } from './model/describe.js'
 import type { SchemaDescription } from './model/description.js'
 import type { SchemaFile } from './dmmf/load-schema.js'
-import type { Diagnostic } from './errors.js'
+import { SchemaError, type Diagnostic } from './errors.js'
 import { lintSchema } from './model/lints.js'
 
 /** What to generate, beyond the schema itself. */
@@ -36,14 +36,24 @@ export interface GenerationResult {
   readonly warnings: readonly Diagnostic[]
 }
 
+/** Runs `describe`; a SchemaError it throws also carries the warnings loading raised (what a Prisma 6 schema had ignored). */
+function withWarnings<T>(warnings: readonly Diagnostic[], describe: () => T): T {
+  try {
+    return describe()
+  } catch (error) {
+    if (!(error instanceof SchemaError) || warnings.length === 0) throw error
+    throw new SchemaError(error.code, [...error.diagnostics, ...warnings], error.cause)
+  }
+}
+
 /** Runs the pipeline on schema files already in memory (no disk access): the unit tests' entry point. */
 export async function generateFromFiles(files: readonly SchemaFile[], schemaRoot: string, options: EmitOptions = {}): Promise<GenerationResult> {
   const loaded = await loadSchema(files)
-  const description = describeSchema(loaded, schemaRoot)
+  const description = withWarnings(loaded.warnings, () => describeSchema(loaded, schemaRoot))
   const runtimeModule = options.runtimeModule ?? 'prismalchemy'
-  const generated = [emitModelsFile(description, runtimeModule), emitDbFile(description, runtimeModule)]
+  const generated = [emitModelsFile(description, runtimeModule), emitDbFile(description, runtimeModule, { urlVariable: loaded.urlVariable })]
   if (options.erDiagram) generated.push(emitErDiagram(description))
-  return { description, files: generated, warnings: lintSchema(loaded, description) }
+  return { description, files: generated, warnings: [...loaded.warnings, ...lintSchema(loaded, description)] }
 }
 
 /** Reads the schema at `options.schema` and returns what it generates. */

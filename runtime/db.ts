@@ -18,8 +18,13 @@ import type { Query } from './query/query.js'
 
 /** Options of {@link createDb}: the database URL, engine options and session defaults. */
 export interface DbOptions extends EngineOptions {
-  /** Database URL; default `DATABASE_URL` from the environment, else `file:./dev.db`. */
+  /** Database URL; default the environment variable {@link DbOptions.urlVariable}, else `file:./dev.db`. */
   readonly url?: string | undefined
+  /**
+   * The environment variable the default URL is read from when `url` is not given; default `DATABASE_URL`.
+   * Generated `db.ts` passes the name a Prisma 6 schema gave in `url = env("NAME")`.
+   */
+  readonly urlVariable?: string | undefined
   /**
    * Read replicas of the default database: a session reads from one of them (round-robin across
    * sessions) until it first writes; see `Session.usePrimary()`.
@@ -120,7 +125,7 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
 
   /** The URL the default engine uses (or will use). */
   get url(): string {
-    return this.options.url ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL
+    return this.options.url ?? process.env[this.options.urlVariable ?? 'DATABASE_URL'] ?? DEFAULT_DATABASE_URL
   }
 
   /** The default database's engine (its primary when it has replicas), created on first access. */

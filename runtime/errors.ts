@@ -136,6 +136,41 @@ export class FlushError extends OrmError {
   static notAnObjectInCollection(collection: string): FlushError {
     return new FlushError(`Cannot flush a value that is not a model object (null?) found in collection ${collection}; remove it from the list.`, 'flush_invalid_member')
   }
+
+  /**
+   * Rows wait on each other through required foreign keys only (SQLAlchemy's `CircularDependencyError`),
+   * so no INSERT order works; the flush is rolled back. `cycle` names the foreign keys, e.g. `User.calendarId -> Calendar`.
+   */
+  static circularDependency(row: string, relationship: string, target: string, cycle: readonly string[]): FlushError {
+    return new FlushError(
+      `Cannot flush ${row}: ${relationship} refers to ${target}, which is not inserted yet, and no INSERT order works because every foreign key ` +
+        `of the cycle ${cycle.join(', ')} is required. Make one of them optional in the schema (a \`?\` on the foreign-key field and its relation field), ` +
+        'so that the flush writes it with an UPDATE once both rows exist; or point one of the rows at a row that already exists, flush, then close the cycle.',
+      'flush_circular_dependency',
+    )
+  }
+
+  /** A row's to-one relationship points at a pending object this flush does not insert (it joined the session while the flush ran); the flush is rolled back. */
+  static targetNotInFlush(row: string, relationship: string, target: string): FlushError {
+    return new FlushError(
+      `Cannot flush ${row}: ${relationship} refers to ${target}, which joined the session while the flush ran and is not inserted by it. Add ${target} before flushing, or flush again.`,
+      'flush_target_not_in_flush',
+    )
+  }
+
+  /** A flush would write a row of a view (a `view` block), which is read-only; nothing is written. */
+  static readOnlyView(row: string, view: string, write: 'insert' | 'update' | 'delete'): FlushError {
+    const undo =
+      write === 'insert'
+        ? `expunge it (session.expunge()) or do not add it`
+        : write === 'update'
+          ? `undo the change (session.refresh() or session.rollback())`
+          : `do not delete it`
+    return new FlushError(
+      `Cannot ${write} ${row}: ${view} is a database view, which is read-only. Write to the tables the view reads instead, and ${undo}.`,
+      'flush_read_only_view',
+    )
+  }
 }
 
 /** The session's transaction was rolled back by a failed flush; call `rollback()` before new work. */
@@ -293,6 +328,35 @@ export class UnmappedError extends OrmError {
   }
 }
 
+/**
+ * A model's constructor was given a key that is none of the model's settable fields: a typo, or code
+ * written against another version of the schema than the generated models (stale generated code).
+ */
+export class UnknownFieldError extends OrmError {
+  override readonly name = 'UnknownFieldError'
+  /** The model whose constructor refused the key. */
+  readonly model: string
+  /** The key it refused. */
+  readonly field: string
+
+  /** @internal */
+  constructor(message: string, model: string, field: string) {
+    super('unknown_field', message)
+    this.model = model
+    this.field = field
+  }
+
+  /** `new Model({ field })` where `field` is not a column or assignable relationship of `model` (those are `known`). */
+  static inConstructor(model: string, field: string, known: readonly string[]): UnknownFieldError {
+    return new UnknownFieldError(
+      `new ${model}() was given "${field}", which is not a field of ${model} (its fields: ${known.join(', ')}). ` +
+        'If the schema has it, the generated models are older than the code using them: regenerate them (npx gen-models); otherwise remove the key.',
+      model,
+      field,
+    )
+  }
+}
+
 /** A relationship's loading strategy forbids the requested access. */
 export class LoaderStrategyError extends OrmError {
   override readonly name = 'LoaderStrategyError'
@@ -445,6 +509,84 @@ export class NotNullViolationError extends DatabaseError {
   }
 }
 
+/** What a {@link SchemaMismatchError} message tells the user to do. */
+const SCHEMA_MISMATCH_FIX =
+  'The database and the generated models come from different versions of the schema: apply the migrations ' +
+  '(npx prisma migrate deploy; migrate dev in development), or regenerate the models from the schema the database has (npx gen-models).'
+
+/**
+ * The database's tables differ from the generated models: a table or a column the models use is
+ * missing, or a table has a required column (NOT NULL, no default) that no field maps. `model` and
+ * `field` name the generated code's side when the failing statement belonged to a model.
+ */
+export class SchemaMismatchError extends DatabaseError {
+  override readonly name = 'SchemaMismatchError'
+  /** The table as the database names it, when known. */
+  readonly table: string | undefined
+  /** The column, when the mismatch is about one. */
+  readonly column: string | undefined
+  /** The generated model whose table differs, when known. */
+  readonly model: string | undefined
+  /** The model's field whose column is missing, when the mismatch is about one. */
+  readonly field: string | undefined
+
+  /** @internal */
+  constructor(message: string, facts: { table?: string; column?: string; model?: string; field?: string }, cause: unknown, sql?: string) {
+    super('schema_mismatch', message, { cause, sql })
+    this.table = facts.table
+    this.column = facts.column
+    this.model = facts.model
+    this.field = facts.field
+  }
+
+  /** The database has no table `table` (found by the driver; no model known yet). */
+  static missingTable(table: string, cause: unknown, sql?: string): SchemaMismatchError {
+    return new SchemaMismatchError(`The database has no table "${table}". ${SCHEMA_MISMATCH_FIX}`, { table }, cause, sql)
+  }
+
+  /** The database has no column `column` (in `table`, when the driver says; no model known yet). */
+  static missingColumn(column: string, table: string | undefined, cause: unknown, sql?: string): SchemaMismatchError {
+    const where = table === undefined ? '' : ` in table "${table}"`
+    return new SchemaMismatchError(`The database has no column "${column}"${where}. ${SCHEMA_MISMATCH_FIX}`, { table, column }, cause, sql)
+  }
+
+  /** Model `model` is mapped to table `table`, which the database lacks. */
+  static modelTable(model: string, table: string, cause: unknown, sql?: string): SchemaMismatchError {
+    return new SchemaMismatchError(`Model ${model} is mapped to table "${table}", which the database does not have. ${SCHEMA_MISMATCH_FIX}`, { table, model }, cause, sql)
+  }
+
+  /** The join table of many-to-many relationship `model.field` is missing. */
+  static joinTable(model: string, field: string, table: string, cause: unknown, sql?: string): SchemaMismatchError {
+    return new SchemaMismatchError(
+      `${model}.${field} is a many-to-many relationship through table "${table}", which the database does not have. ${SCHEMA_MISMATCH_FIX}`,
+      { table, model, field },
+      cause,
+      sql,
+    )
+  }
+
+  /** Field `model.field` is mapped to column `column` of `table`, which the database lacks. */
+  static modelField(model: string, field: string, table: string, column: string, cause: unknown, sql?: string): SchemaMismatchError {
+    const mapped = column === field ? '' : ` (column "${column}")`
+    return new SchemaMismatchError(
+      `${model}.${field}${mapped} has no column in table "${table}" of the database. ${SCHEMA_MISMATCH_FIX}`,
+      { table, column, model, field },
+      cause,
+      sql,
+    )
+  }
+
+  /** Table `table` of model `model` has a required column `column` (NOT NULL, no default) that no field of the model maps, so no INSERT can fill it. */
+  static unmappedRequiredColumn(model: string, table: string, column: string, cause: unknown, sql?: string): SchemaMismatchError {
+    return new SchemaMismatchError(
+      `Table "${table}" has a required column "${column}" (NOT NULL, no default) that model ${model} has no field for, so its INSERTs cannot fill it. ${SCHEMA_MISMATCH_FIX}`,
+      { table, column, model },
+      cause,
+      sql,
+    )
+  }
+}
+
 /** SQLite reported the database locked (SQLITE_BUSY) for longer than the busy timeout. */
 export class DatabaseLockedError extends DatabaseError {
   override readonly name = 'DatabaseLockedError'
@@ -582,8 +724,19 @@ export class ConfigurationError extends OrmError {
   override readonly name = 'ConfigurationError'
 
   /** @internal */
-  constructor(message: string) {
-    super('configuration', message)
+  constructor(message: string, code = 'configuration', options?: { cause?: unknown }) {
+    super(code, message, options)
+  }
+
+  /**
+   * `feature` needs optional packages (`specs`, each `name@range`), and `missing` is not installed;
+   * the message gives the npm command that installs them all. Code `missing_package`.
+   */
+  static missingPackage(feature: string, specs: readonly string[], missing: string, dev: boolean, cause: unknown): ConfigurationError {
+    const names = specs.map((spec) => spec.slice(0, spec.lastIndexOf('@')))
+    const needs = names.length === 1 ? `${missing}, which is not installed` : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}, and ${missing} is not installed`
+    const command = `npm install ${dev ? '-D ' : ''}${specs.map((spec) => `"${spec}"`).join(' ')}`
+    return new ConfigurationError(`${feature} need ${needs}. Install with: ${command}`, 'missing_package', { cause })
   }
 
   /** The URL's scheme names no supported database. */

@@ -30,10 +30,12 @@ export {
   PendingRollbackError,
   PoolTimeoutError,
   RaiseLoadError,
+  SchemaMismatchError,
   SchemaPushError,
   StaleDataError,
   TransactionAbortedError,
   UniqueViolationError,
+  UnknownFieldError,
   UnmappedError,
   WriteConflictError,
 } from './errors.js'
@@ -66,7 +68,7 @@ export { sessionmaker, type SessionFactory } from './orm/sessionmaker.js'
 export type { ObjectState } from './orm/state.js'
 export { paginate, Pagination, type IterPagesOptions, type PageInput, type PaginateOptions } from './query/pagination.js'
 export { Query, type OrderByInput, type SortOrder } from './query/query.js'
-export type { FilterOf, ScalarFilter, StringFilter, WhereInput } from './query/where.js'
+export type { FilterOf, ListFilter, ScalarFilter, StringFilter, WhereInput } from './query/where.js'
 export type { JsonValue } from './json-value.js'
 export type { ScalarType } from './sql/nodes.js'
 export { RawSql, Result, sql } from './sql/raw-sql.js'

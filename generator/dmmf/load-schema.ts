@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { DMMF } from '@prisma/generator-helper'
 import internals from '@prisma/internals'
 import { SchemaError, UsageError, type Diagnostic } from '../errors.js'
+import { compatibleSchema } from './prisma6-compat.js'
 
 /** One schema file: its path as shown in messages, and its text. */
 export interface SchemaFile {
@@ -13,9 +14,14 @@ export interface SchemaFile {
 
 /** A parsed schema: its files, Prisma's DMMF and the datasource provider. */
 export interface LoadedSchema {
+  /** The files as Prisma 7 validated them: a Prisma 6 schema's datasource URLs and removed preview features blanked, lines unmoved. */
   readonly files: readonly SchemaFile[]
   readonly datamodel: DMMF.Datamodel
   readonly provider: string
+  /** What was ignored to accept a Prisma 6 schema (one warning), else empty. */
+  readonly warnings: readonly Diagnostic[]
+  /** `NAME` of a Prisma 6 datasource's `url = env("NAME")`: the generated db's default URL variable. */
+  readonly urlVariable?: string
 }
 
 /** Reads `location` (a .prisma file, or a folder whose .prisma files form one schema), sorted by path. */
@@ -56,19 +62,24 @@ export function parsePrismaErrors(message: string, files: readonly SchemaFile[])
   return diagnostics
 }
 
-/** Parses schema files through Prisma's DMMF. Throws {@link SchemaError} with every diagnostic. */
-export async function loadSchema(files: readonly SchemaFile[]): Promise<LoadedSchema> {
+/**
+ * Parses schema files through Prisma's DMMF, as Prisma 7 validates them; a Prisma 6 schema is accepted once what
+ * Prisma 7 moved or removed is blanked (see {@link compatibleSchema}). Throws {@link SchemaError} with every diagnostic.
+ */
+export async function loadSchema(original: readonly SchemaFile[]): Promise<LoadedSchema> {
+  const { files, warning, urlVariable } = compatibleSchema(original)
+  const warnings = warning === undefined ? [] : [warning]
   const datamodel: [string, string][] = files.map((file) => [file.path, file.content])
   try {
     const [dmmf, config] = await Promise.all([internals.getDMMF({ datamodel }), internals.getConfig({ datamodel })])
     const provider = config.datasources[0]?.activeProvider ?? 'sqlite'
-    return { files, datamodel: dmmf.datamodel, provider }
+    return { files, datamodel: dmmf.datamodel, provider, warnings, ...(urlVariable !== undefined ? { urlVariable } : {}) }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     const diagnostics = parsePrismaErrors(message, files)
     if (diagnostics.length === 0) {
       diagnostics.push({ file: files[0]?.path ?? 'schema.prisma', line: 1, column: 1, message: message.split('\n')[0], severity: 'error' })
     }
-    throw SchemaError.prismaValidation(diagnostics, error)
+    throw SchemaError.prismaValidation([...diagnostics, ...warnings], error)
   }
 }

@@ -26,6 +26,14 @@ function relationLine(model: ModelDescription, relation: RelationDescription, sc
   return `  ${target.name} ${parentEnd}--${childEnd} ${model.name} : "${label}"`
 }
 
+/** An implicit many-to-many relation (both ends many), labelled with both sides' strategies and Prisma's join table. */
+function manyToManyLine(model: ModelDescription, relation: RelationDescription, schema: SchemaDescription): string {
+  const target = schema.models.find((m) => m.name === relation.target)!
+  const back = target.relations.find((r) => r.name === relation.backPopulates && r.secondary?.table === relation.secondary?.table)
+  const label = `${relation.name} (${relation.strategy})${back ? ` / ${back.name} (${back.strategy})` : ''} via ${relation.secondary!.table}`
+  return `  ${model.name} }o--o{ ${target.name} : "${label}"`
+}
+
 /** Emits `schema.md` for a described schema. */
 export function emitErDiagram(schema: SchemaDescription): GeneratedFile {
   const lines = [
@@ -40,8 +48,15 @@ export function emitErDiagram(schema: SchemaDescription): GeneratedFile {
     'erDiagram',
   ]
   for (const model of schema.models) lines.push(`  ${model.name} {`, ...attributes(model), '  }')
+  const drawnJoinTables = new Set<string>()
   for (const model of schema.models) {
-    for (const relation of model.relations) if (relation.ownsForeignKey) lines.push(relationLine(model, relation, schema))
+    for (const relation of model.relations) {
+      if (relation.ownsForeignKey) lines.push(relationLine(model, relation, schema))
+      else if (relation.secondary !== undefined && !drawnJoinTables.has(relation.secondary.table)) {
+        drawnJoinTables.add(relation.secondary.table)
+        lines.push(manyToManyLine(model, relation, schema))
+      }
+    }
   }
   lines.push('```', '')
   return { name: 'schema.md', content: lines.join('\n') }

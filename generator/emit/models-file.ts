@@ -59,14 +59,23 @@ function keyType(model: ModelDescription): string {
   return `{ ${fields.map((field) => `${field.name}: ${tsType(field)}`).join('; ')} }`
 }
 
+/** Where values are stored under other names (`@map`), which: the TypeScript value is always the name, as in PrismaClient. */
+function storedNamesDoc(enumeration: EnumDescription): string | undefined {
+  const stored = enumeration.storedValues
+  if (stored === undefined) return undefined
+  const renamed = enumeration.values.filter((value) => stored[value] !== value).map((value) => `\`${value}\` as \`${stored[value]}\``)
+  return `Stored in the database as: ${renamed.join(', ')} (\`@map\`); the runtime converts both ways.`
+}
+
 function enumStatements(enumeration: EnumDescription): StatementStructures[] {
   const values = enumeration.values.map((value) => `${value}: '${value}'`).join(', ')
+  const stored = storedNamesDoc(enumeration)
   return [
     {
       kind: StructureKind.VariableStatement,
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
-      docs: docs(enumeration.documentation, `Values of the \`${enumeration.name}\` enum.`),
+      docs: docs(enumeration.documentation, `Values of the \`${enumeration.name}\` enum.`, stored),
       declarations: [{ name: enumeration.name, initializer: `{ ${values} } as const` }],
     },
     {
@@ -79,13 +88,21 @@ function enumStatements(enumeration: EnumDescription): StatementStructures[] {
   ]
 }
 
+/** A field's TSDoc: its schema documentation, and for a list how changes are seen. */
+function fieldDocs(field: FieldDescription) {
+  const listNote = field.list
+    ? 'A list is a value: assign a new array to change it (`post.tags = [...post.tags, tag]`); a change made in place (`push`) is not seen by the flush.'
+    : undefined
+  return docs(field.documentation, listNote)
+}
+
 function columnsInterface(model: ModelDescription): InterfaceDeclarationStructure {
   return {
     kind: StructureKind.Interface,
     isExported: true,
     name: `${model.name}Columns`,
     docs: docs(`Column values of a {@link ${model.name}} row.`),
-    properties: model.fields.map((field) => ({ name: field.name, type: fieldType(field), docs: docs(field.documentation) })),
+    properties: model.fields.map((field) => ({ name: field.name, type: fieldType(field), docs: fieldDocs(field) })),
   }
 }
 
@@ -109,18 +126,25 @@ function modelClass(model: ModelDescription): ClassDeclarationStructure {
     kind: StructureKind.Class,
     isExported: true,
     name: model.name,
-    extends: `Model<${model.name}Columns, ${model.name}Init, ${keyType(model)}>`,
-    docs: docs(model.documentation, model.bind === undefined ? `Table \`${model.table}\`.` : `Table \`${model.table}\`, in bind \`${model.bind}\`.`),
+    extends: `$Model<${model.name}Columns, ${model.name}Init, ${keyType(model)}>`,
+    docs: docs(
+      model.documentation,
+      `${model.view ? 'View' : 'Table'} \`${model.table}\`${model.bind === undefined ? '' : `, in bind \`${model.bind}\``}.`,
+      model.view ? 'Read-only: a flush that would insert, update or delete its rows throws FlushError (`flush_read_only_view`).' : undefined,
+      model.identity === 'unique'
+        ? `Identity: no @id, so the unique \`${model.primaryKey.join(', ')}\` identifies its rows: session.get() takes it, and the identity map, UPDATE and DELETE key on it.`
+        : undefined,
+    ),
     properties: [
       {
         name: 'query',
         isStatic: true,
         isReadonly: true,
         hasDeclareKeyword: true,
-        type: `Query<${model.name}>`,
+        type: `$Query<${model.name}>`,
         docs: docs(`A query over ${model.name} on the current scope's \`db.session\` (Flask-SQLAlchemy's \`Model.query\`).`),
       },
-      ...model.fields.map((field) => ({ name: field.name, type: fieldType(field), hasDeclareKeyword: true, docs: docs(field.documentation) })),
+      ...model.fields.map((field) => ({ name: field.name, type: fieldType(field), hasDeclareKeyword: true, docs: fieldDocs(field) })),
       ...readOnlyRelations.map((relation) => ({
         name: relation.name,
         isReadonly: true,
@@ -128,10 +152,10 @@ function modelClass(model: ModelDescription): ClassDeclarationStructure {
         docs: docs(relationDocs(relation)),
         type:
           relation.strategy === 'dynamic'
-            ? `DynamicRelationship<${relation.target}>`
+            ? `$DynamicRelationship<${relation.target}>`
             : relation.uselist
-              ? `Promise<${relation.target}[]>`
-              : `Promise<${relation.target} | null>`,
+              ? `globalThis.Promise<${relation.target}[]>`
+              : `globalThis.Promise<${relation.target} | null>`,
       })),
     ],
   }
@@ -144,7 +168,7 @@ function accessorInterface(model: ModelDescription): string | undefined {
   const members = owning.map((relation) =>
     [
       docComment(relationDocs(relation), '  '),
-      `  get ${relation.name}(): Promise<${targetType(relation)}>`,
+      `  get ${relation.name}(): globalThis.Promise<${targetType(relation)}>`,
       `  set ${relation.name}(value: ${targetType(relation)})`,
     ].join('\n'),
   )
@@ -159,6 +183,10 @@ function columnDefinition(field: FieldDescription): ColumnDefinition {
     nullable: field.nullable,
     ...(field.default ? { default: field.default } : {}),
     ...(field.updatedAt ? { updatedAt: true } : {}),
+    ...(field.list ? { list: true } : {}),
+    ...(field.nativeType !== undefined ? { nativeType: field.nativeType } : {}),
+    ...(field.precision !== undefined ? { precision: field.precision } : {}),
+    ...(field.enumValues !== undefined ? { enumValues: field.enumValues } : {}),
   }
 }
 
@@ -188,6 +216,7 @@ function modelDefinition(model: ModelDescription): ModelDefinition {
     columns: model.fields.map(columnDefinition),
     relationships: model.relations.map(relationshipDefinition),
     ...(model.bind !== undefined ? { bind: model.bind } : {}),
+    ...(model.view ? { view: true as const } : {}),
   }
 }
 
@@ -200,7 +229,7 @@ function registryStatement(schema: SchemaDescription): string {
   const classes = `{ ${schema.models.map((model) => model.name).join(', ')} }`
   return [
     docComment('Every model of this schema mapped to its table, for the runtime (`createDb(registry)`).'),
-    `export const registry = defineModels(${literal(definition).replace("'__CLASSES__'", classes)})`,
+    `export const registry = $defineModels(${literal(definition).replace("'__CLASSES__'", classes)})`,
   ].join('\n')
 }
 
@@ -209,12 +238,18 @@ export function emitModelsFile(schema: SchemaDescription, runtimeModule: string)
   const usesDecimal = schema.models.some((model) => model.fields.some((field) => field.type === 'Decimal'))
   const usesJson = schema.models.some((model) => model.fields.some((field) => field.type === 'Json'))
   const usesDynamic = schema.models.some((model) => model.relations.some((relation) => relation.strategy === 'dynamic'))
-  const typeImports = [usesDecimal && 'type Decimal', usesDynamic && 'type DynamicRelationship', usesJson && 'type JsonValue'].filter(
+  const typeImports = [usesDecimal && 'type Decimal as $Decimal', usesDynamic && 'type DynamicRelationship as $DynamicRelationship', usesJson && 'type JsonValue as $JsonValue'].filter(
     (name): name is string => typeof name === 'string',
   )
+  // Runtime names are imported as `$Name` (no Prisma model or enum name starts with `$`), and globals are reached through
+  // `globalThis`, so a model called `Model`, `Query`, `Decimal`, `Promise` or `Date` shadows nothing the code uses.
   const statements: (string | StatementStructures)[] = [
     preamble(schema.sources),
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: runtimeModule, namedImports: ['defineModels', 'Model', ...typeImports, 'type Query'] },
+    {
+      kind: StructureKind.ImportDeclaration,
+      moduleSpecifier: runtimeModule,
+      namedImports: ['defineModels as $defineModels', 'Model as $Model', ...typeImports, 'type Query as $Query'],
+    },
   ]
   for (const enumeration of schema.enums) statements.push(...enumStatements(enumeration))
   for (const model of schema.models) {

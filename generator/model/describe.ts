@@ -52,8 +52,14 @@ function orderByProblemAt(locator: SourceLocator, model: string, field: string, 
   return { ...at, column: at.column + check.offset }
 }
 
-/** Names the generated code itself declares or imports; a model or enum with one of them would not compile. */
-const RESERVED_TYPE_NAMES = new Set(['Model', 'defineModels', 'Decimal', 'DynamicRelationship', 'JsonValue', 'Query', 'Promise', 'Date', 'Uint8Array', 'registry', 'db'])
+/**
+ * Names a model or enum cannot take, with the reason: generated models.ts exports `registry` and reaches globals through
+ * `globalThis`. Runtime imports carry `$` aliases, so every other name Prisma accepts compiles.
+ */
+const RESERVED_TYPE_NAMES: ReadonlyMap<string, string> = new Map([
+  ['registry', 'generated models.ts exports `registry` (the mapping db.ts is made from)'],
+  ['globalThis', 'generated models.ts reaches Promise, Date and Uint8Array through `globalThis`'],
+])
 /** Property names the model base class uses or JavaScript forbids on a class body. */
 const RESERVED_FIELD_NAMES = new Set(['constructor', '$columns', '$init', '$key', 'prototype'])
 
@@ -63,7 +69,7 @@ function checkNames(datamodel: LoadedSchema['datamodel'], locator: SourceLocator
   for (const model of datamodel.models) {
     const derived = [`${model.name}Columns`, `${model.name}Init`].filter((name) => typeNames.has(name))
     if (RESERVED_TYPE_NAMES.has(model.name) || derived.length > 0) {
-      const clash = derived.length > 0 ? `its generated types would clash with ${derived.join(', ')}` : 'the generated code uses that name'
+      const clash = derived.length > 0 ? `its generated types would clash with ${derived.join(', ')}` : RESERVED_TYPE_NAMES.get(model.name)!
       problems.unsupported.push({ ...locator.model(model.name), message: `Model name "${model.name}" cannot be generated: ${clash}. Rename the model (keep the table with @@map).`, severity: 'error' })
     }
     for (const field of model.fields) {
@@ -74,7 +80,7 @@ function checkNames(datamodel: LoadedSchema['datamodel'], locator: SourceLocator
   }
   for (const enumeration of datamodel.enums) {
     if (RESERVED_TYPE_NAMES.has(enumeration.name)) {
-      problems.unsupported.push({ ...locator.model(enumeration.name), message: `Enum name "${enumeration.name}" cannot be generated: the generated code uses that name. Rename the enum (keep the database name with @@map).`, severity: 'error' })
+      problems.unsupported.push({ ...locator.model(enumeration.name), message: `Enum name "${enumeration.name}" cannot be generated: ${RESERVED_TYPE_NAMES.get(enumeration.name)!}. Rename the enum (keep the database name with @@map).`, severity: 'error' })
     }
   }
 }
@@ -84,7 +90,10 @@ function byName<T extends { name: string }>(a: T, b: T): number {
 }
 
 /** Function defaults the runtime fills in at flush (as Prisma Client does) or reads back from the database. */
-const SUPPORTED_DEFAULTS = 'autoincrement(), now(), uuid(), uuid(7), cuid(), cuid(2), dbgenerated(...) or a constant'
+const SUPPORTED_DEFAULTS = 'autoincrement(), now(), uuid(), uuid(7), cuid(), cuid(2), nanoid(), nanoid(<size>), ulid(), dbgenerated(...) or a constant'
+
+/** The length of `nanoid()` without a size, in Prisma Client as in the nanoid library. */
+const NANOID_DEFAULT_SIZE = 21
 
 function describeDefault(field: DMMF.Field): DefaultDefinition | { unsupported: string } | undefined {
   if (!field.hasDefaultValue || field.default === undefined) return undefined
@@ -103,14 +112,29 @@ function describeDefault(field: DMMF.Field): DefaultDefinition | { unsupported: 
       case 'cuid':
         // DMMF always states the version Prisma resolved: `cuid()` is version 1 in Prisma 7, `cuid(2)` is cuid2.
         return { kind: 'cuid', version: fn.args[0] === 2 ? 2 : 1 }
+      case 'nanoid':
+        return { kind: 'nanoid', size: typeof fn.args[0] === 'number' ? fn.args[0] : NANOID_DEFAULT_SIZE }
+      case 'ulid':
+        return { kind: 'ulid' }
       default:
         return {
           unsupported: `@default(${fn.name}(${fn.args.map((arg) => JSON.stringify(arg)).join(', ')})) is not supported yet. Use ${SUPPORTED_DEFAULTS}, or set the value in application code before the object is flushed.`,
         }
     }
   }
-  if (Array.isArray(value)) return { unsupported: 'List defaults are not supported yet.' }
+  // A list's constant (`@default([])`, `@default(["a"])`, `@default([ADMIN])`) comes as an array of constants, as a scalar's.
   return { kind: 'value', value }
+}
+
+/** Native types whose argument is the number of fractional-second digits the database keeps. */
+const FRACTIONAL_SECONDS_TYPES: ReadonlySet<string> = new Set(['Timestamp', 'Timestamptz', 'Time', 'Timetz'])
+
+/** `{ precision }` for a DateTime column whose native type fixes its fractional seconds (`@db.Timestamp(0)`), else nothing. */
+function secondsPrecision(field: DMMF.Field): { precision?: number } {
+  const [name, args] = (field.nativeType ?? []) as [string?, string[]?]
+  if (field.type !== 'DateTime' || name === undefined || !FRACTIONAL_SECONDS_TYPES.has(name) || args === undefined || args.length === 0) return {}
+  const precision = Number(args[0])
+  return Number.isInteger(precision) ? { precision } : {}
 }
 
 function describeField(model: DMMF.Model, field: DMMF.Field, locator: SourceLocator, problems: Problems): FieldDescription | undefined {
@@ -124,14 +148,7 @@ function describeField(model: DMMF.Model, field: DMMF.Field, locator: SourceLoca
     const order = checkOrderBy(annotations, { isRelation: false, isList: field.isList })
     if ('problem' in order) problems.annotation.push({ ...at(order.annotation.text), message: order.problem, severity: 'error' })
   }
-  if (field.isList) {
-    problems.unsupported.push({
-      ...at(),
-      message: `Scalar list field "${model.name}.${field.name}" (${field.type}[]) is not supported yet. Store the values in a Json column, or in a related model with one row per value.`,
-      severity: 'error',
-    })
-    return undefined
-  }
+  // Scalar lists reach here only where Prisma's validation allows them (PostgreSQL); on SQLite getDMMF refuses them with Prisma's own message.
   const type: ScalarType | undefined = field.kind === 'enum' ? 'Enum' : SCALAR_TYPES[field.type]
   if (type === undefined) {
     problems.unsupported.push({ ...at(), message: `Field type "${field.type}" of "${model.name}.${field.name}" is not supported yet.`, severity: 'error' })
@@ -147,6 +164,10 @@ function describeField(model: DMMF.Model, field: DMMF.Field, locator: SourceLoca
     column: field.dbName ?? field.name,
     type,
     ...(field.kind === 'enum' ? { enumName: field.type } : {}),
+    list: field.isList,
+    ...(field.nativeType ? { nativeType: field.nativeType[0] } : {}),
+    ...secondsPrecision(field),
+    // DMMF marks every list required: PrismaClient reads a missing list as [], never null.
     nullable: !field.isRequired,
     isId: field.isId,
     ...(defaultValue ? { default: defaultValue } : {}),
@@ -232,6 +253,28 @@ function describeRelation(
   }
 }
 
+/**
+ * The fields that identify a model's rows: its @id or @@id; else, as Prisma accepts models without
+ * @id, a unique (`@unique` or `@@unique`) whose fields are all required, as SQLAlchemy maps a
+ * primary key onto unique columns. Among several: the one with the fewest fields, then the one whose
+ * field names, in the unique's order, sort first. The rule depends on names only, so reordering
+ * fields or `@@unique` lines never changes the identity. Undefined when no such unique exists.
+ */
+function identityOf(model: DMMF.Model): { fields: string[]; from: 'id' | 'unique' } | undefined {
+  const ids = model.primaryKey?.fields ?? model.fields.filter((field) => field.isId).map((field) => field.name)
+  if (ids.length > 0) return { fields: [...ids], from: 'id' }
+  const required = new Set(model.fields.filter((field) => field.kind !== 'object' && field.isRequired && !field.isList).map((field) => field.name))
+  const uniques = [...model.fields.filter((field) => field.isUnique).map((field) => [field.name]), ...model.uniqueFields.map((fields) => [...fields])]
+  const candidates = uniques.filter((fields) => fields.every((name) => required.has(name)))
+  const compare = (a: string[], b: string[]): number => {
+    if (a.length !== b.length) return a.length - b.length
+    const i = a.findIndex((name, at) => name !== b[at])
+    return i < 0 ? 0 : a[i] < b[i] ? -1 : 1
+  }
+  const first = candidates.sort(compare)[0]
+  return first === undefined ? undefined : { fields: first, from: 'unique' }
+}
+
 /** The single-field primary key of a model, or undefined. */
 function singleKey(model: DMMF.Model): string | undefined {
   if (model.primaryKey && model.primaryKey.fields.length > 0) return model.primaryKey.fields.length === 1 ? model.primaryKey.fields[0] : undefined
@@ -241,7 +284,10 @@ function singleKey(model: DMMF.Model): string | undefined {
 
 /**
  * An implicit many-to-many: Prisma keeps it in a join table `_<relation name>` whose column `A`
- * references the model whose name sorts first, and `B` the other.
+ * references the model whose name sorts first, and `B` the other. For a model related to itself,
+ * both columns reference its table: the field whose name sorts first (by code unit, as Prisma
+ * compares) keeps its owner's key in `A` and its members' in `B`, the other field the reverse,
+ * whichever field the schema declares first (checked against PrismaClient's writes).
  */
 function describeImplicitManyToMany(
   model: DMMF.Model,
@@ -258,15 +304,12 @@ function describeImplicitManyToMany(
     problems.unsupported.push({ ...locator.field(model.name, field.name), message, severity: 'error' })
     return undefined
   }
-  if (target === model) {
-    return refuse(`Implicit many-to-many self-relation "${model.name}.${field.name}" is not supported yet. Declare an explicit join model with two relations to ${model.name}.`)
-  }
   const localKey = singleKey(model)
   const remoteKey = singleKey(target)
   if (localKey === undefined || remoteKey === undefined) {
     return refuse(`Implicit many-to-many relation "${model.name}.${field.name}" needs a single-field @id on both models, as Prisma requires.`)
   }
-  const localIsA = model.name < target.name
+  const localIsA = target === model ? field.name < opposite.name : model.name < target.name
   return {
     name: field.name,
     target: target.name,
@@ -316,15 +359,20 @@ function describeModel(
       if (described) fields.push(described)
     }
   }
-  const primaryKey = model.primaryKey?.fields ?? model.fields.filter((field) => field.isId).map((field) => field.name)
-  if (primaryKey.length === 0) {
-    problems.unsupported.push({ ...locator.model(model.name), message: `Model "${model.name}" has no primary key (@id or @@id); the session needs one.`, severity: 'error' })
+  const identity = identityOf(model)
+  if (identity === undefined) {
+    problems.unsupported.push({
+      ...locator.model(model.name),
+      message: `Model "${model.name}" has no @id and no unique whose fields are all required and mapped (not @ignore), so the session cannot identify its rows. Add @id (or @@id), or @unique on a required field (or @@unique over required fields).`,
+      severity: 'error',
+    })
   }
   return {
     name: model.name,
     table: model.dbName ?? model.name,
     fields,
-    primaryKey: [...primaryKey],
+    primaryKey: identity?.fields ?? [],
+    identity: identity?.from ?? 'id',
     relations: relations.sort(byName),
     ...(bind !== undefined ? { bind } : {}),
     ...(prose ? { documentation: prose } : {}),
@@ -364,17 +412,34 @@ function checkBinds(models: readonly ModelDescription[], locator: SourceLocator,
 
 /**
  * DMMF lists `view` blocks among the models and marks them nowhere, so the schema text says which are views.
- * Views have no primary key (Prisma forbids @id on them) and cannot be written, so the session cannot map them.
+ * A view with a unique whose fields are all required is mapped read-only, identified by that unique (see
+ * {@link identityOf}); one without cannot be identified, so the session cannot map it.
  */
 function isView(files: LoadedSchema['files'], name: string): boolean {
   const declaration = new RegExp(`^\\s*view\\s+${name}\\s*\\{`, 'm')
   return files.some((file) => declaration.test(file.content))
 }
 
+/** The name each value of an enum is stored under (`@map`, as PrismaClient writes it), when some value has one. */
+function storedValues(enumeration: DMMF.DatamodelEnum): Readonly<Record<string, string>> | undefined {
+  if (!enumeration.values.some((value) => value.dbName !== null && value.dbName !== undefined)) return undefined
+  return Object.fromEntries(enumeration.values.map((value) => [value.name, value.dbName ?? value.name]))
+}
+
+/** The models with each enum field given its enum's stored value names (when the enum maps values with `@map`). */
+function withStoredEnumValues(models: readonly ModelDescription[], enums: readonly EnumDescription[]): ModelDescription[] {
+  const stored = new Map(enums.flatMap((enumeration) => (enumeration.storedValues ? [[enumeration.name, enumeration.storedValues] as const] : [])))
+  return models.map((model) => ({
+    ...model,
+    fields: model.fields.map((field) => {
+      const enumValues = field.enumName === undefined ? undefined : stored.get(field.enumName)
+      return enumValues === undefined ? field : { ...field, enumValues }
+    }),
+  }))
+}
+
 function describeEnum(enumeration: DMMF.DatamodelEnum, locator: SourceLocator, problems: Problems): EnumDescription {
-  if (enumeration.values.some((value) => value.dbName !== null && value.dbName !== undefined)) {
-    problems.unsupported.push({ ...locator.model(enumeration.name), message: `@map on values of enum "${enumeration.name}" is not supported yet.`, severity: 'error' })
-  }
+  const stored = storedValues(enumeration)
   const { annotations, prose } = parseDocumentation(enumeration.documentation ?? undefined)
   // An annotation above an enum would be dropped unused: @bind belongs on models, @lazy and @cascade on relation fields.
   for (const annotation of annotations) {
@@ -388,7 +453,12 @@ function describeEnum(enumeration: DMMF.DatamodelEnum, locator: SourceLocator, p
       severity: 'error',
     })
   }
-  return { name: enumeration.name, values: enumeration.values.map((value) => value.name), ...(prose ? { documentation: prose } : {}) }
+  return {
+    name: enumeration.name,
+    values: enumeration.values.map((value) => value.name),
+    ...(stored ? { storedValues: stored } : {}),
+    ...(prose ? { documentation: prose } : {}),
+  }
 }
 
 /**
@@ -404,11 +474,16 @@ export function describeSchema(schema: LoadedSchema, schemaRoot: string): Schema
   const described: ModelDescription[] = []
   for (const model of [...schema.datamodel.models].sort(byName)) {
     if (isView(schema.files, model.name)) {
-      problems.unsupported.push({
-        ...locator.model(model.name),
-        message: `View "${model.name}" is not supported yet: the session maps tables with a primary key, and views have none. Remove the view from the schema gen-models reads, or query it with raw SQL.`,
-        severity: 'error',
-      })
+      if (identityOf(model) === undefined) {
+        problems.unsupported.push({
+          ...locator.model(model.name),
+          message: `View "${model.name}" has no unique whose fields are all required, so the session cannot identify its rows. Add @unique on a required field (or @@unique over required fields) that is unique in the view's rows, or query the view with raw SQL.`,
+          severity: 'error',
+        })
+        continue
+      }
+      // A view has no foreign-key constraints: the database takes no onDelete action on its rows.
+      described.push({ ...describeModel(model, models, locator, problems, { ...foreignKeys, enforced: false }), view: true })
       continue
     }
     described.push(describeModel(model, models, locator, problems, foreignKeys))
@@ -421,7 +496,7 @@ export function describeSchema(schema: LoadedSchema, schemaRoot: string): Schema
   return {
     provider: schema.provider,
     enums,
-    models: described,
+    models: withStoredEnumValues(described, enums),
     sources: schema.files.map((file) => ({ path: path.posix.relative(schemaRoot, file.path) || path.posix.basename(file.path), content: file.content })),
   }
 }

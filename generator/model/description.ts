@@ -6,7 +6,10 @@ import type { CascadeName, ReferentialAction, RelationshipOrder } from '../../ru
 /** One enum. */
 export interface EnumDescription {
   readonly name: string
+  /** The values' names: what TypeScript code (and PrismaClient) uses. */
   readonly values: readonly string[]
+  /** When some value has `@map`: each value's name mapped to the name stored in the database; absent otherwise. */
+  readonly storedValues?: Readonly<Record<string, string>>
   readonly documentation?: string
 }
 
@@ -18,6 +21,14 @@ export interface FieldDescription {
   readonly type: ScalarType
   /** The enum's name when `type` is `Enum`. */
   readonly enumName?: string
+  /** The enum's stored value names, when `type` is `Enum` and the enum maps some value with `@map`. */
+  readonly enumValues?: Readonly<Record<string, string>>
+  /** A scalar list (`String[]`): `type` is each element's. */
+  readonly list: boolean
+  /** The `@db.*` native type's name (`VarChar`, `Money`, ...), without arguments. */
+  readonly nativeType?: string
+  /** DateTime columns with `@db.Timestamp(p)`, `Timestamptz(p)`, `Time(p)` or `Timetz(p)`: the fractional-second digits the database keeps. */
+  readonly precision?: number
   readonly nullable: boolean
   readonly isId: boolean
   readonly default?: DefaultDefinition
@@ -55,10 +66,15 @@ export interface ModelDescription {
   readonly name: string
   readonly table: string
   readonly fields: readonly FieldDescription[]
+  /** The fields that identify a row: the primary key, or the unique chosen when the model has no @id (see `identity`). */
   readonly primaryKey: readonly string[]
+  /** Where `primaryKey` comes from: `id` (@id or @@id), or `unique` (no @id: a required `@unique`/`@@unique`, see describe.ts). */
+  readonly identity: 'id' | 'unique'
   readonly relations: readonly RelationDescription[]
   /** `/// @bind(<key>)`: the database (bind) the model's table lives in; absent for the default one. */
   readonly bind?: string
+  /** A `view` block: mapped read-only (`table` is the view's name); absent for a model. */
+  readonly view?: true
   readonly documentation?: string
 }
 

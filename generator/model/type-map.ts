@@ -14,20 +14,24 @@ export const SCALAR_TYPES: Readonly<Record<string, ScalarType>> = {
   Bytes: 'Bytes',
 }
 
-/** The TypeScript type of each scalar kind (enums use the enum's own type). */
+/**
+ * The TypeScript type of each scalar kind (enums use the enum's own type), as generated models.ts spells it: runtime
+ * types under their `$` import aliases and globals through `globalThis`, which no model or enum name can shadow.
+ */
 export const TS_TYPES: Readonly<Record<Exclude<ScalarType, 'Enum'>, string>> = {
   String: 'string',
   Int: 'number',
   BigInt: 'bigint',
   Float: 'number',
-  Decimal: 'Decimal',
+  Decimal: '$Decimal',
   Boolean: 'boolean',
-  DateTime: 'Date',
-  Json: 'JsonValue',
-  Bytes: 'Uint8Array',
+  DateTime: 'globalThis.Date',
+  Json: '$JsonValue',
+  Bytes: 'globalThis.Uint8Array',
 }
 
-/** The TypeScript type of a field, without null. */
-export function tsType(field: { type: ScalarType; enumName?: string }): string {
-  return field.type === 'Enum' ? field.enumName! : TS_TYPES[field.type]
+/** The TypeScript type of a field, without null: a list is an array of its element's type. */
+export function tsType(field: { type: ScalarType; enumName?: string; list?: boolean }): string {
+  const element = field.type === 'Enum' ? field.enumName! : TS_TYPES[field.type]
+  return field.list === true ? `${element}[]` : element
 }

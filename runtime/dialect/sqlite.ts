@@ -1,8 +1,9 @@
 /** SQLite: `?` placeholders, and values stored exactly as Prisma's better-sqlite3 adapter stores them. */
 import { Decimal } from 'decimal.js'
 import { DefaultCompiler } from '../sql/compiler.js'
-import type { ScalarType } from '../sql/nodes.js'
+import type { ColumnType, ScalarType } from '../sql/nodes.js'
 import type { Decoder, Dialect } from './dialect.js'
+import { ValueCodecs } from './value-codecs.js'
 
 let lastTime = Number.NaN
 let lastText = ''
@@ -62,14 +63,17 @@ const SQLITE_DECODERS: Record<ScalarType, Decoder> = {
   Bytes: (raw) => (raw === null ? null : Buffer.isBuffer(raw) ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) : raw),
 }
 
+/** SQLite has neither scalar lists nor native type attributes in Prisma: only enums stored under `@map` names go beyond the scalar table. */
+const SQLITE_CODECS = new ValueCodecs({ encode: encodeSqlite, encodeElement: encodeSqlite, decoders: SQLITE_DECODERS, nativeTypes: {} })
+
 /** Compiles for SQLite. */
 export class SqliteCompiler extends DefaultCompiler {
   protected placeholder(): string {
     return '?'
   }
 
-  protected encodeValue(value: unknown, type: ScalarType): unknown {
-    return encodeSqlite(value, type)
+  protected encodeValue(value: unknown, type: ColumnType): unknown {
+    return SQLITE_CODECS.encode(value, type)
   }
 
   protected override limitOffset(limit: number | undefined, offset: number | undefined): void {
@@ -83,8 +87,8 @@ export class SqliteCompiler extends DefaultCompiler {
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
   createCompiler: () => new SqliteCompiler(),
-  decoder: (type) => SQLITE_DECODERS[type],
-  encode: encodeSqlite,
+  decoder: (type) => SQLITE_CODECS.decoder(type),
+  encode: (value, type) => SQLITE_CODECS.encode(value, type),
   supportsReturning: true,
   // SQLite's default SQLITE_MAX_VARIABLE_NUMBER since 3.32.
   maxParameters: 32_766,

@@ -7,6 +7,7 @@ import {
   ForeignKeyViolationError,
   NotNullViolationError,
   OrmError,
+  SchemaMismatchError,
   TransactionAbortedError,
   UniqueViolationError,
   WriteConflictError,
@@ -73,6 +74,10 @@ export function mapAdapterError(error: unknown, sql?: string): OrmError {
       return ForeignKeyViolationError.of(cause.constraint?.index, error, sql)
     case 'NullConstraintViolation':
       return NotNullViolationError.of(cause.constraint?.fields?.join(', ') ?? notNullColumn(cause.originalMessage), error, sql)
+    case 'TableDoesNotExist':
+      return cause.table === undefined ? DatabaseError.fromDriver(describe(error, cause), sql) : SchemaMismatchError.missingTable(cause.table, error, sql)
+    case 'ColumnNotFound':
+      return cause.column === undefined ? DatabaseError.fromDriver(describe(error, cause), sql) : missingColumn(cause.column, error, sql)
     case 'TransactionWriteConflict':
       return WriteConflictError.of(describe(error, cause), sql)
     case 'SocketTimeout':
@@ -84,6 +89,18 @@ export function mapAdapterError(error: unknown, sql?: string): OrmError {
     default:
       return DatabaseError.fromDriver(describe(error, cause), sql)
   }
+}
+
+/**
+ * The column adapters report: adapter-pg passes what follows `column` in PostgreSQL's message, unquoted
+ * (`c`, `t.c` with the table or its alias, or INSERT's `c of relation T`); adapter-better-sqlite3 SQLite's `c` or `T.c`.
+ */
+function missingColumn(reported: string, cause: unknown, sql: string | undefined): SchemaMismatchError {
+  const ofRelation = /^(.+) of relation (.+)$/.exec(reported)
+  if (ofRelation !== null) return SchemaMismatchError.missingColumn(ofRelation[1], ofRelation[2], cause, sql)
+  const dot = reported.lastIndexOf('.')
+  if (dot < 0) return SchemaMismatchError.missingColumn(reported, undefined, cause, sql)
+  return SchemaMismatchError.missingColumn(reported.slice(dot + 1), reported.slice(0, dot), cause, sql)
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { PrismaPg } from '@prisma/adapter-pg'
 import type { SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils'
 import type pg from 'pg'
+import { importOptional, POSTGRES_DRIVER } from './optional-package.js'
 import { StatementNames } from './statement-names.js'
 
 /** Pool settings derived from the engine's options. */
@@ -41,7 +42,8 @@ export function postgresPoolConfig(url: string, settings: PostgresPoolSettings):
  * An adapter-pg factory: every `connect()` opens a fresh `pg.Pool` with {@link postgresPoolConfig},
  * ended by the adapter's `dispose()`. Errors of idle pooled connections (a server restart) are
  * absorbed by the adapter's pool listener; the pool drops those connections. pg and adapter-pg are
- * loaded at the first `connect()`, so applications on SQLite never pay for loading them.
+ * loaded at the first `connect()`, so applications on SQLite never load them (nor install them: they are
+ * optional peer dependencies).
  */
 export function postgresAdapterFactory(url: string, settings: PostgresPoolSettings): SqlDriverAdapterFactory {
   const capacity = settings.preparedStatements ?? 0
@@ -51,6 +53,6 @@ export function postgresAdapterFactory(url: string, settings: PostgresPoolSettin
     names === undefined ? {} : { statementNameGenerator: (query: SqlQuery): string => (query.args.length > 0 ? names.nameOf(query.sql) : undefined) as string }
   let loading: Promise<SqlDriverAdapterFactory> | undefined
   const factory = (): Promise<SqlDriverAdapterFactory> =>
-    (loading ??= import('@prisma/adapter-pg').then(({ PrismaPg }) => new PrismaPg(postgresPoolConfig(url, settings), options)))
+    (loading ??= importOptional(POSTGRES_DRIVER, () => import('@prisma/adapter-pg')).then(({ PrismaPg }) => new PrismaPg(postgresPoolConfig(url, settings), options)))
   return { provider: 'postgres', adapterName: '@prisma/adapter-pg', connect: async () => (await factory()).connect() }
 }

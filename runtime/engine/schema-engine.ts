@@ -1,17 +1,15 @@
 /** Create and drop a Prisma schema's tables through Prisma's schema engine (wasm), like `prisma db push`, with no binary download. */
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
 import {
   bindMigrationAwareSqlAdapterFactory,
   type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils'
-import * as wasmBindings from '@prisma/schema-engine-wasm/schema_engine_bg'
 import type { SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg'
-import Database from 'better-sqlite3'
 import { ConfigurationError, DatabaseError, SchemaPushError } from '../errors.js'
 import { isPostgresUrl } from './engine.js'
+import { importOptional, POSTGRES_SCHEMA_ENGINE, SQLITE_SCHEMA_ENGINE, type OptionalFeature } from './optional-package.js'
 
 /** One file of a Prisma schema, as the generator embeds it in generated code. */
 export interface SchemaSource {
@@ -137,20 +135,41 @@ function providerOf(sources: readonly SchemaSource[]): string {
  * own message.
  */
 function withProvider(provider: Provider, sources: readonly SchemaSource[]): readonly SchemaSource[] {
-  if (providerOf(sources) === provider) return sources
-  return sources.map((source) => ({ path: source.path, content: source.content.replace(DATASOURCE_PROVIDER, `$1${provider}$3`) }))
+  const retargeted =
+    providerOf(sources) === provider ? sources : sources.map((source) => ({ path: source.path, content: source.content.replace(DATASOURCE_PROVIDER, `$1${provider}$3`) }))
+  return provider === 'sqlite' ? withoutJsonDefaults(retargeted) : retargeted
+}
+
+/** @internal A `Json` field's line with a constant `@default("...")`: the attribute is the second group. */
+const JSON_DEFAULT = /^(\s*\w+\s+Json\??\s[^\n]*?)(\s*@default\(\s*"(?:[^"\\\n]|\\.)*"\s*\))/gm
+
+/**
+ * @internal On SQLite, Prisma's schema engine writes a `Json` field's `@default("{...}")` into the
+ * CREATE TABLE unquoted (`DEFAULT {"a": 1}`), which SQLite rejects ("unrecognized token"; prisma/orm#26571,
+ * `prisma db push` fails the same way). Such defaults are left out of the tables: the runtime writes the
+ * default itself on every INSERT, as PrismaClient does (it sends constant defaults with the row), so rows
+ * get it either way; only SQL that inserts rows by hand no longer does.
+ */
+function withoutJsonDefaults(sources: readonly SchemaSource[]): readonly SchemaSource[] {
+  return sources.map((source) => ({ path: source.path, content: source.content.replace(JSON_DEFAULT, '$1') }))
+}
+
+/** @internal The optional packages createAll/dropAll load on `provider`, as their missing-package error names them. */
+function schemaEngineFeature(provider: Provider): OptionalFeature {
+  return provider === 'sqlite' ? SQLITE_SCHEMA_ENGINE : POSTGRES_SCHEMA_ENGINE
 }
 
 /**
- * @internal The driver-adapter factory the engine connects through, chosen by provider. PostgreSQL's
- * (postgres-schema.ts) is loaded on first use, so applications on SQLite never load pg.
+ * @internal The driver-adapter factory the engine connects through, chosen by provider, imported on
+ * first use (optional packages), so applications on SQLite never load pg and the reverse.
  */
 async function adapterFactory(provider: Provider, url: string): Promise<SqlMigrationAwareDriverAdapterFactory> {
+  const feature = schemaEngineFeature(provider)
   switch (provider) {
     case 'sqlite':
-      return new PrismaBetterSqlite3({ url })
+      return new (await importOptional(feature, () => import('@prisma/adapter-better-sqlite3'))).PrismaBetterSqlite3({ url })
     case 'postgresql':
-      return (await import('./postgres-schema.js')).postgresSchemaAdapterFactory(url)
+      return (await importOptional(feature, () => import('./postgres-schema.js'))).postgresSchemaAdapterFactory(url)
   }
 }
 
@@ -181,7 +200,8 @@ async function openScriptConnection(provider: Provider, url: string): Promise<Sc
     case 'sqlite': {
       const file = url.slice('file:'.length) // the adapter strips `file:` the same way
       if (file !== ':memory:' && !existsSync(file)) return undefined
-      const db = new Database(file)
+      const { default: BetterSqlite3 } = await importOptional(schemaEngineFeature(provider), () => import('better-sqlite3'))
+      const db = new BetterSqlite3(file)
       return {
         tableNames: () =>
           db
@@ -194,14 +214,14 @@ async function openScriptConnection(provider: Provider, url: string): Promise<Sc
       }
     }
     case 'postgresql':
-      return (await import('./postgres-schema.js')).openPostgresScriptConnection(url)
+      return (await importOptional(schemaEngineFeature(provider), () => import('./postgres-schema.js'))).openPostgresScriptConnection(url)
   }
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Engine plumbing.
 
-type WasmBindings = typeof wasmBindings
+type WasmBindings = typeof import('@prisma/schema-engine-wasm/schema_engine_bg')
 
 /** @internal The one WebAssembly call we need; the project's libs (ES2023 + @types/node 20) do not declare it. */
 declare const WebAssembly: {
@@ -253,7 +273,7 @@ function installPanicRegistry(): void {
  * `import * as wasm from "./schema_engine_bg.wasm"`, which plain Node cannot load, so we instantiate the
  * binary ourselves against its only import module, the JS glue `./schema_engine_bg.js`.
  */
-function loadWasm(): Promise<WasmBindings> {
+function loadWasm(wasmBindings: WasmBindings): Promise<WasmBindings> {
   wasmReady ??= (async () => {
     installPanicRegistry()
     const glue = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg')
@@ -282,6 +302,8 @@ async function withEngine<T>(
   sources: readonly SchemaSource[],
   use: (engine: SchemaEngine) => Promise<T>,
 ): Promise<T> {
+  // Imported before the engine runs, so that a missing package is reported as such, not as an engine failure.
+  const wasmBindings = await importOptional(schemaEngineFeature(provider), () => import('@prisma/schema-engine-wasm/schema_engine_bg'))
   const factory = await adapterFactory(provider, url)
   const opened: SqlDriverAdapter[] = []
   const remember = (adapter: SqlDriverAdapter): SqlDriverAdapter => (opened.push(adapter), adapter)
@@ -293,7 +315,7 @@ async function withEngine<T>(
   }
   let engine: SchemaEngine | undefined
   try {
-    const bindings = await loadWasm()
+    const bindings = await loadWasm(wasmBindings)
     const datamodels = sources.map((source): [string, string] => [source.path, source.content])
     // The log callback receives the engine's JSON tracing lines; they are dropped so nothing reaches stdout.
     engine = await bindings.SchemaEngine.new({ datamodels }, ignoreLog, bindMigrationAwareSqlAdapterFactory(tracking))

@@ -1,5 +1,5 @@
 /** The embedded SQLite driver: better-sqlite3 directly, a statement cache, WAL, and one connection per concurrent session. */
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { E_TIMEOUT, Mutex, type MutexInterface, withTimeout } from 'async-mutex'
 import { LRUCache } from 'lru-cache'
 import { DatabaseLockedError, IllegalStateChangeError } from '../errors.js'
@@ -7,7 +7,15 @@ import type { CompiledQuery } from '../sql/compiled-query.js'
 import type { ConnectionBudget } from './connection-budget.js'
 import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, PoolStatus, QueryResult, StatementReporter, TransactionOptions } from './driver.js'
 import { QueuePool } from './pool.js'
+import { importOptional, SQLITE_DRIVER } from './optional-package.js'
 import { mapSqliteError } from './sqlite-errors.js'
+
+/** better-sqlite3, an optional peer dependency: imported when the first connection opens. */
+let betterSqlite3: Promise<typeof Database> | undefined
+
+function loadBetterSqlite3(): Promise<typeof Database> {
+  return (betterSqlite3 ??= importOptional(SQLITE_DRIVER, async () => (await import('better-sqlite3')).default))
+}
 
 /** Settings of the SQLite driver. */
 export interface SqliteDriverOptions {
@@ -276,9 +284,10 @@ export class SqliteDriver implements Driver {
   }
 
   private async open(): Promise<SqliteConnection> {
+    const BetterSqlite3 = await loadBetterSqlite3()
     let db: Database.Database
     try {
-      db = new Database(this.options.filename, { timeout: 0 })
+      db = new BetterSqlite3(this.options.filename, { timeout: 0 })
     } catch (error) {
       throw mapSqliteError(error)
     }

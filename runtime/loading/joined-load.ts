@@ -9,9 +9,9 @@ import { sql, type ColumnNode, type OrderByNode, type SelectNode } from '../sql/
 
 const OWNER = 't0'
 
-/** `column` of the table under `alias`. */
+/** `column` of the table under `alias` (read as the column is, e.g. money as numeric). */
 function qualified(column: ColumnNode, alias: string): ColumnNode {
-  return sql.column(column.name, alias)
+  return sql.qualified(column, alias)
 }
 
 /**

@@ -156,7 +156,7 @@ async function loadThroughSecondary(session: Session, relationship: Relationship
   }
   if (byKey.size === 0) return 0
   const keys = [...byKey.values()].map((entry) => entry.value)
-  const columns = [...target.selectColumns.map((column) => sql.column(column.name, 't')), secondary.local]
+  const columns = [...target.selectColumns.map((column) => sql.qualified(column, 't')), secondary.local]
   const dialect = session.dialectOf(target)
   const decoders = target.decoders(dialect)
   const decodeOwner = dialect.decoder(ownerColumn.type)

@@ -2,6 +2,7 @@
 import { DetachedInstanceError, ExpiredAttributeError } from '../errors.js'
 import { strategyFor, type RelationshipAccessor } from '../loading/strategies.js'
 import type { ColumnInfo, Mapper, Relationship } from './mapper.js'
+import { INIT_KEYS } from './model.js'
 import { STATE, type Instrumented } from './state.js'
 
 function defineColumn(prototype: object, column: ColumnInfo): void {
@@ -54,9 +55,20 @@ function defineRelationship(prototype: object, relationship: Relationship): void
   })
 }
 
-/** Defines every column and relationship accessor of `mapper` on its class's prototype. @internal */
+/**
+ * Defines every column and relationship accessor of `mapper` on its class's prototype, and the keys its
+ * constructor accepts: the columns and the relationships that can be assigned. @internal
+ */
 export function instrument(mapper: Mapper): void {
   const prototype = mapper.modelClass.prototype as object
-  for (const column of mapper.columns) defineColumn(prototype, column)
-  for (const relationship of mapper.relationships.values()) defineRelationship(prototype, relationship)
+  const initKeys = new Set<string>()
+  for (const column of mapper.columns) {
+    defineColumn(prototype, column)
+    initKeys.add(column.name)
+  }
+  for (const relationship of mapper.relationships.values()) {
+    defineRelationship(prototype, relationship)
+    if (Object.getOwnPropertyDescriptor(prototype, relationship.name)?.set !== undefined) initKeys.add(relationship.name)
+  }
+  Object.defineProperty(prototype, INIT_KEYS, { value: initKeys, configurable: true })
 }

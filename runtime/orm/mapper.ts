@@ -3,7 +3,8 @@ import { Decimal } from 'decimal.js'
 import type { Decoder, Dialect } from '../dialect/dialect.js'
 import { UnmappedError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
-import { sql, type ColumnNode, type ConditionNode, type OrderByNode, type ScalarType, type SelectNode, type TableNode } from '../sql/nodes.js'
+import { sql, type ColumnNode, type ColumnType, type ConditionNode, type OrderByNode, type ScalarType, type SelectNode, type TableNode } from '../sql/nodes.js'
+import { columnType, readCast, withTypedDefault } from './column-type.js'
 import { identityKey, keyPartEncoder, type KeyPart, type KeyPartEncoder } from './identity-key.js'
 import type { ColumnDefinition, ModelDefinition, RelationshipDefinition } from './metadata.js'
 import type { ModelClass } from './model.js'
@@ -14,8 +15,21 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
-/** Value equality per scalar type, used to skip UPDATEs of unchanged values. */
-function equalsFor(type: ScalarType): (a: unknown, b: unknown) => boolean {
+/**
+ * Value equality of a column's values, used to skip UPDATEs of unchanged values. Lists compare element
+ * by element: like SQLAlchemy's (non-mutable) ARRAY, a list is a value, so a change is seen when a new
+ * list is assigned, not when the list in memory is changed in place (`push`).
+ */
+function equalsFor(type: ColumnType): (a: unknown, b: unknown) => boolean {
+  if (typeof type === 'string') return scalarEquals(type)
+  const element = scalarEquals(type.scalar)
+  if (!type.list) return element
+  return (a, b) =>
+    a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => (item === null || b[i] === null ? item === b[i] : element(item, b[i]))))
+}
+
+/** Value equality per scalar kind. */
+function scalarEquals(type: ScalarType): (a: unknown, b: unknown) => boolean {
   switch (type) {
     case 'DateTime':
       return (a, b) => a === b || (a instanceof Date && b instanceof Date && a.getTime() === b.getTime())
@@ -36,8 +50,14 @@ export class ColumnInfo {
   readonly index: number
   readonly name: string
   readonly column: string
-  readonly type: ScalarType
+  /** How values are bound and read: the scalar kind, or a `ValueType` for lists, some native types and mapped enums. */
+  readonly type: ColumnType
+  /** The scalar kind (of each element, for a list). */
+  readonly scalar: ScalarType
+  /** True for a scalar list (a PostgreSQL array). */
+  readonly list: boolean
   readonly nullable: boolean
+  /** The column's definition; a list's or typed column's constant default reads as a fresh typed value (see `column-type.ts`). */
   readonly definition: ColumnDefinition
   /** The column node used in statements. */
   readonly node: ColumnNode
@@ -50,15 +70,18 @@ export class ColumnInfo {
 
   constructor(definition: ColumnDefinition, index: number) {
     this.index = index
-    this.definition = definition
+    this.type = columnType(definition)
+    this.definition = withTypedDefault(definition, this.type)
     this.name = definition.name
     this.column = definition.column
-    this.type = definition.type
+    this.scalar = definition.type
+    this.list = definition.list === true
     this.nullable = definition.nullable
-    this.node = sql.column(definition.column)
+    const cast = readCast(definition)
+    this.node = cast === undefined ? sql.column(definition.column) : sql.castColumn(definition.column, cast)
     const kind = definition.default?.kind
     this.serverGenerated = kind === 'autoincrement' || kind === 'dbgenerated'
-    this.equals = equalsFor(definition.type)
+    this.equals = equalsFor(this.type)
     this.encodeKeyPart = keyPartEncoder(definition.type)
   }
 }
@@ -113,6 +136,11 @@ export class Mapper {
   readonly relationshipsByForeignKey = new Map<string, string[]>()
   /** Position in the registry's INSERT order (referenced tables first). @internal */
   insertRank = 0
+  /**
+   * Nullable foreign keys to a table later in the INSERT order, where a cycle between tables was broken
+   * (see `commit-order.ts`): written by an UPDATE after the INSERTs, set to NULL before deleting the row they point at. @internal
+   */
+  postUpdates: readonly Relationship[] = []
   private readonly columnsByName: Map<string, ColumnInfo>
   private readonly decoderCache = new Map<Dialect, readonly Decoder[]>()
   private readonly queryCache = new Map<Dialect, Map<string, CompiledQuery>>()

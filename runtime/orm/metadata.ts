@@ -15,6 +15,10 @@ export type DefaultDefinition =
   | { readonly kind: 'uuid'; readonly version: 4 | 7 }
   /** A CUID set by the runtime at flush with the libraries Prisma Client uses: `cuid()` is version 1, `cuid(2)` is cuid2. */
   | { readonly kind: 'cuid'; readonly version: 1 | 2 }
+  /** A nanoid of `size` characters (`nanoid()` is 21), set by the runtime at flush with the library Prisma Client uses. */
+  | { readonly kind: 'nanoid'; readonly size: number }
+  /** A ULID (26 characters, not monotonic), set by the runtime at flush with the library Prisma Client uses. */
+  | { readonly kind: 'ulid' }
   /** A constant from the schema. */
   | { readonly kind: 'value'; readonly value: unknown }
 
@@ -24,11 +28,27 @@ export interface ColumnDefinition {
   readonly name: string
   /** Column name in the database (`@map`). */
   readonly column: string
+  /** The scalar kind; of each element for a list. */
   readonly type: ScalarType
   readonly nullable: boolean
   readonly default?: DefaultDefinition
   /** `@updatedAt`: set to the current time on every insert and update. */
   readonly updatedAt?: boolean
+  /**
+   * A scalar list (`String[]`, PostgreSQL only): a PostgreSQL array, read as a JavaScript array (an
+   * empty one for NULL, as PrismaClient reads it). Never nullable.
+   */
+  readonly list?: true
+  /** The `@db.*` native type's name (`VarChar`, `Money`, `Time`, ...), without arguments; absent for the scalar's default type. */
+  readonly nativeType?: string
+  /**
+   * DateTime columns whose native type keeps fewer fractional-second digits than a `Date` has
+   * (`@db.Timestamp(0)`): the digits kept. Times the runtime sets itself (`now()`, `@updatedAt`) are
+   * rounded to them, as the database rounds what it stores, so objects hold what the row holds.
+   */
+  readonly precision?: number
+  /** For an enum with `@map` on its values: each value's name mapped to the name stored in the database. */
+  readonly enumValues?: Readonly<Record<string, string>>
 }
 
 /** Direction of a relationship, seen from the model that declares it. */
@@ -112,6 +132,12 @@ export interface ModelDefinition {
    * databases holds the table. Absent for the default database.
    */
   readonly bind?: string
+  /**
+   * A database view (a `view` block, Prisma's `views` preview feature): read-only, so a flush
+   * refuses to insert, update or delete its rows; `createAll()` does not create it (Prisma's schema
+   * engine leaves views to the project's migrations). Absent for a table.
+   */
+  readonly view?: true
 }
 
 /** The schema the models came from, for `createAll()` / `dropAll()`. */

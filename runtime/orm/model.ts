@@ -1,10 +1,16 @@
 /** Model: the base class of every generated model class. */
-import { UnmappedError } from '../errors.js'
+import { UnknownFieldError, UnmappedError } from '../errors.js'
 import type { Mapper } from './mapper.js'
 import { InstanceState, STATE } from './state.js'
 
 /** Symbol under which a model class keeps its {@link Mapper}. @internal */
 export const MAPPER: unique symbol = Symbol('prismalchemy.mapper')
+
+/**
+ * Symbol under which an instrumented model's prototype keeps the keys its constructor accepts (columns
+ * and relationships that can be assigned). @internal
+ */
+export const INIT_KEYS: unique symbol = Symbol('prismalchemy.initKeys')
 
 /** A generated model class. */
 export type ModelClass<T extends Model = Model> = (abstract new (...args: never[]) => T) & { [MAPPER]?: Mapper }
@@ -25,13 +31,23 @@ export abstract class Model<C = object, I = object, K = unknown> {
   /** @internal */
   declare [STATE]: InstanceState
 
-  /** Creates a transient object; `init` sets columns and to-one relationships through their setters. */
+  /** @internal The keys the constructor accepts, set on each instrumented model's prototype. */
+  declare readonly [INIT_KEYS]: ReadonlySet<string>
+
+  /**
+   * Creates a transient object; `init` sets columns and to-one relationships through their setters. A key
+   * that is none of them throws {@link UnknownFieldError} (the type checker refuses it in an object literal).
+   */
   constructor(init?: I) {
     const mapper = (new.target as ModelClass)[MAPPER]
     if (mapper === undefined) throw UnmappedError.unmappedClass(new.target.name)
     this[STATE] = new InstanceState(mapper, this as unknown as Model, {})
     if (init) {
-      for (const key of Object.keys(init)) (this as Record<string, unknown>)[key] = (init as Record<string, unknown>)[key]
+      const accepted = this[INIT_KEYS]
+      for (const key of Object.keys(init)) {
+        if (!accepted.has(key)) throw UnknownFieldError.inConstructor(mapper.name, key, [...accepted])
+        ;(this as Record<string, unknown>)[key] = (init as Record<string, unknown>)[key]
+      }
     }
   }
 }

@@ -23,7 +23,7 @@ export class ModelRegistry<M extends Record<string, ModelClass> = Record<string,
   readonly mappers: ReadonlyMap<string, Mapper>
   /** Mappers ordered so that every model comes after the models it references (INSERT order). */
   readonly insertOrder: readonly Mapper[]
-  /** The tables of each bind (null: the default database), join tables of implicit many-to-many relations included. */
+  /** The tables of each bind (null: the default database), join tables of implicit many-to-many relations included, views not. */
   readonly tablesByBind: ReadonlyMap<string | null, readonly string[]>
 
   /** @internal Use {@link defineModels}. */
@@ -50,7 +50,8 @@ export class ModelRegistry<M extends Record<string, ModelClass> = Record<string,
     const tables = new Map<string | null, Set<string>>()
     for (const mapper of mappers.values()) {
       const set = tables.get(mapper.bindKey) ?? new Set()
-      set.add(mapper.table)
+      // A view is no table: createAll() and dropAll() leave it to the project's migrations.
+      if (mapper.definition.view !== true) set.add(mapper.table)
       for (const relationship of mapper.relationships.values()) if (relationship.secondary) set.add(relationship.secondary.table)
       tables.set(mapper.bindKey, set)
     }

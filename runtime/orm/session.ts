@@ -21,6 +21,7 @@ import type { Mapper, Relationship } from './mapper.js'
 import { mapperOf, type KeyOf, type Model, type ModelClass } from './model.js'
 import { SessionRouting, type BindRoute, type BindTarget } from './routing.js'
 import { restoreObjects, type RestoreScope } from './restore.js'
+import { explainSchemaMismatch } from './schema-mismatch.js'
 import type { Savepoint } from './savepoint.js'
 import { SessionTransaction } from './session-transaction.js'
 import { InstanceState, relatedObjects, STATE, stateOf, type Instrumented } from './state.js'
@@ -289,7 +290,7 @@ export class Session {
       return viaQuery ?? null
     }
     const route = this.routing.routeOf(mapper)
-    const rows = await this.executeCompiled(route, this.primaryKeyQuery(route, mapper, values))
+    const rows = await this.executeCompiled(route, mapper, this.primaryKeyQuery(route, mapper, values))
     if (rows.length === 0) {
       if (state !== undefined) this.forgetVanished(state)
       return null
@@ -699,7 +700,7 @@ export class Session {
     await this.autoflush()
     const values = state.mapper.primaryKey.map((column) => state.storedValue(column.name))
     const route = this.routing.routeOf(state.mapper)
-    const rows = await this.executeCompiled(route, this.primaryKeyQuery(route, state.mapper, values))
+    const rows = await this.executeCompiled(route, state.mapper, this.primaryKeyQuery(route, state.mapper, values))
     if (rows.length === 0) throw InvalidRequestError.badArgument(`Could not refresh ${state.describe()}: its row no longer exists.`)
     state.clearModifications()
     this.dirtyStates.delete(state)
@@ -807,18 +808,30 @@ export class Session {
   /** @internal Runs a SELECT on the table of `mapper` (on its bind's reading engine) and returns raw rows. */
   async executeRows(mapper: Mapper, node: SelectNode, exactIntegers: boolean): Promise<readonly (readonly unknown[])[]> {
     const route = this.routing.routeOf(mapper)
-    return (await this.read(route, route.compiler.compile(node, exactIntegers))).rows
+    try {
+      return (await this.read(route, route.compiler.compile(node, exactIntegers))).rows
+    } catch (error) {
+      throw explainSchemaMismatch(error, mapper)
+    }
   }
 
   /** @internal Runs a write on the table of `mapper`, on its bind's primary, inside the session's transaction. */
-  write(mapper: Mapper, node: StatementNode, exactIntegers = false): Promise<QueryResult> {
+  async write(mapper: Mapper, node: StatementNode, exactIntegers = false): Promise<QueryResult> {
     const route = this.routing.routeOf(mapper)
-    return this.ensureTransaction().write(route, route.compiler.compile(node, exactIntegers))
+    try {
+      return await this.ensureTransaction().write(route, route.compiler.compile(node, exactIntegers))
+    } catch (error) {
+      throw explainSchemaMismatch(error, mapper)
+    }
   }
 
-  /** Runs an already compiled SELECT of `route`'s bind and returns its rows. */
-  private async executeCompiled(route: BindRoute, query: CompiledQuery): Promise<readonly (readonly unknown[])[]> {
-    return (await this.read(route, query)).rows
+  /** Runs an already compiled SELECT of `mapper`'s table on `route`'s bind and returns its rows. */
+  private async executeCompiled(route: BindRoute, mapper: Mapper, query: CompiledQuery): Promise<readonly (readonly unknown[])[]> {
+    try {
+      return (await this.read(route, query)).rows
+    } catch (error) {
+      throw explainSchemaMismatch(error, mapper)
+    }
   }
 
   /** Runs a read of `route`'s bind: on the primary once the session is pinned to it, else on this session's replica. */
@@ -1071,7 +1084,7 @@ export class Session {
   async refreshStale(state: InstanceState): Promise<void> {
     const values = state.mapper.primaryKey.map((column) => state.storedValue(column.name))
     const route = this.routing.routeOf(state.mapper)
-    const rows = await this.executeCompiled(route, this.primaryKeyQuery(route, state.mapper, values))
+    const rows = await this.executeCompiled(route, state.mapper, this.primaryKeyQuery(route, state.mapper, values))
     if (rows.length > 0) populate(state, rows[0], state.mapper.decoders(route.dialect), false)
   }
 

@@ -3,12 +3,16 @@ import { randomUUID } from 'node:crypto'
 import cuid from '@bugsnag/cuid'
 import { createId as cuid2 } from '@paralleldrive/cuid2'
 import { Decimal } from 'decimal.js'
-import { FlushError, InvalidRequestError, StaleDataError } from '../errors.js'
+import { nanoid } from 'nanoid'
+import { ulid } from 'ulid'
+import { FlushError, StaleDataError } from '../errors.js'
 import { sql, type ColumnNode, type ConditionNode, type InsertNode, type ValueNode } from '../sql/nodes.js'
 import { cascadeDeletes, cascadeOrphans, needsDeleteCascade, reflectDatabaseDeletes } from './cascades.js'
-import type { ColumnInfo, Mapper } from './mapper.js'
+import { cycleThrough, describeForeignKey, isNullableForeignKey } from './commit-order.js'
+import type { ColumnInfo, Mapper, Relationship } from './mapper.js'
 import { dispatchModelEvent, hasListeners, hasModelListeners, type ModelEventName } from './events.js'
 import type { DefaultDefinition } from './metadata.js'
+import { refuseViewWrites } from './read-only-views.js'
 import type { Session } from './session.js'
 import type { SessionTransaction } from './session-transaction.js'
 import { groupByMapper, stateOf, type InstanceState } from './state.js'
@@ -39,16 +43,41 @@ function constant(column: ColumnInfo, value: unknown): unknown {
   }
 }
 
+/** Milliseconds in a day: what `@db.Date` drops and `@db.Time` keeps. */
+const DAY_MS = 86_400_000
+
+/**
+ * The flush's time as `column` stores it, so an object holds what its row holds (PrismaClient reads
+ * the stored value back): a fresh `Date`, rounded half up to the column's fractional-second digits
+ * when it keeps fewer than milliseconds (as PostgreSQL rounds on store), only the day for
+ * `@db.Date`, only the time of day (on 1970-01-01, as it reads back) for `@db.Time`/`Timetz`.
+ */
+function timeFor(column: ColumnInfo, now: Date): Date {
+  const { precision, nativeType } = column.definition
+  let time = now.getTime()
+  if (precision !== undefined && precision < 3) {
+    const unit = 10 ** (3 - precision)
+    time = Math.round(time / unit) * unit
+  }
+  if (nativeType === 'Date') time -= time % DAY_MS
+  else if (nativeType === 'Time' || nativeType === 'Timetz') time %= DAY_MS
+  return new Date(time)
+}
+
 /** The value Prisma Client would send for an unset column with a client-side default. */
 function clientDefault(column: ColumnInfo, now: Date): unknown {
   const definition: DefaultDefinition | undefined = column.definition.default
   switch (definition?.kind) {
     case 'now':
-      return new Date(now)
+      return timeFor(column, now)
     case 'uuid':
       return definition.version === 7 ? uuidV7() : randomUUID()
     case 'cuid':
       return definition.version === 2 ? cuid2() : cuid()
+    case 'nanoid':
+      return nanoid(definition.size)
+    case 'ulid':
+      return ulid()
     case 'value':
       return constant(column, definition.value)
     default:
@@ -56,36 +85,16 @@ function clientDefault(column: ColumnInfo, now: Date): unknown {
   }
 }
 
-/**
- * The rows of one table to delete, in statements that never remove a row before the rows that
- * refer to it through a self-referential foreign key (children first, as SQLAlchemy orders them),
- * so that an ON DELETE RESTRICT key holds. A table without such a key is one level.
- */
-function deleteLevels(mapper: Mapper, states: InstanceState[]): InstanceState[][] {
-  const selfKeys = [...mapper.relationships.values()].filter((relationship) => relationship.ownsForeignKey && relationship.mapper === mapper && relationship.remoteIsPrimaryKey)
-  if (selfKeys.length === 0 || states.length < 2) return [states]
-  const levels: InstanceState[][] = []
-  let remaining = states
-  while (remaining.length > 0) {
-    const referenced = new Set<unknown>()
-    for (const state of remaining) {
-      for (const relationship of selfKeys) {
-        const values = relationship.localInKeyOrder.map((column) => state.storedValue(column.name))
-        if (values.some((value) => value === null || value === undefined)) continue
-        const key = mapper.identityKey(values)
-        if (key !== state.key) referenced.add(key)
-      }
-    }
-    const leaves = remaining.filter((state) => !referenced.has(state.key))
-    // A cycle of rows referring to each other: one statement for what is left.
-    if (leaves.length === 0) {
-      levels.push(remaining)
-      break
-    }
-    levels.push(leaves)
-    remaining = remaining.filter((state) => referenced.has(state.key))
-  }
-  return levels
+/** A table's foreign keys to itself that identify the referenced row by its key. */
+function selfKeysOf(mapper: Mapper): Relationship[] {
+  return [...mapper.relationships.values()].filter((relationship) => relationship.ownsForeignKey && relationship.mapper === mapper && relationship.remoteIsPrimaryKey)
+}
+
+/** A foreign key the flush writes after the INSERTs: `state`'s `relationship`, to `target`'s key. */
+interface PostUpdate {
+  readonly state: InstanceState
+  readonly relationship: Relationship
+  readonly target: InstanceState
 }
 
 function compareKeys(a: unknown, b: unknown): number {
@@ -115,6 +124,13 @@ export class UnitOfWork {
   /** The deleted objects whose rows the switches take over. */
   private readonly replaced = new Set<InstanceState>()
   private readonly now = new Date()
+  /** The objects this flush inserts; as a set once a foreign key is deferred. */
+  private inserting: readonly InstanceState[] = []
+  private insertingSet: Set<InstanceState> | null = null
+  /** Foreign keys written by an UPDATE after the INSERTs, to break a cycle (SQLAlchemy's post_update); null until one is met. */
+  private postUpdates: PostUpdate[] | null = null
+  /** Rows of one table that refer to each other in a cycle, deleted together (see `deleteLevels`). */
+  private rowCycle: InstanceState[] | null = null
 
   constructor(
     private readonly session: Session,
@@ -137,6 +153,8 @@ export class UnitOfWork {
     const cascading = needsDeleteCascade(this.deleting)
     if (cascading) this.deleting.push(...(await cascadeDeletes(session, this.deleting)))
     const inserting = cascading ? pending.filter((state) => session.newStates.has(state)) : pending
+    this.inserting = inserting
+    refuseViewWrites(inserting, dirty, this.deleting)
     this.checkIdentities(inserting)
     const deleting = new Set(this.deleting)
     const inserts = groupByMapper(this.switches.size > 0 ? inserting.filter((state) => !this.switches.has(state)) : inserting)
@@ -161,12 +179,23 @@ export class UnitOfWork {
             for (const state of toUpdate) await this.update(state)
           }
         }
+        // Foreign keys that close a cycle, now that the rows they point at exist.
+        const postUpdates = this.postUpdates
+        if (postUpdates !== null) {
+          this.postUpdates = null
+          await this.writePostUpdates(postUpdates)
+        }
         // Many-to-many links once both sides have their keys, before any row they point at is deleted.
         if (session.collections.hasLinkChanges) {
           await session.collections.writeLinks(
             (relationship, node) => session.write(relationship.parent, node),
             (relationship) => routing.routeOf(relationship.parent) === route,
           )
+        }
+        // A foreign key that breaks a cycle points at a table deleted earlier: set it to NULL first.
+        for (const mapper of mappers) {
+          const toDelete = deletes.get(mapper)
+          if (toDelete && mapper.postUpdates.length > 0) await this.releaseKeysInto(mapper, toDelete, mapper.postUpdates, deleting)
         }
         for (const mapper of mappers.reverse()) {
           const toDelete = deletes.get(mapper)
@@ -249,7 +278,7 @@ export class UnitOfWork {
       if (state.dict[column.name] !== undefined) continue
       // Unset nullable columns are sent as NULL so rows share one INSERT shape; an unset required column
       // is left out, and the database names it in its NOT NULL error.
-      let value = column.definition.updatedAt ? new Date(this.now) : clientDefault(column, this.now)
+      let value = column.definition.updatedAt ? timeFor(column, this.now) : clientDefault(column, this.now)
       if (value === undefined && column.nullable && !column.serverGenerated) value = null
       if (value !== undefined) this.set(state, column.name, value)
     }
@@ -283,10 +312,10 @@ export class UnitOfWork {
         })
         continue
       }
-      if (target !== undefined && target.key === undefined && !this.inserted.has(target)) {
-        throw InvalidRequestError.badArgument(
-          `Cannot flush ${state.describe()}: ${name} refers to ${target.describe()}, which is not saved yet and cannot be saved first (circular dependency).`,
-        )
+      // Not written yet (a row switch counts as written: it took over an existing row).
+      if (target !== undefined && target.key === undefined && !this.written.has(target) && !this.knowsOwnKey(state, target, relationship)) {
+        this.deferForeignKey(state, relationship, target)
+        continue
       }
       relationship.local.forEach((column, i) => {
         const value = target === undefined ? null : target.dict[relationship.remote[i].name]
@@ -336,26 +365,152 @@ export class UnitOfWork {
     }
   }
 
-  /** Pending objects of the same table whose to-one targets are pending too must wait for them. */
+  /**
+   * `state`'s foreign key points at `target`, a row this flush has not inserted yet. A nullable key is
+   * written later, as SQLAlchemy's post_update: NULL in the INSERT (an UPDATE leaves it as it is), then
+   * an UPDATE once every INSERT is done. A required key means no order works: refused.
+   */
+  private deferForeignKey(state: InstanceState, relationship: Relationship, target: InstanceState): void {
+    const row = state.describe()
+    const name = `${state.mapper.name}.${relationship.name}`
+    if (!(this.insertingSet ??= new Set(this.inserting)).has(target)) throw FlushError.targetNotInFlush(row, name, target.describe())
+    if (!isNullableForeignKey(relationship)) {
+      throw FlushError.circularDependency(row, name, target.describe(), (cycleThrough(relationship) ?? [relationship]).map(describeForeignKey))
+    }
+    if (state.key === undefined) for (const column of relationship.local) if (state.dict[column.name] !== null) this.set(state, column.name, null)
+    ;(this.postUpdates ??= []).push({ state, relationship, target })
+  }
+
+  /**
+   * A new row that refers to itself, with the referenced columns set before the INSERT (given, or
+   * client defaults, applied here first): its INSERT can carry the key, no UPDATE needed.
+   */
+  private knowsOwnKey(state: InstanceState, target: InstanceState, relationship: Relationship): boolean {
+    if (target !== state || relationship.remote.some((column) => column.serverGenerated)) return false
+    this.applyDefaults(state)
+    return relationship.remote.every((column) => state.dict[column.name] !== undefined && state.dict[column.name] !== null)
+  }
+
+  /** The foreign keys through which a pending object of this table waits for another pending one of `pending`. */
+  private waitingKeys(state: InstanceState, pending: ReadonlySet<InstanceState>): Relationship[] {
+    const keys: Relationship[] = []
+    for (const name of state.changedRelationships ?? []) {
+      const relationship = state.mapper.relationships.get(name)!
+      const target = stateOf(state.related[name])
+      if (relationship.ownsForeignKey && target !== undefined && target !== state && pending.has(target)) keys.push(relationship)
+    }
+    return keys
+  }
+
+  /** Pending objects of the same table whose foreign keys point at pending ones must wait for them. */
   private waitsFor(state: InstanceState, pending: ReadonlySet<InstanceState>): boolean {
     if (state.changedRelationships === null) return false
     for (const name of state.changedRelationships) {
       const target = stateOf(state.related[name])
-      if (target !== undefined && target !== state && pending.has(target)) return true
+      if (target !== undefined && target !== state && pending.has(target) && state.mapper.relationships.get(name)!.ownsForeignKey) return true
     }
     return false
   }
 
+  /**
+   * Inserts rows of one table in levels, each after the rows its foreign keys point at. Rows that
+   * refer to each other in a cycle: the first of them (in the order they were added) whose keys into
+   * the cycle are all nullable goes first, and those keys are written after the INSERTs.
+   */
   private async insertAll(mapper: Mapper, states: InstanceState[]): Promise<void> {
     let remaining = states
     while (remaining.length > 0) {
       const pending = new Set(remaining)
-      const ready = remaining.filter((state) => !this.waitsFor(state, pending))
+      let ready = remaining.filter((state) => !this.waitsFor(state, pending))
       if (ready.length === 0) {
-        throw InvalidRequestError.badArgument(`Cannot order the INSERTs of ${mapper.name}: its rows refer to each other in a cycle.`)
+        const breaker = remaining.find((state) => this.waitingKeys(state, pending).every(isNullableForeignKey))
+        if (breaker === undefined) {
+          const state = remaining[0]
+          const relationship = this.waitingKeys(state, pending).find((key) => !isNullableForeignKey(key))!
+          const target = stateOf(state.related[relationship.name])!
+          throw FlushError.circularDependency(state.describe(), `${mapper.name}.${relationship.name}`, target.describe(), [describeForeignKey(relationship)])
+        }
+        ready = [breaker]
       }
       await this.insertBatch(mapper, ready)
       remaining = remaining.filter((state) => !this.inserted.has(state))
+    }
+  }
+
+  /**
+   * Writes the foreign keys {@link deferForeignKey} left out: one UPDATE per row, in the order the rows
+   * were written, once every row they point at exists. No update events fire, as for SQLAlchemy's
+   * post_update; `@updatedAt` is set only on a row this flush has not written yet.
+   */
+  private async writePostUpdates(postUpdates: readonly PostUpdate[]): Promise<void> {
+    const byRow = new Map<InstanceState, PostUpdate[]>()
+    for (const postUpdate of postUpdates) {
+      const list = byRow.get(postUpdate.state)
+      if (list === undefined) byRow.set(postUpdate.state, [postUpdate])
+      else list.push(postUpdate)
+    }
+    for (const [state, keys] of byRow) {
+      const mapper = state.mapper
+      const record = this.written.get(state)
+      const keyValues = mapper.primaryKey.map((column) => (record === undefined ? state.storedValue(column.name) : record.values[column.name]))
+      const columns: ColumnInfo[] = []
+      const before: Record<string, unknown> = {}
+      const assign = (column: ColumnInfo, value: unknown): void => {
+        if (!(column.name in before)) before[column.name] = state.storedValue(column.name)
+        state.rememberOriginal(column.name)
+        this.set(state, column.name, value)
+        if (!columns.includes(column)) columns.push(column)
+      }
+      for (const { relationship, target } of keys) {
+        if (target.key === undefined && !this.written.has(target)) throw FlushError.targetNotInFlush(state.describe(), `${mapper.name}.${relationship.name}`, target.describe())
+        relationship.local.forEach((column, i) => assign(column, target.dict[relationship.remote[i].name]))
+      }
+      if (record === undefined) for (const column of mapper.columns) if (column.definition.updatedAt) assign(column, timeFor(column, this.now))
+      const result = await this.session.write(mapper, {
+        kind: 'update',
+        table: mapper.tableNode,
+        set: columns.map((column) => [column.node, sql.value(state.dict[column.name] ?? null, column.type)] as const),
+        where: mapper.primaryKeyCondition(keyValues),
+      })
+      if (result.changes !== 1) throw StaleDataError.rowCount('UPDATE', mapper.table, 1, result.changes)
+      if (record === undefined) {
+        this.updated.push(state)
+        this.written.set(state, { version: state.version, values: { ...state.dict }, originals: { ...state.committed } })
+        continue
+      }
+      for (const column of columns) {
+        record.values[column.name] = state.dict[column.name]
+        if (state.key !== undefined && !(column.name in record.originals)) record.originals[column.name] = before[column.name]
+      }
+    }
+  }
+
+  /**
+   * Before rows are deleted: each one's nullable foreign keys among `relationships` that point at a row
+   * of `doomed` (deleted in this flush, possibly before it) are set to NULL with one UPDATE per row.
+   */
+  private async releaseKeysInto(mapper: Mapper, states: readonly InstanceState[], relationships: readonly Relationship[], doomed: ReadonlySet<InstanceState>): Promise<void> {
+    const identityMap = this.session.identityMap
+    for (const state of states) {
+      const columns: ColumnInfo[] = []
+      for (const relationship of relationships) {
+        if (!isNullableForeignKey(relationship)) continue
+        const values = relationship.local.map((column) => state.storedValue(column.name))
+        if (values.some((value) => value === null || value === undefined)) continue
+        if (relationship.remoteIsPrimaryKey) {
+          const target = identityMap.get(relationship.mapper, relationship.mapper.identityKey(relationship.localInKeyOrder.map((column) => state.storedValue(column.name))))
+          if (target === undefined || !doomed.has(target)) continue
+        } else if (![...doomed].some((target) => target.mapper === relationship.mapper && relationship.remote.every((column, i) => column.equals(target.storedValue(column.name), values[i])))) continue
+        for (const column of relationship.local) if (!columns.includes(column)) columns.push(column)
+      }
+      if (columns.length === 0) continue
+      const result = await this.session.write(mapper, {
+        kind: 'update',
+        table: mapper.tableNode,
+        set: columns.map((column) => [column.node, sql.value(null, column.type)] as const),
+        where: mapper.primaryKeyCondition(mapper.primaryKey.map((column) => state.storedValue(column.name))),
+      })
+      if (result.changes !== 1) throw StaleDataError.rowCount('UPDATE', mapper.table, 1, result.changes)
     }
   }
 
@@ -452,7 +607,7 @@ export class UnitOfWork {
     for (const column of mapper.columns) {
       if (column.definition.updatedAt && !changed.includes(column.name)) {
         state.rememberOriginal(column.name)
-        this.set(state, column.name, new Date(this.now))
+        this.set(state, column.name, timeFor(column, this.now))
         changed.push(column.name)
       }
     }
@@ -475,9 +630,47 @@ export class UnitOfWork {
     if (this.listens(mapper, 'afterUpdate')) await this.dispatch(mapper, 'afterUpdate', [state])
   }
 
+  /**
+   * The rows of one table to delete, in statements that never remove a row before the rows that
+   * refer to it through a self-referential foreign key (children first, as SQLAlchemy orders them),
+   * so that an ON DELETE RESTRICT key holds. A table without such a key is one level. Rows that refer
+   * to each other in a cycle come last, as one level, also kept in `rowCycle`.
+   */
+  private deleteLevels(mapper: Mapper, states: InstanceState[]): InstanceState[][] {
+    const selfKeys = selfKeysOf(mapper)
+    if (selfKeys.length === 0 || states.length < 2) return [states]
+    const levels: InstanceState[][] = []
+    let remaining = states
+    while (remaining.length > 0) {
+      const referenced = new Set<unknown>()
+      for (const state of remaining) {
+        for (const relationship of selfKeys) {
+          const values = relationship.localInKeyOrder.map((column) => state.storedValue(column.name))
+          if (values.some((value) => value === null || value === undefined)) continue
+          const key = mapper.identityKey(values)
+          if (key !== state.key) referenced.add(key)
+        }
+      }
+      const leaves = remaining.filter((state) => !referenced.has(state.key))
+      // A cycle of rows referring to each other: one statement for what is left.
+      if (leaves.length === 0) {
+        levels.push(remaining)
+        this.rowCycle = remaining
+        break
+      }
+      levels.push(leaves)
+      remaining = remaining.filter((state) => referenced.has(state.key))
+    }
+    return levels
+  }
+
   private async deleteAll(mapper: Mapper, states: InstanceState[]): Promise<void> {
     if (this.listens(mapper, 'beforeDelete')) await this.dispatch(mapper, 'beforeDelete', states)
-    for (const level of deleteLevels(mapper, states)) await this.deleteRows(mapper, level)
+    for (const level of this.deleteLevels(mapper, states)) {
+      // Rows that refer to each other: their nullable keys into the cycle go first, so no row is removed while another still refers to it.
+      if (level === this.rowCycle) await this.releaseKeysInto(mapper, level, selfKeysOf(mapper), new Set(level))
+      await this.deleteRows(mapper, level)
+    }
     if (this.listens(mapper, 'afterDelete')) await this.dispatch(mapper, 'afterDelete', states)
   }
 

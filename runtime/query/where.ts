@@ -24,8 +24,24 @@ export interface StringFilter<V extends string = string> extends Omit<ScalarFilt
   not?: V | null | StringFilter<V>
 }
 
+/**
+ * Operators of a scalar list filter (PostgreSQL arrays), as Prisma has them: `has` one value,
+ * `hasSome`/`hasEvery` of several, `isEmpty`, and `equals` the whole list (in order).
+ */
+export interface ListFilter<E> {
+  equals?: readonly E[] | null
+  has?: E
+  hasSome?: readonly E[]
+  hasEvery?: readonly E[]
+  isEmpty?: boolean
+}
+
 /** The filter accepted for a column of type `V`. */
-export type FilterOf<V> = [NonNullable<V>] extends [string] ? StringFilter<NonNullable<V> & string> : ScalarFilter<NonNullable<V>>
+export type FilterOf<V> = [NonNullable<V>] extends [readonly (infer E)[]]
+  ? ListFilter<E>
+  : [NonNullable<V>] extends [string]
+    ? StringFilter<NonNullable<V> & string>
+    : ScalarFilter<NonNullable<V>>
 
 /** A typed `where` object over the columns `C` of a model. */
 export type WhereInput<C> = {
@@ -36,15 +52,55 @@ export type WhereInput<C> = {
   NOT?: WhereInput<C> | readonly WhereInput<C>[]
 }
 
-const OPERATORS = new Set(['equals', 'in', 'notIn', 'lt', 'lte', 'gt', 'gte', 'not', 'contains', 'startsWith', 'endsWith'])
+const OPERATORS: ReadonlySet<string> = new Set(['equals', 'in', 'notIn', 'lt', 'lte', 'gt', 'gte', 'not', 'contains', 'startsWith', 'endsWith'])
+const LIST_OPERATORS: ReadonlySet<string> = new Set(['equals', 'has', 'hasSome', 'hasEvery', 'isEmpty'])
 const COMPARISONS = { lt: '<', lte: '<=', gt: '>', gte: '>=' } as const
 
-/** True for a plain object whose keys are all filter operators (so Dates, Decimals, bytes and JSON values are values). */
-function isFilter(value: unknown): value is Record<string, unknown> {
+/** True for a non-empty object that is not a value of some scalar kind (a Date, a Decimal, bytes or an array). */
+function isKeyedObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
   if (value instanceof Date || value instanceof Uint8Array || Decimal.isDecimal(value)) return false
-  const keys = Object.keys(value)
-  return keys.length > 0 && keys.every((key) => OPERATORS.has(key))
+  return Object.keys(value).length > 0
+}
+
+/** True for a plain object whose keys are all filter operators of the column (so Dates, Decimals, bytes and JSON values are values). */
+function isFilter(value: unknown, operators: ReadonlySet<string>): value is Record<string, unknown> {
+  return isKeyedObject(value) && Object.keys(value).every((key) => operators.has(key))
+}
+
+/** The operand of `hasSome`/`hasEvery`/`equals` on a list column: an array. */
+function listOperand(column: ColumnInfo, operator: string, operand: unknown): readonly unknown[] {
+  if (!Array.isArray(operand)) throw InvalidRequestError.badArgument(`"${column.name}.${operator}" expects an array.`)
+  return operand
+}
+
+/**
+ * A list column's filter, compiled as PrismaClient compiles it: `has`/`hasEvery` as `@>` (contains),
+ * `hasSome` as `&&` (overlaps), `isEmpty` and `equals` as `=` to an array (NULL, which PrismaClient
+ * also reads as an empty list, matches neither).
+ */
+function listFilter(column: ColumnInfo, filter: Record<string, unknown>): ConditionNode[] {
+  const conditions: ConditionNode[] = []
+  for (const [operator, operand] of Object.entries(filter)) {
+    if (operand === undefined) continue
+    switch (operator) {
+      case 'equals':
+        conditions.push(operand === null ? sql.isNull(column.node) : sql.binary(column.node, '=', sql.value(listOperand(column, operator, operand), column.type)))
+        break
+      case 'has':
+        conditions.push(sql.binary(column.node, '@>', sql.value([operand], column.type)))
+        break
+      case 'hasEvery':
+      case 'hasSome':
+        conditions.push(sql.binary(column.node, operator === 'hasSome' ? '&&' : '@>', sql.value(listOperand(column, operator, operand), column.type)))
+        break
+      case 'isEmpty':
+        if (typeof operand !== 'boolean') throw InvalidRequestError.badArgument(`"${column.name}.isEmpty" expects true or false.`)
+        conditions.push(sql.binary(column.node, operand ? '=' : '<>', sql.value([], column.type)))
+        break
+    }
+  }
+  return conditions
 }
 
 function escapeLike(text: string): string {
@@ -86,7 +142,7 @@ function columnFilter(column: ColumnInfo, filter: Record<string, unknown>): Cond
         break
       }
       case 'not':
-        conditions.push(isFilter(operand) ? sql.not(sql.and(columnFilter(column, operand))) : equality(column, operand, true))
+        conditions.push(isFilter(operand, OPERATORS) ? sql.not(sql.and(columnFilter(column, operand))) : equality(column, operand, true))
         break
     }
   }
@@ -111,8 +167,16 @@ export function compileWhere(mapper: Mapper, where: Record<string, unknown>): Co
     else if (key === 'NOT') conditions.push(sql.not(sql.and(logicalOperands(mapper, value, key))))
     else {
       const column = mapper.column(key)
-      if (isFilter(value)) conditions.push(...columnFilter(column, value))
-      else conditions.push(equality(column, value, false))
+      if (column.list) {
+        if (Array.isArray(value)) conditions.push(sql.binary(column.node, '=', sql.value(value, column.type)))
+        else if (isFilter(value, LIST_OPERATORS)) conditions.push(...listFilter(column, value))
+        else throw InvalidRequestError.badArgument(`"${column.name}" is a list: filter it with an array or with ${[...LIST_OPERATORS].join(', ')}.`)
+      } else if (isFilter(value, OPERATORS)) conditions.push(...columnFilter(column, value))
+      else if (column.scalar !== 'Json' && isKeyedObject(value)) {
+        // Only a Json column takes an object as a value: elsewhere it is a filter with a misspelt operator.
+        const unknown = Object.keys(value).filter((operator) => !OPERATORS.has(operator))
+        throw InvalidRequestError.badArgument(`Unknown filter ${unknown.map((operator) => `"${operator}"`).join(', ')} on "${column.name}": use ${[...OPERATORS].join(', ')}.`)
+      } else conditions.push(equality(column, value, false))
     }
   }
   return sql.and(conditions)

@@ -4,6 +4,7 @@ import type {
   AnyNode,
   BinaryNode,
   ColumnNode,
+  ColumnType,
   ConditionNode,
   DeleteNode,
   InNode,
@@ -14,7 +15,6 @@ import type {
   NotNode,
   NullCheckNode,
   OrderByNode,
-  ScalarType,
   SelectNode,
   StatementNode,
   SubqueryNode,
@@ -95,7 +95,7 @@ export abstract class DefaultCompiler {
   protected abstract placeholder(index: number): string
 
   /** Encodes a JavaScript value of `type` into what the driver binds. */
-  protected abstract encodeValue(value: unknown, type: ScalarType): unknown
+  protected abstract encodeValue(value: unknown, type: ColumnType): unknown
 
   private readonly quoted = new Map<string, string>()
 
@@ -141,7 +141,7 @@ export abstract class DefaultCompiler {
   visitSelect(node: SelectNode): void {
     this.append('SELECT ')
     const selection = node.selection
-    if (selection.kind === 'columns') this.list(selection.columns)
+    if (selection.kind === 'columns') this.selected(selection.columns)
     else this.append(selection.kind === 'count' ? 'count(*)' : '1')
     this.append(' FROM ')
     this.visit(node.from)
@@ -173,7 +173,7 @@ export abstract class DefaultCompiler {
     }
     if (node.returning && node.returning.length > 0) {
       this.append(' RETURNING ')
-      this.list(node.returning)
+      this.selected(node.returning)
     }
   }
 
@@ -222,6 +222,20 @@ export abstract class DefaultCompiler {
     this.visitTable(node.table)
     this.append(' ON ')
     this.visit(node.on)
+  }
+
+  /** Columns a statement returns: each read as its `cast` when it has one. */
+  private selected(columns: readonly ColumnNode[]): void {
+    columns.forEach((column, i) => {
+      if (i > 0) this.append(', ')
+      if (column.cast === undefined) {
+        this.visitColumn(column)
+        return
+      }
+      this.append('CAST(')
+      this.visitColumn(column)
+      this.append(` AS ${column.cast})`)
+    })
   }
 
   /** @internal */

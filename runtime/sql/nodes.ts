@@ -3,6 +3,25 @@
 /** The scalar kinds a column can hold; decides how a bound value is encoded per dialect. */
 export type ScalarType = 'String' | 'Int' | 'BigInt' | 'Float' | 'Decimal' | 'Boolean' | 'DateTime' | 'Json' | 'Bytes' | 'Enum'
 
+/**
+ * A column's value type where its scalar kind alone does not say how values are stored: a scalar
+ * list (PostgreSQL array), a native type read or written differently (`@db.Money`, `@db.Time`,
+ * `@db.Timetz`, `@db.Date`), or an enum whose values are stored under `@map` names.
+ */
+export interface ValueType {
+  /** The scalar kind of the value, or of each element of a list. */
+  readonly scalar: ScalarType
+  /** A scalar list (`String[]`): a PostgreSQL array of `scalar`. */
+  readonly list: boolean
+  /** The `@db.*` attribute's name when it changes how values are read or written, e.g. `Money`. */
+  readonly nativeType?: string
+  /** Enum value names mapped to the names stored in the database (`@map`); absent when every value is stored as named. */
+  readonly enumValues?: Readonly<Record<string, string>>
+}
+
+/** How a bound or read value is encoded: a plain scalar kind, or a {@link ValueType} (compared by identity: build one per column). */
+export type ColumnType = ScalarType | ValueType
+
 /** A table reference, optionally under an alias. */
 export interface TableNode {
   readonly kind: 'table'
@@ -29,17 +48,19 @@ export interface ColumnNode {
   readonly kind: 'column'
   readonly name: string
   readonly table?: string
+  /** The type the column is read as where it is selected (`CAST(column AS cast)`), as PrismaClient reads `money` as `numeric`. */
+  readonly cast?: string
 }
 
 /** A bound value with the scalar type used to encode it. */
 export interface ValueNode {
   readonly kind: 'value'
   readonly value: unknown
-  readonly type: ScalarType
+  readonly type: ColumnType
 }
 
-/** Comparison operators. */
-export type BinaryOperator = '=' | '<>' | '<' | '<=' | '>' | '>='
+/** Comparison operators; `@>` (contains) and `&&` (overlaps) compare PostgreSQL arrays. */
+export type BinaryOperator = '=' | '<>' | '<' | '<=' | '>' | '>=' | '@>' | '&&'
 
 /** `column <op> value`, or `column <op> column` (join conditions). */
 export interface BinaryNode {
@@ -169,7 +190,11 @@ export const sql = {
   subquery: (select: SelectNode, alias: string): SubqueryNode => Object.freeze({ kind: 'subquery', select, alias }),
   leftJoin: (table: TableNode, on: ConditionNode): JoinNode => Object.freeze({ kind: 'join', table, on }),
   column: (name: string, table?: string): ColumnNode => Object.freeze(table === undefined ? { kind: 'column', name } : { kind: 'column', name, table }),
-  value: (value: unknown, type: ScalarType): ValueNode => Object.freeze({ kind: 'value', value, type }),
+  /** `column` (keeping how it is read) of the table under `alias`. */
+  qualified: (column: ColumnNode, alias: string): ColumnNode => Object.freeze({ ...column, table: alias }),
+  /** A column that is selected as `CAST(column AS cast)`. */
+  castColumn: (name: string, cast: string): ColumnNode => Object.freeze({ kind: 'column', name, cast }),
+  value: (value: unknown, type: ColumnType): ValueNode => Object.freeze({ kind: 'value', value, type }),
   binary: (left: ColumnNode, op: BinaryOperator, right: ValueNode | ColumnNode): BinaryNode => Object.freeze({ kind: 'binary', op, left, right }),
   in: (left: ColumnNode, values: readonly ValueNode[], negated = false): InNode => Object.freeze({ kind: 'in', negated, left, values: Object.freeze([...values]) }),
   inSelect: (left: ColumnNode, select: SelectNode): InSelectNode => Object.freeze({ kind: 'in-select', left, select }),

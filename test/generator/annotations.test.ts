@@ -127,26 +127,6 @@ describe('Prisma validation errors', () => {
   })
 })
 
-describe('unsupported schema features', () => {
-  it('reject an implicit many-to-many self-relation as schema_unsupported, on both of its fields', async () => {
-    const content = `${DATASOURCE}\nmodel Person {\n  id       Int      @id\n  friends  Person[] @relation("Friends")\n  friendOf Person[] @relation("Friends")\n}\n`
-    const error = await schemaErrorOf([{ path: FILE, content }])
-    expect(error.code).toBe('schema_unsupported')
-    expect(located(error)).toEqual([
-      { file: FILE, line: 7, column: 3, severity: 'error' },
-      { file: FILE, line: 8, column: 3, severity: 'error' },
-    ])
-    expect(error.diagnostics[0].message).toMatch(/Implicit many-to-many self-relation "Person\.friends"/)
-  })
-
-  it('locate @map on enum values at the enum declaration', async () => {
-    const content = `${DATASOURCE}\nmodel Account {\n  id   Int  @id\n  kind Kind\n}\n\nenum Kind {\n  PERSON @map("person")\n}\n`
-    const error = await schemaErrorOf([{ path: FILE, content }])
-    expect(error.code).toBe('schema_unsupported')
-    expect(located(error)).toEqual([{ file: FILE, line: 10, column: 1, severity: 'error' }])
-  })
-})
-
 describe('names the generated code cannot use', () => {
   it('accepts spaces around the strategy and rejects trailing text as malformed', async () => {
     await expect(generateFromFiles([{ path: FILE, content: roleUser('/// @lazy (dynamic)', '') }], 'schema')).resolves.toBeDefined()
@@ -156,13 +136,15 @@ describe('names the generated code cannot use', () => {
   })
 
   it('refuses model names that clash with the generated code, at the model line', async () => {
-    const content = `${DATASOURCE}\nmodel Model {\n  id Int @id\n}\n\nmodel Thing {\n  id Int @id\n}\n\nmodel ThingColumns {\n  id Int @id\n}\n`
+    const content = `${DATASOURCE}\nmodel registry {\n  id Int @id\n}\n\nmodel Thing {\n  id Int @id\n}\n\nmodel ThingColumns {\n  id Int @id\n}\n`
     const error = await schemaErrorOf([{ path: FILE, content }])
     expect(error.code).toBe('schema_unsupported')
     expect(error.diagnostics.map((d) => [d.line, d.message.split(':')[0]])).toEqual([
-      [5, 'Model name "Model" cannot be generated'],
+      [5, 'Model name "registry" cannot be generated'],
       [9, 'Model name "Thing" cannot be generated'],
     ])
+    expect(error.diagnostics[0].message).toContain('exports `registry`')
+    expect(error.diagnostics[1].message).toContain('would clash with ThingColumns')
   })
 
   it('refuses reserved field names such as constructor, at the field line', async () => {

@@ -66,6 +66,20 @@ describe.concurrent('gen-models', () => {
     for (const flag of ['--schema', '--out', '--check', '--runtime-module']) expect(run.stdout).toContain(flag)
   })
 
+  it('lists the generate command in --help, and `generate [flags]` writes what `[flags]` alone (the gen-models alias) writes', async ({ expect }) => {
+    const help = await genModels('--help')
+    expect(help.stdout).toMatch(/^Commands:\n {2}prismalchemy generate {2}Generate models\.ts and db\.ts from the Prisma schema/m)
+    const out = path.join(tempDir('generate-command'), 'out')
+    const run = await genModels('generate', '--schema', SCHEMA_DIR, '--out', out)
+    expect(run.code).toBe(0)
+    for (const name of ['models.ts', 'db.ts']) {
+      expect(readFileSync(path.join(out, name), 'utf8')).toBe(readFileSync(path.join(COMMITTED, name), 'utf8'))
+    }
+    const unknown = await genModels('frobnicate', '--schema', SCHEMA_DIR)
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('Unknown argument: frobnicate')
+  })
+
   it('prints the package version for --version and exits 0', async ({ expect }) => {
     const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
     const run = await genModels('--version')

@@ -120,26 +120,26 @@ describe('relationship accessor types', () => {
   it('types a dynamic collection as a read-only DynamicRelationship of the target', async () => {
     const source = parse(await generateModels(roleUserSchema('/// @lazy(dynamic)')))
     const users = source.getClassOrThrow('Role').getPropertyOrThrow('users')
-    expect(users.getTypeNode()?.getText()).toBe('DynamicRelationship<User>')
+    expect(users.getTypeNode()?.getText()).toBe('$DynamicRelationship<User>')
     expect(users.isReadonly()).toBe(true)
-    expect(source.getImportDeclarationOrThrow('prismalchemy').getNamedImports().map((i) => i.getText())).toContain('type DynamicRelationship')
+    expect(source.getImportDeclarationOrThrow('prismalchemy').getNamedImports().map((i) => i.getText())).toContain('type DynamicRelationship as $DynamicRelationship')
   })
 
   it('types a select collection as a Promise of an array, and imports no DynamicRelationship', async () => {
     const source = parse(await generateModels(roleUserSchema('/// @lazy(select)')))
-    expect(propertyType(source.getClassOrThrow('Role'), 'users')).toBe('Promise<User[]>')
+    expect(propertyType(source.getClassOrThrow('Role'), 'users')).toBe('globalThis.Promise<User[]>')
     expect(source.getImportDeclarationOrThrow('prismalchemy').getText()).not.toContain('DynamicRelationship')
   })
 
   it('gives a collection without annotation the select type', async () => {
     const source = parse(await generateModels(roleUserSchema('')))
-    expect(propertyType(source.getClassOrThrow('Role'), 'users')).toBe('Promise<User[]>')
+    expect(propertyType(source.getClassOrThrow('Role'), 'users')).toBe('globalThis.Promise<User[]>')
   })
 
   it('types an optional select to-one as a Promise<Role | null> getter with a Role | null setter', async () => {
     const source = parse(await generateModels(roleUserSchema('/// @lazy(dynamic)', '/// @lazy(select)')))
     const accessors = source.getInterfaces().find((i) => i.getName() === 'User' && i.getGetAccessor('role'))
-    expect(accessors?.getGetAccessorOrThrow('role').getReturnTypeNode()?.getText()).toBe('Promise<Role | null>')
+    expect(accessors?.getGetAccessorOrThrow('role').getReturnTypeNode()?.getText()).toBe('globalThis.Promise<Role | null>')
     expect(accessors?.getSetAccessorOrThrow('role').getParameters()[0].getTypeNode()?.getText()).toBe('Role | null')
     // The class itself declares no `role` property: the merged interface's accessors define it.
     expect(source.getClassOrThrow('User').getProperty('role')).toBeUndefined()
@@ -161,7 +161,7 @@ model User {
 `
     const source = parse(await generateModels(content))
     const accessors = source.getInterfaces().find((i) => i.getName() === 'Post' && i.getGetAccessor('author'))
-    expect(accessors?.getGetAccessorOrThrow('author').getReturnTypeNode()?.getText()).toBe('Promise<User>')
+    expect(accessors?.getGetAccessorOrThrow('author').getReturnTypeNode()?.getText()).toBe('globalThis.Promise<User>')
     expect(accessors?.getSetAccessorOrThrow('author').getParameters()[0].getTypeNode()?.getText()).toBe('User')
   })
 
@@ -176,7 +176,7 @@ model Membership {
 `
     const source = parse(await generateModels(content))
     expect(source.getClassOrThrow('Membership').getExtends()?.getText()).toBe(
-      'Model<MembershipColumns, MembershipInit, { groupId: number; userId: string }>',
+      '$Model<MembershipColumns, MembershipInit, { groupId: number; userId: string }>',
     )
   })
 })

@@ -26,7 +26,7 @@ const CACHE_ROOT = join(REPO_ROOT, '.tmp', 'prisma-client')
 const PRISMA_CLI = join(REPO_ROOT, 'node_modules', 'prisma', 'build', 'index.js')
 const GENERATOR = 'prismalchemy_test_client'
 /** Bump when the recipe below changes, so stale cache folders are not reused. */
-const RECIPE_VERSION = 1
+const RECIPE_VERSION = 2
 const DATASOURCE_PROVIDER = /(datasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*")([^"]+)(")/
 /** A lock older than this is taken to belong to a dead process. */
 const LOCK_STALE_MS = 60_000
@@ -101,10 +101,13 @@ async function runGenerate(schemaText: string, dir: string, entry: string): Prom
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
   await mkdir(tmp, { recursive: true })
   try {
-    const withoutGenerators = schemaText.replace(/^\s*generator\s+\w+\s*\{[\s\S]*?^\s*\}/gm, '')
+    const generatorBlock = /^\s*generator\s+\w+\s*\{[\s\S]*?^\s*\}/gm
+    // The preview features the schema's generators turn on (`views`, ...) stay on for ours.
+    const previewFeatures = [...schemaText.matchAll(generatorBlock)].flatMap((block) => block[0].match(/^\s*previewFeatures\s*=.*$/m) ?? []).slice(0, 1)
+    const withoutGenerators = schemaText.replace(generatorBlock, '')
     await writeFile(
       join(tmp, 'schema.prisma'),
-      `${withoutGenerators}\n\ngenerator ${GENERATOR} {\n  provider = "prisma-client"\n  output   = "./client"\n}\n`,
+      `${withoutGenerators}\n\ngenerator ${GENERATOR} {\n  provider = "prisma-client"\n  output   = "./client"\n${previewFeatures.map((line) => `${line.trim()}\n`).join('')}}\n`,
     )
     // The CLI checks for a schema-engine binary (and downloads it if missing) even for `generate`,
     // which needs no engine: point it at any existing file. CHECKPOINT_DISABLE stops the telemetry

@@ -39,7 +39,7 @@ export function readCast(definition: ColumnDefinition): string | undefined {
 }
 
 /** A schema constant (DMMF gives BigInt, DateTime and Decimal constants as text, Json ones as JSON text) as a value of `scalar`. */
-function constantOf(scalar: ScalarType, value: unknown): unknown {
+export function constantOf(scalar: ScalarType, value: unknown): unknown {
   switch (scalar) {
     case 'BigInt':
       return BigInt(value as string | number)

@@ -2,12 +2,12 @@
 import { randomUUID } from 'node:crypto'
 import cuid from '@bugsnag/cuid'
 import { createId as cuid2 } from '@paralleldrive/cuid2'
-import { Decimal } from 'decimal.js'
 import { nanoid } from 'nanoid'
 import { ulid } from 'ulid'
 import { FlushError, StaleDataError } from '../errors.js'
 import { sql, type ColumnNode, type ConditionNode, type InsertNode, type ValueNode } from '../sql/nodes.js'
 import { cascadeDeletes, cascadeOrphans, needsDeleteCascade, reflectDatabaseDeletes } from './cascades.js'
+import { constantOf } from './column-type.js'
 import { cycleThrough, describeForeignKey, isNullableForeignKey } from './commit-order.js'
 import type { ColumnInfo, Mapper, Relationship } from './mapper.js'
 import { dispatchModelEvent, hasListeners, hasModelListeners, type ModelEventName } from './events.js'
@@ -25,22 +25,6 @@ function uuidV7(): string {
   const hex = Date.now().toString(16).padStart(12, '0')
   const random = randomUUID().replaceAll('-', '')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${random.slice(13, 16)}-${random.slice(16, 20)}-${random.slice(20, 32)}`
-}
-
-/** A schema constant as a value of the column's type (DMMF gives BigInt and DateTime constants as strings). */
-function constant(column: ColumnInfo, value: unknown): unknown {
-  switch (column.type) {
-    case 'BigInt':
-      return BigInt(value as string | number)
-    case 'DateTime':
-      return new Date(value as string)
-    case 'Decimal':
-      return new Decimal(value as string | number)
-    case 'Json':
-      return typeof value === 'string' ? JSON.parse(value) : structuredClone(value)
-    default:
-      return value
-  }
 }
 
 /** Milliseconds in a day: what `@db.Date` drops and `@db.Time` keeps. */
@@ -79,7 +63,8 @@ function clientDefault(column: ColumnInfo, now: Date): unknown {
     case 'ulid':
       return ulid()
     case 'value':
-      return constant(column, definition.value)
+      // A list's or typed column's default already reads as a fresh typed value (`withTypedDefault`).
+      return typeof column.type === 'string' ? constantOf(column.scalar, definition.value) : definition.value
     default:
       return undefined
   }

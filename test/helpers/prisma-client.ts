@@ -54,7 +54,12 @@ const loaded = new Map<string, Promise<(url: string) => PrismaClientLike>>()
  *   `postgresql://` URL. Each call returns a new client; call `$disconnect()` when done.
  */
 export async function loadPrismaClient(schemaPath: string, dialect: TestDialect = 'sqlite'): Promise<(url: string) => PrismaClientLike> {
-  const text = (await readFile(schemaPath, 'utf8')).replace(DATASOURCE_PROVIDER, `$1${dialect}$3`)
+  return loadPrismaClientForSchema(await readFile(schemaPath, 'utf8'), dialect)
+}
+
+/** {@link loadPrismaClient} for a schema given as text (an inline schema of a test). */
+export async function loadPrismaClientForSchema(schema: string, dialect: TestDialect = 'sqlite'): Promise<(url: string) => PrismaClientLike> {
+  const text = schema.replace(DATASOURCE_PROVIDER, `$1${dialect}$3`)
   const prismaVersion = JSON.parse(await readFile(join(REPO_ROOT, 'node_modules', 'prisma', 'package.json'), 'utf8')).version
   const hash = createHash('sha256').update(`${RECIPE_VERSION}\n${prismaVersion}\n${text}`).digest('hex').slice(0, 16)
   let pending = loaded.get(hash)

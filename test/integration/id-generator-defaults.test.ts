@@ -1,13 +1,10 @@
 // `@default(nanoid())`, `@default(nanoid(n))` and `@default(ulid())`: generated as string columns, filled at flush with the
 // libraries Prisma Client uses, and read back by a real PrismaClient (whose own ids the session reads too), on SQLite and PostgreSQL.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFromFiles } from '../../generator/generate.js'
 import { DIALECTS } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
-import { loadPrismaClient, type PrismaClientLike } from '../helpers/prisma-client.js'
+import { loadPrismaClientForSchema, type PrismaClientLike } from '../helpers/prisma-client.js'
 
 const SCHEMA = `datasource db {
   provider = "sqlite"
@@ -54,21 +51,17 @@ describe('generated code', () => {
 describe.each(DIALECTS)('nanoid() and ulid() defaults on %s', (dialect) => {
   let models: InlineModels
   let client: PrismaClientLike
-  let schemaDir: string
   let Token: InlineModels['classes'][string]
 
   beforeAll(async () => {
     models = await inlineModels('id-generator-defaults', SCHEMA, dialect)
     ;({ Token } = models.classes)
-    schemaDir = mkdtempSync(path.join(tmpdir(), 'prismalchemy-id-generator-defaults-'))
-    writeFileSync(path.join(schemaDir, 'schema.prisma'), SCHEMA)
-    client = (await loadPrismaClient(path.join(schemaDir, 'schema.prisma'), dialect))(models.database.url)
+    client = (await loadPrismaClientForSchema(SCHEMA, dialect))(models.database.url)
   }, 120_000)
 
   afterAll(async () => {
     await client?.$disconnect()
     await models?.dispose()
-    if (schemaDir) rmSync(schemaDir, { recursive: true, force: true })
   })
 
   it('fills each at flush with its shape and length, distinct per row, and PrismaClient reads the rows', async () => {

@@ -1,14 +1,11 @@
 // Every value PrismaClient reads and writes, read and written the same way: enums stored under @map names, Json defaults, PostgreSQL scalar lists (with their filters) and native types, checked both ways against a real PrismaClient.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Decimal, InvalidRequestError, type WhereInput } from 'prismalchemy'
 import { generateFromFiles } from '../../generator/generate.js'
 import { pushSchema } from '../../runtime/engine/schema-engine.js'
 import { DIALECTS, normalizeSql } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
-import { loadPrismaClient, type PrismaClientLike } from '../helpers/prisma-client.js'
+import { loadPrismaClientForSchema, type PrismaClientLike } from '../helpers/prisma-client.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
 /** Runs on both databases: an enum with @map values and a Json constant default. */
@@ -121,17 +118,6 @@ function columnsOf(row: Record<string, unknown>, fields: readonly string[]): Rec
   return Object.fromEntries(fields.map((field) => [field, plain(row[field])]))
 }
 
-/** A real PrismaClient for `schema` (written to a file, as the helper reads one) on `url`. */
-async function prismaClientFor(name: string, schema: string, dialect: (typeof DIALECTS)[number], url: string): Promise<PrismaClientLike> {
-  const dir = mkdtempSync(path.join(tmpdir(), `prismalchemy-${name}-client-`))
-  try {
-    writeFileSync(path.join(dir, 'schema.prisma'), schema)
-    return (await loadPrismaClient(path.join(dir, 'schema.prisma'), dialect))(url)
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
-
 describe.each(DIALECTS)('enums stored under @map names and Json defaults, on %s', (dialect) => {
   let models: InlineModels
   let client: PrismaClientLike
@@ -139,7 +125,7 @@ describe.each(DIALECTS)('enums stored under @map names and Json defaults, on %s'
 
   beforeAll(async () => {
     models = await inlineModels('native-types-portable', PORTABLE_SCHEMA, dialect)
-    client = await prismaClientFor('native-types-portable', PORTABLE_SCHEMA, dialect, models.database.url)
+    client = (await loadPrismaClientForSchema(PORTABLE_SCHEMA, dialect))(models.database.url)
     ;({ Account } = models.classes)
   }, 120_000)
 
@@ -266,7 +252,7 @@ describe.runIf(DIALECTS.includes('postgresql'))('scalar lists and native types o
 
   beforeAll(async () => {
     models = await inlineModels('native-types-postgres', POSTGRES_SCHEMA, 'postgresql')
-    client = await prismaClientFor('native-types-postgres', POSTGRES_SCHEMA, 'postgresql', models.database.url)
+    client = (await loadPrismaClientForSchema(POSTGRES_SCHEMA, 'postgresql'))(models.database.url)
     ;({ Lists, Native, Wallet } = models.classes)
   }, 120_000)
 

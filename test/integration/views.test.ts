@@ -1,15 +1,12 @@
 // `view` blocks (Prisma's `views` preview feature) with a unique: mapped read-only, identified by the unique, queried and
 // related like models and read as PrismaClient reads them; every write refused at flush; createAll() leaves them to the
 // project's SQL, as Prisma's schema engine does. On SQLite and PostgreSQL.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FlushError, joinedload, selectinload, type Session } from 'prismalchemy'
 import { generateFromFiles } from '../../generator/generate.js'
 import { DIALECTS } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
-import { loadPrismaClient, type PrismaClientLike } from '../helpers/prisma-client.js'
+import { loadPrismaClientForSchema, type PrismaClientLike } from '../helpers/prisma-client.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
 const SCHEMA = `datasource db {
@@ -91,7 +88,6 @@ describe('generated code', () => {
 describe.each(DIALECTS)('views on %s', (dialect) => {
   let models: InlineModels
   let client: PrismaClientLike
-  let schemaDir: string
   let Customer: InlineModels['classes'][string]
   let Order: InlineModels['classes'][string]
   let CustomerSummary: InlineModels['classes'][string]
@@ -99,15 +95,12 @@ describe.each(DIALECTS)('views on %s', (dialect) => {
   beforeAll(async () => {
     models = await inlineModels('views', MAPPED_SCHEMA, dialect)
     ;({ Customer, Order, CustomerSummary } = models.classes)
-    schemaDir = mkdtempSync(path.join(tmpdir(), 'prismalchemy-views-'))
-    writeFileSync(path.join(schemaDir, 'schema.prisma'), MAPPED_SCHEMA)
-    client = (await loadPrismaClient(path.join(schemaDir, 'schema.prisma'), dialect))(models.database.url)
+    client = (await loadPrismaClientForSchema(MAPPED_SCHEMA, dialect))(models.database.url)
   }, 120_000)
 
   afterAll(async () => {
     await client?.$disconnect()
     await models?.dispose()
-    if (schemaDir) rmSync(schemaDir, { recursive: true, force: true })
   })
 
   /** The database's tables and views by name. */

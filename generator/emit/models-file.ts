@@ -91,7 +91,7 @@ function enumStatements(enumeration: EnumDescription): StatementStructures[] {
 /** A field's TSDoc: its schema documentation, and for a list how changes are seen. */
 function fieldDocs(field: FieldDescription) {
   const listNote = field.list
-    ? 'A list is a value: assign a new array to change it (`post.tags = [...post.tags, tag]`); a change made in place (`push`) is not seen by the flush.'
+    ? 'A list is a value: assign a new array to change it (`post.tags = [...post.tags, tag]`). The list read here is frozen, so a change in place (`push`) throws a TypeError instead of being left out of the flush.'
     : undefined
   return docs(field.documentation, listNote)
 }

@@ -3,6 +3,9 @@ import { InvalidRequestError } from '../errors.js'
 import type { ColumnType, ScalarType, ValueType } from '../sql/nodes.js'
 import type { Decoder } from './dialect.js'
 
+/** The value of a NULL list column: empty and frozen, so one array serves every row. */
+const EMPTY_LIST: readonly unknown[] = Object.freeze([])
+
 /** Turns a non-null JavaScript value into what the driver binds. */
 export type Encoder = (value: unknown) => unknown
 
@@ -80,7 +83,8 @@ export class ValueCodecs {
     const names = type.enumValues === undefined ? undefined : storedToName(type.enumValues)
     const element: Decoder = names ? (raw) => (raw === null ? null : (names.get(raw) ?? raw)) : base
     if (!type.list) return element
-    // PrismaClient reads a NULL list (a row written without the column) as an empty list.
-    return (raw) => (raw === null || raw === undefined ? [] : (raw as readonly unknown[]).map(element))
+    // PrismaClient reads a NULL list (a row written without the column) as an empty list. Lists read are
+    // frozen: a list is a value, so a change in place throws instead of being lost (see instrumentation).
+    return (raw) => (raw === null || raw === undefined ? EMPTY_LIST : Object.freeze((raw as readonly unknown[]).map(element)))
   }
 }

@@ -68,9 +68,9 @@ export function withTypedDefault(definition: ColumnDefinition, type: ColumnType)
   const constant = written?.kind === 'value' ? written.value : undefined
   const fresh =
     constant === undefined
-      ? () => []
+      ? () => Object.freeze([])
       : type.list
-        ? () => (constant as readonly unknown[]).map((item) => constantOf(type.scalar, item))
+        ? () => Object.freeze((constant as readonly unknown[]).map((item) => constantOf(type.scalar, item)))
         : () => constantOf(type.scalar, constant)
   const typed: DefaultDefinition = Object.defineProperties({ kind: 'value' }, { value: { get: fresh, enumerable: true } }) as DefaultDefinition
   return { ...definition, default: typed }

@@ -5,8 +5,19 @@ import type { ColumnInfo, Mapper, Relationship } from './mapper.js'
 import { INIT_KEYS } from './model.js'
 import { STATE, type Instrumented } from './state.js'
 
+/**
+ * A scalar list assigned to a column, as the session keeps it: a frozen copy. A list is a value (as
+ * SQLAlchemy's non-mutable ARRAY): its changes are seen when a new list is assigned, so a change in
+ * place (`push`) throws a TypeError instead of being silently left out of the flush, and the caller's
+ * own array stays theirs to change.
+ */
+function listValue(value: unknown): unknown {
+  return Array.isArray(value) ? Object.freeze([...value]) : value
+}
+
 function defineColumn(prototype: object, column: ColumnInfo): void {
   const name = column.name
+  const list = column.list
   Object.defineProperty(prototype, name, {
     configurable: true,
     enumerable: true,
@@ -19,9 +30,13 @@ function defineColumn(prototype: object, column: ColumnInfo): void {
       }
       return state.dict[name]
     },
-    set(this: Instrumented, value: unknown) {
-      this[STATE].setColumn(name, value)
-    },
+    set: list
+      ? function (this: Instrumented, value: unknown) {
+          this[STATE].setColumn(name, listValue(value))
+        }
+      : function (this: Instrumented, value: unknown) {
+          this[STATE].setColumn(name, value)
+        },
   })
 }
 

@@ -23,13 +23,25 @@ function explainMissingTable(error: SchemaMismatchError, table: string, mappers:
   return error
 }
 
+/** The table an alias stands for in our own SQL (`"Author" AS "t1"`, as the compiler writes joins), if `name` is one. */
+function aliasedTable(sql: string | undefined, name: string): string | undefined {
+  if (sql === undefined) return undefined
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return new RegExp(`"((?:[^"]|"")+)" AS "${escaped}"`).exec(sql)?.[1]?.replaceAll('""', '"')
+}
+
 /**
  * The missing column as a model's field. The database may name the column's table (`table`), or an
  * alias, or nothing; the statement's own model is tried first, then the models a join may bring in.
  */
 function explainMissingColumn(error: SchemaMismatchError, column: string, table: string | undefined, mappers: readonly Mapper[]): SchemaMismatchError {
-  const named = table === undefined ? [] : mappers.filter((candidate) => candidate.table === table)
-  for (const mapper of [...named, ...mappers]) {
+  const named = table === undefined ? [] : mappers.filter((candidate) => candidate.table === (aliasedTable(error.sql, table) ?? table))
+  if (named.length > 0) {
+    // The database named the table (or its alias): only that model can lack the column, even where another has one of that name.
+    const info = named[0].columns.find((candidate) => candidate.column === column)
+    return info === undefined ? error : SchemaMismatchError.modelField(named[0].name, info.name, named[0].table, column, error.cause, error.sql)
+  }
+  for (const mapper of mappers) {
     const info = mapper.columns.find((candidate) => candidate.column === column)
     if (info !== undefined) return SchemaMismatchError.modelField(mapper.name, info.name, mapper.table, column, error.cause, error.sql)
   }

@@ -302,15 +302,25 @@ describe.runIf(DIALECTS.includes('postgresql'))('scalar lists and native types o
     })
   })
 
-  it('sees a new list assigned, not a list changed in place (lists are values, as SQLAlchemy\'s ARRAY)', async () => {
+  it('sees a new list assigned, and refuses a change in place instead of losing it (lists are values, as SQLAlchemy\'s ARRAY)', async () => {
     await client.lists.create({ data: { id: 5, tags: ['a'] } })
     await models.inSession(async (session) => {
       const row = await session.get(Lists, 5)
-      row.tags.push('in place')
+      expect(() => row.tags.push('in place')).toThrow(TypeError)
+      expect(row.tags).toEqual(['a'])
       expect(await capturedSql(models.engine, () => session.flush())).toEqual([])
-      row.tags = ['a', 'b']
+      const mine = ['a']
+      row.tags = mine
+      mine.push('b')
+      expect(row.tags).toEqual(['a'])
+      expect(() => row.tags.push('b')).toThrow(TypeError)
+      const fresh = new Lists({ id: 6 })
+      session.add(fresh)
+      await session.flush()
+      expect(() => fresh.labels.push('c')).toThrow(TypeError)
+      row.tags = [...row.tags, 'b']
       const flushed = await capturedSql(models.engine, () => session.flush())
-      expect(flushed.map(normalizeSql)).toEqual(['BEGIN', 'UPDATE "Lists" SET "tags" = ? WHERE "id" = ?'])
+      expect(flushed.map(normalizeSql)).toEqual(['UPDATE "Lists" SET "tags" = ? WHERE "id" = ?'])
       row.tags = ['a', 'b']
       expect(await capturedSql(models.engine, () => session.flush())).toEqual([])
       await session.commit()

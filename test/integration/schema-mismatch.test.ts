@@ -12,12 +12,14 @@ model Author {
   id       Int     @id @default(autoincrement())
   email    String  @unique
   nickname String? @map("nick_name")
+  title    String?
   notes    Note[]
 }
 
 model Note {
   id       Int    @id @default(autoincrement())
   body     String
+  title    String?
   authorId Int?
   author   Author? @relation(fields: [authorId], references: [id])
 }
@@ -35,7 +37,7 @@ function recreateNote(dialect: TestDialect, columns: string): string {
 }
 
 /** `Note` as a newer schema left it: a required column `legacy` with no default that the models lack. */
-const NOTE_WITH_REQUIRED_COLUMN = '"body" TEXT NOT NULL, "authorId" INTEGER, "legacy" TEXT NOT NULL'
+const NOTE_WITH_REQUIRED_COLUMN = '"body" TEXT NOT NULL, "title" TEXT, "authorId" INTEGER, "legacy" TEXT NOT NULL'
 
 /** What `work` rejects with (it must reject). */
 async function failureOf(work: () => Promise<unknown>): Promise<unknown> {
@@ -97,6 +99,13 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     })
   })
 
+  it('blames the joined model, not the queried one, when both have a column of that name', async () => {
+    await models.database.execute(`INSERT INTO "Author" ("email") VALUES ('ann@example.com'); INSERT INTO "Note" ("body", "authorId") VALUES ('hi', 1)`)
+    await models.database.execute('ALTER TABLE "Author" DROP COLUMN "title"')
+    const error = await failureOf(() => session.query(Note).options(joinedload('author')).all())
+    expect(error).toMatchObject({ code: 'schema_mismatch', model: 'Author', field: 'title', table: 'Author', column: 'title' })
+  })
+
   describe('a model whose table is missing', () => {
     beforeEach(async () => {
       await models.database.execute('DROP TABLE "Tag"')
@@ -136,7 +145,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
 
   it('keeps a NOT NULL violation on a column the model maps as NotNullViolationError', async () => {
     // The model has authorId optional; the table requires it: a mapped column, so no schema mismatch is claimed.
-    await models.database.execute(recreateNote(dialect, '"body" TEXT NOT NULL, "authorId" INTEGER NOT NULL'))
+    await models.database.execute(recreateNote(dialect, '"body" TEXT NOT NULL, "title" TEXT, "authorId" INTEGER NOT NULL'))
     session.add(new Note({ body: 'orphan' }))
     const error = await failureOf(() => session.commit())
     expect(error).toBeInstanceOf(NotNullViolationError)

@@ -153,16 +153,6 @@ function markDeleted(session: Session, transaction: SessionTransaction, state: I
   transaction.deleted.push(state)
 }
 
-/** The value ON DELETE SET DEFAULT wrote, when the schema's default is a constant the client knows; undefined otherwise. */
-function constantDefault(fk: Relationship, index: number): unknown {
-  const column = fk.local[index]
-  const definition = column.definition.default
-  if (definition?.kind !== 'value') return undefined
-  const value = definition.value
-  if (column.type === 'BigInt' && (typeof value === 'string' || typeof value === 'number')) return BigInt(value)
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : undefined
-}
-
 /**
  * ON DELETE SET NULL / SET DEFAULT: the foreign key in memory takes the value the database wrote,
  * without marking the object modified (rollback restores the old value). A default the client
@@ -171,7 +161,7 @@ function constantDefault(fk: Relationship, index: number): unknown {
 function resetForeignKey(transaction: SessionTransaction, state: InstanceState, fk: Relationship): void {
   const originals: Record<string, unknown> = {}
   fk.local.forEach((column, i) => {
-    const value = fk.onDelete === 'SetNull' ? null : constantDefault(fk, i)
+    const value = fk.onDelete === 'SetNull' ? null : column.constantDefault?.()
     const name = column.name
     if (value === undefined) {
       ;(state.expired ??= new Set()).add(name)

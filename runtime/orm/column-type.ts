@@ -1,7 +1,7 @@
 /** A column definition's value type as the runtime binds, reads and compares it: list, native type, stored enum names, constant defaults. */
 import { Decimal } from 'decimal.js'
 import type { ColumnType, ScalarType, ValueType } from '../sql/nodes.js'
-import type { ColumnDefinition, DefaultDefinition } from './metadata.js'
+import type { ColumnDefinition } from './metadata.js'
 
 /**
  * Native types whose values PrismaClient writes (and reads) as text of their own shape rather than as
@@ -39,7 +39,7 @@ export function readCast(definition: ColumnDefinition): string | undefined {
 }
 
 /** A schema constant (DMMF gives BigInt, DateTime and Decimal constants as text, Json ones as JSON text) as a value of `scalar`. */
-export function constantOf(scalar: ScalarType, value: unknown): unknown {
+function constantOf(scalar: ScalarType, value: unknown): unknown {
   switch (scalar) {
     case 'BigInt':
       return BigInt(value as string | number)
@@ -54,24 +54,21 @@ export function constantOf(scalar: ScalarType, value: unknown): unknown {
   }
 }
 
+/** What a list column without a default holds: empty and frozen, as lists the session holds are. */
+const NO_ITEMS: readonly unknown[] = Object.freeze([])
+
 /**
- * The definition the runtime fills unset columns from. A list's constant default (`@default(["a"])`),
- * or the empty list when it has none (PrismaClient reads a missing list as `[]`), and the constant of a
- * column with a {@link ValueType} are handed out as a fresh value of the column's type on each read of
- * `default.value`: no two rows share one array, and assigning in place never changes the default.
- * Every other definition is returned as it is.
+ * A reader of the value the column takes when left unset, from its schema constant (`@default(...)`),
+ * as a fresh value of its type on each call: a list's items converted and frozen, so no two rows share
+ * one array; a list without a default reads as the empty list (PrismaClient reads a missing list as
+ * `[]`). Undefined when the column has no constant default.
  */
-export function withTypedDefault(definition: ColumnDefinition, type: ColumnType): ColumnDefinition {
-  if (typeof type === 'string') return definition
+export function constantDefaultOf(definition: ColumnDefinition, type: ColumnType): (() => unknown) | undefined {
   const written = definition.default
-  if (written === undefined ? !type.list : written.kind !== 'value') return definition
-  const constant = written?.kind === 'value' ? written.value : undefined
-  const fresh =
-    constant === undefined
-      ? () => Object.freeze([])
-      : type.list
-        ? () => Object.freeze((constant as readonly unknown[]).map((item) => constantOf(type.scalar, item)))
-        : () => constantOf(type.scalar, constant)
-  const typed: DefaultDefinition = Object.defineProperties({ kind: 'value' }, { value: { get: fresh, enumerable: true } }) as DefaultDefinition
-  return { ...definition, default: typed }
+  const list = typeof type !== 'string' && type.list
+  if (written === undefined) return list ? () => NO_ITEMS : undefined
+  if (written.kind !== 'value') return undefined
+  const constant = written.value
+  const scalar = typeof type === 'string' ? type : type.scalar
+  return list ? () => Object.freeze((constant as readonly unknown[]).map((item) => constantOf(scalar, item))) : () => constantOf(scalar, constant)
 }

@@ -4,7 +4,7 @@ import type { Decoder, Dialect } from '../dialect/dialect.js'
 import { UnmappedError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import { sql, type ColumnNode, type ColumnType, type ConditionNode, type OrderByNode, type ScalarType, type SelectNode, type TableNode } from '../sql/nodes.js'
-import { columnType, readCast, withTypedDefault } from './column-type.js'
+import { columnType, constantDefaultOf, readCast } from './column-type.js'
 import { identityKey, keyPartEncoder, type KeyPart, type KeyPartEncoder } from './identity-key.js'
 import type { ColumnDefinition, ModelDefinition, RelationshipDefinition } from './metadata.js'
 import type { ModelClass } from './model.js'
@@ -57,8 +57,10 @@ export class ColumnInfo {
   /** True for a scalar list (a PostgreSQL array). */
   readonly list: boolean
   readonly nullable: boolean
-  /** The column's definition; a list's or typed column's constant default reads as a fresh typed value (see `column-type.ts`). */
+  /** The column's definition, as generated code gave it. */
   readonly definition: ColumnDefinition
+  /** The value of the column's constant default (a list's empty one when it has none), fresh on each call; undefined without one. */
+  readonly constantDefault: (() => unknown) | undefined
   /** The column node used in statements. */
   readonly node: ColumnNode
   /** True when the database assigns the value (autoincrement, dbgenerated) and INSERTs read it back. */
@@ -71,7 +73,8 @@ export class ColumnInfo {
   constructor(definition: ColumnDefinition, index: number) {
     this.index = index
     this.type = columnType(definition)
-    this.definition = withTypedDefault(definition, this.type)
+    this.definition = definition
+    this.constantDefault = constantDefaultOf(definition, this.type)
     this.name = definition.name
     this.column = definition.column
     this.scalar = definition.type

@@ -7,7 +7,6 @@ import { ulid } from 'ulid'
 import { FlushError, StaleDataError } from '../errors.js'
 import { sql, type ColumnNode, type ConditionNode, type InsertNode, type ValueNode } from '../sql/nodes.js'
 import { cascadeDeletes, cascadeOrphans, needsDeleteCascade, reflectDatabaseDeletes } from './cascades.js'
-import { constantOf } from './column-type.js'
 import { cycleThrough, describeForeignKey, isNullableForeignKey } from './commit-order.js'
 import type { ColumnInfo, Mapper, Relationship } from './mapper.js'
 import { dispatchModelEvent, hasListeners, hasModelListeners, type ModelEventName } from './events.js'
@@ -62,11 +61,9 @@ function clientDefault(column: ColumnInfo, now: Date): unknown {
       return nanoid(definition.size)
     case 'ulid':
       return ulid()
-    case 'value':
-      // A list's or typed column's default already reads as a fresh typed value (`withTypedDefault`).
-      return typeof column.type === 'string' ? constantOf(column.scalar, definition.value) : definition.value
     default:
-      return undefined
+      // A constant, or a list's empty value; undefined for the database's own defaults.
+      return column.constantDefault?.()
   }
 }
 
@@ -376,24 +373,28 @@ export class UnitOfWork {
     return relationship.remote.every((column) => state.dict[column.name] !== undefined && state.dict[column.name] !== null)
   }
 
+  /** `state`'s relationship `name` when its foreign key points at another object of `pending`, which must be inserted first. */
+  private keyToPending(state: InstanceState, name: string, pending: ReadonlySet<InstanceState>): Relationship | undefined {
+    const target = stateOf(state.related[name])
+    if (target === undefined || target === state || !pending.has(target)) return undefined
+    const relationship = state.mapper.relationships.get(name)!
+    return relationship.ownsForeignKey ? relationship : undefined
+  }
+
   /** The foreign keys through which a pending object of this table waits for another pending one of `pending`. */
   private waitingKeys(state: InstanceState, pending: ReadonlySet<InstanceState>): Relationship[] {
     const keys: Relationship[] = []
     for (const name of state.changedRelationships ?? []) {
-      const relationship = state.mapper.relationships.get(name)!
-      const target = stateOf(state.related[name])
-      if (relationship.ownsForeignKey && target !== undefined && target !== state && pending.has(target)) keys.push(relationship)
+      const key = this.keyToPending(state, name, pending)
+      if (key !== undefined) keys.push(key)
     }
     return keys
   }
 
-  /** Pending objects of the same table whose foreign keys point at pending ones must wait for them. */
+  /** Pending objects of the same table whose foreign keys point at pending ones must wait for them (no allocation: called per row and level). */
   private waitsFor(state: InstanceState, pending: ReadonlySet<InstanceState>): boolean {
     if (state.changedRelationships === null) return false
-    for (const name of state.changedRelationships) {
-      const target = stateOf(state.related[name])
-      if (target !== undefined && target !== state && pending.has(target) && state.mapper.relationships.get(name)!.ownsForeignKey) return true
-    }
+    for (const name of state.changedRelationships) if (this.keyToPending(state, name, pending) !== undefined) return true
     return false
   }
 

@@ -15,7 +15,6 @@ export interface SchemaLocation {
 
 /** The part of `@prisma/config` used here (Prisma's own loader of prisma.config.ts). */
 interface PrismaConfigModule {
-  findPrismaConfigFile?: (configRoot?: string) => string | null
   loadConfigFromFile(input: { configFile?: string; configRoot?: string }): Promise<{
     resolvedPath: string | null
     config?: { schema?: string | undefined }

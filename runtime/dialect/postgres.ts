@@ -61,7 +61,7 @@ const POSTGRES_DECODERS: Record<ScalarType, Decoder> = {
 /**
  * Values of native types PrismaClient sends and reads differently from their scalar kind: dates and
  * times as text of their own shape (the `dbType` it gives adapter-pg). `@db.Money` needs no codec: it
- * is selected as `numeric` (see `value-type.ts`), as PrismaClient selects it.
+ * is selected as `numeric` (see `readCast` in `orm/column-type.ts`), as PrismaClient selects it.
  */
 const POSTGRES_CODECS = new ValueCodecs({
   encode: encodePostgres,

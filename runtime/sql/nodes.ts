@@ -5,7 +5,7 @@ export type ScalarType = 'String' | 'Int' | 'BigInt' | 'Float' | 'Decimal' | 'Bo
 
 /**
  * A column's value type where its scalar kind alone does not say how values are stored: a scalar
- * list (PostgreSQL array), a native type read or written differently (`@db.Money`, `@db.Time`,
+ * list (PostgreSQL array), a native type written and read as text of its own shape (`@db.Time`,
  * `@db.Timetz`, `@db.Date`), or an enum whose values are stored under `@map` names.
  */
 export interface ValueType {
@@ -13,7 +13,7 @@ export interface ValueType {
   readonly scalar: ScalarType
   /** A scalar list (`String[]`): a PostgreSQL array of `scalar`. */
   readonly list: boolean
-  /** The `@db.*` attribute's name when it changes how values are read or written, e.g. `Money`. */
+  /** The `@db.*` attribute's name when it changes how values are read or written, e.g. `Time`. */
   readonly nativeType?: string
   /** Enum value names mapped to the names stored in the database (`@map`); absent when every value is stored as named. */
   readonly enumValues?: Readonly<Record<string, string>>

@@ -2,12 +2,11 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { readSchemaFiles, type SchemaFile } from '../../generator/dmmf/load-schema.js'
+import { compatibleSchema } from '../../generator/dmmf/prisma6-compat.js'
 import type { TestDialect } from '../helpers/dialects.js'
 
 const DATASOURCE = /datasource\s+\w+\s*\{[^}]*\}/
 const PROVIDER = /(\bprovider\s*=\s*")[^"]+(")/
-/** Datasource properties Prisma 7 moved to prisma.config.ts; PrismaClient's generator refuses them. */
-const PRISMA_6_PROPERTIES = /^\s*(url|directUrl|shadowDatabaseUrl)\s*=.*$/gm
 const VIEW_BLOCK = /^view\s+\w+\s*\{[\s\S]*?^\}/gm
 const GENERATOR_BLOCK = /^\s*generator\s+\w+\s*\{[\s\S]*?^\s*\}/gm
 
@@ -46,15 +45,15 @@ export function writeSchemaFolder(dir: string, files: readonly SchemaFile[]): st
 }
 
 /**
- * One Prisma 7 schema text for a real PrismaClient and for Prisma's DMMF: the files concatenated, the
- * Prisma 6 datasource URLs and the generator blocks removed (as our generator does before validating),
- * and views removed (their preview flag rides in a generator block; the corpus reads tables only).
+ * One Prisma 7 schema text for a real PrismaClient and for Prisma's DMMF: the files made acceptable to
+ * Prisma 7 as our generator makes them (Prisma 6 datasource URLs set aside) and concatenated, the
+ * generator blocks removed, and views removed (their preview flag rides in a generator block; the
+ * corpus reads tables only).
  */
 export function prismaClientText(files: readonly SchemaFile[]): string {
-  return files
-    .map((file) => file.content)
+  return compatibleSchema(files)
+    .files.map((file) => file.content)
     .join('\n')
     .replace(GENERATOR_BLOCK, '')
-    .replace(DATASOURCE, (block) => block.replace(PRISMA_6_PROPERTIES, ''))
     .replace(VIEW_BLOCK, '')
 }

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import ts from 'typescript'
-import type { ModelRegistry } from 'prismalchemy'
+import type { ModelRegistry } from 'prismalchemy/internal'
 import { generateFromFiles } from 'prismalchemy/generator'
 
 /**

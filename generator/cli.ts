@@ -115,7 +115,7 @@ export async function main(argv: readonly string[], output: CliOutput = processO
       .option('format', { choices: FORMATS, default: config.format ?? 'human', describe: 'How to print diagnostics' })
       .option('er-diagram', { type: 'boolean', default: config.erDiagram ?? false, describe: 'Also write schema.md, a Mermaid ER diagram' })
       .option('watch', { type: 'boolean', describe: 'Regenerate whenever the schema changes' })
-      .option('runtime-module', { type: 'string', default: config.runtimeModule ?? 'prismalchemy', describe: 'Module the generated code imports the runtime from' })
+      .option('runtime-module', { type: 'string', default: config.runtimeModule ?? 'prismalchemy', describe: 'Module the generated code imports the runtime from (and <module>/internal)' })
       .conflicts('watch', 'check')
   const parser = yargs([...argv])
     .scriptName('prismalchemy')

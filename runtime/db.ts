@@ -5,7 +5,7 @@ import { BindEngines, schemaSteps, type BindConfig, type BindsConfig, type BindS
 import type { ExecutedStatement } from './engine/driver.js'
 import type { Engine, EngineOptions } from './engine/engine.js'
 import { dropSchema, pushSchema, type PushResult } from './engine/schema-engine.js'
-import { ConfigurationError } from './errors.js'
+import { ConfigurationError, NoScopeError } from './errors.js'
 import type { KeyOf, Model, ModelClass } from './orm/model.js'
 import type { ModelRegistry } from './orm/registry.js'
 import type { BindTarget } from './orm/routing.js'
@@ -81,6 +81,20 @@ const RUNTIME_DIR = path.dirname(fileURLToPath(import.meta.url))
 export const DEFAULT_DATABASE_URL = 'file:./dev.db'
 
 /**
+ * The dbs created for each registry, oldest first. An application has one `db` per schema; tests, scripts and
+ * tenants may create more, and each keeps `Model.query` to its own scopes (weakly held: a dropped db is forgotten).
+ */
+const DBS_BY_REGISTRY = new WeakMap<ModelRegistry, WeakRef<Db>[]>()
+
+/** The dbs of `registry` still alive, oldest first (forgetting those collected). */
+function liveDbs(registry: ModelRegistry): Db[] {
+  const refs = DBS_BY_REGISTRY.get(registry) ?? []
+  const dbs = refs.map((ref) => ref.deref()).filter((db): db is Db => db !== undefined)
+  if (dbs.length < refs.length) DBS_BY_REGISTRY.set(registry, dbs.map((db) => new WeakRef(db)))
+  return dbs
+}
+
+/**
  * The application's entry point to the database, generated once per schema (`generated/db.ts`).
  * The engine is created on first use, so `configure()` can still change the URL at start-up.
  *
@@ -109,10 +123,45 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
     this.models = registry.classes
     this.options = options
     if (options.allowGlobalScope) this.scopes.enableGlobalScope()
-    for (const modelClass of Object.values(registry.classes)) {
-      // Flask-SQLAlchemy's `Model.query`: a query on the current scope's session.
-      Object.defineProperty(modelClass, 'query', { configurable: true, get: () => this.session.query(modelClass as ModelClass<Model>) })
+    Db.register(this)
+  }
+
+  /**
+   * Adds `db` to the dbs of its registry. The first db of a registry defines Flask-SQLAlchemy's `Model.query` on the
+   * registry's classes, once: a query on the session of {@link Db.ofRunningScope}, so a later db never takes it over.
+   */
+  private static register(db: Db): void {
+    const registry = db.registry
+    const dbs = DBS_BY_REGISTRY.get(registry)
+    if (dbs !== undefined) {
+      dbs.push(new WeakRef(db))
+      return
     }
+    DBS_BY_REGISTRY.set(registry, [new WeakRef(db)])
+    for (const modelClass of Object.values(registry.classes)) {
+      Object.defineProperty(modelClass, 'query', {
+        configurable: true,
+        get: () => {
+          const owner = Db.ofRunningScope(registry)
+          if (owner === undefined) throw NoScopeError.outsideScope()
+          return owner.session.query(modelClass as ModelClass<Model>)
+        },
+      })
+    }
+  }
+
+  /**
+   * The db of `registry` whose scope the caller runs in (the newest such db when scopes of several are nested), else
+   * the newest one with a global scope, else the newest one (whose `db.session` then raises `NoScopeError`); undefined
+   * once every db of the registry is gone.
+   */
+  private static ofRunningScope(registry: ModelRegistry): Db | undefined {
+    const dbs = liveDbs(registry)
+    const inScope = (db: Db): boolean => {
+      const scope = db.scopes.find()
+      return scope !== undefined && scope !== db.scopes.global
+    }
+    return dbs.findLast(inScope) ?? dbs.findLast((db) => db.scopes.global !== undefined) ?? dbs.at(-1)
   }
 
   /** Changes options before first use (Flask-SQLAlchemy's `init_app`). */

@@ -108,9 +108,130 @@ export class InvalidRequestError extends OrmError {
     return new InvalidRequestError(`This ${what} is closed (committed or rolled back already); begin a new one.`, 'transaction_inactive')
   }
 
-  /** A query or model is used with the wrong argument. */
-  static badArgument(message: string): InvalidRequestError {
-    return new InvalidRequestError(message, 'bad_argument')
+  /** `db.session.configure()` inside a scope that already has its session: the options apply only to sessions created later. */
+  static sessionAlreadyInScope(): InvalidRequestError {
+    return new InvalidRequestError('A session already exists in this scope; configure() applies to new sessions. Call remove() first.', 'session_already_in_scope')
+  }
+
+  /** `makeTransientToDetached()` of an object that has a session or an identity already. */
+  static notTransient(what: string): InvalidRequestError {
+    return new InvalidRequestError(`${what} is not transient; only a transient object can be made detached.`, 'not_transient')
+  }
+
+  /** `makeTransientToDetached()` of an object whose primary-key columns are not all set. */
+  static primaryKeyUnset(what: string, columns: readonly string[]): InvalidRequestError {
+    return new InvalidRequestError(`${what} has no primary-key values; set ${columns.join(', ')} first.`, 'primary_key_unset')
+  }
+
+  /** `session.delete()` of an object without a row (transient or pending). */
+  static notPersisted(what: string): InvalidRequestError {
+    return new InvalidRequestError(`${what} is not persisted; use session.expunge() to discard a pending object.`, 'not_persisted')
+  }
+
+  /** `session.refresh()` of an object whose row was deleted in the database. */
+  static refreshedRowGone(what: string): InvalidRequestError {
+    return new InvalidRequestError(`Could not refresh ${what}: its row no longer exists.`, 'refreshed_row_gone')
+  }
+
+  /** A single value given as the key of a model whose primary key has several columns. */
+  static compositeKeyExpected(model: string, columns: readonly string[]): InvalidRequestError {
+    return new InvalidRequestError(`${model} has a composite primary key; pass { ${columns.join(', ')} }.`, 'composite_key_expected')
+  }
+
+  /** A composite key object without one of the primary-key columns. */
+  static keyColumnMissing(model: string, column: string): InvalidRequestError {
+    return new InvalidRequestError(`Primary key of ${model} is missing "${column}".`, 'key_column_missing')
+  }
+
+  /** `defineModels()` got metadata for a model without its class. */
+  static modelClassMissing(model: string): InvalidRequestError {
+    return new InvalidRequestError(`No class was given for model ${model}.`, 'model_class_missing')
+  }
+
+  /** `defineModels()` got a class another registry (or an earlier call) already mapped. */
+  static alreadyMapped(model: string): InvalidRequestError {
+    return new InvalidRequestError(`Model class ${model} is already mapped.`, 'already_mapped')
+  }
+
+  /** `listen()` with an event name the target (a model class or a session) does not emit. */
+  static unknownEvent(event: string, target: 'a model class' | 'a session', known: Iterable<string>): InvalidRequestError {
+    return new InvalidRequestError(`No such event "${event}" for ${target}; known events: ${[...known].join(', ')}.`, 'unknown_event')
+  }
+
+  /** A to-one relationship assigned something other than an object of its target model, or null. */
+  static wrongRelatedObject(model: string, relationship: string, target: string): InvalidRequestError {
+    return new InvalidRequestError(`${model}.${relationship} expects a ${target} or null.`, 'wrong_related_object')
+  }
+
+  /** A one-to-one relationship assigned from its side without the foreign key, when the other side has none either. */
+  static relationshipNotAssignable(model: string, relationship: string): InvalidRequestError {
+    return new InvalidRequestError(`${model}.${relationship} cannot be assigned: it has no foreign-key side.`, 'relationship_not_assignable')
+  }
+
+  /** A dynamic relationship's `append()`/`remove()` given an object of another model. */
+  static wrongDynamicMember(target: string, relationship: string): InvalidRequestError {
+    return new InvalidRequestError(`Expected a ${target} for ${relationship}.`, 'wrong_dynamic_member')
+  }
+
+  /** A loader option's path with an empty part, or `*` before its last part. */
+  static invalidLoaderPath(path: string): InvalidRequestError {
+    return new InvalidRequestError(`Invalid loader path "${path}": use "relationship", "a.b.c" or "*" (last part only).`, 'invalid_loader_path')
+  }
+
+  /** `joinedload()` of a dotted path: only the queried model's own relationships are joined. */
+  static nestedJoinedLoad(path: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `joinedload("${path}"): only relationships of the queried model can be joined; use selectinload for deeper paths.`,
+      'nested_joined_load',
+    )
+  }
+
+  /** A loader option names a relationship the model does not have. */
+  static unknownLoaderRelationship(model: string, relationship: string): InvalidRequestError {
+    return new InvalidRequestError(`Model ${model} has no relationship "${relationship}" (in a loader option).`, 'unknown_loader_relationship')
+  }
+
+  /** A loader option on a dynamic relationship, which is a query and never loaded. */
+  static loaderOptionOnDynamic(model: string, relationship: string): InvalidRequestError {
+    return new InvalidRequestError(`${model}.${relationship} is dynamic: it is a query, so loader options do not apply. Run it with .all().`, 'loader_option_on_dynamic')
+  }
+
+  /** `limit()` or `offset()` given something other than an integer >= 0. */
+  static invalidRowCount(method: string, value: number): InvalidRequestError {
+    return new InvalidRequestError(`${method}() expects an integer >= 0, got ${String(value)}.`, 'invalid_row_count')
+  }
+
+  /** `orderBy()` with a direction other than `'asc'` or `'desc'`. */
+  static invalidSortOrder(column: string): InvalidRequestError {
+    return new InvalidRequestError(`orderBy "${column}" must be 'asc' or 'desc'.`, 'invalid_sort_order')
+  }
+
+  /** A where filter's operator given an operand of the wrong kind, e.g. `in` without an array. */
+  static invalidFilterOperand(column: string, operator: string, expected: 'an array' | 'a string' | 'true or false'): InvalidRequestError {
+    return new InvalidRequestError(`"${column}.${operator}" expects ${expected}.`, 'invalid_filter_operand')
+  }
+
+  /** `AND`, `OR` or `NOT` given something other than where objects. */
+  static invalidLogicalOperand(operator: string): InvalidRequestError {
+    return new InvalidRequestError(`"${operator}" expects where objects.`, 'invalid_logical_operand')
+  }
+
+  /** A list column filtered with something that is neither an array nor a list filter. */
+  static invalidListFilter(column: string, operators: Iterable<string>): InvalidRequestError {
+    return new InvalidRequestError(`"${column}" is a list: filter it with an array or with ${[...operators].join(', ')}.`, 'invalid_list_filter')
+  }
+
+  /** A where filter object with operators the column's filter does not have (a misspelt operator). */
+  static unknownFilterOperator(column: string, unknown: readonly string[], operators: Iterable<string>): InvalidRequestError {
+    return new InvalidRequestError(
+      `Unknown filter ${unknown.map((operator) => `"${operator}"`).join(', ')} on "${column}": use ${[...operators].join(', ')}.`,
+      'unknown_filter_operator',
+    )
+  }
+
+  /** A list column's value is not an array. */
+  static listValueExpected(scalar: string, value: unknown): InvalidRequestError {
+    return new InvalidRequestError(`A ${scalar}[] column takes an array; got ${typeof value}.`, 'list_value_expected')
   }
 }
 

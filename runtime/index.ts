@@ -1,4 +1,4 @@
-/** prismalchemy's runtime: the public API, as explicit named exports. */
+/** prismalchemy's runtime: the public API for applications, as explicit named exports (generated code also imports `prismalchemy/internal`). */
 export { createDb, Db, DEFAULT_DATABASE_URL, type DbOptions } from './db.js'
 export { createEngine, Engine, formatStatement, type EngineOptions, type StatementLogger, type StatementLogRecord } from './engine/engine.js'
 export { ConnectionBudget, type BudgetStatus } from './engine/connection-budget.js'
@@ -41,28 +41,15 @@ export {
 } from './errors.js'
 export { DynamicRelationship } from './loading/dynamic-loader.js'
 export { joinedload, lazyload, noload, raiseload, selectinload, type LoaderOption } from './loading/loader-options.js'
-export { LOADER_STRATEGIES, type LoaderStrategyName } from './loading/strategy-names.js'
+export type { LoaderStrategyName } from './loading/strategy-names.js'
 export { History, inspect, type AttributeInspection, type InstanceInspection } from './orm/inspect.js'
 export { listen, type ModelEventName, type ModelEvents, type SessionEventName, type SessionEvents } from './orm/events.js'
 export { makeTransient, makeTransientToDetached } from './orm/make-transient.js'
 export { NestedTransaction, Transaction } from './orm/transaction-handles.js'
-export type {
-  CascadeName,
-  ColumnDefinition,
-  DefaultDefinition,
-  ModelDefinition,
-  ReferentialAction,
-  RelationshipDefinition,
-  RelationshipDirection,
-  RelationshipOrder,
-  SchemaDefinition,
-  SecondaryDefinition,
-} from './orm/metadata.js'
 export { Model, type ColumnsOf, type KeyOf, type ModelClass } from './orm/model.js'
-export { defineModels, ModelRegistry, type ModelsDefinition } from './orm/registry.js'
 export type { RecordedQuery } from './orm/scope-registry.js'
 export { ScopedSession, type ScopeHandle } from './orm/scoping.js'
-export { REPLICA_RETRY_MS, type BindTarget, type ReplicatedEngine } from './orm/routing.js'
+export type { BindTarget, ReplicatedEngine } from './orm/routing.js'
 export { Session, type GetOptions, type NPlusOneOptions, type SessionConnection, type SessionOptions } from './orm/session.js'
 export { sessionmaker, type SessionFactory } from './orm/sessionmaker.js'
 export type { ObjectState } from './orm/state.js'
@@ -70,6 +57,5 @@ export { paginate, Pagination, type IterPagesOptions, type PageInput, type Pagin
 export { Query, type OrderByInput, type SortOrder } from './query/query.js'
 export type { FilterOf, ListFilter, ScalarFilter, StringFilter, WhereInput } from './query/where.js'
 export type { JsonValue } from './json-value.js'
-export type { ScalarType } from './sql/nodes.js'
 export { RawSql, Result, sql } from './sql/raw-sql.js'
 export { Decimal } from 'decimal.js'

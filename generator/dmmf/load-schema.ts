@@ -5,12 +5,9 @@ import type { DMMF } from '@prisma/generator-helper'
 import internals from '@prisma/internals'
 import { SchemaError, UsageError, type Diagnostic } from '../errors.js'
 import { compatibleSchema } from './prisma6-compat.js'
+import type { SchemaFile } from './schema-file.js'
 
-/** One schema file: its path as shown in messages, and its text. */
-export interface SchemaFile {
-  readonly path: string
-  readonly content: string
-}
+export type { SchemaFile } from './schema-file.js'
 
 /** A parsed schema: its files, Prisma's DMMF and the datasource provider. */
 export interface LoadedSchema {

@@ -1,6 +1,6 @@
 /** Prisma 6 schemas under Prisma 7: blanks what Prisma 7 moved out of schema files (datasource URLs) or removed (preview features), line for line. */
 import type { Diagnostic } from '../errors.js'
-import type { SchemaFile } from './load-schema.js'
+import type { SchemaFile } from './schema-file.js'
 
 /** Datasource properties Prisma 7 reads from `prisma.config.ts` (and the driver adapter) instead of the schema. */
 export const MOVED_DATASOURCE_PROPERTIES = ['url', 'directUrl', 'shadowDatabaseUrl'] as const

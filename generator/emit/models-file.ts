@@ -1,6 +1,6 @@
 /** Emits generated/models.ts: enums, one typed class per model (relationship types per strategy) and the mapping registry. */
 import { StructureKind, VariableDeclarationKind, type ClassDeclarationStructure, type InterfaceDeclarationStructure, type StatementStructures } from 'ts-morph'
-import type { ColumnDefinition, ModelDefinition, RelationshipDefinition } from '../../runtime/index.js'
+import type { ColumnDefinition, ModelDefinition, RelationshipDefinition } from '../../runtime/internal.js'
 import type { EnumDescription, FieldDescription, ModelDescription, RelationDescription, SchemaDescription } from '../model/description.js'
 import { tsType } from '../model/type-map.js'
 import { literal } from './literal.js'
@@ -233,7 +233,7 @@ function registryStatement(schema: SchemaDescription): string {
   ].join('\n')
 }
 
-/** Emits `models.ts` for a described schema. */
+/** Emits `models.ts` for a described schema: its code imports `runtimeModule` and, for `defineModels`, `${runtimeModule}/internal`. */
 export function emitModelsFile(schema: SchemaDescription, runtimeModule: string): GeneratedFile {
   const usesDecimal = schema.models.some((model) => model.fields.some((field) => field.type === 'Decimal'))
   const usesJson = schema.models.some((model) => model.fields.some((field) => field.type === 'Json'))
@@ -248,8 +248,10 @@ export function emitModelsFile(schema: SchemaDescription, runtimeModule: string)
     {
       kind: StructureKind.ImportDeclaration,
       moduleSpecifier: runtimeModule,
-      namedImports: ['defineModels as $defineModels', 'Model as $Model', ...typeImports, 'type Query as $Query'],
+      namedImports: ['Model as $Model', ...typeImports, 'type Query as $Query'],
     },
+    // What only generated code calls lives in the runtime's internal entry, next to the application's.
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: `${runtimeModule}/internal`, namedImports: ['defineModels as $defineModels'] },
   ]
   for (const enumeration of schema.enums) statements.push(...enumStatements(enumeration))
   for (const model of schema.models) {

@@ -1,11 +1,12 @@
 /** Parses and validates `///` annotations such as `@lazy(dynamic)`: unknown or misplaced ones are errors, never ignored. */
-import type { CascadeName, RelationshipOrder } from '../../runtime/orm/metadata.js'
 import {
   COLLECTION_ONLY_STRATEGIES,
   isLoaderStrategyName,
   LOADER_STRATEGIES,
+  type CascadeName,
   type LoaderStrategyName,
-} from '../../runtime/loading/strategy-names.js'
+  type RelationshipOrder,
+} from '../../runtime/internal.js'
 
 /** A line of a doc comment that starts with `@name(`, or with a known annotation name. */
 export interface Annotation {

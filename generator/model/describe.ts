@@ -1,7 +1,7 @@
 /** DMMF -> SchemaDescription: resolves columns, keys, defaults and both sides of each relation; validates annotations. */
 import path from 'node:path'
 import type { DMMF } from '@prisma/generator-helper'
-import type { DefaultDefinition, ReferentialAction, ScalarType } from '../../runtime/index.js'
+import type { DefaultDefinition, ReferentialAction, ScalarType } from '../../runtime/internal.js'
 import type { LoadedSchema } from '../dmmf/load-schema.js'
 import { SchemaError, type Diagnostic, type SourceLocation } from '../errors.js'
 import { checkCascade, checkLazy, checkModelAnnotations, checkOrderBy, FIELD_ANNOTATIONS_CHECKED_ELSEWHERE, KNOWN_ANNOTATIONS, parseDocumentation, type Annotation } from './annotations.js'

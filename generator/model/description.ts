@@ -1,7 +1,13 @@
 /** Our own plain-data description of a schema: what the emitters read, independent of Prisma's DMMF. */
-import type { DefaultDefinition, RelationshipDirection, ScalarType } from '../../runtime/index.js'
-import type { LoaderStrategyName } from '../../runtime/loading/strategy-names.js'
-import type { CascadeName, ReferentialAction, RelationshipOrder } from '../../runtime/orm/metadata.js'
+import type {
+  CascadeName,
+  DefaultDefinition,
+  LoaderStrategyName,
+  ReferentialAction,
+  RelationshipDirection,
+  RelationshipOrder,
+  ScalarType,
+} from '../../runtime/internal.js'
 
 /** One enum. */
 export interface EnumDescription {

@@ -1,5 +1,5 @@
 /** Prisma scalar types -> runtime scalar kinds and TypeScript types, one table. */
-import type { ScalarType } from '../../runtime/index.js'
+import type { ScalarType } from '../../runtime/internal.js'
 
 /** Prisma's scalar type names mapped to the runtime's scalar kinds. */
 export const SCALAR_TYPES: Readonly<Record<string, ScalarType>> = {

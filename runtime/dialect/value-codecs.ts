@@ -73,7 +73,7 @@ export class ValueCodecs {
     const element: Encoder = native ?? (enumValues ? (value) => single(enumValues[value as string] ?? value) : single)
     if (!type.list) return element
     return (value) => {
-      if (!Array.isArray(value)) throw InvalidRequestError.badArgument(`A ${scalar}[] column takes an array; got ${typeof value}.`)
+      if (!Array.isArray(value)) throw InvalidRequestError.listValueExpected(scalar, value)
       return value.map((item) => (item === null || item === undefined ? null : element(item)))
     }
   }

@@ -1,7 +1,6 @@
 /** Engine: a database URL turned into a driver (with its pool) and a dialect, plus SQL echo and statement listeners. */
-import path from 'node:path'
-import { postgresDialect } from '../dialect/postgres.js'
-import { sqliteDialect } from '../dialect/sqlite.js'
+import type { DriverFactory } from '../databases/database-definition.js'
+import { databaseOf } from '../databases/registry.js'
 import type { Dialect } from '../dialect/dialect.js'
 import { ConfigurationError } from '../errors.js'
 import type { ConnectionBudget } from './connection-budget.js'
@@ -15,12 +14,9 @@ import type {
   IsolationLevel,
   PoolStatus,
   StatementListener,
-  StatementReporter,
 } from './driver.js'
 import { ExternalTransaction } from './external-transaction.js'
-import { postgresAdapterFactory } from './postgres-adapter.js'
-import { PrismaAdapterDriver } from './prisma-driver.js'
-import { SqliteDriver } from './sqlite-driver.js'
+import { positiveNumber } from './option-checks.js'
 
 /** What {@link EngineOptions.logger} receives with each line: the statement as it ran, and the engine. */
 export interface StatementLogRecord extends ExecutedStatement {
@@ -129,12 +125,6 @@ function recycleSeconds(value: number | undefined): number {
   return value
 }
 
-function positiveNumber(option: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isFinite(value) || value < 0) throw ConfigurationError.badOption(option, value, 'a number >= 0')
-  return value
-}
-
 /**
  * Where statements go: one database, its connection pool and its SQL dialect.
  *
@@ -144,7 +134,7 @@ function positiveNumber(option: string, value: number | undefined, fallback: num
  * const session = new Session({ bind: engine })
  * ```
  */
-export class Engine implements StatementReporter {
+export class Engine {
   /** The URL the engine was created from. */
   readonly url: string
   /** The SQL dialect of the database. */
@@ -160,7 +150,7 @@ export class Engine implements StatementReporter {
   private readonly maskedUrl: string
 
   /** @internal Use {@link createEngine}. */
-  constructor(url: string, dialect: Dialect, makeDriver: (reporter: StatementReporter) => Driver, options: EngineOptions) {
+  constructor(url: string, dialect: Dialect, makeDriver: DriverFactory, options: EngineOptions) {
     this.url = url
     this.maskedUrl = maskPassword(url)
     this.dialect = dialect
@@ -178,17 +168,17 @@ export class Engine implements StatementReporter {
     return this.driver.acquire(owner)
   }
 
-  /** Returns a connection to the pool. */
   /**
    * Begins a transaction on a connection of its own that the application ends with `commit()` or
    * `rollback()`; sessions join it with `{ joinTransaction: outer }` (see {@link ExternalTransaction}).
    */
-  async begin(owner?: ConnectionOwner): Promise<ExternalTransaction> {
+  async begin(owner?: ConnectionOwner): Promise<ExternalTransaction<Engine>> {
     const connection = await this.connect(owner ?? 'engine.begin()')
     await connection.begin()
     return new ExternalTransaction(this, connection)
   }
 
+  /** Returns a connection taken with `connect()` to the pool (one whose ROLLBACK failed is closed instead). */
   release(connection: DriverConnection): Promise<void> {
     return this.driver.release(connection)
   }
@@ -229,24 +219,10 @@ export class Engine implements StatementReporter {
   }
 }
 
-/** Resolves a `file:` (or `sqlite:`) URL to a file path, relative to the working directory. */
-export function sqliteFilename(url: string): string | undefined {
-  const match = /^(?:file:|sqlite:(?:\/\/)?)(.+)$/.exec(url)
-  if (!match) return undefined
-  const location = match[1]
-  if (location === ':memory:' || location.includes('?')) throw ConfigurationError.unsupportedUrl(url)
-  return path.resolve(location)
-}
-
-/** True for the URLs PostgreSQL's own clients accept: `postgres://` and `postgresql://`. */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(?:ql)?:\/\//.test(url)
-}
-
 /**
- * Creates an engine for a database URL: SQLite files as `file:./path.db` (better-sqlite3 directly),
- * PostgreSQL as `postgresql://user:password@host:port/database` (through `@prisma/adapter-pg`).
- * No connection is opened until a session needs one.
+ * Creates an engine for a database URL: SQLite files as `file:./path.db` or `sqlite:./path.db`
+ * (better-sqlite3 directly), PostgreSQL as `postgresql://user:password@host:port/database` (through
+ * `@prisma/adapter-pg`). No connection is opened until a session needs one.
  */
 export function createEngine(url: string, options: EngineOptions = {}): Engine {
   const poolSize = positiveNumber('poolSize', options.poolSize, 5)
@@ -254,37 +230,19 @@ export function createEngine(url: string, options: EngineOptions = {}): Engine {
   if (poolSize + maxOverflow < 1) throw ConfigurationError.badOption('poolSize', options.poolSize, 'poolSize + maxOverflow >= 1')
   const poolTimeoutMs = positiveNumber('poolTimeout', options.poolTimeout, 30) * 1000
   const recycleMs = recycleSeconds(options.poolRecycle) * 1000
-  const prePing = options.poolPrePing === true
-  if (isPostgresUrl(url)) {
-    // pool_recycle is pg's maxLifetimeSeconds: the adapter's pool owns the real connections.
-    const maxLifetimeSeconds = recycleMs > 0 ? Math.max(1, Math.ceil(recycleMs / 1000)) : 0
-    const preparedStatements = options.preparedStatements === true ? Math.max(1, positiveNumber('statementCacheSize', options.statementCacheSize, 500)) : 0
-    const factory = postgresAdapterFactory(url, { max: poolSize + maxOverflow, min: poolSize, connectionTimeoutMs: poolTimeoutMs, maxLifetimeSeconds, preparedStatements })
-    // No connectionBudget: the adapter's pg.Pool opens and keeps the real connections, which a budget could neither count nor close.
-    return new Engine(url, postgresDialect, (reporter) => new PrismaAdapterDriver({ factory, poolSize, maxOverflow, poolTimeoutMs, reporter }), options)
-  }
-  const filename = sqliteFilename(url)
-  if (filename === undefined) throw ConfigurationError.unsupportedUrl(url)
-  const busyTimeoutMs = positiveNumber('busyTimeout', options.busyTimeout, 5) * 1000
-  const statementCacheSize = Math.max(1, positiveNumber('statementCacheSize', options.statementCacheSize, 500))
-  return new Engine(
-    url,
-    sqliteDialect,
-    (reporter) =>
-      new SqliteDriver({
-        filename,
-        poolSize,
-        maxOverflow,
-        poolTimeoutMs,
-        recycleMs,
-        prePing,
-        busyTimeoutMs,
-        statementCacheSize,
-        budget: options.connectionBudget,
-        reporter,
-      }),
-    options,
-  )
+  const database = databaseOf(url)
+  const makeDriver = database.driver(url, {
+    poolSize,
+    maxOverflow,
+    poolTimeoutMs,
+    recycleMs,
+    prePing: options.poolPrePing === true,
+    busyTimeout: options.busyTimeout,
+    statementCacheSize: options.statementCacheSize,
+    preparedStatements: options.preparedStatements,
+    connectionBudget: options.connectionBudget,
+  })
+  return new Engine(url, database.dialect, makeDriver, options)
 }
 
 /**

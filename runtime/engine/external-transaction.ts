@@ -2,7 +2,6 @@
 import { InvalidRequestError } from '../errors.js'
 import { controlStatement, type CompiledQuery } from '../sql/compiled-query.js'
 import type { DriverConnection, QueryResult, TransactionOptions } from './driver.js'
-import type { Engine } from './engine.js'
 
 /**
  * A session transaction inside the external one: its BEGIN is a SAVEPOINT (sent with its first
@@ -51,6 +50,12 @@ class JoinedConnection implements DriverConnection {
   }
 }
 
+/** What an external transaction needs of its engine: to take its connection back. `Engine` is one. */
+export interface ConnectionSource {
+  /** Returns a checked-out connection to the pool. */
+  release(connection: DriverConnection): Promise<void>
+}
+
 /**
  * A transaction the application begins on one of the engine's connections (`await engine.begin()`)
  * and ends itself. Sessions created with `{ bind: engine, joinTransaction: outer }` run inside it:
@@ -68,14 +73,14 @@ class JoinedConnection implements DriverConnection {
  * await outer.rollback()            // nothing was kept
  * ```
  */
-export class ExternalTransaction {
+export class ExternalTransaction<E extends ConnectionSource = ConnectionSource> {
   private savepoints = 0
   private ended = false
 
   /** @internal Use `engine.begin()`. */
   constructor(
     /** The engine the connection belongs to; sessions join on this engine's statements. */
-    readonly engine: Engine,
+    readonly engine: E,
     private readonly connection: DriverConnection,
   ) {}
 

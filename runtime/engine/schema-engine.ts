@@ -1,5 +1,5 @@
 /** Create and drop a Prisma schema's tables through Prisma's schema engine (wasm), like `prisma db push`, with no binary download. */
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import {
   bindMigrationAwareSqlAdapterFactory,
@@ -7,9 +7,10 @@ import {
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils'
 import type { SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg'
+import type { SchemaPushSupport } from '../databases/database-definition.js'
+import { databaseOf } from '../databases/registry.js'
 import { ConfigurationError, DatabaseError, SchemaPushError } from '../errors.js'
-import { isPostgresUrl } from './engine.js'
-import { importOptional, POSTGRES_SCHEMA_ENGINE, SQLITE_SCHEMA_ENGINE, type OptionalFeature } from './optional-package.js'
+import { importOptional } from './optional-package.js'
 
 /** One file of a Prisma schema, as the generator embeds it in generated code. */
 export interface SchemaSource {
@@ -44,11 +45,11 @@ export async function pushSchema(options: {
   externalTables?: readonly string[]
 }): Promise<PushResult> {
   const force = options.force ?? false
-  const provider = providerOfUrl(options.url)
-  const sources = withProvider(provider, options.sources)
+  const target = databaseOf(options.url).schemaPush
+  const sources = withProvider(target, options.sources)
   const files = toFiles(sources)
-  const filters = { externalTables: filterNames(provider, options.externalTables ?? []), externalEnums: [] }
-  const output = await withEngine('createAll', options.url, provider, sources, (engine) => engine.schemaPush({ force, schema: { files }, filters }))
+  const filters = { externalTables: (options.externalTables ?? []).map(target.filterName), externalEnums: [] }
+  const output = await withEngine('createAll', options.url, target, sources, (engine) => engine.schemaPush({ force, schema: { files }, filters }))
   // The engine applies nothing when it reports unexecutable steps (even with force), or warnings without force.
   if (output.unexecutable.length > 0 || (output.warnings.length > 0 && !force)) {
     throw SchemaPushError.dataLoss(output.warnings, output.unexecutable)
@@ -67,15 +68,15 @@ export async function dropSchema(options: {
   /** Tables the schema declares that live in another database (another bind's models): never dropped here. */
   externalTables?: readonly string[]
 }): Promise<void> {
-  const provider = providerOfUrl(options.url)
-  const sources = withProvider(provider, options.sources)
-  const connection = await openScriptConnection(provider, options.url)
+  const target = databaseOf(options.url).schemaPush
+  const sources = withProvider(target, options.sources)
+  const connection = await (await target.load()).openScriptConnection(options.url)
   if (connection === undefined) return // no database yet, so nothing to drop
   try {
     const existing = await connection.tableNames()
     const existingEnums = await connection.enumNames()
     const files = toFiles(sources)
-    const script = await withEngine('dropAll', options.url, provider, sources, async (engine) => {
+    const script = await withEngine('dropAll', options.url, target, sources, async (engine) => {
       // Why two diffs: diff(datamodel -> empty) alone drops every declared table and fails on the first one
       // that is missing. Diffing from the live database instead emits statements only for what exists, in
       // the engine's own order; marking every existing table the schema does not declare as "external"
@@ -90,7 +91,7 @@ export async function dropSchema(options: {
       const externalEnums = existingEnums.filter((name) => !declaredEnums.has(name))
       if (existing.length === externalTables.length && existingEnums.length === externalEnums.length) return ''
       const live = { tag: 'schemaDatasource', files, configDir: process.cwd() } as const
-      return diffScript(engine, live, { tag: 'empty' }, { externalTables: filterNames(provider, externalTables), externalEnums: filterNames(provider, externalEnums) })
+      return diffScript(engine, live, { tag: 'empty' }, { externalTables: externalTables.map(target.filterName), externalEnums: externalEnums.map(target.filterName) })
     })
     if (script.trim() === '') return
     try {
@@ -104,17 +105,7 @@ export async function dropSchema(options: {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Providers: everything that differs between databases lives in adapterFactory and openScriptConnection.
-
-/** @internal The databases schemas are pushed to, named as a datasource block's `provider`. */
-type Provider = 'sqlite' | 'postgresql'
-
-/** @internal The provider a URL calls for: `file:` is SQLite, `postgres(ql)://` PostgreSQL. */
-function providerOfUrl(url: string): Provider {
-  if (isPostgresUrl(url)) return 'postgresql'
-  if (url.startsWith('file:')) return 'sqlite'
-  throw ConfigurationError.unsupportedUrl(url)
-}
+// Sources: what differs between databases comes from their row in the database table (databases/registry.ts).
 
 /** @internal A datasource block's `provider = "..."`: the value is the second group. */
 const DATASOURCE_PROVIDER = /(datasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*")([^"]+)(")/
@@ -129,93 +120,15 @@ function providerOf(sources: readonly SchemaSource[]): string {
 }
 
 /**
- * @internal The sources with `provider` in their datasource block. Models are portable between
- * databases (the runtime compiles per dialect), so the same schema creates its tables on SQLite and on
- * PostgreSQL; a schema using one database's native types fails validation for the other, with Prisma's
- * own message.
+ * @internal The sources with the target's provider in their datasource block, adjusted for it. Models are
+ * portable between databases (the runtime compiles per dialect), so the same schema creates its tables on
+ * SQLite and on PostgreSQL; a schema using one database's native types fails validation for the other,
+ * with Prisma's own message.
  */
-function withProvider(provider: Provider, sources: readonly SchemaSource[]): readonly SchemaSource[] {
-  const retargeted =
-    providerOf(sources) === provider ? sources : sources.map((source) => ({ path: source.path, content: source.content.replace(DATASOURCE_PROVIDER, `$1${provider}$3`) }))
-  return provider === 'sqlite' ? withoutJsonDefaults(retargeted) : retargeted
-}
-
-/** @internal A `Json` field's line with a constant `@default("...")`: the attribute is the second group. */
-const JSON_DEFAULT = /^(\s*\w+\s+Json\??\s[^\n]*?)(\s*@default\(\s*"(?:[^"\\\n]|\\.)*"\s*\))/gm
-
-/**
- * @internal On SQLite, Prisma's schema engine writes a `Json` field's `@default("{...}")` into the
- * CREATE TABLE unquoted (`DEFAULT {"a": 1}`), which SQLite rejects ("unrecognized token"; prisma/orm#26571,
- * `prisma db push` fails the same way). Such defaults are left out of the tables: the runtime writes the
- * default itself on every INSERT, as PrismaClient does (it sends constant defaults with the row), so rows
- * get it either way; only SQL that inserts rows by hand no longer does.
- */
-function withoutJsonDefaults(sources: readonly SchemaSource[]): readonly SchemaSource[] {
-  return sources.map((source) => ({ path: source.path, content: source.content.replace(JSON_DEFAULT, '$1') }))
-}
-
-/** @internal The optional packages createAll/dropAll load on `provider`, as their missing-package error names them. */
-function schemaEngineFeature(provider: Provider): OptionalFeature {
-  return provider === 'sqlite' ? SQLITE_SCHEMA_ENGINE : POSTGRES_SCHEMA_ENGINE
-}
-
-/**
- * @internal The driver-adapter factory the engine connects through, chosen by provider, imported on
- * first use (optional packages), so applications on SQLite never load pg and the reverse.
- */
-async function adapterFactory(provider: Provider, url: string): Promise<SqlMigrationAwareDriverAdapterFactory> {
-  const feature = schemaEngineFeature(provider)
-  switch (provider) {
-    case 'sqlite':
-      return new (await importOptional(feature, () => import('@prisma/adapter-better-sqlite3'))).PrismaBetterSqlite3({ url })
-    case 'postgresql':
-      return (await importOptional(feature, () => import('./postgres-schema.js'))).postgresSchemaAdapterFactory(url)
-  }
-}
-
-/** @internal The schema the engine works in on PostgreSQL: adapter-pg reports none to it, so it takes its default. */
-const POSTGRES_SCHEMA = 'public'
-
-/** @internal Table and enum names as the engine's filters take them: on PostgreSQL qualified with the schema (it refuses bare names, P3023). */
-function filterNames(provider: Provider, names: readonly string[]): string[] {
-  return provider === 'postgresql' ? names.map((name) => `${POSTGRES_SCHEMA}.${name}`) : [...names]
-}
-
-/** @internal A plain connection that lists tables and enums and runs a multi-statement script. */
-export interface ScriptConnection {
-  tableNames(): string[] | Promise<string[]>
-  /** Enum types (PostgreSQL's; SQLite has none). */
-  enumNames(): string[] | Promise<string[]>
-  exec(script: string): void | Promise<void>
-  close(): void | Promise<void>
-}
-
-/**
- * @internal Open a plain connection for dropSchema, or undefined when the database does not exist.
- * SQLite scripts carry `PRAGMA foreign_keys=off`, which only takes effect outside a transaction, so they
- * run through better-sqlite3's `exec` (no implicit transaction) on a connection of their own.
- */
-async function openScriptConnection(provider: Provider, url: string): Promise<ScriptConnection | undefined> {
-  switch (provider) {
-    case 'sqlite': {
-      const file = url.slice('file:'.length) // the adapter strips `file:` the same way
-      if (file !== ':memory:' && !existsSync(file)) return undefined
-      const { default: BetterSqlite3 } = await importOptional(schemaEngineFeature(provider), () => import('better-sqlite3'))
-      const db = new BetterSqlite3(file)
-      return {
-        tableNames: () =>
-          db
-            .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
-            .all()
-            .map((row) => row.name),
-        enumNames: () => [],
-        exec: (script) => void db.exec(script),
-        close: () => void db.close(),
-      }
-    }
-    case 'postgresql':
-      return (await importOptional(schemaEngineFeature(provider), () => import('./postgres-schema.js'))).openPostgresScriptConnection(url)
-  }
+function withProvider(target: SchemaPushSupport, sources: readonly SchemaSource[]): readonly SchemaSource[] {
+  const { provider } = target
+  const retargeted = providerOf(sources) === provider ? sources : sources.map((source) => ({ path: source.path, content: source.content.replace(DATASOURCE_PROVIDER, `$1${provider}$3`) }))
+  return retargeted.map((source) => ({ path: source.path, content: target.adjustSource(source.content) }))
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -298,13 +211,13 @@ function loadWasm(wasmBindings: WasmBindings): Promise<WasmBindings> {
 async function withEngine<T>(
   operation: string,
   url: string,
-  provider: Provider,
+  target: SchemaPushSupport,
   sources: readonly SchemaSource[],
   use: (engine: SchemaEngine) => Promise<T>,
 ): Promise<T> {
   // Imported before the engine runs, so that a missing package is reported as such, not as an engine failure.
-  const wasmBindings = await importOptional(schemaEngineFeature(provider), () => import('@prisma/schema-engine-wasm/schema_engine_bg'))
-  const factory = await adapterFactory(provider, url)
+  const wasmBindings = await importOptional(target.feature, () => import('@prisma/schema-engine-wasm/schema_engine_bg'))
+  const factory = await (await target.load()).adapterFactory(url)
   const opened: SqlDriverAdapter[] = []
   const remember = (adapter: SqlDriverAdapter): SqlDriverAdapter => (opened.push(adapter), adapter)
   const tracking: SqlMigrationAwareDriverAdapterFactory = {

@@ -3,11 +3,11 @@ import { DetachedInstanceError, InvalidRequestError } from '../errors.js'
 import type { Relationship } from '../orm/mapper.js'
 import type { Model } from '../orm/model.js'
 import { CollectionTracker } from '../orm/collections.js'
-import type { Session } from '../orm/session.js'
+import type { LoadContext } from '../orm/session-context.js'
 import { stateOf, type InstanceState } from '../orm/state.js'
 import { Query, type QuerySource, type QuerySpec } from '../query/query.js'
 import { sql, type ConditionNode } from '../sql/nodes.js'
-import type { LoaderStrategy } from './strategies.js'
+import type { LoaderStrategy } from './loader-strategy.js'
 
 /** The query source of a dynamic relationship: the parent's session, and the foreign-key criteria read at run time. */
 class RelationshipSource implements QuerySource {
@@ -20,7 +20,7 @@ class RelationshipSource implements QuerySource {
     return this.relationship.mapper
   }
 
-  session(): Session {
+  session(): LoadContext {
     const session = this.parent.session
     if (session === null) throw DetachedInstanceError.cannotLoad(this.parent.describe(), this.relationship.name)
     return session
@@ -114,7 +114,7 @@ export class DynamicRelationship<T extends Model> extends Query<T> {
   private childState(obj: T): InstanceState {
     const state = stateOf(obj)
     if (state === undefined || state.mapper !== this.source.mapper) {
-      throw InvalidRequestError.badArgument(`Expected a ${this.source.mapper.name} for ${this.relationshipSource().relationship.name}.`)
+      throw InvalidRequestError.wrongDynamicMember(this.source.mapper.name, this.relationshipSource().relationship.name)
     }
     return state
   }

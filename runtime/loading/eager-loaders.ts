@@ -1,17 +1,19 @@
 /** The `selectin`, `joined`, `raise` and `noload` strategies (SQLAlchemy's `lazy="selectin"`, `"joined"`, `"raise"`, `"noload"`). */
 import { RaiseLoadError } from '../errors.js'
+import { hydrateJoined, joinedSelect } from './joined-load.js'
+import { loadRelated } from './load-related.js'
+import type { LoaderStrategy } from './loader-strategy.js'
 import { lazyAccessor, toOneSetter } from './select-loader.js'
-import type { LoaderStrategy } from './strategies.js'
 
 /**
  * `selectin`: when a query loads objects, the relationship is loaded for all of them with one
- * SELECT ... IN (...) (see `Session.loadObjects`); reading it then answers from memory. An object
+ * SELECT ... IN (...) (see load-objects.ts); reading it then answers from memory. An object
  * that arrived another way (e.g. assigned) falls back to a lazy load.
  */
 export const selectinLoader: LoaderStrategy = {
   name: 'selectin',
-  eager: 'selectin',
   accessor: lazyAccessor,
+  afterLoad: loadRelated,
 }
 
 /**
@@ -20,8 +22,8 @@ export const selectinLoader: LoaderStrategy = {
  */
 export const joinedLoader: LoaderStrategy = {
   name: 'joined',
-  eager: 'joined',
   accessor: lazyAccessor,
+  joined: { select: joinedSelect, hydrate: hydrateJoined },
 }
 
 /** `raise`: reading the relationship before it was loaded or assigned throws {@link RaiseLoadError}, with no SQL. */

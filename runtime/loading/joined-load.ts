@@ -3,7 +3,7 @@ import { trackedList } from '../orm/backrefs.js'
 import { hydrate } from '../orm/hydration.js'
 import type { Mapper, Relationship } from '../orm/mapper.js'
 import type { Model } from '../orm/model.js'
-import type { Session } from '../orm/session.js'
+import type { LoadContext } from '../orm/session-context.js'
 import { stateOf } from '../orm/state.js'
 import { sql, type ColumnNode, type OrderByNode, type SelectNode } from '../sql/nodes.js'
 
@@ -71,12 +71,12 @@ function absent(row: readonly unknown[], start: number, mapper: Mapper): boolean
  * all through the identity map, and sets each relationship on each owner (null or [] when none).
  */
 export function hydrateJoined(
-  session: Session,
+  ctx: LoadContext,
   mapper: Mapper,
   relationships: readonly Relationship[],
   rows: readonly (readonly unknown[])[],
 ): Model[] {
-  const dialect = session.dialectOf(mapper)
+  const dialect = ctx.dialectOf(mapper)
   const ownerDecoders = mapper.decoders(dialect)
   const offsets: number[] = []
   let offset = mapper.columns.length
@@ -88,7 +88,7 @@ export function hydrateJoined(
   const seen = new Set<Model>()
   const collected = relationships.map(() => new Map<Model, Model[]>())
   for (const row of rows) {
-    const owner = hydrate(session, mapper, row.slice(0, mapper.columns.length), ownerDecoders)
+    const owner = hydrate(ctx, mapper, row.slice(0, mapper.columns.length), ownerDecoders)
     if (!seen.has(owner)) {
       seen.add(owner)
       owners.push(owner)
@@ -97,7 +97,7 @@ export function hydrateJoined(
     relationships.forEach((relationship, i) => {
       const start = offsets[i]
       if (absent(row, start, relationship.mapper)) return
-      const related = hydrate(session, relationship.mapper, row.slice(start, start + relationship.mapper.columns.length), relationship.mapper.decoders(dialect))
+      const related = hydrate(ctx, relationship.mapper, row.slice(start, start + relationship.mapper.columns.length), relationship.mapper.decoders(dialect))
       const list = collected[i].get(owner)!
       if (!list.includes(related)) list.push(related)
     })

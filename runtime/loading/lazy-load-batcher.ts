@@ -1,8 +1,9 @@
 /** Batches lazy loads of one relationship started in the same tick into one SELECT ... IN (...), and counts them for the N+1 check. */
 import type { Relationship } from '../orm/mapper.js'
-import type { Session } from '../orm/session.js'
+import type { LoadContext } from '../orm/session-context.js'
 import type { InstanceState } from '../orm/state.js'
 import { loadRelated } from './load-related.js'
+import type { NPlusOneCounter } from './n-plus-one.js'
 
 interface Batch {
   readonly owners: InstanceState[]
@@ -16,13 +17,20 @@ interface Batch {
  * @internal
  */
 export class LazyLoadBatcher {
-  private readonly pending = new Map<Relationship, Batch>()
+  readonly #pending = new Map<Relationship, Batch>()
 
-  constructor(private readonly session: Session) {}
+  readonly #ctx: LoadContext
+  readonly #nPlusOne: NPlusOneCounter | undefined
+
+  /** `nPlusOne` counts each batch's load of a relationship when the session asked for the N+1 check. */
+  constructor(ctx: LoadContext, nPlusOne?: NPlusOneCounter) {
+    this.#ctx = ctx
+    this.#nPlusOne = nPlusOne
+  }
 
   /** Loads `relationship` for `owner`, together with every other owner asking in the same tick. */
   load(owner: InstanceState, relationship: Relationship): Promise<void> {
-    let batch = this.pending.get(relationship)
+    let batch = this.#pending.get(relationship)
     if (batch === undefined) {
       const owners: InstanceState[] = []
       // Two microtask hops: every load started synchronously in this tick (and resumed from an
@@ -30,13 +38,12 @@ export class LazyLoadBatcher {
       const done = Promise.resolve()
         .then(() => undefined)
         .then(() => {
-          this.pending.delete(relationship)
-          this.session.countLazyLoad(relationship)
-          return loadRelated(this.session, relationship, owners)
+          this.#pending.delete(relationship)
+          this.#nPlusOne?.count(relationship)
+          return loadRelated(this.#ctx, relationship, owners)
         })
-        .then(() => undefined)
       batch = { owners, done }
-      this.pending.set(relationship, batch)
+      this.#pending.set(relationship, batch)
     }
     batch.owners.push(owner)
     return batch.done

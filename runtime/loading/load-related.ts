@@ -4,7 +4,7 @@ import { hydrate } from '../orm/hydration.js'
 import { identityKey, type KeyPart } from '../orm/identity-key.js'
 import type { Relationship } from '../orm/mapper.js'
 import type { Model } from '../orm/model.js'
-import type { Session } from '../orm/session.js'
+import type { LoadContext } from '../orm/session-context.js'
 import { stateOf, type InstanceState } from '../orm/state.js'
 import { sql, type ConditionNode } from '../sql/nodes.js'
 
@@ -14,7 +14,7 @@ function ownerKey(state: InstanceState, relationship: Relationship): unknown[] |
   return values.some((value) => value === null || value === undefined) ? undefined : values
 }
 
-
+/** `remote IN (keys)`, or an OR of per-key equalities for a composite key. */
 function inCondition(relationship: Relationship, keys: readonly unknown[][]): ConditionNode {
   const remote = relationship.remote
   if (remote.length === 1) return sql.in(remote[0].node, keys.map((key) => sql.value(key[0], remote[0].type)))
@@ -26,10 +26,10 @@ function inCondition(relationship: Relationship, keys: readonly unknown[][]): Co
  * can answer (a many-to-one by primary key) and one SELECT per chunk of at most the dialect's
  * parameter limit otherwise. A single owner gets `= ?`, several get `IN (...)`; a collection with a
  * declared order (`@orderBy`) adds its ORDER BY, so each owner's list comes out in that order.
- * Owners whose key is unset get null or an empty list. Returns the number of statements run.
+ * Owners whose key is unset get null or an empty list.
  */
-export async function loadRelated(session: Session, relationship: Relationship, owners: readonly InstanceState[]): Promise<number> {
-  if (relationship.secondaryNodes !== undefined) return loadThroughSecondary(session, relationship, owners)
+export async function loadRelated(ctx: LoadContext, relationship: Relationship, owners: readonly InstanceState[]): Promise<void> {
+  if (relationship.secondaryNodes !== undefined) return loadThroughSecondary(ctx, relationship, owners)
   const name = relationship.name
   const target = relationship.mapper
   const waiting = new Map<KeyPart, { key: unknown[]; owners: InstanceState[] }>()
@@ -40,7 +40,7 @@ export async function loadRelated(session: Session, relationship: Relationship, 
       continue
     }
     if (relationship.ownsForeignKey && relationship.remoteIsPrimaryKey) {
-      const hit = session.identityMap.get(target, target.identityKey(relationship.localInKeyOrder.map((column) => owner.dict[column.name])))
+      const hit = ctx.identityMap.get(target, target.identityKey(relationship.localInKeyOrder.map((column) => owner.dict[column.name])))
       if (hit !== undefined && !hit.deleted) {
         owner.related[name] = hit.obj
         continue
@@ -51,11 +51,10 @@ export async function loadRelated(session: Session, relationship: Relationship, 
     if (entry === undefined) waiting.set(id, { key, owners: [owner] })
     else entry.owners.push(owner)
   }
-  if (waiting.size === 0) return 0
+  if (waiting.size === 0) return
   const entries = [...waiting.values()]
-  const perChunk = Math.max(1, Math.floor(session.dialectOf(target).maxParameters / relationship.remote.length))
+  const perChunk = Math.max(1, Math.floor(ctx.dialectOf(target).maxParameters / relationship.remote.length))
   const found = new Map<KeyPart, Model[]>()
-  let statements = 0
   for (let start = 0; start < entries.length; start += perChunk) {
     const chunk = entries.slice(start, start + perChunk)
     const where =
@@ -67,8 +66,7 @@ export async function loadRelated(session: Session, relationship: Relationship, 
           )
     const select = target.selectWhere(where)
     // A collection's declared order: rows come back sorted, and each owner's list keeps their order.
-    const objects = await session.loadObjects(target, relationship.order.length > 0 ? { ...select, orderBy: relationship.order } : select)
-    statements++
+    const objects = await ctx.loadObjects(target, relationship.order.length > 0 ? { ...select, orderBy: relationship.order } : select)
     for (const obj of objects) {
       const state = stateOf(obj)!
       const id = identityKey(relationship.remote, relationship.remote.map((column) => state.dict[column.name]))
@@ -77,7 +75,7 @@ export async function loadRelated(session: Session, relationship: Relationship, 
       else list.push(obj)
     }
   }
-  const moves = unflushedMoves(session, relationship)
+  const moves = unflushedMoves(ctx, relationship)
   for (const [id, entry] of waiting) {
     const objects = found.get(id) ?? []
     for (const owner of entry.owners) {
@@ -88,7 +86,6 @@ export async function loadRelated(session: Session, relationship: Relationship, 
         : (objects[0] ?? null)
     }
   }
-  return statements
 }
 
 /**
@@ -96,11 +93,11 @@ export async function loadRelated(session: Session, relationship: Relationship, 
  * off), by owner: a one-to-many collection loaded now is changed by them, as SQLAlchemy's backref
  * keeps a pending change for a collection loaded later. Null when there are none (the usual case).
  */
-function unflushedMoves(session: Session, relationship: Relationship): Map<unknown, InstanceState[]> | null {
+function unflushedMoves(ctx: LoadContext, relationship: Relationship): Map<unknown, InstanceState[]> | null {
   const back = relationship.backPopulates
-  if (back === undefined || !relationship.uselist || (session.newStates.size === 0 && session.dirtyStates.size === 0)) return null
+  if (back === undefined || !relationship.uselist || (ctx.newStates.size === 0 && ctx.dirtyStates.size === 0)) return null
   let moves: Map<unknown, InstanceState[]> | null = null
-  for (const states of [session.newStates, session.dirtyStates]) {
+  for (const states of [ctx.newStates, ctx.dirtyStates]) {
     for (const state of states) {
       if (state.mapper !== relationship.mapper || state.changedRelationships?.has(back) !== true) continue
       const owner = state.related[back] ?? null
@@ -125,9 +122,9 @@ function withUnflushedMoves(moves: Map<unknown, InstanceState[]>, relationship: 
 }
 
 /** A many-to-many collection as loaded, changed by links not flushed yet (autoflush off), whichever side recorded them. */
-function withUnflushedLinks(session: Session, relationship: Relationship, owner: InstanceState, objects: Model[]): Model[] {
-  if (!session.collections.hasLinkChanges) return objects
-  const { added, removed } = session.collections.linkChangesOf(relationship, owner)
+function withUnflushedLinks(ctx: LoadContext, relationship: Relationship, owner: InstanceState, objects: Model[]): Model[] {
+  if (!ctx.collections.hasLinkChanges) return objects
+  const { added, removed } = ctx.collections.linkChangesOf(relationship, owner)
   if (added.length === 0 && removed.size === 0) return objects
   return [...objects.filter((obj) => !removed.has(obj)), ...added.filter((obj) => !objects.includes(obj))]
 }
@@ -137,7 +134,7 @@ function withUnflushedLinks(session: Session, relationship: Relationship, owner:
  * join_table AS s ON s.<remote> = t.<key> WHERE s.<local> IN (...) [ORDER BY t.<declared order>]`;
  * the extra column says which owner each row belongs to.
  */
-async function loadThroughSecondary(session: Session, relationship: Relationship, owners: readonly InstanceState[]): Promise<number> {
+async function loadThroughSecondary(ctx: LoadContext, relationship: Relationship, owners: readonly InstanceState[]): Promise<void> {
   const secondary = relationship.secondaryNodes!
   const target = relationship.mapper
   const ownerColumn = relationship.local[0]
@@ -154,18 +151,17 @@ async function loadThroughSecondary(session: Session, relationship: Relationship
     if (entry === undefined) byKey.set(id, { value: key, owners: [owner] })
     else entry.owners.push(owner)
   }
-  if (byKey.size === 0) return 0
+  if (byKey.size === 0) return
   const keys = [...byKey.values()].map((entry) => entry.value)
   const columns = [...target.selectColumns.map((column) => sql.qualified(column, 't')), secondary.local]
-  const dialect = session.dialectOf(target)
+  const dialect = ctx.dialectOf(target)
   const decoders = target.decoders(dialect)
   const decodeOwner = dialect.decoder(ownerColumn.type)
   const found = new Map<KeyPart, Model[]>()
   const perChunk = dialect.maxParameters
-  let statements = 0
   for (let start = 0; start < keys.length; start += perChunk) {
     const chunk = keys.slice(start, start + perChunk)
-    const rows = await session.executeRows(
+    const rows = await ctx.executeRows(
       target,
       {
         kind: 'select',
@@ -180,9 +176,8 @@ async function loadThroughSecondary(session: Session, relationship: Relationship
       },
       target.hasBigInt || ownerColumn.type === 'BigInt',
     )
-    statements++
     for (const row of rows) {
-      const obj = hydrate(session, target, row, decoders)
+      const obj = hydrate(ctx, target, row, decoders)
       const owner = ownerColumn.encodeKeyPart(decodeOwner(row[target.columns.length]))
       const list = found.get(owner)
       if (list === undefined) found.set(owner, [obj])
@@ -192,8 +187,7 @@ async function loadThroughSecondary(session: Session, relationship: Relationship
   for (const [key, { owners: list }] of byKey) {
     for (const owner of list) {
       if (relationship.name in owner.related) continue
-      owner.related[relationship.name] = trackedList(owner, relationship, withUnflushedLinks(session, relationship, owner, found.get(key) ?? []))
+      owner.related[relationship.name] = trackedList(owner, relationship, withUnflushedLinks(ctx, relationship, owner, found.get(key) ?? []))
     }
   }
-  return statements
 }

@@ -12,7 +12,7 @@ export interface LoaderOption {
 function option(path: string, strategy: LoaderOption['strategy']): LoaderOption {
   const parts = path.split('.')
   if (parts.some((part) => part === '') || parts.slice(0, -1).includes('*')) {
-    throw InvalidRequestError.badArgument(`Invalid loader path "${path}": use "relationship", "a.b.c" or "*" (last part only).`)
+    throw InvalidRequestError.invalidLoaderPath(path)
   }
   return Object.freeze({ path: Object.freeze(parts), strategy })
 }
@@ -24,7 +24,7 @@ export function selectinload(path: string): LoaderOption {
 
 /** Load the relationship at `path` in the query's own statement, with a LEFT OUTER JOIN (first level only). */
 export function joinedload(path: string): LoaderOption {
-  if (path.includes('.')) throw InvalidRequestError.badArgument(`joinedload("${path}"): only relationships of the queried model can be joined; use selectinload for deeper paths.`)
+  if (path.includes('.')) throw InvalidRequestError.nestedJoinedLoad(path)
   return option(path, 'joined')
 }
 
@@ -62,9 +62,9 @@ export function resolveOptions(mapper: Mapper, options: readonly LoaderOption[])
       continue
     }
     const relationship = mapper.relationships.get(head)
-    if (relationship === undefined) throw InvalidRequestError.badArgument(`Model ${mapper.name} has no relationship "${head}" (in a loader option).`)
+    if (relationship === undefined) throw InvalidRequestError.unknownLoaderRelationship(mapper.name, head)
     if (relationship.strategy === 'dynamic') {
-      throw InvalidRequestError.badArgument(`${mapper.name}.${head} is dynamic: it is a query, so loader options do not apply. Run it with .all().`)
+      throw InvalidRequestError.loaderOptionOnDynamic(mapper.name, head)
     }
     if (rest.length === 0) strategies.set(relationship, current.strategy)
     else {

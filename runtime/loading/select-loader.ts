@@ -3,8 +3,7 @@ import { DetachedInstanceError } from '../errors.js'
 import type { Relationship } from '../orm/mapper.js'
 import { assignToOne, trackedList } from '../orm/backrefs.js'
 import type { InstanceState } from '../orm/state.js'
-import type { RelationshipAccessor } from './strategies.js'
-import type { LoaderStrategy } from './strategies.js'
+import type { LoaderStrategy, RelationshipAccessor } from './loader-strategy.js'
 
 /** Loads a relationship's value: from the identity map for a many-to-one when it can, else through the session's batcher. */
 async function load(state: InstanceState, relationship: Relationship): Promise<unknown> {
@@ -26,7 +25,7 @@ async function load(state: InstanceState, relationship: Relationship): Promise<u
   }
   // Autoflush first: a pending parent gets its key, which the load reads.
   await session.autoflush()
-  if (!(relationship.name in state.related)) await session.lazyLoads.load(state, relationship)
+  if (!(relationship.name in state.related)) await session.lazyLoad(state, relationship)
   return state.related[relationship.name]
 }
 

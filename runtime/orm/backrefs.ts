@@ -61,7 +61,7 @@ function currentByKey(state: InstanceState, relationship: Relationship): unknown
 export function assignToOne(state: InstanceState, relationship: Relationship, value: unknown, cascade: boolean): void {
   const name = relationship.name
   if (value !== null && stateOf(value)?.mapper !== relationship.mapper) {
-    throw InvalidRequestError.badArgument(`${state.mapper.name}.${name} expects a ${relationship.mapper.name} or null.`)
+    throw InvalidRequestError.wrongRelatedObject(state.mapper.name, name, relationship.mapper.name)
   }
   if (!relationship.ownsForeignKey) {
     assignOneToOneFromParent(state, relationship, value, cascade)
@@ -75,7 +75,7 @@ export function assignToOne(state: InstanceState, relationship: Relationship, va
 /** `user.address = a`, the side without the foreign key: `a.user = user`, and the previous address's `user` cleared. */
 function assignOneToOneFromParent(state: InstanceState, relationship: Relationship, value: unknown, cascade: boolean): void {
   const fk = relationship.backPopulates === undefined ? undefined : relationship.mapper.relationships.get(relationship.backPopulates)
-  if (fk === undefined || !fk.ownsForeignKey) throw InvalidRequestError.badArgument(`${state.mapper.name}.${relationship.name} cannot be assigned: it has no foreign-key side.`)
+  if (fk === undefined || !fk.ownsForeignKey) throw InvalidRequestError.relationshipNotAssignable(state.mapper.name, relationship.name)
   const previous = state.related[relationship.name]
   if (previous === value) return
   const previousState = stateOf(previous)

@@ -1,15 +1,12 @@
 /**
- * Cascades at flush. Before the statements: `@cascade(delete)` deletes the related objects of
- * deleted parents (loading them with one SELECT ... IN (...) per relationship when not loaded),
- * and `delete-orphan` deletes objects removed from their parent. After the statements: what the
- * database's own `onDelete` actions did (ON DELETE CASCADE, SET NULL, SET DEFAULT) is reflected on
- * the objects in the identity map.
+ * Delete cascades at flush, before the statements: `@cascade(delete)` deletes the related objects
+ * of deleted parents (loading them with one SELECT ... IN (...) per relationship when not loaded),
+ * and `delete-orphan` deletes objects removed from their parent. Also says which foreign keys the
+ * database's own `onDelete` actions change (see `flush-transitions.ts`).
  */
 import { loadRelated } from '../loading/load-related.js'
-import { identityKey } from './identity-key.js'
 import type { Mapper, Relationship } from './mapper.js'
-import type { Session } from './session.js'
-import type { SessionTransaction } from './session-transaction.js'
+import type { FlushContext } from './session-context.js'
 import { groupByMapper, relatedObjects, stateOf, type InstanceState } from './state.js'
 
 /** What a mapper's relationships ask of a flush, computed once per mapper. */
@@ -48,7 +45,6 @@ function planOf(mapper: Mapper): CascadePlan {
   return plan
 }
 
-
 /**
  * Whether `child`, found in `owner`'s collection, still belongs to it: not assigned elsewhere in
  * memory and its foreign key not set to another row directly. A child moved to another parent is
@@ -61,10 +57,10 @@ function stillBelongs(child: InstanceState, fk: Relationship | undefined, owner:
 }
 
 /** The objects `relationship` holds for the deleting `owners`: loaded (one SELECT ... IN for those not loaded yet), plus ones assigned to them in memory. */
-async function targetsOf(session: Session, relationship: Relationship, owners: readonly InstanceState[]): Promise<InstanceState[]> {
+async function targetsOf(ctx: FlushContext, relationship: Relationship, owners: readonly InstanceState[]): Promise<InstanceState[]> {
   const fk = opposite(relationship)
   const unloaded = owners.filter((owner) => !(relationship.name in owner.related))
-  if (unloaded.length > 0) await loadRelated(session, relationship, unloaded)
+  if (unloaded.length > 0) await loadRelated(ctx, relationship, unloaded)
   const targets: InstanceState[] = []
   for (const owner of owners) {
     for (const obj of relatedObjects(owner.related[relationship.name])) {
@@ -77,7 +73,7 @@ async function targetsOf(session: Session, relationship: Relationship, owners: r
   // Assigned to an owner since the last flush (e.g. appended to a dynamic relationship): not in the database yet.
   if (fk !== undefined) {
     const ownerObjects = new Set<unknown>(owners.map((owner) => owner.obj))
-    for (const state of [...session.newStates, ...session.dirtyStates]) {
+    for (const state of [...ctx.newStates, ...ctx.dirtyStates]) {
       if (state.mapper === relationship.mapper && state.changedRelationships?.has(fk.name) && ownerObjects.has(state.related[fk.name])) targets.push(state)
     }
   }
@@ -85,13 +81,13 @@ async function targetsOf(session: Session, relationship: Relationship, owners: r
 }
 
 /**
- * Before a flush's statements, synchronously: adds to `session.deletedStates` every persistent
+ * Before a flush's statements, synchronously: adds to `ctx.deletedStates` every persistent
  * object a `delete-orphan` relationship orphaned (its parent side set to null), and expunges
  * pending ones that were removed from such a parent (never inserted).
  * @internal
  */
-export function cascadeOrphans(session: Session): void {
-  for (const state of [...session.newStates, ...session.dirtyStates]) {
+export function cascadeOrphans(ctx: FlushContext): void {
+  for (const state of [...ctx.newStates, ...ctx.dirtyStates]) {
     const changed = state.changedRelationships
     if (changed === null || state.deleted) continue
     const checks = planOf(state.mapper).orphanChecks
@@ -101,8 +97,8 @@ export function cascadeOrphans(session: Session): void {
       (fk) => changed.has(fk.name) && state.related[fk.name] === null && (state.key !== undefined || state.orphanedFrom?.has(fk.name) === true),
     )
     if (!orphaned) continue
-    if (state.key === undefined) session.expunge(state.obj)
-    else session.deletedStates.add(state)
+    if (state.key === undefined) ctx.expunge(state.obj)
+    else ctx.deletedStates.add(state)
   }
 }
 
@@ -114,11 +110,11 @@ export function needsDeleteCascade(deleting: readonly InstanceState[]): boolean 
 /**
  * Before a flush's statements: walks `@cascade(delete)` relationships from the objects being
  * deleted, level by level (one SELECT ... IN (...) per relationship and level for what is not
- * loaded), adds every persistent object reached to `session.deletedStates` and returns them;
+ * loaded), adds every persistent object reached to `ctx.deletedStates` and returns them;
  * pending objects reached are expunged instead.
  * @internal
  */
-export async function cascadeDeletes(session: Session, deleting: readonly InstanceState[]): Promise<InstanceState[]> {
+export async function cascadeDeletes(ctx: FlushContext, deleting: readonly InstanceState[]): Promise<InstanceState[]> {
   const cascaded: InstanceState[] = []
   const seen = new Set(deleting)
   let level: readonly InstanceState[] = deleting
@@ -126,13 +122,13 @@ export async function cascadeDeletes(session: Session, deleting: readonly Instan
     const next: InstanceState[] = []
     for (const [mapper, owners] of groupByMapper(level)) {
       for (const relationship of planOf(mapper).deletes) {
-        for (const target of await targetsOf(session, relationship, owners)) {
+        for (const target of await targetsOf(ctx, relationship, owners)) {
           if (seen.has(target)) continue
           seen.add(target)
           if (target.key === undefined) {
-            if (target.session === session) session.expunge(target.obj)
+            if (target.session === ctx) ctx.expunge(target.obj)
           } else if (!target.deleted) {
-            session.deletedStates.add(target)
+            ctx.deletedStates.add(target)
             next.push(target)
           }
         }
@@ -144,75 +140,11 @@ export async function cascadeDeletes(session: Session, deleting: readonly Instan
   return cascaded
 }
 
-/** Moves an object whose row the database deleted (ON DELETE CASCADE) to the deleted state, as if this flush had deleted it. */
-function markDeleted(session: Session, transaction: SessionTransaction, state: InstanceState): void {
-  session.identityMap.remove(state)
-  state.deleted = true
-  session.deletedStates.delete(state)
-  session.dirtyStates.delete(state)
-  transaction.deleted.push(state)
-}
-
 /**
- * ON DELETE SET NULL / SET DEFAULT: the foreign key in memory takes the value the database wrote,
- * without marking the object modified (rollback restores the old value). A default the client
- * cannot know (`dbgenerated`, ...) expires the column instead.
- */
-function resetForeignKey(transaction: SessionTransaction, state: InstanceState, fk: Relationship): void {
-  const originals: Record<string, unknown> = {}
-  fk.local.forEach((column, i) => {
-    const value = fk.onDelete === 'SetNull' ? null : column.constantDefault?.()
-    const name = column.name
-    if (value === undefined) {
-      ;(state.expired ??= new Set()).add(name)
-      return
-    }
-    // An unflushed change to the column stays; the database's new value becomes its original.
-    const committed = state.committed
-    if (committed !== null && name in committed) {
-      originals[name] = committed[name]
-      committed[name] = value
-    } else {
-      originals[name] = state.dict[name]
-      state.dict[name] = value
-    }
-  })
-  transaction.rememberOriginals(state, originals)
-  if (!state.changedRelationships?.has(fk.name)) {
-    if (fk.onDelete === 'SetNull' && fk.name in state.related) state.related[fk.name] = null
-    else delete state.related[fk.name]
-  }
-}
-
-/**
- * After a flush's DELETEs: applies the database's `onDelete` actions to the objects in the
- * identity map that referenced a deleted row (by the foreign key the session last saw). ON DELETE
- * CASCADE moves them to the deleted state (out of the identity map, restored by rollback), and
- * the cascade continues from them; SET NULL and SET DEFAULT change the foreign key in memory.
+ * The foreign keys (of any mapper) referencing `mapper` whose database `onDelete` action changes the
+ * referencing rows when a row of `mapper` is deleted: Cascade, SetNull, SetDefault.
  * @internal
  */
-export function reflectDatabaseDeletes(session: Session, transaction: SessionTransaction, deleted: readonly InstanceState[]): void {
-  const gone = new Set(deleted)
-  let level = deleted
-  while (level.length > 0) {
-    const next: InstanceState[] = []
-    for (const [mapper, parents] of groupByMapper(level)) {
-      for (const fk of planOf(mapper).referencedBy) {
-        const keys = new Set(parents.map((parent) => identityKey(fk.remote, fk.remote.map((column) => parent.storedValue(column.name)))))
-        for (const child of [...session.identityMap.statesOf(fk.parent)]) {
-          if (gone.has(child)) continue
-          const values = fk.local.map((column) => child.storedValue(column.name))
-          if (values.some((value) => value === null || value === undefined) || !keys.has(identityKey(fk.remote, values))) continue
-          if (fk.onDelete === 'Cascade') {
-            markDeleted(session, transaction, child)
-            gone.add(child)
-            next.push(child)
-          } else {
-            resetForeignKey(transaction, child, fk)
-          }
-        }
-      }
-    }
-    level = next
-  }
+export function referencingForeignKeys(mapper: Mapper): readonly Relationship[] {
+  return planOf(mapper).referencedBy
 }

@@ -88,7 +88,6 @@ for (const name of ['push', 'unshift', 'pop', 'shift', 'splice', 'sort', 'revers
 /**
  * Per session: loaded to-many collections, whose mutations set the other side at once (a child's
  * foreign key, or a pending join-table link), and the many-to-many links to write at flush.
- * @internal
  */
 export class CollectionTracker {
   private links: LinkChange[] = []

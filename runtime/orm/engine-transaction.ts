@@ -1,9 +1,19 @@
 /** EngineTransaction: a session transaction's connection to one engine, checked out and begun on first use, ended once. */
-import type { ConnectionOwner, DriverConnection, QueryResult } from '../engine/driver.js'
+import type { ConnectionOwner, DriverConnection, IsolationLevel, QueryResult } from '../engine/driver.js'
 import { checkIsolationLevel, type Engine } from '../engine/engine.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import type { BindRoute } from './routing.js'
-import type { SessionTransaction } from './session-transaction.js'
+import type { ExternalTransaction } from '../engine/external-transaction.js'
+
+/** What an engine's transaction asks of the session transaction it is part of. */
+export interface TransactionParent {
+  /** Throws unless statements may run now. */
+  guard(operation: string): void
+  /** The session's isolation level, over the engine's own. */
+  readonly isolationLevel?: IsolationLevel | undefined
+  /** An external transaction whose engine's statements run inside it. */
+  readonly joinTransaction?: ExternalTransaction | undefined
+}
 
 /**
  * The part of a session transaction on one engine: a bind's primary, or one of its replicas
@@ -29,7 +39,7 @@ export class EngineTransaction {
     /** The bind this engine serves (for a replica, the bind it replicates). */
     readonly route: BindRoute,
     /** The session transaction this is part of: it says whether statements may run. */
-    private readonly parent: SessionTransaction,
+    private readonly parent: TransactionParent,
     /** Names the session in `PoolTimeoutError` while the connection is checked out. */
     private readonly owner: ConnectionOwner | undefined,
   ) {}

@@ -2,7 +2,7 @@
 import type { Decoder } from '../dialect/dialect.js'
 import type { Mapper } from './mapper.js'
 import type { Model } from './model.js'
-import type { Session } from './session.js'
+import type { LoadContext } from './session-context.js'
 import { InstanceState, STATE, type Instrumented } from './state.js'
 
 /**
@@ -10,7 +10,7 @@ import { InstanceState, STATE, type Instrumented } from './state.js'
  * session's identity map (refreshed when stale or expired), or a new persistent object.
  * @internal
  */
-export function hydrate(session: Session, mapper: Mapper, row: readonly unknown[], decoders: readonly Decoder[]): Model {
+export function hydrate(session: LoadContext, mapper: Mapper, row: readonly unknown[], decoders: readonly Decoder[]): Model {
   const pk = mapper.primaryKey
   const key =
     pk.length === 1

@@ -139,7 +139,7 @@ export function inspect(obj: Model): InstanceInspection {
     persistent: objectState === 'persistent',
     deleted: objectState === 'deleted',
     detached: objectState === 'detached',
-    session: state.session,
+    session: state.session as Session | null,
     identity: state.key === undefined ? null : state.mapper.primaryKey.map((column) => state.storedValue(column.name)),
     modified: state.modified,
     modifiedAttributes: state.changedColumns(),

@@ -1,9 +1,10 @@
 /** Installs the attribute accessors on generated model classes: columns record changes, relationships load through their strategy. */
 import { DetachedInstanceError, ExpiredAttributeError } from '../errors.js'
-import { strategyFor, type RelationshipAccessor } from '../loading/strategies.js'
+import type { RelationshipAccessor } from '../loading/loader-strategy.js'
+import { strategyFor } from '../loading/strategies.js'
 import type { ColumnInfo, Mapper, Relationship } from './mapper.js'
-import { INIT_KEYS } from './model.js'
-import { STATE, type Instrumented } from './state.js'
+import { INIT_KEYS, NEW_STATE, type Model } from './model.js'
+import { InstanceState, STATE, type Instrumented } from './state.js'
 
 /**
  * A scalar list assigned to a column, as the session keeps it: a frozen copy. A list is a value (as
@@ -43,8 +44,6 @@ function defineColumn(prototype: object, column: ColumnInfo): void {
 function defineRelationship(prototype: object, relationship: Relationship): void {
   const strategy = strategyFor(relationship.strategy)
   const accessor = strategy.accessor(relationship)
-  if (strategy.eager === 'selectin') relationship.parent.eagerRelationships.push(relationship)
-  if (strategy.eager === 'joined') relationship.parent.joinedRelationships.push(relationship)
   // Accessors of other strategies, built on first use of a per-query option (raiseload, noload, lazyload).
   const overrides = new Map<string, RelationshipAccessor>()
   const name = relationship.name
@@ -71,8 +70,9 @@ function defineRelationship(prototype: object, relationship: Relationship): void
 }
 
 /**
- * Defines every column and relationship accessor of `mapper` on its class's prototype, and the keys its
- * constructor accepts: the columns and the relationships that can be assigned. @internal
+ * Defines every column and relationship accessor of `mapper` on its class's prototype, the keys its
+ * constructor accepts (the columns and the relationships that can be assigned), and how the constructor
+ * creates an object's state. @internal
  */
 export function instrument(mapper: Mapper): void {
   const prototype = mapper.modelClass.prototype as object
@@ -86,4 +86,10 @@ export function instrument(mapper: Mapper): void {
     if (Object.getOwnPropertyDescriptor(prototype, relationship.name)?.set !== undefined) initKeys.add(relationship.name)
   }
   Object.defineProperty(prototype, INIT_KEYS, { value: initKeys, configurable: true })
+  Object.defineProperty(prototype, NEW_STATE, {
+    value: (obj: Model) => {
+      ;(obj as Instrumented)[STATE] = new InstanceState(mapper, obj, {})
+    },
+    configurable: true,
+  })
 }

@@ -47,11 +47,11 @@ export function makeTransient(obj: Model): void {
 export function makeTransientToDetached(obj: Model): void {
   const state = stateFor(obj)
   if (state.session !== null || state.key !== undefined) {
-    throw InvalidRequestError.badArgument(`${state.describe()} is not transient; only a transient object can be made detached.`)
+    throw InvalidRequestError.notTransient(state.describe())
   }
   const key = state.mapper.identityKeyOf(state.dict)
   if (key === undefined) {
-    throw InvalidRequestError.badArgument(`${state.describe()} has no primary-key values; set ${state.mapper.primaryKey.map((column) => column.name).join(', ')} first.`)
+    throw InvalidRequestError.primaryKeyUnset(state.describe(), state.mapper.primaryKey.map((column) => column.name))
   }
   state.key = key
   state.committed = null

@@ -1,13 +1,13 @@
 /** Mapper: a model class joined to its table, columns, primary key and relationships, with row hydration helpers. */
 import { Decimal } from 'decimal.js'
 import type { Decoder, Dialect } from '../dialect/dialect.js'
-import { UnmappedError } from '../errors.js'
+import { InvalidRequestError, UnmappedError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
+import type { DefaultCompiler } from '../sql/compiler.js'
 import { sql, type ColumnNode, type ColumnType, type ConditionNode, type OrderByNode, type ScalarType, type SelectNode, type TableNode } from '../sql/nodes.js'
 import { columnType, constantDefaultOf, readCast } from './column-type.js'
 import { identityKey, keyPartEncoder, type KeyPart, type KeyPartEncoder } from './identity-key.js'
 import type { ColumnDefinition, ModelDefinition, RelationshipDefinition } from './metadata.js'
-import type { ModelClass } from './model.js'
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false
@@ -112,13 +112,16 @@ export interface Relationship extends RelationshipDefinition {
   readonly secondaryNodes?: { readonly table: TableNode; readonly local: ColumnNode; readonly remote: ColumnNode }
 }
 
+/** A class a mapper maps: a generated model class (`ModelClass` in model.ts), seen from below it. */
+export type MappedClass = abstract new (...args: never[]) => object
+
 /**
  * The mapping of one model class. Built by {@link defineModels} from generated metadata.
  */
 export class Mapper {
   readonly name: string
   readonly table: string
-  readonly modelClass: ModelClass
+  readonly modelClass: MappedClass
   readonly columns: readonly ColumnInfo[]
   readonly primaryKey: readonly ColumnInfo[]
   /** The bind key of the database holding the table (`/// @bind(key)`); null for the default database. */
@@ -131,10 +134,6 @@ export class Mapper {
   readonly hasBigInt: boolean
   /** Relationships by property name; filled in once every mapper exists. */
   readonly relationships = new Map<string, Relationship>()
-  /** Relationships loaded together with their owners by every query (`selectin`). Filled by instrumentation. */
-  readonly eagerRelationships: Relationship[] = []
-  /** Relationships every query loads in the same statement (`joined`). Filled by instrumentation. */
-  readonly joinedRelationships: Relationship[] = []
   /** Names of to-one relationships fed by each foreign-key column. */
   readonly relationshipsByForeignKey = new Map<string, string[]>()
   /** Position in the registry's INSERT order (referenced tables first). @internal */
@@ -150,7 +149,7 @@ export class Mapper {
 
   constructor(
     readonly definition: ModelDefinition,
-    modelClass: ModelClass,
+    modelClass: MappedClass,
   ) {
     this.name = definition.name
     this.table = definition.table
@@ -220,6 +219,30 @@ export class Mapper {
       values.push(value)
     }
     return this.identityKey(values)
+  }
+
+  /**
+   * The primary-key values of `key` as `session.get()` takes it: the value itself for a one-column
+   * key, an object of key fields for a composite one.
+   */
+  primaryKeyValues(key: unknown): unknown[] {
+    const pk = this.primaryKey
+    if (pk.length === 1 && (key === null || typeof key !== 'object' || key instanceof Date)) return [key]
+    if (key === null || typeof key !== 'object') {
+      throw InvalidRequestError.compositeKeyExpected(this.name, pk.map((c) => c.name))
+    }
+    return pk.map((column) => {
+      const value = (key as Record<string, unknown>)[column.name]
+      if (value === undefined) throw InvalidRequestError.keyColumnMissing(this.name, column.name)
+      return value
+    })
+  }
+
+  /** `SELECT <every column> WHERE <pk> = ?` for `values`: compiled once per dialect, only the parameters change. */
+  primaryKeyQuery(compiler: DefaultCompiler, dialect: Dialect, values: readonly unknown[]): CompiledQuery {
+    const template = this.cachedQuery(dialect, 'select-by-pk', () => compiler.compile(this.selectWhere(this.primaryKeyCondition(values)), this.hasBigInt))
+    const parameters = this.primaryKey.map((column, i) => (values[i] === null ? null : dialect.encode(values[i], column.type)))
+    return { ...template, parameters }
   }
 
   /** `SELECT <every column> FROM <table> WHERE <condition>`: the statement that loads objects of this model. */

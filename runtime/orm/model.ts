@@ -1,9 +1,8 @@
 /** Model: the base class of every generated model class. */
 import { UnknownFieldError, UnmappedError } from '../errors.js'
 import type { Mapper } from './mapper.js'
-import { InstanceState, STATE } from './state.js'
 
-/** Symbol under which a model class keeps its {@link Mapper}. @internal */
+/** Symbol under which a model class keeps its {@link Mapper} (in `ModelClass`'s type, so not stripped; no entry point exports it). */
 export const MAPPER: unique symbol = Symbol('prismalchemy.mapper')
 
 /**
@@ -11,6 +10,12 @@ export const MAPPER: unique symbol = Symbol('prismalchemy.mapper')
  * and relationships that can be assigned). @internal
  */
 export const INIT_KEYS: unique symbol = Symbol('prismalchemy.initKeys')
+
+/**
+ * Symbol under which an instrumented model's prototype keeps the function that gives a new object its
+ * state (installed by instrumentation, as SQLAlchemy's class manager creates each instance's state). @internal
+ */
+export const NEW_STATE: unique symbol = Symbol('prismalchemy.newState')
 
 /** A generated model class. */
 export type ModelClass<T extends Model = Model> = (abstract new (...args: never[]) => T) & { [MAPPER]?: Mapper }
@@ -28,11 +33,11 @@ export abstract class Model<C = object, I = object, K = unknown> {
   declare readonly $init: I
   /** Type-only: the primary-key value accepted by `session.get()`. Not present at run time. */
   declare readonly $key: K
-  /** @internal */
-  declare [STATE]: InstanceState
-
   /** @internal The keys the constructor accepts, set on each instrumented model's prototype. */
   declare readonly [INIT_KEYS]: ReadonlySet<string>
+
+  /** @internal Gives a new object its state, set on each instrumented model's prototype. */
+  declare readonly [NEW_STATE]: (obj: Model) => void
 
   /**
    * Creates a transient object; `init` sets columns and to-one relationships through their setters. A key
@@ -41,7 +46,7 @@ export abstract class Model<C = object, I = object, K = unknown> {
   constructor(init?: I) {
     const mapper = (new.target as ModelClass)[MAPPER]
     if (mapper === undefined) throw UnmappedError.unmappedClass(new.target.name)
-    this[STATE] = new InstanceState(mapper, this as unknown as Model, {})
+    this[NEW_STATE](this as unknown as Model)
     if (init) {
       const accepted = this[INIT_KEYS]
       for (const key of Object.keys(init)) {

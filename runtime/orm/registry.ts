@@ -26,21 +26,21 @@ export class ModelRegistry<M extends Record<string, ModelClass> = Record<string,
   /** The tables of each bind (null: the default database), join tables of implicit many-to-many relations included, views not. */
   readonly tablesByBind: ReadonlyMap<string | null, readonly string[]>
 
-  /** @internal Use {@link defineModels}. */
+  /** Generated code calls {@link defineModels} instead. */
   constructor(definition: ModelsDefinition<M>) {
     this.classes = definition.classes
     this.schema = definition.schema
     const mappers = new Map<string, Mapper>()
     for (const model of definition.models) {
       const modelClass = definition.classes[model.name]
-      if (modelClass === undefined) throw InvalidRequestError.badArgument(`No class was given for model ${model.name}.`)
-      if (modelClass[MAPPER] !== undefined) throw InvalidRequestError.badArgument(`Model class ${model.name} is already mapped.`)
+      if (modelClass === undefined) throw InvalidRequestError.modelClassMissing(model.name)
+      if (modelClass[MAPPER] !== undefined) throw InvalidRequestError.alreadyMapped(model.name)
       mappers.set(model.name, new Mapper(model, modelClass))
     }
     for (const mapper of mappers.values()) mapper.resolveRelationships(mappers)
     for (const mapper of mappers.values()) {
       instrument(mapper)
-      mapper.modelClass[MAPPER] = mapper
+      definition.classes[mapper.name]![MAPPER] = mapper
     }
     this.mappers = mappers
     this.insertOrder = commitOrder([...mappers.values()])
@@ -59,10 +59,7 @@ export class ModelRegistry<M extends Record<string, ModelClass> = Record<string,
   }
 }
 
-/**
- * Maps generated model classes to their tables. Generated code calls it once per schema.
- * @internal
- */
+/** Maps generated model classes to their tables. Generated code calls it once per schema (from `prismalchemy/internal`). */
 export function defineModels<M extends Record<string, ModelClass>>(definition: ModelsDefinition<M>): ModelRegistry<M> {
   return new ModelRegistry(definition)
 }

@@ -1,5 +1,5 @@
 /** Restore on rollback: what a rolled-back transaction or savepoint did to objects, undone in memory (SQLAlchemy's `_restore_snapshot`). */
-import type { Session } from './session.js'
+import type { LoadContext } from './session-context.js'
 import type { InstanceState } from './state.js'
 
 /** What one rollback undoes: the objects a transaction (or one savepoint of it) inserted, deleted, updated and found gone. */
@@ -28,7 +28,7 @@ export function rememberOriginalsIn(originals: Map<InstanceState, Record<string,
  * columns take back their stored values, and pending objects leave the session. Only objects
  * still in the session are touched: detached ones keep their values, as SQLAlchemy leaves them.
  */
-export function restoreObjects(session: Session, scope: RestoreScope): void {
+export function restoreObjects(session: LoadContext, scope: RestoreScope): void {
   const identityMap = session.identityMap
   const kept = scope.kept
   const inserted = scope.inserted.length > 0 ? new Set(scope.inserted) : null

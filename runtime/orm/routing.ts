@@ -52,7 +52,6 @@ function compilerFor(engine: Engine): DefaultCompiler {
 /**
  * One bind of a session: its key, its engines, and the compiler and dialect of its statements
  * (replicas must speak the primary's dialect, so one compiler serves both).
- * @internal
  */
 export class BindRoute {
   readonly primary: Engine
@@ -130,7 +129,6 @@ function routesOf(binds: Readonly<Record<string, BindTarget>>): ReadonlyMap<stri
  * A session's routing: the bind of each model, and for a bind with replicas whether the session
  * reads from its replica (chosen on first read) or from the primary (forced, or after the
  * session's first flush, until `close()`).
- * @internal
  */
 export class SessionRouting {
   /** The default bind's engines. */

@@ -2,12 +2,20 @@
 import { controlStatement } from '../sql/compiled-query.js'
 import type { EngineTransaction } from './engine-transaction.js'
 import { rememberOriginalsIn, restoreObjects } from './restore.js'
-import type { Session } from './session.js'
-import type { SessionTransaction } from './session-transaction.js'
+import type { LoadContext } from './session-context.js'
 import type { InstanceState } from './state.js'
 
 /** The states of a savepoint: usable, failed by a flush (only its rollback is allowed), or ended. */
 export type SavepointState = 'active' | 'deactive' | 'released' | 'rolled back'
+
+/** What a savepoint reads and cuts back in the transaction it belongs to: the objects each flush inserted, deleted or found gone. */
+export interface SavepointJournal {
+  readonly inserted: InstanceState[]
+  readonly deleted: InstanceState[]
+  readonly vanished: InstanceState[]
+  /** Forgets the index of deleted identities after `deleted` shrank. */
+  resetDeletedIndex(): void
+}
 
 /**
  * One SAVEPOINT on every primary connection of the transaction. It remembers where the
@@ -39,7 +47,7 @@ export class Savepoint {
   ) {}
 
   /** Sends `SAVEPOINT <name>` on every connection (each begins its transaction first). */
-  static async begin(name: string, transaction: SessionTransaction, connections: readonly EngineTransaction[]): Promise<Savepoint> {
+  static async begin(name: string, transaction: SavepointJournal, connections: readonly EngineTransaction[]): Promise<Savepoint> {
     for (const connection of connections) await connection.execute(controlStatement(`SAVEPOINT ${name}`))
     return new Savepoint(name, connections, transaction.inserted.length, transaction.deleted.length, transaction.vanished.length)
   }
@@ -63,13 +71,13 @@ export class Savepoint {
   }
 
   /** `ROLLBACK TO SAVEPOINT` on the database, then the same in memory (see the class comment). */
-  async rollback(session: Session, transaction: SessionTransaction): Promise<void> {
+  async rollback(session: LoadContext, transaction: SavepointJournal): Promise<void> {
     for (const connection of this.connections) await connection.execute(controlStatement(`ROLLBACK TO SAVEPOINT ${this.name}`), true)
     this.state = 'rolled back'
     this.restore(session, transaction)
   }
 
-  private restore(session: Session, transaction: SessionTransaction): void {
+  private restore(session: LoadContext, transaction: SavepointJournal): void {
     session.collections.reset()
     const deleted = transaction.deleted.splice(this.deletedFrom)
     const inserted = transaction.inserted.splice(this.insertedFrom)

@@ -87,7 +87,7 @@ export class ScopedSession {
   /** Changes the options of sessions created from now on; refused once the current scope has a session. */
   configure(options: Partial<SessionOptions>): void {
     if (this.hasSession) {
-      throw InvalidRequestError.badArgument('A session already exists in this scope; configure() applies to new sessions. Call remove() first.')
+      throw InvalidRequestError.sessionAlreadyInScope()
     }
     this.factory.configure(options)
   }

@@ -2,14 +2,14 @@
 import type { ConnectionOwner, DriverConnection, IsolationLevel, QueryResult } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
 import type { ExternalTransaction } from '../engine/external-transaction.js'
-import { BindCommitError, IllegalStateChangeError, PendingRollbackError } from '../errors.js'
+import { BindCommitError, ConnectionLostError, IllegalStateChangeError, InvalidRequestError, PendingRollbackError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import { EngineTransaction } from './engine-transaction.js'
 import type { Mapper } from './mapper.js'
-import type { BindRoute } from './routing.js'
-import { rememberOriginalsIn } from './restore.js'
+import type { BindRoute, SessionRouting } from './routing.js'
+import { rememberOriginalsIn, restoreObjects } from './restore.js'
 import { Savepoint } from './savepoint.js'
-import type { Session } from './session.js'
+import type { LoadContext } from './session-context.js'
 import type { InstanceState } from './state.js'
 
 /**
@@ -19,6 +19,25 @@ import type { InstanceState } from './state.js'
  * - `committed` / `closed`: finished; the session starts a new transaction on its next statement.
  */
 export type TransactionState = 'active' | 'deactive' | 'closing' | 'committed' | 'closed'
+
+/** What moves a transaction from one state to the next. */
+type TransactionEvent = 'commitStarts' | 'commitEnds' | 'commitFails' | 'rollbackStarts' | 'rollbackEnds' | 'flushFails'
+
+/**
+ * Every legal move, by event then by the state it starts from (SQLAlchemy's `_StateChange`
+ * declarations): an event from a state it does not list raises `IllegalStateChangeError`. A
+ * rollback or failure racing a commit ends where the commit's outcome put it.
+ */
+const TRANSITIONS: Readonly<Record<TransactionEvent, Readonly<Partial<Record<TransactionState, TransactionState>>>>> = {
+  commitStarts: { active: 'closing' },
+  // A rollback racing the commit awaits the same outcome; the commit that went through wins.
+  commitEnds: { closing: 'committed', closed: 'committed' },
+  commitFails: { closing: 'closed', closed: 'closed' },
+  rollbackStarts: { active: 'closing', deactive: 'closing', closing: 'closing', closed: 'closing', committed: 'committed' },
+  rollbackEnds: { closing: 'closed', closed: 'closed', committed: 'committed' },
+  // A rollback already under way (a teardown racing the flush) wins: the transaction ends closed.
+  flushFails: { active: 'deactive', deactive: 'deactive', committed: 'deactive', closing: 'closed', closed: 'closed' },
+}
 
 const DONE = Promise.resolve()
 
@@ -43,7 +62,7 @@ function rollback(connection: DriverConnection): Promise<void> {
  * @internal
  */
 export class SessionTransaction {
-  state: TransactionState = 'active'
+  #state: TransactionState = 'active'
   /** Objects that became persistent through a flush in this transaction. */
   readonly inserted: InstanceState[] = []
   /** Objects whose DELETE was flushed in this transaction. */
@@ -80,6 +99,18 @@ export class SessionTransaction {
     /** An external transaction whose engine's statements run inside it (see `SessionOptions.joinTransaction`). */
     readonly joinTransaction?: ExternalTransaction,
   ) {}
+
+  /** Where the transaction is in its life (see {@link TransactionState}). */
+  get state(): TransactionState {
+    return this.#state
+  }
+
+  /** Moves to the state `event` leads to from the current one, or throws when the table has no such move. */
+  #move(event: TransactionEvent): void {
+    const next = TRANSITIONS[event][this.#state]
+    if (next === undefined) throw IllegalStateChangeError.notAllowed(event, this.#state)
+    this.#state = next
+  }
 
   /** Open savepoints (`beginNested()`), innermost last. */
   readonly savepoints: Savepoint[] = []
@@ -122,10 +153,61 @@ export class SessionTransaction {
   }
 
   /** Rolls back to `savepoint` (the innermost) in the database and in memory. */
-  async rollbackSavepoint(savepoint: Savepoint, session: Session): Promise<void> {
+  async rollbackSavepoint(savepoint: Savepoint, session: LoadContext): Promise<void> {
     if (this.state !== 'active') throw IllegalStateChangeError.notAllowed('roll back a nested transaction', this.state)
     this.savepoints.pop()
     await savepoint.rollback(session, this)
+  }
+
+  /**
+   * Runs a read of `route`'s bind where `routing` sends it: the primary once the session is pinned
+   * to it, else the session's replica. When the replica cannot be reached (its connection checkout
+   * fails, or, for drivers that connect at the first statement, the connection is lost), every
+   * session skips it for a while, and this read and the session's later ones go to the primary.
+   */
+  async read(routing: SessionRouting, route: BindRoute, query: CompiledQuery): Promise<QueryResult> {
+    const engine = routing.readEngine(route)
+    if (engine === route.primary) return this.execute(route, engine, query)
+    const connection = this.on(route, engine)
+    let checkedOut = false
+    try {
+      await connection.connect()
+      checkedOut = true
+      return await connection.execute(query)
+    } catch (error) {
+      if (checkedOut && !(error instanceof ConnectionLostError)) throw error
+      routing.unreachable(route, engine)
+      return this.execute(route, route.primary, query)
+    }
+  }
+
+  /**
+   * After the database rolled this transaction back: objects inserted in it become transient,
+   * deleted ones persistent again, modified columns take their values back, pending objects leave
+   * the session (SQLAlchemy's `_restore_snapshot`); objects of binds whose COMMIT went through
+   * before another's failed stay as committed. Rows read after the transaction wrote are expired.
+   * What was restored is forgotten, so a second call does nothing twice.
+   */
+  restore(ctx: LoadContext): void {
+    const committed = this.committedEngines
+    const kept = committed === null ? undefined : (state: InstanceState) => committed.has(ctx.routing.routeOf(state.mapper).primary)
+    restoreObjects(ctx, { inserted: this.inserted, deleted: this.deleted, vanished: this.vanished, originals: this.originals, kept })
+    // Rows read after the transaction wrote may show writes that are gone now: their columns are
+    // expired (read again with refresh() or a query), never served from a rolled-back transaction.
+    for (const state of this.readAfterWrite) {
+      if (state.key === undefined || state.deleted || state.session !== ctx) continue
+      // The primary key is the identity the object keeps; every other column is expired.
+      state.expired = new Set(state.mapper.columns.filter((column) => !state.mapper.primaryKey.includes(column)).map((column) => column.name))
+      state.committed = null
+    }
+    this.forgetRestored()
+  }
+
+  /** Savepoints opened inside `savepoint` and left open end with it (released into it, or rolled back with it). */
+  closeInnerSavepoints(savepoint: Savepoint): void {
+    const at = this.savepoints.indexOf(savepoint)
+    if (at < 0) throw InvalidRequestError.transactionInactive('nested transaction')
+    for (const inner of this.savepoints.splice(at + 1)) inner.mergeInto(savepoint)
   }
 
   /** Runs one statement on `engine` (a primary or a replica of `route`), in this transaction's connection to it. */
@@ -167,9 +249,9 @@ export class SessionTransaction {
    */
   async commit(): Promise<void> {
     this.guard('commit')
-    this.state = 'closing'
+    this.#move('commitStarts')
     await (this.ending ??= this.commitAll())
-    this.state = 'committed'
+    this.#move('commitEnds')
   }
 
   /**
@@ -178,14 +260,14 @@ export class SessionTransaction {
    */
   async rollback(): Promise<void> {
     const endedElsewhere = this.ending !== null
-    if (this.state !== 'committed') this.state = 'closing'
+    this.#move('rollbackStarts')
     try {
       await (this.ending ??= this.rollbackAll())
     } catch (error) {
       // A failed COMMIT already rolled back and released the connections; its error was reported there.
       if (!endedElsewhere) throw error
     }
-    if (this.state !== 'committed') this.state = 'closed'
+    this.#move('rollbackEnds')
   }
 
   /** Marks the transaction failed after a flush error: rolls the database back now, keeps the error for PendingRollbackError. */
@@ -195,8 +277,7 @@ export class SessionTransaction {
     await (this.ending ??= this.rollbackAll()).catch((error: unknown) => {
       if (!closing) throw error
     })
-    // A rollback already under way (a teardown racing the flush) wins: the transaction ends closed.
-    this.state = closing || this.state === 'closed' ? 'closed' : 'deactive'
+    this.#move('flushFails')
   }
 
   /** True when a flush of this transaction deleted the row with this identity (by a DELETE or the database's ON DELETE CASCADE). */
@@ -217,7 +298,7 @@ export class SessionTransaction {
   }
 
   /** Forgets what the transaction did to objects, once a rollback restored them. */
-  forgetRestored(): void {
+  private forgetRestored(): void {
     this.inserted.length = 0
     this.deleted.length = 0
     this.vanished.length = 0
@@ -244,7 +325,7 @@ export class SessionTransaction {
     // One engine (most sessions): its COMMIT's error is the commit's error.
     if (this.others === null && first !== null && !first.readOnly) {
       return first.end(commit).catch((error: unknown) => {
-        this.state = 'closed'
+        this.#move('commitFails')
         throw error
       })
     }
@@ -261,7 +342,7 @@ export class SessionTransaction {
       try {
         await transaction.end(commit)
       } catch (error) {
-        this.state = 'closed'
+        this.#move('commitFails')
         const rest = writers.slice(i + 1)
         await Promise.allSettled(rest.map((other) => other.end(rollback)))
         this.committedEngines = new Set(committed.map((other) => other.engine))

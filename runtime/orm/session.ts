@@ -3,90 +3,33 @@ import type { ConnectionOwner, IsolationLevel, QueryResult } from '../engine/dri
 import type { Dialect } from '../dialect/dialect.js'
 import type { Engine } from '../engine/engine.js'
 import type { ExternalTransaction } from '../engine/external-transaction.js'
-import { ConnectionLostError, IllegalStateChangeError, InvalidRequestError, NoResultFoundError, NoScopeError, NPlusOneError, nPlusOneMessage, UnmappedError } from '../errors.js'
-import type { DynamicRelationship } from '../loading/dynamic-loader.js'
+import { IllegalStateChangeError, InvalidRequestError, NoResultFoundError, NoScopeError, UnmappedError } from '../errors.js'
 import { LazyLoadBatcher } from '../loading/lazy-load-batcher.js'
-import { CollectionTracker } from './collections.js'
-import { loadRelated } from '../loading/load-related.js'
-import { hydrateJoined, joinedSelect } from '../loading/joined-load.js'
-import { resolveOptions, type LoaderOption } from '../loading/loader-options.js'
-import { Query, type QuerySource } from '../query/query.js'
-import type { CompiledQuery } from '../sql/compiled-query.js'
-import { Result, type RawSql } from '../sql/raw-sql.js'
-import { dispatchSessionEvent, duringFlush, isFlushing, sessionListens } from './events.js'
-import { NestedTransaction, Transaction } from './transaction-handles.js'
+import { loadByPrimaryKey, loadObjects } from '../loading/load-objects.js'
+import type { LoaderOption } from '../loading/loader-options.js'
+import { NPlusOneCounter } from '../loading/n-plus-one.js'
+import { Query } from '../query/query.js'
 import type { SelectNode, StatementNode } from '../sql/nodes.js'
+import type { RawSql, Result } from '../sql/raw-sql.js'
+import { CollectionTracker } from './collections.js'
+import { dispatchSessionEvent, duringFlush, isFlushing, sessionListens } from './event-registry.js'
+import { populate } from './hydration.js'
 import { IdentityMap } from './identity-map.js'
 import type { Mapper, Relationship } from './mapper.js'
+import { mergeState } from './merge.js'
 import { mapperOf, type KeyOf, type Model, type ModelClass } from './model.js'
-import { SessionRouting, type BindRoute, type BindTarget } from './routing.js'
-import { restoreObjects, type RestoreScope } from './restore.js'
-import { explainSchemaMismatch } from './schema-mismatch.js'
-import type { Savepoint } from './savepoint.js'
+import { restoreObjects } from './restore.js'
+import { SessionRouting } from './routing.js'
+import { cascadeAdd, cascadeCollections } from './save-update-cascade.js'
+import { SessionExecutor, type Rows } from './session-executor.js'
+import type { GetOptions, SessionConnection, SessionOptions } from './session-options.js'
 import { SessionTransaction } from './session-transaction.js'
-import { InstanceState, relatedObjects, STATE, stateOf, type Instrumented } from './state.js'
-import { hydrate, populate } from './hydration.js'
+import { relatedObjects, stateOf, type InstanceState } from './state.js'
+import { NestedTransaction, Transaction } from './transaction-handles.js'
 import { UnitOfWork } from './unit-of-work.js'
 
-/** Options of a {@link Session}. */
-export interface SessionOptions {
-  /** The default database: an engine, or `{ primary, replicas }` to read from replicas. Models without `/// @bind(...)` live here. */
-  readonly bind: BindTarget
-  /**
-   * The other databases, by bind key (SQLAlchemy's `Session(binds=...)`, Flask-SQLAlchemy's
-   * `SQLALCHEMY_BINDS`): models with `/// @bind(key)` run their statements on `binds[key]`.
-   */
-  readonly binds?: Readonly<Record<string, BindTarget>> | undefined
-  /** Read from the primaries only, never from a replica (default false). See {@link Session.usePrimary}. */
-  readonly primary?: boolean | undefined
-  /** Flush pending changes before each query (default true). */
-  readonly autoflush?: boolean | undefined
-  /**
-   * After commit, treat loaded objects as possibly stale (default true): relationships reload on
-   * their next access and the next read of the row (query, `get`) refreshes its columns. Column
-   * values stay readable, since JavaScript cannot reload them synchronously.
-   */
-  readonly expireOnCommit?: boolean | undefined
-  /** Opt-in N+1 check: warn (or raise) when one relationship is lazy-loaded more than `threshold` times. */
-  readonly nPlusOne?: NPlusOneOptions | undefined
-  /**
-   * The isolation level of this session's transactions, over each engine's `isolationLevel`
-   * (SQLAlchemy's `Session(bind=engine.execution_options(isolation_level=...))`). See
-   * `EngineOptions.isolationLevel` for what each database takes; a level the database cannot give is
-   * a `ConfigurationError` at the first statement.
-   */
-  readonly isolationLevel?: IsolationLevel | undefined
-  /**
-   * An external transaction (`await engine.begin()`) to run inside: this session's transactions on
-   * that engine become savepoints on its connection, so the session's commits are kept only if the
-   * external transaction commits (SQLAlchemy's `join_transaction_mode="create_savepoint"`).
-   */
-  readonly joinTransaction?: ExternalTransaction | undefined
-  /**
-   * Who this session works for, named by `PoolTimeoutError` while it holds a connection. Default
-   * `Session #n`; `db.session` names its scope (`GET /orders`, `db.scope() at app.ts:12:9`).
-   */
-  readonly owner?: ConnectionOwner | undefined
-}
-
-/** Options of {@link Session.get}. */
-export interface GetOptions {
-  /** Loader options for the lookup (`joinedload('role')`, ...), applied when it runs SQL, as a query's `options()`. */
-  readonly options?: readonly LoaderOption[] | undefined
-}
-
-/** Settings of the N+1 check. */
-export interface NPlusOneOptions {
-  /** Lazy loads of one relationship allowed per session before the check fires. */
-  readonly threshold: number
-  /** Throw `NPlusOneError` instead of warning. */
-  readonly raise?: boolean | undefined
-  /** Where warnings go; default `console.warn`. */
-  readonly warn?: ((message: string) => void) | undefined
-}
-
-/** A session without a transaction has flushed nothing: a rollback only drops unflushed changes. */
-const NOTHING_FLUSHED: RestoreScope = Object.freeze({ inserted: [], deleted: [], vanished: [], originals: new Map() })
+export type { GetOptions, SessionConnection, SessionOptions } from './session-options.js'
+export type { NPlusOneOptions } from '../loading/n-plus-one.js'
 
 /** How many times commit() flushes while flush listeners keep adding work (SQLAlchemy's limit). */
 const MAX_COMMIT_FLUSHES = 100
@@ -94,14 +37,6 @@ const MAX_COMMIT_FLUSHES = 100
 /** Appended to the message of an error raised by a query's autoflush. */
 const AUTOFLUSH_NOTE =
   ' (raised as a result of Query-invoked autoflush; consider using a session.noAutoflush() block if this flush is occurring prematurely)'
-
-/** The session's connection: raw statements inside its transaction. See {@link Session.connection}. */
-export interface SessionConnection {
-  /** The engine the statements run on. */
-  readonly engine: Engine
-  /** Runs a raw statement inside the session's transaction. */
-  execute<R extends Record<string, unknown> = Record<string, unknown>>(statement: RawSql): Promise<Result<R>>
-}
 
 /** Numbers sessions for their default owner label. */
 let nextSessionNumber = 1
@@ -119,6 +54,9 @@ let nextSessionNumber = 1
  * the session first flushes, or `usePrimary()` is called; from then on every statement goes to
  * the primaries, so the session reads its own writes. A replica whose connection cannot be checked
  * out is skipped for a while and its reads go to the primary.
+ *
+ * Loaders, queries and the unit of work see the session through its internal contracts
+ * (`LoadContext`, `FlushContext`); everything else it keeps is private.
  *
  * ### Examples
  * ```ts
@@ -139,8 +77,12 @@ export class Session {
   autoflushEnabled: boolean
   /** Whether commit marks loaded objects stale. */
   readonly expireOnCommit: boolean
-  /** @internal Groups lazy loads started in the same tick. */
-  readonly lazyLoads: LazyLoadBatcher = new LazyLoadBatcher(this)
+  /** What `PoolTimeoutError` calls this session while it holds a connection. */
+  readonly owner: ConnectionOwner
+  /** The isolation level of this session's transactions; undefined for each engine's own. */
+  readonly isolationLevel: IsolationLevel | undefined
+  /** The external transaction this session runs inside, if any. */
+  readonly joinTransaction: ExternalTransaction | undefined
   /** @internal Loaded collections and many-to-many links changed in memory. */
   readonly collections: CollectionTracker = new CollectionTracker()
   /** @internal Pending objects (added, not yet flushed). */
@@ -149,32 +91,29 @@ export class Session {
   readonly dirtyStates = new Set<InstanceState>()
   /** @internal Persistent objects marked for deletion, not yet flushed. */
   readonly deletedStates = new Set<InstanceState>()
-  private transaction: SessionTransaction | null = null
-  private flushing: Promise<void> | null = null
-  /** Counts rollbacks and closes, so a commit can tell that one happened while it flushed. */
-  private epoch = 0
-  /** Set when the session's scope ended: it may not start another transaction. */
-  private terminated = false
-  /** Inside `begin(work)`: its transaction, and whether `work` ended it early (then new work is refused until `work` returns). */
-  private context: { readonly transaction: SessionTransaction; ended: boolean } | null = null
-  /** While after-commit or after-rollback listeners run: the state named when they try to run SQL. */
-  private eventPhase: string | null = null
   /** @internal Which engine runs each statement: the model's bind, its primary or this session's replica. */
   readonly routing: SessionRouting
-  private readonly nPlusOne: NPlusOneOptions | undefined
-  private readonly lazyLoadCounts = new Map<Relationship, number>()
-  /** What `PoolTimeoutError` calls this session while it holds a connection. */
-  readonly owner: ConnectionOwner
-  /** The isolation level of this session's transactions; undefined for each engine's own. */
-  readonly isolationLevel: IsolationLevel | undefined
-  /** The external transaction this session runs inside, if any. */
-  readonly joinTransaction: ExternalTransaction | undefined
+  /** Runs statements on each model's bind inside the session's transaction. */
+  readonly #executor: SessionExecutor
+  /** Groups lazy loads started in the same tick, and counts them for the N+1 check. */
+  readonly #lazyLoads: LazyLoadBatcher
+  #transaction: SessionTransaction | null = null
+  #flushing: Promise<void> | null = null
+  /** Counts rollbacks and closes, so a commit can tell that one happened while it flushed. */
+  #epoch = 0
+  /** Set when the session's scope ended: it may not start another transaction. */
+  #terminated = false
+  /** Inside `begin(work)`: its transaction, and whether `work` ended it early (then new work is refused until `work` returns). */
+  #context: { readonly transaction: SessionTransaction; ended: boolean } | null = null
+  /** While after-commit or after-rollback listeners run: the state named when they try to run SQL. */
+  #eventPhase: string | null = null
 
   constructor(options: SessionOptions) {
     this.routing = new SessionRouting(options.bind, options.binds, options.primary ?? false)
     this.bind = this.routing.defaultRoute.primary
+    this.#executor = new SessionExecutor(this.routing, () => this.#ensureTransaction())
     this.owner = options.owner ?? `Session #${nextSessionNumber++}`
-    this.nPlusOne = options.nPlusOne
+    this.#lazyLoads = new LazyLoadBatcher(this, options.nPlusOne === undefined ? undefined : new NPlusOneCounter(options.nPlusOne))
     this.autoflushEnabled = options.autoflush ?? true
     this.expireOnCommit = options.expireOnCommit ?? true
     this.isolationLevel = options.isolationLevel
@@ -183,7 +122,7 @@ export class Session {
 
   /** True while a transaction is open (begun by the first statement, ended by commit/rollback/close). */
   get inTransaction(): boolean {
-    return this.transaction !== null
+    return this.#transaction !== null
   }
 
   /** True when there are changes a flush would write. */
@@ -212,35 +151,16 @@ export class Session {
    * objects appended to its collections are added too (save-update cascade).
    */
   add(obj: Model): void {
-    const state = this.stateOf(obj)
+    const state = this.#stateOf(obj)
     if (state.session === this) {
       if (state.deleted) throw InvalidRequestError.deletedInTransaction(state.describe())
       // Adding an object marked for deletion takes the mark back (SQLAlchemy does the same).
       if (this.deletedStates.size > 0) this.deletedStates.delete(state)
       return
     }
-    this.attach(state)
-    this.cascadeAdd(state)
-    this.cascadeCollections(state)
-  }
-
-  /** Puts an object that has no session in this one: transient becomes pending, detached persistent. No cascade. */
-  private attach(state: InstanceState): void {
-    if (state.session !== null) throw InvalidRequestError.attachedElsewhere(state.describe())
-    if (state.deleted) throw InvalidRequestError.deletedObject(state.describe())
-    this.checkContext()
-    this.autobegin()
-    if (state.key === undefined) {
-      state.session = this
-      this.newStates.add(state)
-      return
-    }
-    const existing = this.identityMap.get(state.mapper, state.key)
-    if (existing !== undefined && existing !== state) throw InvalidRequestError.identityConflict(state.describe())
-    state.session = this
-    state.deleted = false
-    this.identityMap.add(state)
-    if (state.modified) this.dirtyStates.add(state)
+    this.#attach(state)
+    cascadeAdd(this, state)
+    cascadeCollections(this, state)
   }
 
   /** Adds several objects. */
@@ -250,15 +170,15 @@ export class Session {
 
   /** Marks a persistent object for deletion: a DELETE at the next flush. */
   delete(obj: Model): void {
-    const state = this.stateOf(obj)
+    const state = this.#stateOf(obj)
     if (state.key === undefined) {
-      throw InvalidRequestError.badArgument(`${state.describe()} is not persisted; use session.expunge() to discard a pending object.`)
+      throw InvalidRequestError.notPersisted(state.describe())
     }
     // A detached object is attached without the save-update cascade (delete cascades only along @cascade(delete)).
-    if (state.session === null) this.attach(state)
+    if (state.session === null) this.#attach(state)
     else if (state.session !== this) throw InvalidRequestError.attachedElsewhere(state.describe())
-    this.checkContext()
-    this.autobegin()
+    this.#checkContext()
+    this.#autobegin()
     // Its DELETE was flushed already: deleted again, it is back in the identity map until the next flush (SQLAlchemy does the same).
     if (state.deleted) {
       state.deleted = false
@@ -273,59 +193,44 @@ export class Session {
    */
   async get<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: GetOptions = {}): Promise<T | null> {
     const mapper = mapperOf(modelClass)
-    const values = this.primaryKeyValues(mapper, key)
+    const values = mapper.primaryKeyValues(key)
     const state = this.identityMap.get(mapper, mapper.identityKey(values))
     if (state !== undefined && !state.stale && (state.expired === null || state.expired.size === 0)) {
       // Marked for deletion but not flushed, it is still persistent: the identity map answers it, as in SQLAlchemy.
       return state.deleted ? null : (state.obj as T)
     }
-    this.guard('get')
+    this.#guard('get')
     // Checked first: awaiting an autoflush with nothing to write would still cost a turn of the event loop.
-    if (this.needsAutoflush) await this.autoflush()
-    if (this.deletedInTransaction(mapper, values)) return null
-    // Joined relationships and loader options need a query's statement: run the lookup as a query.
-    if (mapper.joinedRelationships.length > 0 || (options.options !== undefined && options.options.length > 0)) {
-      const [viaQuery] = await this.loadObjects<T>(mapper, mapper.selectWhere(mapper.primaryKeyCondition(values)), options.options)
-      if (viaQuery === undefined && state !== undefined) this.forgetVanished(state)
-      return viaQuery ?? null
-    }
-    const route = this.routing.routeOf(mapper)
-    const rows = await this.executeCompiled(route, mapper, this.primaryKeyQuery(route, mapper, values))
-    if (rows.length === 0) {
-      if (state !== undefined) this.forgetVanished(state)
-      return null
-    }
-    const found = hydrate(this, mapper, rows[0], mapper.decoders(route.dialect)) as T
-    if (mapper.eagerRelationships.length > 0) await this.applyLoading(mapper, [stateOf(found)!], [])
-    return found
+    if (this.#needsAutoflush) await this.autoflush()
+    if (this.#deletedInTransaction(mapper, values)) return null
+    const found = await loadByPrimaryKey<T>(this, mapper, values, options.options ?? [])
+    if (found === undefined && state !== undefined) this.#forgetVanished(state)
+    return found ?? null
   }
 
-  /** An expired or stale object whose row is gone (deleted elsewhere) leaves the session, as SQLAlchemy's get() does. */
-  private forgetVanished(state: InstanceState): void {
-    if (state.session !== this || state.deleted || this.deletedStates.has(state)) return
-    this.expunge(state.obj)
-    // A rollback may bring the row back: the object returns with it.
-    this.transaction?.vanished.push(state)
+  /** Like {@link get}, but raises `NoResultFoundError` when there is no such row (SQLAlchemy's `get_one`). */
+  async getOne<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: GetOptions = {}): Promise<T> {
+    const found = await this.get(modelClass, key, options)
+    if (found === null) throw NoResultFoundError.forModel(mapperOf(modelClass).name)
+    return found
   }
 
   /** A query over a model's rows. */
   query<T extends Model>(modelClass: ModelClass<T>): Query<T> {
-    const mapper = mapperOf(modelClass)
-    const source: QuerySource = { mapper, session: () => this }
-    return new Query<T>(source)
+    return new Query<T>({ mapper: mapperOf(modelClass), session: () => this })
   }
 
   /** Writes pending changes (INSERT, UPDATE, DELETE) inside the transaction, without committing. */
   async flush(): Promise<void> {
     if (isFlushing(this)) throw InvalidRequestError.alreadyFlushing()
-    while (this.flushing !== null) await this.flushing.catch(() => undefined)
-    this.guard('flush')
+    while (this.#flushing !== null) await this.#flushing.catch(() => undefined)
+    this.#guard('flush')
     if (!this.hasPendingChanges) return
-    this.flushing = this.runFlush()
+    this.#flushing = this.#runFlush()
     try {
-      await this.flushing
+      await this.#flushing
     } finally {
-      this.flushing = null
+      this.#flushing = null
     }
   }
 
@@ -334,19 +239,13 @@ export class Session {
    * error says that it came from this autoflush, as SQLAlchemy's does.
    */
   async autoflush(): Promise<void> {
-    if (!this.needsAutoflush) return
+    if (!this.#needsAutoflush) return
     try {
       await this.flush()
     } catch (error) {
       if (error instanceof Error && !error.message.includes(AUTOFLUSH_NOTE)) error.message += AUTOFLUSH_NOTE
       throw error
     }
-  }
-
-  /** True when autoflush is on and a flush has something to write (or is running). */
-  private get needsAutoflush(): boolean {
-    // Not from a listener of this session's own flush: that flush waits for it (SQLAlchemy skips autoflush while flushing).
-    return this.autoflushEnabled && (this.hasPendingChanges || this.flushing !== null) && !isFlushing(this)
   }
 
   /** Runs `fn` with autoflush turned off (SQLAlchemy's `no_autoflush`). */
@@ -362,8 +261,8 @@ export class Session {
 
   /** Flushes, commits the transaction and returns the connection to the pool. */
   async commit(): Promise<void> {
-    if (this.transaction !== null) this.transaction.guard('commit')
-    const epoch = this.epoch
+    if (this.#transaction !== null) this.#transaction.guard('commit')
+    const epoch = this.#epoch
     if (sessionListens(this, 'beforeCommit')) await dispatchSessionEvent(this, 'beforeCommit')
     // Listeners of a flush may add objects: flush again until nothing is left, as SQLAlchemy does (at most 100 times).
     for (let flushes = 0; ; flushes++) {
@@ -371,25 +270,33 @@ export class Session {
       if (!this.hasPendingChanges) break
       if (flushes >= MAX_COMMIT_FLUSHES) throw InvalidRequestError.flushLoop(MAX_COMMIT_FLUSHES)
     }
-    if (this.epoch !== epoch) throw IllegalStateChangeError.notAllowed('commit', 'rolled back by a concurrent rollback() or close()')
-    const transaction = this.transaction
+    if (this.#epoch !== epoch) throw IllegalStateChangeError.notAllowed('commit', 'rolled back by a concurrent rollback() or close()')
+    const transaction = this.#transaction
     if (transaction === null) return
-    if (this.context?.transaction === transaction) this.context.ended = true
+    if (this.#context?.transaction === transaction) this.#context.ended = true
     await transaction.commit()
-    this.transaction = null
+    this.#transaction = null
     for (const state of transaction.deleted) state.session = null
-    if (this.expireOnCommit) for (const state of this.identityMap.states()) this.markStale(state)
-    if (sessionListens(this, 'afterCommit')) await this.inEventPhase('committed', () => dispatchSessionEvent(this, 'afterCommit'))
+    if (this.expireOnCommit) for (const state of this.identityMap.states()) state.markStale()
+    if (sessionListens(this, 'afterCommit')) await this.#inEventPhase('committed', () => dispatchSessionEvent(this, 'afterCommit'))
   }
 
-  /** Runs after-commit/after-rollback listeners while statements are refused, as SQLAlchemy refuses them there. */
-  private async inEventPhase(phase: string, dispatch: () => Promise<void>): Promise<void> {
-    this.eventPhase = phase
-    try {
-      await dispatch()
-    } finally {
-      this.eventPhase = null
-    }
+  /**
+   * Rolls the transaction back and restores objects to the database's state: objects inserted in
+   * the transaction and pending objects become transient, deleted ones persistent again, and
+   * modified columns take their original values. After a commit that failed part-way
+   * (`BindCommitError`), objects of the binds that did commit stay as committed.
+   */
+  async rollback(): Promise<void> {
+    await this.#rollbackAndRestore(true)
+  }
+
+  /** Rolls back, then detaches every object. The session can be used again afterwards. */
+  async close(): Promise<void> {
+    // Detached objects keep what they loaded (collections stay readable), as after SQLAlchemy's close().
+    await this.#rollbackAndRestore(false)
+    this.expungeAll()
+    this.routing.reset()
   }
 
   /**
@@ -404,27 +311,27 @@ export class Session {
   begin(): Transaction
   begin<R>(work: (session: this) => R | Promise<R>): Promise<R>
   begin<R>(work?: (session: this) => R | Promise<R>): Transaction | Promise<R> {
-    this.checkContext()
-    if (this.transaction !== null) throw InvalidRequestError.transactionAlreadyBegun()
-    const transaction = this.ensureTransaction()
+    this.#checkContext()
+    if (this.#transaction !== null) throw InvalidRequestError.transactionAlreadyBegun()
+    const transaction = this.#ensureTransaction()
     const handle = new Transaction(
-      () => this.transaction === transaction && transaction.state === 'active',
+      () => this.#transaction === transaction && transaction.state === 'active',
       () => this.commit(),
       () => this.rollback(),
     )
     if (work === undefined) return handle
     return (async () => {
-      const outer = this.context
-      const context = (this.context = { transaction, ended: false })
+      const outer = this.#context
+      const context = (this.#context = { transaction, ended: false })
       let result: R
       try {
         result = await work(this)
-        this.context = outer
+        this.#context = outer
         if (!context.ended) await handle.commit()
       } catch (error) {
-        this.context = outer
+        this.#context = outer
         // A failed commit is rolled back too, so the session stays usable.
-        if (this.transaction === transaction) await this.rollback()
+        if (this.#transaction === transaction) await this.rollback()
         throw error
       }
       return result
@@ -445,21 +352,21 @@ export class Session {
   beginNested<R>(work: (session: this) => R | Promise<R>): Promise<R>
   async beginNested<R>(work?: (session: this) => R | Promise<R>): Promise<NestedTransaction | R> {
     await this.flush()
-    const transaction = this.ensureTransaction()
+    const transaction = this.#ensureTransaction()
     this.routing.pin()
     const savepoint = await transaction.beginSavepoint(this.routing.defaultRoute)
     const handle = new NestedTransaction(
-      () => savepoint.state === 'active' && this.transaction === transaction,
+      () => savepoint.state === 'active' && this.#transaction === transaction,
       async () => {
-        if (savepoint.state !== 'active' || this.transaction !== transaction) throw InvalidRequestError.transactionInactive('nested transaction')
+        if (savepoint.state !== 'active' || this.#transaction !== transaction) throw InvalidRequestError.transactionInactive('nested transaction')
         await this.flush()
-        this.closeInnerSavepoints(transaction, savepoint)
+        transaction.closeInnerSavepoints(savepoint)
         await transaction.releaseSavepoint(savepoint)
       },
       async () => {
-        if ((savepoint.state !== 'active' && savepoint.state !== 'deactive') || this.transaction !== transaction) return
-        this.closeInnerSavepoints(transaction, savepoint)
-        while (this.flushing !== null) await this.flushing.catch(() => undefined)
+        if ((savepoint.state !== 'active' && savepoint.state !== 'deactive') || this.#transaction !== transaction) return
+        transaction.closeInnerSavepoints(savepoint)
+        while (this.#flushing !== null) await this.#flushing.catch(() => undefined)
         await transaction.rollbackSavepoint(savepoint, this)
       },
     )
@@ -478,14 +385,7 @@ export class Session {
 
   /** True while a `beginNested()` savepoint is open. */
   get inNestedTransaction(): boolean {
-    return (this.transaction?.savepoints.length ?? 0) > 0
-  }
-
-  /** Savepoints opened inside `savepoint` and left open end with it (released into it, or rolled back with it). */
-  private closeInnerSavepoints(transaction: SessionTransaction, savepoint: Savepoint): void {
-    const at = transaction.savepoints.indexOf(savepoint)
-    if (at < 0) throw InvalidRequestError.transactionInactive('nested transaction')
-    for (const inner of transaction.savepoints.splice(at + 1)) inner.mergeInto(savepoint)
+    return (this.#transaction?.savepoints.length ?? 0) > 0
   }
 
   /**
@@ -499,9 +399,9 @@ export class Session {
    * ```
    */
   async execute<R extends Record<string, unknown> = Record<string, unknown>>(statement: RawSql, options: { bind?: ModelClass } = {}): Promise<Result<R>> {
-    this.guard('execute')
+    this.#guard('execute')
     await this.autoflush()
-    return this.runRaw<R>(statement, options.bind)
+    return this.#executor.raw<R>(statement, options.bind === undefined ? undefined : mapperOf(options.bind))
   }
 
   /**
@@ -510,30 +410,12 @@ export class Session {
    * the session's flushed, uncommitted work.
    */
   async connection(options: { bind?: ModelClass } = {}): Promise<SessionConnection> {
-    this.guard('connection')
-    this.ensureTransaction()
+    this.#guard('connection')
+    this.#ensureTransaction()
     return {
       engine: this.getBind(options.bind, { write: true }),
-      execute: <R extends Record<string, unknown> = Record<string, unknown>>(statement: RawSql) => this.runRaw<R>(statement, options.bind),
+      execute: <R extends Record<string, unknown> = Record<string, unknown>>(statement: RawSql) => this.#executor.raw<R>(statement, options.bind === undefined ? undefined : mapperOf(options.bind)),
     }
-  }
-
-  private async runRaw<R extends Record<string, unknown>>(statement: RawSql, bind: ModelClass | undefined): Promise<Result<R>> {
-    const route = bind === undefined ? this.routing.defaultRoute : this.routing.routeOf(mapperOf(bind))
-    const node = statement.toNode()
-    const query = route.compiler.compile(node)
-    const transaction = this.ensureTransaction()
-    if (node.isWrite) this.routing.pin()
-    // Raw statements run on the primary: a replica may lag behind what the caller expects to read.
-    const result = node.isWrite ? await transaction.write(route, query) : await transaction.execute(route, route.primary, query)
-    return new Result<R>(result)
-  }
-
-  /** Like {@link get}, but raises `NoResultFoundError` when there is no such row (SQLAlchemy's `get_one`). */
-  async getOne<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: GetOptions = {}): Promise<T> {
-    const found = await this.get(modelClass, key, options)
-    if (found === null) throw NoResultFoundError.forModel(mapperOf(modelClass).name)
-    return found
   }
 
   /**
@@ -542,100 +424,14 @@ export class Session {
    * SQLAlchemy's `session.is_modified()`.
    */
   isModified(obj: Model): boolean {
-    const state = this.stateOf(obj)
-    if (state.key === undefined) return state.modified
-    return state.changedColumns().length > 0 || (state.changedRelationships !== null && state.changedRelationships.size > 0) || state.changedCollections !== null
-  }
-
-  /**
-   * Rolls the transaction back and restores objects to the database's state: objects inserted in
-   * the transaction and pending objects become transient, deleted ones persistent again, and
-   * modified columns take their original values. After a commit that failed part-way
-   * (`BindCommitError`), objects of the binds that did commit stay as committed.
-   */
-  async rollback(): Promise<void> {
-    await this.rollbackAndRestore(true)
-  }
-
-  /** Rolls back and restores objects; `expire` marks the remaining ones stale (rollback does, close does not: it detaches them). */
-  private async rollbackAndRestore(expire: boolean): Promise<void> {
-    const transaction = this.transaction
-    if (this.context !== null && this.context.transaction === transaction) this.context.ended = true
-    this.transaction = null
-    this.epoch++
-    this.collections.reset()
-    if (transaction !== null) {
-      // Statements already running settle first; a flush in progress then fails at its next statement.
-      await transaction.rollback()
-      while (this.flushing !== null) await this.flushing.catch(() => undefined)
-    }
-    this.restoreObjects(transaction, expire)
-    if (transaction !== null && sessionListens(this, 'afterRollback')) await this.inEventPhase('inactive', () => dispatchSessionEvent(this, 'afterRollback'))
-  }
-
-  /**
-   * After the database rolled `transaction` back: objects inserted in it become transient, deleted
-   * ones persistent again, modified columns take their values back, pending objects leave the
-   * session (SQLAlchemy's `_restore_snapshot`); `expire` marks the rest stale. What was restored is
-   * forgotten, so a second call (a failed flush restores at once, the later rollback() again) does nothing twice.
-   */
-  private restoreObjects(transaction: SessionTransaction | null, expire: boolean): void {
-    if (transaction === null) {
-      restoreObjects(this, NOTHING_FLUSHED)
-    } else {
-      const { inserted, deleted, vanished, originals } = transaction
-      restoreObjects(this, { inserted, deleted, vanished, originals, kept: (state) => this.committedIn(transaction, state) })
-      // Rows read after the transaction wrote may show writes that are gone now: their columns are
-      // expired (read again with refresh() or a query), never served from a rolled-back transaction.
-      for (const state of transaction.readAfterWrite) {
-        if (state.key === undefined || state.deleted || state.session !== this) continue
-        // The primary key is the identity the object keeps; every other column is expired.
-        state.expired = new Set(state.mapper.columns.filter((column) => !state.mapper.primaryKey.includes(column)).map((column) => column.name))
-        state.committed = null
-      }
-      transaction.forgetRestored()
-    }
-    if (expire) for (const state of this.identityMap.states()) this.markStale(state)
-  }
-
-  /** True when the object's row was written in a bind whose COMMIT went through before another bind's failed. */
-  private committedIn(transaction: SessionTransaction, state: InstanceState): boolean {
-    const committed = transaction.committedEngines
-    return committed !== null && committed.has(this.routing.routeOf(state.mapper).primary)
-  }
-
-  /** Rolls back, then detaches every object. The session can be used again afterwards. */
-  async close(): Promise<void> {
-    // Detached objects keep what they loaded (collections stay readable), as after SQLAlchemy's close().
-    await this.rollbackAndRestore(false)
-    this.expungeAll()
-    this.routing.reset()
+    return this.#stateOf(obj).hasChanges
   }
 
   /** Removes one object from the session: persistent becomes detached, pending becomes transient. */
   expunge(obj: Model): void {
-    const state = this.stateOf(obj)
+    const state = this.#stateOf(obj)
     if (state.session !== this) throw InvalidRequestError.notInSession(state.describe(), 'expunged')
-    this.expungeState(state)
-  }
-
-  /**
-   * Detaches one object, then the loaded related objects of its `@cascade(delete)` relationships
-   * (SQLAlchemy's `expunge` cascade, which its usual `cascade="all, delete-orphan"` includes).
-   */
-  private expungeState(state: InstanceState): void {
-    this.identityMap.remove(state)
-    this.newStates.delete(state)
-    this.dirtyStates.delete(state)
-    this.deletedStates.delete(state)
-    state.session = null
-    for (const relationship of state.mapper.relationships.values()) {
-      if (relationship.cascade?.includes('delete') !== true || !(relationship.name in state.related)) continue
-      for (const obj of relatedObjects(state.related[relationship.name])) {
-        const related = stateOf(obj)
-        if (related !== undefined && related.session === this) this.expungeState(related)
-      }
-    }
+    this.#expungeState(state)
   }
 
   /** Removes every object from the session. */
@@ -654,32 +450,7 @@ export class Session {
    * that returns the row, and loaded relationships reload on next access.
    */
   expire(obj: Model, attributes?: readonly string[]): void {
-    const state = this.persistentState(obj, 'expired')
-    const relationships = attributes?.filter((name) => state.mapper.relationships.has(name)) ?? []
-    const names = attributes?.filter((name) => !state.mapper.relationships.has(name)) ?? state.mapper.columns.map((column) => column.name)
-    for (const name of relationships) {
-      delete state.related[name]
-      state.changedRelationships?.delete(name)
-    }
-    if (attributes !== undefined && names.length === 0) return
-    const expired = (state.expired ??= new Set())
-    for (const name of names) {
-      state.mapper.column(name)
-      expired.add(name)
-      if (state.committed !== null && name in state.committed) {
-        state.dict[name] = state.committed[name]
-        delete state.committed[name]
-      }
-    }
-    if (state.committed !== null && Object.keys(state.committed).length === 0) state.committed = null
-    if (attributes === undefined) {
-      state.related = {}
-      state.changedRelationships = null
-    } else {
-      // Loaded relationships reload; ones assigned and not yet flushed are kept, as the assignment is unflushed work.
-      const assigned = state.changedRelationships
-      for (const name of Object.keys(state.related)) if (!assigned?.has(name)) delete state.related[name]
-    }
+    this.#persistentState(obj, 'expired').expire(attributes)
   }
 
   /** Expires every object in the session. */
@@ -689,8 +460,8 @@ export class Session {
 
   /** Reloads every column of a persistent object from the database, discarding unflushed changes to it. */
   async refresh(obj: Model): Promise<void> {
-    const state = this.persistentState(obj, 'refreshed')
-    this.guard('refresh')
+    const state = this.#persistentState(obj, 'refreshed')
+    this.#guard('refresh')
     // Its own unflushed column changes are discarded, not flushed; other pending work is autoflushed first, as SQLAlchemy does.
     if (state.committed !== null) {
       Object.assign(state.dict, state.committed)
@@ -698,13 +469,11 @@ export class Session {
       if (state.changedRelationships === null) this.dirtyStates.delete(state)
     }
     await this.autoflush()
-    const values = state.mapper.primaryKey.map((column) => state.storedValue(column.name))
-    const route = this.routing.routeOf(state.mapper)
-    const rows = await this.executeCompiled(route, state.mapper, this.primaryKeyQuery(route, state.mapper, values))
-    if (rows.length === 0) throw InvalidRequestError.badArgument(`Could not refresh ${state.describe()}: its row no longer exists.`)
+    const rows = await this.#executor.selectByPrimaryKey(state.mapper, state.mapper.primaryKey.map((column) => state.storedValue(column.name)))
+    if (rows.length === 0) throw InvalidRequestError.refreshedRowGone(state.describe())
     state.clearModifications()
     this.dirtyStates.delete(state)
-    populate(state, rows[0], state.mapper.decoders(route.dialect), true)
+    populate(state, rows[0], state.mapper.decoders(this.dialectOf(state.mapper)), true)
     if (this.readsUncommitted) this.noteUncommittedRead(state)
     state.related = {}
   }
@@ -718,152 +487,8 @@ export class Session {
    * left out become orphans), and a to-one is assigned, null included. Autoflush is off meanwhile.
    */
   async merge<T extends Model>(obj: T): Promise<T> {
-    return (await this.noAutoflush(() => this.mergeState(this.stateOf(obj), new Map()))) as T
-  }
-
-  private async mergeState(source: InstanceState, merged: Map<InstanceState, Model>): Promise<Model> {
-    if (source.session === this) return source.obj
-    const done = merged.get(source)
-    if (done !== undefined) return done
-    const mapper = source.mapper
-    const key = mapper.identityKeyOf(source.dict)
-    let target: Model | null = null
-    if (key !== undefined) {
-      target = this.pendingWithKey(mapper, key)
-      if (target === null) {
-        const values = mapper.primaryKey.map((column) => source.dict[column.name])
-        target = await this.get(mapper.modelClass, (values.length === 1 ? values[0] : Object.fromEntries(mapper.primaryKey.map((c, i) => [c.name, values[i]]))) as never)
-      }
-    }
-    if (target === null) {
-      target = Object.create(mapper.modelClass.prototype) as Model
-      ;(target as Instrumented)[STATE] = new InstanceState(mapper, target, {})
-      this.add(target)
-    }
-    merged.set(source, target)
-    const targetState = this.stateOf(target)
-    for (const column of mapper.columns) {
-      const value = source.dict[column.name]
-      if (value !== undefined && !column.equals(value, targetState.dict[column.name])) targetState.setColumn(column.name, value)
-    }
-    for (const relationship of mapper.relationships.values()) await this.mergeRelationship(source, targetState, relationship, merged)
-    return target
-  }
-
-  /** Merges one relationship of `source` onto `target`, when `source` has it in memory. */
-  private async mergeRelationship(source: InstanceState, target: InstanceState, relationship: Relationship, merged: Map<InstanceState, Model>): Promise<void> {
-    const name = relationship.name
-    const inMemory = name in source.related ? source.related[name] : source.unsavedMembers?.get(name)
-    if (inMemory === undefined) return
-    const targetObj = target.obj as unknown as Record<string, unknown>
-    if (!relationship.uselist) {
-      const value = inMemory === null ? null : await this.mergeState(stateOf(inMemory)!, merged)
-      if (relationship.ownsForeignKey || relationship.backPopulates !== undefined) {
-        if (!(name in target.related) || target.related[name] !== value) targetObj[name] = value
-      }
-      return
-    }
-    // An empty collection merely read on an object without a row was never set (SQLAlchemy keeps such lists out of the object's state).
-    if (source.key === undefined && (inMemory as Model[]).length === 0 && source.changedCollections?.has(name) !== true) return
-    const members: Model[] = []
-    for (const member of inMemory as Model[]) members.push(await this.mergeState(stateOf(member)!, merged))
-    if (relationship.strategy === 'dynamic') {
-      const query = targetObj[name] as DynamicRelationship<Model>
-      const current = target.key === undefined ? [...(target.unsavedMembers?.get(name) ?? [])] : await query.all()
-      for (const obj of current) if (!members.includes(obj)) query.remove(obj)
-      for (const obj of members) if (!current.includes(obj)) query.append(obj)
-      return
-    }
-    const list = (await targetObj[name]) as Model[]
-    if (list.length !== members.length || list.some((obj, i) => obj !== members[i])) list.splice(0, list.length, ...members)
-  }
-
-  /** A pending object of `mapper` whose primary key, set by hand, is `key`: a merge joins it rather than adding another. */
-  private pendingWithKey(mapper: Mapper, key: unknown): Model | null {
-    for (const state of this.newStates) if (state.mapper === mapper && mapper.identityKeyOf(state.dict) === key) return state.obj
-    return null
-  }
-
-  /** @internal True once the transaction wrote: rows read from then on may hold writes a rollback undoes. */
-  get readsUncommitted(): boolean {
-    return this.transaction !== null && this.transaction.hasWritten
-  }
-
-  /** @internal Remembers an object whose row was read after this transaction wrote (see `restoreObjects`). */
-  noteUncommittedRead(state: InstanceState): void {
-    this.transaction?.readAfterWrite.add(state)
-  }
-
-  /** @internal Called by states when a column or relationship changes. */
-  markModified(state: InstanceState): void {
-    if (state.key !== undefined && !state.deleted) {
-      if (this.transaction === null) {
-        this.checkContext()
-        if (!this.terminated) this.transaction = new SessionTransaction(this.owner, this.isolationLevel, this.joinTransaction)
-      }
-      this.dirtyStates.add(state)
-    }
-  }
-
-  /** @internal Runs a SELECT on the table of `mapper` (on its bind's reading engine) and returns raw rows. */
-  async executeRows(mapper: Mapper, node: SelectNode, exactIntegers: boolean): Promise<readonly (readonly unknown[])[]> {
-    const route = this.routing.routeOf(mapper)
-    try {
-      return (await this.read(route, route.compiler.compile(node, exactIntegers))).rows
-    } catch (error) {
-      throw explainSchemaMismatch(error, mapper)
-    }
-  }
-
-  /** @internal Runs a write on the table of `mapper`, on its bind's primary, inside the session's transaction. */
-  async write(mapper: Mapper, node: StatementNode, exactIntegers = false): Promise<QueryResult> {
-    const route = this.routing.routeOf(mapper)
-    try {
-      return await this.ensureTransaction().write(route, route.compiler.compile(node, exactIntegers))
-    } catch (error) {
-      throw explainSchemaMismatch(error, mapper)
-    }
-  }
-
-  /** Runs an already compiled SELECT of `mapper`'s table on `route`'s bind and returns its rows. */
-  private async executeCompiled(route: BindRoute, mapper: Mapper, query: CompiledQuery): Promise<readonly (readonly unknown[])[]> {
-    try {
-      return (await this.read(route, query)).rows
-    } catch (error) {
-      throw explainSchemaMismatch(error, mapper)
-    }
-  }
-
-  /** Runs a read of `route`'s bind: on the primary once the session is pinned to it, else on this session's replica. */
-  private read(route: BindRoute, query: CompiledQuery): Promise<QueryResult> {
-    const transaction = this.ensureTransaction()
-    const engine = this.routing.readEngine(route)
-    if (engine === route.primary) return transaction.execute(route, engine, query)
-    return this.readReplica(transaction, route, engine, query)
-  }
-
-  /**
-   * Runs a read on `replica`. When the replica cannot be reached (its connection checkout fails,
-   * or, for drivers that connect at the first statement, the connection is lost), the replica is
-   * skipped for a while by every session, and this read and the session's later ones go to the primary.
-   */
-  private async readReplica(transaction: SessionTransaction, route: BindRoute, replica: Engine, query: CompiledQuery): Promise<QueryResult> {
-    const connection = transaction.on(route, replica)
-    let checkedOut = false
-    try {
-      await connection.connect()
-      checkedOut = true
-      return await connection.execute(query)
-    } catch (error) {
-      if (checkedOut && !(error instanceof ConnectionLostError)) throw error
-      this.routing.unreachable(route, replica)
-      return transaction.execute(route, route.primary, query)
-    }
-  }
-
-  /** @internal The SQL dialect of a model's bind. */
-  dialectOf(mapper: Mapper): Dialect {
-    return this.routing.routeOf(mapper).dialect
+    const source = this.#stateOf(obj)
+    return (await this.noAutoflush(() => mergeState(this, source, new Map()))) as T
   }
 
   /**
@@ -885,149 +510,130 @@ export class Session {
     this.routing.pin()
   }
 
-  /** @internal Runs an entity SELECT (all columns of `mapper`) and returns objects through the identity map. */
-  async loadObjects<T extends Model>(mapper: Mapper, node: SelectNode, options: readonly LoaderOption[] = []): Promise<T[]> {
-    this.guard('query')
-    const joined = this.joinedFor(mapper, options)
-    let objects: T[]
-    if (joined.length > 0) {
-      const exact = mapper.hasBigInt || joined.some((relationship) => relationship.mapper.hasBigInt)
-      const rows = await this.executeRows(mapper, joinedSelect(mapper, node, joined), exact)
-      objects = hydrateJoined(this, mapper, joined, rows) as T[]
-      for (const relationship of joined) await this.loadJoinedTargets(relationship, objects)
-    } else {
-      const rows = await this.executeRows(mapper, node, mapper.hasBigInt)
-      const decoders = mapper.decoders(this.dialectOf(mapper))
-      objects = new Array<T>(rows.length)
-      for (let i = 0; i < rows.length; i++) objects[i] = hydrate(this, mapper, rows[i], decoders) as T
-    }
-    if (objects.length > 0 && (mapper.eagerRelationships.length > 0 || options.length > 0)) {
-      await this.applyLoading(
-        mapper,
-        objects.map((obj) => stateOf(obj)!),
-        options,
-      )
-    }
-    return objects
+  /** @internal Called when the session's scope ends (after close): any later statement raises `NoScopeError`. */
+  terminate(): void {
+    this.#terminated = true
   }
 
-  /** Relationships this query loads with a join: the schema's `joined` ones, changed by options. */
-  private joinedFor(mapper: Mapper, options: readonly LoaderOption[]): Relationship[] {
-    if (options.length === 0) return mapper.joinedRelationships
-    const { strategies } = resolveOptions(mapper, options)
-    return [...mapper.relationships.values()].filter((relationship) => (strategies.get(relationship) ?? relationship.strategy) === 'joined')
+  // The internal contracts (LoadContext, FlushContext): used by loaders, queries and the unit of work.
+
+  /** @internal True once the transaction wrote: rows read from then on may hold writes a rollback undoes. */
+  get readsUncommitted(): boolean {
+    return this.#transaction !== null && this.#transaction.hasWritten
   }
 
-  /** The objects a join brought in get their own `selectin` relationships, as if queried. */
-  private async loadJoinedTargets(relationship: Relationship, owners: readonly Model[]): Promise<void> {
-    if (relationship.mapper.eagerRelationships.length === 0) return
-    const targets = new Set<InstanceState>()
-    for (const owner of owners) {
-      for (const obj of relatedObjects(stateOf(owner)!.related[relationship.name])) targets.add(stateOf(obj)!)
+  /** @internal Remembers an object whose row was read after this transaction wrote (see `SessionTransaction.restore`). */
+  noteUncommittedRead(state: InstanceState): void {
+    this.#transaction?.readAfterWrite.add(state)
+  }
+
+  /** @internal Called by states when a column or relationship changes. */
+  markModified(state: InstanceState): void {
+    if (state.key !== undefined && !state.deleted) {
+      if (this.#transaction === null) {
+        this.#checkContext()
+        if (!this.#terminated) this.#transaction = this.#newTransaction()
+      }
+      this.dirtyStates.add(state)
     }
-    if (targets.size > 0) await this.applyLoading(relationship.mapper, [...targets], [])
+  }
+
+  /** @internal The SQL dialect of a model's bind. */
+  dialectOf(mapper: Mapper): Dialect {
+    return this.#executor.dialectOf(mapper)
+  }
+
+  /** @internal Runs a SELECT on the table of `mapper` (on its bind's reading engine) and returns raw rows. */
+  executeRows(mapper: Mapper, node: SelectNode, exactIntegers: boolean): Promise<Rows> {
+    return this.#executor.select(mapper, node, exactIntegers)
+  }
+
+  /** @internal `SELECT <every column> WHERE <pk> = ?` for `values` on `mapper`'s bind: its raw rows. */
+  selectByPrimaryKey(mapper: Mapper, values: readonly unknown[]): Promise<Rows> {
+    return this.#executor.selectByPrimaryKey(mapper, values)
+  }
+
+  /** @internal Runs a write on the table of `mapper`, on its bind's primary, inside the session's transaction. */
+  write(mapper: Mapper, node: StatementNode, exactIntegers = false): Promise<QueryResult> {
+    return this.#executor.write(mapper, node, exactIntegers)
+  }
+
+  /** @internal Runs an entity SELECT (all columns of `mapper`) and returns objects through the identity map, with eager loading. */
+  loadObjects<T extends Model>(mapper: Mapper, node: SelectNode, options: readonly LoaderOption[] = []): Promise<T[]> {
+    this.#guard('query')
+    return loadObjects<T>(this, mapper, node, options)
+  }
+
+  /** @internal Loads `relationship` of `owner` lazily, batched per tick and counted by the N+1 check. */
+  lazyLoad(owner: InstanceState, relationship: Relationship): Promise<void> {
+    return this.#lazyLoads.load(owner, relationship)
   }
 
   /**
-   * After a query: loads `selectin` relationships (from the schema or a `selectinload` option) for
-   * all `states` with one SELECT ... IN (...) each, records other per-query strategies on the
-   * objects, and descends into nested option paths.
+   * @internal Re-reads the row of an object loaded in an earlier transaction, keeping unflushed
+   * changes, so a lazy load follows the foreign key the database holds now.
    */
-  private async applyLoading(mapper: Mapper, states: readonly InstanceState[], options: readonly LoaderOption[]): Promise<void> {
-    const { strategies, nested } = resolveOptions(mapper, options)
-    for (const relationship of mapper.relationships.values()) {
-      const chosen = strategies.get(relationship)
-      const strategy = chosen ?? relationship.strategy
-      if (chosen !== undefined && chosen !== 'selectin') for (const state of states) (state.strategyOverrides ??= {})[relationship.name] = chosen
-      const deeper = nested.get(relationship)
-      if (strategy !== 'selectin' && deeper === undefined) continue
-      const owners = states.filter((state) => !(relationship.name in state.related))
-      if (owners.length > 0) await loadRelated(this, relationship, owners)
-      if (deeper === undefined) continue
-      const children = states.flatMap((state) => relatedObjects(state.related[relationship.name]).map((obj) => stateOf(obj)!))
-      if (children.length > 0) await this.applyLoading(relationship.mapper, [...new Set(children)], deeper)
+  async refreshStale(state: InstanceState): Promise<void> {
+    const rows = await this.#executor.selectByPrimaryKey(state.mapper, state.mapper.primaryKey.map((column) => state.storedValue(column.name)))
+    if (rows.length > 0) populate(state, rows[0], state.mapper.decoders(this.dialectOf(state.mapper)), false)
+  }
+
+  // Private helpers.
+
+  /** Puts an object that has no session in this one: transient becomes pending, detached persistent. No cascade. */
+  #attach(state: InstanceState): void {
+    if (state.session !== null) throw InvalidRequestError.attachedElsewhere(state.describe())
+    if (state.deleted) throw InvalidRequestError.deletedObject(state.describe())
+    this.#checkContext()
+    this.#autobegin()
+    if (state.key === undefined) {
+      state.session = this
+      this.newStates.add(state)
+      return
     }
-  }
-
-  /** @internal Counts one lazy load of `relationship` for the N+1 check, which warns or throws past its threshold. */
-  countLazyLoad(relationship: Relationship): void {
-    if (this.nPlusOne === undefined) return
-    const count = (this.lazyLoadCounts.get(relationship) ?? 0) + 1
-    this.lazyLoadCounts.set(relationship, count)
-    if (count <= this.nPlusOne.threshold) return
-    const name = `${relationship.parent.name}.${relationship.name}`
-    if (this.nPlusOne.raise) throw NPlusOneError.of(name, count)
-    // Warn once per relationship, when it first crosses the threshold.
-    if (count === this.nPlusOne.threshold + 1) (this.nPlusOne.warn ?? console.warn)(nPlusOneMessage(name, count))
-  }
-
-  private markStale(state: InstanceState): void {
-    state.stale = true
-    state.related = {}
-    state.changedRelationships = null
-  }
-
-  /** `SELECT <every column> WHERE <pk> = ?`: compiled once per mapper and dialect; only the parameters change. */
-  private primaryKeyQuery(route: BindRoute, mapper: Mapper, values: readonly unknown[]): CompiledQuery {
-    const dialect = route.dialect
-    const template = mapper.cachedQuery(dialect, 'select-by-pk', () =>
-      route.compiler.compile(mapper.selectWhere(mapper.primaryKeyCondition(values)), mapper.hasBigInt),
-    )
-    const pk = mapper.primaryKey
-    const parameters = pk.map((column, i) => (values[i] === null ? null : dialect.encode(values[i], column.type)))
-    return { ...template, parameters }
-  }
-
-  private primaryKeyValues(mapper: Mapper, key: unknown): unknown[] {
-    const pk = mapper.primaryKey
-    if (pk.length === 1 && (key === null || typeof key !== 'object' || key instanceof Date)) return [key]
-    if (key === null || typeof key !== 'object') {
-      throw InvalidRequestError.badArgument(`${mapper.name} has a composite primary key; pass { ${pk.map((c) => c.name).join(', ')} }.`)
-    }
-    return pk.map((column) => {
-      const value = (key as Record<string, unknown>)[column.name]
-      if (value === undefined) throw InvalidRequestError.badArgument(`Primary key of ${mapper.name} is missing "${column.name}".`)
-      return value
-    })
-  }
-
-  /** @internal Adds related objects that are not in a session yet (save-update cascade). */
-  cascadeAdd(state: InstanceState): void {
-    for (const name of state.changedRelationships ?? []) {
-      if (state.echoedRelationships?.has(name) === true) continue
-      const related = stateOf(state.related[name])
-      if (related !== undefined && related.session === null) this.add(related.obj)
-    }
+    const existing = this.identityMap.get(state.mapper, state.key)
+    if (existing !== undefined && existing !== state) throw InvalidRequestError.identityConflict(state.describe())
+    state.session = this
+    state.deleted = false
+    this.identityMap.add(state)
+    if (state.modified) this.dirtyStates.add(state)
   }
 
   /**
-   * A transient object joining the session brings the objects of its in-memory collections (a
-   * loaded list, or what was appended to a dynamic relationship): they are added too, and
-   * many-to-many members get their join-table rows (save-update cascade).
+   * Detaches one object, then the loaded related objects of its `@cascade(delete)` relationships
+   * (SQLAlchemy's `expunge` cascade, which its usual `cascade="all, delete-orphan"` includes).
    */
-  private cascadeCollections(state: InstanceState): void {
-    const unsaved = state.unsavedMembers
-    const keyless = state.key === undefined
+  #expungeState(state: InstanceState): void {
+    this.identityMap.remove(state)
+    this.newStates.delete(state)
+    this.dirtyStates.delete(state)
+    this.deletedStates.delete(state)
+    state.session = null
     for (const relationship of state.mapper.relationships.values()) {
-      if (!relationship.uselist) continue
-      const loaded = state.related[relationship.name]
-      const members = (Array.isArray(loaded) ? loaded : unsaved?.get(relationship.name)) as Model[] | undefined
-      if (members === undefined || members.length === 0) continue
-      for (const member of members) {
-        const target = stateOf(member)
-        if (target === undefined) continue
-        if (target.session === null) this.add(member)
-        // An object without a row has no stored links: every member of its many-to-many list is a new link.
-        if (keyless && relationship.secondary !== undefined) this.collections.link(relationship, state, target, true)
+      if (relationship.cascade?.includes('delete') !== true || !(relationship.name in state.related)) continue
+      for (const obj of relatedObjects(state.related[relationship.name])) {
+        const related = stateOf(obj)
+        if (related !== undefined && related.session === this) this.#expungeState(related)
       }
     }
-    const removed = state.removedMembers
-    state.removedMembers = null
-    for (const member of removed ?? []) if (stateOf(member)?.session === null) this.add(member)
   }
 
-  private async runFlush(): Promise<void> {
-    const transaction = this.ensureTransaction()
+  /** An expired or stale object whose row is gone (deleted elsewhere) leaves the session, as SQLAlchemy's get() does. */
+  #forgetVanished(state: InstanceState): void {
+    if (state.session !== this || state.deleted || this.deletedStates.has(state)) return
+    this.expunge(state.obj)
+    // A rollback may bring the row back: the object returns with it.
+    this.#transaction?.vanished.push(state)
+  }
+
+  /** True when autoflush is on and a flush has something to write (or is running). */
+  get #needsAutoflush(): boolean {
+    // Not from a listener of this session's own flush: that flush waits for it (SQLAlchemy skips autoflush while flushing).
+    return this.autoflushEnabled && (this.hasPendingChanges || this.#flushing !== null) && !isFlushing(this)
+  }
+
+  async #runFlush(): Promise<void> {
+    const transaction = this.#ensureTransaction()
     // From the first write on, reads go to the primaries: the session reads its own writes.
     this.routing.pin()
     if (sessionListens(this, 'beforeFlush')) await duringFlush(this, () => dispatchSessionEvent(this, 'beforeFlush'))
@@ -1042,73 +648,94 @@ export class Session {
       } else {
         await transaction.fail(error)
         // As in SQLAlchemy, the failed flush's rollback restores objects now; the session still needs rollback() before new work.
-        if (this.transaction === transaction) {
+        if (this.#transaction === transaction) {
           this.collections.reset()
-          this.restoreObjects(transaction, true)
+          this.#restore(transaction, true)
         }
-        if (sessionListens(this, 'afterRollback')) await this.inEventPhase('inactive', () => dispatchSessionEvent(this, 'afterRollback'))
+        if (sessionListens(this, 'afterRollback')) await this.#inEventPhase('inactive', () => dispatchSessionEvent(this, 'afterRollback'))
       }
       throw error
     }
     if (sessionListens(this, 'afterFlush')) await duringFlush(this, () => dispatchSessionEvent(this, 'afterFlush'))
   }
 
-  /** Inside `begin(work)` after `work` committed or rolled back the block's transaction: new work is refused (SQLAlchemy's rule). */
-  private checkContext(): void {
-    if (this.context !== null && this.context.ended) throw InvalidRequestError.closedInContext()
-  }
-
-  /** Begins the session's transaction without a statement (SQLAlchemy 2.0 autobegins on add, delete and changes). */
-  private autobegin(): void {
-    if (this.transaction === null && !this.terminated) this.transaction = new SessionTransaction(this.owner, this.isolationLevel, this.joinTransaction)
-  }
-
-  private ensureTransaction(): SessionTransaction {
-    if (this.eventPhase !== null) throw InvalidRequestError.noSqlInPhase(this.eventPhase)
-    if (this.transaction === null) {
-      if (this.terminated) throw NoScopeError.scopeEnded()
-      this.transaction = new SessionTransaction(this.owner, this.isolationLevel, this.joinTransaction)
+  /** Rolls back and restores objects; `expire` marks the remaining ones stale (rollback does, close does not: it detaches them). */
+  async #rollbackAndRestore(expire: boolean): Promise<void> {
+    const transaction = this.#transaction
+    if (this.#context !== null && this.#context.transaction === transaction) this.#context.ended = true
+    this.#transaction = null
+    this.#epoch++
+    this.collections.reset()
+    if (transaction !== null) {
+      // Statements already running settle first; a flush in progress then fails at its next statement.
+      await transaction.rollback()
+      while (this.#flushing !== null) await this.#flushing.catch(() => undefined)
     }
-    return this.transaction
+    this.#restore(transaction, expire)
+    if (transaction !== null && sessionListens(this, 'afterRollback')) await this.#inEventPhase('inactive', () => dispatchSessionEvent(this, 'afterRollback'))
   }
 
-  /** @internal Called when the session's scope ends (after close): any later statement raises `NoScopeError`. */
-  terminate(): void {
-    this.terminated = true
+  /** Undoes in memory what the rolled-back `transaction` did (only unflushed changes without one); `expire` marks the rest stale. */
+  #restore(transaction: SessionTransaction | null, expire: boolean): void {
+    if (transaction === null) restoreObjects(this, { inserted: [], deleted: [], vanished: [], originals: new Map() })
+    else transaction.restore(this)
+    if (expire) for (const state of this.identityMap.states()) state.markStale()
   }
 
-  /**
-   * @internal Re-reads the row of an object loaded in an earlier transaction, keeping unflushed
-   * changes, so a lazy load follows the foreign key the database holds now.
-   */
-  async refreshStale(state: InstanceState): Promise<void> {
-    const values = state.mapper.primaryKey.map((column) => state.storedValue(column.name))
-    const route = this.routing.routeOf(state.mapper)
-    const rows = await this.executeCompiled(route, state.mapper, this.primaryKeyQuery(route, state.mapper, values))
-    if (rows.length > 0) populate(state, rows[0], state.mapper.decoders(route.dialect), false)
+  /** Runs after-commit/after-rollback listeners while statements are refused, as SQLAlchemy refuses them there. */
+  async #inEventPhase(phase: string, dispatch: () => Promise<void>): Promise<void> {
+    this.#eventPhase = phase
+    try {
+      await dispatch()
+    } finally {
+      this.#eventPhase = null
+    }
   }
 
   /** True when a flush of the current transaction deleted this row (a DELETE, or the database's ON DELETE CASCADE) and no object took its identity since. */
-  private deletedInTransaction(mapper: Mapper, values: readonly unknown[]): boolean {
-    const transaction = this.transaction
+  #deletedInTransaction(mapper: Mapper, values: readonly unknown[]): boolean {
+    const transaction = this.#transaction
     if (transaction === null || transaction.deleted.length === 0) return false
     const key = mapper.identityKey(values)
     return this.identityMap.get(mapper, key) === undefined && transaction.wasDeleted(mapper, key)
   }
 
-  private guard(operation: string): void {
-    if (this.eventPhase !== null) throw InvalidRequestError.noSqlInPhase(this.eventPhase)
-    this.transaction?.guard(operation)
+  /** Inside `begin(work)` after `work` committed or rolled back the block's transaction: new work is refused (SQLAlchemy's rule). */
+  #checkContext(): void {
+    if (this.#context !== null && this.#context.ended) throw InvalidRequestError.closedInContext()
   }
 
-  private stateOf(obj: Model): InstanceState {
+  /** Begins the session's transaction without a statement (SQLAlchemy 2.0 autobegins on add, delete and changes). */
+  #autobegin(): void {
+    if (this.#transaction === null && !this.#terminated) this.#transaction = this.#newTransaction()
+  }
+
+  #ensureTransaction(): SessionTransaction {
+    if (this.#eventPhase !== null) throw InvalidRequestError.noSqlInPhase(this.#eventPhase)
+    if (this.#transaction === null) {
+      if (this.#terminated) throw NoScopeError.scopeEnded()
+      this.#transaction = this.#newTransaction()
+    }
+    return this.#transaction
+  }
+
+  #newTransaction(): SessionTransaction {
+    return new SessionTransaction(this.owner, this.isolationLevel, this.joinTransaction)
+  }
+
+  #guard(operation: string): void {
+    if (this.#eventPhase !== null) throw InvalidRequestError.noSqlInPhase(this.#eventPhase)
+    this.#transaction?.guard(operation)
+  }
+
+  #stateOf(obj: Model): InstanceState {
     const state = stateOf(obj)
     if (state === undefined) throw UnmappedError.instance(obj)
     return state
   }
 
-  private persistentState(obj: Model, operation: string): InstanceState {
-    const state = this.stateOf(obj)
+  #persistentState(obj: Model, operation: string): InstanceState {
+    const state = this.#stateOf(obj)
     if (state.session !== this || state.key === undefined) throw InvalidRequestError.notInSession(state.describe(), operation)
     return state
   }

@@ -1,7 +1,19 @@
 /** InstanceState: the bookkeeping behind every model object (values, original values, identity, session). */
 import type { Mapper } from './mapper.js'
 import type { Model } from './model.js'
-import type { Session } from './session.js'
+
+/**
+ * The session an object belongs to, as its state sees it: the two calls this file makes, and (merged
+ * into this interface by session-context.ts) the rest of the session's internal contract, `LoadContext`.
+ * Declared here so that the lowest module of the ORM imports nothing above it. Internal: exported
+ * from `prismalchemy/internal`'s types only through the modules that use it.
+ */
+export interface StateSession {
+  /** Records that a column or relationship of a persistent object changed. */
+  markModified(state: InstanceState): void
+  /** Places an object in the session, with its save-update cascade. */
+  add(obj: Model): void
+}
 
 /** The five object states of SQLAlchemy, derived from identity and session membership. */
 export type ObjectState = 'transient' | 'pending' | 'persistent' | 'deleted' | 'detached'
@@ -15,7 +27,7 @@ export type Instrumented = Model & { [STATE]: InstanceState }
 /**
  * Per-object bookkeeping. States are derived, never stored: an object is `pending` when it has a
  * session but no identity, `persistent` with both, `detached` with an identity but no session.
- * @internal
+ * Internal to the runtime (`inspect(obj)` is the public view of it).
  */
 export class InstanceState {
   /** Current column values keyed by property name. */
@@ -38,7 +50,7 @@ export class InstanceState {
   /** Identity key in the identity map; undefined until the row exists in the database. */
   key: unknown = undefined
   /** The session the object belongs to. */
-  session: Session | null = null
+  session: StateSession | null = null
   /** True once a DELETE for the row was flushed (until commit or rollback). */
   deleted = false
   /** Column names expired by `session.expire()`: reading them throws until refreshed. */
@@ -158,6 +170,56 @@ export class InstanceState {
   collectionChanged(name: string): void {
     ;(this.changedCollections ??= new Set()).add(name)
     this.session?.markModified(this)
+  }
+
+  /**
+   * True when a flush would write something for this object: a column whose value really differs
+   * from the loaded one, a to-one relationship assigned, or a collection changed (SQLAlchemy's
+   * `is_modified()`); for an object without a row, anything set.
+   */
+  get hasChanges(): boolean {
+    if (this.key === undefined) return this.modified
+    return this.changedColumns().length > 0 || (this.changedRelationships !== null && this.changedRelationships.size > 0) || this.changedCollections !== null
+  }
+
+  /**
+   * Expires columns (all when `attributes` is omitted; names of relationships among them unload those):
+   * unflushed changes to them are discarded and reading them throws until the row is read again.
+   * Loaded relationships reload on next access; ones assigned and not yet flushed are kept with
+   * some `attributes`, as the assignment is unflushed work.
+   */
+  expire(attributes?: readonly string[]): void {
+    const relationships = attributes?.filter((name) => this.mapper.relationships.has(name)) ?? []
+    const names = attributes?.filter((name) => !this.mapper.relationships.has(name)) ?? this.mapper.columns.map((column) => column.name)
+    for (const name of relationships) {
+      delete this.related[name]
+      this.changedRelationships?.delete(name)
+    }
+    if (attributes !== undefined && names.length === 0) return
+    const expired = (this.expired ??= new Set())
+    for (const name of names) {
+      this.mapper.column(name)
+      expired.add(name)
+      if (this.committed !== null && name in this.committed) {
+        this.dict[name] = this.committed[name]
+        delete this.committed[name]
+      }
+    }
+    if (this.committed !== null && Object.keys(this.committed).length === 0) this.committed = null
+    if (attributes === undefined) {
+      this.related = {}
+      this.changedRelationships = null
+    } else {
+      const assigned = this.changedRelationships
+      for (const name of Object.keys(this.related)) if (!assigned?.has(name)) delete this.related[name]
+    }
+  }
+
+  /** Marks the object stale after its transaction ended: relationships reload, and the next read of its row refreshes its columns. */
+  markStale(): void {
+    this.stale = true
+    this.related = {}
+    this.changedRelationships = null
   }
 
   /** Names of columns whose value differs from the original. */

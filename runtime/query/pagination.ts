@@ -1,7 +1,6 @@
 /** Pagination: Flask-SQLAlchemy's page arithmetic, over any query (including dynamic relationships). */
 import { NotFoundError } from '../errors.js'
 import type { Model } from '../orm/model.js'
-import type { Query } from './query.js'
 
 /**
  * A page number as a request hands it over: a number, a string, absent, or what a query-string parser
@@ -38,6 +37,21 @@ export interface IterPagesOptions {
   readonly rightEdge?: number | undefined
 }
 
+/**
+ * What a page is read from: a query (or a dynamic relationship, which is one) that can be limited,
+ * offset, run and counted. Flask-SQLAlchemy's `Pagination` reads its items and total the same two ways.
+ */
+export interface PageSource<T extends Model> {
+  /** The same rows, at most `count` of them. */
+  limit(count: number): PageSource<T>
+  /** The same rows, skipping the first `count`. */
+  offset(count: number): PageSource<T>
+  /** Runs it: every row as an object. */
+  all(): Promise<T[]>
+  /** How many rows it has without limit and offset applied by the page. */
+  count(): Promise<number>
+}
+
 function parsePositive(input: PageInput, fallback: number, minimum: number, errorOut: boolean, what: string): number {
   const value = Array.isArray(input) ? input[0] : input
   if (value === undefined || value === null || value === '') return fallback
@@ -54,7 +68,7 @@ function parsePositive(input: PageInput, fallback: number, minimum: number, erro
 export class Pagination<T extends Model> {
   /** @internal Use `paginate()`. */
   constructor(
-    private readonly query: Query<T>,
+    private readonly query: PageSource<T>,
     private readonly options: PaginateOptions,
     /** The current page number (1-based). */
     readonly page: number,
@@ -137,7 +151,7 @@ export class Pagination<T extends Model> {
  * Runs one page of `query`: `LIMIT perPage OFFSET (page - 1) * perPage`, plus a COUNT unless
  * `count: false`. Bad input is answered as Flask-SQLAlchemy does (see {@link PaginateOptions.errorOut}).
  */
-export async function paginate<T extends Model>(query: Query<T>, options: PaginateOptions = {}): Promise<Pagination<T>> {
+export async function paginate<T extends Model>(query: PageSource<T>, options: PaginateOptions = {}): Promise<Pagination<T>> {
   const errorOut = options.errorOut ?? true
   const page = parsePositive(options.page, 1, 1, errorOut, 'page')
   let perPage = parsePositive(options.perPage, 20, 0, errorOut, 'perPage')

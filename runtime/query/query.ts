@@ -2,7 +2,7 @@
 import { InvalidRequestError, MultipleResultsFoundError, NoResultFoundError, NotFoundError } from '../errors.js'
 import type { Mapper } from '../orm/mapper.js'
 import type { ColumnsOf, KeyOf, Model, ModelClass } from '../orm/model.js'
-import type { Session } from '../orm/session.js'
+import type { LoadContext } from '../orm/session-context.js'
 import { sql, type ConditionNode, type OrderByNode, type SelectNode, type SelectionNode } from '../sql/nodes.js'
 import type { LoaderOption } from '../loading/loader-options.js'
 import { paginate, type PaginateOptions, type Pagination } from './pagination.js'
@@ -14,11 +14,11 @@ export type SortOrder = 'asc' | 'desc'
 /** Prisma-style ordering: `{ username: 'asc' }`, or a list of those for several keys. */
 export type OrderByInput<C> = { [K in keyof C]?: SortOrder } | readonly { [K in keyof C]?: SortOrder }[]
 
-/** Where a query's rows come from: its mapper, the session that runs it, and any fixed criteria. @internal */
+/** Where a query's rows come from: its mapper, the session that runs it, and any fixed criteria (no entry point exports it). */
 export interface QuerySource {
   readonly mapper: Mapper
   /** The session to run in, resolved when a terminal method runs. */
-  session(): Session
+  session(): LoadContext
   /** Criteria computed when the query runs, after autoflush (e.g. a dynamic relationship's foreign key). */
   criteria?(): ConditionNode
   /**
@@ -28,7 +28,7 @@ export interface QuerySource {
   inMemory?(flushed: boolean): readonly Model[] | undefined
 }
 
-/** The immutable parts of a query. @internal */
+/** The immutable parts of a query (no entry point exports it). */
 export interface QuerySpec {
   readonly where: readonly ConditionNode[]
   /** Per-query loading strategies (`selectinload`, `raiseload`, ...). */
@@ -43,12 +43,12 @@ export interface QuerySpec {
 const EMPTY_SPEC: QuerySpec = Object.freeze({ where: Object.freeze([]), orderBy: Object.freeze([]) })
 
 /** True for an in-memory answer (see `QuerySource.inMemory`), false for a session. */
-function inMemory(prepared: Session | readonly Model[]): prepared is readonly Model[] {
+function inMemory(prepared: LoadContext | readonly Model[]): prepared is readonly Model[] {
   return Array.isArray(prepared)
 }
 
 function checkCount(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw InvalidRequestError.badArgument(`${name}() expects an integer >= 0, got ${String(value)}.`)
+  if (!Number.isInteger(value) || value < 0) throw InvalidRequestError.invalidRowCount(name, value)
   return value
 }
 
@@ -96,7 +96,7 @@ export class Query<T extends Model> {
     else {
       for (const entry of Array.isArray(order) ? order : [order]) {
         for (const [name, dir] of Object.entries(entry as Record<string, SortOrder>)) {
-          if (dir !== 'asc' && dir !== 'desc') throw InvalidRequestError.badArgument(`orderBy "${name}" must be 'asc' or 'desc'.`)
+          if (dir !== 'asc' && dir !== 'desc') throw InvalidRequestError.invalidSortOrder(name)
           items.push(sql.orderBy(mapper.column(name).node, dir))
         }
       }
@@ -205,10 +205,14 @@ export class Query<T extends Model> {
   async count(): Promise<number> {
     const session = await this.prepare()
     if (inMemory(session)) return this.slice(session as T[]).length
+    let node = this.selectNode({ kind: 'count' })
     if (this.spec.limit !== undefined || this.spec.offset !== undefined) {
-      return (await this.all()).length
+      // count(*) ignores LIMIT/OFFSET on its own statement: count the limited rows in a subquery instead, loading none of
+      // them. Their order cannot change how many there are, so the subquery has none.
+      const limited: SelectNode = { ...this.selectNode({ kind: 'one' }), orderBy: [] }
+      node = { kind: 'select', from: sql.subquery(limited, 't'), selection: { kind: 'count' } }
     }
-    const rows = await this.run(session, () => session.executeRows(this.source.mapper, this.selectNode({ kind: 'count' }), false))
+    const rows = await this.run(session, () => session.executeRows(this.source.mapper, node, false))
     return Number(rows[0][0])
   }
 
@@ -238,7 +242,7 @@ export class Query<T extends Model> {
    * The session to run in, after its autoflush; or the objects the source holds in memory instead
    * (a dynamic relationship of an object without a row).
    */
-  private async prepare(): Promise<Session | readonly Model[]> {
+  private async prepare(): Promise<LoadContext | readonly Model[]> {
     const before = this.source.inMemory?.(false)
     if (before !== undefined) return before
     const session = this.source.session()
@@ -253,7 +257,7 @@ export class Query<T extends Model> {
   }
 
   /** Runs the query's statements, on the primary when `usePrimary()` asked for it. */
-  private run<R>(session: Session, work: () => Promise<R>): Promise<R> {
+  private run<R>(session: LoadContext, work: () => Promise<R>): Promise<R> {
     return this.spec.primary ? session.routing.onPrimary(work) : work()
   }
 

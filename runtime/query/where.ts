@@ -70,7 +70,7 @@ function isFilter(value: unknown, operators: ReadonlySet<string>): value is Reco
 
 /** The operand of `hasSome`/`hasEvery`/`equals` on a list column: an array. */
 function listOperand(column: ColumnInfo, operator: string, operand: unknown): readonly unknown[] {
-  if (!Array.isArray(operand)) throw InvalidRequestError.badArgument(`"${column.name}.${operator}" expects an array.`)
+  if (!Array.isArray(operand)) throw InvalidRequestError.invalidFilterOperand(column.name, operator, 'an array')
   return operand
 }
 
@@ -95,7 +95,7 @@ function listFilter(column: ColumnInfo, filter: Record<string, unknown>): Condit
         conditions.push(sql.binary(column.node, operator === 'hasSome' ? '&&' : '@>', sql.value(listOperand(column, operator, operand), column.type)))
         break
       case 'isEmpty':
-        if (typeof operand !== 'boolean') throw InvalidRequestError.badArgument(`"${column.name}.isEmpty" expects true or false.`)
+        if (typeof operand !== 'boolean') throw InvalidRequestError.invalidFilterOperand(column.name, operator, 'true or false')
         conditions.push(sql.binary(column.node, operand ? '=' : '<>', sql.value([], column.type)))
         break
     }
@@ -122,7 +122,7 @@ function columnFilter(column: ColumnInfo, filter: Record<string, unknown>): Cond
         break
       case 'in':
       case 'notIn': {
-        if (!Array.isArray(operand)) throw InvalidRequestError.badArgument(`"${column.name}.${operator}" expects an array.`)
+        if (!Array.isArray(operand)) throw InvalidRequestError.invalidFilterOperand(column.name, operator, 'an array')
         conditions.push(sql.in(column.node, operand.map((item) => sql.value(item, column.type)), operator === 'notIn'))
         break
       }
@@ -135,7 +135,7 @@ function columnFilter(column: ColumnInfo, filter: Record<string, unknown>): Cond
       case 'contains':
       case 'startsWith':
       case 'endsWith': {
-        if (typeof operand !== 'string') throw InvalidRequestError.badArgument(`"${column.name}.${operator}" expects a string.`)
+        if (typeof operand !== 'string') throw InvalidRequestError.invalidFilterOperand(column.name, operator, 'a string')
         const text = escapeLike(operand)
         const pattern = operator === 'contains' ? `%${text}%` : operator === 'startsWith' ? `${text}%` : `%${text}`
         conditions.push(sql.like(column.node, sql.value(pattern, 'String')))
@@ -152,7 +152,7 @@ function columnFilter(column: ColumnInfo, filter: Record<string, unknown>): Cond
 function logicalOperands(mapper: Mapper, operand: unknown, key: string): ConditionNode[] {
   const list = Array.isArray(operand) ? operand : [operand]
   return list.map((item) => {
-    if (item === null || typeof item !== 'object') throw InvalidRequestError.badArgument(`"${key}" expects where objects.`)
+    if (item === null || typeof item !== 'object') throw InvalidRequestError.invalidLogicalOperand(key)
     return compileWhere(mapper, item as Record<string, unknown>)
   })
 }
@@ -170,12 +170,12 @@ export function compileWhere(mapper: Mapper, where: Record<string, unknown>): Co
       if (column.list) {
         if (Array.isArray(value)) conditions.push(sql.binary(column.node, '=', sql.value(value, column.type)))
         else if (isFilter(value, LIST_OPERATORS)) conditions.push(...listFilter(column, value))
-        else throw InvalidRequestError.badArgument(`"${column.name}" is a list: filter it with an array or with ${[...LIST_OPERATORS].join(', ')}.`)
+        else throw InvalidRequestError.invalidListFilter(column.name, LIST_OPERATORS)
       } else if (isFilter(value, OPERATORS)) conditions.push(...columnFilter(column, value))
       else if (column.scalar !== 'Json' && isKeyedObject(value)) {
         // Only a Json column takes an object as a value: elsewhere it is a filter with a misspelt operator.
         const unknown = Object.keys(value).filter((operator) => !OPERATORS.has(operator))
-        throw InvalidRequestError.badArgument(`Unknown filter ${unknown.map((operator) => `"${operator}"`).join(', ')} on "${column.name}": use ${[...OPERATORS].join(', ')}.`)
+        throw InvalidRequestError.unknownFilterOperator(column.name, unknown, OPERATORS)
       } else conditions.push(equality(column, value, false))
     }
   }

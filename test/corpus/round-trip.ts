@@ -1,7 +1,8 @@
 // Round trips for a corpus schema: rows of every model (parents first) written by a session and read by PrismaClient, and the reverse, compared field by field.
 import { isDeepStrictEqual } from 'node:util'
 import type { DMMF } from '@prisma/generator-helper'
-import type { Model, ModelClass, ModelDefinition, ModelRegistry, RelationshipDefinition, Session } from 'prismalchemy'
+import type { Model, ModelClass, Session } from 'prismalchemy'
+import type { ModelDefinition, ModelRegistry, RelationshipDefinition } from 'prismalchemy/internal'
 import type { PrismaClientLike } from '../helpers/prisma-client.js'
 import { comparable, shown } from './comparable.js'
 import { assignedForUs, columnValue, requiredValue, type ColumnFacts } from './row-values.js'
@@ -84,7 +85,7 @@ function planModels(context: RoundTripContext, problems: string[]): ModelPlan[] 
     const nullable = new Set(definition.columns.filter((column) => column.nullable).map((column) => column.name))
     plans.set(name, {
       definition,
-      modelClass: mapper.modelClass,
+      modelClass: context.registry.classes[name]!,
       facts,
       owned,
       required: new Set(owned.filter((relationship) => relationship.localColumns.every((column) => !nullable.has(column))).map((relationship) => relationship.name)),
@@ -210,8 +211,8 @@ export async function sessionToPrisma(context: RoundTripContext): Promise<RoundT
           if (relationship.target === name) parent = objects[row - 1]
           else {
             const parentRow = written.get(relationship.target)?.[row]
-            const target = context.registry.mappers.get(relationship.target)!
-            if (parentRow !== undefined) parent = await session.get(target.modelClass, keyWhere(plans.find((p) => p.definition.name === relationship.target)!, parentRow) as never)
+            const target = context.registry.classes[relationship.target]!
+            if (parentRow !== undefined) parent = await session.get(target, keyWhere(plans.find((p) => p.definition.name === relationship.target)!, parentRow) as never)
           }
           if (parent) init[relationship.name] = parent
           else if (plan.required.has(relationship.name)) throw new MissingParent(`needs a ${relationship.target} row, which was not written`)

@@ -1,7 +1,8 @@
 // Values for every column of a corpus model, built from the generated metadata and Prisma's DMMF (native types, lists, enums): distinct per row, valid per type.
 import { randomUUID } from 'node:crypto'
 import type { DMMF } from '@prisma/generator-helper'
-import { Decimal, type ColumnDefinition } from 'prismalchemy'
+import { Decimal } from 'prismalchemy'
+import type { ColumnDefinition } from 'prismalchemy/internal'
 
 /** A column as the value generator sees it: our metadata plus Prisma's view of the same field. */
 export interface ColumnFacts {

@@ -102,7 +102,8 @@ describe('model and enum names that are also runtime or global names', () => {
   it('generate code that compiles under strict, runtime imports aliased and globals reached through globalThis', async () => {
     const result = await generateFromFiles([{ path: 'schema/schema.prisma', content: SCHEMA }], 'schema')
     const models = result.files.find((file) => file.name === 'models.ts')!.content
-    expect(models).toContain("import { defineModels as $defineModels, Model as $Model, type Decimal as $Decimal,")
+    expect(models).toContain("import { Model as $Model, type Decimal as $Decimal,")
+    expect(models).toContain("import { defineModels as $defineModels } from 'prismalchemy/internal';")
     expect(models).toContain('export class Model extends $Model<ModelColumns, ModelInit, number>')
     expect(models).toContain('export class Promise extends $Model<')
     expect(models).toContain('declare readonly dates: globalThis.Promise<Date[]>;')

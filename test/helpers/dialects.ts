@@ -1,4 +1,5 @@
 // The databases every integration test runs against (like Kysely's DIALECTS), filterable with PRISMALCHEMY_TEST_DIALECTS.
+import { describe } from 'vitest'
 
 /** A database family under test. */
 export type TestDialect = 'sqlite' | 'postgresql'
@@ -23,7 +24,42 @@ export function dialectsUnderTest(): readonly TestDialect[] {
 /** The dialects as `describe.each` rows. */
 export const DIALECTS = dialectsUnderTest()
 
-/** Normalises placeholders (`$1` on PostgreSQL, `?` on SQLite) so one expected SQL text serves both. */
+/**
+ * The one idiom for a suite of one database only (e.g. a PostgreSQL behaviour): it runs when `dialect`
+ * is under test and is reported as skipped otherwise, so its file always holds a suite
+ * (`describe.each([])` leaves none, and vitest fails such a file with "No test suite found").
+ * Its body runs at collection either way: keep database work in hooks and tests.
+ */
+export function describeOn(dialect: TestDialect, name: string, body: (dialect: TestDialect) => void): void {
+  describe.skipIf(!DIALECTS.includes(dialect))(name, () => body(dialect))
+}
+
+/**
+ * The exact SQL of one statement on every dialect (Kysely's `testSql`): one text written with `?`
+ * placeholders, which PostgreSQL numbers `$1`, `$2`, ... in order, or one text per dialect where the
+ * statements differ otherwise (a placeholder used twice, a dialect's own syntax).
+ */
+export type ExpectedSql = string | { readonly sqlite: string; readonly postgresql: string }
+
+/** The exact text `expected` stands for on `dialect` (see {@link ExpectedSql}). */
+export function sqlOn(dialect: TestDialect, expected: ExpectedSql): string {
+  if (typeof expected !== 'string') return expected[dialect]
+  if (dialect === 'sqlite') return expected
+  let placeholder = 0
+  return expected.replace(/\?/g, () => `$${++placeholder}`)
+}
+
+/** The exact texts of `statements` on `dialect`, in order (see {@link ExpectedSql}). */
+export function statementsOn(dialect: TestDialect, ...statements: readonly ExpectedSql[]): string[] {
+  return statements.map((statement) => sqlOn(dialect, statement))
+}
+
+/** `count` placeholders for an IN list, as an {@link ExpectedSql} writes them: `?, ?, ?`. */
+export function placeholders(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ')
+}
+
+/** Normalises placeholders (`$1` on PostgreSQL, `?` on SQLite) so one expected SQL text serves both, leaving PostgreSQL's numbering unpinned (see {@link sqlOn} to pin it). */
 export function normalizeSql(sql: string): string {
   return sql.replace(/\$\d+/g, '?')
 }

@@ -1,4 +1,4 @@
-// Type-checks generated code under `strict` with the TypeScript compiler API, `prismalchemy` mapped to runtime/index.ts.
+// Type-checks generated code under `strict` with the TypeScript compiler API, `prismalchemy` mapped to runtime/index.ts (and `/internal` to runtime/internal.ts).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -9,6 +9,9 @@ const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /** The runtime's source entry point, which `prismalchemy` resolves to in checked programs. */
 export const RUNTIME_INDEX = path.join(REPO_ROOT, 'runtime', 'index.ts')
+
+/** The runtime's internal entry point (for generated code), which `prismalchemy/internal` resolves to in checked programs. */
+export const RUNTIME_INTERNAL = path.join(REPO_ROOT, 'runtime', 'internal.ts')
 
 /** The project's compiler settings (tsconfig.json), as an in-memory program needs them. */
 export const STRICT_OPTIONS: ts.CompilerOptions = {
@@ -25,7 +28,7 @@ export const STRICT_OPTIONS: ts.CompilerOptions = {
   verbatimModuleSyntax: true,
   noImplicitOverride: true,
   esModuleInterop: true,
-  paths: { prismalchemy: [RUNTIME_INDEX] },
+  paths: { prismalchemy: [RUNTIME_INDEX], 'prismalchemy/internal': [RUNTIME_INTERNAL] },
 }
 
 /** Writes a generation result (and any extra files) into `dir`, an ES-module package; returns the paths of its .ts files. */

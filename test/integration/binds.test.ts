@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { BindCommitError, ConfigurationError, createDb, ForeignKeyViolationError, inspect, Session, type Db, type Engine } from 'prismalchemy'
 import { readRows, scratchDatabase, type ScratchDatabase } from '../helpers/database.js'
-import { DIALECTS, normalizeSql } from '../helpers/dialects.js'
+import { describeOn, normalizeSql } from '../helpers/dialects.js'
 import { importInlineModels, type InlineRegistry } from '../helpers/inline-models.js'
 
 const SCHEMA = `datasource db {
@@ -286,7 +286,7 @@ describe('when one bind fails to commit (no two-phase commit)', () => {
   })
 })
 
-describe.skipIf(!DIALECTS.includes('postgresql'))('on postgresql: two databases', () => {
+describeOn('postgresql', 'on postgresql: two databases', () => {
   it("createAll puts each bind's tables in its database; a session writes both and commits both", async () => {
     const main = await scratchDatabase('postgresql')
     const analytics = await scratchDatabase('postgresql')

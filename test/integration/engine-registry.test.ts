@@ -1,68 +1,11 @@
-// EngineRegistry on real SQLite files: LRU eviction, evicted engines draining under live sessions, the shared connection budget, and 10,000 tenant databases through 32 engines.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+// EngineRegistry on real SQLite files: LRU eviction, evicted engines draining under live sessions, and the shared connection budget (10,000 tenants: engine-registry.soak.test.ts).
 import path from 'node:path'
-import Database from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createDb, DatabaseError, EngineRegistry, PoolTimeoutError, Session, type Engine } from 'prismalchemy'
 import { Role, registry as models } from '../../generated/models.js'
-import { pushSchema } from '../../runtime/engine/schema-engine.js'
-import { readRows } from '../helpers/database.js'
+import { openFiles, roleNames, useTenantTemplate } from '../helpers/tenants.js'
 
-let root: string
-let template: string
-
-beforeAll(async () => {
-  // tmpfs when there is one: on a disk, the checkpoint SQLite runs when a database's last connection
-  // closes waits for an fsync, about 2 ms per tenant visit here (15,000 visits: 42 s on disk, 8 s on
-  // tmpfs). What is tested, open files and committed rows, is the same on both.
-  root = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'prismalchemy-tenants-'))
-  template = path.join(root, 'template.db')
-  await pushSchema({ url: `file:${template}`, sources: models.schema.sources })
-  // WAL is stored in the file, so every copy starts in the mode the driver uses.
-  const raw = new Database(template)
-  raw.pragma('journal_mode = WAL')
-  raw.close()
-})
-
-afterAll(() => rmSync(root, { recursive: true, force: true }))
-
-interface Tenants {
-  readonly dir: string
-  url(tenant: number): string
-  file(tenant: number): string
-}
-
-/** `count` tenant databases in their own folder, each a copy of the template (tables pushed once, by Prisma's schema engine). */
-function tenants(name: string, count: number): Tenants {
-  const dir = path.join(root, name)
-  mkdirSync(dir)
-  const file = (tenant: number) => path.join(dir, `tenant-${tenant}.db`)
-  for (let tenant = 0; tenant < count; tenant++) copyFileSync(template, file(tenant))
-  return { dir, file, url: (tenant) => `file:${file(tenant)}` }
-}
-
-/** Database files under `dir` this process holds open, read from /proc/self/fd: distinct databases (a -wal or -shm file counts as its database) and descriptors. */
-function openFiles(dir: string): { files: number; descriptors: number } {
-  const files = new Set<string>()
-  let descriptors = 0
-  for (const fd of readdirSync('/proc/self/fd')) {
-    let target: string
-    try {
-      target = readlinkSync(`/proc/self/fd/${fd}`)
-    } catch {
-      continue // the descriptor readdirSync itself used, closed by now
-    }
-    if (!target.startsWith(`${dir}/`)) continue
-    descriptors++
-    files.add(target.replace(/-(?:wal|shm|journal)$/, ''))
-  }
-  return { files: files.size, descriptors }
-}
-
-function roleNames(file: string): string[] {
-  return readRows<{ name: string }>(file, 'SELECT name FROM "Role" ORDER BY name').map((row) => row.name)
-}
+const tenants = useTenantTemplate()
 
 async function insertRole(engine: Engine, name: string): Promise<void> {
   const session = new Session({ bind: engine })
@@ -76,7 +19,8 @@ async function insertRole(engine: Engine, name: string): Promise<void> {
 
 /** Lets an evicted engine's disposal, which runs in the background, finish. */
 const settle = () => new Promise((resolve) => setImmediate(resolve))
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Holds a connection a while, so that concurrent sessions overlap (not a wait for a state). */
+const hold = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('EngineRegistry', () => {
   it('returns one engine per URL and evicts the least recently used past maxEngines', async () => {
@@ -154,7 +98,7 @@ describe('EngineRegistry', () => {
     expect(registry.get(t.url(0))).toBe(engine)
     expect(registry.stats()).toMatchObject({ engines: 1, created: 2, evicted: 2, revived: 1 })
     const queued = insertRole(engine, 'queued behind the held write lock') // same engine, so it waits on the same write lock
-    await sleep(5)
+    await vi.waitFor(() => expect(registry.stats().connections.open).toBe(2)) // its flush has opened its connection: it waits on the lock
     await session.commit()
     await session.close()
     await queued
@@ -218,7 +162,7 @@ describe('the connection budget', () => {
           maxOpen = Math.max(maxOpen, connections.open)
           maxWaiting = Math.max(maxWaiting, connections.waiting)
           maxFiles = Math.max(maxFiles, openFiles(t.dir).files)
-          await sleep(2)
+          await hold(2)
           await session.commit()
         } finally {
           await session.close()
@@ -275,72 +219,4 @@ describe('the connection budget', () => {
     expect(roleNames(t.file(1))).toEqual(['served'])
     await registry.dispose()
   })
-})
-
-describe('10,000 tenant databases', () => {
-  it('go through a registry of 32 engines and 32 connections with never more than 32 database files open, losing no committed row', async () => {
-    const TENANTS = 10_000
-    const WORKERS = 64
-    const LIMIT = 32
-    const t = tenants('load', TENANTS)
-    const registry = new EngineRegistry({ maxEngines: LIMIT, maxConnections: LIMIT })
-    // Every even tenant gets a second session 0 to 63 jobs after its first, so it finds its engine
-    // live, draining (taken back) or gone (created anew), sometimes while the first still runs.
-    const expected = (tenant: number) => (tenant % 2 === 0 ? 'first,second' : 'first')
-    const jobs = Array.from({ length: TENANTS }, (_, tenant) => ({ tenant, name: 'first', at: tenant }))
-    for (let tenant = 0; tenant < TENANTS; tenant += 2) jobs.push({ tenant, name: 'second', at: tenant + ((tenant * 7) % 64) + 0.5 })
-    jobs.sort((a, b) => a.at - b.at)
-
-    let next = 0
-    let maxFiles = 0
-    let maxDescriptors = 0
-    let maxOpen = 0
-    let maxDraining = 0
-    const worker = async () => {
-      while (next < jobs.length) {
-        const job = next++
-        const { tenant, name } = jobs[job]
-        const session = new Session({ bind: registry.get(t.url(tenant)) })
-        try {
-          session.add(new Role({ name }))
-          await session.flush() // the connection is out: when the most files are open
-          const stats = registry.stats()
-          maxOpen = Math.max(maxOpen, stats.connections.open)
-          maxDraining = Math.max(maxDraining, stats.draining)
-          if (job % 4 === 0) {
-            const open = openFiles(t.dir)
-            maxFiles = Math.max(maxFiles, open.files)
-            maxDescriptors = Math.max(maxDescriptors, open.descriptors)
-          }
-          await session.commit()
-        } finally {
-          await session.close()
-        }
-      }
-    }
-    const started = performance.now()
-    await Promise.all(Array.from({ length: WORKERS }, worker))
-    const seconds = (performance.now() - started) / 1000
-    const stats = registry.stats()
-    await registry.dispose()
-
-    const wrong: string[] = []
-    for (let tenant = 0; tenant < TENANTS; tenant++) {
-      const names = roleNames(t.file(tenant))
-      if (names.join() !== expected(tenant)) wrong.push(`tenant ${tenant}: ${names.join()}`)
-    }
-    console.log(
-      `${TENANTS} tenants, ${jobs.length} sessions in ${seconds.toFixed(1)} s: at most ${maxFiles} database files (${maxDescriptors} descriptors) ` +
-        `and ${maxOpen} connections open, ${maxDraining} engines draining; created ${stats.created}, evicted ${stats.evicted}, ` +
-        `revived ${stats.revived}, disposed after draining ${stats.disposed}`,
-    )
-    expect(wrong).toEqual([])
-    expect(maxFiles).toBeLessThanOrEqual(LIMIT)
-    expect(maxOpen).toBeLessThanOrEqual(LIMIT)
-    expect(maxFiles).toBeGreaterThan(LIMIT / 2) // the workers really ran side by side
-    expect(stats.engines).toBe(LIMIT)
-    expect(stats.created + stats.revived).toBeGreaterThanOrEqual(TENANTS)
-    expect(openFiles(t.dir).files).toBe(0)
-    expect(registry.stats().connections.open).toBe(0)
-  }, 120_000)
 })

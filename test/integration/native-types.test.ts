@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Decimal, InvalidRequestError, type WhereInput } from 'prismalchemy'
 import { generateFromFiles } from '../../generator/generate.js'
 import { pushSchema } from '../../runtime/engine/schema-engine.js'
-import { DIALECTS, normalizeSql } from '../helpers/dialects.js'
+import { describeOn, DIALECTS, normalizeSql } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
 import { loadPrismaClientForSchema, type PrismaClientLike } from '../helpers/prisma-client.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
@@ -198,7 +198,7 @@ describe('scalar lists on SQLite', () => {
   })
 })
 
-describe.runIf(DIALECTS.includes('postgresql'))('scalar lists and native types on postgresql', () => {
+describeOn('postgresql', 'scalar lists and native types on postgresql', () => {
   let models: InlineModels
   let client: PrismaClientLike
   let Lists: InlineModels['classes'][string]

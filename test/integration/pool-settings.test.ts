@@ -19,10 +19,11 @@ import {
 } from 'prismalchemy'
 import { registry, Role } from '../../generated/models.js'
 import type { DriverConnection } from '../../runtime/engine/driver.js'
-import { maskPassword, sqliteFilename } from '../../runtime/engine/engine.js'
+import { maskPassword } from '../../runtime/engine/engine.js'
+import { sqliteFilename } from '../../runtime/databases/sqlite/sqlite-url.js'
 import { expressScope } from '../../runtime/middleware/express.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { DIALECTS, normalizeSql, type TestDialect, beginOf } from '../helpers/dialects.js'
+import { beginOf, describeOn, DIALECTS, normalizeSql, type TestDialect } from '../helpers/dialects.js'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -282,10 +283,11 @@ describe.each(DIALECTS)('on %s', (dialect) => {
 
       let drained = false
       const disposing = engine.dispose({ wait: true }).then(() => (drained = true))
-      await sleep(30)
       // The idle connection is closed: its handle on SQLite, its server process on PostgreSQL (the holder's stays).
-      if (dialect === 'sqlite') expect(handleOf(idle).open).toBe(false)
-      else expect(await serverConnections(target)).toBe(1)
+      await vi.waitFor(async () => {
+        if (dialect === 'sqlite') expect(handleOf(idle).open).toBe(false)
+        else expect(await serverConnections(target)).toBe(1)
+      })
       expect(drained).toBe(false)
 
       const other = new Session({ bind: engine })
@@ -403,7 +405,7 @@ describe('maskPassword', () => {
 })
 
 // SQLite only: its file-level write lock and busy timeout; PostgreSQL locks rows and never makes a writer wait for the whole database.
-describe.runIf(DIALECTS.includes('sqlite'))('SQLite write lock', () => {
+describeOn('sqlite', 'SQLite write lock', () => {
   /** The database file behind a SQLite test database. */
   const fileOf = (target: TestDatabase) => sqliteFilename(target.url)!
 

@@ -1,10 +1,10 @@
 // PostgreSQL's opt-in server-side prepared statements: the first statementCacheSize distinct statements with parameters are prepared once per connection; the rest, and transaction control, run unnamed.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import type { DriverConnection } from '../../runtime/engine/driver.js'
 import type { CompiledQuery } from '../../runtime/sql/compiled-query.js'
 import { Role } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { DIALECTS } from '../helpers/dialects.js'
+import { describeOn } from '../helpers/dialects.js'
 
 function statement(sql: string, parameters: unknown[], isWrite = false): CompiledQuery {
   return { sql, parameters, result: isWrite ? 'count' : 'rows', isWrite, exactIntegers: false }
@@ -16,7 +16,7 @@ async function preparedOn(connection: DriverConnection): Promise<string[]> {
   return rows.map((row) => String(row[0]))
 }
 
-describe.skipIf(!DIALECTS.includes('postgresql'))('preparedStatements on PostgreSQL', () => {
+describeOn('postgresql', 'preparedStatements on PostgreSQL', () => {
   let db: TestDatabase | undefined
 
   afterEach(async () => {

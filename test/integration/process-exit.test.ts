@@ -8,6 +8,7 @@ import { promisify } from 'node:util'
 import { expect, it } from 'vitest'
 
 const runtime = pathToFileURL(path.resolve('dist/runtime/index.js')).href
+const internal = pathToFileURL(path.resolve('dist/runtime/internal.js')).href
 
 it('exits by itself after createAll, a commit and close, without dispose()', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'prismalchemy-exit-'))
@@ -15,7 +16,8 @@ it('exits by itself after createAll, a commit and close, without dispose()', asy
     const script = path.join(dir, 'script.mjs')
     writeFileSync(
       script,
-      `import { createDb, defineModels, Model } from ${JSON.stringify(runtime)}
+      `import { createDb, Model } from ${JSON.stringify(runtime)}
+import { defineModels } from ${JSON.stringify(internal)}
 class Thing extends Model {}
 const content = 'datasource db {\\n  provider = "sqlite"\\n}\\nmodel Thing {\\n  id Int @id @default(autoincrement())\\n  name String\\n}\\n'
 const registry = defineModels({
@@ -35,10 +37,9 @@ console.log('rows', await session.query(Thing).count())
 await session.close()
 `,
     )
-    const started = Date.now()
+    // A script held open by a timer or a socket never exits: execFile kills it at the timeout and rejects (killed: true).
     const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 15_000 })
     expect(stdout.trim()).toBe('rows 1')
-    expect(Date.now() - started).toBeLessThan(10_000)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

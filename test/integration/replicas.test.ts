@@ -2,9 +2,10 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { ConfigurationError, createDb, createEngine, REPLICA_RETRY_MS, Session, type Db, type DbOptions, type Engine } from 'prismalchemy'
+import { ConfigurationError, createDb, createEngine, Session, type Db, type DbOptions, type Engine } from 'prismalchemy'
+import { REPLICA_RETRY_MS } from 'prismalchemy/internal'
 import { scratchDatabase } from '../helpers/database.js'
-import { DIALECTS, normalizeSql } from '../helpers/dialects.js'
+import { describeOn, normalizeSql } from '../helpers/dialects.js'
 import { importInlineModels, type InlineRegistry } from '../helpers/inline-models.js'
 
 const SCHEMA = `datasource db {
@@ -238,7 +239,7 @@ describe('configuration', () => {
   })
 })
 
-describe.skipIf(!DIALECTS.includes('postgresql'))('on postgresql', () => {
+describeOn('postgresql', 'on postgresql', () => {
   it('reads on the replica in autocommit, writes and later reads on the primary, and an unreachable replica falls back', async () => {
     const main = await scratchDatabase('postgresql')
     // A second engine on the same database plays the replica: the routing is what is asserted.

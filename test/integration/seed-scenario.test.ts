@@ -125,8 +125,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       const first = post('/add1?name=s2-same&flush=1')
       await add1Arrived.promise
       const second = post('/add2?name=s2-same') // its commit waits for /add1's lock
-      await new Promise((resolve) => setTimeout(resolve, 50))
-      expect(db.engine.poolStatus().checkedOut).toBe(2)
+      await vi.waitFor(() => expect(db.engine.poolStatus().checkedOut).toBe(2))
       releaseAdd1.resolve()
       expect((await first).status).toBe(200)
       expect(await second).toEqual({ status: 200, body: { committed: true } })

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ConnectionLostError, createEngine, DatabaseError, NotNullViolationError, PendingRollbackError, Session, WriteConflictError } from 'prismalchemy'
 import { User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { DIALECTS } from '../helpers/dialects.js'
+import { describeOn, DIALECTS } from '../helpers/dialects.js'
 
 describe.each(DIALECTS)('on %s', (dialect) => {
   let db: TestDatabase
@@ -35,7 +35,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
   })
 })
 
-describe.each(DIALECTS.filter((dialect) => dialect === 'postgresql'))('on %s', (dialect) => {
+describeOn('postgresql', 'on postgresql', (dialect) => {
   it('raises WriteConflictError (code write_conflict) for a deadlock, with the server message', async () => {
     const db = await createTestDatabase({}, dialect)
     try {
@@ -69,7 +69,7 @@ describe.each(DIALECTS.filter((dialect) => dialect === 'postgresql'))('on %s', (
   })
 })
 
-describe.each(DIALECTS.filter((dialect) => dialect === 'postgresql'))('on %s, a server that refuses connections', (dialect) => {
+describeOn('postgresql', 'on postgresql, a server that refuses connections', (dialect) => {
   it('raises ConnectionLostError saying the server has too many connections (53300), not that it restarted', async () => {
     const db = await createTestDatabase({}, dialect)
     // Superusers ignore connection limits: a role of its own allowed one connection.

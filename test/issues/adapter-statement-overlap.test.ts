@@ -1,7 +1,7 @@
 // Regression: the adapter driver sends a session connection's statements one at a time (a pg client runs one query at a time; queuing inside pg is deprecated and goes in pg@9).
 import type { SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils'
-import { describe, expect, it } from 'vitest'
-import { PrismaAdapterDriver } from '../../runtime/engine/prisma-driver.js'
+import { describe, expect, it, vi } from 'vitest'
+import { PrismaAdapterDriver } from '../../runtime/engine/adapter-driver.js'
 import type { CompiledQuery } from '../../runtime/sql/compiled-query.js'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -64,7 +64,7 @@ describe('PrismaAdapterDriver', () => {
     await connection.begin()
     await connection.execute(update('UPDATE 1'))
     const running = connection.execute(update('UPDATE 2'))
-    while (!started.includes('UPDATE 2')) await sleep(0)
+    await vi.waitFor(() => expect(started).toContain('UPDATE 2'))
     await driver.release(connection)
     await running
     expect(ran).toEqual(['UPDATE 1', 'UPDATE 2', 'ROLLBACK'])

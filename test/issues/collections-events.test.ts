@@ -3,26 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { joinedload } from 'prismalchemy'
 import { DIALECTS } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
+import { POST_TAG_MODELS, ROLE_USER_MODELS, sqliteSchema } from '../helpers/schemas.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
-const SCHEMA = `datasource db {
-  provider = "sqlite"
-}
-
-model Role {
-  id    Int    @id @default(autoincrement())
-  name  String
-  users User[]
-}
-
-model User {
-  id     Int    @id @default(autoincrement())
-  name   String
-  roleId Int?
-  role   Role?  @relation(fields: [roleId], references: [id])
-}
-
-model Team {
+const SCHEMA = sqliteSchema(
+  ROLE_USER_MODELS,
+  `model Team {
   id      Int      @id @default(autoincrement())
   name    String
   /// @lazy(dynamic)
@@ -36,20 +22,9 @@ model Member {
   teamId Int?
   team   Team?  @relation(fields: [teamId], references: [id])
 }
-
-model Post {
-  id    Int    @id @default(autoincrement())
-  title String
-  tags  Tag[]
-}
-
-model Tag {
-  id    Int    @id @default(autoincrement())
-  name  String
-  /// @lazy(dynamic)
-  posts Post[]
-}
-`
+`,
+  POST_TAG_MODELS,
+)
 
 describe.each(DIALECTS)('on %s', (dialect) => {
   let models: InlineModels

@@ -1,6 +1,7 @@
 // Regression: objects of a model whose every column is database-generated each get their own INSERT ... DEFAULT VALUES.
 import { describe, expect, it } from 'vitest'
-import { createEngine, defineModels, Model, Session } from 'prismalchemy'
+import { createEngine, Model, Session } from 'prismalchemy'
+import { defineModels } from 'prismalchemy/internal'
 import { scratchDatabaseWith } from '../helpers/database.js'
 import { DIALECTS, beginOf } from '../helpers/dialects.js'
 import { capturedSql } from '../helpers/sql-recorder.js'

@@ -1,11 +1,11 @@
 // Regression: PostgreSQL engines of an EngineRegistry keep only their own pool limits, as documented, instead of waiting on a budget that does not count their real connections.
-import { describe, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { EngineRegistry, Session } from 'prismalchemy'
 import { Role } from '../../generated/models.js'
 import { scratchDatabase } from '../helpers/database.js'
-import { DIALECTS } from '../helpers/dialects.js'
+import { describeOn } from '../helpers/dialects.js'
 
-describe.each(DIALECTS.filter((dialect) => dialect === 'postgresql'))('on %s', (dialect) => {
+describeOn('postgresql', 'on postgresql', (dialect) => {
   it('serves a second tenant while another holds a connection, with maxConnections: 1', async () => {
     const tenants = await Promise.all([scratchDatabase(dialect, { fromTemplate: true }), scratchDatabase(dialect, { fromTemplate: true })])
     const registry = new EngineRegistry({ maxConnections: 1, poolTimeout: 0.3 })

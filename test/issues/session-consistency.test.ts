@@ -1,5 +1,5 @@
 // Regressions from the review of the session: changes during a flush, commit racing close, rollback bookkeeping, late scope use, pool waiters.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createDb, createEngine, IllegalStateChangeError, inspect, InvalidRequestError, NoScopeError, Session } from 'prismalchemy'
 import { Role, User, registry } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
@@ -165,7 +165,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       () => 'served',
       (error: unknown) => error,
     )
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await vi.waitFor(() => expect(engine.poolStatus().waiting).toBe(1))
     await engine.dispose()
     await a.close()
     expect(await waiting).toBe('served')

@@ -31,9 +31,10 @@ function satisfies(version: string, range: string): boolean {
   const [actualMinor = 0, actualPatch = 0] = actualRest
   return major === 0 ? actualMinor === minor && actualPatch >= patch : actualMinor > minor || (actualMinor === minor && actualPatch >= patch)
 }
-/** The subpaths an application imports, and the file each one's types and code live in (under dist/). */
+/** The subpaths an application (or its generated code, `./internal`) imports, and the file each one's types and code live in (under dist/). */
 const ENTRIES: Readonly<Record<string, string>> = {
   '.': 'runtime/index',
+  './internal': 'runtime/internal',
   './generator': 'generator/index',
   './express': 'runtime/middleware/express',
   './fastify': 'runtime/middleware/fastify',

@@ -36,14 +36,14 @@ app.get('/roles', async (req, res) => {
 afterAll(() => rmSync(SCRATCH, { recursive: true, force: true }))
 
 describe('an application under exactOptionalPropertyTypes and noUncheckedIndexedAccess', () => {
-  // As an application sees the package: its published declarations (dist, built by `npm test`), checked too (no skipLibCheck).
+  // As an application sees the package: its published declarations (dist, built by `npm run test:slow` and `test:all`), checked too (no skipLibCheck).
   const dist = (file: string) => [path.join(REPO_ROOT, 'dist', 'runtime', file)]
   const options: ts.CompilerOptions = {
     ...STRICT_OPTIONS,
     exactOptionalPropertyTypes: true,
     noUncheckedIndexedAccess: true,
     skipLibCheck: false,
-    paths: { prismalchemy: dist('index.d.ts'), 'prismalchemy/express': dist('middleware/express.d.ts') },
+    paths: { prismalchemy: dist('index.d.ts'), 'prismalchemy/internal': dist('internal.d.ts'), 'prismalchemy/express': dist('middleware/express.d.ts') },
   }
   const consumer = path.join(SCRATCH, 'app.ts')
   writeFileSync(path.join(SCRATCH, 'package.json'), '{ "type": "module" }\n')

@@ -4,7 +4,7 @@ import { expectTypeOf, test } from 'vitest'
 
 /** Session members marked @internal: the runtime's own plumbing, not part of the user API. */
 type InternalMembers =
-  | 'lazyLoads'
+  | 'lazyLoad'
   | 'collections'
   | 'newStates'
   | 'dirtyStates'
@@ -15,10 +15,9 @@ type InternalMembers =
   | 'write'
   | 'dialectOf'
   | 'loadObjects'
-  | 'countLazyLoad'
-  | 'cascadeAdd'
   | 'terminate'
   | 'refreshStale'
+  | 'selectByPrimaryKey'
   | 'readsUncommitted'
   | 'noteUncommittedRead'
 

@@ -2,14 +2,13 @@
 // deferred (first by model, then field name, while it still closes a cycle), and the cycle named in refusals.
 import { rmSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { commitOrder, cycleThrough, describeForeignKey } from '../../runtime/orm/commit-order.js'
+import { commitOrder, cycleThrough, describeForeignKey, isNullableForeignKey } from '../../runtime/orm/commit-order.js'
 import { importInlineModels } from '../helpers/inline-models.js'
-
-const SQLITE = 'datasource db {\n  provider = "sqlite"\n}\n'
+import { sqliteSchema } from '../helpers/schemas.js'
 
 /** The registry's INSERT order and each mapper's deferred keys, for a schema of `models`. */
 async function planOf(name: string, models: string) {
-  const { registry, dir } = await importInlineModels(name, `${SQLITE}\n${models}`)
+  const { registry, dir } = await importInlineModels(name, sqliteSchema(models))
   rmSync(dir, { recursive: true, force: true })
   const order = registry.insertOrder.map((mapper) => mapper.name)
   const deferred = registry.insertOrder.flatMap((mapper) => mapper.postUpdates.map(describeForeignKey))
@@ -72,5 +71,24 @@ describe('commitOrder', () => {
     const a = required.registry.mappers.get('A')!.relationships.get('to')!
     expect(cycleThrough(a)!.map(describeForeignKey)).toEqual(['A.toId -> B', 'B.toId -> C', 'C.toId -> A'])
     expect(commitOrder([...required.registry.mappers.values()]).map((mapper) => mapper.name)).toEqual(required.order)
+  })
+
+  it('leaves a self-reference to the flush: no dependency, nothing deferred, and the cycle through it is the key alone', async () => {
+    const { registry, order, deferred } = await planOf(
+      'order-self',
+      'model Employee {\n  id Int @id\n  managerId Int?\n  manager Employee? @relation("reports", fields: [managerId], references: [id])\n  reports Employee[] @relation("reports")\n}\n',
+    )
+    expect([order, deferred]).toEqual([['Employee'], []])
+    const manager = registry.mappers.get('Employee')!.relationships.get('manager')!
+    expect(cycleThrough(manager)!.map(describeForeignKey)).toEqual(['Employee.managerId -> Employee'])
+  })
+
+  it('finds no cycle through a key no cycle goes through, and tells nullable keys from required ones', async () => {
+    const { registry } = await planOf('order-nullable', USER_CALENDAR.replace('ownerId  Int?', 'ownerId  Int').replace('owner    User?', 'owner    User'))
+    const owner = registry.mappers.get('Calendar')!.relationships.get('owner')!
+    const calendar = registry.mappers.get('User')!.relationships.get('calendar')!
+    expect([isNullableForeignKey(owner), isNullableForeignKey(calendar)]).toEqual([false, true])
+    const plain = await planOf('order-no-cycle', 'model Post {\n  id Int @id\n  authorId Int\n  author Author @relation(fields: [authorId], references: [id])\n}\n\nmodel Author {\n  id Int @id\n  posts Post[]\n}\n')
+    expect(cycleThrough(plain.registry.mappers.get('Post')!.relationships.get('author')!)).toBeUndefined()
   })
 })

@@ -1,6 +1,6 @@
 // Compile-only SQL tests for the SQLite dialect: every value bound, every identifier quoted.
 import { describe, expect, it } from 'vitest'
-import { sqliteDialect } from '../../runtime/dialect/sqlite.js'
+import { sqliteDialect } from '../../runtime/databases/sqlite/sqlite-dialect.js'
 import { sql, type StatementNode } from '../../runtime/sql/nodes.js'
 
 function compile(node: StatementNode) {

@@ -1,5 +1,5 @@
 // QueuePool: SQLAlchemy's pool_size / max_overflow / pool_timeout / pool_recycle / pool_pre_ping semantics, owners and dispose, on plain values as connections.
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ConnectionLostError, PoolTimeoutError } from 'prismalchemy'
 import { QueuePool } from '../../runtime/engine/pool.js'
 
@@ -234,8 +234,7 @@ describe('QueuePool dispose', () => {
     await pool.release(a)
     let drained = false
     const disposing = pool.dispose({ wait: true }).then(() => (drained = true))
-    await sleep(20)
-    expect(closed).toEqual([a])
+    await vi.waitFor(() => expect(closed).toEqual([a]))
     expect(drained).toBe(false)
     // The pool stays usable meanwhile, with fresh connections.
     const fresh = await pool.acquire()
@@ -267,7 +266,7 @@ describe('QueuePool dispose', () => {
       timeoutMs: 1000,
     })
     const acquiring = pool.acquire()
-    await sleep(1)
+    await vi.waitFor(() => expect(opened).toBeDefined()) // the pool is opening the connection
     let drained = false
     const disposing = pool.dispose({ wait: true }).then(() => (drained = true))
     opened()

@@ -1,7 +1,7 @@
 // Compile-only tests for the PostgreSQL dialect: `$n` placeholders, values encoded as adapter-pg binds them, rows decoded from what it returns.
 import { Decimal } from 'decimal.js'
 import { describe, expect, it } from 'vitest'
-import { postgresDialect } from '../../runtime/dialect/postgres.js'
+import { postgresDialect } from '../../runtime/databases/postgres/postgres-dialect.js'
 import { sql, type StatementNode } from '../../runtime/sql/nodes.js'
 
 function compile(node: StatementNode) {

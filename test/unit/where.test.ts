@@ -1,6 +1,6 @@
 // Prisma-style where objects compiled to SQL for the User model.
 import { describe, expect, it } from 'vitest'
-import { sqliteDialect } from '../../runtime/dialect/sqlite.js'
+import { sqliteDialect } from '../../runtime/databases/sqlite/sqlite-dialect.js'
 import { mapperOf } from '../../runtime/orm/model.js'
 import { compileWhere } from '../../runtime/query/where.js'
 import { User } from '../../generated/models.js'

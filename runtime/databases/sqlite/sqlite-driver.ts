@@ -2,12 +2,13 @@
 import type Database from 'better-sqlite3'
 import { E_TIMEOUT, Mutex, type MutexInterface, withTimeout } from 'async-mutex'
 import { LRUCache } from 'lru-cache'
-import { DatabaseLockedError, IllegalStateChangeError } from '../errors.js'
-import type { CompiledQuery } from '../sql/compiled-query.js'
-import type { ConnectionBudget } from './connection-budget.js'
-import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, PoolStatus, QueryResult, StatementReporter, TransactionOptions } from './driver.js'
-import { QueuePool } from './pool.js'
-import { importOptional, SQLITE_DRIVER } from './optional-package.js'
+import type { ConnectionBudget } from '../../engine/connection-budget.js'
+import { DeferredBeginConnection } from '../../engine/deferred-begin-connection.js'
+import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, IsolationLevel, PoolStatus, QueryResult, StatementReporter } from '../../engine/driver.js'
+import { importOptional, SQLITE_DRIVER } from '../../engine/optional-package.js'
+import { QueuePool } from '../../engine/pool.js'
+import { DatabaseLockedError, IllegalStateChangeError, type OrmError } from '../../errors.js'
+import type { CompiledQuery } from '../../sql/compiled-query.js'
 import { mapSqliteError } from './sqlite-errors.js'
 
 /** better-sqlite3, an optional peer dependency: imported when the first connection opens. */
@@ -67,22 +68,16 @@ async function retryWhileBusy<T>(attempt: () => T, timeoutMs: number): Promise<T
 /**
  * One better-sqlite3 connection.
  *
- * Transactions follow the pysqlite/SQLAlchemy pattern: `begin()` only marks the transaction;
- * reads before the first write run in autocommit mode and see the latest committed data; the
- * first write takes the process-wide write lock (asynchronously, so a waiting session never
- * blocks the event loop) and sends `BEGIN IMMEDIATE`, which holds SQLite's write lock until
- * COMMIT or ROLLBACK. Writers therefore queue instead of failing with SQLITE_BUSY, and readers
- * on other connections are never blocked (WAL).
+ * Transactions follow the pysqlite/SQLAlchemy pattern ({@link DeferredBeginConnection}): reads before
+ * the first write run in autocommit mode and see the latest committed data; the first write takes the
+ * process-wide write lock (asynchronously, so a waiting session never blocks the event loop) and sends
+ * `BEGIN IMMEDIATE`, which holds SQLite's write lock until COMMIT or ROLLBACK. Writers therefore queue
+ * instead of failing with SQLITE_BUSY, and readers on other connections are never blocked (WAL).
  */
-class SqliteConnection implements DriverConnection {
+class SqliteConnection extends DeferredBeginConnection {
   private readonly statements: LRUCache<string, Database.Statement>
   /** Statements currently in safe-integer mode (switching costs a native call, so only on change). */
   private readonly exactStatements = new WeakSet<Database.Statement>()
-  private transactionRequested = false
-  /** SERIALIZABLE asked for: the transaction takes the write lock at its first statement, reads included. */
-  private beginsAtFirstStatement = false
-  /** Counts transactions begun on this connection, so a statement can tell whether its own one ended. */
-  private transaction = 0
   private releaseWriteLock: MutexInterface.Releaser | undefined
 
   constructor(
@@ -90,88 +85,49 @@ class SqliteConnection implements DriverConnection {
     private readonly writeLock: MutexInterface,
     private readonly options: SqliteDriverOptions,
   ) {
+    super(options.reporter)
     this.statements = new LRUCache({ max: options.statementCacheSize })
   }
 
   /** True while a write transaction holds the database. */
-  get writing(): boolean {
+  get inTransaction(): boolean {
     return this.releaseWriteLock !== undefined
   }
 
   async execute(query: CompiledQuery): Promise<QueryResult> {
-    if ((query.isWrite || this.beginsAtFirstStatement) && this.transactionRequested && !this.writing) {
-      const transaction = this.transaction
-      const waited = this.options.reporter.active ? performance.now() : 0
-      try {
-        await this.beginWrite()
-      } catch (error) {
-        // The statement never ran: the log shows it failed on the lock.
-        if (this.options.reporter.active) this.report(query.sql, query.parameters, waited, error as Error)
-        throw error
-      }
-      // The transaction this statement belongs to ended while it waited for the lock: never run it
-      // in whatever transaction the connection serves now.
-      if (transaction !== this.transaction) {
-        this.rollbackQuietly()
-        this.unlock()
-        throw IllegalStateChangeError.notAllowed('execute', 'closed')
-      }
-    }
-    const started = this.options.reporter.active ? performance.now() : 0
-    let result: QueryResult
-    try {
-      const statement = this.prepare(query.sql)
-      if (query.result === 'rows') {
-        if (this.exactStatements.has(statement) !== query.exactIntegers) {
-          statement.safeIntegers(query.exactIntegers)
-          if (query.exactIntegers) this.exactStatements.add(statement)
-          else this.exactStatements.delete(statement)
-        }
-        const rows = statement.all(query.parameters) as unknown[][]
-        result = query.columnNames ? { rows, changes: 0, columns: statement.columns().map((column) => column.name) } : { rows, changes: 0 }
-      } else {
-        result = { rows: EMPTY.rows, changes: statement.run(query.parameters).changes }
-      }
-    } catch (error) {
-      // Echo the failed statement too, so the log shows what the database rejected.
-      const mapped = mapSqliteError(error, query.sql)
-      if (this.options.reporter.active) this.report(query.sql, query.parameters, started, mapped)
-      throw mapped
-    }
-    if (this.options.reporter.active) this.report(query.sql, query.parameters, started)
-    return result
+    // A statement that must wait for the write lock is reported with the wait: when the lock never
+    // comes, the log shows this statement failing on it (it never ran).
+    if (this.joinsTransaction(query) && !this.inTransaction) return this.reported(query.sql, query.parameters, () => this.beginThenRun(query))
+    return this.reported(query.sql, query.parameters, () => this.run(query))
   }
 
-  async begin(options?: TransactionOptions): Promise<void> {
-    this.beginsAtFirstStatement = options?.isolationLevel === 'SERIALIZABLE'
-    this.transactionRequested = true
-    this.transaction++
+  /** SQLite's only isolation level besides its default is SERIALIZABLE, which takes the write lock at the first statement. */
+  protected beginsAtFirstStatement(level: IsolationLevel | undefined): boolean {
+    return level === 'SERIALIZABLE'
   }
 
-  async commit(): Promise<void> {
-    this.transactionRequested = false
-    this.transaction++
-    if (!this.writing) return
+  protected async sendCommit(): Promise<void> {
     try {
-      this.run('COMMIT')
+      this.reported('COMMIT', [], () => this.prepare('COMMIT').run())
     } catch (error) {
       // A failed COMMIT leaves the transaction open: roll it back so the connection stays usable.
-      this.rollbackQuietly()
-      throw mapSqliteError(error, 'COMMIT')
+      await this.rollbackAfterFailure(() => this.rollbackIfOpen())
+      throw error
     } finally {
       this.unlock()
     }
   }
 
-  async rollback(): Promise<void> {
-    this.transactionRequested = false
-    this.transaction++
-    if (!this.writing) return
+  protected async sendRollback(): Promise<void> {
     try {
-      this.run('ROLLBACK')
+      this.reported('ROLLBACK', [], () => this.prepare('ROLLBACK').run())
     } finally {
       this.unlock()
     }
+  }
+
+  protected mapError(error: unknown, sql: string): OrmError {
+    return mapSqliteError(error, sql)
   }
 
   /** Pre-ping: throws when the handle is closed or unusable. */
@@ -181,10 +137,40 @@ class SqliteConnection implements DriverConnection {
 
   /** Closes the underlying handle. */
   close(): void {
-    if (this.writing) this.rollbackQuietly()
+    try {
+      if (this.inTransaction) this.rollbackIfOpen()
+    } catch {
+      // The handle is closed next either way.
+    }
     this.unlock()
     this.statements.clear()
     this.db.close()
+  }
+
+  /** Takes the write lock and sends BEGIN IMMEDIATE, then runs `query` in the transaction, unless the transaction it belongs to ended meanwhile. */
+  private async beginThenRun(query: CompiledQuery): Promise<QueryResult> {
+    const generation = this.generation
+    await this.beginWrite()
+    // The transaction this statement belongs to ended while it waited for the lock: never run it
+    // in whatever transaction the connection serves now.
+    if (generation !== this.generation) {
+      await this.rollbackAfterFailure(() => this.rollbackIfOpen())
+      this.unlock()
+      throw IllegalStateChangeError.notAllowed('execute', 'closed')
+    }
+    return this.run(query)
+  }
+
+  private run(query: CompiledQuery): QueryResult {
+    const statement = this.prepare(query.sql)
+    if (query.result !== 'rows') return { rows: EMPTY.rows, changes: statement.run(query.parameters).changes }
+    if (this.exactStatements.has(statement) !== query.exactIntegers) {
+      statement.safeIntegers(query.exactIntegers)
+      if (query.exactIntegers) this.exactStatements.add(statement)
+      else this.exactStatements.delete(statement)
+    }
+    const rows = statement.all(query.parameters) as unknown[][]
+    return query.columnNames ? { rows, changes: 0, columns: statement.columns().map((column) => column.name) } : { rows, changes: 0 }
   }
 
   private async beginWrite(): Promise<void> {
@@ -195,25 +181,17 @@ class SqliteConnection implements DriverConnection {
       throw error
     }
     try {
-      await retryWhileBusy(() => this.run('BEGIN IMMEDIATE'), this.options.busyTimeoutMs)
+      // Another process may hold SQLite's lock: the tries are reported as one BEGIN IMMEDIATE.
+      await this.reported('BEGIN IMMEDIATE', [], () => retryWhileBusy(() => this.prepare('BEGIN IMMEDIATE').run(), this.options.busyTimeoutMs))
     } catch (error) {
       this.unlock()
-      throw mapSqliteError(error, 'BEGIN IMMEDIATE')
+      throw error
     }
   }
 
-  private run(sql: string): void {
-    const started = this.options.reporter.active ? performance.now() : 0
-    this.prepare(sql).run()
-    if (this.options.reporter.active) this.report(sql, [], started)
-  }
-
-  private rollbackQuietly(): void {
-    try {
-      if (this.db.inTransaction) this.run('ROLLBACK')
-    } catch {
-      // The transaction is already gone; nothing left to undo.
-    }
+  /** Sends ROLLBACK when the handle still holds a transaction (a failed COMMIT may have ended it already). */
+  private rollbackIfOpen(): void {
+    if (this.db.inTransaction) this.reported('ROLLBACK', [], () => this.prepare('ROLLBACK').run())
   }
 
   private unlock(): void {
@@ -230,11 +208,6 @@ class SqliteConnection implements DriverConnection {
       this.statements.set(sql, statement)
     }
     return statement
-  }
-
-  private report(sql: string, parameters: readonly unknown[], started: number, error?: Error): void {
-    const durationMs = performance.now() - started
-    this.options.reporter.report(error === undefined ? { sql, parameters, durationMs } : { sql, parameters, durationMs, error })
   }
 }
 
@@ -263,16 +236,8 @@ export class SqliteDriver implements Driver {
 
   async release(connection: DriverConnection): Promise<void> {
     const sqlite = connection as SqliteConnection
-    if (sqlite.writing) {
-      try {
-        await sqlite.rollback()
-      } catch {
-        // A connection whose ROLLBACK fails (closed handle, I/O error) must not serve anyone again.
-        await this.pool.discard(sqlite)
-        return
-      }
-    }
-    await this.pool.release(sqlite)
+    if (await sqlite.resetForPool()) await this.pool.release(sqlite)
+    else await this.pool.discard(sqlite)
   }
 
   status(): PoolStatus {

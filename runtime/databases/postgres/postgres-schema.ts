@@ -3,7 +3,7 @@ import { PrismaPg } from '@prisma/adapter-pg'
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import pg from 'pg'
 import { postgresPoolConfig } from './postgres-adapter.js'
-import type { ScriptConnection } from './schema-engine.js'
+import type { ScriptConnection } from '../database-definition.js'
 
 /** A pg client that reports OID 18 ("char") columns as text, for the schema engine's catalog queries only. */
 class CharAsTextClient extends pg.Client {

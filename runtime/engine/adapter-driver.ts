@@ -1,9 +1,10 @@
 /** The driver for every database reached through a Prisma 7 driver adapter (PostgreSQL via @prisma/adapter-pg): owns the transaction SQL, the pool and error mapping. */
 import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils'
-import { IllegalStateChangeError } from '../errors.js'
+import { IllegalStateChangeError, type OrmError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
-import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, PoolStatus, QueryResult, IsolationLevel, StatementReporter, TransactionOptions } from './driver.js'
-import { isConnectionError, mapAdapterError } from './driver-errors.js'
+import { isConnectionError, mapAdapterError } from './adapter-errors.js'
+import { DeferredBeginConnection } from './deferred-begin-connection.js'
+import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, IsolationLevel, PoolStatus, QueryResult, StatementReporter } from './driver.js'
 import { QueuePool } from './pool.js'
 
 /** Settings of {@link PrismaAdapterDriver}. */
@@ -32,26 +33,22 @@ function argTypesFor(count: number): ArgType[] {
 }
 
 /**
- * One session's connection. `begin()` only marks the transaction. Reads before the first write run in
- * autocommit on any pooled server connection, the model SQLite sessions follow (pysqlite's, Django's
- * default): under PostgreSQL's default READ COMMITTED isolation each statement sees the latest
- * committed data inside a transaction or not, so this only saves a read-only session its BEGIN and
- * ROLLBACK round trips (3 round trips become 1 for a primary-key get). The first write starts the
- * transaction with the adapter's `startTransaction()` (which checks a connection out of the adapter's
- * pool and sends BEGIN); every later statement runs in it. COMMIT and ROLLBACK are sent here, because
- * the adapters' `commit()`/`rollback()` only hand the connection back to their pool.
+ * One session's connection ({@link DeferredBeginConnection}). Reads before the first write run in
+ * autocommit on any pooled server connection: under PostgreSQL's default READ COMMITTED isolation each
+ * statement sees the latest committed data inside a transaction or not, so this only saves a read-only
+ * session its BEGIN and ROLLBACK round trips (3 round trips become 1 for a primary-key get). The first
+ * write starts the transaction with the adapter's `startTransaction()` (which checks a connection out of
+ * the adapter's pool and sends BEGIN); every later statement runs in it. COMMIT and ROLLBACK are sent
+ * here, because the adapters' `commit()`/`rollback()` only hand the connection back to their pool.
  */
-class AdapterConnection implements DriverConnection {
-  private transactionRequested = false
-  /** An isolation level other than READ COMMITTED: the transaction begins at its first statement, with that level. */
-  private isolationLevel: IsolationLevel | undefined = undefined
+class AdapterConnection extends DeferredBeginConnection {
   private starting: Promise<Transaction> | null = null
-  /** Counts transactions begun on this connection, so a statement can tell whether its own one ended. */
-  private generation = 0
   /** Settles when the last statement sent in the transaction has (see {@link turn}). */
   private tail: Promise<void> = Promise.resolve()
 
-  constructor(private readonly driver: PrismaAdapterDriver) {}
+  constructor(private readonly driver: PrismaAdapterDriver) {
+    super(driver.reporter)
+  }
 
   /** True while a database transaction is open on this connection. */
   get inTransaction(): boolean {
@@ -61,7 +58,7 @@ class AdapterConnection implements DriverConnection {
   async execute(query: CompiledQuery): Promise<QueryResult> {
     const generation = this.generation
     // Reads before the transaction's first write run in autocommit, as on SQLite (see the class comment).
-    const transactional = this.transactionRequested && (query.isWrite || this.starting !== null || this.isolationLevel !== undefined)
+    const transactional = this.joinsTransaction(query)
     const queryable = transactional ? await this.transaction() : await this.driver.adapter()
     if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
     // Autocommit reads go to any pooled server connection; the transaction's statements share one.
@@ -74,7 +71,7 @@ class AdapterConnection implements DriverConnection {
           : { rows: (await queryable.queryRaw(request)).rows, changes: 0 }
         : { rows: [], changes: await queryable.executeRaw(request) }
     try {
-      return await this.driver.reported(query.sql, query.parameters, async () => {
+      return await this.reported(query.sql, query.parameters, async () => {
         try {
           return await send()
         } catch (error) {
@@ -90,6 +87,28 @@ class AdapterConnection implements DriverConnection {
     }
   }
 
+  /** Any level other than PostgreSQL's default READ COMMITTED is set by the adapter at BEGIN, so the transaction begins at its first statement. */
+  protected beginsAtFirstStatement(level: IsolationLevel | undefined): boolean {
+    return level !== undefined && level !== 'READ COMMITTED'
+  }
+
+  protected async sendCommit(): Promise<void> {
+    await this.finish('COMMIT')
+  }
+
+  protected async sendRollback(): Promise<void> {
+    await this.finish('ROLLBACK')
+  }
+
+  protected mapError(error: unknown, sql: string): OrmError {
+    return mapAdapterError(error, sql)
+  }
+
+  /** The server rolls back the transaction of a connection it lost: a ROLLBACK that cannot reach it has nothing left to undo. */
+  protected override ignoresFailedRollback(error: OrmError): boolean {
+    return isConnectionError(error)
+  }
+
   /**
    * Waits until every statement sent before on the transaction's connection has settled, and returns
    * the function to call once this one has: a pg client runs one query at a time, and pg's own queue
@@ -103,39 +122,19 @@ class AdapterConnection implements DriverConnection {
     return settled
   }
 
-  async begin(options?: TransactionOptions): Promise<void> {
-    const level = options?.isolationLevel
-    this.isolationLevel = level === undefined || level === 'READ COMMITTED' ? undefined : level
-    this.transactionRequested = true
-    this.generation++
-  }
-
-  async commit(): Promise<void> {
-    await this.finish('COMMIT')
-  }
-
-  async rollback(): Promise<void> {
-    await this.finish('ROLLBACK')
-  }
-
-  /** Ends the open transaction with `sql`; a failed COMMIT is rolled back so the connection goes back clean. */
+  /** Ends the open transaction with `sql`, then hands the adapter's connection back to its pool; a failed COMMIT is rolled back first. */
   private async finish(sql: 'COMMIT' | 'ROLLBACK'): Promise<void> {
-    this.transactionRequested = false
-    this.generation++
     const starting = this.starting
-    if (starting === null) return
     this.starting = null
-    const transaction = await starting.catch(() => null)
-    if (transaction === null) return
+    const transaction = await starting?.catch(() => null)
+    if (transaction === null || transaction === undefined) return
     const done = await this.turn()
     try {
-      await this.driver.run(transaction, sql)
+      await this.reported(sql, [], () => transaction.executeRaw({ sql, args: [], argTypes: [] }))
     } catch (error) {
-      if (sql === 'COMMIT') await this.driver.run(transaction, 'ROLLBACK').catch(() => undefined)
+      if (sql === 'COMMIT') await this.rollbackAfterFailure(() => this.reported('ROLLBACK', [], () => transaction.executeRaw({ sql: 'ROLLBACK', args: [], argTypes: [] })))
       await transaction.rollback().catch(() => undefined)
-      // The server rolls back the transaction of a connection it lost: a ROLLBACK that cannot reach it has nothing left to undo.
-      if (sql === 'ROLLBACK' && isConnectionError(error)) return
-      throw mapAdapterError(error, sql)
+      throw error
     } finally {
       done()
     }
@@ -145,7 +144,7 @@ class AdapterConnection implements DriverConnection {
   /** The open transaction, started on first use (concurrent statements share one start). */
   private transaction(): Promise<Transaction> {
     if (this.starting === null) {
-      const starting = this.driver.startTransaction(this.isolationLevel)
+      const starting = this.startTransaction()
       this.starting = starting
       starting.catch(() => {
         if (this.starting === starting) this.starting = null
@@ -153,12 +152,31 @@ class AdapterConnection implements DriverConnection {
     }
     return this.starting
   }
+
+  /**
+   * Starts a transaction. A pooled connection that died since its last use (a server restart) fails at
+   * BEGIN: that is retried once on a fresh connection, which is what SQLAlchemy's pre-ping achieves, at
+   * no extra round trip.
+   */
+  private startTransaction(): Promise<Transaction> {
+    const level = this.beginsAtFirstStatement(this.isolationLevel) ? this.isolationLevel : undefined
+    // The adapter sends BEGIN, then SET TRANSACTION ISOLATION LEVEL when a level is given.
+    return this.reported(level === undefined ? 'BEGIN' : `BEGIN ISOLATION LEVEL ${level}`, [], async () => {
+      const adapter = await this.driver.adapter()
+      try {
+        return await adapter.startTransaction(level)
+      } catch (error) {
+        if (!isConnectionError(error)) throw error
+        return adapter.startTransaction(level)
+      }
+    })
+  }
 }
 
 /**
  * A driver over any Prisma 7 driver adapter. Our {@link QueuePool} hands out session connections
  * (pool size, overflow, checkout timeout); each holds one adapter transaction while a transaction is
- * open. The adapter's own pool is sized to match (see `createEngine`), so it never waits itself.
+ * open. The adapter's own pool is sized to match (see `postgresDatabase`), so it never waits itself.
  */
 export class PrismaAdapterDriver implements Driver {
   /** @internal */
@@ -183,8 +201,8 @@ export class PrismaAdapterDriver implements Driver {
 
   async release(connection: DriverConnection): Promise<void> {
     const adapterConnection = connection as AdapterConnection
-    if (adapterConnection.inTransaction) await adapterConnection.rollback().catch(() => undefined)
-    await this.pool.release(adapterConnection)
+    if (await adapterConnection.resetForPool()) await this.pool.release(adapterConnection)
+    else await this.pool.discard(adapterConnection)
   }
 
   status(): PoolStatus {
@@ -215,46 +233,5 @@ export class PrismaAdapterDriver implements Driver {
       })
     }
     return this.opening
-  }
-
-  /**
-   * @internal Starts a transaction. A pooled connection that died since its last use (a server
-   * restart) fails at BEGIN: that is retried once on a fresh connection, which is what SQLAlchemy's
-   * pre-ping achieves, at no extra round trip.
-   */
-  startTransaction(isolationLevel?: IsolationLevel): Promise<Transaction> {
-    // The adapter sends BEGIN, then SET TRANSACTION ISOLATION LEVEL when a level is given.
-    return this.reported(isolationLevel === undefined ? 'BEGIN' : `BEGIN ISOLATION LEVEL ${isolationLevel}`, [], async () => {
-      const adapter = await this.adapter()
-      try {
-        return await adapter.startTransaction(isolationLevel)
-      } catch (error) {
-        if (!isConnectionError(error)) throw error
-        return adapter.startTransaction(isolationLevel)
-      }
-    })
-  }
-
-  /** @internal Runs a parameterless statement of our own (COMMIT, ROLLBACK) on a transaction; a failure is reported and thrown as a named error. */
-  async run(transaction: Transaction, sql: string): Promise<void> {
-    await this.reported(sql, [], () => transaction.executeRaw({ sql, args: [], argTypes: [] }))
-  }
-
-  /**
-   * @internal Runs `work` as the statement `sql`: reports it to echo and listeners with its duration
-   * (and its error when it fails), and turns whatever the adapter threw into a named error.
-   */
-  async reported<T>(sql: string, parameters: readonly unknown[], work: () => Promise<T>): Promise<T> {
-    const started = this.reporter.active ? performance.now() : 0
-    let result: T
-    try {
-      result = await work()
-    } catch (error) {
-      const mapped = mapAdapterError(error, sql)
-      if (this.reporter.active) this.reporter.report({ sql, parameters, durationMs: performance.now() - started, error: mapped })
-      throw mapped
-    }
-    if (this.reporter.active) this.reporter.report({ sql, parameters, durationMs: performance.now() - started })
-    return result
   }
 }

@@ -7,7 +7,7 @@ import {
   OrmError,
   SchemaMismatchError,
   UniqueViolationError,
-} from '../errors.js'
+} from '../../errors.js'
 
 /** Splits SQLite's `Table.column, Table.other` into the table and the column list. */
 function parseColumns(list: string): { table: string | undefined; columns: string[] } {

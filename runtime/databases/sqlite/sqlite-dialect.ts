@@ -1,9 +1,9 @@
 /** SQLite: `?` placeholders, and values stored exactly as Prisma's better-sqlite3 adapter stores them. */
 import { Decimal } from 'decimal.js'
-import { DefaultCompiler } from '../sql/compiler.js'
-import type { ColumnType, ScalarType } from '../sql/nodes.js'
-import type { Decoder, Dialect } from './dialect.js'
-import { ValueCodecs } from './value-codecs.js'
+import { DefaultCompiler } from '../../sql/compiler.js'
+import type { ColumnType, ScalarType } from '../../sql/nodes.js'
+import type { Decoder, Dialect } from '../../dialect/dialect.js'
+import { ValueCodecs } from '../../dialect/value-codecs.js'
 
 let lastTime = Number.NaN
 let lastText = ''

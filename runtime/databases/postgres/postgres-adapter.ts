@@ -2,7 +2,7 @@
 import type { PrismaPg } from '@prisma/adapter-pg'
 import type { SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils'
 import type pg from 'pg'
-import { importOptional, POSTGRES_DRIVER } from './optional-package.js'
+import { importOptional, POSTGRES_DRIVER } from '../../engine/optional-package.js'
 import { StatementNames } from './statement-names.js'
 
 /** Pool settings derived from the engine's options. */

@@ -1,10 +1,10 @@
 /** PostgreSQL: `$n` placeholders, and values stored exactly as PrismaClient stores them through @prisma/adapter-pg. */
 import { Decimal } from 'decimal.js'
-import { DefaultCompiler } from '../sql/compiler.js'
-import type { ColumnType, ScalarType } from '../sql/nodes.js'
-import type { Decoder, Dialect } from './dialect.js'
+import { DefaultCompiler } from '../../sql/compiler.js'
+import type { ColumnType, ScalarType } from '../../sql/nodes.js'
+import type { Decoder, Dialect } from '../../dialect/dialect.js'
 import { formatDate, formatTime, formatTimestamp, parseTime } from './postgres-time.js'
-import { ValueCodecs, type Encoder } from './value-codecs.js'
+import { ValueCodecs, type Encoder } from '../../dialect/value-codecs.js'
 
 /**
  * Encodes a value for adapter-pg. Dates stay `Date`s (the adapter writes them as UTC

@@ -1,0 +1,38 @@
+/** PostgreSQL as the runtime supports it: `postgres(ql)://` URLs, reached through @prisma/adapter-pg for sessions and schema pushes alike. */
+import { PrismaAdapterDriver } from '../../engine/adapter-driver.js'
+import { positiveNumber } from '../../engine/option-checks.js'
+import { importOptional, POSTGRES_SCHEMA_ENGINE } from '../../engine/optional-package.js'
+import type { DatabaseDefinition } from '../database-definition.js'
+import { postgresAdapterFactory } from './postgres-adapter.js'
+import { postgresDialect } from './postgres-dialect.js'
+import { isPostgresUrl } from './postgres-url.js'
+
+/** The schema the schema engine works in: adapter-pg reports none to it, so it takes its default. */
+const POSTGRES_SCHEMA = 'public'
+
+/** The PostgreSQL row of the database table. */
+export const postgresDatabase: DatabaseDefinition = {
+  name: 'postgresql',
+  matches: isPostgresUrl,
+  dialect: postgresDialect,
+  driver(url, settings) {
+    const { poolSize, maxOverflow, poolTimeoutMs, recycleMs } = settings
+    // pool_recycle is pg's maxLifetimeSeconds: the adapter's pool owns the real connections.
+    const maxLifetimeSeconds = recycleMs > 0 ? Math.max(1, Math.ceil(recycleMs / 1000)) : 0
+    const preparedStatements = settings.preparedStatements === true ? Math.max(1, positiveNumber('statementCacheSize', settings.statementCacheSize, 500)) : 0
+    const factory = postgresAdapterFactory(url, { max: poolSize + maxOverflow, min: poolSize, connectionTimeoutMs: poolTimeoutMs, maxLifetimeSeconds, preparedStatements })
+    // No connectionBudget: the adapter's pg.Pool opens and keeps the real connections, which a budget could neither count nor close.
+    return (reporter) => new PrismaAdapterDriver({ factory, poolSize, maxOverflow, poolTimeoutMs, reporter })
+  },
+  schemaPush: {
+    provider: 'postgresql',
+    feature: POSTGRES_SCHEMA_ENGINE,
+    // The engine refuses bare names on PostgreSQL (P3023): they are qualified with the schema.
+    filterName: (name) => `${POSTGRES_SCHEMA}.${name}`,
+    adjustSource: (content) => content,
+    load: async () => {
+      const { postgresSchemaAdapterFactory, openPostgresScriptConnection } = await importOptional(POSTGRES_SCHEMA_ENGINE, () => import('./postgres-schema.js'))
+      return { adapterFactory: postgresSchemaAdapterFactory, openScriptConnection: openPostgresScriptConnection }
+    },
+  },
+}

@@ -1,0 +1,148 @@
+/** The connection base both drivers share: "autocommit until the first write", one statement-reporting wrapper, and when a connection may go back to its pool. */
+import type { OrmError } from '../errors.js'
+import type { CompiledQuery } from '../sql/compiled-query.js'
+import type { DriverConnection, IsolationLevel, QueryResult, StatementReporter, TransactionOptions } from './driver.js'
+
+/**
+ * A session's connection whose transaction begins at its first write (pysqlite's and SQLAlchemy's
+ * model, Django's default): `begin()` only marks the transaction, reads before the first write run in
+ * autocommit and see the latest committed data, and the first write sends BEGIN. An isolation level
+ * the driver cannot give in autocommit makes the transaction begin at its first statement instead.
+ *
+ * A driver fills the hooks: whether the database transaction is open, how COMMIT and ROLLBACK are
+ * sent, how its errors map onto the runtime's named ones, and `execute`, which asks
+ * {@link joinsTransaction} and checks {@link generation} around its own BEGIN.
+ */
+export abstract class DeferredBeginConnection implements DriverConnection {
+  #requested = false
+  #isolationLevel: IsolationLevel | undefined = undefined
+  #generation = 0
+  #rollbackFailed = false
+
+  protected constructor(private readonly reporter: StatementReporter) {}
+
+  /** True while a database transaction is open on this connection (its BEGIN was sent). */
+  abstract get inTransaction(): boolean
+
+  abstract execute(query: CompiledQuery): Promise<QueryResult>
+
+  /** Whether `level` makes a transaction begin at its first statement, reads included, instead of at its first write. */
+  protected abstract beginsAtFirstStatement(level: IsolationLevel | undefined): boolean
+
+  /** Sends COMMIT on the open transaction; a failed COMMIT rolls back (with {@link rollbackAfterFailure}) and throws. */
+  protected abstract sendCommit(): Promise<void>
+
+  /** Sends ROLLBACK on the open transaction and throws when it fails. */
+  protected abstract sendRollback(): Promise<void>
+
+  /** Turns whatever the driver threw for `sql` into a named error. */
+  protected abstract mapError(error: unknown, sql: string): OrmError
+
+  /**
+   * Whether a failed ROLLBACK is not the caller's concern (the adapter driver: a connection the server
+   * lost has nothing left to undo). The connection is discarded at release either way.
+   */
+  protected ignoresFailedRollback(_error: OrmError): boolean {
+    return false
+  }
+
+  async begin(options?: TransactionOptions): Promise<void> {
+    this.#isolationLevel = options?.isolationLevel
+    this.#requested = true
+    this.#generation++
+  }
+
+  async commit(): Promise<void> {
+    this.#end()
+    if (this.inTransaction) await this.sendCommit()
+  }
+
+  async rollback(): Promise<void> {
+    this.#end()
+    if (!this.inTransaction) return
+    try {
+      await this.sendRollback()
+    } catch (error) {
+      this.#rollbackFailed = true
+      const mapped = this.mapError(error, 'ROLLBACK')
+      if (!this.ignoresFailedRollback(mapped)) throw mapped
+    }
+  }
+
+  /**
+   * Rolls back what a driver's release finds open, and tells whether the connection may serve another
+   * session: one whose ROLLBACK failed (now or earlier) is in an unknown state, so its pool closes it.
+   */
+  async resetForPool(): Promise<boolean> {
+    if (this.inTransaction) await this.rollback().catch(() => undefined)
+    return !this.#rollbackFailed
+  }
+
+  /** The isolation level of the transaction begun last; undefined for the database's default. */
+  protected get isolationLevel(): IsolationLevel | undefined {
+    return this.#isolationLevel
+  }
+
+  /** Counts transactions begun and ended on this connection, so a statement can tell whether its own one ended while it waited. */
+  protected get generation(): number {
+    return this.#generation
+  }
+
+  /** Whether `query` runs inside the session's transaction: one was begun, and it is open, or `query` writes, or the isolation level begins it at the first statement. */
+  protected joinsTransaction(query: CompiledQuery): boolean {
+    return this.#requested && (query.isWrite || this.inTransaction || this.beginsAtFirstStatement(this.#isolationLevel))
+  }
+
+  /**
+   * Sends ROLLBACK with `send` after something failed (a COMMIT, a BEGIN whose transaction ended
+   * meanwhile), keeping the first failure the one thrown; a ROLLBACK that fails too marks the connection
+   * for discarding at release.
+   */
+  protected async rollbackAfterFailure(send: () => unknown): Promise<void> {
+    try {
+      await send()
+    } catch {
+      this.#rollbackFailed = true
+    }
+  }
+
+  /**
+   * Runs `work` as the statement `sql`: reports it to echo and listeners with its duration (and its
+   * error when it fails), and turns whatever the driver threw into a named error. Synchronous work
+   * (better-sqlite3) stays synchronous; a promise is reported when it settles.
+   */
+  protected reported<T>(sql: string, parameters: readonly unknown[], work: () => T): T {
+    const started = this.reporter.active ? performance.now() : 0
+    let result: T
+    try {
+      result = work()
+    } catch (error) {
+      throw this.#failed(sql, parameters, started, error)
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (value: unknown) => (this.#succeeded(sql, parameters, started), value),
+        (error: unknown) => {
+          throw this.#failed(sql, parameters, started, error)
+        },
+      ) as T
+    }
+    this.#succeeded(sql, parameters, started)
+    return result
+  }
+
+  #succeeded(sql: string, parameters: readonly unknown[], started: number): void {
+    if (this.reporter.active) this.reporter.report({ sql, parameters, durationMs: performance.now() - started })
+  }
+
+  #failed(sql: string, parameters: readonly unknown[], started: number, error: unknown): OrmError {
+    const mapped = this.mapError(error, sql)
+    if (this.reporter.active) this.reporter.report({ sql, parameters, durationMs: performance.now() - started, error: mapped })
+    return mapped
+  }
+
+  #end(): void {
+    this.#requested = false
+    this.#generation++
+  }
+}

@@ -1,0 +1,139 @@
+/** The query-time loading pipeline (SQLAlchemy's `loading.py`): rows to objects through the identity map, then each relationship's strategy loads it with its owners. */
+import { hydrate } from '../orm/hydration.js'
+import type { Mapper, Relationship } from '../orm/mapper.js'
+import type { Model } from '../orm/model.js'
+import type { LoadContext } from '../orm/session-context.js'
+import { relatedObjects, stateOf, type InstanceState } from '../orm/state.js'
+import type { SelectNode } from '../sql/nodes.js'
+import { resolveOptions, type LoaderOption } from './loader-options.js'
+import type { JoinedLoading } from './loader-strategy.js'
+import { loadRelated } from './load-related.js'
+import { strategyFor } from './strategies.js'
+
+/** What every query of a mapper loads with its objects by default, from the strategies its relationships declare. */
+interface DefaultLoading {
+  /** Relationships loaded in the owners' statement, and how. */
+  readonly joined: readonly Relationship[]
+  readonly joinedLoading: JoinedLoading | undefined
+  /** True when some relationship loads right after its owners (`selectin`): the pipeline must look after every query. */
+  readonly afterLoad: boolean
+}
+
+const defaults = new WeakMap<Mapper, DefaultLoading>()
+
+/** The default loading of `mapper`'s queries, asked of the strategy registry once per mapper. */
+function defaultLoading(mapper: Mapper): DefaultLoading {
+  let loading = defaults.get(mapper)
+  if (loading === undefined) {
+    const relationships = [...mapper.relationships.values()]
+    const joined = relationships.filter((relationship) => strategyFor(relationship.strategy).joined !== undefined)
+    loading = {
+      joined,
+      joinedLoading: joined.length > 0 ? strategyFor(joined[0].strategy).joined : undefined,
+      afterLoad: relationships.some((relationship) => strategyFor(relationship.strategy).afterLoad !== undefined),
+    }
+    defaults.set(mapper, loading)
+  }
+  return loading
+}
+
+/** True when every query of `mapper` joins a relationship into its statement. */
+function joinsRelated(mapper: Mapper): boolean {
+  return defaultLoading(mapper).joined.length > 0
+}
+
+/**
+ * Runs an entity SELECT (every column of `mapper`) and returns its objects through the identity map.
+ * Relationships whose strategy joins (from the schema or an option) are joined into the statement;
+ * then the ones loaded after their owners are, for all owners at once (see {@link loadAfter}).
+ */
+export async function loadObjects<T extends Model>(ctx: LoadContext, mapper: Mapper, node: SelectNode, options: readonly LoaderOption[]): Promise<T[]> {
+  const [joined, joining] = joinedFor(mapper, options)
+  let objects: T[]
+  if (joining !== undefined) {
+    const exact = mapper.hasBigInt || joined.some((relationship) => relationship.mapper.hasBigInt)
+    const rows = await ctx.executeRows(mapper, joining.select(mapper, node, joined), exact)
+    objects = joining.hydrate(ctx, mapper, joined, rows) as T[]
+    for (const relationship of joined) await loadJoinedTargets(ctx, relationship, objects)
+  } else {
+    const rows = await ctx.executeRows(mapper, node, mapper.hasBigInt)
+    const decoders = mapper.decoders(ctx.dialectOf(mapper))
+    objects = new Array<T>(rows.length)
+    for (let i = 0; i < rows.length; i++) objects[i] = hydrate(ctx, mapper, rows[i], decoders) as T
+  }
+  if (objects.length > 0 && (defaultLoading(mapper).afterLoad || options.length > 0)) {
+    await loadAfter(
+      ctx,
+      mapper,
+      objects.map((obj) => stateOf(obj)!),
+      options,
+    )
+  }
+  return objects
+}
+
+/** Relationships this query joins into its statement (the schema's, changed by options), with the strategy that joins them. */
+function joinedFor(mapper: Mapper, options: readonly LoaderOption[]): [readonly Relationship[], JoinedLoading | undefined] {
+  if (options.length === 0) {
+    const loading = defaultLoading(mapper)
+    return [loading.joined, loading.joinedLoading]
+  }
+  const { strategies } = resolveOptions(mapper, options)
+  let joining: JoinedLoading | undefined
+  const joined = [...mapper.relationships.values()].filter((relationship) => {
+    const loading = strategyFor(strategies.get(relationship) ?? relationship.strategy).joined
+    joining ??= loading
+    return loading !== undefined
+  })
+  return [joined, joining]
+}
+
+/** The objects a join brought in get their own relationships loaded after them, as if queried. */
+async function loadJoinedTargets(ctx: LoadContext, relationship: Relationship, owners: readonly Model[]): Promise<void> {
+  if (!defaultLoading(relationship.mapper).afterLoad) return
+  const targets = new Set<InstanceState>()
+  for (const owner of owners) {
+    for (const obj of relatedObjects(stateOf(owner)!.related[relationship.name])) targets.add(stateOf(obj)!)
+  }
+  if (targets.size > 0) await loadAfter(ctx, relationship.mapper, [...targets], [])
+}
+
+/**
+ * The object whose primary key is `values`, read with one SELECT by key (or as a query, when joined
+ * relationships or loader options need a query's statement), with its eager relationships loaded;
+ * undefined when there is no such row (SQLAlchemy's `load_on_pk_identity`).
+ */
+export async function loadByPrimaryKey<T extends Model>(ctx: LoadContext, mapper: Mapper, values: readonly unknown[], options: readonly LoaderOption[]): Promise<T | undefined> {
+  if (joinsRelated(mapper) || options.length > 0) {
+    const [found] = await ctx.loadObjects<T>(mapper, mapper.selectWhere(mapper.primaryKeyCondition(values)), options)
+    return found
+  }
+  const rows = await ctx.selectByPrimaryKey(mapper, values)
+  if (rows.length === 0) return undefined
+  const found = hydrate(ctx, mapper, rows[0], mapper.decoders(ctx.dialectOf(mapper))) as T
+  if (defaultLoading(mapper).afterLoad) await loadAfter(ctx, mapper, [stateOf(found)!], [])
+  return found
+}
+
+/**
+ * After a query's objects exist: each relationship whose strategy loads after its owners
+ * (`selectin`, from the schema or an option) is loaded for all `states` at once; a strategy chosen
+ * by an option that does not load now is recorded on the objects (their accessor follows it); nested
+ * option paths descend into the loaded objects.
+ */
+export async function loadAfter(ctx: LoadContext, mapper: Mapper, states: readonly InstanceState[], options: readonly LoaderOption[]): Promise<void> {
+  const { strategies, nested } = resolveOptions(mapper, options)
+  for (const relationship of mapper.relationships.values()) {
+    const chosen = strategies.get(relationship)
+    const strategy = strategyFor(chosen ?? relationship.strategy)
+    if (chosen !== undefined && strategy.afterLoad === undefined) for (const state of states) (state.strategyOverrides ??= {})[relationship.name] = chosen
+    const deeper = nested.get(relationship)
+    if (strategy.afterLoad === undefined && deeper === undefined) continue
+    const owners = states.filter((state) => !(relationship.name in state.related))
+    // A nested path reaches through a relationship the query does not otherwise load: it is loaded for all owners first.
+    if (owners.length > 0) await (strategy.afterLoad ?? loadRelated)(ctx, relationship, owners)
+    if (deeper === undefined) continue
+    const children = states.flatMap((state) => relatedObjects(state.related[relationship.name]).map((obj) => stateOf(obj)!))
+    if (children.length > 0) await loadAfter(ctx, relationship.mapper, [...new Set(children)], deeper)
+  }
+}

@@ -1,0 +1,73 @@
+/** The internal contracts of a session: what loaders and queries ({@link LoadContext}) and the unit of work ({@link FlushContext}) may use of it. */
+import type { QueryResult } from '../engine/driver.js'
+import type { Dialect } from '../dialect/dialect.js'
+import type { LoaderOption } from '../loading/loader-options.js'
+import type { SelectNode, StatementNode } from '../sql/nodes.js'
+import type { CollectionTracker } from './collections.js'
+import type { IdentityMap } from './identity-map.js'
+import type { Mapper, Relationship } from './mapper.js'
+import type { KeyOf, Model, ModelClass } from './model.js'
+import type { SessionRouting } from './routing.js'
+import type { InstanceState } from './state.js'
+
+declare module './state.js' {
+  /** An object's session is the whole {@link LoadContext}: state.ts declares only the calls it makes itself. */
+  interface StateSession extends LoadContext {}
+}
+
+/**
+ * What loaders, hydration, queries and object states use of a session (SQLAlchemy's
+ * `QueryContext` and the session internals its loaders reach): the identity map and the objects it
+ * tracks, statement execution on each model's bind, and the loading pipeline. An object's state
+ * holds its session as this. The public `Session` is the implementation; loaders never see the
+ * rest of it. Internal to the runtime: applications never need it.
+ */
+export interface LoadContext {
+  /** The identity map: one object per primary key. */
+  readonly identityMap: IdentityMap
+  /** Pending objects (added, not yet flushed). */
+  readonly newStates: Set<InstanceState>
+  /** Persistent objects with unflushed changes. */
+  readonly dirtyStates: Set<InstanceState>
+  /** Persistent objects marked for deletion, not yet flushed. */
+  readonly deletedStates: Set<InstanceState>
+  /** Loaded collections and many-to-many links changed in memory. */
+  readonly collections: CollectionTracker
+  /** Which engine runs each statement: the model's bind, its primary or this session's replica. */
+  readonly routing: SessionRouting
+  /** True once the transaction wrote: rows read from then on may hold writes a rollback undoes. */
+  readonly readsUncommitted: boolean
+  /** Remembers an object whose row was read after this transaction wrote (a rollback expires it). */
+  noteUncommittedRead(state: InstanceState): void
+  /** The SQL dialect of a model's bind. */
+  dialectOf(mapper: Mapper): Dialect
+  /** Runs a SELECT on the table of `mapper` (on its bind's reading engine) and returns raw rows. */
+  executeRows(mapper: Mapper, node: SelectNode, exactIntegers: boolean): Promise<readonly (readonly unknown[])[]>
+  /** `SELECT <every column> WHERE <pk> = ?` for `values` on `mapper`'s bind: its raw rows (one or none). */
+  selectByPrimaryKey(mapper: Mapper, values: readonly unknown[]): Promise<readonly (readonly unknown[])[]>
+  /** Runs an entity SELECT (all columns of `mapper`) and returns objects through the identity map, with eager loading applied. */
+  loadObjects<T extends Model>(mapper: Mapper, node: SelectNode, options?: readonly LoaderOption[]): Promise<T[]>
+  /** Loads `relationship` of `owner` lazily, batched with the other owners asking in the same tick, and counted by the N+1 check. */
+  lazyLoad(owner: InstanceState, relationship: Relationship): Promise<void>
+  /** Re-reads the row of an object loaded in an earlier transaction, keeping unflushed changes. */
+  refreshStale(state: InstanceState): Promise<void>
+  /** Flushes when autoflush is on and there is something to write. */
+  autoflush(): Promise<void>
+  /** The object with primary key `key`, from the identity map or one SELECT (the public `Session.get`). */
+  get<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>): Promise<T | null>
+  /** Places an object in the session (the public `Session.add`, with its save-update cascade). */
+  add(obj: Model): void
+  /** Removes one object from the session (the public `Session.expunge`). */
+  expunge(obj: Model): void
+  /** Records that a column or relationship of a persistent object changed (it becomes dirty). */
+  markModified(state: InstanceState): void
+}
+
+/**
+ * What the unit of work and the cascades use of a session: everything loaders use, and writes on
+ * each model's primary inside the session's transaction. Internal to the runtime.
+ */
+export interface FlushContext extends LoadContext {
+  /** Runs a write on the table of `mapper`, on its bind's primary, inside the session's transaction. */
+  write(mapper: Mapper, node: StatementNode, exactIntegers?: boolean): Promise<QueryResult>
+}

@@ -1,0 +1,81 @@
+/** How a session's statements reach its engines: each model's bind, the replica or primary it reads from, inside the session's transaction. */
+import type { QueryResult } from '../engine/driver.js'
+import type { Dialect } from '../dialect/dialect.js'
+import type { CompiledQuery } from '../sql/compiled-query.js'
+import type { SelectNode, StatementNode } from '../sql/nodes.js'
+import { Result, type RawSql } from '../sql/raw-sql.js'
+import type { Mapper } from './mapper.js'
+import type { BindRoute, SessionRouting } from './routing.js'
+import { explainSchemaMismatch } from './schema-mismatch.js'
+import type { SessionTransaction } from './session-transaction.js'
+
+/** Raw rows of a SELECT, as the driver returns them. */
+export type Rows = readonly (readonly unknown[])[]
+
+/**
+ * Runs a session's statements: reads on the bind's reading engine (its replica until the session is
+ * pinned to the primaries), writes on its primary, all inside the session's transaction, which
+ * `transaction()` begins when needed. A driver error that says the table or a column is missing
+ * becomes a `SchemaMismatchError` naming the model.
+ * @internal
+ */
+export class SessionExecutor {
+  readonly #routing: SessionRouting
+  readonly #transaction: () => SessionTransaction
+
+  constructor(routing: SessionRouting, transaction: () => SessionTransaction) {
+    this.#routing = routing
+    this.#transaction = transaction
+  }
+
+  /** The SQL dialect of a model's bind. */
+  dialectOf(mapper: Mapper): Dialect {
+    return this.#routing.routeOf(mapper).dialect
+  }
+
+  /** Runs a SELECT on the table of `mapper` and returns its raw rows. */
+  select(mapper: Mapper, node: SelectNode, exactIntegers: boolean): Promise<Rows> {
+    const route = this.#routing.routeOf(mapper)
+    return this.#read(route, mapper, route.compiler.compile(node, exactIntegers))
+  }
+
+  /** `SELECT <every column> WHERE <pk> = ?` for `values`: its rows (one or none), compiled once per mapper and dialect. */
+  selectByPrimaryKey(mapper: Mapper, values: readonly unknown[]): Promise<Rows> {
+    const route = this.#routing.routeOf(mapper)
+    return this.#read(route, mapper, mapper.primaryKeyQuery(route.compiler, route.dialect, values))
+  }
+
+  /** Runs a write on the table of `mapper`, on its bind's primary. */
+  async write(mapper: Mapper, node: StatementNode, exactIntegers: boolean): Promise<QueryResult> {
+    const route = this.#routing.routeOf(mapper)
+    try {
+      return await this.#transaction().write(route, route.compiler.compile(node, exactIntegers))
+    } catch (error) {
+      throw explainSchemaMismatch(error, mapper)
+    }
+  }
+
+  /**
+   * Runs a raw statement on `mapper`'s bind (the default bind without one), always on the primary: a
+   * replica may lag behind what the caller expects to read. A statement that may write pins the
+   * session to the primaries, as a flush does.
+   */
+  async raw<R extends Record<string, unknown>>(statement: RawSql, mapper: Mapper | undefined): Promise<Result<R>> {
+    const route = mapper === undefined ? this.#routing.defaultRoute : this.#routing.routeOf(mapper)
+    const node = statement.toNode()
+    const query = route.compiler.compile(node)
+    const transaction = this.#transaction()
+    if (node.isWrite) this.#routing.pin()
+    const result = node.isWrite ? await transaction.write(route, query) : await transaction.execute(route, route.primary, query)
+    return new Result<R>(result)
+  }
+
+  /** Runs a compiled SELECT of `mapper`'s table where routing sends `route`'s reads (see `SessionTransaction.read`). */
+  async #read(route: BindRoute, mapper: Mapper, query: CompiledQuery): Promise<Rows> {
+    try {
+      return (await this.#transaction().read(this.#routing, route, query)).rows
+    } catch (error) {
+      throw explainSchemaMismatch(error, mapper)
+    }
+  }
+}

@@ -131,6 +131,19 @@ export abstract class DeferredBeginConnection implements DriverConnection {
     return result
   }
 
+  /** A start time for {@link reportFailed}, taken only when someone listens. */
+  protected reportClock(): number {
+    return this.reporter.active ? performance.now() : 0
+  }
+
+  /**
+   * Reports `sql` as failed with `error` (mapped to a named error, which is returned to throw) since
+   * `started`: for a statement that never ran because what had to come first (the write lock) failed.
+   */
+  protected reportFailed(sql: string, parameters: readonly unknown[], started: number, error: unknown): OrmError {
+    return this.#failed(sql, parameters, started, error)
+  }
+
   #succeeded(sql: string, parameters: readonly unknown[], started: number): void {
     if (this.reporter.active) this.reporter.report({ sql, parameters, durationMs: performance.now() - started })
   }

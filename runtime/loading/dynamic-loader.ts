@@ -8,6 +8,7 @@ import { stateOf, type InstanceState } from '../orm/state.js'
 import { Query, type QuerySource, type QuerySpec } from '../query/query.js'
 import { sql, type ConditionNode } from '../sql/nodes.js'
 import type { LoaderStrategy } from './loader-strategy.js'
+import { sessionOf } from '../orm/session-context.js'
 
 /** The query source of a dynamic relationship: the parent's session, and the foreign-key criteria read at run time. */
 class RelationshipSource implements QuerySource {
@@ -21,7 +22,7 @@ class RelationshipSource implements QuerySource {
   }
 
   session(): LoadContext {
-    const session = this.parent.session
+    const session = sessionOf(this.parent)
     if (session === null) throw DetachedInstanceError.cannotLoad(this.parent.describe(), this.relationship.name)
     return session
   }
@@ -84,7 +85,8 @@ export class DynamicRelationship<T extends Model> extends Query<T> {
     if (parent.key === undefined) parent.addUnsavedMember(relationship.name, obj)
     if (relationship.secondary !== undefined) {
       // Without a session the link is recorded when the parent is added (with its in-memory members).
-      if (parent.session !== null) parent.session.collections.link(relationship, parent, child, true)
+      const session = sessionOf(parent)
+      if (session !== null) session.collections.link(relationship, parent, child, true)
       else if (parent.key !== undefined) throw DetachedInstanceError.cannotLoad(parent.describe(), relationship.name)
       return
     }
@@ -97,7 +99,8 @@ export class DynamicRelationship<T extends Model> extends Query<T> {
     const { parent, relationship } = this.relationshipSource()
     if (parent.key === undefined) parent.removeUnsavedMember(relationship.name, obj)
     if (relationship.secondary !== undefined) {
-      if (parent.session !== null) parent.session.collections.link(relationship, parent, this.childState(obj), false)
+      const session = sessionOf(parent)
+      if (session !== null) session.collections.link(relationship, parent, this.childState(obj), false)
       else if (parent.key !== undefined) throw DetachedInstanceError.cannotLoad(parent.describe(), relationship.name)
       return
     }

@@ -42,6 +42,8 @@ export class LazyLoadBatcher {
           this.#nPlusOne?.count(relationship)
           return loadRelated(this.#ctx, relationship, owners)
         })
+        // One more hop, as before the loader returned nothing: owners awaiting the batch resume in the same tick as always.
+        .then(() => undefined)
       batch = { owners, done }
       this.#pending.set(relationship, batch)
     }

@@ -37,9 +37,14 @@ function defaultLoading(mapper: Mapper): DefaultLoading {
   return loading
 }
 
-/** True when every query of `mapper` joins a relationship into its statement. */
-function joinsRelated(mapper: Mapper): boolean {
+/** True when every query of `mapper` joins a relationship into its statement: a lookup by key must run as a query. */
+export function joinsRelated(mapper: Mapper): boolean {
   return defaultLoading(mapper).joined.length > 0
+}
+
+/** True when every query of `mapper` loads a relationship right after its objects (see {@link loadAfter}). */
+export function loadsAfter(mapper: Mapper): boolean {
+  return defaultLoading(mapper).afterLoad
 }
 
 /**
@@ -96,23 +101,6 @@ async function loadJoinedTargets(ctx: LoadContext, relationship: Relationship, o
     for (const obj of relatedObjects(stateOf(owner)!.related[relationship.name])) targets.add(stateOf(obj)!)
   }
   if (targets.size > 0) await loadAfter(ctx, relationship.mapper, [...targets], [])
-}
-
-/**
- * The object whose primary key is `values`, read with one SELECT by key (or as a query, when joined
- * relationships or loader options need a query's statement), with its eager relationships loaded;
- * undefined when there is no such row (SQLAlchemy's `load_on_pk_identity`).
- */
-export async function loadByPrimaryKey<T extends Model>(ctx: LoadContext, mapper: Mapper, values: readonly unknown[], options: readonly LoaderOption[]): Promise<T | undefined> {
-  if (joinsRelated(mapper) || options.length > 0) {
-    const [found] = await ctx.loadObjects<T>(mapper, mapper.selectWhere(mapper.primaryKeyCondition(values)), options)
-    return found
-  }
-  const rows = await ctx.selectByPrimaryKey(mapper, values)
-  if (rows.length === 0) return undefined
-  const found = hydrate(ctx, mapper, rows[0], mapper.decoders(ctx.dialectOf(mapper))) as T
-  if (defaultLoading(mapper).afterLoad) await loadAfter(ctx, mapper, [stateOf(found)!], [])
-  return found
 }
 
 /**

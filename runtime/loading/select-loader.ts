@@ -4,13 +4,14 @@ import type { Relationship } from '../orm/mapper.js'
 import { assignToOne, trackedList } from '../orm/backrefs.js'
 import type { InstanceState } from '../orm/state.js'
 import type { LoaderStrategy, RelationshipAccessor } from './loader-strategy.js'
+import { sessionOf } from '../orm/session-context.js'
 
 /** Loads a relationship's value: from the identity map for a many-to-one when it can, else through the session's batcher. */
 async function load(state: InstanceState, relationship: Relationship): Promise<unknown> {
   // An object without a row (transient or pending) has nothing stored to load: its relationships are
   // what memory holds, with no SQL (SQLAlchemy's lazy loader answers "empty" for it too).
   if (state.key === undefined) return relationship.uselist ? trackedList(state, relationship, []) : null
-  const session = state.session
+  const session = sessionOf(state)
   if (session === null) throw DetachedInstanceError.cannotLoad(state.describe(), relationship.name)
   // Loaded in an earlier transaction (or its foreign key expired): follow the foreign key the database holds now.
   if ((state.stale || (state.expired !== null && relationship.local.some((column) => state.expired!.has(column.name)))) && relationship.ownsForeignKey) {

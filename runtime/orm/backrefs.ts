@@ -4,6 +4,7 @@ import { CollectionTracker, listenedList } from './collections.js'
 import type { Relationship } from './mapper.js'
 import type { Model } from './model.js'
 import { stateOf, type InstanceState } from './state.js'
+import { sessionOf } from './session-context.js'
 
 /** Array methods without the tracked list's events: changes made here are the echo of a change on the other side. */
 const rawPush = Array.prototype.push
@@ -47,10 +48,11 @@ export function syncBackReference(owner: InstanceState, relationship: Relationsh
 
 /** The object the foreign key points at now, if it is in the identity map (no SQL: SQLAlchemy's PASSIVE_NO_FETCH). */
 function currentByKey(state: InstanceState, relationship: Relationship): unknown {
-  if (state.session === null || !relationship.remoteIsPrimaryKey) return undefined
+  const session = sessionOf(state)
+  if (session === null || !relationship.remoteIsPrimaryKey) return undefined
   const values = relationship.localInKeyOrder.map((column) => state.dict[column.name])
   if (values.some((value) => value === null || value === undefined)) return undefined
-  return state.session.identityMap.get(relationship.mapper, relationship.mapper.identityKey(values))?.obj
+  return session.identityMap.get(relationship.mapper, relationship.mapper.identityKey(values))?.obj
 }
 
 /**
@@ -132,11 +134,11 @@ function cascadeMember(owner: InstanceState, obj: Model): void {
 function memberAdded(owner: InstanceState, relationship: Relationship, obj: Model): void {
   const target = stateOf(obj)
   if (target === undefined) {
-    owner.session?.collections.noteInvalidMember(owner, relationship)
+    sessionOf(owner)?.collections.noteInvalidMember(owner, relationship)
     return
   }
   if (relationship.secondary !== undefined) {
-    owner.session?.collections.link(relationship, owner, target, true)
+    sessionOf(owner)?.collections.link(relationship, owner, target, true)
     const back = otherSide(relationship)
     if (back === undefined) return
     if (back.strategy === 'dynamic') {
@@ -162,7 +164,7 @@ function memberRemoved(owner: InstanceState, relationship: Relationship, list: r
   // Removed while the owner has no session: remembered, so that adding the owner brings it too (to be orphaned).
   if (owner.session === null) owner.removedMembers = [...(owner.removedMembers ?? []), obj]
   if (relationship.secondary !== undefined) {
-    owner.session?.collections.link(relationship, owner, target, false)
+    sessionOf(owner)?.collections.link(relationship, owner, target, false)
     const back = otherSide(relationship)
     if (back?.strategy === 'dynamic') {
       if (target.key === undefined) target.removeUnsavedMember(back.name, owner.obj)
@@ -192,7 +194,7 @@ function memberRemoved(owner: InstanceState, relationship: Relationship, list: r
 
 /** Expunges a pending orphan, and the pending members of its own delete-orphan collections. */
 function expungePendingOrphan(state: InstanceState): void {
-  const session = state.session
+  const session = sessionOf(state)
   if (session === null || state.key !== undefined) return
   session.expunge(state.obj)
   for (const relationship of state.mapper.relationships.values()) {

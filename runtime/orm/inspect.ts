@@ -4,6 +4,7 @@ import type { Relationship } from './mapper.js'
 import type { Model } from './model.js'
 import type { Session } from './session.js'
 import { relatedObjects, stateOf, type InstanceState, type ObjectState } from './state.js'
+import { sessionOf } from './session-context.js'
 
 /** What {@link inspect} reports about one object. */
 export interface InstanceInspection {
@@ -82,7 +83,7 @@ function columnHistory(state: InstanceState, name: string): History {
  */
 function dynamicHistory(state: InstanceState, relationship: Relationship): History {
   if (state.key === undefined) return history([...(state.unsavedMembers?.get(relationship.name) ?? [])], [], [])
-  const session = state.session
+  const session = sessionOf(state)
   if (session === null) return history([], [], [])
   if (relationship.secondary !== undefined) {
     const { added, removed } = session.collections.linkChangesOf(relationship, state)

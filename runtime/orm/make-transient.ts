@@ -2,6 +2,7 @@
 import { InvalidRequestError, UnmappedError } from '../errors.js'
 import type { Model } from './model.js'
 import { stateOf, type InstanceState } from './state.js'
+import { sessionOf } from './session-context.js'
 
 function stateFor(obj: Model): InstanceState {
   const state = stateOf(obj)
@@ -17,7 +18,7 @@ function stateFor(obj: Model): InstanceState {
  */
 export function makeTransient(obj: Model): void {
   const state = stateFor(obj)
-  const session = state.session
+  const session = sessionOf(state)
   if (session !== null) {
     session.identityMap.remove(state)
     session.newStates.delete(state)

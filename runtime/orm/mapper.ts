@@ -140,7 +140,7 @@ export class Mapper {
   insertRank = 0
   /**
    * Nullable foreign keys to a table later in the INSERT order, where a cycle between tables was broken
-   * (see `commit-order.ts`): written by an UPDATE after the INSERTs, set to NULL before deleting the row they point at. @internal
+   * (see `unit-of-work/commit-order.ts`): written by an UPDATE after the INSERTs, set to NULL before deleting the row they point at. @internal
    */
   postUpdates: readonly Relationship[] = []
   private readonly columnsByName: Map<string, ColumnInfo>

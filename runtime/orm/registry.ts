@@ -4,7 +4,7 @@ import { instrument } from './instrumentation.js'
 import { Mapper } from './mapper.js'
 import type { ModelDefinition, SchemaDefinition } from './metadata.js'
 import { MAPPER, type ModelClass } from './model.js'
-import { commitOrder } from './commit-order.js'
+import { commitOrder } from './unit-of-work/commit-order.js'
 
 /** What generated code passes to {@link defineModels}. */
 export interface ModelsDefinition<M extends Record<string, ModelClass>> {

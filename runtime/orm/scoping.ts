@@ -10,7 +10,7 @@ import { Scope, ScopeRegistry } from './scope-registry.js'
 import type { RawSql, Result } from '../sql/raw-sql.js'
 import type { IdentityMap } from './identity-map.js'
 import type { GetOptions, Session, SessionConnection, SessionOptions } from './session.js'
-import type { NestedTransaction, Transaction } from './transaction-handles.js'
+import type { NestedTransaction, Transaction } from './transaction/transaction-handles.js'
 import type { SessionFactory } from './sessionmaker.js'
 
 /** A scope opened by middleware: run the request inside it, then end it exactly once. */

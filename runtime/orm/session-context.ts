@@ -10,6 +10,9 @@ import type { KeyOf, Model, ModelClass } from './model.js'
 import type { SessionRouting } from './routing.js'
 import type { InstanceState } from './state.js'
 
+/** Raw rows of a SELECT, as the driver returns them. */
+export type Rows = readonly (readonly unknown[])[]
+
 declare module './state.js' {
   /** An object's session is the whole {@link LoadContext}: state.ts declares only the calls it makes itself. */
   interface StateSession extends LoadContext {}
@@ -42,9 +45,7 @@ export interface LoadContext {
   /** The SQL dialect of a model's bind. */
   dialectOf(mapper: Mapper): Dialect
   /** Runs a SELECT on the table of `mapper` (on its bind's reading engine) and returns raw rows. */
-  executeRows(mapper: Mapper, node: SelectNode, exactIntegers: boolean): Promise<readonly (readonly unknown[])[]>
-  /** `SELECT <every column> WHERE <pk> = ?` for `values` on `mapper`'s bind: its raw rows (one or none). */
-  selectByPrimaryKey(mapper: Mapper, values: readonly unknown[]): Promise<readonly (readonly unknown[])[]>
+  executeRows(mapper: Mapper, node: SelectNode, exactIntegers: boolean): Promise<Rows>
   /** Runs an entity SELECT (all columns of `mapper`) and returns objects through the identity map, with eager loading applied. */
   loadObjects<T extends Model>(mapper: Mapper, node: SelectNode, options?: readonly LoaderOption[]): Promise<T[]>
   /** Loads `relationship` of `owner` lazily, batched with the other owners asking in the same tick, and counted by the N+1 check. */
@@ -70,4 +71,13 @@ export interface LoadContext {
 export interface FlushContext extends LoadContext {
   /** Runs a write on the table of `mapper`, on its bind's primary, inside the session's transaction. */
   write(mapper: Mapper, node: StatementNode, exactIntegers?: boolean): Promise<QueryResult>
+}
+
+/**
+ * The session `state`'s object belongs to, as its internal contract (null without one). Modules that
+ * need more of the session than the two calls state.ts makes read it through here, so the dependency
+ * shows in their imports.
+ */
+export function sessionOf(state: InstanceState): LoadContext | null {
+  return state.session
 }

@@ -7,10 +7,8 @@ import { Result, type RawSql } from '../sql/raw-sql.js'
 import type { Mapper } from './mapper.js'
 import type { BindRoute, SessionRouting } from './routing.js'
 import { explainSchemaMismatch } from './schema-mismatch.js'
-import type { SessionTransaction } from './session-transaction.js'
-
-/** Raw rows of a SELECT, as the driver returns them. */
-export type Rows = readonly (readonly unknown[])[]
+import type { Rows } from './session-context.js'
+import type { SessionTransaction } from './transaction/session-transaction.js'
 
 /**
  * Runs a session's statements: reads on the bind's reading engine (its replica until the session is

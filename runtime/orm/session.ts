@@ -5,7 +5,7 @@ import type { Engine } from '../engine/engine.js'
 import type { ExternalTransaction } from '../engine/external-transaction.js'
 import { IllegalStateChangeError, InvalidRequestError, NoResultFoundError, NoScopeError, UnmappedError } from '../errors.js'
 import { LazyLoadBatcher } from '../loading/lazy-load-batcher.js'
-import { loadByPrimaryKey, loadObjects } from '../loading/load-objects.js'
+import { joinsRelated, loadAfter, loadObjects, loadsAfter } from '../loading/load-objects.js'
 import type { LoaderOption } from '../loading/loader-options.js'
 import { NPlusOneCounter } from '../loading/n-plus-one.js'
 import { Query } from '../query/query.js'
@@ -13,20 +13,22 @@ import type { SelectNode, StatementNode } from '../sql/nodes.js'
 import type { RawSql, Result } from '../sql/raw-sql.js'
 import { CollectionTracker } from './collections.js'
 import { dispatchSessionEvent, duringFlush, isFlushing, sessionListens } from './event-registry.js'
-import { populate } from './hydration.js'
+import { applyFlushResult } from './unit-of-work/flush-transitions.js'
+import { hydrate, populate } from './hydration.js'
 import { IdentityMap } from './identity-map.js'
 import type { Mapper, Relationship } from './mapper.js'
 import { mergeState } from './merge.js'
 import { mapperOf, type KeyOf, type Model, type ModelClass } from './model.js'
-import { restoreObjects } from './restore.js'
+import { restoreObjects } from './transaction/restore.js'
 import { SessionRouting } from './routing.js'
-import { cascadeAdd, cascadeCollections } from './save-update-cascade.js'
-import { SessionExecutor, type Rows } from './session-executor.js'
+import { cascadeAdd, cascadeCollections } from './unit-of-work/save-update-cascade.js'
+import type { Rows } from './session-context.js'
+import { SessionExecutor } from './session-executor.js'
 import type { GetOptions, SessionConnection, SessionOptions } from './session-options.js'
-import { SessionTransaction } from './session-transaction.js'
+import { SessionTransaction } from './transaction/session-transaction.js'
 import { relatedObjects, stateOf, type InstanceState } from './state.js'
-import { NestedTransaction, Transaction } from './transaction-handles.js'
-import { UnitOfWork } from './unit-of-work.js'
+import { NestedTransaction, Transaction } from './transaction/transaction-handles.js'
+import { UnitOfWork } from './unit-of-work/unit-of-work.js'
 
 export type { GetOptions, SessionConnection, SessionOptions } from './session-options.js'
 export type { NPlusOneOptions } from '../loading/n-plus-one.js'
@@ -203,9 +205,20 @@ export class Session {
     // Checked first: awaiting an autoflush with nothing to write would still cost a turn of the event loop.
     if (this.#needsAutoflush) await this.autoflush()
     if (this.#deletedInTransaction(mapper, values)) return null
-    const found = await loadByPrimaryKey<T>(this, mapper, values, options.options ?? [])
-    if (found === undefined && state !== undefined) this.#forgetVanished(state)
-    return found ?? null
+    // Joined relationships and loader options need a query's statement: run the lookup as a query.
+    if (joinsRelated(mapper) || (options.options !== undefined && options.options.length > 0)) {
+      const [viaQuery] = await this.loadObjects<T>(mapper, mapper.selectWhere(mapper.primaryKeyCondition(values)), options.options)
+      if (viaQuery === undefined && state !== undefined) this.#forgetVanished(state)
+      return viaQuery ?? null
+    }
+    const rows = await this.#executor.selectByPrimaryKey(mapper, values)
+    if (rows.length === 0) {
+      if (state !== undefined) this.#forgetVanished(state)
+      return null
+    }
+    const found = hydrate(this, mapper, rows[0], mapper.decoders(this.dialectOf(mapper))) as T
+    if (loadsAfter(mapper)) await loadAfter(this, mapper, [stateOf(found)!], [])
+    return found
   }
 
   /** Like {@link get}, but raises `NoResultFoundError` when there is no such row (SQLAlchemy's `get_one`). */
@@ -548,10 +561,6 @@ export class Session {
     return this.#executor.select(mapper, node, exactIntegers)
   }
 
-  /** @internal `SELECT <every column> WHERE <pk> = ?` for `values` on `mapper`'s bind: its raw rows. */
-  selectByPrimaryKey(mapper: Mapper, values: readonly unknown[]): Promise<Rows> {
-    return this.#executor.selectByPrimaryKey(mapper, values)
-  }
 
   /** @internal Runs a write on the table of `mapper`, on its bind's primary, inside the session's transaction. */
   write(mapper: Mapper, node: StatementNode, exactIntegers = false): Promise<QueryResult> {
@@ -638,7 +647,7 @@ export class Session {
     this.routing.pin()
     if (sessionListens(this, 'beforeFlush')) await duringFlush(this, () => dispatchSessionEvent(this, 'beforeFlush'))
     try {
-      await new UnitOfWork(this, transaction).run()
+      applyFlushResult(this, transaction, await new UnitOfWork(this, transaction).run())
     } catch (error) {
       // Inside a savepoint only the savepoint fails: rolling back to it makes the session usable again.
       const savepoint = transaction.innermostSavepoint

@@ -14,7 +14,7 @@ export type SortOrder = 'asc' | 'desc'
 /** Prisma-style ordering: `{ username: 'asc' }`, or a list of those for several keys. */
 export type OrderByInput<C> = { [K in keyof C]?: SortOrder } | readonly { [K in keyof C]?: SortOrder }[]
 
-/** Where a query's rows come from: its mapper, the session that runs it, and any fixed criteria (no entry point exports it). */
+/** Where a query's rows come from: its mapper, the session that runs it, and any fixed criteria. @internal */
 export interface QuerySource {
   readonly mapper: Mapper
   /** The session to run in, resolved when a terminal method runs. */
@@ -64,11 +64,16 @@ function checkCount(name: string, value: number): number {
  * ```
  */
 export class Query<T extends Model> {
-  /** @internal */
-  constructor(
-    protected readonly source: QuerySource,
-    protected readonly spec: QuerySpec = EMPTY_SPEC,
-  ) {}
+  /** @internal Where the rows come from and the session that runs the query. */
+  protected readonly source: QuerySource
+  /** @internal The query's criteria, order, window and options. */
+  protected readonly spec: QuerySpec
+
+  /** @internal Use `session.query(Model)`. */
+  constructor(source: QuerySource, spec: QuerySpec = EMPTY_SPEC) {
+    this.source = source
+    this.spec = spec
+  }
 
   /** Adds a Prisma-style where condition (ANDed with earlier ones). */
   where(where: WhereInput<ColumnsOf<T>>): this {

@@ -1,7 +1,7 @@
 // SQLAlchemy's test/orm/test_cycles.py, ported: self-referential tables, two tables that reference each other, and
 // post_update (a foreign key written by an UPDATE after the INSERTs, set to NULL before the DELETEs). Here post_update is
 // automatic: of the nullable keys of a cycle between tables, the first by model then field name is deferred (see
-// runtime/orm/commit-order.ts), and rows of one table that point at each other defer the key of the first row added.
+// runtime/orm/unit-of-work/commit-order.ts), and rows of one table that point at each other defer the key of the first row added.
 // Where SQLAlchemy's test declares post_update on another relationship, the statements are ours and say so.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Session } from 'prismalchemy'

@@ -17,7 +17,6 @@ type InternalMembers =
   | 'loadObjects'
   | 'terminate'
   | 'refreshStale'
-  | 'selectByPrimaryKey'
   | 'readsUncommitted'
   | 'noteUncommittedRead'
 

@@ -1,7 +1,7 @@
 // Client-side defaults without a database: the flush's time as each DateTime column stores it, generated ids,
 // schema constants read as values of the column's type, and what an INSERT sends for an unset column.
 import { describe, expect, it } from 'vitest'
-import { clientDefault, storedTime, unsetColumnValue } from '../../runtime/orm/client-defaults.js'
+import { clientDefault, storedTime, unsetColumnValue } from '../../runtime/orm/unit-of-work/client-defaults.js'
 import { ColumnInfo } from '../../runtime/orm/mapper.js'
 import type { ColumnDefinition } from '../../runtime/orm/metadata.js'
 

@@ -2,7 +2,7 @@
 // deferred (first by model, then field name, while it still closes a cycle), and the cycle named in refusals.
 import { rmSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { commitOrder, cycleThrough, describeForeignKey, isNullableForeignKey } from '../../runtime/orm/commit-order.js'
+import { commitOrder, cycleThrough, describeForeignKey, isNullableForeignKey } from '../../runtime/orm/unit-of-work/commit-order.js'
 import { importInlineModels } from '../helpers/inline-models.js'
 import { sqliteSchema } from '../helpers/schemas.js'
 

@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FlushError } from '../../runtime/errors.js'
-import { deleteLevels, nextInsertLevel, rowSwitches } from '../../runtime/orm/flush-plan.js'
+import { deleteLevels, nextInsertLevel, rowSwitches } from '../../runtime/orm/unit-of-work/flush-plan.js'
 import { IdentityMap } from '../../runtime/orm/identity-map.js'
 import type { Mapper } from '../../runtime/orm/mapper.js'
 import { stateOf, type InstanceState } from '../../runtime/orm/state.js'

@@ -1,7 +1,7 @@
 // Unit tests of SessionTransaction's state machine, without a database: each move its transition table allows, and the named errors of the others.
 import { describe, expect, it } from 'vitest'
 import { IllegalStateChangeError, PendingRollbackError } from '../../runtime/errors.js'
-import { SessionTransaction } from '../../runtime/orm/session-transaction.js'
+import { SessionTransaction } from '../../runtime/orm/transaction/session-transaction.js'
 
 describe('SessionTransaction', () => {
   it('starts active and lets statements run', () => {

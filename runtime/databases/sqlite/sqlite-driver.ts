@@ -95,9 +95,23 @@ class SqliteConnection extends DeferredBeginConnection {
   }
 
   async execute(query: CompiledQuery): Promise<QueryResult> {
-    // A statement that must wait for the write lock is reported with the wait: when the lock never
-    // comes, the log shows this statement failing on it (it never ran).
-    if (this.joinsTransaction(query) && !this.inTransaction) return this.reported(query.sql, query.parameters, () => this.beginThenRun(query))
+    if (this.joinsTransaction(query) && !this.inTransaction) {
+      const generation = this.generation
+      const waited = this.reportClock()
+      try {
+        await this.beginWrite()
+      } catch (error) {
+        // The statement never ran: the log shows it failing on the lock (its time is the wait).
+        throw this.reportFailed(query.sql, query.parameters, waited, error)
+      }
+      // The transaction this statement belongs to ended while it waited for the lock: never run it
+      // in whatever transaction the connection serves now.
+      if (generation !== this.generation) {
+        await this.rollbackAfterFailure(() => this.rollbackIfOpen())
+        this.unlock()
+        throw IllegalStateChangeError.notAllowed('execute', 'closed')
+      }
+    }
     return this.reported(query.sql, query.parameters, () => this.run(query))
   }
 
@@ -145,20 +159,6 @@ class SqliteConnection extends DeferredBeginConnection {
     this.unlock()
     this.statements.clear()
     this.db.close()
-  }
-
-  /** Takes the write lock and sends BEGIN IMMEDIATE, then runs `query` in the transaction, unless the transaction it belongs to ended meanwhile. */
-  private async beginThenRun(query: CompiledQuery): Promise<QueryResult> {
-    const generation = this.generation
-    await this.beginWrite()
-    // The transaction this statement belongs to ended while it waited for the lock: never run it
-    // in whatever transaction the connection serves now.
-    if (generation !== this.generation) {
-      await this.rollbackAfterFailure(() => this.rollbackIfOpen())
-      this.unlock()
-      throw IllegalStateChangeError.notAllowed('execute', 'closed')
-    }
-    return this.run(query)
   }
 
   private run(query: CompiledQuery): QueryResult {

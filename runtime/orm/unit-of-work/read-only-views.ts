@@ -1,7 +1,7 @@
 /** Views are read-only: a flush that would insert, update or delete a view's rows is refused before any SQL. */
-import { FlushError } from '../errors.js'
-import type { Relationship } from './mapper.js'
-import { stateOf, type InstanceState } from './state.js'
+import { FlushError } from '../../errors.js'
+import type { Relationship } from '../mapper.js'
+import { stateOf, type InstanceState } from '../state.js'
 
 /** True when `state` is an object of a view (a `view` block). */
 function isView(state: InstanceState): boolean {

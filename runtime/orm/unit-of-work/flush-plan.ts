@@ -2,15 +2,15 @@
  * Planning a flush: which objects it inserts, updates and deletes (after the cascades), which new
  * objects take over deleted rows, and in which order tables and rows are written.
  */
-import { FlushError } from '../errors.js'
+import { FlushError } from '../../errors.js'
 import { cascadeOrphans } from './cascades.js'
 import { describeForeignKey, isNullableForeignKey } from './commit-order.js'
-import type { IdentityMap } from './identity-map.js'
-import type { Mapper, Relationship } from './mapper.js'
+import type { IdentityMap } from '../identity-map.js'
+import type { Mapper, Relationship } from '../mapper.js'
 import { refuseViewWrites } from './read-only-views.js'
 import { cascadeAdd } from './save-update-cascade.js'
-import type { FlushContext } from './session-context.js'
-import { groupByMapper, stateOf, type InstanceState } from './state.js'
+import type { FlushContext } from '../session-context.js'
+import { groupByMapper, stateOf, type InstanceState } from '../state.js'
 
 /**
  * What one flush writes, fixed before its first statement: changes made to the session while it

@@ -1,6 +1,6 @@
 /** FlushResult: what a flush's statements did, from which the objects' state transitions are applied. */
 import type { WrittenRow } from './flush-journal.js'
-import type { InstanceState } from './state.js'
+import type { InstanceState } from '../state.js'
 
 /**
  * What one flush wrote, returned by `UnitOfWork.run()` once every statement succeeded.

@@ -3,16 +3,16 @@
  * `persistence.py` `_save_obj`/`_delete_obj`, MikroORM's `ChangeSetPersister`): multi-row INSERTs
  * with generated values read back through RETURNING, changed-column UPDATEs, batched DELETEs.
  */
-import { StaleDataError } from '../errors.js'
-import { sql, type ColumnNode, type ConditionNode, type InsertNode, type ValueNode } from '../sql/nodes.js'
+import { StaleDataError } from '../../errors.js'
+import { sql, type ColumnNode, type ConditionNode, type InsertNode, type ValueNode } from '../../sql/nodes.js'
 import { storedTime } from './client-defaults.js'
-import { dispatchModelEvent, hasListeners, hasModelListeners, type ModelEventName } from './event-registry.js'
+import { dispatchModelEvent, hasListeners, hasModelListeners, type ModelEventName } from '../event-registry.js'
 import { deleteLevels, nextInsertLevel, selfKeysOf } from './flush-plan.js'
 import type { FlushJournal } from './flush-journal.js'
 import type { ForeignKeySync } from './foreign-key-sync.js'
-import type { ColumnInfo, Mapper } from './mapper.js'
-import type { FlushContext } from './session-context.js'
-import type { InstanceState } from './state.js'
+import type { ColumnInfo, Mapper } from '../mapper.js'
+import type { FlushContext } from '../session-context.js'
+import type { InstanceState } from '../state.js'
 
 /** Rows per multi-row INSERT, below the dialect's parameter limit. */
 const MAX_ROWS_PER_INSERT = 500

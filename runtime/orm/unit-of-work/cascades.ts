@@ -4,10 +4,10 @@
  * and `delete-orphan` deletes objects removed from their parent. Also says which foreign keys the
  * database's own `onDelete` actions change (see `flush-transitions.ts`).
  */
-import { loadRelated } from '../loading/load-related.js'
-import type { Mapper, Relationship } from './mapper.js'
-import type { FlushContext } from './session-context.js'
-import { groupByMapper, relatedObjects, stateOf, type InstanceState } from './state.js'
+import { loadRelated } from '../../loading/load-related.js'
+import type { Mapper, Relationship } from '../mapper.js'
+import type { FlushContext } from '../session-context.js'
+import { groupByMapper, relatedObjects, stateOf, type InstanceState } from '../state.js'
 
 /** What a mapper's relationships ask of a flush, computed once per mapper. */
 interface CascadePlan {

@@ -1,5 +1,5 @@
 /** The handles `session.begin()` and `session.beginNested()` return: commit or roll back one level of the session's transaction. */
-import { InvalidRequestError } from '../errors.js'
+import { InvalidRequestError } from '../../errors.js'
 
 /** The session's transaction begun by `session.begin()`: SQLAlchemy's `SessionTransaction` as users hold it. */
 export class Transaction {

@@ -1,13 +1,12 @@
-/** UnitOfWork: one flush, start to end: plan it, write its statements bind by bind and table by table in FK order, then move objects to their new states. */
+/** UnitOfWork: one flush, start to end: plan it, write its statements bind by bind and table by table in FK order, and say what was written (a FlushResult). */
 import { cascadeDeletes, needsDeleteCascade } from './cascades.js'
 import { FlushJournal } from './flush-journal.js'
 import { addCascadedDeletes, collectChanges, planFlush, type FlushPlan } from './flush-plan.js'
 import type { FlushResult } from './flush-result.js'
-import { applyFlushResult } from './flush-transitions.js'
 import { ForeignKeySync } from './foreign-key-sync.js'
 import { Persister } from './persistence.js'
-import type { SessionTransaction } from './session-transaction.js'
-import type { FlushContext } from './session-context.js'
+import type { SessionTransaction } from '../transaction/session-transaction.js'
+import type { FlushContext } from '../session-context.js'
 
 /**
  * One flush. Changes to objects made while writing are journaled, so a failed flush leaves every
@@ -23,7 +22,8 @@ export class UnitOfWork {
   ) {}
 
   /**
-   * Writes everything, then moves objects to their new states; returns what was written. Without
+   * Writes everything and returns what was written, for the session to move objects to their new
+   * states (`applyFlushResult`); a failure undoes the flush's changes to objects first. Without
    * delete cascades to load or listeners to call, the first statement is built before this returns
    * its promise: what is written is what the objects held when the flush was called.
    */
@@ -76,9 +76,7 @@ export class UnitOfWork {
       this.journal.undo()
       throw error
     }
-    const result = this.resultOf(plan)
-    applyFlushResult(ctx, this.transaction, result)
-    return result
+    return this.resultOf(plan)
   }
 
   /** What the statements did, once every one succeeded. */

@@ -5,11 +5,11 @@
  */
 import { referencingForeignKeys } from './cascades.js'
 import type { FlushResult } from './flush-result.js'
-import { identityKey } from './identity-key.js'
-import type { Relationship } from './mapper.js'
-import type { SessionTransaction } from './session-transaction.js'
-import type { FlushContext } from './session-context.js'
-import { groupByMapper, type InstanceState } from './state.js'
+import { identityKey } from '../identity-key.js'
+import type { Relationship } from '../mapper.js'
+import type { SessionTransaction } from '../transaction/session-transaction.js'
+import type { FlushContext } from '../session-context.js'
+import { groupByMapper, type InstanceState } from '../state.js'
 
 /**
  * Applies a flush's result: pending becomes persistent, deleted becomes deleted, changes are forgotten

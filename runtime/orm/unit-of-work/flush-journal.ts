@@ -1,6 +1,6 @@
 /** FlushJournal: what one flush did so far to objects (values set, for undo) and to rows (inserted, updated, as written). */
 import { unsetColumnValue } from './client-defaults.js'
-import type { InstanceState } from './state.js'
+import type { InstanceState } from '../state.js'
 
 /** An object's values when its statement was built, to spot changes made while the flush ran. */
 export interface WrittenRow {

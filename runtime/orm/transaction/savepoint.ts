@@ -1,9 +1,9 @@
 /** Savepoint: one `beginNested()` level of a session transaction, with what a ROLLBACK TO SAVEPOINT must restore in memory. */
-import { controlStatement } from '../sql/compiled-query.js'
+import { controlStatement } from '../../sql/compiled-query.js'
 import type { EngineTransaction } from './engine-transaction.js'
 import { rememberOriginalsIn, restoreObjects } from './restore.js'
-import type { LoadContext } from './session-context.js'
-import type { InstanceState } from './state.js'
+import type { LoadContext } from '../session-context.js'
+import type { InstanceState } from '../state.js'
 
 /** The states of a savepoint: usable, failed by a flush (only its rollback is allowed), or ended. */
 export type SavepointState = 'active' | 'deactive' | 'released' | 'rolled back'

@@ -4,7 +4,7 @@ import cuid from '@bugsnag/cuid'
 import { createId as cuid2 } from '@paralleldrive/cuid2'
 import { nanoid } from 'nanoid'
 import { ulid } from 'ulid'
-import type { ColumnInfo } from './mapper.js'
+import type { ColumnInfo } from '../mapper.js'
 
 /** UUID v7: a 48-bit millisecond timestamp, then random bits (RFC 9562). */
 function uuidV7(): string {

@@ -1,9 +1,9 @@
 /** EngineTransaction: a session transaction's connection to one engine, checked out and begun on first use, ended once. */
-import type { ConnectionOwner, DriverConnection, IsolationLevel, QueryResult } from '../engine/driver.js'
-import { checkIsolationLevel, type Engine } from '../engine/engine.js'
-import type { CompiledQuery } from '../sql/compiled-query.js'
-import type { BindRoute } from './routing.js'
-import type { ExternalTransaction } from '../engine/external-transaction.js'
+import type { ConnectionOwner, DriverConnection, IsolationLevel, QueryResult } from '../../engine/driver.js'
+import { checkIsolationLevel, type Engine } from '../../engine/engine.js'
+import type { CompiledQuery } from '../../sql/compiled-query.js'
+import type { BindRoute } from '../routing.js'
+import type { ExternalTransaction } from '../../engine/external-transaction.js'
 
 /** What an engine's transaction asks of the session transaction it is part of. */
 export interface TransactionParent {

@@ -1,5 +1,5 @@
 /** Orders mappers by foreign-key dependency (referenced tables first for INSERT, the reverse for DELETE) and breaks cycles between tables. */
-import type { Mapper, Relationship } from './mapper.js'
+import type { Mapper, Relationship } from '../mapper.js'
 
 function byName<T extends { readonly name: string }>(a: T, b: T): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0

@@ -1,16 +1,16 @@
 /** SessionTransaction: the session's database transaction, with an explicit state machine and guarded transitions. */
-import type { ConnectionOwner, DriverConnection, IsolationLevel, QueryResult } from '../engine/driver.js'
-import type { Engine } from '../engine/engine.js'
-import type { ExternalTransaction } from '../engine/external-transaction.js'
-import { BindCommitError, ConnectionLostError, IllegalStateChangeError, InvalidRequestError, PendingRollbackError } from '../errors.js'
-import type { CompiledQuery } from '../sql/compiled-query.js'
+import type { ConnectionOwner, DriverConnection, IsolationLevel, QueryResult } from '../../engine/driver.js'
+import type { Engine } from '../../engine/engine.js'
+import type { ExternalTransaction } from '../../engine/external-transaction.js'
+import { BindCommitError, ConnectionLostError, IllegalStateChangeError, InvalidRequestError, PendingRollbackError } from '../../errors.js'
+import type { CompiledQuery } from '../../sql/compiled-query.js'
 import { EngineTransaction } from './engine-transaction.js'
-import type { Mapper } from './mapper.js'
-import type { BindRoute, SessionRouting } from './routing.js'
+import type { Mapper } from '../mapper.js'
+import type { BindRoute, SessionRouting } from '../routing.js'
 import { rememberOriginalsIn, restoreObjects } from './restore.js'
 import { Savepoint } from './savepoint.js'
-import type { LoadContext } from './session-context.js'
-import type { InstanceState } from './state.js'
+import type { LoadContext } from '../session-context.js'
+import type { InstanceState } from '../state.js'
 
 /**
  * - `active`: usable; each engine's connection is checked out on its first statement (autobegin);
@@ -21,22 +21,36 @@ import type { InstanceState } from './state.js'
 export type TransactionState = 'active' | 'deactive' | 'closing' | 'committed' | 'closed'
 
 /** What moves a transaction from one state to the next. */
-type TransactionEvent = 'commitStarts' | 'commitEnds' | 'commitFails' | 'rollbackStarts' | 'rollbackEnds' | 'flushFails'
+type TransactionEvent = 'commitStarts' | 'commitEnds' | 'commitFails' | 'rollbackStarts' | 'rollbackEnds' | 'flushFails' | 'flushFailsWhileClosing'
+
+/** The operation an event belongs to, as error messages name it. */
+const OPERATIONS: Readonly<Record<TransactionEvent, string>> = {
+  commitStarts: 'commit',
+  commitEnds: 'commit',
+  commitFails: 'commit',
+  rollbackStarts: 'roll back',
+  rollbackEnds: 'roll back',
+  flushFails: 'fail a flush',
+  flushFailsWhileClosing: 'fail a flush',
+}
 
 /**
  * Every legal move, by event then by the state it starts from (SQLAlchemy's `_StateChange`
- * declarations): an event from a state it does not list raises `IllegalStateChangeError`. A
- * rollback or failure racing a commit ends where the commit's outcome put it.
+ * declarations). Only a commit has a precondition (an active transaction); the ends of a commit or
+ * a rollback and a failed flush are reached from wherever a race left the transaction, so they list
+ * every state: a rollback or a failure never hides the error that caused it behind a refused move.
  */
 const TRANSITIONS: Readonly<Record<TransactionEvent, Readonly<Partial<Record<TransactionState, TransactionState>>>>> = {
   commitStarts: { active: 'closing' },
   // A rollback racing the commit awaits the same outcome; the commit that went through wins.
-  commitEnds: { closing: 'committed', closed: 'committed' },
-  commitFails: { closing: 'closed', closed: 'closed' },
+  commitEnds: { active: 'committed', deactive: 'committed', closing: 'committed', committed: 'committed', closed: 'committed' },
+  commitFails: { active: 'closed', deactive: 'closed', closing: 'closed', committed: 'closed', closed: 'closed' },
   rollbackStarts: { active: 'closing', deactive: 'closing', closing: 'closing', closed: 'closing', committed: 'committed' },
-  rollbackEnds: { closing: 'closed', closed: 'closed', committed: 'committed' },
-  // A rollback already under way (a teardown racing the flush) wins: the transaction ends closed.
-  flushFails: { active: 'deactive', deactive: 'deactive', committed: 'deactive', closing: 'closed', closed: 'closed' },
+  rollbackEnds: { active: 'closed', deactive: 'closed', closing: 'closed', closed: 'closed', committed: 'committed' },
+  // Failed while statements ran; a rollback that began meanwhile ends the transaction closed when it finishes.
+  flushFails: { active: 'deactive', deactive: 'deactive', closing: 'deactive', committed: 'deactive', closed: 'closed' },
+  // Failed while a rollback or close was already under way (a teardown racing the flush): that rollback wins.
+  flushFailsWhileClosing: { active: 'closed', deactive: 'closed', closing: 'closed', committed: 'closed', closed: 'closed' },
 }
 
 const DONE = Promise.resolve()
@@ -57,8 +71,8 @@ function rollback(connection: DriverConnection): Promise<void> {
  * commit or rollback. Remembers what this transaction did to objects so that a rollback can
  * restore them.
  *
- * Every statement goes through {@link execute}, which refuses to run once the transaction is no
- * longer active; ending the transaction waits for statements still running on each connection.
+ * Every statement goes through {@link execute}, {@link read} or {@link write}, which refuse to run once
+ * the transaction is no longer active; ending the transaction waits for statements still running on each connection.
  * @internal
  */
 export class SessionTransaction {
@@ -108,7 +122,7 @@ export class SessionTransaction {
   /** Moves to the state `event` leads to from the current one, or throws when the table has no such move. */
   #move(event: TransactionEvent): void {
     const next = TRANSITIONS[event][this.#state]
-    if (next === undefined) throw IllegalStateChangeError.notAllowed(event, this.#state)
+    if (next === undefined) throw IllegalStateChangeError.notAllowed(OPERATIONS[event], this.#state)
     this.#state = next
   }
 
@@ -165,10 +179,15 @@ export class SessionTransaction {
    * fails, or, for drivers that connect at the first statement, the connection is lost), every
    * session skips it for a while, and this read and the session's later ones go to the primary.
    */
-  async read(routing: SessionRouting, route: BindRoute, query: CompiledQuery): Promise<QueryResult> {
+  read(routing: SessionRouting, route: BindRoute, query: CompiledQuery): Promise<QueryResult> {
     const engine = routing.readEngine(route)
     if (engine === route.primary) return this.execute(route, engine, query)
-    const connection = this.on(route, engine)
+    return this.#readReplica(routing, route, engine, query)
+  }
+
+  /** A read on `replica`, falling back to the primary when the replica cannot be reached (see {@link read}). */
+  async #readReplica(routing: SessionRouting, route: BindRoute, replica: Engine, query: CompiledQuery): Promise<QueryResult> {
+    const connection = this.on(route, replica)
     let checkedOut = false
     try {
       await connection.connect()
@@ -176,7 +195,7 @@ export class SessionTransaction {
       return await connection.execute(query)
     } catch (error) {
       if (checkedOut && !(error instanceof ConnectionLostError)) throw error
-      routing.unreachable(route, engine)
+      routing.unreachable(route, replica)
       return this.execute(route, route.primary, query)
     }
   }
@@ -277,7 +296,7 @@ export class SessionTransaction {
     await (this.ending ??= this.rollbackAll()).catch((error: unknown) => {
       if (!closing) throw error
     })
-    this.#move('flushFails')
+    this.#move(closing ? 'flushFailsWhileClosing' : 'flushFails')
   }
 
   /** True when a flush of this transaction deleted the row with this identity (by a DELETE or the database's ON DELETE CASCADE). */

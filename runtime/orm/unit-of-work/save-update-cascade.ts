@@ -1,7 +1,7 @@
 /** The save-update cascade: objects related to an object in the session join the session with it (SQLAlchemy's `save-update`). */
-import type { Model } from './model.js'
-import type { FlushContext } from './session-context.js'
-import { stateOf, type InstanceState } from './state.js'
+import type { Model } from '../model.js'
+import type { FlushContext } from '../session-context.js'
+import { stateOf, type InstanceState } from '../state.js'
 
 /**
  * Adds to the session the objects assigned to `state`'s changed relationships that are in no

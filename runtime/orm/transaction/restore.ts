@@ -1,6 +1,6 @@
 /** Restore on rollback: what a rolled-back transaction or savepoint did to objects, undone in memory (SQLAlchemy's `_restore_snapshot`). */
-import type { LoadContext } from './session-context.js'
-import type { InstanceState } from './state.js'
+import type { LoadContext } from '../session-context.js'
+import type { InstanceState } from '../state.js'
 
 /** What one rollback undoes: the objects a transaction (or one savepoint of it) inserted, deleted, updated and found gone. */
 export interface RestoreScope {

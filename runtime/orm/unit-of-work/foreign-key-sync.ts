@@ -3,15 +3,15 @@
  * relationships point at, deferred to an UPDATE after the INSERTs to break a cycle (post_update),
  * and released (set to NULL) before a one-to-one moves or a referenced row is deleted.
  */
-import { FlushError, StaleDataError } from '../errors.js'
-import { sql } from '../sql/nodes.js'
+import { FlushError, StaleDataError } from '../../errors.js'
+import { sql } from '../../sql/nodes.js'
 import { storedTime } from './client-defaults.js'
 import { cycleThrough, describeForeignKey, isNullableForeignKey } from './commit-order.js'
 import type { FlushJournal } from './flush-journal.js'
-import type { ColumnInfo, Mapper, Relationship } from './mapper.js'
-import type { SessionTransaction } from './session-transaction.js'
-import type { FlushContext } from './session-context.js'
-import { stateOf, type InstanceState } from './state.js'
+import type { ColumnInfo, Mapper, Relationship } from '../mapper.js'
+import type { SessionTransaction } from '../transaction/session-transaction.js'
+import type { FlushContext } from '../session-context.js'
+import { stateOf, type InstanceState } from '../state.js'
 
 /** A foreign key the flush writes after the INSERTs: `state`'s `relationship`, to `target`'s key. */
 interface PostUpdate {

@@ -201,7 +201,9 @@ export class PrismaAdapterDriver implements Driver {
 
   async release(connection: DriverConnection): Promise<void> {
     const adapterConnection = connection as AdapterConnection
-    if (await adapterConnection.resetForPool()) await this.pool.release(adapterConnection)
+    // Checked synchronously: a connection with nothing open goes back without a turn of the event loop.
+    if (adapterConnection.inTransaction) await adapterConnection.rollbackForRelease()
+    if (adapterConnection.reusable) await this.pool.release(adapterConnection)
     else await this.pool.discard(adapterConnection)
   }
 

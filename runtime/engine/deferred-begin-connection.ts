@@ -69,12 +69,13 @@ export abstract class DeferredBeginConnection implements DriverConnection {
     }
   }
 
-  /**
-   * Rolls back what a driver's release finds open, and tells whether the connection may serve another
-   * session: one whose ROLLBACK failed (now or earlier) is in an unknown state, so its pool closes it.
-   */
-  async resetForPool(): Promise<boolean> {
-    if (this.inTransaction) await this.rollback().catch(() => undefined)
+  /** Rolls back what a driver's release finds open (see {@link inTransaction}); a failure only makes the connection not {@link reusable}. */
+  async rollbackForRelease(): Promise<void> {
+    await this.rollback().catch(() => undefined)
+  }
+
+  /** Whether the connection may serve another session: one whose ROLLBACK failed (now or earlier) is in an unknown state, so its pool closes it. */
+  get reusable(): boolean {
     return !this.#rollbackFailed
   }
 

@@ -19,7 +19,7 @@ import { IdentityMap } from './identity-map.js'
 import type { Mapper, Relationship } from './mapper.js'
 import { mergeState } from './merge.js'
 import { mapperOf, type KeyOf, type Model, type ModelClass } from './model.js'
-import { restoreObjects } from './transaction/restore.js'
+import { restoreObjects, type RestoreScope } from './transaction/restore.js'
 import { SessionRouting } from './routing.js'
 import { cascadeAdd, cascadeCollections } from './unit-of-work/save-update-cascade.js'
 import type { Rows } from './session-context.js'
@@ -32,6 +32,9 @@ import { UnitOfWork } from './unit-of-work/unit-of-work.js'
 
 export type { GetOptions, SessionConnection, SessionOptions } from './session-options.js'
 export type { NPlusOneOptions } from '../loading/n-plus-one.js'
+
+/** A session without a transaction has flushed nothing: a rollback only drops unflushed changes. */
+const NOTHING_FLUSHED: RestoreScope = Object.freeze({ inserted: [], deleted: [], vanished: [], originals: new Map() })
 
 /** How many times commit() flushes while flush listeners keep adding work (SQLAlchemy's limit). */
 const MAX_COMMIT_FLUSHES = 100
@@ -686,7 +689,7 @@ export class Session {
 
   /** Undoes in memory what the rolled-back `transaction` did (only unflushed changes without one); `expire` marks the rest stale. */
   #restore(transaction: SessionTransaction | null, expire: boolean): void {
-    if (transaction === null) restoreObjects(this, { inserted: [], deleted: [], vanished: [], originals: new Map() })
+    if (transaction === null) restoreObjects(this, NOTHING_FLUSHED)
     else transaction.restore(this)
     if (expire) for (const state of this.identityMap.states()) state.markStale()
   }

@@ -236,7 +236,9 @@ export class SqliteDriver implements Driver {
 
   async release(connection: DriverConnection): Promise<void> {
     const sqlite = connection as SqliteConnection
-    if (await sqlite.resetForPool()) await this.pool.release(sqlite)
+    // Checked synchronously: a connection with nothing open goes back without a turn of the event loop.
+    if (sqlite.inTransaction) await sqlite.rollbackForRelease()
+    if (sqlite.reusable) await this.pool.release(sqlite)
     else await this.pool.discard(sqlite)
   }
 

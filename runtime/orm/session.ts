@@ -3,7 +3,7 @@ import type { ConnectionOwner, IsolationLevel, QueryResult } from '../engine/dri
 import type { Dialect } from '../dialect/dialect.js'
 import type { Engine } from '../engine/engine.js'
 import type { ExternalTransaction } from '../engine/external-transaction.js'
-import { IllegalStateChangeError, InvalidRequestError, NoResultFoundError, NoScopeError, UnmappedError } from '../errors.js'
+import { InvalidRequestError, NoResultFoundError, UnmappedError } from '../errors.js'
 import { LazyLoadBatcher } from '../loading/lazy-load-batcher.js'
 import { joinsRelated, loadAfter, loadObjects, loadsAfter } from '../loading/load-objects.js'
 import type { LoaderOption } from '../loading/loader-options.js'
@@ -12,32 +12,23 @@ import { Query } from '../query/query.js'
 import type { SelectNode, StatementNode } from '../sql/nodes.js'
 import type { RawSql, Result } from '../sql/raw-sql.js'
 import { CollectionTracker } from './collections.js'
-import { dispatchSessionEvent, duringFlush, isFlushing, sessionListens } from './event-registry.js'
-import { applyFlushResult } from './unit-of-work/flush-transitions.js'
+import { isFlushing } from './event-registry.js'
 import { hydrate, populate } from './hydration.js'
 import { IdentityMap } from './identity-map.js'
 import type { Mapper, Relationship } from './mapper.js'
 import { mergeState } from './merge.js'
 import { mapperOf, type KeyOf, type Model, type ModelClass } from './model.js'
-import { restoreObjects, type RestoreScope } from './transaction/restore.js'
 import { SessionRouting } from './routing.js'
-import { cascadeAdd, cascadeCollections } from './unit-of-work/save-update-cascade.js'
 import type { Rows } from './session-context.js'
 import { SessionExecutor } from './session-executor.js'
 import type { GetOptions, SessionConnection, SessionOptions } from './session-options.js'
-import { SessionTransaction } from './transaction/session-transaction.js'
 import { relatedObjects, stateOf, type InstanceState } from './state.js'
-import { NestedTransaction, Transaction } from './transaction/transaction-handles.js'
-import { UnitOfWork } from './unit-of-work/unit-of-work.js'
+import { TransactionCoordinator } from './transaction/transaction-coordinator.js'
+import type { NestedTransaction, Transaction } from './transaction/transaction-handles.js'
+import { cascadeAdd, cascadeCollections } from './unit-of-work/save-update-cascade.js'
 
 export type { GetOptions, SessionConnection, SessionOptions } from './session-options.js'
 export type { NPlusOneOptions } from '../loading/n-plus-one.js'
-
-/** A session without a transaction has flushed nothing: a rollback only drops unflushed changes. */
-const NOTHING_FLUSHED: RestoreScope = Object.freeze({ inserted: [], deleted: [], vanished: [], originals: new Map() })
-
-/** How many times commit() flushes while flush listeners keep adding work (SQLAlchemy's limit). */
-const MAX_COMMIT_FLUSHES = 100
 
 /** Appended to the message of an error raised by a query's autoflush. */
 const AUTOFLUSH_NOTE =
@@ -102,32 +93,25 @@ export class Session {
   readonly #executor: SessionExecutor
   /** Groups lazy loads started in the same tick, and counts them for the N+1 check. */
   readonly #lazyLoads: LazyLoadBatcher
-  #transaction: SessionTransaction | null = null
-  #flushing: Promise<void> | null = null
-  /** Counts rollbacks and closes, so a commit can tell that one happened while it flushed. */
-  #epoch = 0
-  /** Set when the session's scope ended: it may not start another transaction. */
-  #terminated = false
-  /** Inside `begin(work)`: its transaction, and whether `work` ended it early (then new work is refused until `work` returns). */
-  #context: { readonly transaction: SessionTransaction; ended: boolean } | null = null
-  /** While after-commit or after-rollback listeners run: the state named when they try to run SQL. */
-  #eventPhase: string | null = null
+  /** The session's transactions: autobegin, begin() blocks, savepoints, flush, commit and rollback. */
+  readonly #transactions: TransactionCoordinator
 
   constructor(options: SessionOptions) {
     this.routing = new SessionRouting(options.bind, options.binds, options.primary ?? false)
     this.bind = this.routing.defaultRoute.primary
-    this.#executor = new SessionExecutor(this.routing, () => this.#ensureTransaction())
     this.owner = options.owner ?? `Session #${nextSessionNumber++}`
     this.#lazyLoads = new LazyLoadBatcher(this, options.nPlusOne === undefined ? undefined : new NPlusOneCounter(options.nPlusOne))
     this.autoflushEnabled = options.autoflush ?? true
     this.expireOnCommit = options.expireOnCommit ?? true
     this.isolationLevel = options.isolationLevel
     this.joinTransaction = options.joinTransaction
+    this.#transactions = new TransactionCoordinator(this, this)
+    this.#executor = new SessionExecutor(this.routing, () => this.#transactions.ensure())
   }
 
   /** True while a transaction is open (begun by the first statement, ended by commit/rollback/close). */
   get inTransaction(): boolean {
-    return this.#transaction !== null
+    return this.#transactions.active
   }
 
   /** True when there are changes a flush would write. */
@@ -182,8 +166,8 @@ export class Session {
     // A detached object is attached without the save-update cascade (delete cascades only along @cascade(delete)).
     if (state.session === null) this.#attach(state)
     else if (state.session !== this) throw InvalidRequestError.attachedElsewhere(state.describe())
-    this.#checkContext()
-    this.#autobegin()
+    this.#transactions.checkContext()
+    this.#transactions.autobegin()
     // Its DELETE was flushed already: deleted again, it is back in the identity map until the next flush (SQLAlchemy does the same).
     if (state.deleted) {
       state.deleted = false
@@ -204,10 +188,10 @@ export class Session {
       // Marked for deletion but not flushed, it is still persistent: the identity map answers it, as in SQLAlchemy.
       return state.deleted ? null : (state.obj as T)
     }
-    this.#guard('get')
+    this.#transactions.guard('get')
     // Checked first: awaiting an autoflush with nothing to write would still cost a turn of the event loop.
     if (this.#needsAutoflush) await this.autoflush()
-    if (this.#deletedInTransaction(mapper, values)) return null
+    if (this.#transactions.deletedInTransaction(mapper, values)) return null
     // Joined relationships and loader options need a query's statement: run the lookup as a query.
     if (joinsRelated(mapper) || (options.options !== undefined && options.options.length > 0)) {
       const [viaQuery] = await this.loadObjects<T>(mapper, mapper.selectWhere(mapper.primaryKeyCondition(values)), options.options)
@@ -237,17 +221,8 @@ export class Session {
   }
 
   /** Writes pending changes (INSERT, UPDATE, DELETE) inside the transaction, without committing. */
-  async flush(): Promise<void> {
-    if (isFlushing(this)) throw InvalidRequestError.alreadyFlushing()
-    while (this.#flushing !== null) await this.#flushing.catch(() => undefined)
-    this.#guard('flush')
-    if (!this.hasPendingChanges) return
-    this.#flushing = this.#runFlush()
-    try {
-      await this.#flushing
-    } finally {
-      this.#flushing = null
-    }
+  flush(): Promise<void> {
+    return this.#transactions.flush()
   }
 
   /**
@@ -276,25 +251,8 @@ export class Session {
   }
 
   /** Flushes, commits the transaction and returns the connection to the pool. */
-  async commit(): Promise<void> {
-    if (this.#transaction !== null) this.#transaction.guard('commit')
-    const epoch = this.#epoch
-    if (sessionListens(this, 'beforeCommit')) await dispatchSessionEvent(this, 'beforeCommit')
-    // Listeners of a flush may add objects: flush again until nothing is left, as SQLAlchemy does (at most 100 times).
-    for (let flushes = 0; ; flushes++) {
-      await this.flush()
-      if (!this.hasPendingChanges) break
-      if (flushes >= MAX_COMMIT_FLUSHES) throw InvalidRequestError.flushLoop(MAX_COMMIT_FLUSHES)
-    }
-    if (this.#epoch !== epoch) throw IllegalStateChangeError.notAllowed('commit', 'rolled back by a concurrent rollback() or close()')
-    const transaction = this.#transaction
-    if (transaction === null) return
-    if (this.#context?.transaction === transaction) this.#context.ended = true
-    await transaction.commit()
-    this.#transaction = null
-    for (const state of transaction.deleted) state.session = null
-    if (this.expireOnCommit) for (const state of this.identityMap.states()) state.markStale()
-    if (sessionListens(this, 'afterCommit')) await this.#inEventPhase('committed', () => dispatchSessionEvent(this, 'afterCommit'))
+  commit(): Promise<void> {
+    return this.#transactions.commit()
   }
 
   /**
@@ -304,13 +262,13 @@ export class Session {
    * (`BindCommitError`), objects of the binds that did commit stay as committed.
    */
   async rollback(): Promise<void> {
-    await this.#rollbackAndRestore(true)
+    await this.#transactions.rollback(true)
   }
 
   /** Rolls back, then detaches every object. The session can be used again afterwards. */
   async close(): Promise<void> {
     // Detached objects keep what they loaded (collections stay readable), as after SQLAlchemy's close().
-    await this.#rollbackAndRestore(false)
+    await this.#transactions.rollback(false)
     this.expungeAll()
     this.routing.reset()
   }
@@ -327,31 +285,7 @@ export class Session {
   begin(): Transaction
   begin<R>(work: (session: this) => R | Promise<R>): Promise<R>
   begin<R>(work?: (session: this) => R | Promise<R>): Transaction | Promise<R> {
-    this.#checkContext()
-    if (this.#transaction !== null) throw InvalidRequestError.transactionAlreadyBegun()
-    const transaction = this.#ensureTransaction()
-    const handle = new Transaction(
-      () => this.#transaction === transaction && transaction.state === 'active',
-      () => this.commit(),
-      () => this.rollback(),
-    )
-    if (work === undefined) return handle
-    return (async () => {
-      const outer = this.#context
-      const context = (this.#context = { transaction, ended: false })
-      let result: R
-      try {
-        result = await work(this)
-        this.#context = outer
-        if (!context.ended) await handle.commit()
-      } catch (error) {
-        this.#context = outer
-        // A failed commit is rolled back too, so the session stays usable.
-        if (this.#transaction === transaction) await this.rollback()
-        throw error
-      }
-      return result
-    })()
+    return this.#transactions.begin(work === undefined ? undefined : () => work(this))
   }
 
   /**
@@ -366,42 +300,13 @@ export class Session {
    */
   beginNested(): Promise<NestedTransaction>
   beginNested<R>(work: (session: this) => R | Promise<R>): Promise<R>
-  async beginNested<R>(work?: (session: this) => R | Promise<R>): Promise<NestedTransaction | R> {
-    await this.flush()
-    const transaction = this.#ensureTransaction()
-    this.routing.pin()
-    const savepoint = await transaction.beginSavepoint(this.routing.defaultRoute)
-    const handle = new NestedTransaction(
-      () => savepoint.state === 'active' && this.#transaction === transaction,
-      async () => {
-        if (savepoint.state !== 'active' || this.#transaction !== transaction) throw InvalidRequestError.transactionInactive('nested transaction')
-        await this.flush()
-        transaction.closeInnerSavepoints(savepoint)
-        await transaction.releaseSavepoint(savepoint)
-      },
-      async () => {
-        if ((savepoint.state !== 'active' && savepoint.state !== 'deactive') || this.#transaction !== transaction) return
-        transaction.closeInnerSavepoints(savepoint)
-        while (this.#flushing !== null) await this.#flushing.catch(() => undefined)
-        await transaction.rollbackSavepoint(savepoint, this)
-      },
-    )
-    if (work === undefined) return handle
-    let result: R
-    try {
-      result = await work(this)
-      await handle.commit()
-    } catch (error) {
-      // A failed release (its flush failed) rolls back to the savepoint too, so the session stays usable.
-      await handle.rollback()
-      throw error
-    }
-    return result
+  beginNested<R>(work?: (session: this) => R | Promise<R>): Promise<NestedTransaction | R> {
+    return this.#transactions.beginNested(work === undefined ? undefined : () => work(this))
   }
 
   /** True while a `beginNested()` savepoint is open. */
   get inNestedTransaction(): boolean {
-    return (this.#transaction?.savepoints.length ?? 0) > 0
+    return this.#transactions.nested
   }
 
   /**
@@ -415,7 +320,7 @@ export class Session {
    * ```
    */
   async execute<R extends Record<string, unknown> = Record<string, unknown>>(statement: RawSql, options: { bind?: ModelClass } = {}): Promise<Result<R>> {
-    this.#guard('execute')
+    this.#transactions.guard('execute')
     await this.autoflush()
     return this.#executor.raw<R>(statement, options.bind === undefined ? undefined : mapperOf(options.bind))
   }
@@ -426,8 +331,8 @@ export class Session {
    * the session's flushed, uncommitted work.
    */
   async connection(options: { bind?: ModelClass } = {}): Promise<SessionConnection> {
-    this.#guard('connection')
-    this.#ensureTransaction()
+    this.#transactions.guard('connection')
+    this.#transactions.ensure()
     return {
       engine: this.getBind(options.bind, { write: true }),
       execute: <R extends Record<string, unknown> = Record<string, unknown>>(statement: RawSql) => this.#executor.raw<R>(statement, options.bind === undefined ? undefined : mapperOf(options.bind)),
@@ -477,7 +382,7 @@ export class Session {
   /** Reloads every column of a persistent object from the database, discarding unflushed changes to it. */
   async refresh(obj: Model): Promise<void> {
     const state = this.#persistentState(obj, 'refreshed')
-    this.#guard('refresh')
+    this.#transactions.guard('refresh')
     // Its own unflushed column changes are discarded, not flushed; other pending work is autoflushed first, as SQLAlchemy does.
     if (state.committed !== null) {
       Object.assign(state.dict, state.committed)
@@ -528,28 +433,25 @@ export class Session {
 
   /** @internal Called when the session's scope ends (after close): any later statement raises `NoScopeError`. */
   terminate(): void {
-    this.#terminated = true
+    this.#transactions.terminate()
   }
 
   // The internal contracts (LoadContext, FlushContext): used by loaders, queries and the unit of work.
 
   /** @internal True once the transaction wrote: rows read from then on may hold writes a rollback undoes. */
   get readsUncommitted(): boolean {
-    return this.#transaction !== null && this.#transaction.hasWritten
+    return this.#transactions.readsUncommitted
   }
 
   /** @internal Remembers an object whose row was read after this transaction wrote (see `SessionTransaction.restore`). */
   noteUncommittedRead(state: InstanceState): void {
-    this.#transaction?.readAfterWrite.add(state)
+    this.#transactions.noteUncommittedRead(state)
   }
 
   /** @internal Called by states when a column or relationship changes. */
   markModified(state: InstanceState): void {
     if (state.key !== undefined && !state.deleted) {
-      if (this.#transaction === null) {
-        this.#checkContext()
-        if (!this.#terminated) this.#transaction = this.#newTransaction()
-      }
+      this.#transactions.beginForChange()
       this.dirtyStates.add(state)
     }
   }
@@ -572,7 +474,7 @@ export class Session {
 
   /** @internal Runs an entity SELECT (all columns of `mapper`) and returns objects through the identity map, with eager loading. */
   loadObjects<T extends Model>(mapper: Mapper, node: SelectNode, options: readonly LoaderOption[] = []): Promise<T[]> {
-    this.#guard('query')
+    this.#transactions.guard('query')
     return loadObjects<T>(this, mapper, node, options)
   }
 
@@ -596,8 +498,8 @@ export class Session {
   #attach(state: InstanceState): void {
     if (state.session !== null) throw InvalidRequestError.attachedElsewhere(state.describe())
     if (state.deleted) throw InvalidRequestError.deletedObject(state.describe())
-    this.#checkContext()
-    this.#autobegin()
+    this.#transactions.checkContext()
+    this.#transactions.autobegin()
     if (state.key === undefined) {
       state.session = this
       this.newStates.add(state)
@@ -635,109 +537,13 @@ export class Session {
     if (state.session !== this || state.deleted || this.deletedStates.has(state)) return
     this.expunge(state.obj)
     // A rollback may bring the row back: the object returns with it.
-    this.#transaction?.vanished.push(state)
+    this.#transactions.noteVanished(state)
   }
 
   /** True when autoflush is on and a flush has something to write (or is running). */
   get #needsAutoflush(): boolean {
     // Not from a listener of this session's own flush: that flush waits for it (SQLAlchemy skips autoflush while flushing).
-    return this.autoflushEnabled && (this.hasPendingChanges || this.#flushing !== null) && !isFlushing(this)
-  }
-
-  async #runFlush(): Promise<void> {
-    const transaction = this.#ensureTransaction()
-    // From the first write on, reads go to the primaries: the session reads its own writes.
-    this.routing.pin()
-    if (sessionListens(this, 'beforeFlush')) await duringFlush(this, () => dispatchSessionEvent(this, 'beforeFlush'))
-    try {
-      applyFlushResult(this, transaction, await new UnitOfWork(this, transaction).run())
-    } catch (error) {
-      // Inside a savepoint only the savepoint fails: rolling back to it makes the session usable again.
-      const savepoint = transaction.innermostSavepoint
-      if (savepoint !== undefined && transaction.state === 'active') {
-        savepoint.state = 'deactive'
-        savepoint.failure = error
-      } else {
-        await transaction.fail(error)
-        // As in SQLAlchemy, the failed flush's rollback restores objects now; the session still needs rollback() before new work.
-        if (this.#transaction === transaction) {
-          this.collections.reset()
-          this.#restore(transaction, true)
-        }
-        if (sessionListens(this, 'afterRollback')) await this.#inEventPhase('inactive', () => dispatchSessionEvent(this, 'afterRollback'))
-      }
-      throw error
-    }
-    if (sessionListens(this, 'afterFlush')) await duringFlush(this, () => dispatchSessionEvent(this, 'afterFlush'))
-  }
-
-  /** Rolls back and restores objects; `expire` marks the remaining ones stale (rollback does, close does not: it detaches them). */
-  async #rollbackAndRestore(expire: boolean): Promise<void> {
-    const transaction = this.#transaction
-    if (this.#context !== null && this.#context.transaction === transaction) this.#context.ended = true
-    this.#transaction = null
-    this.#epoch++
-    this.collections.reset()
-    if (transaction !== null) {
-      // Statements already running settle first; a flush in progress then fails at its next statement.
-      await transaction.rollback()
-      while (this.#flushing !== null) await this.#flushing.catch(() => undefined)
-    }
-    this.#restore(transaction, expire)
-    if (transaction !== null && sessionListens(this, 'afterRollback')) await this.#inEventPhase('inactive', () => dispatchSessionEvent(this, 'afterRollback'))
-  }
-
-  /** Undoes in memory what the rolled-back `transaction` did (only unflushed changes without one); `expire` marks the rest stale. */
-  #restore(transaction: SessionTransaction | null, expire: boolean): void {
-    if (transaction === null) restoreObjects(this, NOTHING_FLUSHED)
-    else transaction.restore(this)
-    if (expire) for (const state of this.identityMap.states()) state.markStale()
-  }
-
-  /** Runs after-commit/after-rollback listeners while statements are refused, as SQLAlchemy refuses them there. */
-  async #inEventPhase(phase: string, dispatch: () => Promise<void>): Promise<void> {
-    this.#eventPhase = phase
-    try {
-      await dispatch()
-    } finally {
-      this.#eventPhase = null
-    }
-  }
-
-  /** True when a flush of the current transaction deleted this row (a DELETE, or the database's ON DELETE CASCADE) and no object took its identity since. */
-  #deletedInTransaction(mapper: Mapper, values: readonly unknown[]): boolean {
-    const transaction = this.#transaction
-    if (transaction === null || transaction.deleted.length === 0) return false
-    const key = mapper.identityKey(values)
-    return this.identityMap.get(mapper, key) === undefined && transaction.wasDeleted(mapper, key)
-  }
-
-  /** Inside `begin(work)` after `work` committed or rolled back the block's transaction: new work is refused (SQLAlchemy's rule). */
-  #checkContext(): void {
-    if (this.#context !== null && this.#context.ended) throw InvalidRequestError.closedInContext()
-  }
-
-  /** Begins the session's transaction without a statement (SQLAlchemy 2.0 autobegins on add, delete and changes). */
-  #autobegin(): void {
-    if (this.#transaction === null && !this.#terminated) this.#transaction = this.#newTransaction()
-  }
-
-  #ensureTransaction(): SessionTransaction {
-    if (this.#eventPhase !== null) throw InvalidRequestError.noSqlInPhase(this.#eventPhase)
-    if (this.#transaction === null) {
-      if (this.#terminated) throw NoScopeError.scopeEnded()
-      this.#transaction = this.#newTransaction()
-    }
-    return this.#transaction
-  }
-
-  #newTransaction(): SessionTransaction {
-    return new SessionTransaction(this.owner, this.isolationLevel, this.joinTransaction)
-  }
-
-  #guard(operation: string): void {
-    if (this.#eventPhase !== null) throw InvalidRequestError.noSqlInPhase(this.#eventPhase)
-    this.#transaction?.guard(operation)
+    return this.autoflushEnabled && (this.hasPendingChanges || this.#transactions.flushing) && !isFlushing(this)
   }
 
   #stateOf(obj: Model): InstanceState {

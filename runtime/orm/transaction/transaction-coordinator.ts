@@ -1,0 +1,310 @@
+/** TransactionCoordinator: a session's transactions over its life: autobegin, begin(work) blocks, savepoints, flushes, commit and rollback, and the events around them. */
+import type { ConnectionOwner, IsolationLevel } from '../../engine/driver.js'
+import type { ExternalTransaction } from '../../engine/external-transaction.js'
+import { IllegalStateChangeError, InvalidRequestError, NoScopeError } from '../../errors.js'
+import { dispatchSessionEvent, duringFlush, isFlushing, sessionListens } from '../event-registry.js'
+import type { Mapper } from '../mapper.js'
+import type { FlushContext } from '../session-context.js'
+import type { InstanceState } from '../state.js'
+import { applyFlushResult } from '../unit-of-work/flush-transitions.js'
+import { UnitOfWork } from '../unit-of-work/unit-of-work.js'
+import { restoreObjects, type RestoreScope } from './restore.js'
+import { SessionTransaction } from './session-transaction.js'
+import { NestedTransaction, Transaction } from './transaction-handles.js'
+
+/** How many times commit() flushes while flush listeners keep adding work (SQLAlchemy's limit). */
+const MAX_COMMIT_FLUSHES = 100
+
+/** A session without a transaction has flushed nothing: a rollback only drops unflushed changes. */
+const NOTHING_FLUSHED: RestoreScope = Object.freeze({ inserted: [], deleted: [], vanished: [], originals: new Map() })
+
+/** What the coordinator needs of its session besides the flush contract: whether there is work, and its public flush. */
+export interface TransactionHost extends FlushContext {
+  /** True when there are changes a flush would write. */
+  readonly hasPendingChanges: boolean
+  /** Whether commit marks loaded objects stale. */
+  readonly expireOnCommit: boolean
+  /** The session's public flush (commit flushes until nothing is left). */
+  flush(): Promise<void>
+}
+
+/** How the session's transactions are opened: who holds the connections, at which isolation level, inside which external transaction. */
+export interface TransactionSettings {
+  readonly owner: ConnectionOwner
+  readonly isolationLevel: IsolationLevel | undefined
+  readonly joinTransaction: ExternalTransaction | undefined
+}
+
+/**
+ * One per session: holds the session's current {@link SessionTransaction} and moves the session
+ * through its transactions, as SQLAlchemy's session and its `SessionTransaction` do together. The
+ * transaction begins on the first change or statement (autobegin); a failed flush rolls the database
+ * back and restores objects at once, and the session then needs `rollback()`; listeners of
+ * after-commit and after-rollback may not run SQL.
+ * @internal
+ */
+export class TransactionCoordinator {
+  readonly #host: TransactionHost
+  readonly #settings: TransactionSettings
+  #transaction: SessionTransaction | null = null
+  #flushing: Promise<void> | null = null
+  /** Counts rollbacks and closes, so a commit can tell that one happened while it flushed. */
+  #epoch = 0
+  /** Set when the session's scope ended: it may not start another transaction. */
+  #terminated = false
+  /** Inside `begin(work)`: its transaction, and whether `work` ended it early (then new work is refused until `work` returns). */
+  #context: { readonly transaction: SessionTransaction; ended: boolean } | null = null
+  /** While after-commit or after-rollback listeners run: the state named when they try to run SQL. */
+  #eventPhase: string | null = null
+
+  constructor(host: TransactionHost, settings: TransactionSettings) {
+    this.#host = host
+    this.#settings = settings
+  }
+
+  /** True while a transaction is open. */
+  get active(): boolean {
+    return this.#transaction !== null
+  }
+
+  /** True while a flush runs. */
+  get flushing(): boolean {
+    return this.#flushing !== null
+  }
+
+  /** True while a `beginNested()` savepoint is open. */
+  get nested(): boolean {
+    return (this.#transaction?.savepoints.length ?? 0) > 0
+  }
+
+  /** True once the transaction wrote: rows read from then on may hold writes a rollback undoes. */
+  get readsUncommitted(): boolean {
+    return this.#transaction !== null && this.#transaction.hasWritten
+  }
+
+  /** Remembers an object whose row was read after this transaction wrote (see `SessionTransaction.restore`). */
+  noteUncommittedRead(state: InstanceState): void {
+    this.#transaction?.readAfterWrite.add(state)
+  }
+
+  /** Remembers an object expunged because its row was gone: a rollback may bring the row back, and the object with it. */
+  noteVanished(state: InstanceState): void {
+    this.#transaction?.vanished.push(state)
+  }
+
+  /** The session's scope ended (after close): any later statement raises `NoScopeError`. */
+  terminate(): void {
+    this.#terminated = true
+  }
+
+  /** Throws unless the session may run `operation` now (no listener phase that refuses SQL, a usable transaction). */
+  guard(operation: string): void {
+    if (this.#eventPhase !== null) throw InvalidRequestError.noSqlInPhase(this.#eventPhase)
+    this.#transaction?.guard(operation)
+  }
+
+  /** Inside `begin(work)` after `work` committed or rolled back the block's transaction: new work is refused (SQLAlchemy's rule). */
+  checkContext(): void {
+    if (this.#context !== null && this.#context.ended) throw InvalidRequestError.closedInContext()
+  }
+
+  /** Begins the session's transaction without a statement (SQLAlchemy 2.0 autobegins on add, delete and changes). */
+  autobegin(): void {
+    if (this.#transaction === null && !this.#terminated) this.#transaction = this.#newTransaction()
+  }
+
+  /** A change to a loaded object begins the transaction, unless `begin(work)` ended it (refused) or the scope did (no transaction). */
+  beginForChange(): void {
+    if (this.#transaction !== null) return
+    this.checkContext()
+    if (!this.#terminated) this.#transaction = this.#newTransaction()
+  }
+
+  /** The current transaction, begun now if there is none, for a statement. */
+  ensure(): SessionTransaction {
+    if (this.#eventPhase !== null) throw InvalidRequestError.noSqlInPhase(this.#eventPhase)
+    if (this.#transaction === null) {
+      if (this.#terminated) throw NoScopeError.scopeEnded()
+      this.#transaction = this.#newTransaction()
+    }
+    return this.#transaction
+  }
+
+  /** True when a flush of the current transaction deleted this row (a DELETE, or the database's ON DELETE CASCADE) and no object took its identity since. */
+  deletedInTransaction(mapper: Mapper, values: readonly unknown[]): boolean {
+    const transaction = this.#transaction
+    if (transaction === null || transaction.deleted.length === 0) return false
+    const key = mapper.identityKey(values)
+    return this.#host.identityMap.get(mapper, key) === undefined && transaction.wasDeleted(mapper, key)
+  }
+
+  /** Writes pending changes inside the transaction (see `Session.flush`). */
+  async flush(): Promise<void> {
+    const host = this.#host
+    if (isFlushing(host)) throw InvalidRequestError.alreadyFlushing()
+    while (this.#flushing !== null) await this.#flushing.catch(() => undefined)
+    this.guard('flush')
+    if (!host.hasPendingChanges) return
+    this.#flushing = this.#runFlush()
+    try {
+      await this.#flushing
+    } finally {
+      this.#flushing = null
+    }
+  }
+
+  /** Flushes until nothing is left, commits every engine's transaction and returns the connections (see `Session.commit`). */
+  async commit(): Promise<void> {
+    const host = this.#host
+    if (this.#transaction !== null) this.#transaction.guard('commit')
+    const epoch = this.#epoch
+    if (sessionListens(host, 'beforeCommit')) await dispatchSessionEvent(host, 'beforeCommit')
+    // Listeners of a flush may add objects: flush again until nothing is left, as SQLAlchemy does (at most 100 times).
+    for (let flushes = 0; ; flushes++) {
+      await host.flush()
+      if (!host.hasPendingChanges) break
+      if (flushes >= MAX_COMMIT_FLUSHES) throw InvalidRequestError.flushLoop(MAX_COMMIT_FLUSHES)
+    }
+    if (this.#epoch !== epoch) throw IllegalStateChangeError.notAllowed('commit', 'rolled back by a concurrent rollback() or close()')
+    const transaction = this.#transaction
+    if (transaction === null) return
+    if (this.#context?.transaction === transaction) this.#context.ended = true
+    await transaction.commit()
+    this.#transaction = null
+    for (const state of transaction.deleted) state.session = null
+    if (host.expireOnCommit) for (const state of host.identityMap.states()) state.markStale()
+    if (sessionListens(host, 'afterCommit')) await this.#inEventPhase('committed', () => dispatchSessionEvent(host, 'afterCommit'))
+  }
+
+  /** Rolls back and restores objects; `expire` marks the remaining ones stale (rollback does, close does not: it detaches them). */
+  async rollback(expire: boolean): Promise<void> {
+    const host = this.#host
+    const transaction = this.#transaction
+    if (this.#context !== null && this.#context.transaction === transaction) this.#context.ended = true
+    this.#transaction = null
+    this.#epoch++
+    host.collections.reset()
+    if (transaction !== null) {
+      // Statements already running settle first; a flush in progress then fails at its next statement.
+      await transaction.rollback()
+      while (this.#flushing !== null) await this.#flushing.catch(() => undefined)
+    }
+    this.#restore(transaction, expire)
+    if (transaction !== null && sessionListens(host, 'afterRollback')) await this.#inEventPhase('inactive', () => dispatchSessionEvent(host, 'afterRollback'))
+  }
+
+  /** Begins the transaction explicitly, and with `work` runs it as a block that commits or rolls back (see `Session.begin`). */
+  begin<R>(work: (() => R | Promise<R>) | undefined): Transaction | Promise<R> {
+    this.checkContext()
+    if (this.#transaction !== null) throw InvalidRequestError.transactionAlreadyBegun()
+    const transaction = this.ensure()
+    const handle = new Transaction(
+      () => this.#transaction === transaction && transaction.state === 'active',
+      () => this.commit(),
+      () => this.rollback(true),
+    )
+    if (work === undefined) return handle
+    return (async () => {
+      const outer = this.#context
+      const context = (this.#context = { transaction, ended: false })
+      let result: R
+      try {
+        result = await work()
+        this.#context = outer
+        if (!context.ended) await handle.commit()
+      } catch (error) {
+        this.#context = outer
+        // A failed commit is rolled back too, so the session stays usable.
+        if (this.#transaction === transaction) await this.rollback(true)
+        throw error
+      }
+      return result
+    })()
+  }
+
+  /** Flushes, opens a savepoint, and with `work` runs it as a block that releases or rolls back to it (see `Session.beginNested`). */
+  async beginNested<R>(work: (() => R | Promise<R>) | undefined): Promise<NestedTransaction | R> {
+    const host = this.#host
+    await host.flush()
+    const transaction = this.ensure()
+    host.routing.pin()
+    const savepoint = await transaction.beginSavepoint(host.routing.defaultRoute)
+    const handle = new NestedTransaction(
+      () => savepoint.state === 'active' && this.#transaction === transaction,
+      async () => {
+        if (savepoint.state !== 'active' || this.#transaction !== transaction) throw InvalidRequestError.transactionInactive('nested transaction')
+        await host.flush()
+        transaction.closeInnerSavepoints(savepoint)
+        await transaction.releaseSavepoint(savepoint)
+      },
+      async () => {
+        if ((savepoint.state !== 'active' && savepoint.state !== 'deactive') || this.#transaction !== transaction) return
+        transaction.closeInnerSavepoints(savepoint)
+        while (this.#flushing !== null) await this.#flushing.catch(() => undefined)
+        await transaction.rollbackSavepoint(savepoint, host)
+      },
+    )
+    if (work === undefined) return handle
+    let result: R
+    try {
+      result = await work()
+      await handle.commit()
+    } catch (error) {
+      // A failed release (its flush failed) rolls back to the savepoint too, so the session stays usable.
+      await handle.rollback()
+      throw error
+    }
+    return result
+  }
+
+  async #runFlush(): Promise<void> {
+    const host = this.#host
+    const transaction = this.ensure()
+    // From the first write on, reads go to the primaries: the session reads its own writes.
+    host.routing.pin()
+    if (sessionListens(host, 'beforeFlush')) await duringFlush(host, () => dispatchSessionEvent(host, 'beforeFlush'))
+    try {
+      applyFlushResult(host, transaction, await new UnitOfWork(host, transaction).run())
+    } catch (error) {
+      // Inside a savepoint only the savepoint fails: rolling back to it makes the session usable again.
+      const savepoint = transaction.innermostSavepoint
+      if (savepoint !== undefined && transaction.state === 'active') {
+        savepoint.state = 'deactive'
+        savepoint.failure = error
+      } else {
+        await transaction.fail(error)
+        // As in SQLAlchemy, the failed flush's rollback restores objects now; the session still needs rollback() before new work.
+        if (this.#transaction === transaction) {
+          host.collections.reset()
+          this.#restore(transaction, true)
+        }
+        if (sessionListens(host, 'afterRollback')) await this.#inEventPhase('inactive', () => dispatchSessionEvent(host, 'afterRollback'))
+      }
+      throw error
+    }
+    if (sessionListens(host, 'afterFlush')) await duringFlush(host, () => dispatchSessionEvent(host, 'afterFlush'))
+  }
+
+  /** Undoes in memory what the rolled-back `transaction` did (only unflushed changes without one); `expire` marks the rest stale. */
+  #restore(transaction: SessionTransaction | null, expire: boolean): void {
+    const host = this.#host
+    if (transaction === null) restoreObjects(host, NOTHING_FLUSHED)
+    else transaction.restore(host)
+    if (expire) for (const state of host.identityMap.states()) state.markStale()
+  }
+
+  /** Runs after-commit/after-rollback listeners while statements are refused, as SQLAlchemy refuses them there. */
+  async #inEventPhase(phase: string, dispatch: () => Promise<void>): Promise<void> {
+    this.#eventPhase = phase
+    try {
+      await dispatch()
+    } finally {
+      this.#eventPhase = null
+    }
+  }
+
+  #newTransaction(): SessionTransaction {
+    const { owner, isolationLevel, joinTransaction } = this.#settings
+    return new SessionTransaction(owner, isolationLevel, joinTransaction)
+  }
+}

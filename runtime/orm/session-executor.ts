@@ -10,20 +10,25 @@ import { explainSchemaMismatch } from './schema-mismatch.js'
 import type { Rows } from './session-context.js'
 import type { SessionTransaction } from './transaction/session-transaction.js'
 
+/** Where the executor gets the session's transaction: the current one, begun when there is none. */
+export interface TransactionSource {
+  ensure(): SessionTransaction
+}
+
 /**
  * Runs a session's statements: reads on the bind's reading engine (its replica until the session is
  * pinned to the primaries), writes on its primary, all inside the session's transaction, which
- * `transaction()` begins when needed. A driver error that says the table or a column is missing
+ * `ensure()` begins when needed. A driver error that says the table or a column is missing
  * becomes a `SchemaMismatchError` naming the model.
  * @internal
  */
 export class SessionExecutor {
   readonly #routing: SessionRouting
-  readonly #transaction: () => SessionTransaction
+  readonly #transactions: TransactionSource
 
-  constructor(routing: SessionRouting, transaction: () => SessionTransaction) {
+  constructor(routing: SessionRouting, transactions: TransactionSource) {
     this.#routing = routing
-    this.#transaction = transaction
+    this.#transactions = transactions
   }
 
   /** The SQL dialect of a model's bind. */
@@ -47,7 +52,7 @@ export class SessionExecutor {
   async write(mapper: Mapper, node: StatementNode, exactIntegers: boolean): Promise<QueryResult> {
     const route = this.#routing.routeOf(mapper)
     try {
-      return await this.#transaction().write(route, route.compiler.compile(node, exactIntegers))
+      return await this.#transactions.ensure().write(route, route.compiler.compile(node, exactIntegers))
     } catch (error) {
       throw explainSchemaMismatch(error, mapper)
     }
@@ -62,7 +67,7 @@ export class SessionExecutor {
     const route = mapper === undefined ? this.#routing.defaultRoute : this.#routing.routeOf(mapper)
     const node = statement.toNode()
     const query = route.compiler.compile(node)
-    const transaction = this.#transaction()
+    const transaction = this.#transactions.ensure()
     if (node.isWrite) this.#routing.pin()
     const result = node.isWrite ? await transaction.write(route, query) : await transaction.execute(route, route.primary, query)
     return new Result<R>(result)
@@ -71,7 +76,7 @@ export class SessionExecutor {
   /** Runs a compiled SELECT of `mapper`'s table where routing sends `route`'s reads (see `SessionTransaction.read`). */
   async #read(route: BindRoute, mapper: Mapper, query: CompiledQuery): Promise<Rows> {
     try {
-      return (await this.#transaction().read(this.#routing, route, query)).rows
+      return (await this.#transactions.ensure().read(this.#routing, route, query)).rows
     } catch (error) {
       throw explainSchemaMismatch(error, mapper)
     }

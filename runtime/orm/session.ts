@@ -92,7 +92,9 @@ export class Session {
   /** Runs statements on each model's bind inside the session's transaction. */
   readonly #executor: SessionExecutor
   /** Groups lazy loads started in the same tick, and counts them for the N+1 check. */
-  readonly #lazyLoads: LazyLoadBatcher
+  #lazyLoads: LazyLoadBatcher | undefined = undefined
+  /** The N+1 check's settings, when the session asked for it. */
+  readonly #nPlusOne: SessionOptions['nPlusOne']
   /** The session's transactions: autobegin, begin() blocks, savepoints, flush, commit and rollback. */
   readonly #transactions: TransactionCoordinator
 
@@ -100,13 +102,13 @@ export class Session {
     this.routing = new SessionRouting(options.bind, options.binds, options.primary ?? false)
     this.bind = this.routing.defaultRoute.primary
     this.owner = options.owner ?? `Session #${nextSessionNumber++}`
-    this.#lazyLoads = new LazyLoadBatcher(this, options.nPlusOne === undefined ? undefined : new NPlusOneCounter(options.nPlusOne))
+    this.#nPlusOne = options.nPlusOne
     this.autoflushEnabled = options.autoflush ?? true
     this.expireOnCommit = options.expireOnCommit ?? true
     this.isolationLevel = options.isolationLevel
     this.joinTransaction = options.joinTransaction
     this.#transactions = new TransactionCoordinator(this, this)
-    this.#executor = new SessionExecutor(this.routing, () => this.#transactions.ensure())
+    this.#executor = new SessionExecutor(this.routing, this.#transactions)
   }
 
   /** True while a transaction is open (begun by the first statement, ended by commit/rollback/close). */
@@ -480,6 +482,8 @@ export class Session {
 
   /** @internal Loads `relationship` of `owner` lazily, batched per tick and counted by the N+1 check. */
   lazyLoad(owner: InstanceState, relationship: Relationship): Promise<void> {
+    // Made on the first lazy load: most sessions never load lazily.
+    this.#lazyLoads ??= new LazyLoadBatcher(this, this.#nPlusOne === undefined ? undefined : new NPlusOneCounter(this.#nPlusOne))
     return this.#lazyLoads.load(owner, relationship)
   }
 

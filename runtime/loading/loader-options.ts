@@ -76,3 +76,13 @@ export function resolveOptions(mapper: Mapper, options: readonly LoaderOption[])
   }
   return { strategies, nested }
 }
+
+/**
+ * Checks every option's path against `mapper` and the models it leads to: an unknown relationship or a
+ * dynamic one anywhere on the path fails where the option is given, not after the parent rows were
+ * loaded, and also when the query returns no rows (SQLAlchemy checks loader paths at `options()` too).
+ */
+export function checkLoaderOptions(mapper: Mapper, options: readonly LoaderOption[]): void {
+  const { nested } = resolveOptions(mapper, options)
+  for (const [relationship, deeper] of nested) checkLoaderOptions(relationship.mapper, deeper)
+}

@@ -6,7 +6,7 @@ import type { ExternalTransaction } from '../engine/external-transaction.js'
 import { InvalidRequestError, NoResultFoundError, UnmappedError } from '../errors.js'
 import { LazyLoadBatcher } from '../loading/lazy-load-batcher.js'
 import { joinsRelated, loadAfter, loadObjects, loadsAfter } from '../loading/load-objects.js'
-import type { LoaderOption } from '../loading/loader-options.js'
+import { checkLoaderOptions, type LoaderOption } from '../loading/loader-options.js'
 import { NPlusOneCounter } from '../loading/n-plus-one.js'
 import { Query } from '../query/query.js'
 import type { SelectNode, StatementNode } from '../sql/nodes.js'
@@ -184,6 +184,7 @@ export class Session {
    */
   async get<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>, options: GetOptions = {}): Promise<T | null> {
     const mapper = mapperOf(modelClass)
+    if (options.options !== undefined && options.options.length > 0) checkLoaderOptions(mapper, options.options)
     const values = mapper.primaryKeyValues(key)
     const state = this.identityMap.get(mapper, mapper.identityKey(values))
     if (state !== undefined && !state.stale && (state.expired === null || state.expired.size === 0)) {

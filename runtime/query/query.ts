@@ -4,7 +4,7 @@ import type { Mapper } from '../orm/mapper.js'
 import type { ColumnsOf, KeyOf, Model, ModelClass } from '../orm/model.js'
 import type { LoadContext } from '../orm/session-context.js'
 import { sql, type ConditionNode, type OrderByNode, type SelectNode, type SelectionNode } from '../sql/nodes.js'
-import type { LoaderOption } from '../loading/loader-options.js'
+import { checkLoaderOptions, type LoaderOption } from '../loading/loader-options.js'
 import { paginate, type PaginateOptions, type Pagination } from './pagination.js'
 import { compileWhere, type WhereInput } from './where.js'
 
@@ -113,9 +113,11 @@ export class Query<T extends Model> {
    * Loading strategies for this query's objects, overriding the schema's: `selectinload('role')`
    * loads `role` for all of them with one more SELECT ... IN (...); `raiseload('*')`, `noload(...)`,
    * `lazyload(...)` change how the objects' relationships behave when read. Paths may be dotted
-   * (`'users.posts'`): each level on the way is loaded with `selectin`.
+   * (`'users.posts'`): each level on the way is loaded with `selectin`. Every path is checked here: a
+   * name that is no relationship (or a dynamic one) anywhere on it raises `InvalidRequestError` now.
    */
   options(...options: LoaderOption[]): this {
+    checkLoaderOptions(this.source.mapper, options)
     return this.derive({ ...this.spec, loaderOptions: [...(this.spec.loaderOptions ?? []), ...options] })
   }
 

@@ -292,9 +292,17 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       })
     })
 
-    it('rejects options naming an unknown relationship', async () => {
+    it('rejects options naming an unknown relationship where they are given, at any depth, before any SQL', async () => {
       await models.inSession(async (session) => {
-        await expect(session.query(classes.Role).options(selectinload('nope')).all()).rejects.toThrow(/has no relationship "nope"/)
+        const sql = await queriesOf(async () => {
+          expect(() => session.query(classes.Role).options(selectinload('nope'))).toThrow(/has no relationship "nope"/)
+          // A wrong name deeper on the path fails too, even for a query that would return no rows.
+          const nested = (() => session.query(classes.Role).filterBy({ name: 'no such role' }).options(selectinload('users.nope'))) as () => unknown
+          expect(nested).toThrow('Model User has no relationship "nope" (in a loader option).')
+          expect(nested).toThrow(expect.objectContaining({ code: 'unknown_loader_relationship' }))
+          await expect(session.get(classes.Role, 1, { options: [selectinload('users.role.nope')] })).rejects.toThrow('Model Role has no relationship "nope" (in a loader option).')
+        })
+        expect(sql).toEqual([])
       })
     })
   })

@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidRequestError } from 'prismalchemy'
-import { joinedload, lazyload, noload, raiseload, resolveOptions, selectinload } from '../../runtime/loading/loader-options.js'
+import { checkLoaderOptions, joinedload, lazyload, noload, raiseload, resolveOptions, selectinload } from '../../runtime/loading/loader-options.js'
 import type { Mapper } from '../../runtime/orm/mapper.js'
 import { importInlineModels, type InlineRegistry } from '../helpers/inline-models.js'
 import { ROLE_USER_MODELS, sqliteSchema } from '../helpers/schemas.js'
@@ -99,5 +99,14 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions(Role, [selectinload('nope')])).toThrow('Model Role has no relationship "nope" (in a loader option).')
     expect(() => resolveOptions(Team, [selectinload('members')])).toThrow('Team.members is dynamic: it is a query, so loader options do not apply. Run it with .all().')
     expect(() => resolveOptions(Team, [noload('members.team')])).toThrow(InvalidRequestError)
+  })
+
+  it('checks whole paths: a wrong name or a dynamic relationship at any depth fails, a valid path passes', () => {
+    expect(() => checkLoaderOptions(Role, [selectinload('users.role.users')])).not.toThrow()
+    expect(() => checkLoaderOptions(Role, [selectinload('users.nope')])).toThrow('Model User has no relationship "nope" (in a loader option).')
+    expect(() => checkLoaderOptions(User, [selectinload('role.users.role.nope')])).toThrow('Model Role has no relationship "nope" (in a loader option).')
+    expect(() => checkLoaderOptions(Team, [selectinload('coaches.team.members')])).toThrow('Team.members is dynamic: it is a query, so loader options do not apply. Run it with .all().')
+    // resolveOptions itself looks at the first level only: the rest of a path is checked by checkLoaderOptions.
+    expect(() => resolveOptions(Role, [selectinload('users.nope')])).not.toThrow()
   })
 })

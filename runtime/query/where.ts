@@ -138,7 +138,7 @@ function columnFilter(column: ColumnInfo, filter: Record<string, unknown>): Cond
         if (typeof operand !== 'string') throw InvalidRequestError.invalidFilterOperand(column.name, operator, 'a string')
         const text = escapeLike(operand)
         const pattern = operator === 'contains' ? `%${text}%` : operator === 'startsWith' ? `${text}%` : `%${text}`
-        conditions.push(sql.like(column.node, sql.value(pattern, 'String')))
+        conditions.push(sql.like(column.node, sql.value(pattern, 'String'), { mode: operator, text: operand }))
         break
       }
       case 'not':

@@ -92,11 +92,21 @@ export interface NullCheckNode {
   readonly operand: ColumnNode
 }
 
-/** `column LIKE pattern ESCAPE '\'`, with the pattern already escaped. */
+/** What a LIKE pattern was built from: the kind of match and the caller's text, unescaped. */
+export interface LikeMatch {
+  readonly mode: 'contains' | 'startsWith' | 'endsWith'
+  readonly text: string
+}
+
+/**
+ * `column LIKE pattern ESCAPE '\'`, with the pattern already escaped. `match` says what it was built
+ * from, for a dialect that cannot send the pattern as is (SQLite stops reading a pattern at a NUL).
+ */
 export interface LikeNode {
   readonly kind: 'like'
   readonly operand: ColumnNode
   readonly pattern: ValueNode
+  readonly match?: LikeMatch
 }
 
 /** AND / OR of several conditions. An empty AND is true, an empty OR is false. */
@@ -199,7 +209,8 @@ export const sql = {
   in: (left: ColumnNode, values: readonly ValueNode[], negated = false): InNode => Object.freeze({ kind: 'in', negated, left, values: Object.freeze([...values]) }),
   inSelect: (left: ColumnNode, select: SelectNode): InSelectNode => Object.freeze({ kind: 'in-select', left, select }),
   isNull: (operand: ColumnNode, negated = false): NullCheckNode => Object.freeze({ kind: 'null-check', negated, operand }),
-  like: (operand: ColumnNode, pattern: ValueNode): LikeNode => Object.freeze({ kind: 'like', operand, pattern }),
+  like: (operand: ColumnNode, pattern: ValueNode, match?: LikeMatch): LikeNode =>
+    Object.freeze(match === undefined ? { kind: 'like', operand, pattern } : { kind: 'like', operand, pattern, match: Object.freeze({ ...match }) }),
   and: (operands: readonly ConditionNode[]): ConditionNode => (operands.length === 1 ? operands[0] : Object.freeze({ kind: 'and', operands: Object.freeze([...operands]) })),
   or: (operands: readonly ConditionNode[]): ConditionNode => (operands.length === 1 ? operands[0] : Object.freeze({ kind: 'or', operands: Object.freeze([...operands]) })),
   not: (operand: ConditionNode): NotNode => Object.freeze({ kind: 'not', operand }),

@@ -1,7 +1,7 @@
 /** SQLite: `?` placeholders, and values stored exactly as Prisma's better-sqlite3 adapter stores them. */
 import { Decimal } from 'decimal.js'
 import { DefaultCompiler } from '../../sql/compiler.js'
-import type { ColumnType, ScalarType } from '../../sql/nodes.js'
+import { sql, type ColumnType, type LikeNode, type ScalarType } from '../../sql/nodes.js'
 import type { Decoder, Dialect } from '../../dialect/dialect.js'
 import { ValueCodecs } from '../../dialect/value-codecs.js'
 
@@ -80,6 +80,40 @@ export class SqliteCompiler extends DefaultCompiler {
     // SQLite accepts OFFSET only after a LIMIT; -1 means no limit.
     this.append(` LIMIT ${this.bind(limit ?? -1)}`)
     if (offset !== undefined) this.append(` OFFSET ${this.bind(offset)}`)
+  }
+
+  /**
+   * SQLite stops reading a LIKE pattern at a NUL, so `contains: 'a\u0000b'` would match every value
+   * containing `a`. Text with a NUL is matched on bytes instead, with LIKE's case folding (ASCII only,
+   * `lower()`): `instr(...) > 0` (contains), `= 1` (startsWith), the last bytes (endsWith).
+   */
+  override visitLike(node: LikeNode): void {
+    const match = node.match
+    if (match === undefined || !match.text.includes('\u0000')) {
+      super.visitLike(node)
+      return
+    }
+    const text = () => this.visitValue(sql.value(match.text, 'String'))
+    const column = () => {
+      this.append('CAST(lower(')
+      this.visitColumn(node.operand)
+      this.append(') AS BLOB)')
+    }
+    if (match.mode === 'endsWith') {
+      this.append('substr(')
+      column()
+      this.append(', -length(CAST(')
+      text()
+      this.append(' AS BLOB))) = CAST(lower(')
+      text()
+      this.append(') AS BLOB)')
+      return
+    }
+    this.append('instr(')
+    column()
+    this.append(', CAST(lower(')
+    text()
+    this.append(match.mode === 'contains' ? ') AS BLOB)) > 0' : ') AS BLOB)) = 1')
   }
 }
 

@@ -2,10 +2,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Model } from './model.js'
 
-/** A session event's name (see `SessionEvents` in events.ts). */
-export type SessionEventName = 'beforeFlush' | 'afterFlush' | 'beforeCommit' | 'afterCommit' | 'afterRollback'
-/** A model event's name (see `ModelEvents` in events.ts). */
-export type ModelEventName = 'beforeInsert' | 'afterInsert' | 'beforeUpdate' | 'afterUpdate' | 'beforeDelete' | 'afterDelete'
+/** Every session event, in the order a session's life meets them (see `SessionEvents` in events.ts). */
+export const SESSION_EVENT_NAMES = ['beforeFlush', 'afterFlush', 'beforeCommit', 'afterCommit', 'afterRollback'] as const
+/** Every model event (see `ModelEvents` in events.ts). */
+export const MODEL_EVENT_NAMES = ['beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate', 'beforeDelete', 'afterDelete'] as const
+
+/** A session event's name. */
+export type SessionEventName = (typeof SESSION_EVENT_NAMES)[number]
+/** A model event's name. */
+export type ModelEventName = (typeof MODEL_EVENT_NAMES)[number]
 
 /** A registered listener, whatever its event's signature. */
 export type Listener = (...args: never[]) => unknown

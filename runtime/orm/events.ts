@@ -1,6 +1,6 @@
 /** Events: SQLAlchemy's most used session and mapper events, typed, registered with `listen()`. */
 import { InvalidRequestError } from '../errors.js'
-import { addListener, type Listener, type ModelEventName, type SessionEventName } from './event-registry.js'
+import { addListener, MODEL_EVENT_NAMES, SESSION_EVENT_NAMES, type Listener, type ModelEventName, type SessionEventName } from './event-registry.js'
 import { MAPPER, type Model, type ModelClass } from './model.js'
 import type { Session } from './session.js'
 
@@ -37,8 +37,8 @@ export interface ModelEvents<T extends Model = Model> extends Record<ModelEventN
 export type { ModelEventName, SessionEventName } from './event-registry.js'
 
 /** Every event name `listen()` accepts. */
-const SESSION_EVENTS: ReadonlySet<string> = new Set(['beforeFlush', 'afterFlush', 'beforeCommit', 'afterCommit', 'afterRollback'])
-const MODEL_EVENTS: ReadonlySet<string> = new Set(['beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate', 'beforeDelete', 'afterDelete'])
+const SESSION_EVENTS: ReadonlySet<string> = new Set(SESSION_EVENT_NAMES)
+const MODEL_EVENTS: ReadonlySet<string> = new Set(MODEL_EVENT_NAMES)
 
 /**
  * Registers `listener` for `event` on `target`, and returns a function that removes it.

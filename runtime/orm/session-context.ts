@@ -11,7 +11,7 @@ import type { SessionRouting } from './routing.js'
 import type { InstanceState } from './state.js'
 
 /** Raw rows of a SELECT, as the driver returns them. */
-export type Rows = readonly (readonly unknown[])[]
+export type Rows = QueryResult['rows']
 
 declare module './state.js' {
   /** An object's session is the whole {@link LoadContext}: state.ts declares only the calls it makes itself. */

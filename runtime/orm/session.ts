@@ -107,7 +107,7 @@ export class Session {
     this.expireOnCommit = options.expireOnCommit ?? true
     this.isolationLevel = options.isolationLevel
     this.joinTransaction = options.joinTransaction
-    this.#transactions = new TransactionCoordinator(this, this)
+    this.#transactions = new TransactionCoordinator(this)
     this.#executor = new SessionExecutor(this.routing, this.#transactions)
   }
 

@@ -9,28 +9,36 @@ import { capturedSql } from '../helpers/sql-recorder.js'
 /** Names with the characters LIKE treats specially. */
 const SPECIAL = ['100%', '1000', '1_0', '110', 'x\\y', 'xy']
 
+/** A fresh database of `dialect` holding one user per name. */
+async function databaseWith(dialect: 'sqlite' | 'postgresql', usernames: readonly string[]): Promise<TestDatabase> {
+  const database = await createTestDatabase({}, dialect)
+  const seeding = database.session()
+  for (const username of usernames) seeding.add(new User({ username }))
+  await seeding.commit()
+  await seeding.close()
+  return database
+}
+
+/** The usernames in `database` matching the string filter `where`, sorted. */
+async function usernamesMatching(database: TestDatabase, where: Record<string, unknown>): Promise<string[]> {
+  const session = database.session()
+  const users = await session.query(User).where({ username: where } as never).all()
+  await session.close()
+  return users.map((user) => user.username).sort()
+}
+
 describe.each(DIALECTS)('on %s', (dialect) => {
   let database: TestDatabase
 
   beforeAll(async () => {
-    database = await createTestDatabase({}, dialect)
-    const seeding = database.session()
-    for (const username of SPECIAL) seeding.add(new User({ username }))
-    await seeding.commit()
-    await seeding.close()
+    database = await databaseWith(dialect, SPECIAL)
   })
 
   afterAll(async () => {
     await database.dispose()
   })
 
-  /** The usernames matching `where`, sorted. */
-  async function matching(where: Record<string, unknown>): Promise<string[]> {
-    const session = database.session()
-    const users = await session.query(User).where({ username: where } as never).all()
-    await session.close()
-    return users.map((user) => user.username).sort()
-  }
+  const matching = (where: Record<string, unknown>): Promise<string[]> => usernamesMatching(database, where)
 
   it('matches %, _ and \\ as themselves, as Prisma escapes them', async () => {
     expect(await matching({ contains: '%' })).toEqual(['100%'])
@@ -46,23 +54,14 @@ describeOn('sqlite', 'a NUL byte in the text of contains/startsWith/endsWith on 
   let database: TestDatabase
 
   beforeAll(async () => {
-    database = await createTestDatabase({}, 'sqlite')
-    const seeding = database.session()
-    for (const username of ['aXb', 'a\u0000b', 'A\u0000Bc', 'c\u0000a\u0000b', 'a', 'zzz']) seeding.add(new User({ username }))
-    await seeding.commit()
-    await seeding.close()
+    database = await databaseWith('sqlite', ['aXb', 'a\u0000b', 'A\u0000Bc', 'c\u0000a\u0000b', 'a', 'zzz'])
   })
 
   afterAll(async () => {
     await database.dispose()
   })
 
-  async function matching(where: Record<string, unknown>): Promise<string[]> {
-    const session = database.session()
-    const users = await session.query(User).where({ username: where } as never).all()
-    await session.close()
-    return users.map((user) => user.username).sort()
-  }
+  const matching = (where: Record<string, unknown>): Promise<string[]> => usernamesMatching(database, where)
 
   it('does not widen the match (SQLite stops reading a LIKE pattern at NUL): bytes are compared, ASCII case folded as LIKE does', async () => {
     expect(await matching({ contains: 'a\u0000b' })).toEqual(['A\u0000Bc', 'a\u0000b', 'c\u0000a\u0000b'])

@@ -18,21 +18,24 @@ const MAX_COMMIT_FLUSHES = 100
 /** A session without a transaction has flushed nothing: a rollback only drops unflushed changes. */
 const NOTHING_FLUSHED: RestoreScope = Object.freeze({ inserted: [], deleted: [], vanished: [], originals: new Map() })
 
-/** What the coordinator needs of its session besides the flush contract: whether there is work, and its public flush. */
+/**
+ * What the coordinator needs of its session besides the flush contract: whether there is work, its
+ * public flush, and how its transactions are opened (who holds the connections, at which isolation
+ * level, inside which external transaction).
+ */
 export interface TransactionHost extends FlushContext {
   /** True when there are changes a flush would write. */
   readonly hasPendingChanges: boolean
   /** Whether commit marks loaded objects stale. */
   readonly expireOnCommit: boolean
+  /** Names the session in `PoolTimeoutError` while a transaction holds a connection. */
+  readonly owner: ConnectionOwner
+  /** The session's isolation level, over each engine's own. */
+  readonly isolationLevel: IsolationLevel | undefined
+  /** The external transaction the session runs inside, if any. */
+  readonly joinTransaction: ExternalTransaction | undefined
   /** The session's public flush (commit flushes until nothing is left). */
   flush(): Promise<void>
-}
-
-/** How the session's transactions are opened: who holds the connections, at which isolation level, inside which external transaction. */
-export interface TransactionSettings {
-  readonly owner: ConnectionOwner
-  readonly isolationLevel: IsolationLevel | undefined
-  readonly joinTransaction: ExternalTransaction | undefined
 }
 
 /**
@@ -45,7 +48,6 @@ export interface TransactionSettings {
  */
 export class TransactionCoordinator {
   readonly #host: TransactionHost
-  readonly #settings: TransactionSettings
   #transaction: SessionTransaction | null = null
   #flushing: Promise<void> | null = null
   /** Counts rollbacks and closes, so a commit can tell that one happened while it flushed. */
@@ -57,9 +59,8 @@ export class TransactionCoordinator {
   /** While after-commit or after-rollback listeners run: the state named when they try to run SQL. */
   #eventPhase: string | null = null
 
-  constructor(host: TransactionHost, settings: TransactionSettings) {
+  constructor(host: TransactionHost) {
     this.#host = host
-    this.#settings = settings
   }
 
   /** True while a transaction is open. */
@@ -304,7 +305,7 @@ export class TransactionCoordinator {
   }
 
   #newTransaction(): SessionTransaction {
-    const { owner, isolationLevel, joinTransaction } = this.#settings
+    const { owner, isolationLevel, joinTransaction } = this.#host
     return new SessionTransaction(owner, isolationLevel, joinTransaction)
   }
 }

@@ -3,7 +3,7 @@
 import { createDb } from 'prismalchemy'
 import { registry } from './models.js'
 /**
- * The database of this schema (models: Post, Role, User).
+ * The database of this schema (models: Comment, Post, Role, User).
  *
  * The engine opens on first use, at `DATABASE_URL` or `file:./dev.db`; call `db.configure({ url })` before that to
  * choose another. `db.Session()` makes a session, `db.Session.begin(fn)` runs one unit of work, `db.createAll()`

@@ -11,6 +11,58 @@ export const Plan = { FREE: 'FREE', PRO: 'PRO', ENTERPRISE: 'ENTERPRISE' } as co
 /** What a user may do. */
 export type Plan = (typeof Plan)[keyof typeof Plan];
 
+/** Column values of a {@link Comment} row. */
+export interface CommentColumns {
+  id: number;
+  body: string;
+  likes: number;
+  postId: number;
+  createdAt: globalThis.Date;
+}
+
+/** What `new Comment({...})` accepts: any column, and the to-one relationships. */
+export interface CommentInit {
+  id?: number;
+  body?: string;
+  likes?: number;
+  postId?: number;
+  createdAt?: globalThis.Date;
+  post?: Post;
+}
+
+/** The relationships of {@link Comment}: each one's related model, an array for a to-many. */
+export interface CommentRelations {
+  post: Post;
+}
+
+/**
+ * A reader's comment on a post.
+ *
+ * Table `comments`.
+ */
+export class Comment extends $Model<CommentColumns, CommentInit, number, CommentRelations> {
+  /** A query over Comment on the current scope's `db.session` (Flask-SQLAlchemy's `Model.query`). */
+  declare static readonly query: $Query<Comment>;
+  declare id: number;
+  declare body: string;
+  declare likes: number;
+  declare postId: number;
+  declare createdAt: globalThis.Date;
+}
+
+/**
+ * Relationships of {@link Comment} that are assigned an object and read with `await`.
+ */
+export interface Comment {
+  /**
+   * The post commented on.
+   *
+   * Loading: `select`. `await` it to load the object with one SELECT on first access (none when it is already in the identity map); later reads answer from memory.
+   */
+  get post(): globalThis.Promise<Post>
+  set post(value: Post)
+}
+
 /** Column values of a {@link Post} row. */
 export interface PostColumns {
   id: number;
@@ -32,12 +84,18 @@ export interface PostInit {
   author?: User;
 }
 
+/** The relationships of {@link Post}: each one's related model, an array for a to-many. */
+export interface PostRelations {
+  author: User;
+  comments: Comment[];
+}
+
 /**
  * A post written by a user; titles are unique per author.
  *
  * Table `posts`.
  */
-export class Post extends $Model<PostColumns, PostInit, number> {
+export class Post extends $Model<PostColumns, PostInit, number, PostRelations> {
   /** A query over Post on the current scope's `db.session` (Flask-SQLAlchemy's `Model.query`). */
   declare static readonly query: $Query<Post>;
   declare id: number;
@@ -46,6 +104,14 @@ export class Post extends $Model<PostColumns, PostInit, number> {
   declare published: boolean;
   declare views: number;
   declare authorId: number;
+  /**
+   * What readers said, oldest first.
+   *
+   * Loading: `select`. `await` it to load the list with one SELECT on first access; later reads answer from memory.
+   *
+   * Order: `id asc`. Every load returns the list in this order.
+   */
+  declare readonly comments: globalThis.Promise<Comment[]>;
 }
 
 /**
@@ -74,12 +140,17 @@ export interface RoleInit {
   name?: string;
 }
 
+/** The relationships of {@link Role}: each one's related model, an array for a to-many. */
+export interface RoleRelations {
+  users: User[];
+}
+
 /**
  * A named set of permissions shared by many users.
  *
  * Table `Role`.
  */
-export class Role extends $Model<RoleColumns, RoleInit, number> {
+export class Role extends $Model<RoleColumns, RoleInit, number, RoleRelations> {
   /** A query over Role on the current scope's `db.session` (Flask-SQLAlchemy's `Model.query`). */
   declare static readonly query: $Query<Role>;
   declare id: number;
@@ -130,12 +201,18 @@ export interface UserInit {
   role?: Role | null;
 }
 
+/** The relationships of {@link User}: each one's related model, an array for a to-many. */
+export interface UserRelations {
+  posts: Post[];
+  role: Role | null;
+}
+
 /**
  * Someone who can sign in.
  *
  * Table `users`.
  */
-export class User extends $Model<UserColumns, UserInit, number> {
+export class User extends $Model<UserColumns, UserInit, number, UserRelations> {
   /** A query over User on the current scope's `db.session` (Flask-SQLAlchemy's `Model.query`). */
   declare static readonly query: $Query<User>;
   declare id: number;
@@ -183,12 +260,73 @@ export const registry = $defineModels({
     sources: [
       {
         path: 'schema.prisma',
-        content: '// The example schema: roles, users and their posts.\n// Loading strategies ride in `///` doc comments: `@lazy(select)` (the default) loads related rows\n// on first access, `@lazy(dynamic)` gives a query object to filter, count and append to.\n\ndatasource db {\n  provider = "sqlite"\n}\n\n/// What a user may do.\nenum Plan {\n  FREE\n  PRO\n  ENTERPRISE\n}\n\n/// A named set of permissions shared by many users.\nmodel Role {\n  id    Int    @id @default(autoincrement())\n  /// Unique, human-readable name such as "admin".\n  name  String @unique\n  /// Everyone holding this role.\n  /// @lazy(dynamic)\n  users User[]\n}\n\n/// Someone who can sign in.\nmodel User {\n  id          Int      @id @default(autoincrement())\n  /// Sign-in name, unique across users.\n  username    String   @unique\n  email       String?\n  roleId      Int?\n  /// The role this user holds, loaded on first access.\n  /// @lazy(select)\n  role        Role?    @relation(fields: [roleId], references: [id])\n  plan        Plan     @default(FREE)\n  active      Boolean  @default(true)\n  /// Kilobytes of storage used; may exceed 2^53.\n  quota       BigInt   @default(0)\n  score       Float    @default(0)\n  balance     Decimal  @default(0)\n  settings    Json?\n  avatar      Bytes?\n  createdAt   DateTime @default(now()) @map("created_at")\n  updatedAt   DateTime @updatedAt @map("updated_at")\n  /// What this user wrote.\n  /// @lazy(dynamic)\n  posts       Post[]\n\n  @@index([roleId])\n  @@map("users")\n}\n\n/// A post written by a user; titles are unique per author.\nmodel Post {\n  id        Int      @id @default(autoincrement())\n  title     String\n  body      String   @default("")\n  published Boolean  @default(false)\n  views     Int      @default(0)\n  authorId  Int      @map("author_id")\n  /// The author, loaded on first access.\n  /// @lazy(select)\n  author    User     @relation(fields: [authorId], references: [id], onDelete: Cascade)\n\n  @@unique([authorId, title])\n  @@index([authorId])\n  @@map("posts")\n}\n',
+        content: '// The example schema: roles, users, their posts and the comments on them.\n// Loading strategies ride in `///` doc comments: `@lazy(select)` (the default) loads related rows\n// on first access, `@lazy(dynamic)` gives a query object to filter, count and append to.\n\ndatasource db {\n  provider = "sqlite"\n}\n\n/// What a user may do.\nenum Plan {\n  FREE\n  PRO\n  ENTERPRISE\n}\n\n/// A named set of permissions shared by many users.\nmodel Role {\n  id    Int    @id @default(autoincrement())\n  /// Unique, human-readable name such as "admin".\n  name  String @unique\n  /// Everyone holding this role.\n  /// @lazy(dynamic)\n  users User[]\n}\n\n/// Someone who can sign in.\nmodel User {\n  id          Int      @id @default(autoincrement())\n  /// Sign-in name, unique across users.\n  username    String   @unique\n  email       String?\n  roleId      Int?\n  /// The role this user holds, loaded on first access.\n  /// @lazy(select)\n  role        Role?    @relation(fields: [roleId], references: [id])\n  plan        Plan     @default(FREE)\n  active      Boolean  @default(true)\n  /// Kilobytes of storage used; may exceed 2^53.\n  quota       BigInt   @default(0)\n  score       Float    @default(0)\n  balance     Decimal  @default(0)\n  settings    Json?\n  avatar      Bytes?\n  createdAt   DateTime @default(now()) @map("created_at")\n  updatedAt   DateTime @updatedAt @map("updated_at")\n  /// What this user wrote.\n  /// @lazy(dynamic)\n  posts       Post[]\n\n  @@index([roleId])\n  @@map("users")\n}\n\n/// A post written by a user; titles are unique per author.\nmodel Post {\n  id        Int      @id @default(autoincrement())\n  title     String\n  body      String   @default("")\n  published Boolean  @default(false)\n  views     Int      @default(0)\n  authorId  Int      @map("author_id")\n  /// The author, loaded on first access.\n  /// @lazy(select)\n  author    User     @relation(fields: [authorId], references: [id], onDelete: Cascade)\n  /// What readers said, oldest first.\n  /// @lazy(select)\n  /// @orderBy(id)\n  comments  Comment[]\n\n  @@unique([authorId, title])\n  @@index([authorId])\n  @@map("posts")\n}\n\n/// A reader\'s comment on a post.\nmodel Comment {\n  id        Int      @id @default(autoincrement())\n  body      String\n  likes     Int      @default(0)\n  postId    Int      @map("post_id")\n  /// The post commented on.\n  /// @lazy(select)\n  post      Post     @relation(fields: [postId], references: [id], onDelete: Cascade)\n  createdAt DateTime @default(now()) @map("created_at")\n\n  @@index([postId])\n  @@map("comments")\n}\n',
       },
     ],
   },
-  classes: { Post, Role, User },
+  classes: { Comment, Post, Role, User },
   models: [
+    {
+      name: 'Comment',
+      table: 'comments',
+      primaryKey: ['id'],
+      columns: [
+        {
+          name: 'id',
+          column: 'id',
+          type: 'Int',
+          nullable: false,
+          default: {
+            kind: 'autoincrement',
+          },
+        },
+        {
+          name: 'body',
+          column: 'body',
+          type: 'String',
+          nullable: false,
+        },
+        {
+          name: 'likes',
+          column: 'likes',
+          type: 'Int',
+          nullable: false,
+          default: {
+            kind: 'value',
+            value: 0,
+          },
+        },
+        {
+          name: 'postId',
+          column: 'post_id',
+          type: 'Int',
+          nullable: false,
+        },
+        {
+          name: 'createdAt',
+          column: 'created_at',
+          type: 'DateTime',
+          nullable: false,
+          default: {
+            kind: 'now',
+          },
+        },
+      ],
+      relationships: [
+        {
+          name: 'post',
+          target: 'Post',
+          direction: 'many-to-one',
+          uselist: false,
+          strategy: 'select',
+          ownsForeignKey: true,
+          localColumns: ['postId'],
+          remoteColumns: ['id'],
+          backPopulates: 'comments',
+          onDelete: 'Cascade',
+        },
+      ],
+    },
     {
       name: 'Post',
       table: 'posts',
@@ -258,6 +396,23 @@ export const registry = $defineModels({
           remoteColumns: ['id'],
           backPopulates: 'posts',
           onDelete: 'Cascade',
+        },
+        {
+          name: 'comments',
+          target: 'Comment',
+          direction: 'one-to-many',
+          uselist: true,
+          strategy: 'select',
+          ownsForeignKey: false,
+          localColumns: ['id'],
+          remoteColumns: ['postId'],
+          backPopulates: 'post',
+          orderBy: [
+            {
+              field: 'id',
+              direction: 'asc',
+            },
+          ],
         },
       ],
     },

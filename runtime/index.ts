@@ -46,7 +46,7 @@ export { History, inspect, type AttributeInspection, type InstanceInspection } f
 export { listen, type ModelEventName, type ModelEvents, type SessionEventName, type SessionEvents } from './orm/events.js'
 export { makeTransient, makeTransientToDetached } from './orm/make-transient.js'
 export { NestedTransaction, Transaction } from './orm/transaction/transaction-handles.js'
-export { Model, type ColumnsOf, type KeyOf, type ModelClass } from './orm/model.js'
+export { Model, type ColumnsOf, type KeyOf, type ModelClass, type RelatedModel, type RelationNameOf, type RelationsOf } from './orm/model.js'
 export type { RecordedQuery } from './orm/scope-registry.js'
 export { ScopedSession, type ScopeHandle } from './orm/scoping.js'
 export type { BindTarget, ReplicatedEngine } from './orm/routing.js'

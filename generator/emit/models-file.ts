@@ -120,13 +120,27 @@ function initInterface(model: ModelDescription): InterfaceDeclarationStructure {
   }
 }
 
+/** Each relationship's related model, for typed queries across relationships (`where`, `join`, `withCount`, `toJSON`). */
+function relationsInterface(model: ModelDescription): InterfaceDeclarationStructure {
+  return {
+    kind: StructureKind.Interface,
+    isExported: true,
+    name: `${model.name}Relations`,
+    docs: docs(`The relationships of {@link ${model.name}}: each one's related model, an array for a to-many.`),
+    properties: model.relations.map((relation) => ({
+      name: relation.name,
+      type: relation.uselist ? `${relation.target}[]` : targetType(relation),
+    })),
+  }
+}
+
 function modelClass(model: ModelDescription): ClassDeclarationStructure {
   const readOnlyRelations = model.relations.filter((relation) => !relation.ownsForeignKey)
   return {
     kind: StructureKind.Class,
     isExported: true,
     name: model.name,
-    extends: `$Model<${model.name}Columns, ${model.name}Init, ${keyType(model)}>`,
+    extends: `$Model<${model.name}Columns, ${model.name}Init, ${keyType(model)}, ${model.name}Relations>`,
     docs: docs(
       model.documentation,
       `${model.view ? 'View' : 'Table'} \`${model.table}\`${model.bind === undefined ? '' : `, in bind \`${model.bind}\``}.`,
@@ -255,7 +269,7 @@ export function emitModelsFile(schema: SchemaDescription, runtimeModule: string)
   ]
   for (const enumeration of schema.enums) statements.push(...enumStatements(enumeration))
   for (const model of schema.models) {
-    statements.push(columnsInterface(model), initInterface(model), modelClass(model))
+    statements.push(columnsInterface(model), initInterface(model), relationsInterface(model), modelClass(model))
     const accessors = accessorInterface(model)
     if (accessors) statements.push(accessors)
   }

@@ -23,16 +23,19 @@ export type ModelClass<T extends Model = Model> = (abstract new (...args: never[
 /**
  * Base class of generated models.
  *
- * `C` is the model's column types, `I` what its constructor accepts and `K` its primary-key
- * type; they exist for the type checker only (see `$columns`).
+ * `C` is the model's column types, `I` what its constructor accepts, `K` its primary-key type and
+ * `R` its relationships (name to related model, an array for a to-many); they exist for the type
+ * checker only (see `$columns`).
  */
-export abstract class Model<C = object, I = object, K = unknown> {
+export abstract class Model<C = object, I = object, K = unknown, R = object> {
   /** Type-only: the column types of this model. Not present at run time. */
   declare readonly $columns: C
   /** Type-only: what the constructor accepts. Not present at run time. */
   declare readonly $init: I
   /** Type-only: the primary-key value accepted by `session.get()`. Not present at run time. */
   declare readonly $key: K
+  /** Type-only: each relationship's related model (`Role`, or `User[]` for a to-many). Not present at run time. */
+  declare readonly $relations: R
   /** @internal The keys the constructor accepts, set on each instrumented model's prototype. */
   declare readonly [INIT_KEYS]: ReadonlySet<string>
 
@@ -65,6 +68,12 @@ export function mapperOf(modelClass: ModelClass): Mapper {
 }
 
 /** Column types of a model (anything for a model typed `any`, e.g. classes loaded at run time). */
-export type ColumnsOf<T> = 0 extends 1 & T ? any : T extends Model<infer C, unknown, unknown> ? C : never
+export type ColumnsOf<T> = 0 extends 1 & T ? any : T extends Model<infer C, unknown, unknown, unknown> ? C : never
 /** Primary-key type of a model (anything for a model typed `any`). */
-export type KeyOf<T> = 0 extends 1 & T ? any : T extends Model<unknown, unknown, infer K> ? K : never
+export type KeyOf<T> = 0 extends 1 & T ? any : T extends Model<unknown, unknown, infer K, unknown> ? K : never
+/** Relationships of a model: name to related model, an array for a to-many (anything for a model typed `any`). */
+export type RelationsOf<T> = 0 extends 1 & T ? any : T extends Model<unknown, unknown, unknown, infer R> ? R : never
+/** The names of a model's relationships. */
+export type RelationNameOf<T> = keyof RelationsOf<T> & string
+/** The model a relationship of `T` leads to (the element model for a to-many). */
+export type RelatedModel<T, N extends RelationNameOf<T>> = NonNullable<RelationsOf<T>[N]> extends readonly (infer M)[] ? M : NonNullable<RelationsOf<T>[N]>

@@ -176,7 +176,7 @@ model Membership {
 `
     const source = parse(await generateModels(content))
     expect(source.getClassOrThrow('Membership').getExtends()?.getText()).toBe(
-      '$Model<MembershipColumns, MembershipInit, { groupId: number; userId: string }>',
+      '$Model<MembershipColumns, MembershipInit, { groupId: number; userId: string }, MembershipRelations>',
     )
   })
 })

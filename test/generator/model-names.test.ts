@@ -104,7 +104,7 @@ describe('model and enum names that are also runtime or global names', () => {
     const models = result.files.find((file) => file.name === 'models.ts')!.content
     expect(models).toContain("import { Model as $Model, type Decimal as $Decimal,")
     expect(models).toContain("import { defineModels as $defineModels } from 'prismalchemy/internal';")
-    expect(models).toContain('export class Model extends $Model<ModelColumns, ModelInit, number>')
+    expect(models).toContain('export class Model extends $Model<ModelColumns, ModelInit, number, ModelRelations>')
     expect(models).toContain('export class Promise extends $Model<')
     expect(models).toContain('declare readonly dates: globalThis.Promise<Date[]>;')
     expect(models).toContain('  at: globalThis.Date;')

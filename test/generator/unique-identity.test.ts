@@ -26,7 +26,7 @@ describe('the identity of a model without @id', () => {
   it('is a @@unique over required fields, in the order the @@unique lists them (NextAuth\'s VerificationToken)', async () => {
     const { model, models } = await describeOne('  identifier String\n  token      String\n  expires    DateTime\n\n  @@unique([token, identifier])')
     expect([model.primaryKey, model.identity]).toEqual([['token', 'identifier'], 'unique'])
-    expect(models).toContain('extends $Model<MColumns, MInit, { token: string; identifier: string }>')
+    expect(models).toContain('extends $Model<MColumns, MInit, { token: string; identifier: string }, MRelations>')
   })
 
   it('prefers the unique with the fewest fields (papermark\'s Invitation: token over [email, teamId])', async () => {

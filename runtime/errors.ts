@@ -201,6 +201,45 @@ export class InvalidRequestError extends OrmError {
     return new InvalidRequestError(`${method}() expects an integer >= 0, got ${String(value)}.`, 'invalid_row_count')
   }
 
+  /** `stream({ batchSize })` given something other than an integer >= 1. */
+  static invalidBatchSize(value: unknown): InvalidRequestError {
+    return new InvalidRequestError(`stream() expects batchSize to be an integer >= 1, got ${String(value)}.`, 'invalid_batch_size')
+  }
+
+  /** `stream()` of a query that loads a collection in its own statement (joined eager loading): its rows are not one per object (SQLAlchemy's yield_per refuses it too). */
+  static joinedCollectionInStream(model: string, relationship: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `stream() cannot load the collection ${model}.${relationship} with joined loading: its rows repeat each ${model} once per member, so a batch would split them. ` +
+        `Load it per batch with .options(selectinload('${relationship}')), or not at all with lazyload('${relationship}').`,
+      'stream_joined_collection',
+    )
+  }
+
+  /** `stream()` of a query joined to a to-many relationship (`join('posts')`): its rows repeat each object, which a stream cannot make unique without holding them all. */
+  static toManyJoinInStream(model: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `stream() of a ${model} query joined to a to-many relationship would yield each ${model} once per joined row. Filter with a relation filter instead ({ posts: { some: {...} } }, an EXISTS).`,
+      'stream_to_many_join',
+    )
+  }
+
+  /** A write (a flush, a savepoint) on a SQLite connection while `query.stream()` reads from it: better-sqlite3 runs none until the stream ends. */
+  static writeDuringStream(operation: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `Cannot ${operation.length > 70 ? `${operation.slice(0, 67)}...` : operation} while query.stream() is reading on the same SQLite connection: better-sqlite3 writes nothing until the stream ends. ` +
+        'Finish or break the loop first (changes to streamed objects stay pending until the next flush), and run queries inside the loop under session.noAutoflush().',
+      'write_during_stream',
+    )
+  }
+
+  /** The next batch of `query.stream()` after the session's transaction ended (`operation`: commit, rollback, close): its cursor ended with it. */
+  static streamClosed(operation: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `query.stream() was closed by a ${operation} of its session's transaction, which its cursor belonged to: commit after the loop, or start a new stream.`,
+      'stream_closed',
+    )
+  }
+
   /** `orderBy()` with a direction other than `'asc'` or `'desc'`. */
   static invalidSortOrder(column: string): InvalidRequestError {
     return new InvalidRequestError(`orderBy "${column}" must be 'asc' or 'desc'.`, 'invalid_sort_order')
@@ -229,9 +268,138 @@ export class InvalidRequestError extends OrmError {
     )
   }
 
+  /** `defer()` of a primary-key column: the key is the object's identity and is always loaded. */
+  static deferredPrimaryKey(model: string, column: string): InvalidRequestError {
+    return new InvalidRequestError(`defer("${column}"): ${model}.${column} is part of the primary key, which is always loaded. Remove it from defer().`, 'deferred_primary_key')
+  }
+
+  /** `loadOnly()`/`defer()` on a query that loads a relationship with a join, which selects every column of the model. */
+  static deferredWithJoinedLoad(model: string, relationship: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `loadOnly()/defer() cannot be combined with joined loading of ${model}.${relationship}: load it with selectinload("${relationship}") (or lazyload) in this query instead.`,
+      'deferred_with_joined_load',
+    )
+  }
+
+  /** `distinct(columns)` (PostgreSQL's DISTINCT ON) on a database that has no DISTINCT ON. */
+  static distinctOnUnsupported(dialect: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `distinct([...columns]) compiles to DISTINCT ON, which only PostgreSQL has (this database is ${dialect}). Use distinct() for whole rows, or group with groupBy().`,
+      'distinct_on_unsupported',
+    )
+  }
+
+  /** `toJSON({ include })` names a relationship the model does not have. */
+  static unknownJsonRelationship(model: string, relationship: string, known: Iterable<string>): InvalidRequestError {
+    return new InvalidRequestError(
+      `toJSON(): model ${model} has no relationship "${relationship}" to include (its relationships: ${[...known].join(', ') || 'none'}).`,
+      'unknown_json_relationship',
+    )
+  }
+
+  /** `toJSON({ include })` names a dynamic relationship: it is a query, never loaded, so it has nothing to include. */
+  static dynamicInJson(model: string, relationship: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `toJSON(): ${model}.${relationship} is dynamic, a query that is never loaded, so it cannot be included. Run it (await obj.${relationship}.all()) and serialise the result.`,
+      'dynamic_in_json',
+    )
+  }
+
   /** A list column's value is not an array. */
   static listValueExpected(scalar: string, value: unknown): InvalidRequestError {
     return new InvalidRequestError(`A ${scalar}[] column takes an array; got ${typeof value}.`, 'list_value_expected')
+  }
+
+  /** `query.update()`/`query.delete()` on a query with a clause a single UPDATE or DELETE cannot honour (SQLAlchemy refuses the same). */
+  static bulkClauseUnsupported(operation: 'update' | 'delete', clause: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `Can't call query.${operation}() when ${clause} has been called: the statement would ignore it. ` +
+        'Select the rows first (their keys) and filter on those, or remove the clause.',
+      'bulk_clause_unsupported',
+    )
+  }
+
+  /** A bulk update's value that its column cannot take (`reason` says why). */
+  static invalidUpdateValue(model: string, column: string, reason: string): InvalidRequestError {
+    return new InvalidRequestError(`Invalid value for ${model}.${column} in update(): ${reason}.`, 'invalid_update_value')
+  }
+
+  /** `synchronize: 'evaluate'` for criteria the session cannot evaluate in memory as the database would (SQLAlchemy's message). */
+  static unevaluatableCriteria(operation: 'update' | 'delete', what: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `Could not evaluate the criteria of query.${operation}() in memory (${what}). Use synchronize: 'fetch' (or 'auto', the default), or false to leave the session's objects as they are.`,
+      'unevaluatable_criteria',
+    )
+  }
+
+  /** A `synchronize` option that is none of 'auto', 'evaluate', 'fetch' or false. */
+  static invalidSynchronize(value: unknown): InvalidRequestError {
+    return new InvalidRequestError(`synchronize must be 'auto', 'evaluate', 'fetch' or false; got ${JSON.stringify(value)}.`, 'invalid_synchronize')
+  }
+
+  /** `session.insertMany()` given a row that is not a plain object of column values, or a value for a relationship. */
+  static invalidInsertRow(model: string, index: number, reason: string): InvalidRequestError {
+    return new InvalidRequestError(`insertMany(${model}) row ${index}: ${reason}.`, 'invalid_insert_row')
+  }
+
+  /** A relationship in a where object given something that is not one of Prisma's relation filters. */
+  static invalidRelationFilter(model: string, relationship: string, target: string, toMany: boolean): InvalidRequestError {
+    const expected = toMany
+      ? `a to-many relationship: filter it with { some, every, none }, each a where object of ${target}`
+      : `a to-one relationship: filter it with { is, isNot } (a where object of ${target}, or null for none), a where object of ${target}, or null`
+    return new InvalidRequestError(`${model}.${relationship} is ${expected}.`, 'invalid_relation_filter')
+  }
+
+  /** `join()`, `outerjoin()` or a related `orderBy` names a relationship the model does not have. */
+  static unknownRelationship(model: string, relationship: string, usage: string, known: readonly string[]): InvalidRequestError {
+    return new InvalidRequestError(
+      `Model ${model} has no relationship "${relationship}" (in ${usage}); its relationships: ${known.length > 0 ? known.join(', ') : 'none'}.`,
+      'unknown_relationship',
+    )
+  }
+
+  /** `orderBy` on a to-many relationship's column: a collection has no single value to sort its owner by. */
+  static orderByToMany(model: string, relationship: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `orderBy ${model}.${relationship}: a to-many relationship has no single value to sort by; order by a to-one relationship's column instead.`,
+      'order_by_to_many',
+    )
+  }
+
+  /** A query ordered by a joined relationship's column that also loads a relationship with `joined`. */
+  static orderByJoinedLoad(model: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `A ${model} query ordered by a related column cannot also load a relationship with joined eager loading; use selectinload for it.`,
+      'order_by_joined_load',
+    )
+  }
+
+  /** `aggregate()`/`groupBy()` given a key that is no aggregate (`_median`), or an aggregate given something other than `true`/an object of `true`s. */
+  static unknownAggregate(key: string, known: Iterable<string>): InvalidRequestError {
+    return new InvalidRequestError(`Unknown aggregate "${key}": use ${[...known].join(', ')}, each with { column: true }.`, 'unknown_aggregate')
+  }
+
+  /** An aggregate of a column whose type has none: `_sum`/`_avg` of a non-number, `_min`/`_max` of Json, Bytes, Boolean or a list. */
+  static invalidAggregate(aggregate: string, model: string, column: string, scalar: string): InvalidRequestError {
+    const what = aggregate === '_sum' || aggregate === '_avg' ? 'number (Int, BigInt, Float, Decimal)' : 'String, number, DateTime or enum'
+    return new InvalidRequestError(`${aggregate} of ${model}.${column} (${scalar}): it takes a ${what} column.`, 'invalid_aggregate')
+  }
+
+  /** `groupBy()` without columns, or its `having`/`orderBy` naming a column outside `by` without an aggregate. */
+  static notGrouped(column: string | undefined, clause: 'by' | 'having' | 'orderBy'): InvalidRequestError {
+    if (column === undefined) return new InvalidRequestError('groupBy() needs at least one column to group by.', 'not_grouped')
+    return new InvalidRequestError(
+      `groupBy ${clause}: "${column}" is not a grouped column; group by it, or use an aggregate ({ ${column}: { _max: ... } }).`,
+      'not_grouped',
+    )
+  }
+
+  /** `withCount()` of a name that is no to-many relationship of the model. */
+  static notACountableRelationship(model: string, name: string, countable: readonly string[]): InvalidRequestError {
+    return new InvalidRequestError(
+      `withCount("${name}"): ${model} has no to-many relationship "${name}"; countable: ${countable.length > 0 ? countable.join(', ') : 'none'}.`,
+      'not_countable_relationship',
+    )
   }
 }
 
@@ -375,6 +543,27 @@ export class ExpiredAttributeError extends OrmError {
   }
 }
 
+/**
+ * A column the query left out (`loadOnly()`/`defer()`) was read. Column reads are synchronous, so it
+ * cannot load on access as in SQLAlchemy: this is SQLAlchemy's `defer(..., raiseload=True)`.
+ */
+export class DeferredColumnError extends OrmError {
+  override readonly name = 'DeferredColumnError'
+
+  /** @internal */
+  constructor(message: string) {
+    super('deferred_column', message)
+  }
+
+  /** Reading `what.attribute`, which the query that loaded the object did not select. */
+  static read(what: string, attribute: string): DeferredColumnError {
+    return new DeferredColumnError(
+      `${what}.${attribute} was not loaded: the query that loaded it deferred the column (loadOnly/defer). ` +
+        `Load it with \`await session.refresh(obj, ['${attribute}'])\`, or query without deferring it.`,
+    )
+  }
+}
+
 /** `one()` found no row. */
 export class NoResultFoundError extends OrmError {
   override readonly name = 'NoResultFoundError'
@@ -446,6 +635,14 @@ export class UnmappedError extends OrmError {
   /** `model` has no column called `field`. */
   static column(model: string, field: string): UnmappedError {
     return new UnmappedError(`Model ${model} has no column "${field}". Check the field name against the schema.`)
+  }
+
+  /** A where object names `field`, which is neither a column nor a relationship of `model`. */
+  static whereField(model: string, field: string, columns: readonly string[], relationships: readonly string[]): UnmappedError {
+    return new UnmappedError(
+      `Model ${model} has no column "${field}" and no relationship of that name. Its columns: ${columns.join(', ')}; ` +
+        `its relationships: ${relationships.length > 0 ? relationships.join(', ') : 'none'}.`,
+    )
   }
 }
 

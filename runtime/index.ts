@@ -13,6 +13,7 @@ export {
   ConnectionLostError,
   DatabaseError,
   DatabaseLockedError,
+  DeferredColumnError,
   DetachedInstanceError,
   ExpiredAttributeError,
   FlushError,
@@ -41,6 +42,7 @@ export {
 } from './errors.js'
 export { DynamicRelationship } from './loading/dynamic-loader.js'
 export { joinedload, lazyload, noload, raiseload, selectinload, type LoaderOption } from './loading/loader-options.js'
+export { defer, loadOnly, type ColumnOption } from './loading/column-options.js'
 export type { LoaderStrategyName } from './loading/strategy-names.js'
 export { History, inspect, type AttributeInspection, type InstanceInspection } from './orm/inspect.js'
 export { listen, type ModelEventName, type ModelEvents, type SessionEventName, type SessionEvents } from './orm/events.js'
@@ -52,10 +54,30 @@ export { ScopedSession, type ScopeHandle } from './orm/scoping.js'
 export type { BindTarget, ReplicatedEngine } from './orm/routing.js'
 export { Session, type GetOptions, type NPlusOneOptions, type SessionConnection, type SessionOptions } from './orm/session.js'
 export { sessionmaker, type SessionFactory } from './orm/sessionmaker.js'
+export type { BulkWriteOptions, SynchronizeSession } from './orm/synchronize.js'
+export type { InsertManyOptions, InsertRow } from './orm/insert-many.js'
+export type { NumberOperation, UpdateInput, UpdateValue } from './query/update-values.js'
 export type { ObjectState } from './orm/state.js'
+export type { JSONColumn, JSONInclude, JSONRelationName, ModelJSON, ToJSONOptions } from './orm/model-json-types.js'
 export { paginate, Pagination, type IterPagesOptions, type PageInput, type PaginateOptions } from './query/pagination.js'
 export { Query, type OrderByInput, type SortOrder } from './query/query.js'
-export type { FilterOf, ListFilter, ScalarFilter, StringFilter, WhereInput } from './query/where.js'
+export type { AggregateArgs, AggregateResult, AvgOf, CountSelect, NoExtraKeys, NumericKeys, OrderedKeys, SumOf } from './query/aggregate.js'
+export type { AggregateFilters, GroupByArgs, GroupByResult, GroupOrderByInput, HavingInput } from './query/group-by.js'
+export type { ToManyRelationNameOf, WithCount } from './query/relationship-counts.js'
+export type { StreamOptions } from './query/stream.js'
+export type {
+  FilterOf,
+  ListFilter,
+  ModelWhereInput,
+  NullableToOneFilter,
+  RelationFilterOf,
+  ScalarFilter,
+  StringFilter,
+  ToManyFilter,
+  ToOneFilter,
+  WhereInput,
+} from './query/where.js'
+export type { OrderByObject, RelationPath } from './query/joins.js'
 export type { JsonValue } from './json-value.js'
 export { RawSql, Result, sql } from './sql/raw-sql.js'
 export { Decimal } from 'decimal.js'

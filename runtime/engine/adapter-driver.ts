@@ -3,8 +3,9 @@ import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } 
 import { IllegalStateChangeError, type OrmError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import { isConnectionError, mapAdapterError } from './adapter-errors.js'
+import { CursorStream } from './adapter-stream.js'
 import { DeferredBeginConnection } from './deferred-begin-connection.js'
-import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, IsolationLevel, PoolStatus, QueryResult, StatementReporter } from './driver.js'
+import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, IsolationLevel, PoolStatus, QueryResult, RowBatch, RowBatches, StatementReporter } from './driver.js'
 import { QueuePool } from './pool.js'
 
 /** Settings of {@link PrismaAdapterDriver}. */
@@ -43,6 +44,8 @@ function argTypesFor(count: number): ArgType[] {
  */
 class AdapterConnection extends DeferredBeginConnection {
   private starting: Promise<Transaction> | null = null
+  /** Numbers of the cursors open in the transaction (`pa_stream_<n>`): a new stream takes the lowest free one. */
+  private readonly cursors = new Set<number>()
   /** Settles when the last statement sent in the transaction has (see {@link turn}). */
   private tail: Promise<void> = Promise.resolve()
 
@@ -85,6 +88,47 @@ class AdapterConnection extends DeferredBeginConnection {
     } finally {
       done?.()
     }
+  }
+
+  /**
+   * Streams a SELECT through a server-side cursor (`DECLARE ... NO SCROLL CURSOR FOR`, then `FETCH
+   * FORWARD batchSize` per batch, `CLOSE` at the end). A cursor lives in a transaction: this begins the
+   * session's one now, even for a read, and the stream shares its connection with the session's other
+   * statements (each FETCH waits its turn), so the loop may query and flush meanwhile.
+   */
+  async stream(query: CompiledQuery, batchSize: number): Promise<RowBatches> {
+    const generation = this.generation
+    const transaction = await this.transaction()
+    if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
+    let number = 1
+    while (this.cursors.has(number)) number++
+    this.cursors.add(number)
+    const name = `pa_stream_${number}`
+    const run = async (sql: string, parameters: readonly unknown[]): Promise<RowBatch> => {
+      const done = await this.turn()
+      try {
+        const request = { sql, args: parameters as unknown[], argTypes: argTypesFor(parameters.length) }
+        return await this.reported(sql, parameters, async () => (await transaction.queryRaw(request)).rows)
+      } finally {
+        done()
+      }
+    }
+    try {
+      await run(`DECLARE ${name} NO SCROLL CURSOR FOR ${query.sql}`, query.parameters)
+    } catch (error) {
+      this.cursors.delete(number)
+      throw error
+    }
+    const forget = (stream: unknown): void => {
+      this.cursors.delete(number)
+      this.streams.forget(stream as CursorStream)
+    }
+    return this.streams.add(new CursorStream(name, batchSize, forget, run))
+  }
+
+  /** A cursor's transaction runs other statements between its FETCHes, writes included. */
+  get writesBlocked(): boolean {
+    return false
   }
 
   /** Any level other than PostgreSQL's default READ COMMITTED is set by the adapter at BEGIN, so the transaction begins at its first statement. */

@@ -1,7 +1,8 @@
 /** The connection base both drivers share: "autocommit until the first write", one statement-reporting wrapper, and when a connection may go back to its pool. */
 import type { OrmError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
-import type { DriverConnection, IsolationLevel, QueryResult, StatementReporter, TransactionOptions } from './driver.js'
+import type { DriverConnection, IsolationLevel, QueryResult, RowBatches, StatementReporter, TransactionOptions } from './driver.js'
+import { OpenStreams } from './row-stream.js'
 
 /**
  * A session's connection whose transaction begins at its first write (pysqlite's and SQLAlchemy's
@@ -19,12 +20,19 @@ export abstract class DeferredBeginConnection implements DriverConnection {
   #generation = 0
   #rollbackFailed = false
 
+  /** The streams (`stream()`) open on this connection: the end of its transaction interrupts them. */
+  protected readonly streams = new OpenStreams()
+
   protected constructor(private readonly reporter: StatementReporter) {}
 
   /** True while a database transaction is open on this connection (its BEGIN was sent). */
   abstract get inTransaction(): boolean
 
   abstract execute(query: CompiledQuery): Promise<QueryResult>
+
+  abstract stream(query: CompiledQuery, batchSize: number): Promise<RowBatches>
+
+  abstract get writesBlocked(): boolean
 
   /** Whether `level` makes a transaction begin at its first statement, reads included, instead of at its first write. */
   protected abstract beginsAtFirstStatement(level: IsolationLevel | undefined): boolean
@@ -53,11 +61,13 @@ export abstract class DeferredBeginConnection implements DriverConnection {
   }
 
   async commit(): Promise<void> {
+    this.streams.interruptAll('commit')
     this.#end()
     if (this.inTransaction) await this.sendCommit()
   }
 
   async rollback(): Promise<void> {
+    this.streams.interruptAll('rollback')
     this.#end()
     if (!this.inTransaction) return
     try {

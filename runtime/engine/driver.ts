@@ -53,6 +53,28 @@ export interface DriverConnection {
   commit(): Promise<void>
   /** Rolls back the open transaction, if any. Never throws for a transaction that never began. */
   rollback(): Promise<void>
+  /**
+   * Runs a SELECT and reads its rows `batchSize` at a time (SQLite: an open statement; PostgreSQL: a
+   * server-side cursor inside the transaction, begun for it). The batches end with the transaction:
+   * a commit or rollback while the stream is open closes it, and its next read raises `stream_closed`.
+   */
+  stream(query: CompiledQuery, batchSize: number): Promise<RowBatches>
+  /** True while the connection can run no write: SQLite while a stream reads on it (PostgreSQL writes between FETCHes). */
+  readonly writesBlocked: boolean
+}
+
+/** One batch of a streamed statement's rows. */
+export type RowBatch = readonly (readonly unknown[])[]
+
+/** The batches of a streamed statement (see `DriverConnection.stream`); `return()` closes it early (`break`). */
+export interface RowBatches extends AsyncIterableIterator<RowBatch> {
+  return(): Promise<IteratorResult<RowBatch>>
+  /** True until the rows are read to the end, the stream is closed, or its transaction ended. */
+  readonly open: boolean
+  /** Ends the stream because its transaction ends with `operation`, sending nothing; a later `next()` raises `stream_closed`. */
+  interrupt(operation: string): void
+  /** Like {@link interrupt}, but closes the statement or cursor first (a savepoint's end leaves cursors open); a failure to close is ignored. */
+  closeFor(operation: string): Promise<void>
 }
 
 /**

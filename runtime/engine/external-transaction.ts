@@ -1,7 +1,7 @@
 /** ExternalTransaction: a transaction the application holds on one connection, that sessions join with savepoints (SQLAlchemy's "join a session into an external transaction" recipe). */
 import { InvalidRequestError } from '../errors.js'
 import { controlStatement, type CompiledQuery } from '../sql/compiled-query.js'
-import type { DriverConnection, QueryResult, TransactionOptions } from './driver.js'
+import type { DriverConnection, QueryResult, RowBatches, TransactionOptions } from './driver.js'
 
 /**
  * A session transaction inside the external one: its BEGIN is a SAVEPOINT (sent with its first
@@ -12,6 +12,8 @@ class JoinedConnection implements DriverConnection {
   /** The SAVEPOINT, sent once by the first statement (statements started together share it). */
   private savepoint: Promise<string> | null = null
   private requested = false
+  /** Streams opened in this session transaction: its end interrupts those still open (the outer connection goes on). */
+  private readonly streams = new Set<RowBatches>()
 
   constructor(
     private readonly outer: ExternalTransaction,
@@ -23,6 +25,23 @@ class JoinedConnection implements DriverConnection {
   }
 
   async execute(query: CompiledQuery): Promise<QueryResult> {
+    await this.enter()
+    return this.connection.execute(query)
+  }
+
+  get writesBlocked(): boolean {
+    return this.connection.writesBlocked
+  }
+
+  async stream(query: CompiledQuery, batchSize: number): Promise<RowBatches> {
+    await this.enter()
+    const stream = await this.connection.stream(query, batchSize)
+    this.streams.add(stream)
+    return stream
+  }
+
+  /** Checks the external transaction, and sends the SAVEPOINT with the first statement. */
+  private async enter(): Promise<void> {
     if (!this.outer.isActive) throw InvalidRequestError.transactionInactive('external transaction')
     if (this.requested && this.savepoint === null) {
       const name = this.outer.nextSavepointName()
@@ -30,7 +49,6 @@ class JoinedConnection implements DriverConnection {
       this.savepoint.catch(() => undefined)
     }
     if (this.savepoint !== null) await this.savepoint
-    return this.connection.execute(query)
   }
 
   async commit(): Promise<void> {
@@ -42,6 +60,8 @@ class JoinedConnection implements DriverConnection {
   }
 
   private async end(sql: 'RELEASE SAVEPOINT' | 'ROLLBACK TO SAVEPOINT'): Promise<void> {
+    for (const stream of this.streams) await stream.closeFor(sql === 'RELEASE SAVEPOINT' ? 'commit' : 'rollback')
+    this.streams.clear()
     this.requested = false
     const started = this.savepoint
     this.savepoint = null

@@ -21,6 +21,10 @@ class RelationshipSource implements QuerySource {
     return this.relationship.mapper
   }
 
+  get declaredOrder() {
+    return this.relationship.order
+  }
+
   session(): LoadContext {
     const session = sessionOf(this.parent)
     if (session === null) throw DetachedInstanceError.cannotLoad(this.parent.describe(), this.relationship.name)

@@ -1,4 +1,5 @@
 /** The `joined` strategy at query time: the owners' SELECT becomes a subquery LEFT OUTER JOINed to each related table, in one statement. */
+import { InvalidRequestError } from '../errors.js'
 import { trackedList } from '../orm/backrefs.js'
 import { hydrate } from '../orm/hydration.js'
 import type { Mapper, Relationship } from '../orm/mapper.js'
@@ -20,6 +21,8 @@ function qualified(column: ColumnNode, alias: string): ColumnNode {
  * ordered like the query, then by the joined collections' declared orders (see {@link collectionOrder}).
  */
 export function joinedSelect(mapper: Mapper, base: SelectNode, relationships: readonly Relationship[]): SelectNode {
+  // A sort key on a joined relationship's column (qualified by its join) is not a column of the owners' subquery.
+  if (base.orderBy?.some((item) => item.column.table !== undefined)) throw InvalidRequestError.orderByJoinedLoad(mapper.name)
   const columns: ColumnNode[] = mapper.selectColumns.map((column) => qualified(column, OWNER))
   const joins = relationships.flatMap((relationship, i) => {
     const alias = `t${i + 1}`
@@ -36,6 +39,8 @@ export function joinedSelect(mapper: Mapper, base: SelectNode, relationships: re
     const on = sql.and(relationship.local.map((local, j) => sql.binary(qualified(local.node, OWNER), '=', qualified(relationship.remote[j].node, alias))))
     return [sql.leftJoin(sql.table(relationship.mapper.table, alias), on)]
   })
+  // Scalar subqueries of the owners' statement (relationship counts) are read through it, last in each row.
+  if (base.selection.kind === 'columns') for (const subquery of base.selection.subqueries ?? []) columns.push(sql.column(subquery.alias, OWNER))
   const ownerOrder = (base.orderBy ?? []).map((item) => sql.orderBy(qualified(item.column, OWNER), item.direction))
   return {
     kind: 'select',
@@ -69,12 +74,14 @@ function absent(row: readonly unknown[], start: number, mapper: Mapper): boolean
 /**
  * Splits joined rows into owners (deduplicated, in first-seen order) and their related objects,
  * all through the identity map, and sets each relationship on each owner (null or [] when none).
+ * `onRow` is called with each row and its owner (to read what the row carries past the columns).
  */
 export function hydrateJoined(
   ctx: LoadContext,
   mapper: Mapper,
   relationships: readonly Relationship[],
   rows: readonly (readonly unknown[])[],
+  onRow?: (owner: Model, row: readonly unknown[]) => void,
 ): Model[] {
   const dialect = ctx.dialectOf(mapper)
   const ownerDecoders = mapper.decoders(dialect)
@@ -89,6 +96,7 @@ export function hydrateJoined(
   const collected = relationships.map(() => new Map<Model, Model[]>())
   for (const row of rows) {
     const owner = hydrate(ctx, mapper, row.slice(0, mapper.columns.length), ownerDecoders)
+    onRow?.(owner, row)
     if (!seen.has(owner)) {
       seen.add(owner)
       owners.push(owner)

@@ -1,8 +1,10 @@
 /** The query-time loading pipeline (SQLAlchemy's `loading.py`): rows to objects through the identity map, then each relationship's strategy loads it with its owners. */
+import { hydratePartial, partialColumns } from '../orm/deferred-columns.js'
 import { hydrate } from '../orm/hydration.js'
+import { countedRelationships, setCounts } from '../query/relationship-counts.js'
 import type { Mapper, Relationship } from '../orm/mapper.js'
 import type { Model } from '../orm/model.js'
-import type { LoadContext } from '../orm/session-context.js'
+import type { BatchLoad, LoadContext, Rows } from '../orm/session-context.js'
 import { relatedObjects, stateOf, type InstanceState } from '../orm/state.js'
 import type { SelectNode } from '../sql/nodes.js'
 import { resolveOptions, type LoaderOption } from './loader-options.js'
@@ -53,28 +55,48 @@ export function loadsAfter(mapper: Mapper): boolean {
  * then the ones loaded after their owners are, for all owners at once (see {@link loadAfter}).
  */
 export async function loadObjects<T extends Model>(ctx: LoadContext, mapper: Mapper, node: SelectNode, options: readonly LoaderOption[]): Promise<T[]> {
+  const load = batchLoad<T>(ctx, mapper, node, options)
+  return load.load(await ctx.executeRows(mapper, load.node, load.exactIntegers))
+}
+
+
+/**
+ * The loading of an entity SELECT (every column of `mapper`), split into its statement and the
+ * loading of its rows, so that rows arriving in batches (SQLAlchemy's `yield_per`) load batch by batch
+ * (`selectin` per batch). A stream refuses joined collections: their rows are not one per object.
+ */
+export function batchLoad<T extends Model>(ctx: LoadContext, mapper: Mapper, node: SelectNode, options: readonly LoaderOption[]): BatchLoad<T> {
   const [joined, joining] = joinedFor(mapper, options)
-  let objects: T[]
-  if (joining !== undefined) {
-    const exact = mapper.hasBigInt || joined.some((relationship) => relationship.mapper.hasBigInt)
-    const rows = await ctx.executeRows(mapper, joining.select(mapper, node, joined), exact)
-    objects = joining.hydrate(ctx, mapper, joined, rows) as T[]
-    for (const relationship of joined) await loadJoinedTargets(ctx, relationship, objects)
-  } else {
-    const rows = await ctx.executeRows(mapper, node, mapper.hasBigInt)
-    const decoders = mapper.decoders(ctx.dialectOf(mapper))
-    objects = new Array<T>(rows.length)
-    for (let i = 0; i < rows.length; i++) objects[i] = hydrate(ctx, mapper, rows[i], decoders) as T
+  // Relationship counts (`withCount`) ride last in each row: read once the row's object exists.
+  const counted = countedRelationships(node)
+  const after = defaultLoading(mapper).afterLoad || options.length > 0
+  const load = async (rows: Rows): Promise<T[]> => {
+    let objects: T[]
+    if (joining !== undefined) {
+      objects = joining.hydrate(ctx, mapper, joined, rows, counted && ((owner, row) => setCounts(owner, row, counted))) as T[]
+      for (const relationship of joined) await loadJoinedTargets(ctx, relationship, objects)
+    } else {
+      const decoders = mapper.decoders(ctx.dialectOf(mapper))
+      objects = new Array<T>(rows.length)
+      const partial = partialColumns(node)
+      for (let i = 0; i < rows.length; i++) {
+        objects[i] = (partial === undefined ? hydrate(ctx, mapper, rows[i], decoders) : hydratePartial(ctx, mapper, rows[i], partial, decoders)) as T
+      }
+      if (counted !== undefined) for (let i = 0; i < rows.length; i++) setCounts(objects[i], rows[i], counted)
+    }
+    if (objects.length > 0 && after) {
+      await loadAfter(
+        ctx,
+        mapper,
+        objects.map((obj) => stateOf(obj)!),
+        options,
+      )
+    }
+    return objects
   }
-  if (objects.length > 0 && (defaultLoading(mapper).afterLoad || options.length > 0)) {
-    await loadAfter(
-      ctx,
-      mapper,
-      objects.map((obj) => stateOf(obj)!),
-      options,
-    )
-  }
-  return objects
+  if (joining === undefined) return { node, exactIntegers: mapper.hasBigInt, joined, load }
+  const exactIntegers = mapper.hasBigInt || joined.some((relationship) => relationship.mapper.hasBigInt)
+  return { node: joining.select(mapper, node, joined), exactIntegers, joined, load }
 }
 
 /** Relationships this query joins into its statement (the schema's, changed by options), with the strategy that joins them. */

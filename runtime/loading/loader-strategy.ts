@@ -22,8 +22,14 @@ export interface RelationshipAccessor {
 export interface JoinedLoading {
   /** The owners' statement `base` with each relationship's table joined in. */
   select(mapper: Relationship['parent'], base: SelectNode, relationships: readonly Relationship[]): SelectNode
-  /** Turns the joined rows into owners (each once, in order) with the relationships set. */
-  hydrate(ctx: LoadContext, mapper: Relationship['parent'], relationships: readonly Relationship[], rows: readonly (readonly unknown[])[]): Model[]
+  /** Turns the joined rows into owners (each once, in order) with the relationships set; `onRow` sees each row with its owner. */
+  hydrate(
+    ctx: LoadContext,
+    mapper: Relationship['parent'],
+    relationships: readonly Relationship[],
+    rows: readonly (readonly unknown[])[],
+    onRow?: (owner: Model, row: readonly unknown[]) => void,
+  ): Model[]
 }
 
 /** A loading strategy: builds the accessor for a relationship, and may load it together with its owners when a query runs. */

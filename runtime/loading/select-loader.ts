@@ -2,6 +2,7 @@
 import { DetachedInstanceError } from '../errors.js'
 import type { Relationship } from '../orm/mapper.js'
 import { assignToOne, trackedList } from '../orm/backrefs.js'
+import { loadColumns } from '../orm/deferred-columns.js'
 import type { InstanceState } from '../orm/state.js'
 import type { LoaderStrategy, RelationshipAccessor } from './loader-strategy.js'
 import { sessionOf } from '../orm/session-context.js'
@@ -17,6 +18,9 @@ async function load(state: InstanceState, relationship: Relationship): Promise<u
   if ((state.stale || (state.expired !== null && relationship.local.some((column) => state.expired!.has(column.name)))) && relationship.ownsForeignKey) {
     await session.refreshStale(state)
   }
+  // Its foreign key was left out by the query that loaded it (loadOnly/defer): read it first.
+  const deferredKeys = state.deferred === null ? [] : relationship.local.filter((column) => state.deferred!.has(column.name))
+  if (deferredKeys.length > 0) await loadColumns(session, state, deferredKeys, false)
   if (relationship.ownsForeignKey && relationship.remoteIsPrimaryKey) {
     const values = relationship.localInKeyOrder.map((column) => state.dict[column.name])
     if (values.some((value) => value === null || value === undefined)) return null

@@ -1,5 +1,6 @@
 /** Rows to objects through the identity map: one object per row per session, refreshing stale ones. */
 import type { Decoder } from '../dialect/dialect.js'
+import { fillDeferred } from './deferred-columns.js'
 import type { Mapper } from './mapper.js'
 import type { Model } from './model.js'
 import type { LoadContext } from './session-context.js'
@@ -20,6 +21,9 @@ export function hydrate(session: LoadContext, mapper: Mapper, row: readonly unkn
   if (existing !== undefined) {
     if (existing.stale || existing.expired !== null) {
       populate(existing, row, decoders, false)
+      if (session.readsUncommitted) session.noteUncommittedRead(existing)
+    } else if (existing.deferred !== null) {
+      fillDeferred(existing, row, decoders)
       if (session.readsUncommitted) session.noteUncommittedRead(existing)
     }
     return existing.obj
@@ -50,6 +54,7 @@ export function populate(state: InstanceState, row: readonly unknown[], decoders
     state.dict[column.name] = decoders[column.index](row[column.index])
   }
   state.expired = null
+  state.deferred = null
   if (state.stale) {
     state.stale = false
     // Loaded relationships reload; ones assigned since (not flushed yet) are unflushed work and stay.

@@ -9,6 +9,8 @@ import type { InstanceState } from './state.js'
 export class IdentityMap {
   private readonly byMapper = new Map<Mapper, Map<unknown, InstanceState>>()
   private count = 0
+  /** Sets recording the states added while they are registered (see {@link record}). */
+  private readonly recorders = new Set<Set<InstanceState>>()
 
   /** The state stored for `key`, if any. */
   get(mapper: Mapper, key: unknown): InstanceState | undefined {
@@ -22,8 +24,17 @@ export class IdentityMap {
       map = new Map()
       this.byMapper.set(state.mapper, map)
     }
-    if (!map.has(state.key)) this.count++
+    if (!map.has(state.key)) {
+      this.count++
+      if (this.recorders.size > 0) for (const recorder of this.recorders) recorder.add(state)
+    }
     map.set(state.key, state)
+  }
+
+  /** Adds to `into` every state stored under a new key from now until the returned function is called (a stream releasing what it loaded). */
+  record(into: Set<InstanceState>): () => void {
+    this.recorders.add(into)
+    return () => void this.recorders.delete(into)
   }
 
   /** Removes `state` if it is the one stored under its key. */

@@ -25,6 +25,8 @@ export interface InstanceInspection {
   readonly modifiedAttributes: readonly string[]
   /** Names of expired columns. */
   readonly expiredAttributes: readonly string[]
+  /** Names of columns the query that loaded the object left out (`loadOnly`/`defer`), not loaded since. */
+  readonly deferredAttributes: readonly string[]
   /** Names of relationships loaded in memory (or assigned). */
   readonly loadedRelationships: readonly string[]
   /** Per column and relationship: its value in memory and its change history since the last flush. */
@@ -145,6 +147,7 @@ export function inspect(obj: Model): InstanceInspection {
     modified: state.modified,
     modifiedAttributes: state.changedColumns(),
     expiredAttributes: [...(state.expired ?? [])],
+    deferredAttributes: [...(state.deferred ?? [])],
     loadedRelationships: Object.keys(state.related),
     // Built on first read: most inspections never look at it.
     get attrs() {

@@ -1,9 +1,10 @@
 /** Installs the attribute accessors on generated model classes: columns record changes, relationships load through their strategy. */
-import { DetachedInstanceError, ExpiredAttributeError } from '../errors.js'
+import { DeferredColumnError, DetachedInstanceError, ExpiredAttributeError } from '../errors.js'
 import type { RelationshipAccessor } from '../loading/loader-strategy.js'
 import { strategyFor } from '../loading/strategies.js'
 import type { ColumnInfo, Mapper, Relationship } from './mapper.js'
 import { INIT_KEYS, NEW_STATE, type Model } from './model.js'
+import { installJSON } from './model-json.js'
 import { InstanceState, STATE, type Instrumented } from './state.js'
 
 /**
@@ -28,6 +29,10 @@ function defineColumn(prototype: object, column: ColumnInfo): void {
         // SQLAlchemy would reload it, and cannot without a session: say that first.
         if (state.session === null) throw DetachedInstanceError.cannotLoad(state.describe(), name)
         throw ExpiredAttributeError.read(state.describe(), name)
+      }
+      if (state.deferred !== null && state.deferred.has(name)) {
+        if (state.session === null) throw DetachedInstanceError.cannotLoad(state.describe(), name)
+        throw DeferredColumnError.read(state.describe(), name)
       }
       return state.dict[name]
     },
@@ -86,6 +91,7 @@ export function instrument(mapper: Mapper): void {
     if (Object.getOwnPropertyDescriptor(prototype, relationship.name)?.set !== undefined) initKeys.add(relationship.name)
   }
   Object.defineProperty(prototype, INIT_KEYS, { value: initKeys, configurable: true })
+  installJSON(prototype)
   Object.defineProperty(prototype, NEW_STATE, {
     value: (obj: Model) => {
       ;(obj as Instrumented)[STATE] = new InstanceState(mapper, obj, {})

@@ -36,6 +36,8 @@ export function makeTransient(obj: Model): void {
   state.strategyOverrides = null
   if (state.expired !== null) for (const name of state.expired) delete state.dict[name]
   state.expired = null
+  // A column never loaded is unset on a new object (INSERT leaves it to its default).
+  state.deferred = null
   // Loaded relationships described the stored row; a transient object has none.
   state.related = {}
 }

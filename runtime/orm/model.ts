@@ -1,6 +1,7 @@
 /** Model: the base class of every generated model class. */
 import { UnknownFieldError, UnmappedError } from '../errors.js'
 import type { Mapper } from './mapper.js'
+import type { JSONInclude, ModelJSON, ToJSONOptions } from './model-json-types.js'
 
 /** Symbol under which a model class keeps its {@link Mapper} (in `ModelClass`'s type, so not stripped; no entry point exports it). */
 export const MAPPER: unique symbol = Symbol('prismalchemy.mapper')
@@ -41,6 +42,21 @@ export abstract class Model<C = object, I = object, K = unknown, R = object> {
 
   /** @internal Gives a new object its state, set on each instrumented model's prototype. */
   declare readonly [NEW_STATE]: (obj: Model) => void
+
+  /**
+   * The object as JSON, which `JSON.stringify(obj)` (and so `res.json(obj)`) writes: its columns as
+   * Prisma's JSON protocol writes them (dates as ISO strings; BigInt, Decimal as strings; bytes as
+   * base64; Json values and enums as they are), then the relationships `include` names when they are
+   * loaded (never loading one: an unloaded one is left out; dynamic ones are queries and refused),
+   * then `_count` when present. Deferred and expired columns are left out.
+   *
+   * ### Examples
+   * ```ts
+   * res.json(user.toJSON({ include: ['role'] }))
+   * post.toJSON({ include: { comments: true, author: { include: ['role'] } } })
+   * ```
+   */
+  declare readonly toJSON: <const I extends JSONInclude<this> = never>(options?: ToJSONOptions<I>) => ModelJSON<this, I>
 
   /**
    * Creates a transient object; `init` sets columns and to-one relationships through their setters. A key

@@ -4,11 +4,12 @@ import type { Engine } from '../engine/engine.js'
 import type { ExternalTransaction } from '../engine/external-transaction.js'
 import { InvalidRequestError, NotFoundError } from '../errors.js'
 import type { Query } from '../query/query.js'
-import type { Model, ModelClass, KeyOf } from './model.js'
+import type { ColumnsOf, Model, ModelClass, KeyOf } from './model.js'
 import type { BindTarget } from './routing.js'
 import { Scope, ScopeRegistry } from './scope-registry.js'
 import type { RawSql, Result } from '../sql/raw-sql.js'
 import type { IdentityMap } from './identity-map.js'
+import type { InsertManyOptions, InsertRow } from './insert-many.js'
 import type { GetOptions, Session, SessionConnection, SessionOptions } from './session.js'
 import type { NestedTransaction, Transaction } from './transaction/transaction-handles.js'
 import type { SessionFactory } from './sessionmaker.js'
@@ -200,8 +201,8 @@ export class ScopedSession {
   }
 
   /** See {@link Session.refresh}. */
-  refresh(obj: Model): Promise<void> {
-    return this.current.refresh(obj)
+  refresh<T extends Model>(obj: T, columns?: readonly (keyof ColumnsOf<T> & string)[]): Promise<void> {
+    return this.current.refresh(obj, columns)
   }
 
   /** See {@link Session.expire}. */
@@ -330,6 +331,11 @@ export class ScopedSession {
   /** See {@link Session.connection}. */
   connection(options: { bind?: ModelClass } = {}): Promise<SessionConnection> {
     return this.current.connection(options)
+  }
+
+  /** See {@link Session.insertMany}. */
+  insertMany<T extends Model>(modelClass: ModelClass<T>, rows: readonly InsertRow<T>[], options: InsertManyOptions = {}): Promise<number> {
+    return this.current.insertMany(modelClass, rows, options)
   }
 
   /** See {@link Session.getOne}. */

@@ -1,5 +1,5 @@
 /** The internal contracts of a session: what loaders and queries ({@link LoadContext}) and the unit of work ({@link FlushContext}) may use of it. */
-import type { QueryResult } from '../engine/driver.js'
+import type { QueryResult, RowBatches } from '../engine/driver.js'
 import type { Dialect } from '../dialect/dialect.js'
 import type { LoaderOption } from '../loading/loader-options.js'
 import type { SelectNode, StatementNode } from '../sql/nodes.js'
@@ -42,12 +42,18 @@ export interface LoadContext {
   readonly readsUncommitted: boolean
   /** Remembers an object whose row was read after this transaction wrote (a rollback expires it). */
   noteUncommittedRead(state: InstanceState): void
+  /** Forgets an object `noteUncommittedRead` remembered, once it left the session (released by a stream). */
+  forgetUncommittedRead(state: InstanceState): void
   /** The SQL dialect of a model's bind. */
   dialectOf(mapper: Mapper): Dialect
   /** Runs a SELECT on the table of `mapper` (on its bind's reading engine) and returns raw rows. */
   executeRows(mapper: Mapper, node: SelectNode, exactIntegers: boolean): Promise<Rows>
+  /** Opens a stream of a SELECT's rows on the table of `mapper`, `batchSize` at a time, inside the session's transaction (`query.stream()`). */
+  streamRows(mapper: Mapper, node: SelectNode, exactIntegers: boolean, batchSize: number): Promise<RowBatches>
   /** Runs an entity SELECT (all columns of `mapper`) and returns objects through the identity map, with eager loading applied. */
   loadObjects<T extends Model>(mapper: Mapper, node: SelectNode, options?: readonly LoaderOption[]): Promise<T[]>
+  /** An entity SELECT split into its statement and the loading of its rows, for rows that arrive in batches (`query.stream()`). */
+  batchLoad<T extends Model>(mapper: Mapper, node: SelectNode, options: readonly LoaderOption[]): BatchLoad<T>
   /** Loads `relationship` of `owner` lazily, batched with the other owners asking in the same tick, and counted by the N+1 check. */
   lazyLoad(owner: InstanceState, relationship: Relationship): Promise<void>
   /** Re-reads the row of an object loaded in an earlier transaction, keeping unflushed changes. */
@@ -80,4 +86,16 @@ export interface FlushContext extends LoadContext {
  */
 export function sessionOf(state: InstanceState): LoadContext | null {
   return state.session
+}
+
+/** An entity SELECT's statement, and how its rows become objects: `loadObjects` runs it once, `query.stream()` a batch at a time. */
+export interface BatchLoad<T extends Model> {
+  /** The statement to run: `node` with the relationships loaded in it joined in. */
+  readonly node: SelectNode
+  /** True when a returned column holds 64-bit integers to read exactly. */
+  readonly exactIntegers: boolean
+  /** The relationships joined into the statement. */
+  readonly joined: readonly Relationship[]
+  /** Rows of the statement (all of them, or one batch) as objects through the identity map, their relationships loaded. */
+  load(rows: Rows): Promise<T[]>
 }

@@ -1,5 +1,5 @@
 /** How a session's statements reach its engines: each model's bind, the replica or primary it reads from, inside the session's transaction. */
-import type { QueryResult } from '../engine/driver.js'
+import type { QueryResult, RowBatches } from '../engine/driver.js'
 import type { Dialect } from '../dialect/dialect.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import type { SelectNode, StatementNode } from '../sql/nodes.js'
@@ -40,6 +40,16 @@ export class SessionExecutor {
   select(mapper: Mapper, node: SelectNode, exactIntegers: boolean): Promise<Rows> {
     const route = this.#routing.routeOf(mapper)
     return this.#read(route, mapper, route.compiler.compile(node, exactIntegers))
+  }
+
+  /** Opens a stream of a SELECT's rows on the table of `mapper`, read `batchSize` at a time where its reads go (`query.stream()`). */
+  async stream(mapper: Mapper, node: SelectNode, exactIntegers: boolean, batchSize: number): Promise<RowBatches> {
+    const route = this.#routing.routeOf(mapper)
+    try {
+      return await this.#transactions.ensure().stream(this.#routing, route, route.compiler.compile(node, exactIntegers), batchSize)
+    } catch (error) {
+      throw explainSchemaMismatch(error, mapper)
+    }
   }
 
   /** `SELECT <every column> WHERE <pk> = ?` for `values`: its rows (one or none), compiled once per mapper and dialect. */

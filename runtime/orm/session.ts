@@ -1,11 +1,11 @@
 /** Session: identity map, unit of work and transaction, SQLAlchemy's `Session` for TypeScript. */
-import type { ConnectionOwner, IsolationLevel, QueryResult } from '../engine/driver.js'
+import type { ConnectionOwner, IsolationLevel, QueryResult, RowBatches } from '../engine/driver.js'
 import type { Dialect } from '../dialect/dialect.js'
 import type { Engine } from '../engine/engine.js'
 import type { ExternalTransaction } from '../engine/external-transaction.js'
 import { InvalidRequestError, NoResultFoundError, UnmappedError } from '../errors.js'
 import { LazyLoadBatcher } from '../loading/lazy-load-batcher.js'
-import { joinsRelated, loadAfter, loadObjects, loadsAfter } from '../loading/load-objects.js'
+import { batchLoad, joinsRelated, loadAfter, loadObjects, loadsAfter } from '../loading/load-objects.js'
 import { checkLoaderOptions, type LoaderOption } from '../loading/loader-options.js'
 import { NPlusOneCounter } from '../loading/n-plus-one.js'
 import { Query } from '../query/query.js'
@@ -13,17 +13,20 @@ import type { SelectNode, StatementNode } from '../sql/nodes.js'
 import type { RawSql, Result } from '../sql/raw-sql.js'
 import { CollectionTracker } from './collections.js'
 import { isFlushing } from './event-registry.js'
+import { refreshColumns } from './deferred-columns.js'
 import { hydrate, populate } from './hydration.js'
+import { insertMany, type InsertManyOptions, type InsertRow } from './insert-many.js'
 import { IdentityMap } from './identity-map.js'
 import type { Mapper, Relationship } from './mapper.js'
 import { mergeState } from './merge.js'
-import { mapperOf, type KeyOf, type Model, type ModelClass } from './model.js'
+import { mapperOf, type ColumnsOf, type KeyOf, type Model, type ModelClass } from './model.js'
 import { SessionRouting } from './routing.js'
-import type { Rows } from './session-context.js'
+import type { BatchLoad, Rows } from './session-context.js'
 import { SessionExecutor } from './session-executor.js'
 import type { GetOptions, SessionConnection, SessionOptions } from './session-options.js'
 import { relatedObjects, stateOf, type InstanceState } from './state.js'
 import { TransactionCoordinator } from './transaction/transaction-coordinator.js'
+import type { SessionTransaction } from './transaction/session-transaction.js'
 import type { NestedTransaction, Transaction } from './transaction/transaction-handles.js'
 import { cascadeAdd, cascadeCollections } from './unit-of-work/save-update-cascade.js'
 
@@ -223,6 +226,27 @@ export class Session {
     return new Query<T>({ mapper: mapperOf(modelClass), session: () => this })
   }
 
+  /**
+   * Inserts plain rows (not objects) of `modelClass`'s table with multi-row INSERTs, one per batch,
+   * and returns how many rows were inserted: SQLAlchemy's `session.execute(insert(User), rows)`,
+   * Prisma's `createMany`. Unset columns get Prisma Client's client-side defaults (`now()`,
+   * `uuid()`, `cuid()`, `@updatedAt`), so the rows are stored as PrismaClient stores them.
+   * `skipDuplicates` skips rows that would break a unique constraint (`ON CONFLICT DO NOTHING`).
+   * No object enters the identity map and no model event fires. Pending changes are flushed
+   * first; the INSERTs run in the session's transaction, so `rollback()` undoes them.
+   *
+   * ### Examples
+   * ```ts
+   * const n = await session.insertMany(User, [{ username: 'ann' }, { username: 'bob', roleId: 1 }])
+   * ```
+   */
+  async insertMany<T extends Model>(modelClass: ModelClass<T>, rows: readonly InsertRow<T>[], options: InsertManyOptions = {}): Promise<number> {
+    const mapper = mapperOf(modelClass)
+    this.#transactions.guard('insertMany')
+    await this.autoflush()
+    return insertMany(this, mapper, rows, options)
+  }
+
   /** Writes pending changes (INSERT, UPDATE, DELETE) inside the transaction, without committing. */
   flush(): Promise<void> {
     return this.#transactions.flush()
@@ -382,10 +406,15 @@ export class Session {
     for (const state of [...this.identityMap.states()]) this.expire(state.obj)
   }
 
-  /** Reloads every column of a persistent object from the database, discarding unflushed changes to it. */
-  async refresh(obj: Model): Promise<void> {
+  /**
+   * Reloads every column of a persistent object from the database, discarding unflushed changes to
+   * it. With `columns`, only those (SQLAlchemy's `refresh(obj, attribute_names)`): one SELECT of them,
+   * the way to load columns a query deferred (`loadOnly`/`defer`); its loaded relationships stay.
+   */
+  async refresh<T extends Model>(obj: T, columns?: readonly (keyof ColumnsOf<T> & string)[]): Promise<void> {
     const state = this.#persistentState(obj, 'refreshed')
     this.#transactions.guard('refresh')
+    if (columns !== undefined) return refreshColumns(this, state, columns)
     // Its own unflushed column changes are discarded, not flushed; other pending work is autoflushed first, as SQLAlchemy does.
     if (state.committed !== null) {
       Object.assign(state.dict, state.committed)
@@ -451,6 +480,11 @@ export class Session {
     this.#transactions.noteUncommittedRead(state)
   }
 
+  /** @internal Forgets an object `noteUncommittedRead` remembered, once a stream released it. */
+  forgetUncommittedRead(state: InstanceState): void {
+    this.#transactions.forgetUncommittedRead(state)
+  }
+
   /** @internal Called by states when a column or relationship changes. */
   markModified(state: InstanceState): void {
     if (state.key !== undefined && !state.deleted) {
@@ -475,10 +509,26 @@ export class Session {
     return this.#executor.write(mapper, node, exactIntegers)
   }
 
+  /** @internal Opens a stream of a SELECT's rows on the table of `mapper`, `batchSize` at a time (`query.stream()`). */
+  streamRows(mapper: Mapper, node: SelectNode, exactIntegers: boolean, batchSize: number): Promise<RowBatches> {
+    this.#transactions.guard('query')
+    return this.#executor.stream(mapper, node, exactIntegers, batchSize)
+  }
+
+  /** @internal The session's transaction, begun when there is none: bulk statements record the objects they changed there, for rollback. */
+  bulkTransaction(): SessionTransaction {
+    return this.#transactions.ensure()
+  }
+
   /** @internal Runs an entity SELECT (all columns of `mapper`) and returns objects through the identity map, with eager loading. */
   loadObjects<T extends Model>(mapper: Mapper, node: SelectNode, options: readonly LoaderOption[] = []): Promise<T[]> {
     this.#transactions.guard('query')
     return loadObjects<T>(this, mapper, node, options)
+  }
+
+  /** @internal An entity SELECT's statement and the loading of its rows batch by batch (`query.stream()`). */
+  batchLoad<T extends Model>(mapper: Mapper, node: SelectNode, options: readonly LoaderOption[]): BatchLoad<T> {
+    return batchLoad<T>(this, mapper, node, options)
   }
 
   /** @internal Loads `relationship` of `owner` lazily, batched per tick and counted by the N+1 check. */

@@ -55,6 +55,8 @@ export class InstanceState {
   deleted = false
   /** Column names expired by `session.expire()`: reading them throws until refreshed. */
   expired: Set<string> | null = null
+  /** Column names the query that loaded the object left out (`loadOnly`/`defer`): reading them throws until loaded. */
+  deferred: Set<string> | null = null
   /** Loaded in an earlier transaction: the next row read for this identity refreshes unmodified columns. */
   stale = false
   /** Loading strategies set by the query that loaded the object (`raiseload`, `noload`, `lazyload`), by relationship. */
@@ -112,6 +114,7 @@ export class InstanceState {
     dict[name] = value
     this.version++
     this.expired?.delete(name)
+    this.deferred?.delete(name)
     // A foreign key set directly wins over an earlier assignment of the relationship it feeds, and
     // makes the loaded related object stale.
     const dependents = this.mapper.relationshipsByForeignKey.get(name)

@@ -15,6 +15,7 @@ import type {
   NotNode,
   NullCheckNode,
   OrderByNode,
+  ScalarSubqueryNode,
   SelectNode,
   StatementNode,
   SubqueryNode,
@@ -47,12 +48,23 @@ const VISIT: Visitor = {
     c.visitSelect(n.select)
     c.append(')')
   },
+  exists: (c, n) => {
+    c.append(n.negated ? 'NOT EXISTS (' : 'EXISTS (')
+    c.visitSelect(n.select)
+    c.append(')')
+  },
   'null-check': (c, n) => c.visitNullCheck(n),
   like: (c, n) => c.visitLike(n),
   and: (c, n) => c.visitLogical(n),
   or: (c, n) => c.visitLogical(n),
   not: (c, n) => c.visitNot(n),
   'order-by': (c, n) => c.visitOrderBy(n),
+  'scalar-subquery': (c, n) => c.visitScalarSubquery(n),
+  arithmetic: (c, n) => {
+    c.visitColumn(n.left)
+    c.append(` ${n.op} `)
+    c.visitValue(n.right)
+  },
   raw: (c, n) => {
     n.parts.forEach((part, i) => {
       c.append(part)
@@ -69,6 +81,11 @@ const VISIT: Visitor = {
 export abstract class DefaultCompiler {
   private parts: string[] = []
   private parameters: unknown[] = []
+  /**
+   * The table (or alias) that qualifies unqualified columns: the FROM of the SELECT being compiled
+   * when it has joins (a column name alone could be ambiguous there); undefined otherwise.
+   */
+  private scope: string | undefined
 
   /** Compiles one statement. */
   compile(node: StatementNode, exactIntegers = false): CompiledQuery {
@@ -77,7 +94,7 @@ export abstract class DefaultCompiler {
     this.visit(node)
     const isWrite = node.kind === 'raw' ? node.isWrite : node.kind !== 'select'
     const returnsRows =
-      node.kind === 'raw' ? node.returnsRows : node.kind === 'select' || (node.kind === 'insert' && node.returning !== undefined && node.returning.length > 0)
+      node.kind === 'raw' ? node.returnsRows : node.kind === 'select' || (node.returning !== undefined && node.returning.length > 0)
     const query: CompiledQuery = {
       sql: this.parts.join(''),
       parameters: this.parameters,
@@ -139,20 +156,42 @@ export abstract class DefaultCompiler {
 
   /** @internal */
   visitSelect(node: SelectNode): void {
+    const enclosing = this.scope
+    this.scope = node.joins !== undefined && node.joins.length > 0 ? (node.from.alias ?? (node.from.kind === 'table' ? node.from.name : undefined)) : undefined
     this.append('SELECT ')
+    if (node.distinct === true) this.append('DISTINCT ')
+    else if (node.distinct !== undefined) {
+      this.append('DISTINCT ON (')
+      this.list(node.distinct)
+      this.append(') ')
+    }
     const selection = node.selection
-    if (selection.kind === 'columns') this.selected(selection.columns)
-    else this.append(selection.kind === 'count' ? 'count(*)' : '1')
+    if (selection.kind === 'columns') {
+      this.selected(selection.columns)
+      for (const subquery of selection.subqueries ?? []) {
+        this.append(', ')
+        this.visitScalarSubquery(subquery)
+      }
+    } else this.append(selection.kind === 'count' ? 'count(*)' : '1')
     this.append(' FROM ')
     this.visit(node.from)
     if (node.joins) for (const join of node.joins) this.visitJoin(join)
     if (node.where) this.where(node.where)
+    if (node.groupBy && node.groupBy.length > 0) {
+      this.append(' GROUP BY ')
+      this.list(node.groupBy)
+    }
+    if (node.having) {
+      this.append(' HAVING ')
+      this.visit(node.having)
+    }
     // An aggregate has one row: ORDER BY means nothing there, and PostgreSQL rejects it (the columns are not grouped).
     if (node.orderBy && node.orderBy.length > 0 && selection.kind !== 'count') {
       this.append(' ORDER BY ')
       this.list(node.orderBy)
     }
     if (node.limit !== undefined || node.offset !== undefined) this.limitOffset(node.limit, node.offset)
+    this.scope = enclosing
   }
 
   /** @internal */
@@ -171,10 +210,15 @@ export abstract class DefaultCompiler {
         this.append(')')
       })
     }
-    if (node.returning && node.returning.length > 0) {
-      this.append(' RETURNING ')
-      this.selected(node.returning)
-    }
+    if (node.onConflictDoNothing) this.append(' ON CONFLICT DO NOTHING')
+    this.returning(node.returning)
+  }
+
+  /** ` RETURNING columns` of a write, when it has some. */
+  private returning(columns: readonly ColumnNode[] | undefined): void {
+    if (columns === undefined || columns.length === 0) return
+    this.append(' RETURNING ')
+    this.selected(columns)
   }
 
   /** @internal */
@@ -186,16 +230,18 @@ export abstract class DefaultCompiler {
       if (i > 0) this.append(', ')
       this.append(this.quoteIdentifier(column.name))
       this.append(' = ')
-      this.visitValue(value)
+      this.visit(value)
     })
-    this.where(node.where)
+    if (node.where) this.where(node.where)
+    this.returning(node.returning)
   }
 
   /** @internal */
   visitDelete(node: DeleteNode): void {
     this.append('DELETE FROM ')
     this.visitTable(node.from)
-    this.where(node.where)
+    if (node.where) this.where(node.where)
+    this.returning(node.returning)
   }
 
   private where(condition: ConditionNode): void {
@@ -218,7 +264,7 @@ export abstract class DefaultCompiler {
 
   /** @internal */
   visitJoin(node: JoinNode): void {
-    this.append(' LEFT OUTER JOIN ')
+    this.append(node.inner ? ' INNER JOIN ' : ' LEFT OUTER JOIN ')
     this.visitTable(node.table)
     this.append(' ON ')
     this.visit(node.on)
@@ -240,8 +286,21 @@ export abstract class DefaultCompiler {
 
   /** @internal */
   visitColumn(node: ColumnNode): void {
-    if (node.table !== undefined) this.append(`${this.quoteIdentifier(node.table)}.`)
-    this.append(this.quoteIdentifier(node.name))
+    if (node.aggregate !== undefined) this.append(`${node.aggregate}(`)
+    if (node.aggregate !== undefined && node.name === '*') this.append('*')
+    else {
+      const table = node.table ?? this.scope
+      if (table !== undefined) this.append(`${this.quoteIdentifier(table)}.`)
+      this.append(this.quoteIdentifier(node.name))
+    }
+    if (node.aggregate !== undefined) this.append(')')
+  }
+
+  /** @internal */
+  visitScalarSubquery(node: ScalarSubqueryNode): void {
+    this.append('(')
+    this.visitSelect(node.select)
+    this.append(`) AS ${this.quoteIdentifier(node.alias)}`)
   }
 
   /** @internal */

@@ -36,11 +36,13 @@ export interface SubqueryNode {
   readonly alias: string
 }
 
-/** `LEFT OUTER JOIN table ON condition`. */
+/** `LEFT OUTER JOIN table ON condition`, or `INNER JOIN` when `inner`. */
 export interface JoinNode {
   readonly kind: 'join'
   readonly table: TableNode
   readonly on: ConditionNode
+  /** True for an INNER JOIN (rows without a match are dropped); absent for a LEFT OUTER JOIN. */
+  readonly inner?: true
 }
 
 /** A column reference, optionally qualified by its table. */
@@ -50,6 +52,18 @@ export interface ColumnNode {
   readonly table?: string
   /** The type the column is read as where it is selected (`CAST(column AS cast)`), as PrismaClient reads `money` as `numeric`. */
   readonly cast?: string
+  /** The aggregate function the column is wrapped in (`sum("views")`); `count` of the name `*` is `count(*)`. */
+  readonly aggregate?: AggregateFunction
+}
+
+/** The aggregate functions of `aggregate()`/`groupBy()`. */
+export type AggregateFunction = 'count' | 'sum' | 'avg' | 'min' | 'max'
+
+/** A SELECT of one value in a select list: `(SELECT count(*) FROM ...) AS alias` (relationship counts). */
+export interface ScalarSubqueryNode {
+  readonly kind: 'scalar-subquery'
+  readonly select: SelectNode
+  readonly alias: string
 }
 
 /** A bound value with the scalar type used to encode it. */
@@ -121,8 +135,15 @@ export interface NotNode {
   readonly operand: ConditionNode
 }
 
+/** `[NOT] EXISTS (SELECT 1 FROM ...)`: a correlated subquery (relation filters). */
+export interface ExistsNode {
+  readonly kind: 'exists'
+  readonly negated: boolean
+  readonly select: SelectNode
+}
+
 /** Any boolean condition. */
-export type ConditionNode = BinaryNode | InNode | InSelectNode | NullCheckNode | LikeNode | LogicalNode | NotNode
+export type ConditionNode = BinaryNode | InNode | InSelectNode | NullCheckNode | LikeNode | LogicalNode | NotNode | ExistsNode
 
 /** One ORDER BY item. */
 export interface OrderByNode {
@@ -133,17 +154,27 @@ export interface OrderByNode {
 
 /** What a SELECT returns: columns, `count(*)`, or the constant 1 (for EXISTS probes). */
 export type SelectionNode =
-  | { readonly kind: 'columns'; readonly columns: readonly ColumnNode[] }
+  | {
+      readonly kind: 'columns'
+      readonly columns: readonly ColumnNode[]
+      /** Scalar subqueries selected after the columns, each under its alias (relationship counts). */
+      readonly subqueries?: readonly ScalarSubqueryNode[]
+    }
   | { readonly kind: 'count' }
   | { readonly kind: 'one' }
 
-/** SELECT ... FROM ... [LEFT OUTER JOIN ...] [WHERE] [ORDER BY] [LIMIT] [OFFSET]. */
+/** SELECT ... FROM ... [LEFT OUTER JOIN ...] [WHERE] [GROUP BY] [HAVING] [ORDER BY] [LIMIT] [OFFSET]. */
 export interface SelectNode {
   readonly kind: 'select'
+  /** `SELECT DISTINCT` for `true`; `SELECT DISTINCT ON (columns)` (PostgreSQL) for a list. */
+  readonly distinct?: true | readonly ColumnNode[]
   readonly from: TableNode | SubqueryNode
   readonly joins?: readonly JoinNode[]
   readonly selection: SelectionNode
   readonly where?: ConditionNode
+  readonly groupBy?: readonly ColumnNode[]
+  /** Conditions on the groups, over aggregated columns (see `ColumnNode.aggregate`). */
+  readonly having?: ConditionNode
   readonly orderBy?: readonly OrderByNode[]
   readonly limit?: number
   readonly offset?: number
@@ -156,21 +187,38 @@ export interface InsertNode {
   readonly columns: readonly ColumnNode[]
   readonly rows: readonly (readonly ValueNode[])[]
   readonly returning?: readonly ColumnNode[]
+  /** `ON CONFLICT DO NOTHING`: rows that would violate a unique constraint are skipped (Prisma's `skipDuplicates`). */
+  readonly onConflictDoNothing?: true
 }
 
-/** UPDATE ... SET ... WHERE .... */
+/** The operators of an {@link ArithmeticNode}. */
+export type ArithmeticOperator = '+' | '-' | '*' | '/'
+
+/** `column <op> value`, a SET value computed from the row's own (Prisma's atomic number operations). */
+export interface ArithmeticNode {
+  readonly kind: 'arithmetic'
+  readonly op: ArithmeticOperator
+  readonly left: ColumnNode
+  readonly right: ValueNode
+}
+
+/** UPDATE ... SET ... [WHERE ...] [RETURNING ...]. */
 export interface UpdateNode {
   readonly kind: 'update'
   readonly table: TableNode
-  readonly set: readonly (readonly [ColumnNode, ValueNode])[]
-  readonly where: ConditionNode
+  readonly set: readonly (readonly [ColumnNode, ValueNode | ArithmeticNode])[]
+  /** Absent for every row of the table. */
+  readonly where?: ConditionNode
+  readonly returning?: readonly ColumnNode[]
 }
 
-/** DELETE FROM ... WHERE .... */
+/** DELETE FROM ... [WHERE ...] [RETURNING ...]. */
 export interface DeleteNode {
   readonly kind: 'delete'
   readonly from: TableNode
-  readonly where: ConditionNode
+  /** Absent for every row of the table. */
+  readonly where?: ConditionNode
+  readonly returning?: readonly ColumnNode[]
 }
 
 /**
@@ -192,18 +240,24 @@ export interface RawNode {
 export type StatementNode = SelectNode | InsertNode | UpdateNode | DeleteNode | RawNode
 
 /** Every node kind, for the compiler's visitor table. */
-export type AnyNode = StatementNode | ConditionNode | TableNode | SubqueryNode | JoinNode | ColumnNode | ValueNode | OrderByNode
+export type AnyNode = StatementNode | ConditionNode | TableNode | SubqueryNode | JoinNode | ColumnNode | ValueNode | OrderByNode | ScalarSubqueryNode | ArithmeticNode
 
 /** Node builders: each returns a frozen node. */
 export const sql = {
   table: (name: string, alias?: string): TableNode => Object.freeze(alias === undefined ? { kind: 'table', name } : { kind: 'table', name, alias }),
   subquery: (select: SelectNode, alias: string): SubqueryNode => Object.freeze({ kind: 'subquery', select, alias }),
   leftJoin: (table: TableNode, on: ConditionNode): JoinNode => Object.freeze({ kind: 'join', table, on }),
+  innerJoin: (table: TableNode, on: ConditionNode): JoinNode => Object.freeze({ kind: 'join', table, on, inner: true }),
+  exists: (select: SelectNode, negated = false): ExistsNode => Object.freeze({ kind: 'exists', negated, select }),
   column: (name: string, table?: string): ColumnNode => Object.freeze(table === undefined ? { kind: 'column', name } : { kind: 'column', name, table }),
   /** `column` (keeping how it is read) of the table under `alias`. */
   qualified: (column: ColumnNode, alias: string): ColumnNode => Object.freeze({ ...column, table: alias }),
   /** A column that is selected as `CAST(column AS cast)`. */
   castColumn: (name: string, cast: string): ColumnNode => Object.freeze({ kind: 'column', name, cast }),
+  /** `fn(column)`, or `count(*)` without a column. */
+  aggregate: (fn: AggregateFunction, column?: ColumnNode): ColumnNode =>
+    Object.freeze(column === undefined ? { kind: 'column', name: '*', aggregate: fn } : { ...column, aggregate: fn }),
+  scalarSubquery: (select: SelectNode, alias: string): ScalarSubqueryNode => Object.freeze({ kind: 'scalar-subquery', select, alias }),
   value: (value: unknown, type: ColumnType): ValueNode => Object.freeze({ kind: 'value', value, type }),
   binary: (left: ColumnNode, op: BinaryOperator, right: ValueNode | ColumnNode): BinaryNode => Object.freeze({ kind: 'binary', op, left, right }),
   in: (left: ColumnNode, values: readonly ValueNode[], negated = false): InNode => Object.freeze({ kind: 'in', negated, left, values: Object.freeze([...values]) }),
@@ -215,4 +269,5 @@ export const sql = {
   or: (operands: readonly ConditionNode[]): ConditionNode => (operands.length === 1 ? operands[0] : Object.freeze({ kind: 'or', operands: Object.freeze([...operands]) })),
   not: (operand: ConditionNode): NotNode => Object.freeze({ kind: 'not', operand }),
   orderBy: (column: ColumnNode, direction: 'asc' | 'desc'): OrderByNode => Object.freeze({ kind: 'order-by', column, direction }),
+  arithmetic: (left: ColumnNode, op: ArithmeticOperator, right: ValueNode): ArithmeticNode => Object.freeze({ kind: 'arithmetic', op, left, right }),
 } as const

@@ -19,6 +19,10 @@ type InternalMembers =
   | 'refreshStale'
   | 'readsUncommitted'
   | 'noteUncommittedRead'
+  | 'forgetUncommittedRead'
+  | 'streamRows'
+  | 'bulkTransaction'
+  | 'batchLoad'
 
 
 test('every public Session member is on db.session', () => {

@@ -4,12 +4,13 @@ import { E_TIMEOUT, Mutex, type MutexInterface, withTimeout } from 'async-mutex'
 import { LRUCache } from 'lru-cache'
 import type { ConnectionBudget } from '../../engine/connection-budget.js'
 import { DeferredBeginConnection } from '../../engine/deferred-begin-connection.js'
-import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, IsolationLevel, PoolStatus, QueryResult, StatementReporter } from '../../engine/driver.js'
+import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, IsolationLevel, PoolStatus, QueryResult, RowBatches, StatementReporter } from '../../engine/driver.js'
 import { importOptional, SQLITE_DRIVER } from '../../engine/optional-package.js'
 import { QueuePool } from '../../engine/pool.js'
-import { DatabaseLockedError, IllegalStateChangeError, type OrmError } from '../../errors.js'
+import { DatabaseLockedError, IllegalStateChangeError, InvalidRequestError, type OrmError } from '../../errors.js'
 import type { CompiledQuery } from '../../sql/compiled-query.js'
 import { mapSqliteError } from './sqlite-errors.js'
+import { SqliteRowStream } from './sqlite-stream.js'
 
 /** better-sqlite3, an optional peer dependency: imported when the first connection opens. */
 let betterSqlite3: Promise<typeof Database> | undefined
@@ -95,24 +96,49 @@ class SqliteConnection extends DeferredBeginConnection {
   }
 
   async execute(query: CompiledQuery): Promise<QueryResult> {
-    if (this.joinsTransaction(query) && !this.inTransaction) {
-      const generation = this.generation
-      const waited = this.reportClock()
-      try {
-        await this.beginWrite()
-      } catch (error) {
-        // The statement never ran: the log shows it failing on the lock (its time is the wait).
-        throw this.reportFailed(query.sql, query.parameters, waited, error)
-      }
-      // The transaction this statement belongs to ended while it waited for the lock: never run it
-      // in whatever transaction the connection serves now.
-      if (generation !== this.generation) {
-        await this.rollbackAfterFailure(() => this.rollbackIfOpen())
-        this.unlock()
-        throw IllegalStateChangeError.notAllowed('execute', 'closed')
-      }
-    }
+    // better-sqlite3 runs no write on a connection while one of its statements is being iterated.
+    if (query.isWrite && this.streams.any) throw InvalidRequestError.writeDuringStream(`run "${query.sql}"`)
+    if (this.joinsTransaction(query) && !this.inTransaction) await this.beginFor(query)
     return this.reported(query.sql, query.parameters, () => this.run(query))
+  }
+
+  /**
+   * Iterates the SELECT on a statement of its own (the cached one may run meanwhile, e.g. the same
+   * query inside the loop), in the open transaction if any, else in autocommit like other reads.
+   */
+  async stream(query: CompiledQuery, batchSize: number): Promise<RowBatches> {
+    if (this.joinsTransaction(query) && !this.inTransaction) await this.beginFor(query)
+    const rows = this.reported(query.sql, query.parameters, () => {
+      const statement = this.db.prepare(query.sql)
+      statement.raw(true)
+      statement.safeIntegers(query.exactIntegers)
+      return statement.iterate(query.parameters) as IterableIterator<unknown[]>
+    })
+    return this.streams.add(new SqliteRowStream(rows, batchSize, this.streams.forget, (error) => this.mapError(error, query.sql)))
+  }
+
+  /** Sends BEGIN IMMEDIATE for `query`, the first statement of the session's transaction to need it (a write, or any statement under SERIALIZABLE). */
+  private async beginFor(query: CompiledQuery): Promise<void> {
+    const generation = this.generation
+    const waited = this.reportClock()
+    try {
+      await this.beginWrite()
+    } catch (error) {
+      // The statement never ran: the log shows it failing on the lock (its time is the wait).
+      throw this.reportFailed(query.sql, query.parameters, waited, error)
+    }
+    // The transaction this statement belongs to ended while it waited for the lock: never run it
+    // in whatever transaction the connection serves now.
+    if (generation !== this.generation) {
+      await this.rollbackAfterFailure(() => this.rollbackIfOpen())
+      this.unlock()
+      throw IllegalStateChangeError.notAllowed('execute', 'closed')
+    }
+  }
+
+  /** better-sqlite3 runs no write (nor COMMIT) on a connection while one of its statements is iterated. */
+  get writesBlocked(): boolean {
+    return this.streams.any
   }
 
   /** SQLite's only isolation level besides its default is SERIALIZABLE, which takes the write lock at the first statement. */
@@ -151,6 +177,7 @@ class SqliteConnection extends DeferredBeginConnection {
 
   /** Closes the underlying handle. */
   close(): void {
+    this.streams.interruptAll('close')
     try {
       if (this.inTransaction) this.rollbackIfOpen()
     } catch {

@@ -1,5 +1,5 @@
 /** EngineTransaction: a session transaction's connection to one engine, checked out and begun on first use, ended once. */
-import type { ConnectionOwner, DriverConnection, IsolationLevel, QueryResult } from '../../engine/driver.js'
+import type { ConnectionOwner, DriverConnection, IsolationLevel, QueryResult, RowBatches } from '../../engine/driver.js'
 import { checkIsolationLevel, type Engine } from '../../engine/engine.js'
 import type { CompiledQuery } from '../../sql/compiled-query.js'
 import type { BindRoute } from '../routing.js'
@@ -71,6 +71,25 @@ export class EngineTransaction {
       return await running
     } finally {
       this.inFlight.delete(running)
+    }
+  }
+
+  /** True while the checked-out connection can run no write (SQLite while a stream reads on it). */
+  get writesBlocked(): boolean {
+    return this.connection?.writesBlocked ?? false
+  }
+
+  /** Opens a stream of `query`'s rows on the connection (see `DriverConnection.stream`); the end of the transaction interrupts it. */
+  async stream(query: CompiledQuery, batchSize: number): Promise<RowBatches> {
+    this.parent.guard('execute')
+    const connection = this.connection ?? (await this.connect())
+    this.parent.guard('execute')
+    const opening = connection.stream(query, batchSize)
+    this.inFlight.add(opening)
+    try {
+      return await opening
+    } finally {
+      this.inFlight.delete(opening)
     }
   }
 

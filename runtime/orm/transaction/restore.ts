@@ -1,4 +1,5 @@
 /** Restore on rollback: what a rolled-back transaction or savepoint did to objects, undone in memory (SQLAlchemy's `_restore_snapshot`). */
+import { deferUnknown } from '../deferred-columns.js'
 import type { LoadContext } from '../session-context.js'
 import type { InstanceState } from '../state.js'
 
@@ -44,7 +45,10 @@ export function restoreObjects(session: LoadContext, scope: RestoreScope): void 
     identityMap.add(state)
     if (inserted?.has(state) === true) continue
     // A change made before the delete was never written: the object shows the stored row again.
-    if (state.committed !== null) Object.assign(state.dict, state.committed)
+    if (state.committed !== null) {
+      Object.assign(state.dict, state.committed)
+      deferUnknown(state, state.committed)
+    }
     state.clearModifications()
   }
   for (const state of scope.vanished) {
@@ -63,13 +67,17 @@ export function restoreObjects(session: LoadContext, scope: RestoreScope): void 
   }
   // Unflushed changes first, then the values from before the scope's flushed UPDATEs.
   for (const state of session.dirtyStates) {
-    if (state.committed !== null && state.session === session && !transient.has(state)) Object.assign(state.dict, state.committed)
+    if (state.committed !== null && state.session === session && !transient.has(state)) {
+      Object.assign(state.dict, state.committed)
+      deferUnknown(state, state.committed)
+    }
     state.clearModifications()
   }
   session.dirtyStates.clear()
   for (const [state, originals] of scope.originals) {
     if (kept?.(state) === true || state.session !== session || transient.has(state)) continue
     Object.assign(state.dict, originals)
+    deferUnknown(state, originals)
     // A flushed primary-key change is undone too: file the object under its old key again.
     const key = state.mapper.identityKeyOf(state.dict)
     if (state.key !== undefined && key !== state.key) {

@@ -1,5 +1,5 @@
 /** SessionTransaction: the session's database transaction, with an explicit state machine and guarded transitions. */
-import type { ConnectionOwner, DriverConnection, IsolationLevel, QueryResult } from '../../engine/driver.js'
+import type { ConnectionOwner, DriverConnection, IsolationLevel, QueryResult, RowBatches } from '../../engine/driver.js'
 import type { Engine } from '../../engine/engine.js'
 import type { ExternalTransaction } from '../../engine/external-transaction.js'
 import { BindCommitError, ConnectionLostError, IllegalStateChangeError, InvalidRequestError, PendingRollbackError } from '../../errors.js'
@@ -183,6 +183,16 @@ export class SessionTransaction {
     const engine = routing.readEngine(route)
     if (engine === route.primary) return this.execute(route, engine, query)
     return this.#readReplica(routing, route, engine, query)
+  }
+
+  /** Throws `write_during_stream` before `operation` writes anything when a primary's connection can run no write now (SQLite while a stream reads on it). */
+  checkWritable(operation: string): void {
+    if (this.engines().some((transaction) => !transaction.readOnly && transaction.writesBlocked)) throw InvalidRequestError.writeDuringStream(operation)
+  }
+
+  /** Opens a stream of a read's rows (`query.stream()`) where `routing` sends `route`'s reads, like {@link read} (without its fallback to the primary). */
+  stream(routing: SessionRouting, route: BindRoute, query: CompiledQuery, batchSize: number): Promise<RowBatches> {
+    return this.on(route, routing.readEngine(route)).stream(query, batchSize)
   }
 
   /** A read on `replica`, falling back to the primary when the replica cannot be reached (see {@link read}). */

@@ -88,6 +88,11 @@ export class TransactionCoordinator {
     this.#transaction?.readAfterWrite.add(state)
   }
 
+  /** Forgets an object {@link noteUncommittedRead} remembered, once it left the session (a stream released it): a rollback has nothing to expire there. */
+  forgetUncommittedRead(state: InstanceState): void {
+    this.#transaction?.readAfterWrite.delete(state)
+  }
+
   /** Remembers an object expunged because its row was gone: a rollback may bring the row back, and the object with it. */
   noteVanished(state: InstanceState): void {
     this.#transaction?.vanished.push(state)
@@ -146,6 +151,8 @@ export class TransactionCoordinator {
     while (this.#flushing !== null) await this.#flushing.catch(() => undefined)
     this.guard('flush')
     if (!host.hasPendingChanges) return
+    // Refused before it writes anything, so that the transaction goes on (a failed flush would roll it back).
+    this.#transaction?.checkWritable('flush')
     this.#flushing = this.#runFlush()
     try {
       await this.#flushing

@@ -3,6 +3,7 @@
  * `persistence.py` `_save_obj`/`_delete_obj`, MikroORM's `ChangeSetPersister`): multi-row INSERTs
  * with generated values read back through RETURNING, changed-column UPDATEs, batched DELETEs.
  */
+import type { Dialect } from '../../dialect/dialect.js'
 import { StaleDataError } from '../../errors.js'
 import { sql, type ColumnNode, type ConditionNode, type InsertNode, type ValueNode } from '../../sql/nodes.js'
 import { storedTime } from './client-defaults.js'
@@ -16,6 +17,16 @@ import type { InstanceState } from '../state.js'
 
 /** Rows per multi-row INSERT, below the dialect's parameter limit. */
 const MAX_ROWS_PER_INSERT = 500
+
+/**
+ * How many rows of `columnCount` values one multi-row INSERT carries: at most 500, and never more
+ * bind parameters than the dialect allows (1 for DEFAULT VALUES, which inserts one row).
+ * @internal
+ */
+export function rowsPerInsert(dialect: Dialect, columnCount: number): number {
+  if (columnCount === 0) return 1
+  return Math.max(1, Math.min(MAX_ROWS_PER_INSERT, Math.floor(dialect.maxParameters / columnCount)))
+}
 
 function compareKeys(a: unknown, b: unknown): number {
   return a === b ? 0 : (a as number) < (b as number) ? -1 : 1
@@ -111,10 +122,9 @@ export class Persister {
     // increasing integer assigned by the database, looked up when the key was sent.
     const sortable = mapper.primaryKey.length === 1 && mapper.primaryKey[0].definition.default?.kind === 'autoincrement'
     const returning = generated.length > 0 ? [...new Set([...mapper.primaryKey, ...generated])] : []
-    const perRow = Math.max(columns.length, 1)
-    let rowsPerStatement = Math.max(1, Math.min(MAX_ROWS_PER_INSERT, Math.floor(this.ctx.dialectOf(mapper).maxParameters / perRow)))
-    // DEFAULT VALUES inserts one row; a generated key that is not an increasing integer cannot be matched back.
-    if (columns.length === 0 || (pkGenerated && !sortable)) rowsPerStatement = 1
+    let rowsPerStatement = rowsPerInsert(this.ctx.dialectOf(mapper), columns.length)
+    // A generated key that is not an increasing integer cannot be matched back.
+    if (pkGenerated && !sortable) rowsPerStatement = 1
     const columnNodes: ColumnNode[] = columns.map((column) => column.node)
     for (let start = 0; start < states.length; start += rowsPerStatement) {
       const chunk = states.slice(start, start + rowsPerStatement)

@@ -3,7 +3,7 @@ import { InvalidRequestError } from '../errors.js'
 import type { Mapper, Relationship } from '../orm/mapper.js'
 import type { RelatedModel, RelationNameOf } from '../orm/model.js'
 import { sql, type JoinNode, type OrderByNode } from '../sql/nodes.js'
-import { relationshipJoins } from './relation-filter.js'
+import { relatedAliases, relationshipJoins } from './relation-filter.js'
 
 /** Sort direction. */
 export type SortOrder = 'asc' | 'desc'
@@ -34,7 +34,7 @@ type ColumnsOfRelated<V> = NonNullable<V> extends { readonly $columns: infer C }
 /** Relationships of the model a to-one relationship leads to. */
 type RelationsOfRelated<V> = NonNullable<V> extends { readonly $relations: infer R } ? R : never
 
-/** One relationship joined into a query's statement. @internal */
+/** One relationship joined into a query's statement (not exported from an entry point, but named by public declarations). */
 export interface QueryJoin {
   /** Its dotted path from the queried model (`'author.role'`). */
   readonly path: string
@@ -43,6 +43,8 @@ export interface QueryJoin {
   readonly owner: string
   /** The related table's alias: `j1`, `j2`, ... in the order joins were added. */
   readonly alias: string
+  /** A many-to-many's join table's alias: `js1`, `js2`, ... beside `alias`. */
+  readonly link: string
   /** INNER JOIN (from `join()`), or LEFT OUTER JOIN (from `outerjoin()` or an `orderBy`). */
   readonly inner: boolean
 }
@@ -64,7 +66,8 @@ export function joinPath(mapper: Mapper, joins: readonly QueryJoin[], path: stri
     const index = result.findIndex((join) => join.path === prefix)
     let join: QueryJoin
     if (index < 0) {
-      join = Object.freeze({ path: prefix, relationship, owner, alias: `j${result.length + 1}`, inner })
+      // The queried table keeps its name in the statement: no alias may take it (a table named "j1").
+      join = Object.freeze({ path: prefix, relationship, owner, ...relatedAliases('join', result.length + 1, mapper.table), inner })
       result.push(join)
     } else {
       join = result[index]
@@ -78,7 +81,7 @@ export function joinPath(mapper: Mapper, joins: readonly QueryJoin[], path: stri
 
 /** The JOIN nodes of `joins`, in order (a many-to-many's join table reads as `js<n>` beside `j<n>`). */
 export function joinNodes(joins: readonly QueryJoin[]): JoinNode[] {
-  return joins.flatMap((join) => relationshipJoins(join.relationship, join.owner, join.alias, `js${join.alias.slice(1)}`, join.inner))
+  return joins.flatMap((join) => relationshipJoins(join.relationship, join.owner, join, join.inner))
 }
 
 /** True when a join repeats owners: some joined relationship is a to-many. */

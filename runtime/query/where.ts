@@ -4,7 +4,7 @@ import { InvalidRequestError, UnmappedError } from '../errors.js'
 import type { ColumnInfo, Mapper, Relationship } from '../orm/mapper.js'
 import type { ColumnsOf, RelationsOf } from '../orm/model.js'
 import { sql, type ColumnNode, type ConditionNode } from '../sql/nodes.js'
-import { columnOf, relatedExists } from './relation-filter.js'
+import { columnOf, relatedAliases, relatedExists } from './relation-filter.js'
 
 /** Operators of a scalar filter. */
 export interface ScalarFilter<V> {
@@ -96,12 +96,12 @@ export type RelationFilterOf<V> = 0 extends 1 & V
 
 /**
  * Where a where object is compiled: how its model's columns are qualified, and how deep in
- * correlated subqueries it sits. @internal
+ * correlated subqueries it sits (not exported from an entry point, but named by public declarations).
  */
 export interface WhereScope {
   /** The alias qualifying the model's columns; undefined at the top, where they stay unqualified. */
   readonly alias?: string
-  /** The number of subqueries around: a relation filter here reads its rows as `t<depth + 1>`. */
+  /** The number of subqueries around: a relation filter here reads its rows as `t<depth + 1>` (see `relatedAliases`). */
   readonly depth: number
 }
 
@@ -217,10 +217,11 @@ function logicalOperands(mapper: Mapper, operand: unknown, key: string, scope: W
 /** `[NOT] EXISTS` over the rows `relationship` relates to the scope's row, matching `where` (every row when undefined). */
 function exists(relationship: Relationship, scope: WhereScope, where: Record<string, unknown> | undefined, negated: boolean, negateWhere = false): ConditionNode {
   const depth = scope.depth + 1
-  const alias = `t${depth}`
-  let condition = where === undefined ? undefined : compileWhere(relationship.mapper, where, { alias, depth })
+  const owner = scope.alias ?? relationship.parent.table
+  const aliases = relatedAliases('subquery', depth, owner)
+  let condition = where === undefined ? undefined : compileWhere(relationship.mapper, where, { alias: aliases.alias, depth })
   if (condition !== undefined && negateWhere) condition = sql.not(condition)
-  return relatedExists(relationship, scope.alias ?? relationship.parent.table, alias, `s${depth}`, condition, negated)
+  return relatedExists(relationship, owner, aliases, condition, negated)
 }
 
 /**

@@ -231,7 +231,7 @@ async function prismaContestant(url: string): Promise<{ contestant: Contestant; 
 /** Hand-written SQL (SQLite placeholders): the statement prismalchemy sends, and the LEFT JOIN of grouped counts. */
 const RAW_SQL = {
   page:
-    'SELECT "id", "title", "views", "authorId", (SELECT count(*) FROM "Comment" WHERE "Comment"."postId" = "page"."id") AS "_count_comments" ' +
+    'SELECT "id", "title", "views", "authorId", (SELECT count(*) FROM "Comment" AS "t1" WHERE "page"."id" = "t1"."postId") AS "_count_comments" ' +
     'FROM (SELECT "id", "title", "views", "authorId" FROM "Post" ORDER BY "id" DESC LIMIT ? OFFSET ?) AS "page" ORDER BY "id" DESC',
   joined:
     'SELECT "Post"."id", "Post"."title", "Post"."views", "Post"."authorId", coalesce("counts"."n", 0) FROM "Post" ' +

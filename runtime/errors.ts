@@ -289,6 +289,14 @@ export class InvalidRequestError extends OrmError {
     )
   }
 
+  /** `distinct()` (SELECT DISTINCT) with an ORDER BY on a column the statement does not select. */
+  static distinctOrderByUnselected(column: string): InvalidRequestError {
+    return new InvalidRequestError(
+      `distinct() sorts its distinct rows, and the order by "${column}" is on a column they do not have (a deferred column, or a joined table's). Load that column, or filter with a relation filter instead of a to-many join.`,
+      'distinct_order_by_unselected',
+    )
+  }
+
   /** `toJSON({ include })` names a relationship the model does not have. */
   static unknownJsonRelationship(model: string, relationship: string, known: Iterable<string>): InvalidRequestError {
     return new InvalidRequestError(

@@ -2,10 +2,11 @@
 import type { Decoder } from '../dialect/dialect.js'
 import { InvalidRequestError } from '../errors.js'
 import type { ColumnNode, SelectNode } from '../sql/nodes.js'
+import { loadedState } from './hydration.js'
 import type { ColumnInfo, Mapper } from './mapper.js'
 import type { Model } from './model.js'
 import type { LoadContext } from './session-context.js'
-import { InstanceState, STATE, type Instrumented } from './state.js'
+import type { InstanceState } from './state.js'
 
 /** Selections made by {@link partialSelection}, with the columns they read, so the loading pipeline knows a row's layout. */
 const partialSelections = new WeakMap<readonly ColumnNode[], readonly ColumnInfo[]>()
@@ -45,17 +46,10 @@ export function hydratePartial(session: LoadContext, mapper: Mapper, row: readon
     if (fillColumns(existing, values, false) && session.readsUncommitted) session.noteUncommittedRead(existing)
     return existing.obj
   }
-  // No constructor call: a loaded object is built from its row, not from user input.
-  const obj = Object.create(mapper.modelClass.prototype) as Instrumented
-  const state = new InstanceState(mapper, obj, values)
+  const state = loadedState(session, mapper, values, key)
   const left = mapper.columns.filter((column) => !(column.name in values))
   if (left.length > 0) state.deferred = new Set(left.map((column) => column.name))
-  obj[STATE] = state
-  state.key = key
-  state.session = session
-  session.identityMap.add(state)
-  if (session.readsUncommitted) session.noteUncommittedRead(state)
-  return obj
+  return state.obj
 }
 
 /**
@@ -83,15 +77,6 @@ export function fillColumns(state: InstanceState, values: Record<string, unknown
   if (expired !== null && expired.size === 0) state.expired = null
   if (deferred !== null && deferred.size === 0) state.deferred = null
   return filled
-}
-
-/** A full row read for an object that has deferred columns (and nothing stale or expired): those columns take the row's values. @internal */
-export function fillDeferred(state: InstanceState, row: readonly unknown[], decoders: readonly Decoder[]): void {
-  for (const name of state.deferred!) {
-    const column = state.mapper.column(name)
-    state.dict[name] = decoders[column.index](row[column.index])
-  }
-  state.deferred = null
 }
 
 /**

@@ -1,6 +1,5 @@
 /** Rows to objects through the identity map: one object per row per session, refreshing stale ones. */
 import type { Decoder } from '../dialect/dialect.js'
-import { fillDeferred } from './deferred-columns.js'
 import type { Mapper } from './mapper.js'
 import type { Model } from './model.js'
 import type { LoadContext } from './session-context.js'
@@ -31,6 +30,15 @@ export function hydrate(session: LoadContext, mapper: Mapper, row: readonly unkn
   const dict: Record<string, unknown> = {}
   const columns = mapper.columns
   for (let i = 0; i < columns.length; i++) dict[columns[i].name] = decoders[i](row[i])
+  return loadedState(session, mapper, dict, key).obj
+}
+
+/**
+ * A new persistent object of `mapper` holding the column values `dict` read from its row, filed in
+ * the session's identity map under `key`.
+ * @internal
+ */
+export function loadedState(session: LoadContext, mapper: Mapper, dict: Record<string, unknown>, key: unknown): InstanceState {
   // No constructor call: a loaded object is built from its row, not from user input.
   const obj = Object.create(mapper.modelClass.prototype) as Instrumented
   const state = new InstanceState(mapper, obj, dict)
@@ -39,7 +47,16 @@ export function hydrate(session: LoadContext, mapper: Mapper, row: readonly unkn
   state.session = session
   session.identityMap.add(state)
   if (session.readsUncommitted) session.noteUncommittedRead(state)
-  return obj
+  return state
+}
+
+/** A full row read for an object that has deferred columns (and nothing stale or expired): those columns take the row's values. */
+function fillDeferred(state: InstanceState, row: readonly unknown[], decoders: readonly Decoder[]): void {
+  for (const name of state.deferred!) {
+    const column = state.mapper.column(name)
+    state.dict[name] = decoders[column.index](row[column.index])
+  }
+  state.deferred = null
 }
 
 /**

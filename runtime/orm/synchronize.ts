@@ -79,7 +79,8 @@ export function evaluateMatches(
   for (const state of ctx.identityMap.statesOf(mapper)) {
     const read = (node: ColumnNode): unknown => {
       const name = columnOf(node)!.name
-      if (state.expired !== null && state.expired.has(name)) throw EXPIRED
+      // An unloaded column (expired, or deferred by loadOnly/defer) is unknown, as in SQLAlchemy's evaluator.
+      if ((state.expired !== null && state.expired.has(name)) || (state.deferred !== null && state.deferred.has(name))) throw EXPIRED
       return state.storedValue(name)
     }
     try {
@@ -106,24 +107,26 @@ export const EXPIRE: unique symbol = Symbol('prismalchemy.expire')
 /**
  * Gives a persistent object the values a bulk UPDATE wrote to its row as its committed state (not a
  * change to flush): an unflushed change to such a column is replaced, as in SQLAlchemy; other
- * unflushed changes stay pending. A to-one relationship whose foreign key changed is unloaded, so
- * its next access loads the new target. The transaction remembers the replaced values: a rollback
- * puts them back.
+ * unflushed changes stay pending; a deferred column stays deferred. A to-one relationship whose
+ * foreign key changed is unloaded, so its next access loads the new target. The transaction
+ * remembers the replaced values: a rollback puts them back.
  * @internal
  */
 export function applyUpdate(ctx: BulkWriteContext, transaction: SessionTransaction, state: InstanceState, values: NewValues): void {
   const originals: Record<string, unknown> = {}
   for (const [column, value] of values) {
     const name = column.name
+    for (const relationship of state.mapper.relationshipsByForeignKey.get(name) ?? []) {
+      if (state.changedRelationships?.has(relationship) !== true) delete state.related[relationship]
+    }
+    // A column the query left out (loadOnly/defer) stays unloaded, as SQLAlchemy sets only loaded attributes.
+    if (state.deferred !== null && state.deferred.has(name)) continue
     originals[name] = state.storedValue(name)
     if (state.committed !== null) delete state.committed[name]
     if (value === EXPIRE) (state.expired ??= new Set()).add(name)
     else {
       state.dict[name] = value
       state.expired?.delete(name)
-    }
-    for (const relationship of state.mapper.relationshipsByForeignKey.get(name) ?? []) {
-      if (state.changedRelationships?.has(relationship) !== true) delete state.related[relationship]
     }
   }
   if (state.expired !== null && state.expired.size === 0) state.expired = null

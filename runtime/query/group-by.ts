@@ -2,7 +2,7 @@
 import type { Dialect } from '../dialect/dialect.js'
 import { InvalidRequestError } from '../errors.js'
 import type { Mapper } from '../orm/mapper.js'
-import { sql, type ColumnNode, type ColumnType, type ConditionNode, type OrderByNode, type SelectNode } from '../sql/nodes.js'
+import { sql, type ColumnType, type ConditionNode, type OrderByNode, type SelectNode } from '../sql/nodes.js'
 import {
   AGGREGATE_KEYS,
   aggregateItem,
@@ -18,7 +18,7 @@ import {
   type OrderedKeys,
   type SumOf,
 } from './aggregate.js'
-import { compileWhere, type FilterOf, type ScalarFilter } from './where.js'
+import { COMPARISONS, compileWhere, equality, type FilterOf, type ScalarFilter } from './where.js'
 
 /** A sort direction (`SortOrder` of `query.ts`, which imports this module). */
 type SortOrder = OrderByNode['direction']
@@ -60,7 +60,6 @@ export interface GroupByArgs<C, B extends keyof C> extends AggregateArgs<C> {
 export type GroupByResult<C, B extends keyof C, A> = { [K in B]: C[K] } & AggregateResult<C, A> extends infer R ? { [K in keyof R]: R[K] } : never
 
 const OWN_KEYS: ReadonlySet<string> = new Set(['having', 'orderBy'])
-const COMPARISONS = { lt: '<', lte: '<=', gt: '>', gte: '>=' } as const
 const FILTER_OPERATORS = ['equals', 'in', 'notIn', 'lt', 'lte', 'gt', 'gte', 'not']
 
 /** True for an object literal (a filter), not a value such as a Date or a Decimal. */
@@ -76,23 +75,18 @@ function resultType(item: AggregateItem): ColumnType {
   return item.key === '_avg' ? 'Float' : column.type
 }
 
-function compare(node: ColumnNode, type: ColumnType, value: unknown, negated: boolean): ConditionNode {
-  if (value === null) return sql.isNull(node, negated)
-  return sql.binary(node, negated ? '<>' : '=', sql.value(value, type))
-}
-
 /** The conditions of one aggregate's filter: a value (equality) or Prisma's scalar operators. */
 function aggregateConditions(item: AggregateItem, filter: unknown): ConditionNode[] {
   const type = resultType(item)
-  if (!isFilterObject(filter)) return [compare(item.node, type, filter, false)]
+  if (!isFilterObject(filter)) return [equality(type, item.node, filter, false)]
   return Object.entries(filter)
     .filter(([, operand]) => operand !== undefined)
     .map(([operator, operand]): ConditionNode => {
       switch (operator) {
         case 'equals':
-          return compare(item.node, type, operand, false)
+          return equality(type, item.node, operand, false)
         case 'not':
-          return isFilterObject(operand) ? sql.not(sql.and(aggregateConditions(item, operand))) : compare(item.node, type, operand, true)
+          return isFilterObject(operand) ? sql.not(sql.and(aggregateConditions(item, operand))) : equality(type, item.node, operand, true)
         case 'in':
         case 'notIn':
           if (!Array.isArray(operand)) throw InvalidRequestError.invalidFilterOperand(`${item.key}.${item.field}`, operator, 'an array')

@@ -234,7 +234,8 @@ export class Query<T extends Model> {
 
   /** One object or null: {@link MultipleResultsFoundError} for several. */
   async oneOrNone(): Promise<T | null> {
-    const rows = await this.limit(Math.min(this.spec.limit ?? 2, 2)).all()
+    // A to-many join repeats an owner row by row: two rows may be one object, so every row is read (as SQLAlchemy's Query does).
+    const rows = await (repeatsOwners(this.spec.joins) ? this : this.limit(Math.min(this.spec.limit ?? 2, 2))).all()
     if (rows.length > 1) throw MultipleResultsFoundError.forModel(this.source.mapper.name)
     return rows[0] ?? null
   }
@@ -312,9 +313,8 @@ export class Query<T extends Model> {
     if (inMemory(session)) return this.slice(session as T[]).length
     let node = this.selectNode({ kind: 'count' })
     if (this.spec.distinct !== undefined) {
-      // Distinct rows are counted in a subquery that selects them (DISTINCT ON keeps one row per group).
-      const columns = selectedColumns(this.source.mapper, this.spec.columnOptions ?? [], this.spec.loaderOptions ?? [])
-      node = { kind: 'select', from: sql.subquery({ ...this.distinctNode(this.selectNode({ kind: 'columns', columns })), orderBy: [] }, 't'), selection: { kind: 'count' } }
+      // Their order cannot change how many distinct rows there are: dropped before DISTINCT, which refuses an order on columns it does not select.
+      node = { ...this.distinctRows({ ordered: false, window: true }), selection: { kind: 'count' } }
     } else if (this.spec.limit !== undefined || this.spec.offset !== undefined) {
       // count(*) ignores LIMIT/OFFSET on its own statement: count the limited rows in a subquery instead, loading none of
       // them. Their order cannot change how many there are, so the subquery has none.
@@ -359,7 +359,8 @@ export class Query<T extends Model> {
     const items = aggregateItems(mapper, args as Record<string, unknown>)
     if (items.length === 0) return {} as AggregateResult<ColumnsOf<T>, A>
     const session = await this.flushedSession()
-    const node = aggregateSelect(this.selectNode({ kind: 'one' }), items)
+    const base = this.spec.distinct === undefined ? this.selectNode({ kind: 'one' }) : this.distinctRows({ ordered: true, window: true })
+    const node = aggregateSelect(base, items)
     const rows = await this.run(session, () => session.executeRows(mapper, node, needsExactIntegers(items)))
     return aggregateReader(items, session.dialectOf(mapper))(rows[0], 0) as AggregateResult<ColumnsOf<T>, A>
   }
@@ -381,7 +382,12 @@ export class Query<T extends Model> {
     args?: A & NoExtraKeys<A, GroupByArgs<ColumnsOf<T>, B[number]>>,
   ): Promise<GroupByResult<ColumnsOf<T>, B[number], A>[]> {
     const mapper = this.source.mapper
-    const plan = groupByPlan(mapper, this.selectNode({ kind: 'one' }), by, (args ?? {}) as Record<string, unknown>)
+    // Distinct rows are grouped in a subquery; the query's limit and offset still apply to the groups.
+    const base =
+      this.spec.distinct === undefined
+        ? this.selectNode({ kind: 'one' })
+        : { ...this.distinctRows({ ordered: true, window: false }), limit: this.spec.limit, offset: this.spec.offset }
+    const plan = groupByPlan(mapper, base, by, (args ?? {}) as Record<string, unknown>)
     const session = await this.flushedSession()
     const rows = await this.run(session, () => session.executeRows(mapper, plan.node, plan.exactIntegers))
     return plan.read(rows, session.dialectOf(mapper)) as GroupByResult<ColumnsOf<T>, B[number], A>[]
@@ -442,6 +448,20 @@ export class Query<T extends Model> {
   private entityNode(): SelectNode {
     const columns = selectedColumns(this.source.mapper, this.spec.columnOptions ?? [], this.spec.loaderOptions ?? [])
     return selectCounts(this.source.mapper, this.distinctNode(this.selectNode({ kind: 'columns', columns })), this.spec.counts ?? [])
+  }
+
+  /**
+   * The query's distinct rows as the table of an outer statement, `SELECT 1 FROM (SELECT DISTINCT ...) AS "t"`,
+   * for counting, aggregating or grouping them rather than the rows before DISTINCT. `ordered` keeps the
+   * query's order inside (DISTINCT ON keeps each group's first row in it); `window` keeps its limit and offset.
+   */
+  private distinctRows(options: { ordered: boolean; window: boolean }): SelectNode {
+    const columns = selectedColumns(this.source.mapper, this.spec.columnOptions ?? [], this.spec.loaderOptions ?? [])
+    let rows = this.selectNode({ kind: 'columns', columns })
+    if (!options.window) rows = { ...rows, limit: undefined, offset: undefined }
+    // Unordered: no order before DISTINCT (which refuses one on columns it does not select), nor the one DISTINCT ON adds.
+    rows = options.ordered ? this.distinctNode(rows) : { ...this.distinctNode({ ...rows, orderBy: [] }), orderBy: [] }
+    return { kind: 'select', from: sql.subquery(rows, 't'), selection: { kind: 'one' } }
   }
 
   /** `node` with the DISTINCT that `distinct()` asked for, if any. */

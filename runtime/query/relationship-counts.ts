@@ -3,6 +3,7 @@ import { InvalidRequestError } from '../errors.js'
 import type { Mapper, Relationship } from '../orm/mapper.js'
 import type { Model, RelationNameOf, RelationsOf } from '../orm/model.js'
 import { sql, type ColumnNode, type ScalarSubqueryNode, type SelectNode } from '../sql/nodes.js'
+import { relatedAliases, relatedRows } from './relation-filter.js'
 
 /** The names of a model's to-many relationships: what `withCount()` counts. */
 export type ToManyRelationNameOf<T> = {
@@ -30,35 +31,13 @@ export function checkCountable(mapper: Mapper, names: readonly string[]): readon
 const WINDOW = 'page'
 
 /**
- * `(SELECT count(*) FROM related WHERE related.fk = owner.pk)`: the related rows of the owner row
- * named `owner` (its table, or the window's alias) in the enclosing statement. An implicit
- * many-to-many counts its join table's rows for the owner; a related table of the owner's name is
- * aliased `c`.
- *
- * The relation filters' `relatedExists` (relation-filter.ts) correlates the same pairs of columns
- * for EXISTS; the two could share that part.
+ * `(SELECT count(*) FROM <related rows>) AS "_count_<name>"`: the related rows of the owner row
+ * named `owner` (its table, or the window's alias) in the enclosing statement, as relation filters
+ * read them (`relatedRows`: a many-to-many through its join table).
  */
 function countSubquery(relationship: Relationship, owner: string): ScalarSubqueryNode {
-  const secondary = relationship.secondaryNodes
-  let select: SelectNode
-  if (secondary !== undefined) {
-    select = {
-      kind: 'select',
-      from: secondary.table,
-      selection: { kind: 'count' },
-      where: sql.binary(secondary.local, '=', sql.qualified(relationship.local[0].node, owner)),
-    }
-  } else {
-    const target = relationship.mapper
-    const alias = target.table === owner ? 'c' : target.table
-    select = {
-      kind: 'select',
-      from: alias === target.table ? target.tableNode : sql.table(target.table, alias),
-      selection: { kind: 'count' },
-      where: sql.and(relationship.remote.map((remote, i) => sql.binary(sql.qualified(remote.node, alias), '=', sql.qualified(relationship.local[i].node, owner)))),
-    }
-  }
-  return sql.scalarSubquery(select, `${ALIAS_PREFIX}${relationship.name}`)
+  const rows = relatedRows(relationship, owner, relatedAliases('subquery', 1, owner), { kind: 'count' })
+  return sql.scalarSubquery(rows, `${ALIAS_PREFIX}${relationship.name}`)
 }
 
 /**
@@ -98,8 +77,8 @@ export function selectCounts(mapper: Mapper, node: SelectNode, names: readonly s
 
 /** The relationships whose counts `node` selects (last in each row, in this order), or undefined when it selects none. */
 export function countedRelationships(node: SelectNode): readonly string[] | undefined {
-  if (node.selection.kind !== 'columns') return undefined
-  const names = (node.selection.subqueries ?? []).filter((subquery) => subquery.alias.startsWith(ALIAS_PREFIX)).map((subquery) => subquery.alias.slice(ALIAS_PREFIX.length))
+  if (node.selection.kind !== 'columns' || node.selection.subqueries === undefined) return undefined
+  const names = node.selection.subqueries.filter((subquery) => subquery.alias.startsWith(ALIAS_PREFIX)).map((subquery) => subquery.alias.slice(ALIAS_PREFIX.length))
   return names.length > 0 ? names : undefined
 }
 

@@ -3,7 +3,7 @@ import { Decimal } from 'decimal.js'
 import { InvalidRequestError, UnmappedError } from '../errors.js'
 import type { ColumnInfo, Mapper, Relationship } from '../orm/mapper.js'
 import type { ColumnsOf, RelationsOf } from '../orm/model.js'
-import { sql, type ColumnNode, type ConditionNode } from '../sql/nodes.js'
+import { sql, type ColumnNode, type ColumnType, type ConditionNode } from '../sql/nodes.js'
 import { columnOf, relatedAliases, relatedExists } from './relation-filter.js'
 
 /** Operators of a scalar filter. */
@@ -109,7 +109,8 @@ const TOP: WhereScope = Object.freeze({ depth: 0 })
 
 const OPERATORS: ReadonlySet<string> = new Set(['equals', 'in', 'notIn', 'lt', 'lte', 'gt', 'gte', 'not', 'contains', 'startsWith', 'endsWith'])
 const LIST_OPERATORS: ReadonlySet<string> = new Set(['equals', 'has', 'hasSome', 'hasEvery', 'isEmpty'])
-const COMPARISONS = { lt: '<', lte: '<=', gt: '>', gte: '>=' } as const
+/** The SQL operator of each ordering filter operator (also `having`'s, in group-by.ts). @internal */
+export const COMPARISONS = { lt: '<', lte: '<=', gt: '>', gte: '>=' } as const
 const TO_ONE_OPERATORS: ReadonlySet<string> = new Set(['is', 'isNot'])
 const TO_MANY_OPERATORS: ReadonlySet<string> = new Set(['some', 'every', 'none'])
 
@@ -164,9 +165,10 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`)
 }
 
-function equality(column: ColumnInfo, node: ColumnNode, value: unknown, negated: boolean): ConditionNode {
+/** `node = value` (`<>` when `negated`) with the value bound as `type`; `IS [NOT] NULL` for null. Also `having`'s (group-by.ts). @internal */
+export function equality(type: ColumnType, node: ColumnNode, value: unknown, negated: boolean): ConditionNode {
   if (value === null) return sql.isNull(node, negated)
-  return sql.binary(node, negated ? '<>' : '=', sql.value(value, column.type))
+  return sql.binary(node, negated ? '<>' : '=', sql.value(value, type))
 }
 
 function columnFilter(column: ColumnInfo, node: ColumnNode, filter: Record<string, unknown>): ConditionNode[] {
@@ -175,7 +177,7 @@ function columnFilter(column: ColumnInfo, node: ColumnNode, filter: Record<strin
     if (operand === undefined) continue
     switch (operator) {
       case 'equals':
-        conditions.push(equality(column, node, operand, false))
+        conditions.push(equality(column.type, node, operand, false))
         break
       case 'in':
       case 'notIn': {
@@ -199,7 +201,7 @@ function columnFilter(column: ColumnInfo, node: ColumnNode, filter: Record<strin
         break
       }
       case 'not':
-        conditions.push(isFilter(operand, OPERATORS) ? sql.not(sql.and(columnFilter(column, node, operand))) : equality(column, node, operand, true))
+        conditions.push(isFilter(operand, OPERATORS) ? sql.not(sql.and(columnFilter(column, node, operand))) : equality(column.type, node, operand, true))
         break
     }
   }
@@ -318,7 +320,7 @@ export function compileWhere(mapper: Mapper, where: Record<string, unknown>, sco
         // Only a Json column takes an object as a value: elsewhere it is a filter with a misspelt operator.
         const unknown = Object.keys(value).filter((operator) => !OPERATORS.has(operator))
         throw InvalidRequestError.unknownFilterOperator(column.name, unknown, OPERATORS)
-      } else conditions.push(equality(column, node, value, false))
+      } else conditions.push(equality(column.type, node, value, false))
     }
   }
   return sql.and(conditions)

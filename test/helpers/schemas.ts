@@ -51,3 +51,37 @@ model Book {
   author   Author? @relation(fields: [authorId], references: [id])
 }
 `
+
+/**
+ * Tables named as statements alias related rows (`t1`, `s1` in subqueries, `j1` in joins): Node is a
+ * tree (`parent`/`children`) in "t1", Label in "s1" holds Nodes through the join table `_LabelToNode`,
+ * Jar in "j1" belongs to a Node. An alias must never take the name of a table the statement reads by name.
+ */
+export const ALIAS_NAMED_MODELS = `model Node {
+  id       Int     @id @default(autoincrement())
+  name     String
+  parentId Int?
+  parent   Node?   @relation("Tree", fields: [parentId], references: [id])
+  children Node[]  @relation("Tree")
+  labels   Label[]
+  jars     Jar[]
+
+  @@map("t1")
+}
+
+model Label {
+  id    Int    @id @default(autoincrement())
+  name  String
+  nodes Node[]
+
+  @@map("s1")
+}
+
+model Jar {
+  id     Int  @id @default(autoincrement())
+  nodeId Int
+  node   Node @relation(fields: [nodeId], references: [id])
+
+  @@map("j1")
+}
+`

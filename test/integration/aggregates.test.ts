@@ -20,6 +20,9 @@ const published = (i: number): boolean => i % 3 !== 1
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0)
 
+/** The users table's columns in select order (`User`'s fields as stored). */
+const USER_COLUMNS = ['id', 'username', 'email', 'roleId', 'plan', 'active', 'quota', 'score', 'balance', 'settings', 'avatar', 'created_at', 'updated_at']
+
 describe.each(DIALECTS)('aggregate on %s', (dialect) => {
   let database: TestDatabase
   let session: Session
@@ -110,6 +113,31 @@ describe.each(DIALECTS)('aggregate on %s', (dialect) => {
     ])
     const kept = [...VIEWS].sort((a, b) => b - a).slice(1, 4)
     expect(result).toEqual({ _sum: { views: sum(kept) }, _count: 3 })
+    await session.close()
+  })
+
+  it('aggregates and groups the distinct rows of a to-many join, as count() counts them, through a subquery', async () => {
+    session = database.session()
+    const query = session.query(User).join('posts').distinct()
+    let result, groups
+    const sql = await capturedSql(database.engine, async () => {
+      result = await query.aggregate({ _count: true, _sum: { quota: true } })
+      groups = (await query.groupBy(['plan'], { _count: { _all: true } })).sort((a, b) => a.plan.localeCompare(b.plan))
+    })
+    const userColumns = USER_COLUMNS.map((column) => `"users"."${column}"`).join(', ')
+    const distinctUsers = `SELECT DISTINCT ${userColumns} FROM "users" INNER JOIN "posts" AS "j1" ON "users"."id" = "j1"."author_id"`
+    expect(sql).toEqual(
+      statementsOn(
+        dialect,
+        `SELECT count(*), sum("quota") FROM (${distinctUsers}) AS "t"`,
+        `SELECT "plan", count(*) FROM (${distinctUsers}) AS "t" GROUP BY "plan"`,
+      ),
+    )
+    // Every user wrote at least one of the 8 posts: 5 users, not 8 joined rows.
+    expect(await query.count()).toBe(USERS.length)
+    expect(result).toEqual({ _count: USERS.length, _sum: { quota: USERS.reduce((total, user) => total + user.quota, 0n) } })
+    const plans = [...new Set(USERS.map((user) => user.plan))].sort()
+    expect(groups).toEqual(plans.map((plan) => ({ plan, _count: { _all: USERS.filter((user) => user.plan === plan).length } })))
     await session.close()
   })
 

@@ -1,7 +1,7 @@
 // Bulk writes (issue 13, item 5): query.update()/delete() as one statement with the identity map kept in step, and session.insertMany().
 // Cases marked "SQLAlchemy:" port tests of test/orm/dml/test_orm_upd_del_basic.py (sqlalchemy/sqlalchemy) to this API.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { Decimal, inspect, InvalidRequestError, UnmappedError, type Session, type SynchronizeSession } from 'prismalchemy'
+import { Decimal, inspect, InvalidRequestError, loadOnly, UnmappedError, type Session, type SynchronizeSession } from 'prismalchemy'
 import { Post, Role, User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS, placeholders, sqlOn, statementsOn, type TestDialect } from '../helpers/dialects.js'
@@ -277,6 +277,26 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
       expect(john.body).toBe('y')
     })
 
+    // SQLAlchemy's evaluator reads an unloaded (deferred) attribute as unknown, as an expired one.
+    it('decides nothing from a deferred criteria column: evaluate expires the updated columns, auto fetches; a deferred updated column stays deferred', async () => {
+      const [john, jack] = await session.query(Post).options(loadOnly('title', 'body')).orderBy({ id: 'asc' }).all()
+      await session.query(Post).where({ views: { gt: 20 } }).update({ body: 'x' }, { synchronize: 'evaluate' })
+      expect(() => john.body).toThrow(expect.objectContaining({ code: 'expired_attribute' }))
+      await session.refresh(john, ['body'])
+      expect(john.body).toBe('x')
+      const auto = await capturedSql(database.engine, async () => {
+        await session.query(Post).where({ views: { gt: 20 } }).update({ body: 'y' })
+      })
+      expect(auto).toEqual(statementsOn(dialect, 'UPDATE "posts" SET "body" = ? WHERE "views" > ? RETURNING "id", "body"'))
+      expect([john.body, jack.body]).toEqual(['y', 'y'])
+      // The new value of an unloaded column is not computed from nothing: it stays unloaded, as SQLAlchemy leaves it.
+      await session.query(Post).filterBy({ title: 'john' }).update({ views: { increment: 1 } }, { synchronize: 'evaluate' })
+      expect(inspect(john).deferredAttributes).toContain('views')
+      expect(john.toJSON()).not.toHaveProperty('views')
+      await session.refresh(john, ['views'])
+      expect(john.views).toBe(26)
+    })
+
     it('runs in the session transaction: rollback restores the rows and the objects', async () => {
       const [john, jack] = await loadPosts()
       await session.query(Post).where({ views: { gt: 29 } }).update({ views: { decrement: 10 } })
@@ -411,6 +431,28 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
     })
 
     // SQLAlchemy: test_evaluate_before_delete (an object the criteria cannot decide is expired, not deleted).
+    it('never deletes in memory an object whose criteria column is deferred: evaluate expires it, auto fetches', async () => {
+      const seeding = database.session()
+      seeding.add(new User({ username: 'bob', email: 'bob@example.com' }))
+      await seeding.commit()
+      await seeding.close()
+      // ann was loaded whole before (beforeEach): her email is known; bob's is deferred.
+      const [ann, bob] = await session.query(User).options(loadOnly('username')).orderBy({ id: 'asc' }).all()
+      expect(await session.query(User).where({ email: null }).delete({ synchronize: 'evaluate' })).toBe(1)
+      expect(inspect(ann).deleted).toBe(true)
+      expect(inspect(bob).persistent).toBe(true)
+      expect(() => bob.username).toThrow(expect.objectContaining({ code: 'expired_attribute' }))
+      await session.refresh(bob)
+      expect(bob.email).toBe('bob@example.com')
+      await session.rollback()
+      const [carl] = await session.query(User).options(loadOnly('username')).where({ username: 'bob' }).all()
+      const auto = await capturedSql(database.engine, async () => {
+        expect(await session.query(User).where({ email: null }).delete()).toBe(1)
+      })
+      expect(auto).toEqual(statementsOn(dialect, 'DELETE FROM "users" WHERE "email" IS NULL RETURNING "id"'))
+      expect(inspect(carl).persistent).toBe(true)
+    })
+
     it("expires an object whose criteria columns are expired (evaluate), and deletes the decided ones", async () => {
       const [john, jack, jill, jane] = await loadPosts()
       session.expire(jill, ['views'])

@@ -204,6 +204,22 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
       expect(reads(sql)).toEqual(statementsOn(dialect, SQL.distinctJoined))
     }))
 
+  it('distinct() refuses an order by a column it does not select (PostgreSQL rejects it; SQLite would sort by any row\'s value), before any SQL', () =>
+    inSession(async (session) => {
+      const sql = await capturedSql(database.engine, async () => {
+        await expect(session.query(Post).options(loadOnly('title')).distinct().orderBy({ views: 'asc' }).all()).rejects.toMatchObject({
+          code: 'distinct_order_by_unselected',
+          message: expect.stringContaining('"views"'),
+        })
+        await expect(session.query(Post).join('author').distinct().orderBy({ author: { username: 'asc' } }).all()).rejects.toThrow(InvalidRequestError)
+      })
+      expect(reads(sql)).toEqual([])
+      // The order cannot change how many distinct rows there are: count() drops it and answers.
+      expect(await session.query(Post).join('author').distinct().orderBy({ author: { username: 'asc' } }).count()).toBe(3)
+      const titles = await session.query(Post).options(loadOnly('title', 'views')).distinct().orderBy({ views: 'desc' }).all()
+      expect(titles.map((post) => post.title)).toEqual(['second', 'first', 'third'])
+    }))
+
   if (dialect === 'postgresql') {
     it('distinct(columns) is DISTINCT ON, led in ORDER BY by its columns: the most viewed post per author', () =>
       inSession(async (session) => {

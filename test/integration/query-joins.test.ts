@@ -1,12 +1,12 @@
 // Query.join / outerjoin (SQLAlchemy) and orderBy by related columns (Prisma's shape): joins pinned per dialect, owners never repeated.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { InvalidRequestError, joinedload, Session } from 'prismalchemy'
+import { InvalidRequestError, joinedload, MultipleResultsFoundError, Session } from 'prismalchemy'
 import { Comment, Post, User } from '../../generated/models.js'
 import { seedBlog } from '../helpers/blog-rows.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS, sqlOn, type TestDialect } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
-import { POST_TAG_MODELS, sqliteSchema } from '../helpers/schemas.js'
+import { ALIAS_NAMED_MODELS, POST_TAG_MODELS, sqliteSchema } from '../helpers/schemas.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
 /** The user columns, qualified by the table's name as a statement with joins has them. */
@@ -127,6 +127,24 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
     await session.close()
   })
 
+  it('one() and oneOrNone() over a to-many join read every joined row: owners, not rows, decide', async () => {
+    session = database.session()
+    let ann: User | null = null
+    const sql = await capturedSql(database.engine, async () => {
+      // ann's two posts are two rows of one owner; LIMIT 2 would have read them and missed bob and dee.
+      await expect(session.query(User).join('posts').orderBy({ id: 'asc' }).oneOrNone()).rejects.toThrow(MultipleResultsFoundError)
+      ann = await session.query(User).join('posts').where({ username: 'ann' }).one()
+    })
+    expect(ann!.username).toBe('ann')
+    expect(sql).toEqual(
+      [
+        `SELECT ${USER_COLUMNS} FROM "users" INNER JOIN "posts" AS "j1" ON "users"."id" = "j1"."author_id" ORDER BY "users"."id" ASC`,
+        `SELECT ${USER_COLUMNS} FROM "users" INNER JOIN "posts" AS "j1" ON "users"."id" = "j1"."author_id" WHERE "users"."username" = ?`,
+      ].map((text) => sqlOn(dialect, text)),
+    )
+    await session.close()
+  })
+
   it('joins and related orders work on a dynamic relationship\'s query', async () => {
     session = database.session()
     const ann = await session.get(User, 1)
@@ -238,6 +256,40 @@ describe.each(DIALECTS)('joins on inline schemas, on %s', (dialect) => {
       ])
       expect(await session.query(Post).join('tags').count()).toBe(3)
       expect(await session.query(Post).outerjoin('tags').count()).toBe(4)
+    })
+  })
+})
+
+describe.each(DIALECTS)('joins from a table named like a join alias, on %s', (dialect) => {
+  let models: InlineModels
+
+  beforeAll(async () => {
+    models = await inlineModels('query-joins-alias-names', sqliteSchema(ALIAS_NAMED_MODELS), dialect)
+    const { Node, Jar } = models.classes
+    await models.inSession(async (seed) => {
+      const [root, kid] = [new Node({ name: 'root' }), new Node({ name: 'kid' })]
+      seed.addAll([root, kid])
+      await seed.flush()
+      seed.addAll([new Jar({ nodeId: kid.id }), new Jar({ nodeId: root.id })])
+      await seed.commit()
+    })
+  }, 60_000)
+
+  afterAll(async () => {
+    await models.dispose()
+  })
+
+  it('never aliases a join as the queried table ("j1")', async () => {
+    const { Jar } = models.classes
+    await models.inSession(async (session) => {
+      let ids: number[] = []
+      const sql = await capturedSql(models.engine, async () => {
+        ids = (await session.query(Jar).join('node').orderBy({ node: { name: 'asc' } }).all()).map((jar: { id: number }) => jar.id)
+      })
+      expect(ids).toEqual([1, 2])
+      expect(sql).toEqual([
+        sqlOn(dialect, 'SELECT "j1"."id", "j1"."nodeId" FROM "j1" INNER JOIN "t1" AS "j1_" ON "j1"."nodeId" = "j1_"."id" ORDER BY "j1_"."name" ASC'),
+      ])
     })
   })
 })

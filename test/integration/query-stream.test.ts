@@ -1,6 +1,6 @@
 // query.stream(): SQLAlchemy's yield_per over better-sqlite3's iterate() and PostgreSQL's server-side cursors, batch by batch through the identity map.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { inspect, InvalidRequestError, joinedload, OrmError, selectinload, Session, sql } from 'prismalchemy'
+import { inspect, InvalidRequestError, joinedload, OrmError, selectinload, Session, sessionmaker, sql } from 'prismalchemy'
 import { Comment, Post, Role, User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS, placeholders, statementsOn, type TestDialect } from '../helpers/dialects.js'
@@ -311,6 +311,84 @@ describe.each(DIALECTS)('query.stream() on %s', (dialect) => {
       expect(database.engine.poolStatus().checkedOut).toBe(0)
     })
   }
+
+  it('ends a stream opened inside a savepoint when the savepoint rolls back; the transaction goes on', async () => {
+    fresh()
+    const role = (await session.query(Role).filterBy({ name: 'role1' }).one())!
+    const nested = await session.beginNested()
+    const stream = users().stream({ batchSize: 100 })
+    const first = await stream.next()
+    expect(first.value?.id).toBe(1)
+    await nested.rollback()
+    const error = await failure(drain(stream))
+    expect(error.code).toBe('stream_closed')
+    expect(error.message).toContain('rollback')
+    // The transaction is usable: a read, a write and a commit.
+    role.name = 'role1'
+    expect(await session.query(User).where({ id: { lte: 2 } }).count()).toBe(2)
+    ;(await session.get(User, 2))!.score = 2
+    await session.commit()
+    await session.close()
+    expect(database.engine.poolStatus().checkedOut).toBe(0)
+  })
+
+  it('commits pending changes over a stream left unfinished, ending it first, in Session.begin() and inside the loop', async () => {
+    const factory = sessionmaker({ bind: database.engine })
+    let dropped: AsyncGenerator<User> | undefined
+    await factory.begin(async (s) => {
+      dropped = s.query(User).orderBy({ id: 'asc' }).stream({ batchSize: 100 })
+      const first = (await dropped.next()).value as User
+      first.score = 7
+      s.add(new Role({ name: 'streamed' }))
+    })
+    expect((await failure(drain(dropped!))).code).toBe('stream_closed')
+    fresh()
+    const error = await failure(
+      (async () => {
+        for await (const user of users().stream({ batchSize: 100 })) {
+          if (user.id === 2) {
+            user.score = 8
+            await session.commit()
+          }
+        }
+      })(),
+    )
+    expect(error.message).toContain('commit')
+    expect(database.engine.poolStatus().checkedOut).toBe(0)
+    const check = database.session()
+    expect([(await check.get(User, 1))!.score, (await check.get(User, 2))!.score]).toEqual([7, 8])
+    expect(await check.query(Role).filterBy({ name: 'streamed' }).count()).toBe(1)
+    ;(await check.get(User, 1))!.score = 0
+    ;(await check.get(User, 2))!.score = 0
+    await check.query(Role).filterBy({ name: 'streamed' }).delete()
+    await check.commit()
+    await check.close()
+  })
+
+  it('returns the connection of a stream dropped unfinished when its session closes, to a session waiting on a one-connection pool', async () => {
+    const small = await createTestDatabase({ poolSize: 1, maxOverflow: 0 }, dialect)
+    try {
+      const seeding = small.session()
+      for (let i = 1; i <= 30; i++) seeding.add(new Role({ name: `r${i}` }))
+      await seeding.commit()
+      await seeding.close()
+      const first = small.session()
+      const dropped = first.query(Role).orderBy({ id: 'asc' }).stream({ batchSize: 10 })
+      expect((await dropped.next()).value?.id).toBe(1)
+      // Another session waits for the only connection while the stream is left as it is.
+      const second = small.session()
+      const waiting = second.query(Role).count()
+      await first.close()
+      expect(await waiting).toBe(30)
+      const role = (await second.get(Role, 5))!
+      role.name = 'five'
+      await second.commit()
+      await second.close()
+      expect(small.engine.poolStatus().checkedOut).toBe(0)
+    } finally {
+      await small.dispose()
+    }
+  })
 
   it('streams inside an external transaction, closing its cursor when the session commits (RELEASE SAVEPOINT)', async () => {
     const outer = await database.engine.begin()

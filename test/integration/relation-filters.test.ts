@@ -6,7 +6,7 @@ import { COMMENTS, POSTS, ROLES, seedBlog, USERS } from '../helpers/blog-rows.js
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS, sqlOn, type TestDialect } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
-import { POST_TAG_MODELS, sqliteSchema } from '../helpers/schemas.js'
+import { ALIAS_NAMED_MODELS, POST_TAG_MODELS, sqliteSchema } from '../helpers/schemas.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
 type Row = Record<string, unknown>
@@ -350,6 +350,65 @@ describe.each(DIALECTS)('relation filters on inline schemas, on %s', (dialect) =
       const red = await session.query(Tag).where({ name: 'red' }).one()
       expect((await red.posts.where({ tags: { some: { name: 'green' } } }).all()).map((post: { title: string }) => post.title)).toEqual(['p2'])
       expect((await session.query(Tag).where({ posts: { some: { title: 'p1' } } }).all()).map((tag: { name: string }) => tag.name)).toEqual(['red'])
+    })
+  })
+})
+
+describe.each(DIALECTS)('relation filters over tables named like their aliases, on %s', (dialect) => {
+  let models: InlineModels
+
+  beforeAll(async () => {
+    models = await inlineModels('relation-filters-alias-names', sqliteSchema(ALIAS_NAMED_MODELS), dialect)
+    const { Node, Label } = models.classes
+    await models.inSession(async (seed) => {
+      const root = new Node({ name: 'root' })
+      const kid = new Node({ name: 'kid', parent: root })
+      const [red, blue] = [new Label({ name: 'red' }), new Label({ name: 'blue' })]
+      seed.addAll([root, kid, new Node({ name: 'leaf', parent: kid }), red, blue])
+      await seed.flush()
+      ;(await red.nodes).push(root, kid)
+      await seed.commit()
+    })
+  }, 60_000)
+
+  afterAll(async () => {
+    await models.dispose()
+  })
+
+  it('never aliases a subquery\'s rows as the table it correlates with ("t1", "s1"), at any depth', async () => {
+    const { Node, Label } = models.classes
+    await models.inSession(async (session) => {
+      const names = async (model: typeof Node, where: object) => (await session.query(model).where(where).orderBy({ id: 'asc' }).all()).map((row: { name: string }) => row.name)
+      const sql = await capturedSql(models.engine, async () => {
+        expect(await names(Node, { parent: { name: 'root' } })).toEqual(['kid'])
+        expect(await names(Node, { parent: { parent: { name: 'root' } } })).toEqual(['leaf'])
+        expect(await names(Label, { nodes: { some: { name: 'kid' } } })).toEqual(['red'])
+      })
+      expect(sql).toEqual(
+        [
+          'SELECT "id", "name", "parentId" FROM "t1" WHERE EXISTS (SELECT 1 FROM "t1" AS "t1_" WHERE "t1"."parentId" = "t1_"."id" AND "t1_"."name" = ?) ORDER BY "id" ASC',
+          'SELECT "id", "name", "parentId" FROM "t1" WHERE EXISTS (SELECT 1 FROM "t1" AS "t1_" WHERE "t1"."parentId" = "t1_"."id" AND EXISTS (SELECT 1 FROM "t1" AS "t2" WHERE "t1_"."parentId" = "t2"."id" AND "t2"."name" = ?)) ORDER BY "id" ASC',
+          'SELECT "id", "name" FROM "s1" WHERE EXISTS (SELECT 1 FROM "_LabelToNode" AS "s1_" INNER JOIN "t1" AS "t1" ON "t1"."id" = "s1_"."B" WHERE "s1_"."A" = "s1"."id" AND "t1"."name" = ?) ORDER BY "id" ASC',
+        ].map((text) => sqlOn(dialect, text)),
+      )
+    })
+  })
+
+  it('correlates a bulk UPDATE and DELETE with the unaliased target table through a self relation', async () => {
+    const { Node } = models.classes
+    await models.inSession(async (session) => {
+      const sql = await capturedSql(models.engine, async () => {
+        expect(await session.query(Node).where({ parent: { name: 'root' } }).update({ name: 'child' }, { synchronize: false })).toBe(1)
+        expect(await session.query(Node).where({ parent: { name: 'child' } }).delete({ synchronize: false })).toBe(1)
+      })
+      expect(sql.filter((text) => text.startsWith('UPDATE') || text.startsWith('DELETE'))).toEqual(
+        [
+          'UPDATE "t1" SET "name" = ? WHERE EXISTS (SELECT 1 FROM "t1" AS "t1_" WHERE "t1"."parentId" = "t1_"."id" AND "t1_"."name" = ?)',
+          'DELETE FROM "t1" WHERE EXISTS (SELECT 1 FROM "t1" AS "t1_" WHERE "t1"."parentId" = "t1_"."id" AND "t1_"."name" = ?)',
+        ].map((text) => sqlOn(dialect, text)),
+      )
+      expect((await session.query(Node).orderBy({ id: 'asc' }).all()).map((node: { name: string }) => node.name)).toEqual(['root', 'child'])
+      await session.rollback()
     })
   })
 })

@@ -5,14 +5,14 @@ import { Comment, Post, User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS, sqlOn, statementsOn } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
-import { sqliteSchema } from '../helpers/schemas.js'
+import { ALIAS_NAMED_MODELS, sqliteSchema } from '../helpers/schemas.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
 const POST_COLUMNS = '"id", "title", "body", "published", "views", "author_id"'
-/** A count correlated to the posts table (a query without a window). */
-const COMMENT_COUNT = '(SELECT count(*) FROM "comments" WHERE "comments"."post_id" = "posts"."id") AS "_count_comments"'
+/** A count correlated to the posts table (a query without a window): the related rows as relation filters read them. */
+const COMMENT_COUNT = '(SELECT count(*) FROM "comments" AS "t1" WHERE "posts"."id" = "t1"."post_id") AS "_count_comments"'
 /** A count correlated to the window of a limited query (`page`), computed for its rows only. */
-const PAGE_COMMENT_COUNT = '(SELECT count(*) FROM "comments" WHERE "comments"."post_id" = "page"."id") AS "_count_comments"'
+const PAGE_COMMENT_COUNT = '(SELECT count(*) FROM "comments" AS "t1" WHERE "page"."id" = "t1"."post_id") AS "_count_comments"'
 
 /** The page of 10 posts with their comment counts, newest first: the page as a subquery, counted outside. */
 const PAGE_SQL = `SELECT ${POST_COLUMNS}, ${PAGE_COMMENT_COUNT} FROM (SELECT ${POST_COLUMNS} FROM "posts" ORDER BY "id" DESC LIMIT ?) AS "page" ORDER BY "id" DESC`
@@ -224,8 +224,8 @@ describe.each(DIALECTS)('withCount of several relationships on %s', (dialect) =>
       expect(sql).toEqual(
         statementsOn(
           dialect,
-          'SELECT "id", "title", (SELECT count(*) FROM "Note" WHERE "Note"."postId" = "Post"."id") AS "_count_notes", ' +
-            '(SELECT count(*) FROM "_PostToTag" AS "s" WHERE "s"."A" = "Post"."id") AS "_count_tags" FROM "Post" ORDER BY "title" ASC',
+          'SELECT "id", "title", (SELECT count(*) FROM "Note" AS "t1" WHERE "Post"."id" = "t1"."postId") AS "_count_notes", ' +
+            '(SELECT count(*) FROM "_PostToTag" AS "s1" INNER JOIN "Tag" AS "t1" ON "t1"."id" = "s1"."B" WHERE "s1"."A" = "Post"."id") AS "_count_tags" FROM "Post" ORDER BY "title" ASC',
         ),
       )
       expect(posts.map((post) => [post.title, post._count])).toEqual([
@@ -245,6 +245,58 @@ describe.each(DIALECTS)('withCount of several relationships on %s', (dialect) =>
         ['x', 3],
         ['y', 1],
       ])
+    })
+  })
+})
+
+describe.each(DIALECTS)('withCount over tables named like its aliases, on %s', (dialect) => {
+  let models: InlineModels
+
+  beforeAll(async () => {
+    models = await inlineModels('relationship-counts-alias-names', sqliteSchema(ALIAS_NAMED_MODELS), dialect)
+    const { Node, Label } = models.classes
+    await models.inSession(async (seed) => {
+      const root = new Node({ name: 'root' })
+      const kid = new Node({ name: 'kid', parent: root })
+      const red = new Label({ name: 'red' })
+      seed.addAll([root, kid, new Node({ name: 'other', parent: root }), red, new Label({ name: 'blue' })])
+      await seed.flush()
+      ;(await red.nodes).push(root, kid)
+      await seed.commit()
+    })
+  }, 60_000)
+
+  afterAll(async () => {
+    await models.dispose()
+  })
+
+  it('counts a self relation of a table named "t1" and a many-to-many of one named "s1", over the table or a window', async () => {
+    const { Node, Label } = models.classes
+    await models.inSession(async (session) => {
+      let counts: unknown[] = []
+      const sql = await capturedSql(models.engine, async () => {
+        const nodes = await session.query(Node).withCount('children').orderBy({ id: 'asc' }).all()
+        const labels = await session.query(Label).withCount('nodes').orderBy({ id: 'asc' }).all()
+        const window = await session.query(Node).withCount('children').orderBy({ id: 'asc' }).limit(1).all()
+        expect(window.map((node: { _count: object }) => node._count)).toEqual([{ children: 2 }])
+        counts = [...nodes, ...labels].map((row: { name: string; _count: object }) => [row.name, row._count])
+      })
+      expect(counts).toEqual([
+        ['root', { children: 2 }],
+        ['kid', { children: 0 }],
+        ['other', { children: 0 }],
+        ['red', { nodes: 2 }],
+        ['blue', { nodes: 0 }],
+      ])
+      expect(sql).toEqual(
+        statementsOn(
+          dialect,
+          'SELECT "id", "name", "parentId", (SELECT count(*) FROM "t1" AS "t1_" WHERE "t1"."id" = "t1_"."parentId") AS "_count_children" FROM "t1" ORDER BY "id" ASC',
+          'SELECT "id", "name", (SELECT count(*) FROM "_LabelToNode" AS "s1_" INNER JOIN "t1" AS "t1" ON "t1"."id" = "s1_"."B" WHERE "s1_"."A" = "s1"."id") AS "_count_nodes" FROM "s1" ORDER BY "id" ASC',
+          'SELECT "id", "name", "parentId", (SELECT count(*) FROM "t1" AS "t1" WHERE "page"."id" = "t1"."parentId") AS "_count_children" ' +
+            'FROM (SELECT "id", "name", "parentId" FROM "t1" ORDER BY "id" ASC LIMIT ?) AS "page" ORDER BY "id" ASC',
+        ),
+      )
     })
   })
 })

@@ -61,6 +61,7 @@ const STABLE_CODES: [OrmError, string][] = [
   [runtime.InvalidRequestError.deferredPrimaryKey('Post', 'id'), 'deferred_primary_key'],
   [runtime.InvalidRequestError.deferredWithJoinedLoad('Post', 'author'), 'deferred_with_joined_load'],
   [runtime.InvalidRequestError.distinctOnUnsupported('sqlite'), 'distinct_on_unsupported'],
+  [runtime.InvalidRequestError.distinctOrderByUnselected('views'), 'distinct_order_by_unselected'],
   [runtime.InvalidRequestError.unknownJsonRelationship('User', 'nope', ['role', 'posts']), 'unknown_json_relationship'],
   [runtime.InvalidRequestError.dynamicInJson('User', 'posts'), 'dynamic_in_json'],
   [runtime.InvalidRequestError.bulkClauseUnsupported('update', 'limit()'), 'bulk_clause_unsupported'],

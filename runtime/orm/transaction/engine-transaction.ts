@@ -28,6 +28,8 @@ export class EngineTransaction {
   /** The connection once checked out and begun: statements skip awaiting `connecting`. */
   private connection: DriverConnection | null = null
   private readonly inFlight = new Set<Promise<unknown>>()
+  /** The streams opened on the connection, in order (see {@link streamsOpened}). */
+  private readonly streams: RowBatches[] = []
   private ending: Promise<void> | null = null
   /** True once a write (INSERT, UPDATE, DELETE) ran here: a primary that was only read commits nothing that matters. */
   wrote = false
@@ -87,9 +89,39 @@ export class EngineTransaction {
     const opening = connection.stream(query, batchSize)
     this.inFlight.add(opening)
     try {
-      return await opening
+      const stream = await opening
+      this.streams.push(stream)
+      return stream
     } finally {
       this.inFlight.delete(opening)
+    }
+  }
+
+  /** How many streams were opened on the connection so far: a savepoint notes it at its start (see {@link interruptStreamsSince}). */
+  get streamsOpened(): number {
+    return this.streams.length
+  }
+
+  /**
+   * Ends, with no statement, the streams opened since `count` were ({@link streamsOpened}) that are
+   * still open, because their savepoint rolls back with `operation`: PostgreSQL closes the cursors
+   * opened inside a savepoint rolled back to, and better-sqlite3 runs no ROLLBACK TO while a statement
+   * is iterated. Their next read raises `stream_closed`.
+   */
+  interruptStreamsSince(count: number, operation: string): void {
+    for (const stream of this.streams.splice(count)) if (stream.open) stream.interrupt(operation)
+  }
+
+  /**
+   * Ends the streams still open because the transaction ends with `operation`, before its last flush
+   * (better-sqlite3 writes nothing while a statement is iterated). A joined transaction's cursors are
+   * CLOSEd, as its RELEASE SAVEPOINT keeps them open; a COMMIT closes the others itself.
+   */
+  async endStreams(operation: string): Promise<void> {
+    for (const stream of this.streams.splice(0)) {
+      if (!stream.open) continue
+      if (this.joined) await stream.closeFor(operation)
+      else stream.interrupt(operation)
     }
   }
 

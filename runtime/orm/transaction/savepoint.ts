@@ -44,12 +44,15 @@ export class Savepoint {
     private readonly deletedFrom: number,
     /** Length of `transaction.vanished` when the savepoint began. */
     private readonly vanishedFrom: number,
+    /** Streams opened on each of `connections` when the savepoint began (a rollback ends the later ones). */
+    private readonly streamsFrom: readonly number[],
   ) {}
 
   /** Sends `SAVEPOINT <name>` on every connection (each begins its transaction first). */
   static async begin(name: string, transaction: SavepointJournal, connections: readonly EngineTransaction[]): Promise<Savepoint> {
     for (const connection of connections) await connection.execute(controlStatement(`SAVEPOINT ${name}`))
-    return new Savepoint(name, connections, transaction.inserted.length, transaction.deleted.length, transaction.vanished.length)
+    const streamsFrom = connections.map((connection) => connection.streamsOpened)
+    return new Savepoint(name, connections, transaction.inserted.length, transaction.deleted.length, transaction.vanished.length, streamsFrom)
   }
 
   /** Remembers values about to be overwritten by an UPDATE flushed inside this savepoint (the first ones win). */
@@ -70,8 +73,9 @@ export class Savepoint {
     this.state = 'released'
   }
 
-  /** `ROLLBACK TO SAVEPOINT` on the database, then the same in memory (see the class comment). */
+  /** `ROLLBACK TO SAVEPOINT` on the database, after ending the streams opened inside it, then the same in memory (see the class comment). */
   async rollback(session: LoadContext, transaction: SavepointJournal): Promise<void> {
+    this.connections.forEach((connection, i) => connection.interruptStreamsSince(this.streamsFrom[i], 'rollback'))
     for (const connection of this.connections) await connection.execute(controlStatement(`ROLLBACK TO SAVEPOINT ${this.name}`), true)
     this.state = 'rolled back'
     this.restore(session, transaction)

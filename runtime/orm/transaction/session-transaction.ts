@@ -185,6 +185,11 @@ export class SessionTransaction {
     return this.#readReplica(routing, route, engine, query)
   }
 
+  /** Ends the streams still open on every engine's connection: the transaction commits (see `EngineTransaction.endStreams`). */
+  async endStreams(operation: string): Promise<void> {
+    for (const transaction of this.engines()) await transaction.endStreams(operation)
+  }
+
   /** Throws `write_during_stream` before `operation` writes anything when a primary's connection can run no write now (SQLite while a stream reads on it). */
   checkWritable(operation: string): void {
     if (this.engines().some((transaction) => !transaction.readOnly && transaction.writesBlocked)) throw InvalidRequestError.writeDuringStream(operation)

@@ -167,6 +167,8 @@ export class TransactionCoordinator {
     if (this.#transaction !== null) this.#transaction.guard('commit')
     const epoch = this.#epoch
     if (sessionListens(host, 'beforeCommit')) await dispatchSessionEvent(host, 'beforeCommit')
+    // The commit ends the transaction's streams: ended before its flush, which they would block on SQLite.
+    await this.#transaction?.endStreams('commit')
     // Listeners of a flush may add objects: flush again until nothing is left, as SQLAlchemy does (at most 100 times).
     for (let flushes = 0; ; flushes++) {
       await host.flush()

@@ -1,8 +1,9 @@
-/** Generates prismalchemy models for a schema given as text, at run time, and loads them under plain node (transpiled to .js beside the .ts). */
+/** Generates prismalchemy models for a schema given as text, at run time, and loads them under plain node (transpiled to .js beside the .ts); creates their tables and runs sessions on them. */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import ts from 'typescript'
+import { createDb, Session, type Engine } from 'prismalchemy'
 import type { ModelRegistry } from 'prismalchemy/internal'
 import { generateFromFiles } from 'prismalchemy/generator'
 
@@ -34,4 +35,22 @@ export async function loadInlineModels(schema: string, dir: string): Promise<Mod
   }
   const models = (await import(pathToFileURL(join(dir, 'models.js')).href)) as { registry: ModelRegistry }
   return models.registry
+}
+
+/** Creates the tables of `registry`'s models in the database at `url` (`db.createAll()` through Prisma's schema engine), then lets the db go. */
+export async function createInlineTables(registry: ModelRegistry, url: string): Promise<void> {
+  const db = createDb(registry)
+  db.configure({ url })
+  await db.createAll()
+  await db.dispose()
+}
+
+/** Runs `work` in a fresh Session on `engine` (as a request handler has one) and closes it, whatever happens. */
+export async function inSession<T>(engine: Engine, work: (session: Session) => Promise<T>): Promise<T> {
+  const session = new Session({ bind: engine })
+  try {
+    return await work(session)
+  } finally {
+    await session.close()
+  }
 }

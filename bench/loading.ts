@@ -5,25 +5,20 @@
 // One database, one data set, read by: prismalchemy (lazy select awaited one by one, lazy select
 // started together, selectin, joinedload), PrismaClient (findMany with include, on the better-sqlite3
 // or pg adapter) and the raw driver (better-sqlite3 or a pg.Pool: the floor).
-import { rmSync } from 'node:fs'
-import { cpus } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
-import type { PrismaPg } from '@prisma/adapter-pg'
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import { createDb, createEngine, joinedload, Session, type Engine, type Model } from 'prismalchemy'
+import { createEngine, joinedload, Session, type Engine, type Model } from 'prismalchemy'
 import type { ModelRegistry } from 'prismalchemy/internal'
-import { parseBenchDb } from './db-option.js'
-import { loadInlineModels } from './inline-models.js'
-import { compare, type Contender, type Plan, type Timing } from './measure.js'
+import { parseRunOptions } from './db-option.js'
+import { createInlineTables, inSession, loadInlineModels } from './inline-models.js'
+import { captureEngine, check, compare, progress, type Contender, type Plan, type Statements } from './measure.js'
 import { TMP_DIR } from './paths.js'
-import { PG_POOL_MAX, startPostgresServer } from './postgres-server.js'
-import { loadPrismaClientClass } from './prisma-inline-client.js'
+import { PG_POOL_MAX, withScratchDatabase } from './postgres-server.js'
+import { capturePrismaStatements, loadPrismaClientClass, type PrismaClientBase, type PrismaClientClass } from './prisma-inline-client.js'
 import { prismaAdapterFor } from './prisma-peer.js'
 import { numbered } from './raw-pg-peer.js'
-import { formatMicros, formatRatio, formatTable } from './table.js'
+import { formatSentSql, formatTimingRow, printTimingReport, queriesOf, shortenSql, TRANSACTION_CONTROL } from './table.js'
 
 const ROLES = 200
 const USERS_PER_ROLE = 10
@@ -59,17 +54,8 @@ const PLANS: Record<'full' | 'quick', Plan> = {
   quick: { warmup: 20, rounds: 3, opsPerRound: 10 },
 }
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, db: { type: 'string', default: 'sqlite' } } })
-const plan = PLANS[args.quick ? 'quick' : 'full']
-const benchDb = parseBenchDb(args.db)
-
-function progress(message: string): void {
-  process.stderr.write(`${message}\n`)
-}
-
-function check(condition: boolean, message: string): void {
-  if (!condition) throw new Error(`Sanity check failed: ${message}`)
-}
+const { mode, db: benchDb } = parseRunOptions()
+const plan = PLANS[mode]
 
 /** The generated classes, typed loosely: the schema is generated at run time. */
 type RoleObject = Model & { id: number; users: Promise<UserObject[]> }
@@ -81,13 +67,9 @@ interface Classes {
 const classesOf = (registry: ModelRegistry) => registry.classes as unknown as Classes
 
 /** The parts of the generated PrismaClient the benchmark calls. */
-interface PrismaClientLike {
-  $connect(): Promise<void>
-  $disconnect(): Promise<void>
-  $on?(event: 'query', listener: (event: { query: string }) => void): void
+interface PrismaClientLike extends PrismaClientBase {
   role: { findMany(args: { include: { users: true } }): Promise<{ id: number; users: { id: number }[] }[]> }
 }
-type PrismaClientClass = new (options: { adapter: PrismaBetterSqlite3 | PrismaPg; log?: { emit: 'event'; level: 'query' }[] }) => PrismaClientLike
 
 /**
  * What one workload computes, identical for every contender: the sum over roles of
@@ -103,9 +85,6 @@ function sumIds(users: readonly { id: number }[]): number {
   return sum
 }
 
-/** Statements a workload sends, as SQL texts. */
-type Statements = string[]
-
 /** One row of the report. */
 interface Strategy {
   readonly key: string
@@ -114,18 +93,6 @@ interface Strategy {
   readonly run?: () => Promise<number> | number
   /** Untimed: runs the workload once and returns the statements it sent (undefined when they cannot be observed). */
   readonly capture?: () => Promise<Statements | undefined>
-}
-
-/** Runs `fn` and returns the SQL the engine sent meanwhile (`engine.onStatement`). */
-async function captureEngine(engine: Engine, fn: () => Promise<unknown>): Promise<Statements> {
-  const statements: Statements = []
-  const stop = engine.onStatement((statement) => statements.push(statement.sql))
-  try {
-    await fn()
-  } finally {
-    stop()
-  }
-  return statements
 }
 
 /** Seeds ROLES roles with USERS_PER_ROLE users each through one prismalchemy unit of work. */
@@ -145,23 +112,15 @@ async function seed(engine: Engine, { Role, User }: Classes): Promise<void> {
 
 /** prismalchemy strategies over one engine; `select` and `selectin` are two model sets generated from the two schema variants. */
 function prismalchemyStrategies(engine: Engine, select: Classes, selectin: Classes): Strategy[] {
-  async function inSession(work: (session: Session) => Promise<number>): Promise<number> {
-    const session = new Session({ bind: engine })
-    try {
-      return await work(session)
-    } finally {
-      await session.close()
-    }
-  }
   const awaitedOneByOne = () =>
-    inSession(async (session) => {
+    inSession(engine, async (session) => {
       const roles = await session.query(select.Role).all()
       let checksum = 0
       for (const role of roles) checksum += checksumOf(role.id, sumIds(await role.users))
       return checksum
     })
   const startedTogether = () =>
-    inSession(async (session) => {
+    inSession(engine, async (session) => {
       const roles = await session.query(select.Role).all()
       const users = await Promise.all(roles.map((role) => role.users))
       let checksum = 0
@@ -169,14 +128,14 @@ function prismalchemyStrategies(engine: Engine, select: Classes, selectin: Class
       return checksum
     })
   const selectinLoaded = () =>
-    inSession(async (session) => {
+    inSession(engine, async (session) => {
       const roles = await session.query(selectin.Role).all()
       let checksum = 0
       for (const role of roles) checksum += checksumOf(role.id, sumIds(await role.users))
       return checksum
     })
   const joinedLoaded = () =>
-    inSession(async (session) => {
+    inSession(engine, async (session) => {
       const roles = await session.query(select.Role).options(joinedload('users')).all()
       let checksum = 0
       for (const role of roles) checksum += checksumOf(role.id, sumIds(await role.users))
@@ -198,7 +157,7 @@ function prismalchemyStrategies(engine: Engine, select: Classes, selectin: Class
 
 /** PrismaClient 7 with the better-sqlite3 or pg adapter: `role.findMany({ include: { users: true } })`. */
 async function prismaStrategy(url: string): Promise<{ strategy: Strategy; close: () => Promise<void> }> {
-  const PrismaClient = loadPrismaClientClass<PrismaClientClass>(schemaWith('select'), benchDb)
+  const PrismaClient = loadPrismaClientClass<PrismaClientClass<PrismaClientLike>>(schemaWith('select'), benchDb)
   // The timed client logs nothing; a second client, used once and untimed, emits query events to count statements.
   const client = new PrismaClient({ adapter: prismaAdapterFor(url) })
   await client.$connect()
@@ -207,21 +166,7 @@ async function prismaStrategy(url: string): Promise<{ strategy: Strategy; close:
     for (const role of await client.role.findMany({ include: { users: true } })) checksum += checksumOf(role.id, sumIds(role.users))
     return checksum
   }
-  const capture = async (): Promise<Statements | undefined> => {
-    const logging = new PrismaClient({ adapter: prismaAdapterFor(url), log: [{ emit: 'event', level: 'query' }] })
-    try {
-      if (typeof logging.$on !== 'function') return undefined
-      const statements: Statements = []
-      logging.$on('query', (event) => statements.push(event.query))
-      await logging.$connect()
-      await logging.role.findMany({ include: { users: true } })
-      return statements.length > 0 ? statements : undefined
-    } catch {
-      return undefined
-    } finally {
-      await logging.$disconnect()
-    }
-  }
+  const capture = () => capturePrismaStatements(PrismaClient, prismaAdapterFor(url), (logging) => logging.role.findMany({ include: { users: true } }))
   return {
     strategy: { key: 'prisma', title: 'PrismaClient findMany({ include: { users: true } })', run, capture },
     close: () => client.$disconnect(),
@@ -304,52 +249,6 @@ function rawPgStrategy(url: string): { strategy: Strategy; close: () => Promise<
   return { strategy: { key: 'raw', title: 'raw pg (pg.Pool), 2 statements (floor)', run, capture }, close: () => pool.end() }
 }
 
-/** The benchmark's database: a SQLite file under `.tmp/`, or database `bench_loading` on a throwaway PostgreSQL server. */
-interface LoadingDatabase {
-  readonly url: string
-  /** SQLite only: the file, which the raw contender opens. */
-  readonly file?: string
-  /** For the report header. */
-  readonly description: string
-  /** Deletes the file or stops the server. */
-  remove(): Promise<void>
-}
-
-async function openDatabase(root: string): Promise<LoadingDatabase> {
-  if (benchDb === 'postgresql') {
-    const server = await startPostgresServer()
-    try {
-      return { url: await server.createDatabase('bench_loading'), description: server.description, remove: () => server.stop() }
-    } catch (error) {
-      await server.stop()
-      throw error
-    }
-  }
-  const file = join(root, `loading-${process.pid}.db`)
-  const removeFiles = async () => {
-    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true })
-  }
-  await removeFiles()
-  return { url: `file:${file}`, file, description: 'one SQLite file (WAL)', remove: removeFiles }
-}
-
-const TRANSACTION_CONTROL = /^(BEGIN|COMMIT|ROLLBACK)\b/
-
-/** Statements sent, as the report shows them: the queries, plus the transaction control statements (`BEGIN`, `ROLLBACK`) when there are any. */
-function countStatements(sent: Statements): string {
-  const control = sent.filter((sql) => TRANSACTION_CONTROL.test(sql)).length
-  return control === 0 ? String(sent.length) : `${sent.length - control} +${control} tx`
-}
-
-/** The queries among `sent`, without transaction control. */
-function queriesOf(sent: Statements | undefined): Statements | undefined {
-  return sent?.filter((sql) => !TRANSACTION_CONTROL.test(sql))
-}
-
-function shorten(sql: string): string {
-  return sql.length > 110 ? `${sql.slice(0, 80)}...[${sql.length} chars]` : sql
-}
-
 async function main(): Promise<void> {
   const started = Date.now()
   const root = join(TMP_DIR, 'bench-loading')
@@ -360,24 +259,20 @@ async function main(): Promise<void> {
   const selectin = classesOf(selectinRegistry)
 
   progress(benchDb === 'postgresql' ? 'starting PostgreSQL...' : 'creating the SQLite file...')
-  const database = await openDatabase(root)
-  const { url } = database
-  const closers: (() => unknown)[] = []
-  try {
+  // The benchmark's database: a SQLite file under `.tmp/`, or database `bench_loading` on a throwaway PostgreSQL server.
+  await withScratchDatabase(benchDb, { name: 'bench_loading', file: join(root, `loading-${process.pid}.db`) }, async (database, onClose) => {
+    const { url } = database
     progress(`creating tables and seeding ${ROLES} roles x ${USERS_PER_ROLE} users...`)
-    const db = createDb(selectRegistry)
-    db.configure({ url })
-    await db.createAll()
-    await db.dispose()
+    await createInlineTables(selectRegistry, url)
     const engine = createEngine(url)
-    closers.push(() => engine.dispose())
+    onClose(() => engine.dispose())
     await seed(engine, select)
 
     progress('generating / loading PrismaClient for the inline schema...')
     const prisma = await prismaStrategy(url)
-    closers.push(prisma.close)
+    onClose(prisma.close)
     const raw = database.file === undefined ? rawPgStrategy(url) : rawStrategy(database.file)
-    closers.push(raw.close)
+    onClose(raw.close)
     const strategies = [...prismalchemyStrategies(engine, select, selectin), prisma.strategy, raw.strategy]
     const runnable = strategies.filter((s) => s.run !== undefined)
 
@@ -397,48 +292,26 @@ async function main(): Promise<void> {
     const contenders: Contender<number>[] = runnable.map((s) => ({ name: s.key, run: s.run! }))
     const timings = await compare(contenders, plan, (_name, _batch, count) => Array.from({ length: count }, (_, i) => i))
 
-    printReport(strategies, timings, statements, sameSql, database.description, started)
-  } finally {
-    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined)
-    await database.remove()
-  }
-}
-
-function printReport(
-  strategies: readonly Strategy[],
-  timings: Map<string, Timing>,
-  statements: Map<string, Statements | undefined>,
-  sameSql: boolean,
-  database: string,
-  started: number,
-): void {
-  const raw = timings.get('raw')?.median
-  const rows = strategies.map((s) => {
-    const t = timings.get(s.key)
-    if (s.run === undefined) return [s.title, 'not yet', 'not yet', 'not yet', 'not yet']
-    const sent = statements.get(s.key)
-    const range = t ? `${formatMicros(Math.min(...t.rounds))}-${formatMicros(Math.max(...t.rounds))}` : 'n/a'
-    return [s.title, formatMicros(t?.median), sent === undefined ? 'n/a' : countStatements(sent), formatRatio(t?.median, raw), range]
+    const rawMedian = timings.get('raw')?.median
+    const anyTransaction = [...statements.values()].some((sent) => sent?.some((sql) => TRANSACTION_CONTROL.test(sql)))
+    printTimingReport({
+      heading: `N+1 loading benchmark (${mode} run): ${ROLES} roles x ${USERS_PER_ROLE} users; load all roles, then each role's users`,
+      database: database.description,
+      plan,
+      unit: 'workload',
+      firstColumn: 'strategy',
+      rows: strategies.map((s) =>
+        s.run === undefined ? [s.title, 'not yet', 'not yet', 'not yet', 'not yet'] : formatTimingRow(s.title, timings.get(s.key), statements.get(s.key), rawMedian),
+      ),
+      notes: [
+        `prismalchemy: a fresh Session per workload; createEngine(url) defaults. PrismaClient: one client, @prisma/adapter-${benchDb === 'sqlite' ? 'better-sqlite3' : 'pg'}.`,
+        ...(anyTransaction ? ['statements: queries sent; "+2 tx": plus BEGIN and ROLLBACK (the session\'s transaction), each a round trip.'] : []),
+        `raw sends the SQL prismalchemy's batched load sends: ${sameSql ? 'yes' : 'NO'}`,
+        ...formatSentSql(statements, ['pa-batched', 'pa-selectin', 'prisma'], (sql) => shortenSql(sql, 110, 80)),
+      ],
+      started,
+    })
   })
-  const mode = args.quick ? 'quick' : 'full'
-  console.log(`\nN+1 loading benchmark (${mode} run): ${ROLES} roles x ${USERS_PER_ROLE} users; load all roles, then each role's users`)
-  console.log(`node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; ${database}; median of ${plan.rounds} rounds of ${plan.opsPerRound} workloads after ${plan.warmup} warm-up`)
-  console.log('')
-  console.log(formatTable(['strategy', 'µs/workload', 'statements', 'x raw', 'range (min-max µs)'], rows))
-  console.log('')
-  console.log(
-    `prismalchemy: a fresh Session per workload; createEngine(url) defaults. PrismaClient: one client, @prisma/adapter-${benchDb === 'sqlite' ? 'better-sqlite3' : 'pg'}.`,
-  )
-  if ([...statements.values()].some((sent) => sent?.some((sql) => TRANSACTION_CONTROL.test(sql)))) {
-    console.log('statements: queries sent; "+2 tx": plus BEGIN and ROLLBACK (the session\'s transaction), each a round trip.')
-  }
-  console.log(`raw sends the SQL prismalchemy's batched load sends: ${sameSql ? 'yes' : 'NO'}`)
-  for (const key of ['pa-batched', 'pa-selectin', 'prisma']) {
-    const sent = statements.get(key)
-    if (sent !== undefined) console.log(`${key} SQL: ${sent.map(shorten).join(' | ')}`)
-  }
-  if (statements.get('prisma') === undefined) console.log("PrismaClient statements: n/a (no query events with this adapter)")
-  console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }
 
 await main()

@@ -1,6 +1,7 @@
-/** The timing harness: warm-up, then rounds run round-robin across contenders, reported as the median µs per operation. */
+/** The timing harness: warm-up, then rounds run round-robin across contenders, reported as the median µs per operation; untimed statement capture and sanity checks. */
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import type { Engine } from 'prismalchemy'
 
 /**
  * A full garbage collection, run untimed before every batch so that one contender's garbage (PrismaClient
@@ -89,4 +90,29 @@ export async function compare<I>(
     }
   }
   return new Map([...rounds].map(([name, list]) => [name, { rounds: list, median: median(list) }]))
+}
+
+/** Writes a progress line to stderr (the report goes to stdout). */
+export function progress(message: string): void {
+  process.stderr.write(`${message}\n`)
+}
+
+/** Throws `Sanity check failed: <message>` unless `condition` holds. */
+export function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(`Sanity check failed: ${message}`)
+}
+
+/** Statements a workload sends, as SQL texts. */
+export type Statements = string[]
+
+/** Untimed: runs `fn` and returns the SQL the engine sent meanwhile (`engine.onStatement`). */
+export async function captureEngine(engine: Engine, fn: () => Promise<unknown>): Promise<Statements> {
+  const statements: Statements = []
+  const stop = engine.onStatement((statement) => statements.push(statement.sql))
+  try {
+    await fn()
+  } finally {
+    stop()
+  }
+  return statements
 }

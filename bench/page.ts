@@ -8,26 +8,21 @@
 // the issue); PrismaClient findMany with `include: { _count: { select: { comments: true } } }`; the raw
 // driver sending prismalchemy's statement (the floor) and a LEFT JOIN of grouped counts (the other way
 // to write it, slower: it counts every comment of the table for each page).
-import { rmSync } from 'node:fs'
-import { cpus } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
-import type { PrismaPg } from '@prisma/adapter-pg'
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import { createDb, createEngine, Session, type Engine, type Model } from 'prismalchemy'
+import { createEngine, Session, type Engine, type Model } from 'prismalchemy'
 import type { ModelRegistry } from 'prismalchemy/internal'
-import { parseBenchDb } from './db-option.js'
-import { loadInlineModels } from './inline-models.js'
-import { compare, type Contender, type Plan, type Timing } from './measure.js'
+import { parseRunOptions } from './db-option.js'
+import { createInlineTables, inSession, loadInlineModels } from './inline-models.js'
+import { captureEngine, check, compare, progress, type Contender, type Plan, type Statements } from './measure.js'
 import { TMP_DIR } from './paths.js'
-import { PG_POOL_MAX, startPostgresServer } from './postgres-server.js'
-import { loadPrismaClientClass } from './prisma-inline-client.js'
+import { PG_POOL_MAX, withScratchDatabase } from './postgres-server.js'
+import { capturePrismaStatements, loadPrismaClientClass, type PrismaClientBase, type PrismaClientClass } from './prisma-inline-client.js'
 import { prismaAdapterFor } from './prisma-peer.js'
 import { numbered } from './raw-pg-peer.js'
 import { drawInts, mulberry32 } from './rng.js'
-import { formatMicros, formatRatio, formatTable } from './table.js'
+import { formatSentSql, formatTimingRow, printTimingReport, queriesOf, shortenSql } from './table.js'
 
 const AUTHORS = 50
 const POSTS = 1000
@@ -73,17 +68,8 @@ const PLANS: Record<'full' | 'quick', Plan> = {
   quick: { warmup: 20, rounds: 3, opsPerRound: 20 },
 }
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, db: { type: 'string', default: 'sqlite' } } })
-const plan = PLANS[args.quick ? 'quick' : 'full']
-const benchDb = parseBenchDb(args.db)
-
-function progress(message: string): void {
-  process.stderr.write(`${message}\n`)
-}
-
-function check(condition: boolean, message: string): void {
-  if (!condition) throw new Error(`Sanity check failed: ${message}`)
-}
+const { mode, db: benchDb } = parseRunOptions()
+const plan = PLANS[mode]
 
 /** The generated classes, typed loosely: the schema is generated at run time. */
 type CommentObject = Model<{ id: number; body: string; postId: number }, object, number, { post: PostObject }>
@@ -96,10 +82,7 @@ interface Classes {
 const classesOf = (registry: ModelRegistry) => registry.classes as unknown as Classes
 
 /** The parts of the generated PrismaClient the benchmark calls. */
-interface PrismaClientLike {
-  $connect(): Promise<void>
-  $disconnect(): Promise<void>
-  $on?(event: 'query', listener: (event: { query: string }) => void): void
+interface PrismaClientLike extends PrismaClientBase {
   post: {
     findMany(args: {
       orderBy: { id: 'desc' }
@@ -109,7 +92,6 @@ interface PrismaClientLike {
     }): Promise<{ id: number; _count: { comments: number } }[]>
   }
 }
-type PrismaClientClass = new (options: { adapter: PrismaBetterSqlite3 | PrismaPg; log?: { emit: 'event'; level: 'query' }[] }) => PrismaClientLike
 
 /** What one page computes, identical for every contender: the sum of post id × (comments + 1). A count given to the wrong post changes it. */
 function checksumOf(posts: readonly (readonly [number, number])[]): number {
@@ -117,9 +99,6 @@ function checksumOf(posts: readonly (readonly [number, number])[]): number {
   for (const [id, comments] of posts) sum += id * (comments + 1)
   return sum
 }
-
-/** Statements a workload sends, as SQL texts. */
-type Statements = string[]
 
 /** One row of the report. */
 interface Contestant {
@@ -129,18 +108,6 @@ interface Contestant {
   readonly run: (page: number) => Promise<number> | number
   /** Untimed: loads one page and returns the statements it sent (undefined when they cannot be observed). */
   readonly capture: () => Promise<Statements | undefined>
-}
-
-/** Runs `fn` and returns the SQL the engine sent meanwhile (`engine.onStatement`). */
-async function captureEngine(engine: Engine, fn: () => Promise<unknown>): Promise<Statements> {
-  const statements: Statements = []
-  const stop = engine.onStatement((statement) => statements.push(statement.sql))
-  try {
-    await fn()
-  } finally {
-    stop()
-  }
-  return statements
 }
 
 /** Seeds AUTHORS users, POSTS posts (round-robin) and their comments through one prismalchemy unit of work. */
@@ -159,27 +126,19 @@ async function seed(engine: Engine, { User, Post, Comment }: Classes): Promise<v
 
 /** prismalchemy: a fresh Session per page, as a request handler has. */
 function prismalchemyContestants(engine: Engine, { Post, Comment }: Classes): Contestant[] {
-  async function inSession(work: (session: Session) => Promise<number>): Promise<number> {
-    const session = new Session({ bind: engine })
-    try {
-      return await work(session)
-    } finally {
-      await session.close()
-    }
-  }
   const page = (session: Session) => session.query(Post).withCount('comments').orderBy({ id: 'desc' })
   const withCount = (n: number) =>
-    inSession(async (session) => {
+    inSession(engine, async (session) => {
       const posts = await page(session).limit(PER_PAGE).offset((n - 1) * PER_PAGE).all()
       return checksumOf(posts.map((post) => [post.id, post._count.comments]))
     })
   const paginated = (n: number) =>
-    inSession(async (session) => {
+    inSession(engine, async (session) => {
       const { items } = await page(session).paginate({ page: n, perPage: PER_PAGE })
       return checksumOf(items.map((post) => [post.id, post._count.comments]))
     })
   const countPerPost = (n: number) =>
-    inSession(async (session) => {
+    inSession(engine, async (session) => {
       const posts = await session.query(Post).orderBy({ id: 'desc' }).limit(PER_PAGE).offset((n - 1) * PER_PAGE).all()
       const counts: [number, number][] = []
       for (const post of posts) counts.push([post.id, await session.query(Comment).filterBy({ postId: post.id }).count()])
@@ -200,28 +159,14 @@ function prismalchemyContestants(engine: Engine, { Post, Comment }: Classes): Co
 
 /** PrismaClient 7 with the better-sqlite3 or pg adapter: `post.findMany({ ..., include: { _count: { select: { comments: true } } } })`. */
 async function prismaContestant(url: string): Promise<{ contestant: Contestant; close: () => Promise<void> }> {
-  const PrismaClient = loadPrismaClientClass<PrismaClientClass>(SCHEMA, benchDb)
+  const PrismaClient = loadPrismaClientClass<PrismaClientClass<PrismaClientLike>>(SCHEMA, benchDb)
   // The timed client logs nothing; a second client, used once and untimed, emits query events to count statements.
   const client = new PrismaClient({ adapter: prismaAdapterFor(url) })
   await client.$connect()
   const findPage = (prisma: PrismaClientLike, n: number) =>
     prisma.post.findMany({ orderBy: { id: 'desc' }, take: PER_PAGE, skip: (n - 1) * PER_PAGE, include: { _count: { select: { comments: true } } } })
   const run = async (n: number) => checksumOf((await findPage(client, n)).map((post) => [post.id, post._count.comments]))
-  const capture = async (): Promise<Statements | undefined> => {
-    const logging = new PrismaClient({ adapter: prismaAdapterFor(url), log: [{ emit: 'event', level: 'query' }] })
-    try {
-      if (typeof logging.$on !== 'function') return undefined
-      const statements: Statements = []
-      logging.$on('query', (event) => statements.push(event.query))
-      await logging.$connect()
-      await findPage(logging, PAGES)
-      return statements.length > 0 ? statements : undefined
-    } catch {
-      return undefined
-    } finally {
-      await logging.$disconnect()
-    }
-  }
+  const capture = () => capturePrismaStatements(PrismaClient, prismaAdapterFor(url), (logging) => findPage(logging, PAGES))
   return {
     contestant: { key: 'prisma', title: 'PrismaClient findMany({ include: { _count } })', run, capture },
     close: () => client.$disconnect(),
@@ -287,47 +232,6 @@ function rawPgContestants(url: string): { contestants: Contestant[]; close: () =
   }
 }
 
-/** The benchmark's database: a SQLite file under `.tmp/`, or database `bench_page` on a throwaway PostgreSQL server. */
-interface PageDatabase {
-  readonly url: string
-  /** SQLite only: the file, which the raw contestants open. */
-  readonly file?: string
-  /** For the report header. */
-  readonly description: string
-  /** Deletes the file or stops the server. */
-  remove(): Promise<void>
-}
-
-async function openDatabase(root: string): Promise<PageDatabase> {
-  if (benchDb === 'postgresql') {
-    const server = await startPostgresServer()
-    try {
-      return { url: await server.createDatabase('bench_page'), description: server.description, remove: () => server.stop() }
-    } catch (error) {
-      await server.stop()
-      throw error
-    }
-  }
-  const file = join(root, `page-${process.pid}.db`)
-  const removeFiles = async () => {
-    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true })
-  }
-  await removeFiles()
-  return { url: `file:${file}`, file, description: 'one SQLite file (WAL)', remove: removeFiles }
-}
-
-const TRANSACTION_CONTROL = /^(BEGIN|COMMIT|ROLLBACK)\b/
-
-/** Statements sent, as the report shows them: the queries, plus the transaction control statements when there are any. */
-function countStatements(sent: Statements): string {
-  const control = sent.filter((sql) => TRANSACTION_CONTROL.test(sql)).length
-  return control === 0 ? String(sent.length) : `${sent.length - control} +${control} tx`
-}
-
-function shorten(sql: string): string {
-  return sql.length > 150 ? `${sql.slice(0, 120)}...[${sql.length} chars]` : sql
-}
-
 async function main(): Promise<void> {
   const started = Date.now()
   const root = join(TMP_DIR, 'bench-page')
@@ -336,24 +240,20 @@ async function main(): Promise<void> {
   const classes = classesOf(registry)
 
   progress(benchDb === 'postgresql' ? 'starting PostgreSQL...' : 'creating the SQLite file...')
-  const database = await openDatabase(root)
-  const { url } = database
-  const closers: (() => unknown)[] = []
-  try {
+  // The benchmark's database: a SQLite file under `.tmp/`, or database `bench_page` on a throwaway PostgreSQL server.
+  await withScratchDatabase(benchDb, { name: 'bench_page', file: join(root, `page-${process.pid}.db`) }, async (database, onClose) => {
+    const { url } = database
     progress(`creating tables and seeding ${POSTS} posts with their comments...`)
-    const db = createDb(registry)
-    db.configure({ url })
-    await db.createAll()
-    await db.dispose()
+    await createInlineTables(registry, url)
     const engine = createEngine(url)
-    closers.push(() => engine.dispose())
+    onClose(() => engine.dispose())
     await seed(engine, classes)
 
     progress('generating / loading PrismaClient for the inline schema...')
     const prisma = await prismaContestant(url)
-    closers.push(prisma.close)
+    onClose(prisma.close)
     const raw = database.file === undefined ? rawPgContestants(url) : rawSqliteContestants(database.file)
-    closers.push(raw.close)
+    onClose(raw.close)
     const contestants = [...prismalchemyContestants(engine, classes), prisma.contestant, ...raw.contestants]
 
     // Untimed: every contestant computes the same checksum for every page; count the statements each sends.
@@ -363,51 +263,29 @@ async function main(): Promise<void> {
     }
     const statements = new Map<string, Statements | undefined>()
     for (const contestant of contestants) statements.set(contestant.key, await contestant.capture())
-    const paSql = statements.get('pa-withcount')?.filter((sql) => !TRANSACTION_CONTROL.test(sql)) ?? []
+    const paSql = queriesOf(statements.get('pa-withcount')) ?? []
     const sameSql = paSql.length === 1 && paSql[0] === rawSql.page
 
     progress(`timing ${contestants.length} contestants (${plan.warmup} warm-up, ${plan.rounds} rounds x ${plan.opsPerRound} pages)...`)
     const timed: Contender<number>[] = contestants.map((c) => ({ name: c.key, run: c.run }))
     const timings = await compare(timed, plan, (_name, batch, count) => drawInts(mulberry32(batch + 1), count, 1, PAGES))
 
-    printReport(contestants, timings, statements, sameSql, database.description, started)
-  } finally {
-    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined)
-    await database.remove()
-  }
-}
-
-function printReport(
-  contestants: readonly Contestant[],
-  timings: Map<string, Timing>,
-  statements: Map<string, Statements | undefined>,
-  sameSql: boolean,
-  database: string,
-  started: number,
-): void {
-  const raw = timings.get('raw')?.median
-  const rows = contestants.map((c) => {
-    const t = timings.get(c.key)
-    const sent = statements.get(c.key)
-    const range = t ? `${formatMicros(Math.min(...t.rounds))}-${formatMicros(Math.max(...t.rounds))}` : 'n/a'
-    return [c.title, formatMicros(t?.median), sent === undefined ? 'n/a' : countStatements(sent), formatRatio(t?.median, raw), range]
+    const rawMedian = timings.get('raw')?.median
+    printTimingReport({
+      heading: `Page benchmark (${mode} run): a page of ${PER_PAGE} posts with their comment counts, newest first; ${POSTS} posts, about ${(POSTS * 10).toLocaleString('en')} comments`,
+      database: database.description,
+      plan,
+      unit: 'page',
+      firstColumn: 'contestant',
+      rows: contestants.map((c) => formatTimingRow(c.title, timings.get(c.key), statements.get(c.key), rawMedian)),
+      notes: [
+        `prismalchemy: a fresh Session per page; createEngine(url) defaults. PrismaClient: one client, @prisma/adapter-${benchDb === 'sqlite' ? 'better-sqlite3' : 'pg'}. Pages drawn at random from ${PAGES}.`,
+        `raw sends the statement prismalchemy's withCount sends: ${sameSql ? 'yes' : 'NO'}`,
+        ...formatSentSql(statements, ['pa-withcount', 'prisma'], (sql) => shortenSql(sql, 150, 120)),
+      ],
+      started,
+    })
   })
-  const mode = args.quick ? 'quick' : 'full'
-  console.log(`\nPage benchmark (${mode} run): a page of ${PER_PAGE} posts with their comment counts, newest first; ${POSTS} posts, about ${(POSTS * 10).toLocaleString('en')} comments`)
-  console.log(`node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; ${database}; median of ${plan.rounds} rounds of ${plan.opsPerRound} pages after ${plan.warmup} warm-up`)
-  console.log('')
-  console.log(formatTable(['contestant', 'µs/page', 'statements', 'x raw', 'range (min-max µs)'], rows))
-  console.log('')
-  console.log(
-    `prismalchemy: a fresh Session per page; createEngine(url) defaults. PrismaClient: one client, @prisma/adapter-${benchDb === 'sqlite' ? 'better-sqlite3' : 'pg'}. Pages drawn at random from ${PAGES}.`,
-  )
-  console.log(`raw sends the statement prismalchemy's withCount sends: ${sameSql ? 'yes' : 'NO'}`)
-  for (const key of ['pa-withcount', 'prisma']) {
-    const sent = statements.get(key)
-    if (sent !== undefined) console.log(`${key} SQL: ${sent.map(shorten).join(' | ')}`)
-  }
-  if (statements.get('prisma') === undefined) console.log('PrismaClient statements: n/a (no query events with this adapter)')
-  console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }
 
 await main()

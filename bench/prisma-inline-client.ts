@@ -1,9 +1,11 @@
-/** PrismaClient for a schema given as text and a provider: generated offline (prisma-client-js, CommonJS) into .tmp/bench-client/<hash>, loaded with createRequire. */
+/** PrismaClient for a schema given as text and a provider: generated offline (prisma-client-js, CommonJS) into .tmp/bench-client/<hash>, loaded with createRequire; its statements read from query events. */
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
+import type { PrismaPg } from '@prisma/adapter-pg'
 import type { BenchDb } from './db-option.js'
 import { REPO_ROOT, TMP_DIR } from './paths.js'
 
@@ -63,4 +65,43 @@ export function generatePrismaClientFor(schemaText: string, provider: BenchDb): 
 export function loadPrismaClientClass<C>(schema: string, provider: BenchDb): C {
   const require = createRequire(import.meta.url)
   return (require(join(generatePrismaClientFor(schema, provider), 'index.js')) as { PrismaClient: C }).PrismaClient
+}
+
+/** The parts of every generated PrismaClient a benchmark calls, besides its models. */
+export interface PrismaClientBase {
+  $connect(): Promise<void>
+  $disconnect(): Promise<void>
+  /** Absent or inert with some adapters: then statements cannot be observed. */
+  $on?(event: 'query', listener: (event: { query: string }) => void): void
+}
+
+/** A generated PrismaClient class, typed by the benchmark as `C`: opened on a driver adapter, optionally emitting query events. */
+export type PrismaClientClass<C extends PrismaClientBase> = new (options: {
+  adapter: PrismaBetterSqlite3 | PrismaPg
+  log?: { emit: 'event'; level: 'query' }[]
+}) => C
+
+/**
+ * Untimed: opens a second client on `adapter` that emits query events (the timed client logs nothing),
+ * runs `work` on it once and returns the statements it sent. Undefined when they cannot be observed:
+ * the client has no `$on`, `work` fails, or no event came. The client is disconnected in every case.
+ */
+export async function capturePrismaStatements<C extends PrismaClientBase>(
+  PrismaClient: PrismaClientClass<C>,
+  adapter: PrismaBetterSqlite3 | PrismaPg,
+  work: (client: C) => Promise<unknown>,
+): Promise<string[] | undefined> {
+  const logging = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] })
+  try {
+    if (typeof logging.$on !== 'function') return undefined
+    const statements: string[] = []
+    logging.$on('query', (event) => statements.push(event.query))
+    await logging.$connect()
+    await work(logging)
+    return statements.length > 0 ? statements : undefined
+  } catch {
+    return undefined
+  } finally {
+    await logging.$disconnect()
+  }
 }

@@ -6,7 +6,6 @@
 // streaming: findMany() of everything, and the cursor pagination Prisma users write instead
 // (findMany({ take, skip: 1, cursor: { id } }) until a page comes back short).
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
@@ -16,7 +15,7 @@ import Database from 'better-sqlite3'
 import pg from 'pg'
 import { benchDbOf, parseBenchDb, type BenchDb } from './db-option.js'
 import { TMP_DIR } from './paths.js'
-import { startPostgresServer, type PostgresServer } from './postgres-server.js'
+import { openScratchDatabase, type ScratchDatabase } from './postgres-server.js'
 import { generatePrismaClient, prismaAdapterFor } from './prisma-peer.js'
 import { formatTable } from './table.js'
 
@@ -269,19 +268,9 @@ async function prismaReader(reader: 'prisma-all' | 'prisma-pages', url: string, 
 }
 
 /** Creates the tables (prismalchemy's `db.createAll()`) and inserts `rows` users with the raw driver, in one transaction. */
-async function createDatabase(db: BenchDb): Promise<{ url: string; description: string; remove(): Promise<void> }> {
-  let server: PostgresServer | undefined
-  let url: string
-  let file: string | undefined
-  if (db === 'sqlite') {
-    mkdirSync(TMP_DIR, { recursive: true })
-    file = join(TMP_DIR, 'bench-stream.db')
-    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
-    url = `file:${file}`
-  } else {
-    server = await startPostgresServer()
-    url = await server.createDatabase('bench_stream')
-  }
+async function createDatabase(db: BenchDb): Promise<ScratchDatabase> {
+  const scratch = await openScratchDatabase(db, { name: 'bench_stream', file: join(TMP_DIR, 'bench-stream.db') })
+  const { url, file } = scratch
   const { db: database } = await import('../generated/db.js')
   database.configure({ url })
   await database.createAll()
@@ -302,14 +291,7 @@ async function createDatabase(db: BenchDb): Promise<{ url: string; description: 
     await raw.query('VACUUM ANALYZE "users"')
     await raw.end()
   }
-  return {
-    url,
-    description: db === 'sqlite' ? 'one SQLite file (WAL)' : server!.description,
-    remove: async () => {
-      if (file !== undefined) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
-      await server?.stop()
-    },
-  }
+  return scratch
 }
 
 const MB = 1024 * 1024

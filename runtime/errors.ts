@@ -765,26 +765,64 @@ export class DatabaseError extends OrmError {
 /** A UNIQUE or PRIMARY KEY constraint was violated. */
 export class UniqueViolationError extends DatabaseError {
   override readonly name = 'UniqueViolationError'
-  /** The constraint, as the database names it: an index name or the list of columns. */
+  /** The constraint, as the database names it: an index name (PostgreSQL) or the list of columns (SQLite). */
   readonly constraint: string
   /** The table the constraint belongs to, when the database says. */
   readonly table: string | undefined
+  /** The constraint's columns as the database names them, when it says (SQLite does; PostgreSQL names the constraint). */
+  readonly columns: readonly string[] | undefined
+  /**
+   * The model whose row broke the constraint, when the statement belonged to one (a flush, `insertMany`,
+   * a bulk update); undefined for raw SQL.
+   */
+  readonly model: string | undefined
+  /**
+   * The constraint's fields as the model names them (not the `@map`ped column names), in the
+   * constraint's order, on every database: `['authorId', 'title']` for `@@unique([authorId, title])`.
+   * Undefined when the model is unknown (raw SQL) or the constraint cannot be matched to its columns
+   * (a PostgreSQL constraint renamed with `map:` or cut to 63 characters).
+   */
+  readonly fields: readonly string[] | undefined
 
   /** @internal */
-  constructor(message: string, constraint: string, table: string | undefined, cause: unknown, sql?: string) {
+  constructor(
+    message: string,
+    constraint: string,
+    table: string | undefined,
+    cause: unknown,
+    sql?: string,
+    facts: { columns?: readonly string[]; model?: string; fields?: readonly string[] } = {},
+  ) {
     super('unique_violation', message, { cause, sql })
     this.constraint = constraint
     this.table = table
+    this.columns = facts.columns
+    this.model = facts.model
+    this.fields = facts.fields
   }
 
-  /** Build from the driver's facts. */
-  static of(constraint: string, table: string | undefined, cause: unknown, sql?: string): UniqueViolationError {
+  /** Build from the driver's facts; `columns` when the database names them. */
+  static of(constraint: string, table: string | undefined, cause: unknown, sql?: string, columns?: readonly string[]): UniqueViolationError {
     return new UniqueViolationError(
       `Unique constraint failed on ${table ? `"${table}" ` : ''}(${constraint}): a row with the same value already exists. Change the value or update the existing row.`,
       constraint,
       table,
       cause,
       sql,
+      { columns },
+    )
+  }
+
+  /** `error` (from the driver) once its constraint is known to be model `model`'s fields `fields` (Prisma's P2002 wording). */
+  static onFields(error: UniqueViolationError, model: string, fields: readonly string[]): UniqueViolationError {
+    const named = fields.map((field) => `\`${field}\``).join(', ')
+    return new UniqueViolationError(
+      `Unique constraint failed on the fields: (${named}) of ${model} (constraint ${error.constraint}): a row with the same value already exists. Change the value or update the existing row.`,
+      error.constraint,
+      error.table,
+      error.cause,
+      error.sql,
+      { columns: error.columns, model, fields },
     )
   }
 }
@@ -959,6 +997,147 @@ export class ConnectionLostError extends DatabaseError {
       `The pool's pre-ping failed twice: on a pooled connection and on a fresh one opened in its place (${reason}). ` +
         'The database is unreachable or refusing connections; check that it is up and retry.',
       { cause },
+    )
+  }
+}
+
+/** Where a database server is, as the engine's URL says (never the password). */
+export interface DatabaseAddress {
+  /** Host name or address; absent for SQLite. */
+  readonly host?: string
+  /** TCP port; absent for SQLite. */
+  readonly port?: number
+  /** Database name on the server, or the SQLite file's path. */
+  readonly database?: string
+  /** User name the engine signs in as; absent for SQLite. */
+  readonly user?: string
+}
+
+/** `host:port` as Prisma's messages print a server. */
+function serverLabel(address: DatabaseAddress): string {
+  return address.port === undefined ? (address.host ?? '(unknown host)') : `${address.host ?? '(unknown host)'}:${address.port}`
+}
+
+/** What the driver said, for the end of a message. */
+function driverReason(cause: unknown): string {
+  const detail = (cause as { cause?: { originalMessage?: unknown } } | null)?.cause?.originalMessage
+  if (typeof detail === 'string') return detail
+  return cause instanceof Error ? cause.message : String(cause)
+}
+
+/**
+ * The database could not be opened at all: its server refused the engine's first connection (not
+ * running, wrong host or port, wrong password, no such database, access denied), or a SQLite file
+ * cannot be created where its URL points. Unlike {@link ConnectionLostError}, retrying will not help
+ * until the configuration or the server is fixed: the message names the server and the cause.
+ * `prismaCode` is the code PrismaClient gives the same failure (P1000, P1001, P1003, P1010).
+ */
+export class DatabaseUnavailableError extends DatabaseError {
+  override readonly name = 'DatabaseUnavailableError'
+  /** Host the engine tried; absent for SQLite. */
+  readonly host: string | undefined
+  /** Port the engine tried; absent for SQLite. */
+  readonly port: number | undefined
+  /** Database name on the server, or the SQLite file's path. */
+  readonly database: string | undefined
+  /** User name the engine signed in as; absent for SQLite. */
+  readonly user: string | undefined
+  /** PrismaClient's code for the same failure, when it has one. */
+  readonly prismaCode: string | undefined
+
+  /** @internal */
+  constructor(code: string, message: string, address: DatabaseAddress, prismaCode: string | undefined, cause: unknown) {
+    super(code, message, { cause })
+    this.host = address.host
+    this.port = address.port
+    this.database = address.database
+    this.user = address.user
+    this.prismaCode = prismaCode
+  }
+
+  /** Nothing accepts connections at the server's host and port (ECONNREFUSED: not running, or the wrong port). Code `database_unreachable`. */
+  static unreachable(address: DatabaseAddress, cause: unknown): DatabaseUnavailableError {
+    const server = serverLabel(address)
+    return new DatabaseUnavailableError(
+      'database_unreachable',
+      `Can't reach database server at ${server}: the connection was refused (nothing listens there). ` +
+        `Please make sure your database server is running at ${server}, and that the URL's host and port are the server's.`,
+      address,
+      'P1001',
+      cause,
+    )
+  }
+
+  /** The server's host name does not resolve (ENOTFOUND, EAI_AGAIN). Code `database_host_not_found`. */
+  static hostNotFound(address: DatabaseAddress, cause: unknown): DatabaseUnavailableError {
+    return new DatabaseUnavailableError(
+      'database_host_not_found',
+      `Can't reach database server at ${serverLabel(address)}: the host name "${address.host ?? ''}" does not resolve (${(cause as { code?: string } | null)?.code ?? 'ENOTFOUND'}). ` +
+        'Check the host in the database URL (a typo, or a name that resolves only inside a container network or VPN).',
+      address,
+      'P1001',
+      cause,
+    )
+  }
+
+  /** The server rejected the URL's user name or password (PostgreSQL's 28P01). Code `database_authentication_failed`. */
+  static authenticationFailed(address: DatabaseAddress, cause: unknown): DatabaseUnavailableError {
+    return new DatabaseUnavailableError(
+      'database_authentication_failed',
+      `Authentication failed against the database server at ${serverLabel(address)}, the provided database credentials for \`${address.user ?? '(not available)'}\` are not valid. ` +
+        'Check the user name and password in the database URL (special characters in the password must be percent-encoded).',
+      address,
+      'P1000',
+      cause,
+    )
+  }
+
+  /** The URL's database does not exist on the server (PostgreSQL's 3D000). Code `database_not_found`. */
+  static databaseNotFound(address: DatabaseAddress, cause: unknown): DatabaseUnavailableError {
+    const database = address.database ?? '(not available)'
+    return new DatabaseUnavailableError(
+      'database_not_found',
+      `Database \`${database}\` does not exist on the database server at ${serverLabel(address)}. ` +
+        `Create it (CREATE DATABASE "${database}", or prisma migrate dev in development), or fix the database name in the URL.`,
+      address,
+      'P1003',
+      cause,
+    )
+  }
+
+  /** The server let the user sign in but not into this database (PostgreSQL's 28000: no pg_hba.conf entry, no CONNECT privilege). Code `database_access_denied`. */
+  static accessDenied(address: DatabaseAddress, cause: unknown): DatabaseUnavailableError {
+    return new DatabaseUnavailableError(
+      'database_access_denied',
+      `User \`${address.user ?? '(not available)'}\` was denied access on the database \`${address.database ?? '(not available)'}\` at ${serverLabel(address)} (${driverReason(cause)}). ` +
+        'Grant the user CONNECT on the database, or allow it in the server\'s pg_hba.conf.',
+      address,
+      'P1010',
+      cause,
+    )
+  }
+
+  /** A SQLite URL whose file is in folder `folder`, which does not exist. Code `database_folder_missing`. */
+  static folderMissing(file: string, folder: string, cause: unknown): DatabaseUnavailableError {
+    return new DatabaseUnavailableError(
+      'database_folder_missing',
+      `Cannot open the SQLite database ${file}: its folder ${folder} does not exist. SQLite creates the database file but not its folder: ` +
+        `create the folder (mkdir -p ${folder}) or fix the path in the URL (a relative file: path is resolved against the working directory, ${process.cwd()}).`,
+      { database: file },
+      'P1003',
+      cause,
+    )
+  }
+
+  /** SQLite could not open or create `file` (SQLITE_CANTOPEN): the path is a folder, or the process may not write to its folder. Code `database_cannot_open`. */
+  static cannotOpen(file: string, folder: string, cause: unknown): DatabaseUnavailableError {
+    return new DatabaseUnavailableError(
+      'database_cannot_open',
+      `Cannot open the SQLite database ${file} (${driverReason(cause)}). Check that the path names a file, not a folder, and that this process may ` +
+        `create and write files in ${folder} (SQLite writes the -wal and -shm files next to the database).`,
+      { database: file },
+      undefined,
+      cause,
     )
   }
 }

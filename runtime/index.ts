@@ -12,6 +12,8 @@ export {
   ConfigurationError,
   ConnectionLostError,
   DatabaseError,
+  DatabaseUnavailableError,
+  type DatabaseAddress,
   DatabaseLockedError,
   DeferredColumnError,
   DetachedInstanceError,

@@ -15,6 +15,8 @@ export interface DriverSettings {
   readonly poolTimeoutMs: number
   /** Milliseconds after which a connection is replaced (SQLAlchemy's pool_recycle); negative: never. */
   readonly recycleMs: number
+  /** Milliseconds after which an idle connection is closed (`poolIdleTimeout`); negative: never. */
+  readonly idleTimeoutMs: number
   /** Test connections at checkout (SQLAlchemy's pool_pre_ping). */
   readonly prePing: boolean
   /** `EngineOptions.busyTimeout`, in seconds, unchecked. */

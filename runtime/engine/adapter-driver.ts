@@ -1,9 +1,10 @@
 /** The driver for every database reached through a Prisma 7 driver adapter (PostgreSQL via @prisma/adapter-pg): owns the transaction SQL, the pool and error mapping. */
 import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils'
-import { IllegalStateChangeError, type OrmError } from '../errors.js'
+import { type DatabaseAddress, IllegalStateChangeError, type OrmError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import { isConnectionError, mapAdapterError } from './adapter-errors.js'
 import { CursorStream } from './adapter-stream.js'
+import { retryOnDeadConnection } from './dead-connection-retry.js'
 import { DeferredBeginConnection } from './deferred-begin-connection.js'
 import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, IsolationLevel, PoolStatus, QueryResult, RowBatch, RowBatches, StatementReporter } from './driver.js'
 import { QueuePool } from './pool.js'
@@ -21,8 +22,12 @@ export interface PrismaAdapterDriverOptions {
   readonly maxOverflow: number
   /** Milliseconds to wait for a free connection before `PoolTimeoutError`. */
   readonly poolTimeoutMs: number
+  /** Milliseconds after which an idle session connection is dropped (`poolIdleTimeout`); negative or absent: never. */
+  readonly idleTimeoutMs?: number
   /** Receives every statement run. */
   readonly reporter: StatementReporter
+  /** The server the URL names (no password), for the message of a refused first connection. */
+  readonly address?: DatabaseAddress
 }
 
 const UNKNOWN_ARG: ArgType = Object.freeze({ scalarType: 'unknown', arity: 'scalar' })
@@ -74,17 +79,13 @@ class AdapterConnection extends DeferredBeginConnection {
           : { rows: (await queryable.queryRaw(request)).rows, changes: 0 }
         : { rows: [], changes: await queryable.executeRaw(request) }
     try {
-      return await this.reported(query.sql, query.parameters, async () => {
-        try {
-          return await send()
-        } catch (error) {
-          // An autocommit read on a pooled connection the server closed (a restart, an idle timeout):
-          // pg's pool drops that connection, and a read outside any transaction can simply run again
-          // on a fresh one, as a BEGIN is retried (the pre-ping of this driver).
-          if (transactional || query.isWrite || !isConnectionError(error)) throw error
-          return send()
-        }
-      })
+      // An autocommit read on pooled connections the server closed (a restart, an idle timeout): pg's
+      // pool drops each, and a read outside any transaction simply runs again on the next one, as a
+      // BEGIN does (the pre-ping of this driver).
+      const attempts = transactional || query.isWrite ? 1 : this.driver.healingAttempts
+      const result = await this.reported(query.sql, query.parameters, () => retryOnDeadConnection(attempts, send))
+      this.driver.connectedOnce = true
+      return result
     } finally {
       done?.()
     }
@@ -145,7 +146,7 @@ class AdapterConnection extends DeferredBeginConnection {
   }
 
   protected mapError(error: unknown, sql: string): OrmError {
-    return mapAdapterError(error, sql)
+    return mapAdapterError(error, sql, this.driver.address, this.driver.connectedOnce)
   }
 
   /** The server rolls back the transaction of a connection it lost: a ROLLBACK that cannot reach it has nothing left to undo. */
@@ -199,20 +200,17 @@ class AdapterConnection extends DeferredBeginConnection {
 
   /**
    * Starts a transaction. A pooled connection that died since its last use (a server restart) fails at
-   * BEGIN: that is retried once on a fresh connection, which is what SQLAlchemy's pre-ping achieves, at
-   * no extra round trip.
+   * BEGIN: that is retried on the next connection until one works or a fresh one is opened (see
+   * {@link retryOnDeadConnection}), which is what SQLAlchemy's pre-ping achieves, at no extra round trip.
    */
   private startTransaction(): Promise<Transaction> {
     const level = this.beginsAtFirstStatement(this.isolationLevel) ? this.isolationLevel : undefined
     // The adapter sends BEGIN, then SET TRANSACTION ISOLATION LEVEL when a level is given.
     return this.reported(level === undefined ? 'BEGIN' : `BEGIN ISOLATION LEVEL ${level}`, [], async () => {
       const adapter = await this.driver.adapter()
-      try {
-        return await adapter.startTransaction(level)
-      } catch (error) {
-        if (!isConnectionError(error)) throw error
-        return adapter.startTransaction(level)
-      }
+      const transaction = await retryOnDeadConnection(this.driver.healingAttempts, () => adapter.startTransaction(level))
+      this.driver.connectedOnce = true
+      return transaction
     })
   }
 }
@@ -225,22 +223,39 @@ class AdapterConnection extends DeferredBeginConnection {
 export class PrismaAdapterDriver implements Driver {
   /** @internal */
   readonly reporter: StatementReporter
+  /** @internal The server the URL names, for `DatabaseUnavailableError` messages. */
+  readonly address: DatabaseAddress | undefined
+  /**
+   * @internal True once a connection to the server worked: a server that cannot be reached before that
+   * is unavailable (`DatabaseUnavailableError`), after it a lost connection (`ConnectionLostError`).
+   */
+  connectedOnce = false
   private readonly pool: QueuePool<AdapterConnection>
   private opening: Promise<SqlDriverAdapter> | null = null
 
   constructor(private readonly options: PrismaAdapterDriverOptions) {
     this.reporter = options.reporter
+    this.address = options.address
     this.pool = new QueuePool({
       create: () => new AdapterConnection(this),
       destroy: () => undefined,
       poolSize: options.poolSize,
       maxOverflow: options.maxOverflow,
       timeoutMs: options.poolTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
     })
   }
 
   async acquire(owner?: ConnectionOwner): Promise<DriverConnection> {
     return this.pool.acquire(owner)
+  }
+
+  /**
+   * @internal How many times BEGIN or an autocommit read runs on dead pooled connections: one per
+   * server connection the adapter's pool may hold, plus one on a freshly opened connection.
+   */
+  get healingAttempts(): number {
+    return this.options.poolSize + this.options.maxOverflow + 1
   }
 
   async release(connection: DriverConnection): Promise<void> {

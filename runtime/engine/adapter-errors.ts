@@ -2,8 +2,10 @@
 import { isDriverAdapterError } from '@prisma/driver-adapter-utils'
 import {
   ConnectionLostError,
+  type DatabaseAddress,
   DatabaseError,
   DatabaseLockedError,
+  DatabaseUnavailableError,
   ForeignKeyViolationError,
   NotNullViolationError,
   OrmError,
@@ -58,9 +60,51 @@ export function isConnectionError(error: unknown): boolean {
   return CONNECTION_MESSAGES.some((text) => message.includes(text)) || code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === 'EPIPE'
 }
 
-/** Turns whatever an adapter threw into an {@link OrmError}. */
-export function mapAdapterError(error: unknown, sql?: string): OrmError {
+/** Raw socket error codes (the adapter passes these through unmapped) of a host name that does not resolve. */
+const HOST_NOT_FOUND_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN'])
+
+/**
+ * The {@link DatabaseUnavailableError} for a failure to open a connection, if `error` is one: a refused
+ * sign-in (wrong password, no such database, access denied) always; a server that cannot be reached
+ * (refused, host not found) only before the engine ever connected, since afterwards it is a server
+ * gone away mid-run (a restart), which {@link ConnectionLostError} reports. `address` is what the
+ * engine's URL says; the adapter's own facts fill what it lacks.
+ */
+function unavailableError(error: unknown, address: DatabaseAddress, connectedBefore: boolean): DatabaseUnavailableError | undefined {
+  if (!isDriverAdapterError(error)) {
+    const code = (error as { code?: unknown } | null)?.code
+    if (connectedBefore || typeof code !== 'string') return undefined
+    if (HOST_NOT_FOUND_CODES.has(code)) return DatabaseUnavailableError.hostNotFound(address, error)
+    return code === 'ECONNREFUSED' ? DatabaseUnavailableError.unreachable(address, error) : undefined
+  }
+  const cause = error.cause as AdapterErrorCause & { readonly host?: string; readonly port?: number; readonly user?: string; readonly db?: string }
+  switch (cause.kind) {
+    case 'AuthenticationFailed':
+      return DatabaseUnavailableError.authenticationFailed({ ...address, user: address.user ?? cause.user }, error)
+    case 'DatabaseDoesNotExist':
+      return DatabaseUnavailableError.databaseNotFound({ ...address, database: address.database ?? cause.db }, error)
+    case 'DatabaseAccessDenied':
+      return DatabaseUnavailableError.accessDenied({ ...address, database: address.database ?? cause.db }, error)
+    case 'DatabaseNotReachable': {
+      if (connectedBefore) return undefined
+      const reached = { ...address, host: address.host ?? cause.host, port: address.port ?? cause.port }
+      // adapter-pg maps ENOTFOUND and ECONNREFUSED to this one kind; only a refused connection has a port.
+      return cause.port === undefined ? DatabaseUnavailableError.hostNotFound(reached, error) : DatabaseUnavailableError.unreachable(reached, error)
+    }
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Turns whatever an adapter threw into an {@link OrmError}. `address` (the server the engine's URL
+ * names) and `connectedBefore` (false until the engine's first connection succeeded) let a refused
+ * first connection become a {@link DatabaseUnavailableError} naming the server and the cause.
+ */
+export function mapAdapterError(error: unknown, sql?: string, address: DatabaseAddress = {}, connectedBefore = true): OrmError {
   if (error instanceof OrmError) return error
+  const unavailable = unavailableError(error, address, connectedBefore)
+  if (unavailable !== undefined) return unavailable
   if (isDriverAdapterError(error) && (error.cause as AdapterErrorCause).kind === 'TooManyConnections') return ConnectionLostError.tooManyConnections(error, sql)
   if (isConnectionError(error)) return ConnectionLostError.of(error, sql)
   if (!isDriverAdapterError(error)) return DatabaseError.fromDriver(error, sql)
@@ -68,7 +112,7 @@ export function mapAdapterError(error: unknown, sql?: string): OrmError {
   switch (cause.kind) {
     case 'UniqueConstraintViolation': {
       const constraint = cause.constraint?.index ?? cause.constraint?.fields?.join(', ') ?? 'unknown'
-      return UniqueViolationError.of(constraint, cause.table, error, sql)
+      return UniqueViolationError.of(constraint, cause.table, error, sql, cause.constraint?.fields)
     }
     case 'ForeignKeyConstraintViolation':
       return ForeignKeyViolationError.of(cause.constraint?.index, error, sql)

@@ -16,7 +16,8 @@ import type {
   StatementListener,
 } from './driver.js'
 import { ExternalTransaction } from './external-transaction.js'
-import { positiveNumber } from './option-checks.js'
+import { idleTimeoutMs, positiveNumber } from './option-checks.js'
+import { startTracing, traceCheckout } from './tracing.js'
 
 /** What {@link EngineOptions.logger} receives with each line: the statement as it ran, and the engine. */
 export interface StatementLogRecord extends ExecutedStatement {
@@ -62,6 +63,14 @@ export interface EngineOptions {
    * Default -1: never.
    */
   readonly poolRecycle?: number | undefined
+  /**
+   * Seconds a connection may stay idle in the pool before it is closed, so an idle service holds no
+   * database connections (an unref'd timer closes them; the next checkout opens a fresh one). Keep
+   * it below a proxy's or server's idle limit (PgBouncer's `client_idle_timeout`, PostgreSQL's
+   * `idle_session_timeout`, a load balancer's idle timeout). Default -1: connections up to
+   * `poolSize` stay open while idle.
+   */
+  readonly poolIdleTimeout?: number | undefined
   /**
    * Test each pooled connection at checkout with a cheap round trip (`SELECT 1`) and replace it when
    * it is dead (SQLAlchemy's `pool_pre_ping`); when the fresh one fails too, the checkout raises
@@ -158,14 +167,16 @@ export class Engine {
     this.isolationLevel = options.isolationLevel === undefined ? undefined : checkIsolationLevel(dialect, options.isolationLevel)
     this.logger = options.logger ?? ((line) => console.log(line))
     this.driver = makeDriver(this)
+    startTracing()
   }
 
   /**
    * Checks a connection out of the pool for `owner`, which `PoolTimeoutError` and
    * `poolStatus().checkedOutBy` name while it is out. Sessions do this for you, named after their scope.
+   * Traced as a `prismalchemy.pool.checkout` span when `@opentelemetry/api` is installed.
    */
   connect(owner?: ConnectionOwner): Promise<DriverConnection> {
-    return this.driver.acquire(owner)
+    return traceCheckout(this, () => this.driver.acquire(owner))
   }
 
   /**
@@ -236,6 +247,7 @@ export function createEngine(url: string, options: EngineOptions = {}): Engine {
     maxOverflow,
     poolTimeoutMs,
     recycleMs,
+    idleTimeoutMs: idleTimeoutMs(options.poolIdleTimeout),
     prePing: options.poolPrePing === true,
     busyTimeout: options.busyTimeout,
     statementCacheSize: options.statementCacheSize,

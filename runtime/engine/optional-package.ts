@@ -3,8 +3,8 @@ import { ConfigurationError } from '../errors.js'
 
 /**
  * The packages the runtime loads only when a feature needs them, with the version range each takes.
- * The drivers are optional peer dependencies in package.json, with these ranges (test/package checks
- * that they agree): an application installs its database's. The schema engine's packages, needed by
+ * The drivers and `@opentelemetry/api` (tracing) are optional peer dependencies in package.json, with
+ * these ranges (test/package checks that they agree): an application installs its database's. The schema engine's packages, needed by
  * createAll()/dropAll() only, are not declared at all: npm keeps a declared peer that an application
  * installs with `-D` in an `npm install --omit=dev` (it flags it devOptional), and they belong in
  * development.
@@ -15,6 +15,7 @@ export const OPTIONAL_PACKAGES = {
   pg: '^8.16.3',
   '@prisma/adapter-better-sqlite3': '^7.10.0',
   '@prisma/schema-engine-wasm': '7.10.0-7.561d7b42579a2459cc8edf3788918b626c640023',
+  '@opentelemetry/api': '^1.3.0',
 } as const
 
 /** The name of an optional peer dependency. */
@@ -71,5 +72,18 @@ export async function importOptional<T>(feature: OptionalFeature, load: () => Pr
     if (missing === undefined) throw error
     const specs = feature.packages.map((name) => `${name}@${OPTIONAL_PACKAGES[name]}`)
     throw ConfigurationError.missingPackage(feature.feature, specs, missing, feature.dev, error)
+  }
+}
+
+/**
+ * Runs `load` (a dynamic `import()` of the optional package `name`) for a feature that is simply off
+ * without it (tracing): resolves to undefined when `name` is not installed. Other failures pass through.
+ */
+export async function importIfInstalled<T>(name: OptionalPackage, load: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await load()
+  } catch (error) {
+    if (missingPackage(error, [name]) === undefined) throw error
+    return undefined
   }
 }

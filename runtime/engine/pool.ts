@@ -1,4 +1,4 @@
-/** QueuePool: SQLAlchemy's default pool (pool size, overflow, checkout timeout, recycle, pre-ping), with no timers while idle. */
+/** QueuePool: SQLAlchemy's default pool (pool size, overflow, checkout timeout, recycle, pre-ping), plus an idle timeout; no timer keeps the process alive. */
 import { ConnectionLostError, PoolTimeoutError } from '../errors.js'
 import type { BudgetMember, ConnectionBudget } from './connection-budget.js'
 import type { ConnectionOwner, DisposeOptions, PoolStatus } from './driver.js'
@@ -28,6 +28,12 @@ export interface QueuePoolOptions<C> {
    */
   readonly ping?: (connection: C) => void | Promise<void>
   /**
+   * Milliseconds a returned connection may stay idle before it is closed (`poolIdleTimeout`), so an
+   * idle service holds no connections. One unref'd timer sweeps while anything is idle, so it never
+   * keeps the process alive. Absent or negative: idle connections stay open.
+   */
+  readonly idleTimeoutMs?: number
+  /**
    * A limit on open connections shared with other pools: a permit is taken before each open (waiting
    * at most `timeoutMs`) and given back after each close, idle connections are closed when another
    * pool needs room, and none is kept idle while anyone waits for room.
@@ -43,6 +49,8 @@ interface ConnectionRecord {
   readonly openedAt: number
   /** Opened for a checkout and not checked yet: nothing to recycle or ping. */
   fresh: boolean
+  /** `performance.now()` when it last went idle (with an idle timeout only). */
+  idleSince?: number
 }
 
 interface Waiter<C> {
@@ -71,7 +79,8 @@ function label(owner: ConnectionOwner | undefined): string {
  * line, and after `timeoutMs` gets a {@link PoolTimeoutError} saying how many are checked out and
  * by whom (the `owner` each checkout names). Returned connections beyond `poolSize` are closed.
  * With `recycleMs` or `ping`, a reused connection is checked at checkout and replaced when too old
- * or dead. An idle pool holds no timers, so it never keeps the process alive. (Why not tarn or
+ * or dead. An idle pool holds no timers (with `idleTimeoutMs`, one unref'd sweep), so it never
+ * keeps the process alive. (Why not tarn or
  * generic-pool: neither closes overflow connections on return, and their reapers keep the event
  * loop alive in scripts that forget `dispose()`.)
  *
@@ -92,6 +101,8 @@ export class QueuePool<C> implements BudgetMember {
   /** Callers of `dispose({ wait: true })`, resolved when no connection of an earlier generation is left. */
   private readonly drainWaiters: (() => void)[] = []
   private generation = 0
+  /** The idle-timeout sweep, armed while a connection is idle and `idleTimeoutMs` is set. */
+  private sweepTimer: NodeJS.Timeout | undefined
 
   constructor(private readonly options: QueuePoolOptions<C>) {}
 
@@ -151,6 +162,7 @@ export class QueuePool<C> implements BudgetMember {
     }
     if (this.idle.length < this.options.poolSize && !this.options.budget?.waiting) {
       this.idle.push(connection)
+      this.startIdleClock(connection)
       return
     }
     await this.close(connection)
@@ -182,6 +194,8 @@ export class QueuePool<C> implements BudgetMember {
    */
   async dispose(options: DisposeOptions = {}): Promise<void> {
     const idle = this.idle.splice(0)
+    clearTimeout(this.sweepTimer)
+    this.sweepTimer = undefined
     for (const [connection, owner] of this.inUse) this.retiring.set(connection, owner)
     this.inUse.clear()
     this.generation++
@@ -273,6 +287,34 @@ export class QueuePool<C> implements BudgetMember {
   closeIdle(): Promise<void> | undefined {
     const connection = this.idle.shift()
     return connection === undefined ? undefined : this.close(connection)
+  }
+
+  /** Notes when `connection` went idle and arms the sweep, when idle connections time out. */
+  private startIdleClock(connection: C): void {
+    const timeoutMs = this.options.idleTimeoutMs ?? -1
+    if (timeoutMs < 0) return
+    const record = this.records.get(connection)
+    if (record !== undefined) record.idleSince = performance.now()
+    this.sweepTimer ??= setTimeout(() => this.sweep(), timeoutMs).unref()
+  }
+
+  /**
+   * Closes the connections idle for `idleTimeoutMs` or longer (the front of the idle list: it is in
+   * the order they were returned), then re-arms for the oldest one left.
+   */
+  private sweep(): void {
+    this.sweepTimer = undefined
+    const timeoutMs = this.options.idleTimeoutMs ?? -1
+    const now = performance.now()
+    while (this.idle.length > 0) {
+      const idleFor = now - (this.records.get(this.idle[0])?.idleSince ?? now)
+      if (idleFor < timeoutMs) {
+        this.sweepTimer = setTimeout(() => this.sweep(), timeoutMs - idleFor).unref()
+        return
+      }
+      // A connection that fails to close is dropped all the same; nobody awaits the sweep.
+      this.close(this.idle.shift()!).catch(() => undefined)
+    }
   }
 
   /** Opens connections for waiting callers while there is room (after a dispose, or when a slot was freed). */

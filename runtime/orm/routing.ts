@@ -1,5 +1,6 @@
 /** Routing: which engine runs a statement, from the model's bind (`/// @bind(key)`) and, for reads, the bind's replicas. */
 import type { Dialect } from '../dialect/dialect.js'
+import type { IsolationLevel } from '../engine/driver.js'
 import type { Engine } from '../engine/engine.js'
 import { ConfigurationError } from '../errors.js'
 import type { DefaultCompiler } from '../sql/compiler.js'
@@ -127,8 +128,8 @@ function routesOf(binds: Readonly<Record<string, BindTarget>>): ReadonlyMap<stri
 
 /**
  * A session's routing: the bind of each model, and for a bind with replicas whether the session
- * reads from its replica (chosen on first read) or from the primary (forced, or after the
- * session's first flush, until `close()`).
+ * reads from its replica (chosen on first read) or from the primary (forced, serializable, or after
+ * the session's first flush, until `close()`).
  */
 export class SessionRouting {
   /** The default bind's engines. */
@@ -147,6 +148,8 @@ export class SessionRouting {
     binds: Readonly<Record<string, BindTarget>> | undefined,
     /** The session option `primary`: reads start (and restart after `reset()`) on the primaries. */
     private readonly primaryOption: boolean,
+    /** The session's isolation level, over each engine's own: `SERIALIZABLE` reads on the primaries (see {@link readEngine}). */
+    private readonly isolationLevel?: IsolationLevel,
   ) {
     this.defaultRoute = defaultRoute(bind)
     this.named = binds === undefined ? null : routesOf(binds)
@@ -167,13 +170,20 @@ export class SessionRouting {
     return this.named === null ? [this.defaultRoute] : [this.defaultRoute, ...this.named.values()]
   }
 
-  /** The engine a read of `route`'s bind runs on: the primary when pinned or without replicas, else the session's replica. */
+  /**
+   * The engine a read of `route`'s bind runs on: the primary when pinned or without replicas, else
+   * the session's replica, unless the read would be `SERIALIZABLE` there (the session's level, or
+   * the replica engine's own): a replica's separate transaction cannot be serializable with the
+   * session's writes on the primary, and a PostgreSQL hot standby refuses the level outright
+   * ("cannot use serializable mode in a hot standby"), so such sessions read on the primary.
+   */
   readEngine(route: BindRoute): Engine {
     if (route.replicas.length === 0 || this.pinned || this.primaryQueries > 0) return route.primary
     this.replicaChoice ??= new Map()
     let chosen = this.replicaChoice.get(route)
     if (chosen === undefined) {
       chosen = route.pickReplica()
+      if ((this.isolationLevel ?? chosen.isolationLevel) === 'SERIALIZABLE') chosen = route.primary
       this.replicaChoice.set(route, chosen)
     }
     return chosen

@@ -8,7 +8,9 @@ import type { Mapper } from './mapper.js'
 import type { BindRoute, SessionRouting } from './routing.js'
 import { explainSchemaMismatch } from './schema-mismatch.js'
 import type { Rows } from './session-context.js'
+import { traceQuery } from './session-tracing.js'
 import type { SessionTransaction } from './transaction/session-transaction.js'
+import { explainUniqueViolation } from './unique-fields.js'
 
 /** Where the executor gets the session's transaction: the current one, begun when there is none. */
 export interface TransactionSource {
@@ -19,7 +21,8 @@ export interface TransactionSource {
  * Runs a session's statements: reads on the bind's reading engine (its replica until the session is
  * pinned to the primaries), writes on its primary, all inside the session's transaction, which
  * `ensure()` begins when needed. A driver error that says the table or a column is missing
- * becomes a `SchemaMismatchError` naming the model.
+ * becomes a `SchemaMismatchError` naming the model. Each statement is a `prismalchemy.query` span
+ * when tracing is on (see `traceQuery`).
  * @internal
  */
 export class SessionExecutor {
@@ -46,7 +49,9 @@ export class SessionExecutor {
   async stream(mapper: Mapper, node: SelectNode, exactIntegers: boolean, batchSize: number): Promise<RowBatches> {
     const route = this.#routing.routeOf(mapper)
     try {
-      return await this.#transactions.ensure().stream(this.#routing, route, route.compiler.compile(node, exactIntegers), batchSize)
+      const transaction = this.#transactions.ensure()
+      const query = route.compiler.compile(node, exactIntegers)
+      return await traceQuery(this.#routing.readEngine(route), mapper, 'select', query, () => transaction.stream(this.#routing, route, query, batchSize))
     } catch (error) {
       throw explainSchemaMismatch(error, mapper)
     }
@@ -62,9 +67,11 @@ export class SessionExecutor {
   async write(mapper: Mapper, node: StatementNode, exactIntegers: boolean): Promise<QueryResult> {
     const route = this.#routing.routeOf(mapper)
     try {
-      return await this.#transactions.ensure().write(route, route.compiler.compile(node, exactIntegers))
+      const transaction = this.#transactions.ensure()
+      const query = route.compiler.compile(node, exactIntegers)
+      return await traceQuery(route.primary, mapper, node.kind, query, () => transaction.write(route, query))
     } catch (error) {
-      throw explainSchemaMismatch(error, mapper)
+      throw explainUniqueViolation(explainSchemaMismatch(error, mapper), mapper)
     }
   }
 
@@ -79,14 +86,17 @@ export class SessionExecutor {
     const query = route.compiler.compile(node)
     const transaction = this.#transactions.ensure()
     if (node.isWrite) this.#routing.pin()
-    const result = node.isWrite ? await transaction.write(route, query) : await transaction.execute(route, route.primary, query)
+    const result = await traceQuery(route.primary, undefined, 'raw', query, () =>
+      node.isWrite ? transaction.write(route, query) : transaction.execute(route, route.primary, query),
+    )
     return new Result<R>(result)
   }
 
   /** Runs a compiled SELECT of `mapper`'s table where routing sends `route`'s reads (see `SessionTransaction.read`). */
   async #read(route: BindRoute, mapper: Mapper, query: CompiledQuery): Promise<Rows> {
     try {
-      return (await this.#transactions.ensure().read(this.#routing, route, query)).rows
+      const transaction = this.#transactions.ensure()
+      return (await traceQuery(this.#routing.readEngine(route), mapper, 'select', query, () => transaction.read(this.#routing, route, query))).rows
     } catch (error) {
       throw explainSchemaMismatch(error, mapper)
     }

@@ -102,7 +102,7 @@ export class Session {
   readonly #transactions: TransactionCoordinator
 
   constructor(options: SessionOptions) {
-    this.routing = new SessionRouting(options.bind, options.binds, options.primary ?? false)
+    this.routing = new SessionRouting(options.bind, options.binds, options.primary ?? false, options.isolationLevel)
     this.bind = this.routing.defaultRoute.primary
     this.owner = options.owner ?? `Session #${nextSessionNumber++}`
     this.#nPlusOne = options.nPlusOne

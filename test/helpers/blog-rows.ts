@@ -1,6 +1,9 @@
-// The small blog the relation-filter and join tests query (example schema): plain rows with fixed ids, and the seeding that stores them.
-import { Comment, Post, Role, User } from '../../generated/models.js'
+// Rows of the example schema that several tests seed: the small blog the relation-filter and join tests query (plain rows with
+// fixed ids), and users of every plan with their posts for the aggregate and groupBy tests; with the seeding that stores them.
+import { Decimal, type Session } from 'prismalchemy'
+import { Comment, Post, Role, User, type Plan } from '../../generated/models.js'
 import type { TestDatabase } from './database.js'
+import { capturedSql } from './sql-recorder.js'
 
 /** The rows, with fixed ids: role "viewer" has no user, cy has no role and no post, posts "draft" and "notes" have no comment. */
 export const ROLES = [
@@ -40,4 +43,53 @@ export async function seedBlog(database: TestDatabase): Promise<void> {
   seed.addAll(COMMENTS.map((row) => new Comment(row)))
   await seed.commit()
   await seed.close()
+}
+
+/** The usernames a query over the blog's users returns, in its order, and the statements it ran; in a new session, closed after. */
+export async function usernamesAndSql(
+  database: TestDatabase,
+  build: (session: Session) => { all(): Promise<User[]> },
+): Promise<{ names: string[]; sql: string[] }> {
+  const session = database.session()
+  try {
+    let names: string[] = []
+    const sql = await capturedSql(database.engine, async () => {
+      names = (await build(session).all()).map((user) => user.username)
+    })
+    return { names, sql }
+  } finally {
+    await session.close()
+  }
+}
+
+/**
+ * Users for aggregates: plans shared by several, Decimal balances exact in binary (SQLite stores them as REAL),
+ * BigInt quotas (one past 2^53), creation dates, a nullable email.
+ */
+export const PLAN_USERS: readonly { username: string; plan: Plan; email: string | null; balance: string; quota: bigint; createdAt: Date }[] = [
+  { username: 'ann', plan: 'PRO', email: 'ann@example.com', balance: '10.5', quota: 9007199254740993n, createdAt: new Date('2024-01-01T00:00:00Z') },
+  { username: 'bob', plan: 'FREE', email: null, balance: '20.25', quota: 7n, createdAt: new Date('2024-03-01T12:00:00Z') },
+  { username: 'cy', plan: 'PRO', email: 'cy@example.com', balance: '0.75', quota: 0n, createdAt: new Date('2023-06-15T08:30:00Z') },
+  { username: 'dee', plan: 'ENTERPRISE', email: null, balance: '100', quota: 1024n, createdAt: new Date('2024-02-10T00:00:00Z') },
+  { username: 'eve', plan: 'FREE', email: 'eve@example.com', balance: '3.125', quota: 5n, createdAt: new Date('2022-12-31T23:59:59Z') },
+]
+
+/** A post to seed with {@link PLAN_USERS}: its author (an index into PLAN_USERS), views and published flag. */
+export type PlanPost = readonly [author: number, views: number, published: boolean]
+
+/**
+ * Stores {@link PLAN_USERS}, then `posts` titled `p0`, `p1`, ... in order, and commits.
+ *
+ * @returns The users' ids, in PLAN_USERS order.
+ */
+export async function seedPlanUsers(database: TestDatabase, posts: readonly PlanPost[]): Promise<number[]> {
+  const seed = database.session()
+  const users = PLAN_USERS.map((values) => new User({ ...values, balance: new Decimal(values.balance) }))
+  seed.addAll(users)
+  await seed.flush()
+  const ids = users.map((user) => user.id)
+  posts.forEach(([author, views, published], i) => seed.add(new Post({ title: `p${i}`, views, published, authorId: ids[author] })))
+  await seed.commit()
+  await seed.close()
+  return ids
 }

@@ -1,19 +1,14 @@
 // query.aggregate(): Prisma's _count/_sum/_avg/_min/_max in one statement, checked against values computed from the seeded rows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Decimal, DetachedInstanceError, InvalidRequestError, Session } from 'prismalchemy'
-import { Post, User, type Plan } from '../../generated/models.js'
+import { Post, User } from '../../generated/models.js'
+import { PLAN_USERS, seedPlanUsers } from '../helpers/blog-rows.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS, sqlOn, statementsOn } from '../helpers/dialects.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
 /** The seeded users: a BigInt quota past 2^53, Decimal balances exact in binary (SQLite stores them as REAL), a nullable email. */
-const USERS: { username: string; plan: Plan; email: string | null; balance: string; quota: bigint; createdAt: Date }[] = [
-  { username: 'ann', plan: 'PRO', email: 'ann@example.com', balance: '10.5', quota: 9007199254740993n, createdAt: new Date('2024-01-01T00:00:00Z') },
-  { username: 'bob', plan: 'FREE', email: null, balance: '20.25', quota: 7n, createdAt: new Date('2024-03-01T12:00:00Z') },
-  { username: 'cy', plan: 'PRO', email: 'cy@example.com', balance: '0.75', quota: 0n, createdAt: new Date('2023-06-15T08:30:00Z') },
-  { username: 'dee', plan: 'ENTERPRISE', email: null, balance: '100', quota: 1024n, createdAt: new Date('2024-02-10T00:00:00Z') },
-  { username: 'eve', plan: 'FREE', email: 'eve@example.com', balance: '3.125', quota: 5n, createdAt: new Date('2022-12-31T23:59:59Z') },
-]
+const USERS = PLAN_USERS
 /** Posts: views and published per post, written by the users in turn. */
 const VIEWS = [12, 0, 7, 30, 5, 18, 2, 9]
 const published = (i: number): boolean => i % 3 !== 1
@@ -29,13 +24,7 @@ describe.each(DIALECTS)('aggregate on %s', (dialect) => {
 
   beforeAll(async () => {
     database = await createTestDatabase({}, dialect)
-    const seed = database.session()
-    const users = USERS.map((values) => new User({ ...values, balance: new Decimal(values.balance) }))
-    seed.addAll(users)
-    await seed.flush()
-    VIEWS.forEach((views, i) => seed.add(new Post({ title: `p${i}`, views, published: published(i), authorId: users[i % users.length].id })))
-    await seed.commit()
-    await seed.close()
+    await seedPlanUsers(database, VIEWS.map((views, i) => [i % USERS.length, views, published(i)]))
   })
 
   afterAll(async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { defer, DeferredColumnError, DetachedInstanceError, InvalidRequestError, inspect, loadOnly, selectinload, UnmappedError, type Session } from 'prismalchemy'
 import { Post, User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { inSession as inSessionOf } from '../helpers/in-session.js'
 import { DIALECTS, statementsOn, sqlOn, type TestDialect } from '../helpers/dialects.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
@@ -52,14 +53,8 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
     await database.dispose()
   })
 
-  async function inSession(work: (session: Session) => Promise<void>): Promise<void> {
-    session = database.session()
-    try {
-      await work(session)
-    } finally {
-      await session.close()
-    }
-  }
+  /** Runs `work` in a new session, always closed. */
+  const inSession = (work: (session: Session) => Promise<void>) => inSessionOf(database, work)
 
   it('loadOnly selects only the named columns and the primary key; reading another throws DeferredColumnError', () =>
     inSession(async (session) => {

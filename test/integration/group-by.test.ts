@@ -1,19 +1,14 @@
 // query.groupBy(): Prisma's groupBy with aggregates, having and orderBy, checked against groups computed from the seeded rows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Decimal, Session } from 'prismalchemy'
-import { Post, User, type Plan } from '../../generated/models.js'
+import { Post, User } from '../../generated/models.js'
+import { PLAN_USERS, seedPlanUsers } from '../helpers/blog-rows.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS, statementsOn } from '../helpers/dialects.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
 /** Users: plans shared by several, Decimal balances exact in binary, BigInt quotas (one past 2^53), creation dates. */
-const USERS: { username: string; plan: Plan; balance: string; quota: bigint; createdAt: Date }[] = [
-  { username: 'ann', plan: 'PRO', balance: '10.5', quota: 9007199254740993n, createdAt: new Date('2024-01-01T00:00:00Z') },
-  { username: 'bob', plan: 'FREE', balance: '20.25', quota: 7n, createdAt: new Date('2024-03-01T12:00:00Z') },
-  { username: 'cy', plan: 'PRO', balance: '0.75', quota: 0n, createdAt: new Date('2023-06-15T08:30:00Z') },
-  { username: 'dee', plan: 'ENTERPRISE', balance: '100', quota: 1024n, createdAt: new Date('2024-02-10T00:00:00Z') },
-  { username: 'eve', plan: 'FREE', balance: '3.125', quota: 5n, createdAt: new Date('2022-12-31T23:59:59Z') },
-]
+const USERS = PLAN_USERS
 /** Posts of the first three users: [author index, views, published]. */
 const POSTS: [number, number, boolean][] = [
   [0, 40, true],
@@ -41,14 +36,7 @@ describe.each(DIALECTS)('groupBy on %s', (dialect) => {
 
   beforeAll(async () => {
     database = await createTestDatabase({}, dialect)
-    const seed = database.session()
-    const users = USERS.map((values) => new User({ ...values, balance: new Decimal(values.balance) }))
-    seed.addAll(users)
-    await seed.flush()
-    ids = users.map((user) => user.id)
-    POSTS.forEach(([author, views, published], i) => seed.add(new Post({ title: `p${i}`, views, published, authorId: ids[author] })))
-    await seed.commit()
-    await seed.close()
+    ids = await seedPlanUsers(database, POSTS)
   })
 
   afterAll(async () => {

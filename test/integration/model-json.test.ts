@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Decimal, InvalidRequestError, loadOnly, selectinload, type Session } from 'prismalchemy'
 import { Comment, Post, Role, User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { inSession as inSessionOf } from '../helpers/in-session.js'
 import { DIALECTS, type TestDialect } from '../helpers/dialects.js'
 import { loadPrismaClient, type PrismaClientLike } from '../helpers/prisma-client.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
@@ -55,7 +56,6 @@ function prismaProtocolJSON(client: PrismaClientLike, model: string, row: Record
 describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
   let database: TestDatabase
   let client: PrismaClientLike
-  let session: Session
 
   beforeAll(async () => {
     database = await createTestDatabase({}, dialect)
@@ -84,14 +84,8 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
     await database.dispose()
   })
 
-  async function inSession(work: (session: Session) => Promise<void>): Promise<void> {
-    session = database.session()
-    try {
-      await work(session)
-    } finally {
-      await session.close()
-    }
-  }
+  /** Runs `work` in a new session, always closed. */
+  const inSession = (work: (session: Session) => Promise<void>) => inSessionOf(database, work)
 
   it('JSON.stringify(user) writes every scalar kind as Prisma JSON protocol does, the same as Prisma serialises the row read by PrismaClient', () =>
     inSession(async (session) => {

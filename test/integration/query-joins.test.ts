@@ -2,10 +2,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidRequestError, joinedload, MultipleResultsFoundError, Session } from 'prismalchemy'
 import { Comment, Post, User } from '../../generated/models.js'
-import { seedBlog } from '../helpers/blog-rows.js'
+import { seedBlog, usernamesAndSql } from '../helpers/blog-rows.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS, sqlOn, type TestDialect } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
+import { EMPLOYEE_MODELS, seedEmployees, seedPostTags } from '../helpers/inline-seeds.js'
 import { ALIAS_NAMED_MODELS, POST_TAG_MODELS, sqliteSchema } from '../helpers/schemas.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
@@ -30,18 +31,7 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
   })
 
   /** The usernames a query over users returns, and its statements. */
-  async function usernames(build: (session: Session) => { all(): Promise<User[]> }): Promise<{ names: string[]; sql: string[] }> {
-    session = database.session()
-    try {
-      let names: string[] = []
-      const sql = await capturedSql(database.engine, async () => {
-        names = (await build(session).all()).map((user) => user.username)
-      })
-      return { names, sql }
-    } finally {
-      await session.close()
-    }
-  }
+  const usernames = (build: (session: Session) => { all(): Promise<User[]> }) => usernamesAndSql(database, build)
 
   it('join() is an INNER JOIN that drops owners without a related row; every column of the statement is qualified', async () => {
     expect(await usernames((s) => s.query(User).join('role').orderBy({ id: 'asc' }))).toEqual({
@@ -181,37 +171,10 @@ describe.each(DIALECTS)('joins on inline schemas, on %s', (dialect) => {
   let tagModels: InlineModels
 
   beforeAll(async () => {
-    selfModels = await inlineModels(
-      'query-joins-self',
-      sqliteSchema(`model Employee {
-  id        Int        @id @default(autoincrement())
-  name      String
-  managerId Int?
-  manager   Employee?  @relation("Manages", fields: [managerId], references: [id])
-  reports   Employee[] @relation("Manages")
-}
-`),
-      dialect,
-    )
+    selfModels = await inlineModels('query-joins-self', sqliteSchema(EMPLOYEE_MODELS), dialect)
     tagModels = await inlineModels('query-joins-tags', sqliteSchema(POST_TAG_MODELS), dialect)
-    const { Employee } = selfModels.classes
-    await selfModels.inSession(async (seed) => {
-      const ceo = new Employee({ name: 'ceo' })
-      const boss = new Employee({ name: 'boss', manager: ceo })
-      seed.addAll([ceo, boss, new Employee({ name: 'ann', manager: boss }), new Employee({ name: 'cy', manager: ceo })])
-      await seed.commit()
-    })
-    const { Post, Tag } = tagModels.classes
-    await tagModels.inSession(async (seed) => {
-      const [red, green] = [new Tag({ name: 'red' }), new Tag({ name: 'green' })]
-      const posts = ['p1', 'p2', 'p3'].map((title) => new Post({ title }))
-      seed.addAll([red, green, ...posts])
-      await seed.flush()
-      red.posts.append(posts[0])
-      red.posts.append(posts[1])
-      green.posts.append(posts[1])
-      await seed.commit()
-    })
+    await seedEmployees(selfModels, ['ann'])
+    await seedPostTags(tagModels)
   }, 60_000)
 
   afterAll(async () => {

@@ -2,10 +2,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidRequestError, Session, UnmappedError, type ModelWhereInput } from 'prismalchemy'
 import { Comment, Post, Role, User } from '../../generated/models.js'
-import { COMMENTS, POSTS, ROLES, seedBlog, USERS } from '../helpers/blog-rows.js'
+import { COMMENTS, POSTS, ROLES, seedBlog, usernamesAndSql, USERS } from '../helpers/blog-rows.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS, sqlOn, type TestDialect } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
+import { EMPLOYEE_MODELS, seedAliasNamedTree, seedEmployees, seedPostTags } from '../helpers/inline-seeds.js'
 import { ALIAS_NAMED_MODELS, POST_TAG_MODELS, sqliteSchema } from '../helpers/schemas.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
@@ -143,18 +144,7 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
   })
 
   /** The usernames `where` selects (ordered by id), and the one statement it ran. */
-  async function users(where: ModelWhereInput<User>): Promise<{ names: string[]; sql: string[] }> {
-    session = database.session()
-    try {
-      let names: string[] = []
-      const sql = await capturedSql(database.engine, async () => {
-        names = (await session.query(User).where(where).orderBy({ id: 'asc' }).all()).map((user) => user.username)
-      })
-      return { names, sql }
-    } finally {
-      await session.close()
-    }
-  }
+  const users = (where: ModelWhereInput<User>) => usernamesAndSql(database, (session) => session.query(User).where(where).orderBy({ id: 'asc' }))
 
   const pinned = (where: string) => [sqlOn(dialect, userSelect(where))]
 
@@ -266,37 +256,10 @@ describe.each(DIALECTS)('relation filters on inline schemas, on %s', (dialect) =
   let tagModels: InlineModels
 
   beforeAll(async () => {
-    selfModels = await inlineModels(
-      'relation-filters-self',
-      sqliteSchema(`model Employee {
-  id        Int        @id @default(autoincrement())
-  name      String
-  managerId Int?
-  manager   Employee?  @relation("Manages", fields: [managerId], references: [id])
-  reports   Employee[] @relation("Manages")
-}
-`),
-      dialect,
-    )
+    selfModels = await inlineModels('relation-filters-self', sqliteSchema(EMPLOYEE_MODELS), dialect)
     tagModels = await inlineModels('relation-filters-tags', sqliteSchema(POST_TAG_MODELS), dialect)
-    const { Employee } = selfModels.classes
-    await selfModels.inSession(async (seed) => {
-      const ceo = new Employee({ name: 'ceo' })
-      const boss = new Employee({ name: 'boss', manager: ceo })
-      seed.addAll([ceo, boss, new Employee({ name: 'ann', manager: boss }), new Employee({ name: 'bob', manager: boss }), new Employee({ name: 'cy', manager: ceo })])
-      await seed.commit()
-    })
-    const { Post, Tag } = tagModels.classes
-    await tagModels.inSession(async (seed) => {
-      const [red, green] = [new Tag({ name: 'red' }), new Tag({ name: 'green' })]
-      const posts = ['p1', 'p2', 'p3'].map((title) => new Post({ title }))
-      seed.addAll([red, green, ...posts])
-      await seed.flush()
-      red.posts.append(posts[0])
-      red.posts.append(posts[1])
-      green.posts.append(posts[1])
-      await seed.commit()
-    })
+    await seedEmployees(selfModels, ['ann', 'bob'])
+    await seedPostTags(tagModels)
   }, 60_000)
 
   afterAll(async () => {
@@ -359,16 +322,7 @@ describe.each(DIALECTS)('relation filters over tables named like their aliases, 
 
   beforeAll(async () => {
     models = await inlineModels('relation-filters-alias-names', sqliteSchema(ALIAS_NAMED_MODELS), dialect)
-    const { Node, Label } = models.classes
-    await models.inSession(async (seed) => {
-      const root = new Node({ name: 'root' })
-      const kid = new Node({ name: 'kid', parent: root })
-      const [red, blue] = [new Label({ name: 'red' }), new Label({ name: 'blue' })]
-      seed.addAll([root, kid, new Node({ name: 'leaf', parent: kid }), red, blue])
-      await seed.flush()
-      ;(await red.nodes).push(root, kid)
-      await seed.commit()
-    })
+    await seedAliasNamedTree(models, { name: 'leaf', parent: 'kid' })
   }, 60_000)
 
   afterAll(async () => {

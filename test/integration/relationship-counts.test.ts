@@ -5,6 +5,7 @@ import { Comment, Post, User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS, sqlOn, statementsOn } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
+import { seedAliasNamedTree } from '../helpers/inline-seeds.js'
 import { ALIAS_NAMED_MODELS, sqliteSchema } from '../helpers/schemas.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
@@ -254,16 +255,7 @@ describe.each(DIALECTS)('withCount over tables named like its aliases, on %s', (
 
   beforeAll(async () => {
     models = await inlineModels('relationship-counts-alias-names', sqliteSchema(ALIAS_NAMED_MODELS), dialect)
-    const { Node, Label } = models.classes
-    await models.inSession(async (seed) => {
-      const root = new Node({ name: 'root' })
-      const kid = new Node({ name: 'kid', parent: root })
-      const red = new Label({ name: 'red' })
-      seed.addAll([root, kid, new Node({ name: 'other', parent: root }), red, new Label({ name: 'blue' })])
-      await seed.flush()
-      ;(await red.nodes).push(root, kid)
-      await seed.commit()
-    })
+    await seedAliasNamedTree(models, { name: 'other', parent: 'root' })
   }, 60_000)
 
   afterAll(async () => {

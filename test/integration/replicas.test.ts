@@ -223,6 +223,37 @@ describe('an unreachable replica', () => {
   })
 })
 
+describe('a SERIALIZABLE session', () => {
+  it('reads on the primary: a replica cannot be serializable with the primary (a PostgreSQL hot standby refuses the level)', async () => {
+    await replicatedDb((file) => ({ url: file('main.db'), replicas: [file('main-copy-1.db')], binds: { analytics: file('analytics.db') } }))
+    const [replica] = db.replicasFor()
+    const recorder = recordAll({ primary: db.engine, replica })
+    const session = db.Session({ isolationLevel: 'SERIALIZABLE' })
+    expect(session.getBind(Author)).toBe(db.engine)
+    expect(await session.query(Author).count()).toBe(2)
+    await session.close()
+    expect(recorder.log).toEqual([['primary', 'BEGIN IMMEDIATE'], ['primary', 'SELECT count(*) FROM "Author"'], ['primary', 'ROLLBACK']])
+  })
+})
+
+describe('a stream on an unreachable replica', () => {
+  it('opens on the primary, and the replica is skipped by every session', async () => {
+    await replicatedDb((file) => ({ url: file('main.db'), replicas: [file('missing/replica.db')], binds: { analytics: file('analytics.db') } }))
+    const [replica] = db.replicasFor()
+    const recorder = recordAll({ primary: db.engine, replica })
+    const session = db.Session()
+    const names: string[] = []
+    for await (const author of session.query(Author).stream()) names.push(author.name)
+    expect(names).toEqual(['ann', 'bob'])
+    await session.close()
+    expect(session.getBind(Author)).toBe(db.engine)
+    expect(recorder.log).toEqual([
+      ['primary', 'SELECT "id", "name" FROM "Author"'],
+      ['primary', 'SELECT "id", "title", "authorId" FROM "Book" WHERE "authorId" IN (?, ?)'], // Author.books is selectin
+    ])
+  })
+})
+
 describe('configuration', () => {
   it('refuses a replica of another kind of database than its primary', async () => {
     dir = mkdtempSync(path.join(models.dir, 'case-'))

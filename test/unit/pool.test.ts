@@ -288,3 +288,66 @@ describe('QueuePool dispose', () => {
     expect(closed).toEqual([held])
   })
 })
+
+describe('QueuePool idle timeout (poolIdleTimeout)', () => {
+  function makeIdlePool(idleTimeoutMs: number | undefined) {
+    let next = 0
+    const closed: number[] = []
+    const pool = new QueuePool<number>({ create: () => ++next, destroy: (c) => void closed.push(c), poolSize: 3, maxOverflow: 0, timeoutMs: 50, idleTimeoutMs })
+    return { pool, closed }
+  }
+
+  it('closes each connection once it has been idle for idleTimeoutMs, with an unref timer', async () => {
+    vi.useFakeTimers()
+    try {
+      const { pool, closed } = makeIdlePool(100)
+      const [a, b] = await Promise.all([pool.acquire(), pool.acquire()])
+      await pool.release(a)
+      const timer = (pool as unknown as { sweepTimer: NodeJS.Timeout }).sweepTimer
+      expect(timer.hasRef()).toBe(false)
+      await vi.advanceTimersByTimeAsync(60)
+      await pool.release(b)
+      await vi.advanceTimersByTimeAsync(50)
+      expect(closed).toEqual([a])
+      expect(pool.status().idle).toBe(1)
+      await vi.advanceTimersByTimeAsync(60)
+      expect(closed).toEqual([a, b])
+      expect(pool.status()).toMatchObject({ idle: 0, checkedOut: 0 })
+      expect(await pool.acquire()).toBe(3)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('keeps idle connections without idleTimeoutMs, and arms no timer', async () => {
+    vi.useFakeTimers()
+    try {
+      const { pool, closed } = makeIdlePool(undefined)
+      await pool.release(await pool.acquire())
+      expect(vi.getTimerCount()).toBe(0)
+      await vi.advanceTimersByTimeAsync(60_000)
+      expect(closed).toEqual([])
+      expect(pool.status().idle).toBe(1)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('restarts the clock of a connection checked out and returned again', async () => {
+    vi.useFakeTimers()
+    try {
+      const { pool, closed } = makeIdlePool(100)
+      const a = await pool.acquire()
+      await pool.release(a)
+      await vi.advanceTimersByTimeAsync(80)
+      expect(await pool.acquire()).toBe(a)
+      await pool.release(a)
+      await vi.advanceTimersByTimeAsync(80)
+      expect(closed).toEqual([])
+      await vi.advanceTimersByTimeAsync(30)
+      expect(closed).toEqual([a])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})

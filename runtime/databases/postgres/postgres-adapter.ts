@@ -17,20 +17,28 @@ export interface PostgresPoolSettings {
   readonly maxLifetimeSeconds?: number
   /** Server-side prepared statements: at most this many distinct SQL texts get one; 0 or absent for none. */
   readonly preparedStatements?: number
+  /**
+   * Milliseconds after which an idle connection is closed, down to none (`poolIdleTimeout`: pg's
+   * `idleTimeoutMillis` with `min: 0`); negative or absent: `min` connections stay open while idle.
+   */
+  readonly idleTimeoutMs?: number
 }
 
 /**
  * The pg pool configuration: `TimeZone=UTC` on every connection (adapter-pg writes UTC wall-clock
  * values; any other session zone shifts `timestamptz` writes), a connect timeout (pg's default waits
- * forever), TCP keep-alive, and `allowExitOnIdle` so a script whose pool is idle can exit.
+ * forever), TCP keep-alive, and `allowExitOnIdle` so a script whose pool is idle can exit (it also
+ * unrefs pg's idle timers). Idle connections beyond `min` close after 10 s, or all of them after
+ * `idleTimeoutMs` when given.
  */
 export function postgresPoolConfig(url: string, settings: PostgresPoolSettings): pg.PoolConfig {
+  const idleTimeout = settings.idleTimeoutMs !== undefined && settings.idleTimeoutMs > 0
   return {
     connectionString: url,
     max: settings.max,
-    min: settings.min,
+    min: idleTimeout ? 0 : settings.min,
     connectionTimeoutMillis: settings.connectionTimeoutMs,
-    idleTimeoutMillis: 10_000,
+    idleTimeoutMillis: idleTimeout ? settings.idleTimeoutMs : 10_000,
     maxLifetimeSeconds: settings.maxLifetimeSeconds ?? 0,
     keepAlive: true,
     allowExitOnIdle: true,

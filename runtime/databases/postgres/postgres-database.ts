@@ -5,7 +5,7 @@ import { importOptional, POSTGRES_SCHEMA_ENGINE } from '../../engine/optional-pa
 import type { DatabaseDefinition } from '../database-definition.js'
 import { postgresAdapterFactory } from './postgres-adapter.js'
 import { postgresDialect } from './postgres-dialect.js'
-import { isPostgresUrl } from './postgres-url.js'
+import { isPostgresUrl, postgresAddress } from './postgres-url.js'
 
 /** The schema the schema engine works in: adapter-pg reports none to it, so it takes its default. */
 const POSTGRES_SCHEMA = 'public'
@@ -16,13 +16,13 @@ export const postgresDatabase: DatabaseDefinition = {
   matches: isPostgresUrl,
   dialect: postgresDialect,
   driver(url, settings) {
-    const { poolSize, maxOverflow, poolTimeoutMs, recycleMs } = settings
+    const { poolSize, maxOverflow, poolTimeoutMs, recycleMs, idleTimeoutMs } = settings
     // pool_recycle is pg's maxLifetimeSeconds: the adapter's pool owns the real connections.
     const maxLifetimeSeconds = recycleMs > 0 ? Math.max(1, Math.ceil(recycleMs / 1000)) : 0
     const preparedStatements = settings.preparedStatements === true ? Math.max(1, positiveNumber('statementCacheSize', settings.statementCacheSize, 500)) : 0
-    const factory = postgresAdapterFactory(url, { max: poolSize + maxOverflow, min: poolSize, connectionTimeoutMs: poolTimeoutMs, maxLifetimeSeconds, preparedStatements })
+    const factory = postgresAdapterFactory(url, { max: poolSize + maxOverflow, min: poolSize, connectionTimeoutMs: poolTimeoutMs, maxLifetimeSeconds, preparedStatements, idleTimeoutMs })
     // No connectionBudget: the adapter's pg.Pool opens and keeps the real connections, which a budget could neither count nor close.
-    return (reporter) => new PrismaAdapterDriver({ factory, poolSize, maxOverflow, poolTimeoutMs, reporter })
+    return (reporter) => new PrismaAdapterDriver({ factory, poolSize, maxOverflow, poolTimeoutMs, idleTimeoutMs, reporter, address: postgresAddress(url) })
   },
   schemaPush: {
     provider: 'postgresql',

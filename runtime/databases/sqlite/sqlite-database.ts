@@ -36,6 +36,7 @@ export const sqliteDatabase: DatabaseDefinition = {
         maxOverflow: settings.maxOverflow,
         poolTimeoutMs: settings.poolTimeoutMs,
         recycleMs: settings.recycleMs,
+        idleTimeoutMs: settings.idleTimeoutMs,
         prePing: settings.prePing,
         busyTimeoutMs,
         statementCacheSize,

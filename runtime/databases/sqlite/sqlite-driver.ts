@@ -9,7 +9,7 @@ import { importOptional, SQLITE_DRIVER } from '../../engine/optional-package.js'
 import { QueuePool } from '../../engine/pool.js'
 import { DatabaseLockedError, IllegalStateChangeError, InvalidRequestError, type OrmError } from '../../errors.js'
 import type { CompiledQuery } from '../../sql/compiled-query.js'
-import { mapSqliteError } from './sqlite-errors.js'
+import { mapSqliteError, mapSqliteOpenError } from './sqlite-errors.js'
 import { SqliteRowStream } from './sqlite-stream.js'
 
 /** better-sqlite3, an optional peer dependency: imported when the first connection opens. */
@@ -31,6 +31,8 @@ export interface SqliteDriverOptions {
   readonly poolTimeoutMs: number
   /** Milliseconds after which a connection is reopened at checkout (SQLAlchemy's pool_recycle); negative: never. */
   readonly recycleMs: number
+  /** Milliseconds after which an idle connection is closed (`poolIdleTimeout`); negative or absent: never. */
+  readonly idleTimeoutMs?: number
   /** Ping connections with `SELECT 1` at checkout and reopen dead ones (SQLAlchemy's pool_pre_ping). */
   readonly prePing: boolean
   /** Milliseconds a writer waits for the database's write lock before {@link DatabaseLockedError}. */
@@ -253,6 +255,7 @@ export class SqliteDriver implements Driver {
       timeoutMs: options.poolTimeoutMs,
       budget: options.budget,
       recycleMs: options.recycleMs,
+      idleTimeoutMs: options.idleTimeoutMs,
       ping: options.prePing ? (connection) => connection.ping() : undefined,
     })
   }
@@ -283,7 +286,7 @@ export class SqliteDriver implements Driver {
     try {
       db = new BetterSqlite3(this.options.filename, { timeout: 0 })
     } catch (error) {
-      throw mapSqliteError(error)
+      throw mapSqliteOpenError(error, this.options.filename)
     }
     try {
       // Switching a file to WAL needs its lock: wait out another process's write transaction.

@@ -1,7 +1,10 @@
 /** Maps better-sqlite3's errors onto the runtime's named error classes. */
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import {
   DatabaseError,
   DatabaseLockedError,
+  DatabaseUnavailableError,
   ForeignKeyViolationError,
   NotNullViolationError,
   OrmError,
@@ -46,7 +49,7 @@ export function mapSqliteError(error: unknown, sql?: string): OrmError {
   const message = error instanceof Error ? error.message : String(error)
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     const { table, columns } = parseColumns(message.replace(/^UNIQUE constraint failed:\s*/, ''))
-    return UniqueViolationError.of(columns.join(', '), table, error, sql)
+    return UniqueViolationError.of(columns.join(', '), table, error, sql, columns)
   }
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return ForeignKeyViolationError.of(undefined, error, sql)
   if (code === 'SQLITE_CONSTRAINT_NOTNULL') {
@@ -55,4 +58,16 @@ export function mapSqliteError(error: unknown, sql?: string): OrmError {
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return DatabaseLockedError.of(error, sql)
   if (code === 'SQLITE_ERROR') return schemaMismatch(message, error, sql) ?? DatabaseError.fromDriver(error, sql)
   return DatabaseError.fromDriver(error, sql)
+}
+
+/**
+ * Turns what opening `filename` threw into an {@link OrmError}: a missing folder (better-sqlite3 says
+ * only that "the directory does not exist") or a file SQLite cannot open become
+ * {@link DatabaseUnavailableError}s that name the path.
+ */
+export function mapSqliteOpenError(error: unknown, filename: string): OrmError {
+  const folder = path.dirname(filename)
+  if (!existsSync(folder)) return DatabaseUnavailableError.folderMissing(filename, folder, error)
+  if ((error as { code?: unknown } | null)?.code === 'SQLITE_CANTOPEN') return DatabaseUnavailableError.cannotOpen(filename, folder, error)
+  return mapSqliteError(error)
 }

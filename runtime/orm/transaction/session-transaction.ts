@@ -2,7 +2,7 @@
 import type { ConnectionOwner, DriverConnection, IsolationLevel, QueryResult, RowBatches } from '../../engine/driver.js'
 import type { Engine } from '../../engine/engine.js'
 import type { ExternalTransaction } from '../../engine/external-transaction.js'
-import { BindCommitError, ConnectionLostError, IllegalStateChangeError, InvalidRequestError, PendingRollbackError } from '../../errors.js'
+import { BindCommitError, ConnectionLostError, DatabaseUnavailableError, IllegalStateChangeError, InvalidRequestError, PendingRollbackError } from '../../errors.js'
 import type { CompiledQuery } from '../../sql/compiled-query.js'
 import { EngineTransaction } from './engine-transaction.js'
 import type { Mapper } from '../mapper.js'
@@ -195,23 +195,39 @@ export class SessionTransaction {
     if (this.engines().some((transaction) => !transaction.readOnly && transaction.writesBlocked)) throw InvalidRequestError.writeDuringStream(operation)
   }
 
-  /** Opens a stream of a read's rows (`query.stream()`) where `routing` sends `route`'s reads, like {@link read} (without its fallback to the primary). */
+  /**
+   * Opens a stream of a read's rows (`query.stream()`) where `routing` sends `route`'s reads, like
+   * {@link read}: a replica that cannot be reached when the stream opens (no row read yet) sends it,
+   * and the session's later reads, to the primary.
+   */
   stream(routing: SessionRouting, route: BindRoute, query: CompiledQuery, batchSize: number): Promise<RowBatches> {
-    return this.on(route, routing.readEngine(route)).stream(query, batchSize)
+    const engine = routing.readEngine(route)
+    if (engine === route.primary) return this.on(route, engine).stream(query, batchSize)
+    return this.#onReplica(routing, route, engine, (transaction) => transaction.stream(query, batchSize))
   }
 
   /** A read on `replica`, falling back to the primary when the replica cannot be reached (see {@link read}). */
-  async #readReplica(routing: SessionRouting, route: BindRoute, replica: Engine, query: CompiledQuery): Promise<QueryResult> {
+  #readReplica(routing: SessionRouting, route: BindRoute, replica: Engine, query: CompiledQuery): Promise<QueryResult> {
+    return this.#onReplica(routing, route, replica, (transaction) => transaction.execute(query))
+  }
+
+  /**
+   * Runs `work` on the session's connection to `replica`, or on the primary's when the replica
+   * cannot be reached: its checkout fails, or (drivers that connect at the first statement) the
+   * connection is lost. Other errors are the statement's own, and are raised.
+   */
+  async #onReplica<R>(routing: SessionRouting, route: BindRoute, replica: Engine, work: (transaction: EngineTransaction) => Promise<R>): Promise<R> {
     const connection = this.on(route, replica)
     let checkedOut = false
     try {
       await connection.connect()
       checkedOut = true
-      return await connection.execute(query)
+      return await work(connection)
     } catch (error) {
-      if (checkedOut && !(error instanceof ConnectionLostError)) throw error
+      // A replica down since startup is unavailable rather than lost: either way the primary answers.
+      if (checkedOut && !(error instanceof ConnectionLostError || error instanceof DatabaseUnavailableError)) throw error
       routing.unreachable(route, replica)
-      return this.execute(route, route.primary, query)
+      return work(this.on(route, route.primary))
     }
   }
 

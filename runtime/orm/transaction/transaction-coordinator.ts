@@ -1,11 +1,13 @@
 /** TransactionCoordinator: a session's transactions over its life: autobegin, begin(work) blocks, savepoints, flushes, commit and rollback, and the events around them. */
 import type { ConnectionOwner, IsolationLevel } from '../../engine/driver.js'
+import { SPAN_NAMES } from '../../engine/tracing.js'
 import type { ExternalTransaction } from '../../engine/external-transaction.js'
 import { IllegalStateChangeError, InvalidRequestError, NoScopeError } from '../../errors.js'
 import { dispatchSessionEvent, duringFlush, isFlushing, sessionListens } from '../event-registry.js'
 import type { Mapper } from '../mapper.js'
 import type { FlushContext } from '../session-context.js'
 import type { InstanceState } from '../state.js'
+import { traceFlush, traceTransactionEnd, type FlushTrace } from '../session-tracing.js'
 import { applyFlushResult } from '../unit-of-work/flush-transitions.js'
 import { UnitOfWork } from '../unit-of-work/unit-of-work.js'
 import { restoreObjects, type RestoreScope } from './restore.js'
@@ -153,7 +155,7 @@ export class TransactionCoordinator {
     if (!host.hasPendingChanges) return
     // Refused before it writes anything, so that the transaction goes on (a failed flush would roll it back).
     this.#transaction?.checkWritable('flush')
-    this.#flushing = this.#runFlush()
+    this.#flushing = traceFlush((trace) => this.#runFlush(trace))
     try {
       await this.#flushing
     } finally {
@@ -161,8 +163,12 @@ export class TransactionCoordinator {
     }
   }
 
-  /** Flushes until nothing is left, commits every engine's transaction and returns the connections (see `Session.commit`). */
-  async commit(): Promise<void> {
+  /** Flushes until nothing is left, commits every engine's transaction and returns the connections (see `Session.commit`); a `prismalchemy.commit` span when traced. */
+  commit(): Promise<void> {
+    return traceTransactionEnd(SPAN_NAMES.commit, () => this.#commit())
+  }
+
+  async #commit(): Promise<void> {
     const host = this.#host
     if (this.#transaction !== null) this.#transaction.guard('commit')
     const epoch = this.#epoch
@@ -186,8 +192,15 @@ export class TransactionCoordinator {
     if (sessionListens(host, 'afterCommit')) await this.#inEventPhase('committed', () => dispatchSessionEvent(host, 'afterCommit'))
   }
 
-  /** Rolls back and restores objects; `expire` marks the remaining ones stale (rollback does, close does not: it detaches them). */
-  async rollback(expire: boolean): Promise<void> {
+  /**
+   * Rolls back and restores objects; `expire` marks the remaining ones stale (rollback does, close
+   * does not: it detaches them). A `prismalchemy.rollback` span when traced and a transaction is open.
+   */
+  rollback(expire: boolean): Promise<void> {
+    return this.#transaction === null ? this.#rollback(expire) : traceTransactionEnd(SPAN_NAMES.rollback, () => this.#rollback(expire))
+  }
+
+  async #rollback(expire: boolean): Promise<void> {
     const host = this.#host
     const transaction = this.#transaction
     if (this.#context !== null && this.#context.transaction === transaction) this.#context.ended = true
@@ -267,14 +280,16 @@ export class TransactionCoordinator {
     return result
   }
 
-  async #runFlush(): Promise<void> {
+  async #runFlush(trace: FlushTrace | undefined): Promise<void> {
     const host = this.#host
     const transaction = this.ensure()
     // From the first write on, reads go to the primaries: the session reads its own writes.
     host.routing.pin()
     if (sessionListens(host, 'beforeFlush')) await duringFlush(host, () => dispatchSessionEvent(host, 'beforeFlush'))
     try {
-      applyFlushResult(host, transaction, await new UnitOfWork(host, transaction).run())
+      const result = await new UnitOfWork(host, transaction).run()
+      trace?.wrote(result)
+      applyFlushResult(host, transaction, result)
     } catch (error) {
       // Inside a savepoint only the savepoint fails: rolling back to it makes the session usable again.
       const savepoint = transaction.innermostSavepoint

@@ -1,0 +1,101 @@
+// Regression (issue 14): a checkout that finds several dead idle connections replaces each of them, not only the first.
+import type Database from 'better-sqlite3'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createEngine, Session, type Engine, type EngineOptions } from 'prismalchemy'
+import { Role } from '../../generated/models.js'
+import type { DriverConnection } from '../../runtime/engine/driver.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { DIALECTS } from '../helpers/dialects.js'
+import { startLateNewsProxy, type LateNewsProxy } from '../helpers/late-news-proxy.js'
+
+const cleanups: (() => Promise<void>)[] = []
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+/** Backends of the test database other than the asking one. */
+async function backends(target: TestDatabase): Promise<number[]> {
+  const rows = await target.readRows<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid')
+  return rows.map((row) => row.pid)
+}
+
+/** Opens `count` server connections at once (sessions each inside a transaction, held together), then returns them to the pool. */
+async function openConnections(engine: Engine, count: number): Promise<void> {
+  const sessions = Array.from({ length: count }, (_, n) => new Session({ bind: engine, owner: `warm ${n}` }))
+  await Promise.all(
+    sessions.map(async (session, n) => {
+      session.add(new Role({ name: `warm ${n}` }))
+      await session.flush()
+    }),
+  )
+  await Promise.all(sessions.map((session) => session.close()))
+}
+
+/**
+ * A test database, and an engine on it behind a proxy that keeps the server's closing of a connection
+ * from the pool until it next writes (a NAT or load balancer; a process frozen while it happened),
+ * with `count` idle connections the server then terminated with `pg_terminate_backend`.
+ */
+async function poolOfDeadConnections(count: number, options: EngineOptions): Promise<{ db: TestDatabase; engine: Engine; proxy: LateNewsProxy }> {
+  const db = await createTestDatabase({}, 'postgresql')
+  cleanups.push(() => db.dispose())
+  const proxy = await startLateNewsProxy(db.url)
+  cleanups.push(() => proxy.close())
+  const engine = createEngine(proxy.url, options)
+  cleanups.push(() => engine.dispose())
+  await openConnections(engine, count)
+  const pids = await backends(db)
+  expect(pids).toHaveLength(count)
+  proxy.holdServerNews()
+  await db.execute(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (${pids.join(', ')})`)
+  await vi.waitFor(async () => expect(await backends(db)).toEqual([]))
+  expect(engine.poolStatus()).toMatchObject({ checkedOut: 0, idle: options.poolSize })
+  return { db, engine, proxy }
+}
+
+describe.runIf(DIALECTS.includes('postgresql'))('on postgresql', () => {
+  for (const poolPrePing of [false, true]) {
+    describe(`poolPrePing: ${poolPrePing}`, () => {
+      it('serves an autocommit read after the server terminated all 5 idle connections, trying each dead one once', async () => {
+        const { db, engine, proxy } = await poolOfDeadConnections(5, { poolSize: 3, maxOverflow: 2, poolPrePing })
+        const session = new Session({ bind: engine })
+        expect(await session.query(Role).count()).toBe(0)
+        await session.close()
+        expect(proxy.resets).toBe(5)
+        expect(await backends(db)).toHaveLength(1)
+      })
+
+      it('commits a write after the server terminated all 5 idle connections (the BEGIN heals)', async () => {
+        const { db, engine, proxy } = await poolOfDeadConnections(5, { poolSize: 3, maxOverflow: 2, poolPrePing })
+        const session = new Session({ bind: engine })
+        session.add(new Role({ name: 'after terminate' }))
+        await session.commit()
+        await session.close()
+        expect(proxy.resets).toBe(5)
+        expect(await db.readRows('SELECT name FROM "Role"')).toEqual([{ name: 'after terminate' }])
+      })
+    })
+  }
+})
+
+describe.runIf(DIALECTS.includes('sqlite'))('on sqlite', () => {
+  /** The better-sqlite3 handle under a SQLite driver connection (the driver keeps it as `db`). */
+  const handleOf = (connection: DriverConnection) => (connection as unknown as { db: Database.Database }).db
+
+  it('with poolPrePing, replaces every idle handle closed behind the pool, each at its checkout', async () => {
+    const db = await createTestDatabase({ poolSize: 3, maxOverflow: 0, poolPrePing: true }, 'sqlite')
+    cleanups.push(() => db.dispose())
+    const dead = await Promise.all([db.engine.connect(), db.engine.connect(), db.engine.connect()])
+    for (const connection of dead) await db.engine.release(connection)
+    for (const connection of dead) handleOf(connection).close()
+
+    const sessions = dead.map(() => new Session({ bind: db.engine }))
+    expect(await Promise.all(sessions.map((session) => session.query(Role).count()))).toEqual([0, 0, 0])
+    await Promise.all(sessions.map((session) => session.close()))
+    const now = await Promise.all([db.engine.connect(), db.engine.connect(), db.engine.connect()])
+    expect(now.filter((connection) => dead.includes(connection))).toEqual([])
+    expect(now.map((connection) => handleOf(connection).open)).toEqual([true, true, true])
+    for (const connection of now) await db.engine.release(connection)
+  })
+})

@@ -760,6 +760,22 @@ export class DatabaseError extends OrmError {
     const reason = cause instanceof Error ? cause.message : String(cause)
     return new DatabaseError('database_error', `The database rejected a statement: ${reason}`, { cause, sql })
   }
+
+  /**
+   * PostgreSQL said a named prepared statement does not exist (SQLSTATE 26000) or already exists
+   * (42P05) on a connection where the engine prepared it: the sign of a pooler in transaction mode
+   * (PgBouncer before 1.21) that switched server connections under `preparedStatements: true`.
+   * Code `prepared_statement_lost`.
+   */
+  static preparedStatementLost(cause: unknown, sql?: string): DatabaseError {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    return new DatabaseError(
+      'prepared_statement_lost',
+      `A named prepared statement failed (${reason}): a connection pooler in transaction mode, such as PgBouncer before 1.21, ` +
+        "ran this connection's statements on another server connection. Turn preparedStatements off and add ?pgbouncer=true to the URL, or use PgBouncer >= 1.21 with max_prepared_statements > 0.",
+      { cause, sql },
+    )
+  }
 }
 
 /** A UNIQUE or PRIMARY KEY constraint was violated. */
@@ -1068,6 +1084,24 @@ export class DatabaseUnavailableError extends DatabaseError {
     )
   }
 
+  /**
+   * A pooler refused the connection's startup parameters: PgBouncer (1.18, Debian 12's, for one)
+   * answers pg's `options=-c TimeZone=UTC` with "unsupported startup parameter: options" unless
+   * `ignore_startup_parameters` lists `options`. Retrying cannot help.
+   * Code `pooler_startup_parameter`.
+   */
+  static poolerStartupParameter(address: DatabaseAddress, cause: unknown): DatabaseUnavailableError {
+    return new DatabaseUnavailableError(
+      'pooler_startup_parameter',
+      `The server at ${serverLabel(address)} refused the connection's startup parameters (${driverReason(cause)}): it is a connection pooler such as PgBouncer, ` +
+        'and prismalchemy sends options=-c TimeZone=UTC. Add ignore_startup_parameters = options to pgbouncer.ini and set the zone there instead ' +
+        '(timezone=UTC on the [databases] entry), or ALTER DATABASE ... SET timezone = \'UTC\' on the server.',
+      address,
+      undefined,
+      cause,
+    )
+  }
+
   /** The server's host name does not resolve (ENOTFOUND, EAI_AGAIN). Code `database_host_not_found`. */
   static hostNotFound(address: DatabaseAddress, cause: unknown): DatabaseUnavailableError {
     return new DatabaseUnavailableError(
@@ -1275,6 +1309,19 @@ export class ConfigurationError extends OrmError {
   /** An option has a value outside its domain. */
   static badOption(option: string, value: unknown, expected: string): ConfigurationError {
     return new ConfigurationError(`Option "${option}" has the value ${JSON.stringify(value)}; expected ${expected}.`)
+  }
+
+  /**
+   * `preparedStatements: true` on a URL with `?pgbouncer=true`: PgBouncer in transaction mode before
+   * 1.21 hands each transaction any server connection, where a named statement prepared on another
+   * does not exist. Code `pgbouncer_prepared_statements`.
+   */
+  static preparedStatementsBehindPgBouncer(): ConfigurationError {
+    return new ConfigurationError(
+      'preparedStatements: true cannot be used with ?pgbouncer=true: PgBouncer in transaction mode before 1.21 gives each transaction any server connection, ' +
+        'where a named prepared statement made on another one does not exist. Remove preparedStatements, or use PgBouncer >= 1.21 with max_prepared_statements > 0 and drop ?pgbouncer=true from the URL.',
+      'pgbouncer_prepared_statements',
+    )
   }
 }
 

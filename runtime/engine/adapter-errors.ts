@@ -71,6 +71,7 @@ const HOST_NOT_FOUND_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN'])
  * engine's URL says; the adapter's own facts fill what it lacks.
  */
 function unavailableError(error: unknown, address: DatabaseAddress, connectedBefore: boolean): DatabaseUnavailableError | undefined {
+  if (error instanceof Error && error.message.includes('unsupported startup parameter')) return DatabaseUnavailableError.poolerStartupParameter(address, error)
   if (!isDriverAdapterError(error)) {
     const code = (error as { code?: unknown } | null)?.code
     if (connectedBefore || typeof code !== 'string') return undefined
@@ -129,6 +130,7 @@ export function mapAdapterError(error: unknown, sql?: string, address: DatabaseA
       return DatabaseLockedError.of(error, sql)
     case 'postgres':
       if (cause.code === '25P02') return TransactionAbortedError.of(error, sql)
+      if (cause.code === '26000' || cause.code === '42P05') return DatabaseError.preparedStatementLost(describe(error, cause), sql)
       return DatabaseError.fromDriver(describe(error, cause), sql)
     default:
       return DatabaseError.fromDriver(describe(error, cause), sql)

@@ -100,7 +100,8 @@ export interface EngineOptions {
    * `max_prepared_statements`) cannot route them, and after DDL that changes a table's columns a
    * connection that prepared a statement on it fails with "cached plan must not change result type"
    * until it is replaced (`engine.dispose()`, or `poolRecycle`). The first `statementCacheSize`
-   * distinct statements are prepared, later ones run unnamed.
+   * distinct statements are prepared, later ones run unnamed. Refused (`ConfigurationError`) on a URL
+   * with Prisma's `?pgbouncer=true`.
    */
   readonly preparedStatements?: boolean | undefined
   /**
@@ -233,7 +234,8 @@ export class Engine {
 /**
  * Creates an engine for a database URL: SQLite files as `file:./path.db` or `sqlite:./path.db`
  * (better-sqlite3 directly), PostgreSQL as `postgresql://user:password@host:port/database` (through
- * `@prisma/adapter-pg`). No connection is opened until a session needs one.
+ * `@prisma/adapter-pg`; `?pgbouncer=true`, as with Prisma, for PgBouncer in transaction mode before
+ * 1.21). No connection is opened until a session needs one.
  */
 export function createEngine(url: string, options: EngineOptions = {}): Engine {
   const poolSize = positiveNumber('poolSize', options.poolSize, 5)

@@ -1,11 +1,12 @@
 /** PostgreSQL as the runtime supports it: `postgres(ql)://` URLs, reached through @prisma/adapter-pg for sessions and schema pushes alike. */
 import { PrismaAdapterDriver } from '../../engine/adapter-driver.js'
+import { ConfigurationError } from '../../errors.js'
 import { positiveNumber } from '../../engine/option-checks.js'
 import { importOptional, POSTGRES_SCHEMA_ENGINE } from '../../engine/optional-package.js'
 import type { DatabaseDefinition } from '../database-definition.js'
 import { postgresAdapterFactory } from './postgres-adapter.js'
 import { postgresDialect } from './postgres-dialect.js'
-import { isPostgresUrl, postgresAddress } from './postgres-url.js'
+import { isPostgresUrl, postgresAddress, postgresUrlOptions } from './postgres-url.js'
 
 /** The schema the schema engine works in: adapter-pg reports none to it, so it takes its default. */
 const POSTGRES_SCHEMA = 'public'
@@ -15,7 +16,9 @@ export const postgresDatabase: DatabaseDefinition = {
   name: 'postgresql',
   matches: isPostgresUrl,
   dialect: postgresDialect,
-  driver(url, settings) {
+  driver(givenUrl, settings) {
+    const { url, pgbouncer } = postgresUrlOptions(givenUrl)
+    if (pgbouncer && settings.preparedStatements === true) throw ConfigurationError.preparedStatementsBehindPgBouncer()
     const { poolSize, maxOverflow, poolTimeoutMs, recycleMs, idleTimeoutMs } = settings
     // pool_recycle is pg's maxLifetimeSeconds: the adapter's pool owns the real connections.
     const maxLifetimeSeconds = recycleMs > 0 ? Math.max(1, Math.ceil(recycleMs / 1000)) : 0

@@ -1,5 +1,5 @@
 /** PostgreSQL's URLs, as its own clients accept them. */
-import type { DatabaseAddress } from '../../errors.js'
+import { ConfigurationError, type DatabaseAddress } from '../../errors.js'
 
 /** True for `postgres://` and `postgresql://` URLs. */
 export function isPostgresUrl(url: string): boolean {
@@ -26,4 +26,33 @@ export function postgresAddress(url: string): DatabaseAddress {
     database: path || user,
     user,
   }
+}
+
+/** A PostgreSQL URL with our own parameters read and taken out: what pg is given. */
+export interface PostgresUrlOptions {
+  /** The URL without `pgbouncer`, as node-postgres gets it. */
+  readonly url: string
+  /**
+   * `?pgbouncer=true` (Prisma's flag): the URL names a PgBouncer in transaction mode without
+   * `max_prepared_statements` (before 1.21), so named prepared statements are refused.
+   */
+  readonly pgbouncer: boolean
+}
+
+/**
+ * Reads and removes `pgbouncer` from a PostgreSQL URL, as Prisma accepts it: `true` or `false`;
+ * any other value is a `ConfigurationError`. A URL the WHATWG parser refuses is returned unchanged.
+ */
+export function postgresUrlOptions(url: string): PostgresUrlOptions {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return { url, pgbouncer: false }
+  }
+  const flag = parsed.searchParams.get('pgbouncer')
+  if (flag === null) return { url, pgbouncer: false }
+  if (flag !== 'true' && flag !== 'false') throw ConfigurationError.badOption('pgbouncer', flag, "'true' or 'false' (in the URL's ?pgbouncer=)")
+  parsed.searchParams.delete('pgbouncer')
+  return { url: parsed.toString(), pgbouncer: flag === 'true' }
 }

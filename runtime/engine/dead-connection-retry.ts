@@ -3,19 +3,24 @@ import { isDriverAdapterError } from '@prisma/driver-adapter-utils'
 import { isConnectionError } from './adapter-errors.js'
 
 /**
- * Adapter error kinds, SQLSTATEs and raw messages that say no new connection could be had (server down
- * or refusing, starting up, full, connect timeout): another attempt would only fail, or wait, again.
+ * Adapter error kinds, SQLSTATEs and raw messages that say no new connection could be had: another
+ * attempt would only fail, or wait, again. The server is down, refusing, starting up (57P03) or full;
+ * a pooler refused the connection (PgBouncer answers with a protocol violation, 08P01: an unsupported
+ * startup parameter, `max_client_conn`); opening one timed out (pg-pool's "Connection terminated due
+ * to connection timeout", after `connectionTimeoutMillis`); or the pool had no free slot in time
+ * ("timeout exceeded when trying to connect").
  */
 const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'TooManyConnections'])
-const UNREACHABLE_MESSAGE = 'timeout exceeded when trying to connect'
+const UNREACHABLE_SQLSTATES = new Set(['57P03', '08P01'])
+const UNREACHABLE_MESSAGES = ['timeout exceeded when trying to connect', 'Connection terminated due to connection timeout', 'unsupported startup parameter']
 
 /** True when `error` comes from opening a connection, not from using a pooled one the server had closed. */
 export function isUnreachable(error: unknown): boolean {
   if (isDriverAdapterError(error)) {
     const cause = error.cause as { kind: string; code?: string }
-    return UNREACHABLE_KINDS.has(cause.kind) || (cause.kind === 'postgres' && cause.code === '57P03')
+    return UNREACHABLE_KINDS.has(cause.kind) || (cause.kind === 'postgres' && cause.code !== undefined && UNREACHABLE_SQLSTATES.has(cause.code))
   }
-  return error instanceof Error && error.message.includes(UNREACHABLE_MESSAGE)
+  return error instanceof Error && UNREACHABLE_MESSAGES.some((message) => error.message.includes(message))
 }
 
 /**

@@ -40,8 +40,13 @@ describe('retryOnDeadConnection', () => {
     expect(wrong.calls.n).toBe(1)
   })
 
-  it('counts a connect timeout, a full server and a starting server as unreachable', () => {
+  it('counts a connect timeout, a full pool or server, a starting server and a pooler refusal as unreachable', () => {
     expect(isUnreachable(new Error('timeout exceeded when trying to connect'))).toBe(true)
+    // pg-pool's own connect timeout (connectionTimeoutMillis): the server accepted TCP and never answered.
+    expect(isUnreachable(new Error('Connection terminated due to connection timeout'))).toBe(true)
+    // PgBouncer refuses a connection it will not serve with a protocol violation.
+    expect(isUnreachable(new Error('unsupported startup parameter: options'))).toBe(true)
+    expect(isUnreachable(new DriverAdapterError({ kind: 'postgres', code: '08P01', severity: 'FATAL', message: 'no more connections allowed (max_client_conn)', detail: undefined, column: undefined, hint: undefined }))).toBe(true)
     expect(isUnreachable(new DriverAdapterError({ kind: 'TooManyConnections', cause: 'too many clients' }))).toBe(true)
     expect(isUnreachable(new DriverAdapterError({ kind: 'postgres', code: '57P03', severity: 'FATAL', message: 'the database system is starting up', detail: undefined, column: undefined, hint: undefined }))).toBe(true)
     expect(isUnreachable(terminated())).toBe(false)

@@ -5,6 +5,7 @@ import type { ColumnInfo, Mapper } from '../orm/mapper.js'
 import { storedTime } from '../orm/unit-of-work/client-defaults.js'
 import { Unevaluatable } from '../sql/evaluate.js'
 import { sql, type ArithmeticNode, type ArithmeticOperator, type ColumnNode, type ValueNode } from '../sql/nodes.js'
+import { isOperandObject } from './where.js'
 
 /** Prisma's atomic number operations, one per value: `{ increment: 1 }`, `{ divide: 2 }`, or `{ set: v }`. */
 export type NumberOperation<O, V> = { set: V } | { increment: O } | { decrement: O } | { multiply: O } | { divide: O }
@@ -36,12 +37,6 @@ export interface Assignment {
 const OPERATIONS: ReadonlySet<string> = new Set<UpdateOperation>(['set', 'increment', 'decrement', 'multiply', 'divide'])
 const ARITHMETIC: Record<Exclude<UpdateOperation, 'set'>, ArithmeticOperator> = { increment: '+', decrement: '-', multiply: '*', divide: '/' }
 const NUMBER_SCALARS: ReadonlySet<string> = new Set(['Int', 'BigInt', 'Float', 'Decimal'])
-
-/** A plain object that is no value of a scalar kind (Date, Decimal, bytes, array): an operation object, or a Json value. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
-  return !(value instanceof Date || value instanceof Uint8Array || Decimal.isDecimal(value))
-}
 
 /** A value as the session keeps it for the column: BigInt as bigint, Decimal as Decimal (both may be given as numbers or text). */
 function normalised(column: ColumnInfo, value: unknown): unknown {
@@ -82,14 +77,14 @@ function checkOperand(mapper: Mapper, column: ColumnInfo, operation: UpdateOpera
  * in one object or a misspelt one raise `InvalidRequestError` (`invalid_update_value`).
  */
 export function parseAssignments(mapper: Mapper, values: Record<string, unknown>, now: Date): Assignment[] {
-  if (!isPlainObject(values)) throw InvalidRequestError.invalidUpdateValue(mapper.name, '(values)', 'update() takes an object of column values')
+  if (!isOperandObject(values)) throw InvalidRequestError.invalidUpdateValue(mapper.name, '(values)', 'update() takes an object of column values')
   const assignments: Assignment[] = []
   for (const [name, value] of Object.entries(values)) {
     if (value === undefined) continue
     const column = mapper.findColumn(name)
     if (column === undefined) throw UnmappedError.column(mapper.name, name)
     if (mapper.primaryKey.includes(column)) throw InvalidRequestError.invalidUpdateValue(mapper.name, name, 'a bulk update cannot change primary keys (update those objects one by one)')
-    if (!isPlainObject(value) || column.list || column.scalar === 'Json') {
+    if (!isOperandObject(value) || column.list || column.scalar === 'Json') {
       assignments.push({ column, operation: 'set', operand: normalised(column, value) })
       continue
     }

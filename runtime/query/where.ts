@@ -114,11 +114,18 @@ export const COMPARISONS = { lt: '<', lte: '<=', gt: '>', gte: '>=' } as const
 const TO_ONE_OPERATORS: ReadonlySet<string> = new Set(['is', 'isNot'])
 const TO_MANY_OPERATORS: ReadonlySet<string> = new Set(['some', 'every', 'none'])
 
-/** True for a non-empty object that is not a value of some scalar kind (a Date, a Decimal, bytes or an array). */
-function isKeyedObject(value: unknown): value is Record<string, unknown> {
+/**
+ * True for an object that is not a value of some scalar kind (a Date, a Decimal, bytes or an array):
+ * a filter, a where object, or an update's atomic operation. @internal
+ */
+export function isOperandObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
-  if (value instanceof Date || value instanceof Uint8Array || Decimal.isDecimal(value)) return false
-  return Object.keys(value).length > 0
+  return !(value instanceof Date || value instanceof Uint8Array || Decimal.isDecimal(value))
+}
+
+/** True for a non-empty {@link isOperandObject}. */
+function isKeyedObject(value: unknown): value is Record<string, unknown> {
+  return isOperandObject(value) && Object.keys(value).length > 0
 }
 
 /** True for a plain object whose keys are all filter operators of the column (so Dates, Decimals, bytes and JSON values are values). */

@@ -5,6 +5,11 @@ import { Comment, Post, Role, User, type Plan } from '../../generated/models.js'
 import type { TestDatabase } from './database.js'
 import { capturedSql } from './sql-recorder.js'
 
+/** The columns of the example schema's "users" table, qualified by its name as a statement with joins selects them. */
+export const QUALIFIED_USER_COLUMNS = ['id', 'username', 'email', 'roleId', 'plan', 'active', 'quota', 'score', 'balance', 'settings', 'avatar', 'created_at', 'updated_at']
+  .map((column) => `"users"."${column}"`)
+  .join(', ')
+
 /** The rows, with fixed ids: role "viewer" has no user, cy has no role and no post, posts "draft" and "notes" have no comment. */
 export const ROLES = [
   { id: 1, name: 'admin' },

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Decimal, DetachedInstanceError, InvalidRequestError, Session } from 'prismalchemy'
 import { Post, User } from '../../generated/models.js'
-import { PLAN_USERS, seedPlanUsers } from '../helpers/blog-rows.js'
+import { PLAN_USERS, QUALIFIED_USER_COLUMNS, seedPlanUsers } from '../helpers/blog-rows.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS, sqlOn, statementsOn } from '../helpers/dialects.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
@@ -14,9 +14,6 @@ const VIEWS = [12, 0, 7, 30, 5, 18, 2, 9]
 const published = (i: number): boolean => i % 3 !== 1
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0)
-
-/** The users table's columns in select order (`User`'s fields as stored). */
-const USER_COLUMNS = ['id', 'username', 'email', 'roleId', 'plan', 'active', 'quota', 'score', 'balance', 'settings', 'avatar', 'created_at', 'updated_at']
 
 describe.each(DIALECTS)('aggregate on %s', (dialect) => {
   let database: TestDatabase
@@ -113,8 +110,7 @@ describe.each(DIALECTS)('aggregate on %s', (dialect) => {
       result = await query.aggregate({ _count: true, _sum: { quota: true } })
       groups = (await query.groupBy(['plan'], { _count: { _all: true } })).sort((a, b) => a.plan.localeCompare(b.plan))
     })
-    const userColumns = USER_COLUMNS.map((column) => `"users"."${column}"`).join(', ')
-    const distinctUsers = `SELECT DISTINCT ${userColumns} FROM "users" INNER JOIN "posts" AS "j1" ON "users"."id" = "j1"."author_id"`
+    const distinctUsers = `SELECT DISTINCT ${QUALIFIED_USER_COLUMNS} FROM "users" INNER JOIN "posts" AS "j1" ON "users"."id" = "j1"."author_id"`
     expect(sql).toEqual(
       statementsOn(
         dialect,

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidRequestError, joinedload, MultipleResultsFoundError, Session } from 'prismalchemy'
 import { Comment, Post, User } from '../../generated/models.js'
-import { seedBlog, usernamesAndSql } from '../helpers/blog-rows.js'
+import { QUALIFIED_USER_COLUMNS, seedBlog, usernamesAndSql } from '../helpers/blog-rows.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS, sqlOn, type TestDialect } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
@@ -10,10 +10,6 @@ import { EMPLOYEE_MODELS, seedEmployees, seedPostTags } from '../helpers/inline-
 import { ALIAS_NAMED_MODELS, POST_TAG_MODELS, sqliteSchema } from '../helpers/schemas.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
-/** The user columns, qualified by the table's name as a statement with joins has them. */
-const USER_COLUMNS = ['id', 'username', 'email', 'roleId', 'plan', 'active', 'quota', 'score', 'balance', 'settings', 'avatar', 'created_at', 'updated_at']
-  .map((column) => `"users"."${column}"`)
-  .join(', ')
 const ROLE_JOIN = 'INNER JOIN "Role" AS "j1" ON "users"."roleId" = "j1"."id"'
 const ROLE_OUTER_JOIN = 'LEFT OUTER JOIN "Role" AS "j1" ON "users"."roleId" = "j1"."id"'
 
@@ -36,7 +32,7 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
   it('join() is an INNER JOIN that drops owners without a related row; every column of the statement is qualified', async () => {
     expect(await usernames((s) => s.query(User).join('role').orderBy({ id: 'asc' }))).toEqual({
       names: ['ann', 'bob', 'dee'],
-      sql: [sqlOn(dialect, `SELECT ${USER_COLUMNS} FROM "users" ${ROLE_JOIN} ORDER BY "users"."id" ASC`)],
+      sql: [sqlOn(dialect, `SELECT ${QUALIFIED_USER_COLUMNS} FROM "users" ${ROLE_JOIN} ORDER BY "users"."id" ASC`)],
     })
   })
 
@@ -44,11 +40,11 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
     const result = await usernames((s) => s.query(User).orderBy([{ role: { name: 'desc' } }, { id: 'asc' }]))
     // SQLite sorts NULL lowest (last when descending), PostgreSQL highest (first when descending); Prisma leaves it to the database too.
     expect(result.names).toEqual(dialect === 'sqlite' ? ['bob', 'ann', 'dee', 'cy'] : ['cy', 'bob', 'ann', 'dee'])
-    expect(result.sql).toEqual([sqlOn(dialect, `SELECT ${USER_COLUMNS} FROM "users" ${ROLE_OUTER_JOIN} ORDER BY "j1"."name" DESC, "users"."id" ASC`)])
+    expect(result.sql).toEqual([sqlOn(dialect, `SELECT ${QUALIFIED_USER_COLUMNS} FROM "users" ${ROLE_OUTER_JOIN} ORDER BY "j1"."name" DESC, "users"."id" ASC`)])
   })
 
   it('orderBy through an explicit join sorts through that join, whichever comes first', async () => {
-    const expected = [sqlOn(dialect, `SELECT ${USER_COLUMNS} FROM "users" ${ROLE_JOIN} WHERE "users"."active" = ? ORDER BY "j1"."name" ASC, "users"."username" ASC`)]
+    const expected = [sqlOn(dialect, `SELECT ${QUALIFIED_USER_COLUMNS} FROM "users" ${ROLE_JOIN} WHERE "users"."active" = ? ORDER BY "j1"."name" ASC, "users"."username" ASC`)]
     const joinFirst = await usernames((s) => s.query(User).join('role').where({ active: true }).orderBy({ role: { name: 'asc' }, username: 'asc' }))
     expect(joinFirst).toEqual({ names: ['ann', 'bob'], sql: expected })
     // join() after the implicit outer join of an orderBy makes it INNER: one join, not two.
@@ -68,7 +64,7 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
     expect(result.sql).toEqual([
       sqlOn(
         dialect,
-        `SELECT ${USER_COLUMNS} FROM "users" ${ROLE_OUTER_JOIN} WHERE EXISTS (SELECT 1 FROM "Role" AS "t1" WHERE "users"."roleId" = "t1"."id" AND "t1"."name" = ?) OR "users"."roleId" IS NULL ORDER BY "users"."id" ASC`,
+        `SELECT ${QUALIFIED_USER_COLUMNS} FROM "users" ${ROLE_OUTER_JOIN} WHERE EXISTS (SELECT 1 FROM "Role" AS "t1" WHERE "users"."roleId" = "t1"."id" AND "t1"."name" = ?) OR "users"."roleId" IS NULL ORDER BY "users"."id" ASC`,
       ),
     ])
   })
@@ -107,7 +103,7 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
     expect(sql).toEqual([
       sqlOn(
         dialect,
-        `SELECT ${USER_COLUMNS} FROM "users" INNER JOIN "posts" AS "j1" ON "users"."id" = "j1"."author_id"` +
+        `SELECT ${QUALIFIED_USER_COLUMNS} FROM "users" INNER JOIN "posts" AS "j1" ON "users"."id" = "j1"."author_id"` +
           ' WHERE EXISTS (SELECT 1 FROM "posts" AS "t1" WHERE "users"."id" = "t1"."author_id" AND "t1"."published" = ?) ORDER BY "users"."id" ASC',
       ),
     ])
@@ -128,8 +124,8 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
     expect(ann!.username).toBe('ann')
     expect(sql).toEqual(
       [
-        `SELECT ${USER_COLUMNS} FROM "users" INNER JOIN "posts" AS "j1" ON "users"."id" = "j1"."author_id" ORDER BY "users"."id" ASC`,
-        `SELECT ${USER_COLUMNS} FROM "users" INNER JOIN "posts" AS "j1" ON "users"."id" = "j1"."author_id" WHERE "users"."username" = ?`,
+        `SELECT ${QUALIFIED_USER_COLUMNS} FROM "users" INNER JOIN "posts" AS "j1" ON "users"."id" = "j1"."author_id" ORDER BY "users"."id" ASC`,
+        `SELECT ${QUALIFIED_USER_COLUMNS} FROM "users" INNER JOIN "posts" AS "j1" ON "users"."id" = "j1"."author_id" WHERE "users"."username" = ?`,
       ].map((text) => sqlOn(dialect, text)),
     )
     await session.close()

@@ -1,4 +1,4 @@
-// Test runner configuration: a `fast` project (the developer's loop, `npm test`) and a `slow` one (soak, subprocess and compiler tests), sharing one PostgreSQL server.
+// Test runner configuration: a `fast` project (the developer's loop, `npm test`) and a `slow` one (soak, subprocess and compiler tests), sharing one PostgreSQL and one MySQL (MariaDB) server.
 import { fileURLToPath } from 'node:url'
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 
@@ -44,8 +44,8 @@ export default defineConfig({
   ...shared,
   test: {
     ...shared.test,
-    // Set here only (the projects do not extend this config): one server for both projects, started once per run.
-    globalSetup: ['test/setup/postgres-server.ts'],
+    // Set here only (the projects do not extend this config): one server per database for both projects, started once per run.
+    globalSetup: ['test/setup/postgres-server.ts', 'test/setup/mariadb-server.ts'],
     projects: [
       {
         ...shared,

@@ -21,6 +21,13 @@ import { generateFromFiles } from 'prismalchemy/generator'
  * @returns The registry of the generated models (`registry.classes.Role`, ...).
  */
 export async function loadInlineModels(schema: string, dir: string): Promise<ModelRegistry> {
+  await writeInlineModels(schema, dir)
+  const models = (await import(pathToFileURL(join(dir, 'models.js')).href)) as { registry: ModelRegistry }
+  return models.registry
+}
+
+/** The first half of {@link loadInlineModels}: generates the models of `schema` into `dir` (emptied first), `.ts` and transpiled `.js`, for another process to import. */
+export async function writeInlineModels(schema: string, dir: string): Promise<void> {
   const { files } = await generateFromFiles([{ path: 'schema/schema.prisma', content: schema }], 'schema')
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
@@ -33,8 +40,6 @@ export async function loadInlineModels(schema: string, dir: string): Promise<Mod
     })
     writeFileSync(join(dir, file.name.replace(/\.ts$/, '.js')), outputText)
   }
-  const models = (await import(pathToFileURL(join(dir, 'models.js')).href)) as { registry: ModelRegistry }
-  return models.registry
 }
 
 /** Creates the tables of `registry`'s models in the database at `url` (`db.createAll()` through Prisma's schema engine), then lets the db go. */

@@ -28,12 +28,14 @@ function withProvider(schema: string, provider: BenchDb): string {
  *
  * @param schemaText Prisma schema text; its `generator` blocks are replaced by one for prisma-client-js.
  * @param provider The datasource provider the client is generated for (a client serves one provider).
+ * @param previewFeatures The generator's `previewFeatures`, e.g. `['relationJoins']`; none by default.
  * @returns The folder holding the generated client's `index.js`.
  */
-export function generatePrismaClientFor(schemaText: string, provider: BenchDb): string {
+export function generatePrismaClientFor(schemaText: string, provider: BenchDb, previewFeatures: readonly string[] = []): string {
   const schema = withProvider(schemaText, provider)
   const version = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'prisma', 'package.json'), 'utf8')).version as string
-  const hash = createHash('sha256').update(`${version}\n${provider}\n${schema}`).digest('hex').slice(0, 16)
+  const preview = previewFeatures.length === 0 ? '' : `\n  previewFeatures = ${JSON.stringify(previewFeatures)}`
+  const hash = createHash('sha256').update(`${version}\n${provider}\n${schema}${preview}`).digest('hex').slice(0, 16)
   const dir = join(CLIENT_ROOT, hash)
   const client = join(dir, 'client')
   if (existsSync(join(client, 'index.js'))) return client
@@ -41,7 +43,7 @@ export function generatePrismaClientFor(schemaText: string, provider: BenchDb): 
   rmSync(tmp, { recursive: true, force: true })
   mkdirSync(tmp, { recursive: true })
   const withoutGenerators = schema.replace(/^\s*generator\s+\w+\s*\{[\s\S]*?^\s*\}/gm, '')
-  writeFileSync(join(tmp, 'schema.prisma'), `${withoutGenerators}\n\ngenerator client {\n  provider = "prisma-client-js"\n  output   = "./client"\n}\n`)
+  writeFileSync(join(tmp, 'schema.prisma'), `${withoutGenerators}\n\ngenerator client {\n  provider = "prisma-client-js"\n  output   = "./client"${preview}\n}\n`)
   try {
     execFileSync(process.execPath, [PRISMA_CLI, 'generate', '--schema', join(tmp, 'schema.prisma')], {
       cwd: tmp,

@@ -28,3 +28,15 @@ export function drawInts(random: () => number, count: number, min: number, max: 
   for (let i = 0; i < count; i++) out[i] = min + Math.floor(random() * span)
   return out
 }
+
+/**
+ * Draws `count` distinct integers uniformly from `[min, max]` (inclusive), in the order drawn.
+ *
+ * @param random A generator from {@link mulberry32}.
+ */
+export function drawDistinctInts(random: () => number, count: number, min: number, max: number): number[] {
+  if (count > max - min + 1) throw new Error(`Cannot draw ${count} distinct integers from [${min}, ${max}]`)
+  const drawn = new Set<number>()
+  while (drawn.size < count) drawn.add(min + Math.floor(random() * (max - min + 1)))
+  return [...drawn]
+}

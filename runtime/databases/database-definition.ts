@@ -4,6 +4,7 @@ import type { Dialect } from '../dialect/dialect.js'
 import type { ConnectionBudget } from '../engine/connection-budget.js'
 import type { Driver, StatementReporter } from '../engine/driver.js'
 import type { OptionalFeature } from '../engine/optional-package.js'
+import type { DropRequest, PushRequest, PushResult } from '../engine/schema-push.js'
 
 /** The engine options every database takes, checked by `createEngine`, plus the database-specific ones as given (each database checks its own). */
 export interface DriverSettings {
@@ -49,8 +50,10 @@ export interface SchemaPushConnector {
   openScriptConnection(url: string): Promise<ScriptConnection | undefined>
 }
 
-/** How createAll/dropAll push a schema to a database through Prisma's schema engine. */
-export interface SchemaPushSupport {
+/** How createAll/dropAll push a schema to a database through Prisma's schema engine (wasm). */
+export interface SchemaEnginePush {
+  /** Tells this kind of push from a {@link RenderedSchemaPush}. */
+  readonly kind: 'prisma-schema-engine'
   /** The database as a datasource block's `provider` names it. */
   readonly provider: string
   /** The optional packages a push loads, as the missing-package error names them. */
@@ -62,6 +65,25 @@ export interface SchemaPushSupport {
   /** Imports the connector on first use. */
   load(): Promise<SchemaPushConnector>
 }
+
+/**
+ * How createAll/dropAll reach a database Prisma's wasm schema engine has no connector for: the database
+ * renders and runs Prisma's DDL itself. Same contract as the engine's push: `SchemaPushError` when the
+ * push cannot be done, `DatabaseError` when a statement fails, missing tables are no error on drop.
+ */
+export interface RenderedSchemaPush {
+  /** Tells this kind of push from a {@link SchemaEnginePush}. */
+  readonly kind: 'rendered-ddl'
+  /** The database as a datasource block's `provider` names it. */
+  readonly provider: string
+  /** Creates the schema's missing tables. */
+  push(request: PushRequest): Promise<PushResult>
+  /** Drops the schema's existing tables, and nothing else. */
+  drop(request: DropRequest): Promise<void>
+}
+
+/** How createAll/dropAll reach a database: through Prisma's schema engine, or by DDL the database renders. */
+export type SchemaPushSupport = SchemaEnginePush | RenderedSchemaPush
 
 /** One database the runtime supports: a row of the table in `registry.ts`. Adding a database is adding a folder with one of these. */
 export interface DatabaseDefinition {

@@ -1,6 +1,6 @@
 /** The driver for every database reached through a Prisma 7 driver adapter (PostgreSQL via @prisma/adapter-pg): owns the transaction SQL, the pool and error mapping. */
 import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils'
-import { type DatabaseAddress, IllegalStateChangeError, type OrmError } from '../errors.js'
+import { type DatabaseAddress, IllegalStateChangeError, InvalidRequestError, type OrmError, TransactionAbortedError, WriteConflictError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import { isConnectionError, mapAdapterError } from './adapter-errors.js'
 import { CursorStream } from './adapter-stream.js'
@@ -8,6 +8,20 @@ import { retryOnDeadConnection } from './dead-connection-retry.js'
 import { DeferredBeginConnection } from './deferred-begin-connection.js'
 import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, IsolationLevel, PoolStatus, QueryResult, RowBatch, RowBatches, StatementReporter } from './driver.js'
 import { QueuePool } from './pool.js'
+import type { RowStream } from './row-stream.js'
+
+/** Where a database's own stream reads (see `PrismaAdapterDriverOptions.openStream`). */
+export interface AdapterStreamSource {
+  /** The session's open transaction, or null when it has none (the stream may then use a connection of its own). */
+  readonly transaction: Transaction | null
+  /** The adapter, for a connection of its pool. */
+  readonly adapter: SqlDriverAdapter
+  /** Maps what the driver throws while reading to a named error. */
+  readonly mapError: (error: unknown) => Error
+}
+
+/** Opens a stream of a SELECT's rows a database's own way; `onEnd` is called once when it ends. */
+export type AdapterStreamOpener = (source: AdapterStreamSource, query: CompiledQuery, batchSize: number, onEnd: (stream: RowStream) => void) => Promise<RowStream>
 
 /** Settings of {@link PrismaAdapterDriver}. */
 export interface PrismaAdapterDriverOptions {
@@ -24,6 +38,19 @@ export interface PrismaAdapterDriverOptions {
   readonly poolTimeoutMs: number
   /** Milliseconds after which an idle session connection is dropped (`poolIdleTimeout`); negative or absent: never. */
   readonly idleTimeoutMs?: number
+  /** The isolation level a transaction gets when none is asked for: PostgreSQL's READ COMMITTED when absent. */
+  readonly defaultIsolationLevel?: IsolationLevel
+  /**
+   * The database ends the whole transaction on a deadlock and goes on in autocommit (MySQL/MariaDB,
+   * error 1213): later statements of the session's transaction are refused instead of being committed one by one.
+   */
+  readonly writeConflictEndsTransaction?: boolean
+  /**
+   * How `stream()` reads, when not through PostgreSQL's DECLARE/FETCH cursor (MySQL/MariaDB). A stream on
+   * the transaction's connection holds it until the stream ends: other statements of the transaction are
+   * refused meanwhile (`write_during_stream`).
+   */
+  readonly openStream?: AdapterStreamOpener
   /** Receives every statement run. */
   readonly reporter: StatementReporter
   /** The server the URL names (no password), for the message of a refused first connection. */
@@ -53,6 +80,10 @@ class AdapterConnection extends DeferredBeginConnection {
   private readonly cursors = new Set<number>()
   /** Settles when the last statement sent in the transaction has (see {@link turn}). */
   private tail: Promise<void> = Promise.resolve()
+  /** The error with which the database itself ended the open transaction (see `writeConflictEndsTransaction`). */
+  private endedBy: OrmError | null = null
+  /** The open stream reading on the transaction's connection, which runs nothing else until it ends (see `openStream`). */
+  private holdingStream: RowStream | null = null
 
   constructor(private readonly driver: PrismaAdapterDriver) {
     super(driver.reporter)
@@ -67,17 +98,20 @@ class AdapterConnection extends DeferredBeginConnection {
     const generation = this.generation
     // Reads before the transaction's first write run in autocommit, as on SQLite (see the class comment).
     const transactional = this.joinsTransaction(query)
-    const queryable = transactional ? await this.transaction() : await this.driver.adapter()
+    if (transactional && this.endedBy !== null) throw TransactionAbortedError.rolledBackByDatabase(this.endedBy, query.sql)
+    if (transactional && this.holdingStream !== null) throw InvalidRequestError.writeDuringStream(query.sql)
+    const queryable = transactional ? await this.transaction() : await this.driver.adapter().catch((error: unknown) => Promise.reject(this.mapError(error, query.sql)))
     if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
     // Autocommit reads go to any pooled server connection; the transaction's statements share one.
     const done = transactional ? await this.turn() : undefined
     const request = { sql: query.sql, args: query.parameters as unknown[], argTypes: argTypesFor(query.parameters.length) }
-    const send = async (): Promise<QueryResult> =>
-      query.result === 'rows'
-        ? query.columnNames
-          ? await queryable.queryRaw(request).then((result) => ({ rows: result.rows, changes: 0, columns: result.columnNames }))
-          : { rows: (await queryable.queryRaw(request)).rows, changes: 0 }
-        : { rows: [], changes: await queryable.executeRaw(request) }
+    const send = async (): Promise<QueryResult> => {
+      if (query.result === 'count') return { rows: [], changes: await queryable.executeRaw(request) }
+      const result = await queryable.queryRaw(request)
+      // The adapter reports the generated key of an INSERT through queryRaw only (executeRaw returns the count).
+      if (query.result === 'insert-id') return { rows: [], changes: 1, lastInsertId: result.lastInsertId }
+      return query.columnNames ? { rows: result.rows, changes: 0, columns: result.columnNames } : { rows: result.rows, changes: 0 }
+    }
     try {
       // An autocommit read on pooled connections the server closed (a restart, an idle timeout): pg's
       // pool drops each, and a read outside any transaction simply runs again on the next one, as a
@@ -86,6 +120,9 @@ class AdapterConnection extends DeferredBeginConnection {
       const result = await this.reported(query.sql, query.parameters, () => retryOnDeadConnection(attempts, send))
       this.driver.connectedOnce = true
       return result
+    } catch (error) {
+      if (transactional && error instanceof WriteConflictError && this.driver.writeConflictEndsTransaction) this.endedBy = error
+      throw error
     } finally {
       done?.()
     }
@@ -98,6 +135,8 @@ class AdapterConnection extends DeferredBeginConnection {
    * statements (each FETCH waits its turn), so the loop may query and flush meanwhile.
    */
   async stream(query: CompiledQuery, batchSize: number): Promise<RowBatches> {
+    const open = this.driver.openStream
+    if (open !== undefined) return this.streamOwnWay(open, query, batchSize)
     const generation = this.generation
     const transaction = await this.transaction()
     if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
@@ -127,14 +166,41 @@ class AdapterConnection extends DeferredBeginConnection {
     return this.streams.add(new CursorStream(name, batchSize, forget, run))
   }
 
-  /** A cursor's transaction runs other statements between its FETCHes, writes included. */
-  get writesBlocked(): boolean {
-    return false
+  /**
+   * Streams with the database's own opener: on the transaction's connection when the session's
+   * transaction is open (or begins at its first statement), which then runs nothing else until the
+   * stream ends; otherwise on a connection the opener takes for the stream alone.
+   */
+  private async streamOwnWay(open: AdapterStreamOpener, query: CompiledQuery, batchSize: number): Promise<RowBatches> {
+    const generation = this.generation
+    const inTransaction = this.inTransaction || this.joinsTransaction({ ...query, isWrite: false })
+    const transaction = inTransaction ? await this.transaction() : null
+    const adapter = await this.driver.adapter()
+    if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
+    const done = transaction !== null ? await this.turn() : undefined
+    const source: AdapterStreamSource = { transaction, adapter, mapError: (error) => this.mapError(error, query.sql) }
+    try {
+      const stream = await this.reported(query.sql, query.parameters, () =>
+        open(source, query, batchSize, (ended) => {
+          if (ended === this.holdingStream) this.holdingStream = null
+          this.streams.forget(ended)
+        }),
+      )
+      if (transaction !== null) this.holdingStream = stream
+      return this.streams.add(stream)
+    } finally {
+      done?.()
+    }
   }
 
-  /** Any level other than PostgreSQL's default READ COMMITTED is set by the adapter at BEGIN, so the transaction begins at its first statement. */
+  /** A cursor's transaction runs other statements between its FETCHes, writes included; a stream of the database's own holds its connection. */
+  get writesBlocked(): boolean {
+    return this.holdingStream !== null
+  }
+
+  /** Any level other than the database's default (PostgreSQL's READ COMMITTED, MySQL's REPEATABLE READ) is set by the adapter at BEGIN, so the transaction begins at its first statement. */
   protected beginsAtFirstStatement(level: IsolationLevel | undefined): boolean {
-    return level !== undefined && level !== 'READ COMMITTED'
+    return level !== undefined && level !== this.driver.defaultIsolationLevel
   }
 
   protected async sendCommit(): Promise<void> {
@@ -171,9 +237,26 @@ class AdapterConnection extends DeferredBeginConnection {
   private async finish(sql: 'COMMIT' | 'ROLLBACK'): Promise<void> {
     const starting = this.starting
     this.starting = null
+    const endedBy = this.endedBy
+    this.endedBy = null
     const transaction = await starting?.catch(() => null)
     if (transaction === null || transaction === undefined) return
+    if (endedBy !== null && sql === 'COMMIT') {
+      // Nothing is left to commit: what ran after the deadlock was refused. The connection goes back to its pool.
+      await transaction.rollback().catch(() => undefined)
+      throw TransactionAbortedError.rolledBackByDatabase(endedBy, sql)
+    }
     const done = await this.turn()
+    // adapter-mariadb's commit()/rollback() send COMMIT/ROLLBACK themselves (`usePhantomQuery`), then hand the
+    // connection back to its pool (which rolls back whatever a failed COMMIT left open); adapter-pg's only hand it back.
+    if (transaction.options.usePhantomQuery) {
+      try {
+        await this.reported(sql, [], () => (sql === 'COMMIT' ? transaction.commit() : transaction.rollback()))
+      } finally {
+        done()
+      }
+      return
+    }
     try {
       await this.reported(sql, [], () => transaction.executeRaw({ sql, args: [], argTypes: [] }))
     } catch (error) {
@@ -230,12 +313,21 @@ export class PrismaAdapterDriver implements Driver {
    * is unavailable (`DatabaseUnavailableError`), after it a lost connection (`ConnectionLostError`).
    */
   connectedOnce = false
+  /** @internal See `PrismaAdapterDriverOptions.writeConflictEndsTransaction`. */
+  readonly writeConflictEndsTransaction: boolean
+  /** @internal See `PrismaAdapterDriverOptions.openStream`. */
+  readonly openStream: AdapterStreamOpener | undefined
+  /** @internal See `PrismaAdapterDriverOptions.defaultIsolationLevel`. */
+  readonly defaultIsolationLevel: IsolationLevel
   private readonly pool: QueuePool<AdapterConnection>
   private opening: Promise<SqlDriverAdapter> | null = null
 
   constructor(private readonly options: PrismaAdapterDriverOptions) {
     this.reporter = options.reporter
     this.address = options.address
+    this.writeConflictEndsTransaction = options.writeConflictEndsTransaction ?? false
+    this.openStream = options.openStream
+    this.defaultIsolationLevel = options.defaultIsolationLevel ?? 'READ COMMITTED'
     this.pool = new QueuePool({
       create: () => new AdapterConnection(this),
       destroy: () => undefined,

@@ -1,6 +1,6 @@
 /** Healing a pool of dead server connections: a statement that nothing depends on yet (BEGIN, an autocommit read) runs again on the next connection. */
 import { isDriverAdapterError } from '@prisma/driver-adapter-utils'
-import { isConnectionError } from './adapter-errors.js'
+import { isConnectionError, isMysqlPoolTimeout } from './adapter-errors.js'
 
 /**
  * Adapter error kinds, SQLSTATEs and raw messages that say no new connection could be had: another
@@ -8,7 +8,7 @@ import { isConnectionError } from './adapter-errors.js'
  * a pooler refused the connection (PgBouncer answers with a protocol violation, 08P01: an unsupported
  * startup parameter, `max_client_conn`); opening one timed out (pg-pool's "Connection terminated due
  * to connection timeout", after `connectionTimeoutMillis`); or the pool had no free slot in time
- * ("timeout exceeded when trying to connect").
+ * ("timeout exceeded when trying to connect"; the mariadb pool's 45028, after its `acquireTimeout`).
  */
 const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'TooManyConnections'])
 const UNREACHABLE_SQLSTATES = new Set(['57P03', '08P01'])
@@ -16,6 +16,7 @@ const UNREACHABLE_MESSAGES = ['timeout exceeded when trying to connect', 'Connec
 
 /** True when `error` comes from opening a connection, not from using a pooled one the server had closed. */
 export function isUnreachable(error: unknown): boolean {
+  if (isMysqlPoolTimeout(error)) return true
   if (isDriverAdapterError(error)) {
     const cause = error.cause as { kind: string; code?: string }
     return UNREACHABLE_KINDS.has(cause.kind) || (cause.kind === 'postgres' && cause.code !== undefined && UNREACHABLE_SQLSTATES.has(cause.code))

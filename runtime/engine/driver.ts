@@ -7,6 +7,8 @@ export interface QueryResult {
   readonly changes: number
   /** The result's column names, when the statement asked for them (`CompiledQuery.columnNames`). */
   readonly columns?: readonly string[]
+  /** The key the database generated for the inserted row, as the driver reports it (`insert-id` statements). */
+  readonly lastInsertId?: string
 }
 
 /** One statement as it ran, for echo and listeners. */

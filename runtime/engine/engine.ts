@@ -60,7 +60,8 @@ export interface EngineOptions {
   /**
    * Seconds after which a pooled connection is closed at its next checkout and replaced by a fresh
    * one (SQLAlchemy's `pool_recycle`), e.g. below a server's or proxy's idle-connection limit.
-   * Default -1: never.
+   * Default -1: never. Refused on MySQL/MariaDB (`ConfigurationError`): the mariadb driver's pool has no
+   * connection lifetime; it pings a connection idle for more than 0.5 s before handing it out instead.
    */
   readonly poolRecycle?: number | undefined
   /**
@@ -68,7 +69,8 @@ export interface EngineOptions {
    * database connections (an unref'd timer closes them; the next checkout opens a fresh one). Keep
    * it below a proxy's or server's idle limit (PgBouncer's `client_idle_timeout`, PostgreSQL's
    * `idle_session_timeout`, a load balancer's idle timeout). Default -1: connections up to
-   * `poolSize` stay open while idle.
+   * `poolSize` stay open while idle. On MySQL/MariaDB one connection stays open (the mariadb pool
+   * cannot be left with none).
    */
   readonly poolIdleTimeout?: number | undefined
   /**
@@ -90,7 +92,9 @@ export interface EngineOptions {
   /**
    * Prepared statements cached per connection. Default 500. On SQLite every statement is prepared
    * and the least recently used are finalized past this; on PostgreSQL it caps how many distinct
-   * statements `preparedStatements` prepares on the server.
+   * statements `preparedStatements` prepares on the server; on MySQL/MariaDB (default 100 there: the
+   * server's `max_prepared_stmt_count`, 16,382 by default, counts every connection's) the least
+   * recently used of the statements `preparedStatements` keeps are closed past this.
    */
   readonly statementCacheSize?: number | undefined
   /**
@@ -101,7 +105,9 @@ export interface EngineOptions {
    * connection that prepared a statement on it fails with "cached plan must not change result type"
    * until it is replaced (`engine.dispose()`, or `poolRecycle`). The first `statementCacheSize`
    * distinct statements are prepared, later ones run unnamed. Refused (`ConfigurationError`) on a URL
-   * with Prisma's `?pgbouncer=true`.
+   * with Prisma's `?pgbouncer=true`. MySQL/MariaDB: statements are always prepared (the binary
+   * protocol); off, each is closed right after it ran, as PrismaClient's adapter does; on, each
+   * connection keeps up to `statementCacheSize` of them.
    */
   readonly preparedStatements?: boolean | undefined
   /**
@@ -235,7 +241,9 @@ export class Engine {
  * Creates an engine for a database URL: SQLite files as `file:./path.db` or `sqlite:./path.db`
  * (better-sqlite3 directly), PostgreSQL as `postgresql://user:password@host:port/database` (through
  * `@prisma/adapter-pg`; `?pgbouncer=true`, as with Prisma, for PgBouncer in transaction mode before
- * 1.21). No connection is opened until a session needs one.
+ * 1.21), MySQL and MariaDB as `mysql://user:password@host:port/database` or `mariadb://...` (through
+ * `@prisma/adapter-mariadb`; mariadb driver options such as `?connectTimeout=5000` in the URL). No
+ * connection is opened until a session needs one.
  */
 export function createEngine(url: string, options: EngineOptions = {}): Engine {
   const poolSize = positiveNumber('poolSize', options.poolSize, 5)

@@ -13,8 +13,11 @@ export const OPTIONAL_PACKAGES = {
   'better-sqlite3': '^12.6.0',
   '@prisma/adapter-pg': '^7.10.0',
   pg: '^8.16.3',
+  '@prisma/adapter-mariadb': '^7.10.0',
+  mariadb: '^3.4.5',
   '@prisma/adapter-better-sqlite3': '^7.10.0',
   '@prisma/schema-engine-wasm': '7.10.0-7.561d7b42579a2459cc8edf3788918b626c640023',
+  '@prisma/prisma-schema-wasm': '7.10.0-4.0edf323efd1d98336f3f0a68684b56f689b900d3',
   '@opentelemetry/api': '^1.3.0',
 } as const
 
@@ -37,6 +40,9 @@ export const SQLITE_DRIVER: OptionalFeature = { feature: 'SQLite databases (file
 /** PostgreSQL engines: Prisma's adapter, which brings pg. */
 export const POSTGRES_DRIVER: OptionalFeature = { feature: 'PostgreSQL databases (postgresql:// URLs)', packages: ['@prisma/adapter-pg'], dev: false }
 
+/** MySQL and MariaDB engines: Prisma's adapter, and the mariadb driver it brings, which the engine also uses itself. */
+export const MYSQL_DRIVER: OptionalFeature = { feature: 'MySQL and MariaDB databases (mysql:// URLs)', packages: ['@prisma/adapter-mariadb', 'mariadb'], dev: false }
+
 /** createAll()/dropAll() on SQLite: Prisma's schema engine and its SQLite adapter. */
 export const SQLITE_SCHEMA_ENGINE: OptionalFeature = {
   feature: 'createAll() and dropAll() on SQLite',
@@ -48,6 +54,16 @@ export const SQLITE_SCHEMA_ENGINE: OptionalFeature = {
 export const POSTGRES_SCHEMA_ENGINE: OptionalFeature = {
   feature: 'createAll() and dropAll() on PostgreSQL',
   packages: ['@prisma/schema-engine-wasm', '@prisma/adapter-pg', 'pg'],
+  dev: true,
+}
+
+/**
+ * createAll()/dropAll() on MySQL: Prisma's schema validator (the schema engine has no MySQL connector,
+ * so the DDL is rendered here) and the mariadb driver.
+ */
+export const MYSQL_SCHEMA_PUSH: OptionalFeature = {
+  feature: 'createAll() and dropAll() on MySQL',
+  packages: ['@prisma/prisma-schema-wasm', 'mariadb'],
   dev: true,
 }
 

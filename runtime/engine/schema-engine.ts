@@ -1,4 +1,4 @@
-/** Create and drop a Prisma schema's tables through Prisma's schema engine (wasm), like `prisma db push`, with no binary download. */
+/** Create and drop a Prisma schema's tables like `prisma db push`, with no binary download: through Prisma's schema engine (wasm), or the DDL a database renders itself where the engine has no connector. */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import {
@@ -7,30 +7,23 @@ import {
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils'
 import type { SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg'
-import type { SchemaPushSupport } from '../databases/database-definition.js'
+import type { SchemaEnginePush, SchemaPushSupport } from '../databases/database-definition.js'
 import { databaseOf } from '../databases/registry.js'
 import { ConfigurationError, DatabaseError, SchemaPushError } from '../errors.js'
 import { importOptional } from './optional-package.js'
+import type { PushResult, SchemaSource } from './schema-push.js'
 
-/** One file of a Prisma schema, as the generator embeds it in generated code. */
-export interface SchemaSource {
-  readonly path: string
-  readonly content: string
-}
-
-/** What a push did. */
-export interface PushResult {
-  /** Number of migration steps the engine executed (0 when the database already matched). */
-  readonly executedSteps: number
-  /** Data-loss warnings the engine raised and that `force: true` accepted. */
-  readonly warnings: readonly string[]
-}
+export type { PushResult, SchemaSource } from './schema-push.js'
 
 /**
  * Create or alter tables so the database matches the schema, exactly like `prisma db push` (no binary
  * download). Throws SchemaPushError.dataLoss(warnings, unexecutable) and changes nothing when the push
  * would lose data or has unexecutable steps, unless force is true (unexecutable steps always throw).
  * Engine failures are wrapped with SchemaPushError.engineFailed('createAll', cause).
+ *
+ * A database Prisma's wasm engine has no connector for (MySQL) renders Prisma's DDL itself
+ * (a `RenderedSchemaPush`): it creates the missing tables exactly as `prisma db push` would, and throws
+ * SchemaPushError.existingTablesDiffer, changing nothing, when a table that exists differs from the schema.
  *
  * @example
  * ```ts
@@ -47,6 +40,7 @@ export async function pushSchema(options: {
   const force = options.force ?? false
   const target = databaseOf(options.url).schemaPush
   const sources = withProvider(target, options.sources)
+  if (target.kind === 'rendered-ddl') return target.push({ url: options.url, sources, force, externalTables: options.externalTables ?? [] })
   const files = toFiles(sources)
   const filters = { externalTables: (options.externalTables ?? []).map(target.filterName), externalEnums: [] }
   const output = await withEngine('createAll', options.url, target, sources, (engine) => engine.schemaPush({ force, schema: { files }, filters }))
@@ -60,7 +54,8 @@ export async function pushSchema(options: {
 /**
  * Drop every table (and on PostgreSQL every enum) the schema declares, and nothing else, through the engine's diff(datamodel -> empty)
  * script run on the database. Missing tables are not an error. Engine failures are wrapped with
- * SchemaPushError.engineFailed('dropAll', cause); a failing drop script throws DatabaseError.
+ * SchemaPushError.engineFailed('dropAll', cause); a failing drop script throws DatabaseError. A database
+ * whose DDL is rendered here (MySQL) drops the declared tables that exist, their foreign keys first.
  */
 export async function dropSchema(options: {
   url: string
@@ -70,6 +65,7 @@ export async function dropSchema(options: {
 }): Promise<void> {
   const target = databaseOf(options.url).schemaPush
   const sources = withProvider(target, options.sources)
+  if (target.kind === 'rendered-ddl') return target.drop({ url: options.url, sources, externalTables: options.externalTables ?? [] })
   const connection = await (await target.load()).openScriptConnection(options.url)
   if (connection === undefined) return // no database yet, so nothing to drop
   try {
@@ -128,6 +124,7 @@ function providerOf(sources: readonly SchemaSource[]): string {
 function withProvider(target: SchemaPushSupport, sources: readonly SchemaSource[]): readonly SchemaSource[] {
   const { provider } = target
   const retargeted = providerOf(sources) === provider ? sources : sources.map((source) => ({ path: source.path, content: source.content.replace(DATASOURCE_PROVIDER, `$1${provider}$3`) }))
+  if (target.kind === 'rendered-ddl') return retargeted
   return retargeted.map((source) => ({ path: source.path, content: target.adjustSource(source.content) }))
 }
 
@@ -211,7 +208,7 @@ function loadWasm(wasmBindings: WasmBindings): Promise<WasmBindings> {
 async function withEngine<T>(
   operation: string,
   url: string,
-  target: SchemaPushSupport,
+  target: SchemaEnginePush,
   sources: readonly SchemaSource[],
   use: (engine: SchemaEngine) => Promise<T>,
 ): Promise<T> {

@@ -48,6 +48,12 @@ export interface Tracing {
   readonly internal: SpanKind
   /** `SpanStatusCode.ERROR`. */
   readonly error: number
+  /**
+   * True when a span started now would neither record nor carry a trace: no tracer provider is
+   * registered behind the runtime's tracer and the active context holds no span (the API's no-op
+   * tracer then hands out an invalid span, which {@link traced} rejects).
+   */
+  idle(): boolean
 }
 
 /** Undefined before the first engine asks; a promise while the import runs; null when the package is not installed (or failed to load). */
@@ -58,20 +64,26 @@ export function startTracing(): void {
   if (state !== undefined) return
   state = importIfInstalled('@opentelemetry/api', () => import('@opentelemetry/api')).then(
     (api) => {
-      state =
-        api === undefined
-          ? null
-          : {
-              tracer: api.trace.getTracer('prismalchemy'),
-              active: () => api.context.active(),
-              within: (context, work) => api.context.with(context, work),
-              withSpan: (parent, span) => api.trace.setSpan(parent, span),
-              traced: (span) => span.isRecording() || api.isSpanContextValid(span.spanContext()),
-              flushKey: api.createContextKey('prismalchemy.flush'),
-              client: api.SpanKind.CLIENT,
-              internal: api.SpanKind.INTERNAL,
-              error: api.SpanStatusCode.ERROR,
-            }
+      if (api === undefined) {
+        state = null
+        return
+      }
+      // The tracer's provider hands out no-op spans until an application registers a real one behind it.
+      const provider = api.trace.getTracerProvider()
+      const noop = provider instanceof api.ProxyTracerProvider ? new api.ProxyTracerProvider().getDelegate() : undefined
+      const unregistered = () => noop !== undefined && (provider as InstanceType<typeof api.ProxyTracerProvider>).getDelegate() === noop
+      state = {
+        tracer: api.trace.getTracer('prismalchemy'),
+        idle: () => unregistered() && api.trace.getSpan(api.context.active()) === undefined,
+        active: () => api.context.active(),
+        within: (context, work) => api.context.with(context, work),
+        withSpan: (parent, span) => api.trace.setSpan(parent, span),
+        traced: (span) => span.isRecording() || api.isSpanContextValid(span.spanContext()),
+        flushKey: api.createContextKey('prismalchemy.flush'),
+        client: api.SpanKind.CLIENT,
+        internal: api.SpanKind.INTERNAL,
+        error: api.SpanStatusCode.ERROR,
+      }
     },
     () => {
       state = null
@@ -79,9 +91,13 @@ export function startTracing(): void {
   )
 }
 
-/** The loaded API, or undefined while it loads, when it is absent, or before any engine exists: then nothing is traced. */
+/**
+ * The loaded API, or undefined while it loads, when it is absent, before any engine exists, or while
+ * it is idle (no provider registered and no active span: every span would be a no-op): then nothing
+ * is traced, and no span or attribute is built.
+ */
 export function tracing(): Tracing | undefined {
-  return typeof state === 'object' && state !== null && !(state instanceof Promise) ? state : undefined
+  return typeof state === 'object' && state !== null && !(state instanceof Promise) && !state.idle() ? state : undefined
 }
 
 /** Resolves once the import of the API has settled (at once when it has, or never started). */

@@ -16,14 +16,11 @@ interface LinkChange {
 /** Where a tracked list reports the objects a mutation added and removed. */
 type ChangeListener = (list: TrackedList, added: readonly Model[], removed: readonly Model[]) => void
 
-/** Each list's listener, kept off the array itself so the list stays a plain array to look at. */
-const listeners = new WeakMap<TrackedList, ChangeListener>()
-
 /** A tracked list holding `items`, whose mutations call `listener` with what they added and removed. @internal */
 export function listenedList(items: readonly Model[], listener: ChangeListener): TrackedList {
   const list = new TrackedList()
   for (let i = 0; i < items.length; i++) list[i] = items[i]
-  listeners.set(list, listener)
+  TrackedList.listen(list, listener)
   return list
 }
 
@@ -41,16 +38,33 @@ function difference(after: readonly Model[], before: readonly Model[]): Model[] 
  * @internal
  */
 export class TrackedList extends Array<Model> {
+  /**
+   * Where mutations are reported; none: a plain array. A private field, so the list still looks like a
+   * plain array, rather than a WeakMap entry: every loaded collection would be an ephemeron there, and
+   * young ephemerons make each scavenge of a session that loads thousands of collections many times slower.
+   */
+  #listener: ChangeListener | undefined = undefined
+
   /** Methods like map() and filter() return plain arrays. */
   static override get [Symbol.species](): ArrayConstructor {
     return Array
+  }
+
+  /** Reports `list`'s mutations to `listener` from now on. */
+  static listen(list: TrackedList, listener: ChangeListener): void {
+    list.#listener = listener
+  }
+
+  /** The listener of `list`'s mutations, if any. */
+  static listenerOf(list: TrackedList): ChangeListener | undefined {
+    return list.#listener
   }
 }
 
 function mutator(name: 'push' | 'unshift' | 'pop' | 'shift' | 'splice' | 'sort' | 'reverse' | 'fill' | 'copyWithin') {
   const original = Array.prototype[name] as (...args: unknown[]) => unknown
   return function (this: TrackedList, ...args: unknown[]): unknown {
-    const listener = listeners.get(this)
+    const listener = TrackedList.listenerOf(this)
     if (listener === undefined) return original.apply(this, args)
     switch (name) {
       case 'push':

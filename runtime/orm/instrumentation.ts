@@ -17,9 +17,15 @@ function listValue(value: unknown): unknown {
   return Array.isArray(value) ? Object.freeze([...value]) : value
 }
 
-function defineColumn(prototype: object, column: ColumnInfo): void {
+/** How a field is set on an object: what its property's setter calls. */
+type FieldSetter = (obj: Model, value: unknown) => void
+
+/** Defines a column's accessor; returns its setter. */
+function defineColumn(prototype: object, column: ColumnInfo): FieldSetter {
   const name = column.name
-  const list = column.list
+  const setField: FieldSetter = column.list
+    ? (obj, value) => (obj as Instrumented)[STATE].setColumn(name, listValue(value))
+    : (obj, value) => (obj as Instrumented)[STATE].setColumn(name, value)
   Object.defineProperty(prototype, name, {
     configurable: true,
     enumerable: true,
@@ -36,22 +42,22 @@ function defineColumn(prototype: object, column: ColumnInfo): void {
       }
       return state.dict[name]
     },
-    set: list
-      ? function (this: Instrumented, value: unknown) {
-          this[STATE].setColumn(name, listValue(value))
-        }
-      : function (this: Instrumented, value: unknown) {
-          this[STATE].setColumn(name, value)
-        },
+    set(this: Instrumented, value: unknown) {
+      setField(this, value)
+    },
   })
+  return setField
 }
 
-function defineRelationship(prototype: object, relationship: Relationship): void {
+/** Defines a relationship's accessor; returns its setter, undefined when it cannot be assigned (a dynamic relationship). */
+function defineRelationship(prototype: object, relationship: Relationship): FieldSetter | undefined {
   const strategy = strategyFor(relationship.strategy)
   const accessor = strategy.accessor(relationship)
   // Accessors of other strategies, built on first use of a per-query option (raiseload, noload, lazyload).
   const overrides = new Map<string, RelationshipAccessor>()
   const name = relationship.name
+  const setField: FieldSetter | undefined =
+    accessor.set === undefined ? undefined : (obj, value) => accessor.set!((obj as Instrumented)[STATE], value)
   Object.defineProperty(prototype, name, {
     configurable: true,
     enumerable: false,
@@ -67,11 +73,12 @@ function defineRelationship(prototype: object, relationship: Relationship): void
       return chosen.get(state)
     },
     set:
-      accessor.set &&
+      setField &&
       function (this: Instrumented, value: unknown) {
-        accessor.set!(this[STATE], value)
+        setField(this, value)
       },
   })
+  return setField
 }
 
 /**
@@ -81,14 +88,11 @@ function defineRelationship(prototype: object, relationship: Relationship): void
  */
 export function instrument(mapper: Mapper): void {
   const prototype = mapper.modelClass.prototype as object
-  const initKeys = new Set<string>()
-  for (const column of mapper.columns) {
-    defineColumn(prototype, column)
-    initKeys.add(column.name)
-  }
+  const initKeys = new Map<string, FieldSetter>()
+  for (const column of mapper.columns) initKeys.set(column.name, defineColumn(prototype, column))
   for (const relationship of mapper.relationships.values()) {
-    defineRelationship(prototype, relationship)
-    if (Object.getOwnPropertyDescriptor(prototype, relationship.name)?.set !== undefined) initKeys.add(relationship.name)
+    const set = defineRelationship(prototype, relationship)
+    if (set !== undefined) initKeys.set(relationship.name, set)
   }
   Object.defineProperty(prototype, INIT_KEYS, { value: initKeys, configurable: true })
   installJSON(prototype)

@@ -1,5 +1,5 @@
 /** The plain-data mapping that generated code hands to the runtime: tables, columns, keys and relationships. */
-import type { SchemaSource } from '../engine/schema-engine.js'
+import type { SchemaSource } from '../engine/schema-push.js'
 import type { LoaderStrategyName } from '../loading/strategy-names.js'
 import type { ScalarType } from '../sql/nodes.js'
 

@@ -8,7 +8,7 @@ export const MAPPER: unique symbol = Symbol('prismalchemy.mapper')
 
 /**
  * Symbol under which an instrumented model's prototype keeps the keys its constructor accepts (columns
- * and relationships that can be assigned). @internal
+ * and relationships that can be assigned), each with the setter its accessor calls. @internal
  */
 export const INIT_KEYS: unique symbol = Symbol('prismalchemy.initKeys')
 
@@ -37,8 +37,8 @@ export abstract class Model<C = object, I = object, K = unknown, R = object> {
   declare readonly $key: K
   /** Type-only: each relationship's related model (`Role`, or `User[]` for a to-many). Not present at run time. */
   declare readonly $relations: R
-  /** @internal The keys the constructor accepts, set on each instrumented model's prototype. */
-  declare readonly [INIT_KEYS]: ReadonlySet<string>
+  /** @internal The keys the constructor accepts and their setters, set on each instrumented model's prototype. */
+  declare readonly [INIT_KEYS]: ReadonlyMap<string, (obj: Model, value: unknown) => void>
 
   /** @internal Gives a new object its state, set on each instrumented model's prototype. */
   declare readonly [NEW_STATE]: (obj: Model) => void
@@ -67,10 +67,16 @@ export abstract class Model<C = object, I = object, K = unknown, R = object> {
     if (mapper === undefined) throw UnmappedError.unmappedClass(new.target.name)
     this[NEW_STATE](this as unknown as Model)
     if (init) {
-      const accepted = this[INIT_KEYS]
+      const setters = this[INIT_KEYS]
+      // The generated class itself: its setters are called directly, not looked up by name per key.
+      // A subclass may override an accessor, so its objects are assigned through the properties.
+      const direct = new.target === mapper.modelClass
       for (const key of Object.keys(init)) {
-        if (!accepted.has(key)) throw UnknownFieldError.inConstructor(mapper.name, key, [...accepted])
-        ;(this as Record<string, unknown>)[key] = (init as Record<string, unknown>)[key]
+        const set = setters.get(key)
+        if (set === undefined) throw UnknownFieldError.inConstructor(mapper.name, key, [...setters.keys()])
+        const value = (init as Record<string, unknown>)[key]
+        if (direct) set(this as unknown as Model, value)
+        else (this as Record<string, unknown>)[key] = value
       }
     }
   }

@@ -18,13 +18,13 @@ function splits(text: string, columns: readonly ColumnInfo[]): ColumnInfo[][] {
 }
 
 /**
- * The columns of PostgreSQL constraint `constraint` on `mapper`'s table, read from Prisma's default
- * names: `<table>_pkey` for the primary key, `<table>_<column>_<column>_key` for `@unique` and
- * `@@unique`. Undefined for a name given with `map:`, one cut to PostgreSQL's 63 characters, or one
- * that splits into columns in more than one way.
+ * The columns of PostgreSQL or MySQL constraint `constraint` on `mapper`'s table, read from Prisma's
+ * default names: `<table>_pkey` for the primary key (MySQL's is always `PRIMARY`),
+ * `<table>_<column>_<column>_key` for `@unique` and `@@unique`. Undefined for a name given with `map:`,
+ * one cut to PostgreSQL's 63 characters (MySQL's 64), or one that splits into columns in more than one way.
  */
 function constraintColumns(constraint: string, mapper: Mapper): readonly ColumnInfo[] | undefined {
-  if (constraint === `${mapper.table}_pkey`) return mapper.primaryKey
+  if (constraint === `${mapper.table}_pkey` || constraint === 'PRIMARY') return mapper.primaryKey
   const prefix = `${mapper.table}_`
   if (!constraint.startsWith(prefix) || !constraint.endsWith('_key')) return undefined
   const candidates = splits(constraint.slice(prefix.length, -'_key'.length), mapper.columns)
@@ -33,8 +33,8 @@ function constraintColumns(constraint: string, mapper: Mapper): readonly ColumnI
 
 /**
  * The error a write on `mapper`'s table should raise: a {@link UniqueViolationError} of that table
- * gets the model and its field names (SQLite names the columns; PostgreSQL the constraint, whose
- * columns Prisma's naming gives); any other error unchanged. Called only when a statement failed.
+ * gets the model and its field names (SQLite names the columns; PostgreSQL and MySQL the constraint,
+ * whose columns Prisma's naming gives); any other error unchanged. Called only when a statement failed.
  * @internal
  */
 export function explainUniqueViolation(error: unknown, mapper: Mapper): unknown {

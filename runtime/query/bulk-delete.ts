@@ -2,7 +2,7 @@
 import { applyDelete, bulkContext, checkSynchronize, evaluateMatches, statesByKey, type BulkWriteOptions } from '../orm/synchronize.js'
 import type { InstanceState } from '../orm/state.js'
 import type { DeleteNode } from '../sql/nodes.js'
-import { checkBulkStatement, type BulkTarget } from './bulk-statement.js'
+import { checkBulkStatement, lockMatchedKeys, type BulkTarget } from './bulk-statement.js'
 
 /**
  * Runs `DELETE FROM <table> WHERE <criteria>` for the query's rows and returns how many rows it
@@ -24,13 +24,21 @@ export async function bulkDelete(target: BulkTarget, options: BulkWriteOptions):
   let verdicts: Map<InstanceState, string> | null = null
   if (synchronize === 'auto' || synchronize === 'evaluate') verdicts = evaluateMatches(ctx, mapper, select.where, 'delete', synchronize === 'evaluate')
   const fetch = synchronize === 'fetch' || (synchronize === 'auto' && verdicts === null)
+  const returning = fetch && ctx.dialectOf(mapper).supportsReturning
   const node: DeleteNode = {
     kind: 'delete',
     from: mapper.tableNode,
     ...(select.where !== undefined ? { where: select.where } : {}),
-    ...(fetch ? { returning: mapper.primaryKey.map((column) => column.node) } : {}),
+    ...(returning ? { returning: mapper.primaryKey.map((column) => column.node) } : {}),
   }
   ctx.routing.pin()
+  if (fetch && !returning) {
+    const keys = await lockMatchedKeys(ctx, mapper, select.where)
+    const result = await ctx.write(mapper, node)
+    const transaction = ctx.bulkTransaction()
+    for (const state of statesByKey(ctx, mapper, keys)) applyDelete(ctx, transaction, state)
+    return result.changes
+  }
   const result = await ctx.write(mapper, node, fetch && mapper.primaryKey.some((column) => column.scalar === 'BigInt'))
   if (fetch) {
     const transaction = ctx.bulkTransaction()

@@ -1,8 +1,8 @@
 /** What a query may carry into a bulk UPDATE or DELETE: criteria only, as SQLAlchemy's `Query.update()`/`delete()` allow. */
 import { InvalidRequestError } from '../errors.js'
 import type { Mapper } from '../orm/mapper.js'
-import type { LoadContext } from '../orm/session-context.js'
-import type { OrderByNode, SelectNode } from '../sql/nodes.js'
+import type { FlushContext, LoadContext } from '../orm/session-context.js'
+import type { ConditionNode, OrderByNode, SelectNode } from '../sql/nodes.js'
 
 /** The query a bulk statement comes from, as the bulk functions see it. @internal */
 export interface BulkTarget {
@@ -35,4 +35,22 @@ export function checkBulkStatement(operation: 'update' | 'delete', select: Selec
   if ((select.groupBy !== undefined && select.groupBy.length > 0) || select.having !== undefined) throw refuse('groupBy()')
   if (select.from.kind !== 'table') throw refuse('a subquery source')
   for (const [key, value] of Object.entries(select)) if (value !== undefined && !KEPT.has(key)) throw refuse(`${key}()`)
+}
+
+/**
+ * The primary keys of the rows a bulk statement with `where` is about to change, read first with
+ * `SELECT <key> ... FOR UPDATE` in the session's transaction: `synchronize: 'fetch'` on a database
+ * without UPDATE/DELETE ... RETURNING (MySQL/MariaDB), as SQLAlchemy fetches there. The lock keeps
+ * the set of rows the statement then changes the same.
+ * @internal
+ */
+export async function lockMatchedKeys(ctx: FlushContext, mapper: Mapper, where: ConditionNode | undefined): Promise<readonly (readonly unknown[])[]> {
+  const select: SelectNode = {
+    kind: 'select',
+    from: mapper.tableNode,
+    selection: { kind: 'columns', columns: mapper.primaryKey.map((column) => column.node) },
+    ...(where !== undefined ? { where } : {}),
+    forUpdate: true,
+  }
+  return (await ctx.write(mapper, select, mapper.primaryKey.some((column) => column.scalar === 'BigInt'))).rows
 }

@@ -1,9 +1,9 @@
 /** `query.update(values)`: one UPDATE for every matching row (SQLAlchemy 2.0's ORM-enabled UPDATE, Prisma's updateMany), with the session kept in step. */
-import { applyUpdate, bulkContext, checkSynchronize, evaluateMatches, EXPIRE, type BulkWriteOptions, type NewValues } from '../orm/synchronize.js'
+import { applyUpdate, bulkContext, checkSynchronize, evaluateMatches, EXPIRE, statesByKey, type BulkWriteOptions, type NewValues } from '../orm/synchronize.js'
 import type { InstanceState } from '../orm/state.js'
 import { Unevaluatable } from '../sql/evaluate.js'
 import type { UpdateNode } from '../sql/nodes.js'
-import { checkBulkStatement, type BulkTarget } from './bulk-statement.js'
+import { checkBulkStatement, lockMatchedKeys, type BulkTarget } from './bulk-statement.js'
 import { assignedValue, parseAssignments, setItem, type Assignment } from './update-values.js'
 
 /** The new values of each matched object, computed in memory; null when one cannot be (then 'auto' fetches). */
@@ -63,14 +63,24 @@ export async function bulkUpdate(target: BulkTarget, values: Record<string, unkn
     fetch = evaluated === null
   }
   const returned = [...new Set([...mapper.primaryKey, ...assignments.map((assignment) => assignment.column)])]
+  const returning = fetch && ctx.dialectOf(mapper).supportsReturning
   const node: UpdateNode = {
     kind: 'update',
     table: mapper.tableNode,
     set: assignments.map(setItem),
     ...(select.where !== undefined ? { where: select.where } : {}),
-    ...(fetch ? { returning: returned.map((column) => column.node) } : {}),
+    ...(returning ? { returning: returned.map((column) => column.node) } : {}),
   }
   ctx.routing.pin()
+  if (fetch && !returning) {
+    // Without RETURNING the matched keys are read first; a plain value is known, a computed one (increment, ...) is expired.
+    const keys = await lockMatchedKeys(ctx, mapper, select.where)
+    const result = await ctx.write(mapper, node)
+    const newValues: NewValues = new Map(assignments.map((assignment) => [assignment.column, assignment.operation === 'set' ? assignedValue(assignment, null) : EXPIRE]))
+    const transaction = ctx.bulkTransaction()
+    for (const state of statesByKey(ctx, mapper, keys)) applyUpdate(ctx, transaction, state, newValues)
+    return result.changes
+  }
   const result = await ctx.write(mapper, node, fetch && returned.some((column) => column.scalar === 'BigInt'))
   if (!fetch) {
     if (evaluated !== null && evaluated.size > 0) {

@@ -3,9 +3,11 @@
 /**
  * What the driver must return for a statement:
  * - `rows`: positional rows (SELECT, INSERT ... RETURNING);
- * - `count`: the number of rows changed (UPDATE, DELETE, INSERT without RETURNING).
+ * - `count`: the number of rows changed (UPDATE, DELETE, INSERT without RETURNING);
+ * - `insert-id`: an INSERT of one row whose generated key the driver reports (`QueryResult.lastInsertId`),
+ *   on databases without RETURNING.
  */
-export type ResultKind = 'rows' | 'count'
+export type ResultKind = 'rows' | 'count' | 'insert-id'
 
 /** A compiled statement. Values are already encoded for the dialect. */
 export interface CompiledQuery {

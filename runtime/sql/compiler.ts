@@ -2,6 +2,7 @@
 import type { CompiledQuery } from './compiled-query.js'
 import type {
   AnyNode,
+  ArithmeticNode,
   BinaryNode,
   ColumnNode,
   ColumnType,
@@ -60,11 +61,7 @@ const VISIT: Visitor = {
   not: (c, n) => c.visitNot(n),
   'order-by': (c, n) => c.visitOrderBy(n),
   'scalar-subquery': (c, n) => c.visitScalarSubquery(n),
-  arithmetic: (c, n) => {
-    c.visitColumn(n.left)
-    c.append(` ${n.op} `)
-    c.visitValue(n.right)
-  },
+  arithmetic: (c, n) => c.visitArithmetic(n),
   raw: (c, n) => {
     n.parts.forEach((part, i) => {
       c.append(part)
@@ -92,13 +89,13 @@ export abstract class DefaultCompiler {
     this.parts = []
     this.parameters = []
     this.visit(node)
-    const isWrite = node.kind === 'raw' ? node.isWrite : node.kind !== 'select'
+    const isWrite = node.kind === 'raw' ? node.isWrite : node.kind !== 'select' || node.forUpdate === true
     const returnsRows =
       node.kind === 'raw' ? node.returnsRows : node.kind === 'select' || (node.returning !== undefined && node.returning.length > 0)
     const query: CompiledQuery = {
       sql: this.parts.join(''),
       parameters: this.parameters,
-      result: returnsRows ? 'rows' : 'count',
+      result: returnsRows ? 'rows' : node.kind === 'insert' && node.readInsertId ? 'insert-id' : 'count',
       isWrite,
       exactIntegers,
       ...(node.kind === 'raw' ? { columnNames: true } : {}),
@@ -191,15 +188,16 @@ export abstract class DefaultCompiler {
       this.list(node.orderBy)
     }
     if (node.limit !== undefined || node.offset !== undefined) this.limitOffset(node.limit, node.offset)
+    if (node.forUpdate) this.append(' FOR UPDATE')
     this.scope = enclosing
   }
 
   /** @internal */
   visitInsert(node: InsertNode): void {
-    this.append('INSERT INTO ')
+    this.append(node.onConflictDoNothing ? this.insertSkippingDuplicates() : 'INSERT INTO ')
     this.visitTable(node.into)
     if (node.columns.length === 0) {
-      this.append(' DEFAULT VALUES')
+      this.append(this.defaultValues())
     } else {
       this.append(' (')
       this.list(node.columns)
@@ -210,8 +208,23 @@ export abstract class DefaultCompiler {
         this.append(')')
       })
     }
-    if (node.onConflictDoNothing) this.append(' ON CONFLICT DO NOTHING')
+    if (node.onConflictDoNothing) this.append(this.skipDuplicatesClause())
     this.returning(node.returning)
+  }
+
+  /** The start of an INSERT that skips rows violating a unique constraint (Prisma's `skipDuplicates`), up to the table. */
+  protected insertSkippingDuplicates(): string {
+    return 'INSERT INTO '
+  }
+
+  /** What ends such an INSERT: ` ON CONFLICT DO NOTHING` on SQLite and PostgreSQL. */
+  protected skipDuplicatesClause(): string {
+    return ' ON CONFLICT DO NOTHING'
+  }
+
+  /** The values of a one-row INSERT that sets no column (every column takes its default). */
+  protected defaultValues(): string {
+    return ' DEFAULT VALUES'
   }
 
   /** ` RETURNING columns` of a write, when it has some. */
@@ -327,6 +340,13 @@ export abstract class DefaultCompiler {
     this.append(node.negated ? ' NOT IN (' : ' IN (')
     this.list(node.values)
     this.append(')')
+  }
+
+  /** @internal */
+  visitArithmetic(node: ArithmeticNode): void {
+    this.visitColumn(node.left)
+    this.append(` ${node.op} `)
+    this.visitValue(node.right)
   }
 
   /** @internal */

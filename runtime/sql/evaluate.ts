@@ -23,7 +23,7 @@ export type ColumnReader = (column: ColumnNode) => unknown
 
 /** What the evaluator needs to know about the table the condition filters. */
 export interface EvaluationTarget {
-  /** The dialect whose semantics to mirror: `sqlite` or `postgresql` (others are not evaluated). */
+  /** The dialect whose semantics to mirror: `sqlite`, `postgresql` or `mysql` (others are not evaluated). */
   readonly dialect: string
   /** The type of a column of the filtered table (by its node), or undefined for a column of another table. */
   columnType(column: ColumnNode): ColumnType | undefined
@@ -101,11 +101,13 @@ function comparatorFor(scalar: ScalarType, dialect: string, ordering: boolean): 
     case 'Bytes':
       return (a, b) => Buffer.compare(toBytes(a), toBytes(b))
     case 'String':
-      if (ordering && dialect !== 'sqlite') return undefined
+      // MySQL compares text by the column's collation (utf8mb4_unicode_ci: case-, accent- and trailing-space-blind).
+      if (dialect === 'mysql' || (ordering && dialect !== 'sqlite')) return undefined
       // UTF-8 byte order, SQLite's BINARY collation (equality is the same either way).
       return (a, b) => (a === b ? 0 : Buffer.compare(Buffer.from(String(a)), Buffer.from(String(b))))
     case 'Enum':
-      return ordering ? undefined : (a, b) => (a === b ? 0 : 1)
+      // A MySQL ENUM compared with text goes through the collation too.
+      return ordering || dialect === 'mysql' ? undefined : (a, b) => (a === b ? 0 : 1)
     case 'Json':
       // jsonb equality is semantic on PostgreSQL, text equality on SQLite: neither is JavaScript's.
       return undefined
@@ -225,6 +227,7 @@ class EvaluatorCompiler {
     const match = node.match
     if (match === undefined) throw new Unevaluatable('a LIKE pattern')
     if (this.scalarOf(node.operand) !== 'String') throw new Unevaluatable('LIKE on a column that is not text')
+    if (this.target.dialect === 'mysql') throw new Unevaluatable('LIKE under a MySQL collation')
     const sqlite = this.target.dialect === 'sqlite'
     if (sqlite && match.text.includes('\u0000')) throw new Unevaluatable('a NUL byte in a LIKE pattern')
     const fold = sqlite ? foldAscii : (text: string) => text
@@ -241,6 +244,9 @@ class EvaluatorCompiler {
   }
 }
 
+/** The dialects whose comparisons this module mirrors. */
+const EVALUATED_DIALECTS: ReadonlySet<string> = new Set(['sqlite', 'postgresql', 'mysql'])
+
 /** What each comparison operator makes of a comparator's answer. */
 const TESTS: Record<'=' | '<>' | '<' | '<=' | '>' | '>=', (order: number) => boolean> = {
   '=': (order) => order === 0,
@@ -254,13 +260,13 @@ const TESTS: Record<'=' | '<>' | '<' | '<=' | '>' | '>=', (order: number) => boo
 /**
  * Compiles `condition` (a query's WHERE) into a function that answers it for one object's values as
  * the database would, NULL included. Throws {@link Unevaluatable} when the condition has a part the
- * database must answer (dialects other than SQLite and PostgreSQL are never evaluated); the
+ * database must answer (dialects other than SQLite, PostgreSQL and MySQL are never evaluated); the
  * returned function may throw it too, for a value it meets (a NUL byte matched on SQLite), and
  * passes on {@link EXPIRED} from the reader.
  * @internal
  */
 export function compileEvaluator(condition: ConditionNode | undefined, target: EvaluationTarget): Evaluator {
-  if (target.dialect !== 'sqlite' && target.dialect !== 'postgresql') throw new Unevaluatable(`the ${target.dialect} dialect`)
+  if (!EVALUATED_DIALECTS.has(target.dialect)) throw new Unevaluatable(`the ${target.dialect} dialect`)
   if (condition === undefined) return () => true
   return new EvaluatorCompiler(target).condition(condition)
 }

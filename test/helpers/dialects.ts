@@ -2,16 +2,19 @@
 import { describe } from 'vitest'
 
 /** A database family under test. */
-export type TestDialect = 'sqlite' | 'postgresql'
+export type TestDialect = 'sqlite' | 'postgresql' | 'mysql'
 
-const ALL: readonly TestDialect[] = ['sqlite', 'postgresql']
+const ALL: readonly TestDialect[] = ['sqlite', 'postgresql', 'mysql']
 
 /** The template database holding the example schema's tables on the test server; each test copies it. */
 export const POSTGRES_TEMPLATE = 'prismalchemy_template'
 
+/** The database holding the example schema's tables on the MySQL test server; each test copies its tables (MySQL has no `CREATE DATABASE ... TEMPLATE`). */
+export const MYSQL_TEMPLATE = 'prismalchemy_template'
+
 /**
  * The dialects of this run: all of them, or those named in `PRISMALCHEMY_TEST_DIALECTS`
- * (comma-separated, e.g. `sqlite` for a quick run without the PostgreSQL server).
+ * (comma-separated, e.g. `sqlite` for a quick run without the PostgreSQL and MySQL servers).
  */
 export function dialectsUnderTest(): readonly TestDialect[] {
   const wanted = process.env.PRISMALCHEMY_TEST_DIALECTS
@@ -35,16 +38,18 @@ export function describeOn(dialect: TestDialect, name: string, body: (dialect: T
 }
 
 /**
- * The exact SQL of one statement on every dialect (Kysely's `testSql`): one text written with `?`
- * placeholders, which PostgreSQL numbers `$1`, `$2`, ... in order, or one text per dialect where the
- * statements differ otherwise (a placeholder used twice, a dialect's own syntax).
+ * The exact SQL of one statement on every dialect (Kysely's `testSql`): one text written with `"`-quoted
+ * identifiers and `?` placeholders, which PostgreSQL numbers `$1`, `$2`, ... in order and MySQL quotes
+ * with backticks, or one text per dialect where the statements differ otherwise (a placeholder used twice,
+ * a dialect's own syntax). MySQL's text, when not given, is the SQLite one with its identifiers backticked.
  */
-export type ExpectedSql = string | { readonly sqlite: string; readonly postgresql: string }
+export type ExpectedSql = string | { readonly sqlite: string; readonly postgresql: string; readonly mysql?: string }
 
 /** The exact text `expected` stands for on `dialect` (see {@link ExpectedSql}). */
 export function sqlOn(dialect: TestDialect, expected: ExpectedSql): string {
-  if (typeof expected !== 'string') return expected[dialect]
+  if (typeof expected !== 'string') return dialect === 'mysql' ? (expected.mysql ?? requoted(expected.sqlite, '"', '`')) : expected[dialect]
   if (dialect === 'sqlite') return expected
+  if (dialect === 'mysql') return requoted(expected, '"', '`')
   let placeholder = 0
   return expected.replace(/\?/g, () => `$${++placeholder}`)
 }
@@ -59,12 +64,45 @@ export function placeholders(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ')
 }
 
-/** Normalises placeholders (`$1` on PostgreSQL, `?` on SQLite) so one expected SQL text serves both, leaving PostgreSQL's numbering unpinned (see {@link sqlOn} to pin it). */
+/**
+ * Normalises placeholders (`$1` on PostgreSQL, `?` on SQLite and MySQL) and MySQL's backticked identifiers
+ * to `"ident"`, so one expected SQL text serves every dialect, leaving PostgreSQL's numbering unpinned
+ * (see {@link sqlOn} to pin it).
+ */
 export function normalizeSql(sql: string): string {
-  return sql.replace(/\$\d+/g, '?')
+  return requoted(sql, '`', '"').replace(/\$\d+/g, '?')
 }
 
-/** The statement that opens a session's transaction at its first write: SQLite's `BEGIN IMMEDIATE` (which takes the write lock), PostgreSQL's `BEGIN`. */
+/**
+ * `sqlText` with its identifiers quoted by `to` instead of `from` (`"users"."id"` to `` `users`.`id` ``):
+ * single-quoted literals are left as they are; inside an identifier a doubled `from` (an escaped one)
+ * becomes a plain character and a `to` character is doubled.
+ */
+function requoted(sqlText: string, from: '"' | '`', to: '"' | '`'): string {
+  let inLiteral = false
+  let inIdentifier = false
+  let out = ''
+  for (let i = 0; i < sqlText.length; i++) {
+    const char = sqlText[i]
+    if (inLiteral) {
+      inLiteral = char !== "'"
+      out += char
+    } else if (inIdentifier && char === from && sqlText[i + 1] === from) {
+      out += from
+      i++
+    } else if (inIdentifier) {
+      inIdentifier = char !== from
+      out += char === from ? to : char === to ? to + to : char
+    } else {
+      inLiteral = char === "'"
+      inIdentifier = char === from
+      out += char === from ? to : char
+    }
+  }
+  return out
+}
+
+/** The statement that opens a session's transaction at its first write: SQLite's `BEGIN IMMEDIATE` (which takes the write lock), PostgreSQL's and MySQL's `BEGIN`. */
 export function beginOf(dialect: TestDialect): string {
   return dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN'
 }

@@ -1,4 +1,4 @@
-// Models generated at test time from an inline schema, on a fresh database (SQLite file or PostgreSQL) with its tables.
+// Models generated at test time from an inline schema, on a fresh database (SQLite file, PostgreSQL or MySQL) with its tables.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'

@@ -133,7 +133,7 @@ export class LoadApp {
     })
   }
 
-  /** The names of the run's roles in the database, read with a plain driver connection (better-sqlite3 or pg). */
+  /** The names of the run's roles in the database, read with a plain driver connection (better-sqlite3, pg or mariadb). */
   async committedNames(run: string): Promise<Set<string>> {
     const rows = await this.database.readRows<{ name: string }>(`SELECT "name" FROM "Role" WHERE "name" LIKE '${run}-%'`)
     return new Set(rows.map((row) => row.name))

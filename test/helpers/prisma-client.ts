@@ -1,4 +1,4 @@
-// Test helper: generates a real PrismaClient (offline, cached by schema hash) and opens it on a SQLite file or a PostgreSQL database.
+// Test helper: generates a real PrismaClient (offline, cached by schema hash) and opens it on a SQLite file, a PostgreSQL or a MySQL database.
 import { execFile } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
+import { PrismaMariaDb } from '@prisma/adapter-mariadb'
 import { PrismaPg } from '@prisma/adapter-pg'
 import type { TestDialect } from './dialects.js'
 
@@ -36,8 +37,8 @@ const loaded = new Map<string, Promise<(url: string) => PrismaClientLike>>()
 /**
  * Runs a real `prisma generate` (offline, `prisma-client` generator, TypeScript output) for the
  * schema file at `schemaPath`, its datasource provider set for `dialect` (a client serves one
- * provider), and returns a function that opens a PrismaClient through `@prisma/adapter-better-sqlite3`
- * or `@prisma/adapter-pg`, as Prisma documents them.
+ * provider), and returns a function that opens a PrismaClient through `@prisma/adapter-better-sqlite3`,
+ * `@prisma/adapter-pg` or `@prisma/adapter-mariadb`, as Prisma documents them.
  *
  * - The schema's own `generator` blocks are dropped and one pointing into
  *   `<repo>/.tmp/prisma-client/<sha256 of schema text + prisma version>/client` is appended, so
@@ -51,7 +52,7 @@ const loaded = new Map<string, Promise<(url: string) => PrismaClientLike>>()
  * @param dialect The database the client is for (default SQLite).
  * @returns `open(url)`, where `url` is a `file:` URL such as `file:/abs/path/test.db`
  *   (no `?query` parameters: the adapter would make them part of the file name) or a
- *   `postgresql://` URL. Each call returns a new client; call `$disconnect()` when done.
+ *   `postgresql://` or `mysql://` URL. Each call returns a new client; call `$disconnect()` when done.
  */
 export async function loadPrismaClient(schemaPath: string, dialect: TestDialect = 'sqlite'): Promise<(url: string) => PrismaClientLike> {
   return loadPrismaClientForSchema(await readFile(schemaPath, 'utf8'), dialect)
@@ -75,7 +76,8 @@ async function generate(schemaText: string, dir: string, dialect: TestDialect): 
   const entry = join(dir, 'client', 'client.ts')
   await ensureGenerated(schemaText, dir, entry)
   const { PrismaClient } = await import(pathToFileURL(entry).href)
-  const adapter = (url: string) => (dialect === 'sqlite' ? new PrismaBetterSqlite3({ url }) : new PrismaPg({ connectionString: url }))
+  const adapter = (url: string) =>
+    dialect === 'sqlite' ? new PrismaBetterSqlite3({ url }) : dialect === 'mysql' ? new PrismaMariaDb(url) : new PrismaPg({ connectionString: url })
   return (url: string) => new PrismaClient({ adapter: adapter(url) }) as PrismaClientLike
 }
 

@@ -3,14 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DatabaseError } from 'prismalchemy'
 import { User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { DIALECTS, describeOn, normalizeSql } from '../helpers/dialects.js'
+import { DIALECTS, describeOn, normalizeSql, type TestDialect } from '../helpers/dialects.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
 /** Names with the characters LIKE treats specially. */
 const SPECIAL = ['100%', '1000', '1_0', '110', 'x\\y', 'xy']
 
 /** A fresh database of `dialect` holding one user per name. */
-async function databaseWith(dialect: 'sqlite' | 'postgresql', usernames: readonly string[]): Promise<TestDatabase> {
+async function databaseWith(dialect: TestDialect, usernames: readonly string[]): Promise<TestDatabase> {
   const database = await createTestDatabase({}, dialect)
   const seeding = database.session()
   for (const username of usernames) seeding.add(new User({ username }))

@@ -3,18 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Session } from 'prismalchemy'
 import { User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { DIALECTS } from '../helpers/dialects.js'
+import { DIALECTS, sqlOn, type ExpectedSql } from '../helpers/dialects.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
-/** The statements each dialect runs for the counts below (SQLite needs a LIMIT before an OFFSET: -1 is none). */
-const EXPECTED_SQL = {
-  sqlite: {
-    limited: 'SELECT count(*) FROM (SELECT 1 FROM "users" WHERE "id" > ? LIMIT ? OFFSET ?) AS "t"',
-    offsetOnly: 'SELECT count(*) FROM (SELECT 1 FROM "users" LIMIT ? OFFSET ?) AS "t"',
-  },
-  postgresql: {
-    limited: 'SELECT count(*) FROM (SELECT 1 FROM "users" WHERE "id" > $1 LIMIT $2 OFFSET $3) AS "t"',
-    offsetOnly: 'SELECT count(*) FROM (SELECT 1 FROM "users" OFFSET $1) AS "t"',
+/** The statements the counts below run (SQLite needs a LIMIT before an OFFSET: -1 is none). */
+const EXPECTED_SQL: Record<'limited' | 'offsetOnly', ExpectedSql> = {
+  limited: 'SELECT count(*) FROM (SELECT 1 FROM "users" WHERE "id" > ? LIMIT ? OFFSET ?) AS "t"',
+  offsetOnly: {
+    sqlite: 'SELECT count(*) FROM (SELECT 1 FROM "users" LIMIT ? OFFSET ?) AS "t"',
+    postgresql: 'SELECT count(*) FROM (SELECT 1 FROM "users" OFFSET $1) AS "t"',
   },
 }
 
@@ -41,7 +38,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       count = await session.query(User).where({ id: { gt: 0 } }).orderBy({ username: 'desc' }).offset(8).limit(10).count()
     })
     expect(count).toBe(4)
-    expect(sql.filter((statement) => statement.includes('count(*)'))).toEqual([EXPECTED_SQL[dialect].limited])
+    expect(sql.filter((statement) => statement.includes('count(*)'))).toEqual([sqlOn(dialect, EXPECTED_SQL.limited)])
     expect(sql.filter((statement) => statement.startsWith('SELECT'))).toHaveLength(1)
     expect(session.identityMap.size).toBe(0)
     await session.close()
@@ -52,7 +49,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     const sql = await capturedSql(database.engine, async () => {
       expect(await session.query(User).offset(5).count()).toBe(7)
     })
-    expect(sql.filter((statement) => statement.includes('count(*)'))).toEqual([EXPECTED_SQL[dialect].offsetOnly])
+    expect(sql.filter((statement) => statement.includes('count(*)'))).toEqual([sqlOn(dialect, EXPECTED_SQL.offsetOnly)])
     expect(await session.query(User).offset(20).limit(5).count()).toBe(0)
     expect(await session.query(User).limit(5).count()).toBe(5)
     expect(session.identityMap.size).toBe(0)

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { inspect, InvalidRequestError, joinedload, OrmError, selectinload, Session, sessionmaker, sql } from 'prismalchemy'
 import { Comment, Post, Role, User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { DIALECTS, placeholders, statementsOn, type TestDialect } from '../helpers/dialects.js'
+import { DIALECTS, placeholders, sqlOn, statementsOn, type TestDialect } from '../helpers/dialects.js'
 import { capturedSql, recordSql } from '../helpers/sql-recorder.js'
 
 const USERS = 2500
@@ -14,9 +14,10 @@ const USER_COLUMNS = '"id", "username", "email", "roleId", "plan", "active", "qu
 const SELECT_USERS = `SELECT ${USER_COLUMNS} FROM "users" ORDER BY "id" ASC`
 const SELECT_ROLES = (count: number) => `SELECT "id", "name" FROM "Role" WHERE "id" IN (${placeholders(count)})`
 
-/** What each dialect sends for one stream of 2,500 rows in batches of 1,000: one statement on SQLite; a cursor in a transaction on PostgreSQL. */
+/** What each dialect sends for one stream of 2,500 rows in batches of 1,000: one statement on SQLite and MySQL; a cursor in a transaction on PostgreSQL. */
 const STREAM_SQL: Record<TestDialect, readonly string[]> = {
   sqlite: [SELECT_USERS],
+  mysql: [sqlOn('mysql', SELECT_USERS)],
   postgresql: [
     'BEGIN',
     `DECLARE pa_stream_1 NO SCROLL CURSOR FOR ${SELECT_USERS}`,

@@ -101,7 +101,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     expect(insert.kind).toBe(SpanKind.CLIENT)
     expect(insert.attributes).toEqual({
       ...engineAttributes(database, dialect),
-      'db.query.text': sqlOn(dialect, EXPECTED_SQL.insertRole[dialect]),
+      'db.query.text': sqlOn(dialect, EXPECTED_SQL.insertRole),
       'db.operation.name': 'INSERT',
       'db.collection.name': 'Role',
     })
@@ -140,7 +140,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     const flush = only('prismalchemy.flush')
     const statements = named('prismalchemy.query')
     expect(statements.map((span) => span.attributes['db.query.text'])).toEqual([
-      sqlOn(dialect, EXPECTED_SQL.insertRole[dialect]),
+      sqlOn(dialect, EXPECTED_SQL.insertRole),
       sqlOn(dialect, EXPECTED_SQL.updateRole),
       sqlOn(dialect, EXPECTED_SQL.deleteRole),
     ])

@@ -17,7 +17,7 @@ const GENERATOR_PACKAGES = ['@prisma/generator-helper', '@prisma/internals', 'di
 /** Packages the runtime imports on first use of a feature. */
 const OPTIONAL_RUNTIME_PACKAGES = Object.keys(OPTIONAL_PACKAGES)
 /** The ones for createAll()/dropAll() only: development packages, which package.json must not declare either. */
-const SCHEMA_ENGINE_PACKAGES = ['@prisma/schema-engine-wasm', '@prisma/adapter-better-sqlite3']
+const SCHEMA_ENGINE_PACKAGES = ['@prisma/schema-engine-wasm', '@prisma/prisma-schema-wasm', '@prisma/adapter-better-sqlite3']
 /** Optional peer dependencies: the database drivers and the web frameworks of the middleware entries. */
 const OPTIONAL_PEERS = [...OPTIONAL_RUNTIME_PACKAGES.filter((name) => !SCHEMA_ENGINE_PACKAGES.includes(name)), 'express', 'fastify', 'hono', 'koa']
 

@@ -28,6 +28,7 @@ export const postgresDatabase: DatabaseDefinition = {
     return (reporter) => new PrismaAdapterDriver({ factory, poolSize, maxOverflow, poolTimeoutMs, idleTimeoutMs, reporter, address: postgresAddress(url) })
   },
   schemaPush: {
+    kind: 'prisma-schema-engine',
     provider: 'postgresql',
     feature: POSTGRES_SCHEMA_ENGINE,
     // The engine refuses bare names on PostgreSQL (P3023): they are qualified with the schema.

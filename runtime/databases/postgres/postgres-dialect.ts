@@ -3,7 +3,7 @@ import { Decimal } from 'decimal.js'
 import { DefaultCompiler } from '../../sql/compiler.js'
 import type { ColumnType, ScalarType } from '../../sql/nodes.js'
 import type { Decoder, Dialect } from '../../dialect/dialect.js'
-import { formatDate, formatTime, formatTimestamp, parseTime } from './postgres-time.js'
+import { formatDate, formatTime, formatTimestamp, parseTime } from '../../dialect/utc-time-text.js'
 import { ValueCodecs, type Encoder } from '../../dialect/value-codecs.js'
 
 /**

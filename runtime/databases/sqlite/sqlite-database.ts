@@ -45,6 +45,7 @@ export const sqliteDatabase: DatabaseDefinition = {
       })
   },
   schemaPush: {
+    kind: 'prisma-schema-engine',
     provider: 'sqlite',
     feature: SQLITE_SCHEMA_ENGINE,
     filterName: (name) => name,

@@ -1,6 +1,5 @@
 /** The embedded SQLite driver: better-sqlite3 directly, a statement cache, WAL, and one connection per concurrent session. */
 import type Database from 'better-sqlite3'
-import { E_TIMEOUT, Mutex, type MutexInterface, withTimeout } from 'async-mutex'
 import { LRUCache } from 'lru-cache'
 import type { ConnectionBudget } from '../../engine/connection-budget.js'
 import { DeferredBeginConnection } from '../../engine/deferred-begin-connection.js'
@@ -11,6 +10,7 @@ import { DatabaseLockedError, IllegalStateChangeError, InvalidRequestError, type
 import type { CompiledQuery } from '../../sql/compiled-query.js'
 import { mapSqliteError, mapSqliteOpenError } from './sqlite-errors.js'
 import { SqliteRowStream } from './sqlite-stream.js'
+import { WriteLock, type ReleaseLock } from './write-lock.js'
 
 /** better-sqlite3, an optional peer dependency: imported when the first connection opens. */
 let betterSqlite3: Promise<typeof Database> | undefined
@@ -81,11 +81,11 @@ class SqliteConnection extends DeferredBeginConnection {
   private readonly statements: LRUCache<string, Database.Statement>
   /** Statements currently in safe-integer mode (switching costs a native call, so only on change). */
   private readonly exactStatements = new WeakSet<Database.Statement>()
-  private releaseWriteLock: MutexInterface.Releaser | undefined
+  private releaseWriteLock: ReleaseLock | undefined
 
   constructor(
     readonly db: Database.Database,
-    private readonly writeLock: MutexInterface,
+    private readonly writeLock: WriteLock,
     private readonly options: SqliteDriverOptions,
   ) {
     super(options.reporter)
@@ -192,7 +192,11 @@ class SqliteConnection extends DeferredBeginConnection {
 
   private run(query: CompiledQuery): QueryResult {
     const statement = this.prepare(query.sql)
-    if (query.result !== 'rows') return { rows: EMPTY.rows, changes: statement.run(query.parameters).changes }
+    if (query.result === 'count') return { rows: EMPTY.rows, changes: statement.run(query.parameters).changes }
+    if (query.result === 'insert-id') {
+      const { changes, lastInsertRowid } = statement.run(query.parameters)
+      return { rows: EMPTY.rows, changes, lastInsertId: String(lastInsertRowid) }
+    }
     if (this.exactStatements.has(statement) !== query.exactIntegers) {
       statement.safeIntegers(query.exactIntegers)
       if (query.exactIntegers) this.exactStatements.add(statement)
@@ -203,12 +207,7 @@ class SqliteConnection extends DeferredBeginConnection {
   }
 
   private async beginWrite(): Promise<void> {
-    try {
-      this.releaseWriteLock = await this.writeLock.acquire()
-    } catch (error) {
-      if (error === E_TIMEOUT) throw DatabaseLockedError.of(new Error(`waited ${this.options.busyTimeoutMs} ms for the write lock`), 'BEGIN IMMEDIATE')
-      throw error
-    }
+    this.releaseWriteLock = await this.writeLock.acquire()
     try {
       // Another process may hold SQLite's lock: the tries are reported as one BEGIN IMMEDIATE.
       await this.reported('BEGIN IMMEDIATE', [], () => retryWhileBusy(() => this.prepare('BEGIN IMMEDIATE').run(), this.options.busyTimeoutMs))
@@ -243,10 +242,12 @@ class SqliteConnection extends DeferredBeginConnection {
 /** Opens connections on one SQLite file, in WAL mode, behind a bounded pool. */
 export class SqliteDriver implements Driver {
   private readonly pool: QueuePool<SqliteConnection>
-  private readonly writeLock: MutexInterface
+  private readonly writeLock: WriteLock
 
   constructor(private readonly options: SqliteDriverOptions) {
-    this.writeLock = withTimeout(new Mutex(), options.busyTimeoutMs)
+    this.writeLock = new WriteLock(options.busyTimeoutMs, () =>
+      DatabaseLockedError.of(new Error(`waited ${options.busyTimeoutMs} ms for the write lock`), 'BEGIN IMMEDIATE'),
+    )
     this.pool = new QueuePool({
       create: () => this.open(),
       destroy: (connection) => connection.close(),
@@ -260,13 +261,18 @@ export class SqliteDriver implements Driver {
     })
   }
 
-  async acquire(owner?: ConnectionOwner): Promise<DriverConnection> {
+  acquire(owner?: ConnectionOwner): Promise<DriverConnection> {
     return this.pool.acquire(owner)
   }
 
-  async release(connection: DriverConnection): Promise<void> {
+  release(connection: DriverConnection): Promise<void> {
     const sqlite = connection as SqliteConnection
     // Checked synchronously: a connection with nothing open goes back without a turn of the event loop.
+    if (!sqlite.inTransaction && sqlite.reusable) return this.pool.release(sqlite)
+    return this.releaseAfterRollback(sqlite)
+  }
+
+  private async releaseAfterRollback(sqlite: SqliteConnection): Promise<void> {
     if (sqlite.inTransaction) await sqlite.rollbackForRelease()
     if (sqlite.reusable) await this.pool.release(sqlite)
     else await this.pool.discard(sqlite)

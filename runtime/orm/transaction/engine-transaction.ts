@@ -150,7 +150,8 @@ export class EngineTransaction {
     this.ending ??= (async () => {
       const connecting = this.connecting
       if (connecting === null) return
-      const connection = await connecting.catch(() => null)
+      // Checked out and begun already (the usual case): no need to await the checkout again.
+      const connection = this.connection ?? (await connecting.catch(() => null))
       if (connection === null) return
       while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
       try {

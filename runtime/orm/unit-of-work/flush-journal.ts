@@ -18,8 +18,8 @@ export interface WrittenRow {
  * @internal
  */
 export class FlushJournal {
-  /** Values set by the flush, in order: object, column, previous value. */
-  private readonly entries: [InstanceState, string, unknown][] = []
+  /** Values set by the flush, in order, three slots each (object, column, previous value): no array per value set. */
+  private readonly entries: unknown[] = []
   /** Objects whose INSERT ran. */
   readonly inserted = new Set<InstanceState>()
   /** Persistent objects whose UPDATE ran, in order. */
@@ -31,16 +31,14 @@ export class FlushJournal {
 
   /** Sets a column value during the flush, remembering the previous one for undo. */
   set(state: InstanceState, name: string, value: unknown): void {
-    this.entries.push([state, name, state.dict[name]])
+    this.entries.push(state, name, state.dict[name])
     state.dict[name] = value
   }
 
   /** Puts back every value the flush set, newest first. */
   undo(): void {
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const [state, name, previous] = this.entries[i]
-      state.dict[name] = previous
-    }
+    const entries = this.entries
+    for (let i = entries.length - 3; i >= 0; i -= 3) (entries[i] as InstanceState).dict[entries[i + 1] as string] = entries[i + 2]
   }
 
   /** Fills a new object's unset columns as its INSERT sends them: `@updatedAt`, client defaults, NULL for nullable ones. */

@@ -4,7 +4,7 @@
  * with generated values read back through RETURNING, changed-column UPDATEs, batched DELETEs.
  */
 import type { Dialect } from '../../dialect/dialect.js'
-import { StaleDataError } from '../../errors.js'
+import { InvalidRequestError, StaleDataError } from '../../errors.js'
 import { sql, type ColumnNode, type ConditionNode, type InsertNode, type ValueNode } from '../../sql/nodes.js'
 import { storedTime } from './client-defaults.js'
 import { dispatchModelEvent, hasListeners, hasModelListeners, type ModelEventName } from '../event-registry.js'
@@ -121,8 +121,10 @@ export class Persister {
     // RETURNING rows are matched back to objects by primary key: sorted when the key is an
     // increasing integer assigned by the database, looked up when the key was sent.
     const sortable = mapper.primaryKey.length === 1 && mapper.primaryKey[0].definition.default?.kind === 'autoincrement'
+    const dialect = this.ctx.dialectOf(mapper)
+    if (generated.length > 0 && !dialect.supportsReturning) return this.insertReadingBack(mapper, columns, states, generated, pkGenerated && sortable)
     const returning = generated.length > 0 ? [...new Set([...mapper.primaryKey, ...generated])] : []
-    let rowsPerStatement = rowsPerInsert(this.ctx.dialectOf(mapper), columns.length)
+    let rowsPerStatement = rowsPerInsert(dialect, columns.length)
     // A generated key that is not an increasing integer cannot be matched back.
     if (pkGenerated && !sortable) rowsPerStatement = 1
     const columnNodes: ColumnNode[] = columns.map((column) => column.node)
@@ -148,6 +150,56 @@ export class Persister {
         this.journal.inserted.add(state)
         this.journal.written.set(state, record)
       })
+    }
+  }
+
+  /**
+   * Inserts rows with values the database generates on a database without RETURNING (MySQL/MariaDB),
+   * as SQLAlchemy does there: one INSERT per row when the database assigns the key (the driver's last
+   * insert id is that row's, and nothing assumes a multi-row INSERT's ids are consecutive), multi-row
+   * INSERTs when the keys are known; then one SELECT by key, in the transaction, for the other
+   * generated columns (`dbgenerated()` defaults). A generated key other than an auto-increment integer
+   * cannot be read back: `InvalidRequestError` (`generated_key_unreadable`) before any SQL.
+   */
+  private async insertReadingBack(mapper: Mapper, columns: ColumnInfo[], states: InstanceState[], generated: ColumnInfo[], autoIncrementKey: boolean): Promise<void> {
+    const key = mapper.primaryKey
+    const unreadable = key.find((column) => generated.includes(column))
+    if (unreadable !== undefined && !autoIncrementKey) throw InvalidRequestError.generatedKeyUnreadable(mapper.name, unreadable.name, this.ctx.dialectOf(mapper).name)
+    const columnNodes: ColumnNode[] = columns.map((column) => column.node)
+    const rowsPerStatement = autoIncrementKey ? 1 : rowsPerInsert(this.ctx.dialectOf(mapper), columns.length)
+    const written = new Map<InstanceState, { version: number; values: Record<string, unknown>; originals: Record<string, unknown> }>()
+    for (let start = 0; start < states.length; start += rowsPerStatement) {
+      const chunk = states.slice(start, start + rowsPerStatement)
+      const rows: ValueNode[][] = chunk.map((state) => columns.map((column) => sql.value(state.dict[column.name] ?? null, column.type)))
+      // What is written, taken before the statement's await: a change made meanwhile stays pending.
+      for (const state of chunk) written.set(state, { version: state.version, values: { ...state.dict }, originals: {} })
+      const result = await this.ctx.write(mapper, { kind: 'insert', into: mapper.tableNode, columns: columnNodes, rows, ...(autoIncrementKey ? { readInsertId: true } : {}) })
+      if (autoIncrementKey) {
+        const column = key[0]
+        const id = result.lastInsertId
+        if (id === undefined || id === '0') throw InvalidRequestError.generatedKeyUnreadable(mapper.name, column.name, this.ctx.dialectOf(mapper).name, 'the database reported no AUTO_INCREMENT id for the new row (is the column AUTO_INCREMENT?)')
+        this.journal.set(chunk[0], column.name, column.scalar === 'BigInt' ? BigInt(id) : Number(id))
+        written.get(chunk[0])!.values[column.name] = chunk[0].dict[column.name]
+      }
+    }
+    const others = generated.filter((column) => !key.includes(column))
+    if (others.length > 0) await this.readGenerated(mapper, states, others, written)
+    for (const state of states) {
+      this.journal.inserted.add(state)
+      this.journal.written.set(state, written.get(state)!)
+    }
+  }
+
+  /** Reads the generated `columns` of just-inserted `states` by key (one SELECT per 500 rows, in the transaction) and sets them. */
+  private async readGenerated(mapper: Mapper, states: InstanceState[], columns: ColumnInfo[], written: Map<InstanceState, { values: Record<string, unknown> }>): Promise<void> {
+    const selected = [...mapper.primaryKey, ...columns]
+    for (let start = 0; start < states.length; start += MAX_ROWS_PER_INSERT) {
+      const chunk = states.slice(start, start + MAX_ROWS_PER_INSERT)
+      const where = sql.or(chunk.map((state) => mapper.primaryKeyCondition(mapper.primaryKey.map((column) => state.dict[column.name]))))
+      const select = { kind: 'select', from: mapper.tableNode, selection: { kind: 'columns', columns: selected.map((column) => column.node) }, where, forUpdate: true } as const
+      const result = await this.ctx.write(mapper, select, selected.some((column) => column.type === 'BigInt'))
+      this.assignReturned(mapper, chunk, selected, result.rows, false)
+      for (const state of chunk) for (const column of columns) written.get(state)!.values[column.name] = state.dict[column.name]
     }
   }
 

@@ -1,0 +1,164 @@
+/** MySQL and MariaDB: `?` placeholders, backtick quoting, and values stored exactly as PrismaClient stores them through @prisma/adapter-mariadb. */
+import { Decimal } from 'decimal.js'
+import { DefaultCompiler } from '../../sql/compiler.js'
+import { sql, type ColumnType, type LikeNode, type ScalarType } from '../../sql/nodes.js'
+import type { Decoder, Dialect } from '../../dialect/dialect.js'
+import { ValueCodecs, type Encoder } from '../../dialect/value-codecs.js'
+import { formatDate, formatTime, formatTimestamp, parseTime } from '../../dialect/utc-time-text.js'
+
+/**
+ * Encodes a value for adapter-mariadb. The engine binds every value with the argument type `unknown`,
+ * so nothing is left for the adapter's `mapArg` to convert: dates go as the UTC wall-clock text it
+ * writes for PrismaClient (`YYYY-MM-DD HH:MM:SS[.mmm]`; DATETIME has no zone), JSON as its text (the
+ * driver would serialise an object itself, but a string or a number as a plain value), bytes as a
+ * Buffer, decimals as exact text. Booleans stay `true`/`false`: the driver binds them as 1/0.
+ */
+function encodeMysql(value: unknown, type: ScalarType): unknown {
+  switch (type) {
+    case 'DateTime':
+      return value instanceof Date ? formatTimestamp(value) : value
+    case 'Json':
+      return JSON.stringify(value)
+    case 'BigInt':
+      return typeof value === 'bigint' ? value : BigInt(value as number | string)
+    case 'Decimal':
+      return value instanceof Decimal ? value.toString() : String(value)
+    case 'Int':
+    case 'Float':
+      return typeof value === 'bigint' ? Number(value) : value
+    case 'Bytes':
+      return value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value
+    default:
+      return value
+  }
+}
+
+/** A `Date` sent as `format(date)`; text passes through (MySQL parses it). */
+function dateAs(format: (date: Date) => string): Encoder {
+  return (value) => (value instanceof Date ? format(value) : value)
+}
+
+const identity: Decoder = (raw) => raw
+
+/**
+ * Decoders for what adapter-mariadb returns: INT as a number, BIGINT as text (a number for some
+ * unsigned results), DECIMAL as exact text padded to the column's scale, TINYINT(1) as 1/0 (BIT(1)
+ * as a one-byte Buffer), DATETIME and TIMESTAMP as ISO text ending `+00:00`, DATE as `YYYY-MM-DD`,
+ * JSON as its text, and bytes as a Buffer.
+ */
+const MYSQL_DECODERS: Record<ScalarType, Decoder> = {
+  String: identity,
+  Enum: identity,
+  Int: (raw) => (typeof raw === 'string' || typeof raw === 'bigint' ? Number(raw) : raw),
+  Float: (raw) => (typeof raw === 'string' || typeof raw === 'bigint' ? Number(raw) : raw),
+  BigInt: (raw) => (raw === null || typeof raw === 'bigint' ? raw : BigInt(raw as string | number)),
+  Decimal: (raw) => (raw === null ? null : new Decimal(raw as string | number)),
+  Boolean: (raw) => {
+    if (raw === null || typeof raw === 'boolean') return raw
+    if (Buffer.isBuffer(raw)) return raw.some((byte) => byte !== 0)
+    return Number(raw) !== 0
+  },
+  DateTime: (raw) => (raw === null ? null : raw instanceof Date ? raw : new Date(String(raw))),
+  Json: (raw) => (raw === null ? null : typeof raw === 'string' ? JSON.parse(raw) : raw),
+  Bytes: (raw) => (raw === null ? null : Buffer.isBuffer(raw) ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) : raw),
+}
+
+/**
+ * MySQL has no scalar lists. `@db.Date` and `@db.Time` columns are written as text of their own shape,
+ * as adapter-mariadb writes them for PrismaClient; a TIME is read back on 1970-01-01 UTC.
+ */
+const MYSQL_CODECS = new ValueCodecs({
+  encode: encodeMysql,
+  encodeElement: encodeMysql,
+  decoders: MYSQL_DECODERS,
+  nativeTypes: {
+    Date: { encode: dateAs(formatDate) },
+    Time: { encode: dateAs(formatTime), decode: parseTime },
+  },
+})
+
+/**
+ * The LIMIT PrismaClient sends with an OFFSET alone (MySQL has no OFFSET without LIMIT): the largest
+ * BIGINT, written in the statement.
+ */
+const NO_LIMIT = '9223372036854775807'
+
+/**
+ * A LIKE pattern escaped with backslashes (`\%`, `\_`, `\\`), as the query builder writes it,
+ * re-escaped with `/`. A backslash is an escape character in MySQL string literals as well as in LIKE,
+ * and `NO_BACKSLASH_ESCAPES` changes what `ESCAPE '\\'` means; `/` means the same in every SQL mode
+ * (SQLAlchemy's `autoescape` uses it on MySQL for the same reason).
+ */
+function slashEscaped(pattern: string): string {
+  let escaped = ''
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i]
+    if (char === '\\' && i + 1 < pattern.length) {
+      const literal = pattern[++i]
+      escaped += literal === '%' || literal === '_' || literal === '/' ? `/${literal}` : literal
+    } else escaped += char === '/' ? '//' : char
+  }
+  return escaped
+}
+
+/** Compiles for MySQL and MariaDB (no ANSI_QUOTES: double quotes would make string literals). */
+export class MysqlCompiler extends DefaultCompiler {
+  private readonly backticked = new Map<string, string>()
+
+  protected placeholder(): string {
+    return '?'
+  }
+
+  protected encodeValue(value: unknown, type: ColumnType): unknown {
+    return MYSQL_CODECS.encode(value, type)
+  }
+
+  /** Quotes an identifier in backticks, doubling embedded ones (memoised, as the base class does). */
+  override quoteIdentifier(name: string): string {
+    let quoted = this.backticked.get(name)
+    if (quoted === undefined) {
+      quoted = `\`${name.replaceAll('`', '``')}\``
+      this.backticked.set(name, quoted)
+    }
+    return quoted
+  }
+
+  protected override limitOffset(limit: number | undefined, offset: number | undefined): void {
+    this.append(` LIMIT ${limit === undefined ? NO_LIMIT : this.bind(limit)}`)
+    if (offset !== undefined) this.append(` OFFSET ${this.bind(offset)}`)
+  }
+
+  /** Prisma's `skipDuplicates` on MySQL, as PrismaClient sends it. */
+  protected override insertSkippingDuplicates(): string {
+    return 'INSERT IGNORE INTO '
+  }
+
+  protected override skipDuplicatesClause(): string {
+    return ''
+  }
+
+  /** MySQL has no `DEFAULT VALUES`: an empty column list and an empty row. */
+  protected override defaultValues(): string {
+    return ' () VALUES ()'
+  }
+
+  /** `LIKE ? ESCAPE '/'`, with the pattern re-escaped by {@link slashEscaped}. */
+  override visitLike(node: LikeNode): void {
+    this.visitColumn(node.operand)
+    this.append(' LIKE ')
+    this.visitValue(sql.value(slashEscaped(String(node.pattern.value)), 'String'))
+    this.append(" ESCAPE '/'")
+  }
+}
+
+/** The MySQL/MariaDB dialect. */
+export const mysqlDialect: Dialect = {
+  name: 'mysql',
+  createCompiler: () => new MysqlCompiler(),
+  decoder: (type) => MYSQL_CODECS.decoder(type),
+  encode: (value, type) => MYSQL_CODECS.encode(value, type),
+  // MariaDB has INSERT/DELETE ... RETURNING, MySQL 8 none: keys are read from the driver's last insert id on both.
+  supportsReturning: false,
+  // The protocol counts a prepared statement's parameters in 16 bits.
+  maxParameters: 65_535,
+}

@@ -1,10 +1,13 @@
-/** The child process of `npm run bench`: opens one peer, runs the job the parent sends (verify every workload once, or time one workload), and reports its figures and memory. */
-// Started by run.ts with `fork()`; talks over the IPC channel only: receives one {@link JobMessage}, may ask
-// for resets while timing (the parent holds the admin connection), and ends with one {@link JobReply}.
-import { compare, type Timing } from './measure.js'
+/** The child process of `npm run bench`: opens one peer and runs what the parent asks over IPC (verify every workload once, or time one workload round by round), reporting its figures and memory. */
+// Started by peer-runner.ts with `fork()`. A verify job answers `done` once. A time job warms up, answers `ready`,
+// then runs one timed round per `round` message (after one untimed operation, so that caches and pooled
+// connections left idle while the other peers ran their rounds are warm again), and ends on `finish`.
+// While it works the child may ask for resets (the parent holds the admin connection).
+import { readFileSync } from 'node:fs'
+import { runBatch, type Contender, type Plan } from './measure.js'
 import { openPeer, type PeerTarget } from './open-peer.js'
 import type { Peer, PeerName } from './peer.js'
-import { WORKLOADS, type ResetKind, type WorkloadContext, type WorkloadKey } from './workloads.js'
+import { WORKLOADS, type ResetKind, type Workload, type WorkloadContext, type WorkloadKey } from './workloads.js'
 
 /** What the parent asks a child to do. */
 export interface Job {
@@ -14,9 +17,8 @@ export interface Job {
   /** `verify`: each of `workloads` once, on fixed inputs; `time`: the one workload in `workloads`, with `plan`. */
   readonly mode: 'verify' | 'time'
   readonly workloads: readonly WorkloadKey[]
-  readonly plan: 'full' | 'quick'
-  /** Overrides the plan's rounds. */
-  readonly rounds?: number
+  /** Time jobs: warm-up operations, and operations per round (the parent decides how many rounds). */
+  readonly plan?: Plan
 }
 
 /** What a verify job answers. */
@@ -28,43 +30,74 @@ export interface VerifyResult {
   readonly statements?: Partial<Record<WorkloadKey, string[]>>
 }
 
-/** What a time job answers. */
-export interface TimeResult {
-  readonly describe: string
-  /** µs per unit of the workload (per get, role, row, request...); absent when the peer lacks the workload. */
-  readonly timing?: Timing
-  /** RSS after the peer was opened, and the process's RSS high-water mark at the end, MiB. */
-  readonly setupRssMb: number
-  readonly peakRssMb: number
-}
-
 /** Parent to child. */
-export type JobMessage = { readonly type: 'job'; readonly job: Job } | { readonly type: 'reset-done'; readonly count: number }
+export type JobMessage =
+  | { readonly type: 'job'; readonly job: Job }
+  | { readonly type: 'reset-done'; readonly count: number }
+  | { readonly type: 'round' }
+  | { readonly type: 'finish' }
 
 /** Child to parent. */
 export type JobReply =
   | { readonly type: 'reset'; readonly kind: ResetKind }
-  | { readonly type: 'done'; readonly result: VerifyResult | TimeResult }
+  /** Time job, warmed up: the peer in a few words, RSS right after opening it (MiB), and whether it has the workload at all. */
+  | { readonly type: 'ready'; readonly describe: string; readonly setupRssMb: number; readonly supported: boolean }
+  /** One timed round: µs per unit of the workload (per get, role, row, request...). */
+  | { readonly type: 'round-done'; readonly us: number }
+  /** Verify job: its result; time job: the process's RSS high-water mark (MiB). */
+  | { readonly type: 'done'; readonly verified?: VerifyResult; readonly peakRssMb: number }
   | { readonly type: 'failed'; readonly error: string }
+
+/** Messages from the parent, in order, whenever they come. */
+const inbox: JobMessage[] = []
+let waiting: ((message: JobMessage) => void) | undefined
+process.on('message', (message: JobMessage) => {
+  if (waiting === undefined) inbox.push(message)
+  else {
+    const resolve = waiting
+    waiting = undefined
+    resolve(message)
+  }
+})
+
+/** The parent's next message. */
+function receive(): Promise<JobMessage> {
+  const message = inbox.shift()
+  return message === undefined ? new Promise((resolve) => (waiting = resolve)) : Promise.resolve(message)
+}
+
+/** The parent's next message, which must be of `type`. */
+async function expect<T extends JobMessage['type']>(type: T): Promise<Extract<JobMessage, { type: T }>> {
+  const message = await receive()
+  if (message.type !== type) throw new Error(`Expected ${type} from the parent, got ${message.type}`)
+  return message as Extract<JobMessage, { type: T }>
+}
 
 function send(reply: JobReply): Promise<void> {
   return new Promise((resolve, reject) => process.send!(reply, undefined, {}, (error) => (error ? reject(error) : resolve())))
 }
 
-function nextMessage(): Promise<JobMessage> {
-  return new Promise((resolve) => process.once('message', (message) => resolve(message as JobMessage)))
-}
-
 /** Asks the parent to reset; resolves to the rows it deleted or restored. */
 async function reset(kind: ResetKind): Promise<number> {
-  const answer = nextMessage()
   await send({ type: 'reset', kind })
-  const message = await answer
-  if (message.type !== 'reset-done') throw new Error(`Expected reset-done, got ${message.type}`)
-  return message.count
+  return (await expect('reset-done')).count
 }
 
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10
+
+/**
+ * This process's peak resident set size, MiB. On Linux, `VmHWM` of /proc/self/status: the `maxRSS` of
+ * `process.resourceUsage()` also counts the parent's memory that the forked copy held before it ran node.
+ */
+function peakRssMb(): number {
+  try {
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))
+    if (kib !== null) return mib(Number(kib[1]) * 1024)
+  } catch {
+    // Not Linux: fall back to getrusage's figure.
+  }
+  return mib(process.resourceUsage().maxRSS * 1024)
+}
 
 async function verify(peer: Peer, job: Job): Promise<VerifyResult> {
   const digests: Partial<Record<WorkloadKey, string>> = {}
@@ -78,36 +111,42 @@ async function verify(peer: Peer, job: Job): Promise<VerifyResult> {
   return { describe: await peer.describe(), digests, ...(capture ? { statements } : {}) }
 }
 
-async function time(peer: Peer, job: Job): Promise<TimeResult> {
-  const [key] = job.workloads
-  const workload = WORKLOADS[key]
-  const operation = workload.operation(peer, job.context)
+/** Warm-up (batches no larger than a round), `ready`, then one round per `round` message until `finish`. */
+async function time(peer: Peer, job: Job): Promise<void> {
+  const workload: Workload<unknown> = WORKLOADS[job.workloads[0]]
   const setupRssMb = mib(process.memoryUsage().rss)
+  const operation = workload.operation(peer, job.context)
   const describe = await peer.describe()
-  if (operation === undefined) return { describe, setupRssMb, peakRssMb: mib(process.resourceUsage().maxRSS * 1024) }
-  const plan = { ...workload.plans[job.plan], ...(job.rounds ? { rounds: job.rounds } : {}) }
-  const kind = workload.reset
-  const timings = await compare(
-    [{ name: peer.name, run: operation, after: kind && (() => reset(kind)) }],
-    plan,
-    (_name, batch, count) => workload.inputs(job.context, batch, count),
-  )
-  const { rounds, median } = timings.get(peer.name)!
-  return {
-    describe,
-    timing: { rounds: rounds.map((us) => us / workload.perOp), median: median / workload.perOp },
-    setupRssMb,
-    peakRssMb: mib(process.resourceUsage().maxRSS * 1024),
+  const plan = job.plan!
+  // Batches are numbered alike in every peer's process, so batch n draws the same inputs everywhere.
+  let batch = 0
+  const run = (contender: Contender<unknown>, count: number) => runBatch(contender, workload.inputs(job.context, batch++, count))
+  if (operation !== undefined) {
+    const kind = workload.reset
+    const contender: Contender<unknown> = { name: peer.name, run: operation, after: kind && (() => reset(kind)) }
+    for (let done = 0; done < plan.warmup; done += plan.opsPerRound) await run(contender, Math.min(plan.opsPerRound, plan.warmup - done))
+    await send({ type: 'ready', describe, setupRssMb, supported: true })
+    let message = await receive()
+    for (; message.type === 'round'; message = await receive()) {
+      await run(contender, 1)
+      await send({ type: 'round-done', us: (await run(contender, plan.opsPerRound)) / workload.perOp })
+    }
+    if (message.type !== 'finish') throw new Error(`Expected round or finish from the parent, got ${message.type}`)
+  } else {
+    await send({ type: 'ready', describe, setupRssMb, supported: false })
+    await expect('finish')
   }
 }
 
-const first = await nextMessage()
-if (first.type !== 'job') throw new Error(`Expected a job, got ${first.type}`)
-const { job } = first
 try {
+  const { job } = await expect('job')
   const peer = await openPeer(job.peer, job.target)
   try {
-    await send({ type: 'done', result: job.mode === 'verify' ? await verify(peer, job) : await time(peer, job) })
+    if (job.mode === 'verify') await send({ type: 'done', verified: await verify(peer, job), peakRssMb: peakRssMb() })
+    else {
+      await time(peer, job)
+      await send({ type: 'done', peakRssMb: peakRssMb() })
+    }
   } finally {
     await peer.close()
   }

@@ -15,16 +15,14 @@
 //               then summarise with dist-examples/bench/cpu-profile-top.js
 // Before timing, every peer runs every workload once on fixed inputs in a process of its own; their rows
 // (and rows written, read back) must match the raw driver's, so a peer doing less work cannot win.
-import { fork } from 'node:child_process'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { parseBenchDb } from './db-option.js'
 import { createFixture, type Fixture } from './fixture.js'
-import { progress, type Timing } from './measure.js'
+import { median, progress as progressLine, type Timing } from './measure.js'
 import type { PeerTarget } from './open-peer.js'
 import { PEER_NAMES, type PeerName } from './peer.js'
-import type { Job, JobMessage, JobReply, TimeResult, VerifyResult } from './peer-process.js'
+import type { Job, VerifyResult } from './peer-process.js'
+import { PeerRunner } from './peer-runner.js'
 import { generatePrismaClient } from './prisma-peer.js'
 import { RAW_SQL } from './raw-peer.js'
 import { RAW_PG_SQL } from './raw-pg-peer.js'
@@ -54,38 +52,15 @@ const peers = listed(args.peers!, PEER_NAMES, 'peers')
 const OTHER_ORMS: readonly PeerName[] = ['drizzle', 'mikro-orm', 'prisma']
 const LOADING: readonly WorkloadKey[] = ['d', 'e', 'f']
 const WRITING: readonly WorkloadKey[] = ['g', 'h', 'i']
+const runStarted = Date.now()
 
-const HERE = dirname(fileURLToPath(import.meta.url))
-
-/** Runs one job in a child process of its own, serving its reset requests; resolves to its result. */
-function runJob<R extends VerifyResult | TimeResult>(job: Job, fixture: Fixture): Promise<R> {
-  const child = fork(join(HERE, 'peer-process.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  return new Promise<R>((resolve, reject) => {
-    let settled = false
-    child.on('message', (message: JobReply) => {
-      if (message.type === 'reset') {
-        const reset = message.kind === 'users' ? fixture.resetUsers() : fixture.restoreRenamedUsers()
-        reset.then(
-          (count) => child.send({ type: 'reset-done', count } satisfies JobMessage),
-          (error: unknown) => {
-            child.kill()
-            reject(error)
-          },
-        )
-      } else {
-        settled = true
-        if (message.type === 'done') resolve(message.result as R)
-        else reject(new Error(`${job.peer} (${job.mode} ${job.workloads.join(',')}) failed in its process:\n${message.error}`))
-      }
-    })
-    child.once('exit', (code) => {
-      if (!settled) reject(new Error(`${job.peer} (${job.mode} ${job.workloads.join(',')}): its process exited with ${code} before answering`))
-    })
-    child.send({ type: 'job', job } satisfies JobMessage)
-  })
+/** A progress line on stderr, prefixed with the time since the run started. */
+function progress(message: string): void {
+  const seconds = Math.round((Date.now() - runStarted) / 1000)
+  progressLine(`[${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}] ${message}`)
 }
 
-function target(fixture: Fixture, options: { lazyModels: boolean; relationJoins: boolean }): PeerTarget {
+function peerTarget(fixture: Fixture, options: { lazyModels: boolean; relationJoins: boolean }): PeerTarget {
   return { db: fixture.db, url: fixture.url, file: fixture.db === 'sqlite' ? fixture.file : undefined, prepared: args.prepared!, ...options }
 }
 
@@ -94,8 +69,8 @@ async function verifyAll(fixture: Fixture, context: WorkloadContext): Promise<Ma
   const results = new Map<PeerName, VerifyResult>()
   for (const peer of peers) {
     progress(`verifying ${peer} (every workload once, its own process)...`)
-    const job: Job = { peer, target: target(fixture, { lazyModels: true, relationJoins: true }), context, mode: 'verify', workloads, plan: mode }
-    results.set(peer, await runJob<VerifyResult>(job, fixture))
+    const job: Job = { peer, target: peerTarget(fixture, { lazyModels: true, relationJoins: true }), context, mode: 'verify', workloads }
+    results.set(peer, (await new PeerRunner(job, fixture).expect('done')).verified!)
   }
   const reference = results.get('raw') ?? results.get(peers[0])!
   const mismatches: string[] = []
@@ -110,32 +85,63 @@ async function verifyAll(fixture: Fixture, context: WorkloadContext): Promise<Ma
   return results
 }
 
-/** Results of the timing pass, by workload then peer. */
-type Timings = Map<WorkloadKey, Map<PeerName, TimeResult>>
+/** One peer's figures for one workload. */
+interface PeerTiming {
+  readonly describe: string
+  /** µs per unit, per round and their median; absent when the peer lacks the workload. */
+  readonly timing?: Timing
+  /** RSS right after opening the peer, and the process's high-water mark at the end, MiB. */
+  readonly setupRssMb: number
+  readonly peakRssMb: number
+}
 
-/** Times each workload in a fresh process per peer; the peers' order rotates from one workload to the next. */
+/** Results of the timing pass, by workload then peer. */
+type Timings = Map<WorkloadKey, Map<PeerName, PeerTiming>>
+
+/**
+ * Times one workload: a process per peer, each warmed up in turn; then round 1 of every peer, round 2
+ * of every peer, ... (the order rotating), so that changes in the machine's load hit every peer alike.
+ */
+async function timeWorkload(key: WorkloadKey, fixture: Fixture, context: WorkloadContext, offset: number): Promise<Map<PeerName, PeerTiming>> {
+  const plan = { ...WORKLOADS[key].plans[mode], ...(args.rounds ? { rounds: Number(args.rounds) } : {}) }
+  const lineUp = peers.map((_, i) => peers[(i + offset) % peers.length])
+  const running: { peer: PeerName; runner: PeerRunner; ready: { describe: string; setupRssMb: number; supported: boolean }; rounds: number[] }[] = []
+  try {
+    for (const peer of lineUp) {
+      progress(`${WORKLOADS[key].title}: warming up ${peer}...`)
+      const target = peerTarget(fixture, { lazyModels: LOADING.includes(key), relationJoins: key === 'f' })
+      const runner = new PeerRunner({ peer, target, context, mode: 'time', workloads: [key], plan }, fixture)
+      running.push({ peer, runner, ready: await runner.expect('ready'), rounds: [] })
+    }
+    const timed = running.filter((entry) => entry.ready.supported)
+    for (let round = 0; round < plan.rounds; round++) {
+      for (let i = 0; i < timed.length; i++) {
+        const entry = timed[(i + round) % timed.length]
+        entry.runner.send({ type: 'round' })
+        entry.rounds.push((await entry.runner.expect('round-done')).us)
+      }
+    }
+    const results = new Map<PeerName, PeerTiming>()
+    for (const { peer, runner, ready, rounds } of running) {
+      runner.send({ type: 'finish' })
+      const { peakRssMb } = await runner.expect('done')
+      results.set(peer, { describe: ready.describe, setupRssMb: ready.setupRssMb, peakRssMb, ...(ready.supported ? { timing: { rounds, median: median(rounds) } } : {}) })
+    }
+    const figures = peers.map((peer) => `${peer} ${formatMicros(results.get(peer)!.timing?.median)}`)
+    progress(`${WORKLOADS[key].title}, µs/${WORKLOADS[key].unit}: ${figures.join(', ')}`)
+    return results
+  } catch (error) {
+    for (const { runner } of running) runner.kill()
+    throw error
+  }
+}
+
+/** Times every workload; the peers' warm-up order rotates from one workload to the next. */
 async function timeAll(fixture: Fixture, context: WorkloadContext): Promise<Timings> {
   const timings: Timings = new Map()
   for (const [index, key] of workloads.entries()) {
-    const byPeer = new Map<PeerName, TimeResult>()
-    timings.set(key, byPeer)
-    const order = peers.map((_, i) => peers[(i + index) % peers.length])
-    for (const peer of order) {
-      const job: Job = {
-        peer,
-        target: target(fixture, { lazyModels: LOADING.includes(key), relationJoins: key === 'f' }),
-        context,
-        mode: 'time',
-        workloads: [key],
-        plan: mode,
-        ...(args.rounds ? { rounds: Number(args.rounds) } : {}),
-      }
-      const result = await runJob<TimeResult>(job, fixture)
-      if (WRITING.includes(key)) await (key === 'h' ? fixture.restoreRenamedUsers() : fixture.resetUsers())
-      byPeer.set(peer, result)
-      const figure = result.timing ? `${formatMicros(result.timing.median)} µs/${WORKLOADS[key].unit}` : 'n/a'
-      progress(`${WORKLOADS[key].title}: ${peer} ${figure}, peak RSS ${result.peakRssMb} MiB`)
-    }
+    timings.set(key, await timeWorkload(key, fixture, context, index))
+    if (WRITING.includes(key)) await (key === 'h' ? fixture.restoreRenamedUsers() : fixture.resetUsers())
   }
   return timings
 }
@@ -167,31 +173,31 @@ function sameSet(a: ReadonlySet<string>, b: readonly string[]): boolean {
 }
 
 function printReport(timings: Timings, verified: Map<PeerName, VerifyResult>, fixture: Fixture, started: number): void {
-  const median = (key: WorkloadKey, peer: PeerName) => timings.get(key)?.get(peer)?.timing?.median
+  const medianOf = (key: WorkloadKey, peer: PeerName) => timings.get(key)?.get(peer)?.timing?.median
   console.log(`\nprismalchemy benchmark, issue 15 (${mode} run): ${DATA.roles} roles x ${DATA.usersPerRole} users (${fixture.maxUserId} users), ${fixture.description}`)
-  console.log(`${describeMachine()}; each peer in a process of its own per workload; median of rounds; inputs drawn from seed ${SEED}`)
+  console.log(`${describeMachine()}; a process per peer and workload, rounds interleaved across peers (each after one untimed operation); median of rounds; inputs from seed ${SEED}`)
   console.log('peers:')
   for (const peer of peers) console.log(`  ${peer.padEnd(12)} ${verified.get(peer)!.describe}`)
   console.log('')
 
   const rows = workloads.map((key) => {
-    const pa = median(key, 'prismalchemy')
-    const others = OTHER_ORMS.filter((peer) => median(key, peer) !== undefined)
-    const best = others.sort((a, b) => median(key, a)! - median(key, b)!)[0]
+    const pa = medianOf(key, 'prismalchemy')
+    const others = OTHER_ORMS.filter((peer) => medianOf(key, peer) !== undefined)
+    const best = others.sort((a, b) => medianOf(key, a)! - medianOf(key, b)!)[0]
     return [
       WORKLOADS[key].title,
       `µs/${WORKLOADS[key].unit}`,
-      ...peers.map((peer) => formatMicros(median(key, peer))),
-      formatRatio(pa, median(key, 'raw')),
+      ...peers.map((peer) => formatMicros(medianOf(key, peer))),
+      formatRatio(pa, medianOf(key, 'raw')),
       best ?? 'n/a',
-      formatRatio(pa, best && median(key, best)),
+      formatRatio(pa, best && medianOf(key, best)),
     ]
   })
   console.log(formatTable(['workload', 'unit', ...peers, 'pa/raw', 'best peer', 'pa/best'], rows))
   console.log('pa/raw: prismalchemy / raw driver; pa/best: prismalchemy / the fastest of Drizzle, MikroORM, PrismaClient (below 1: prismalchemy is ahead).')
   console.log('')
   console.log('each peer / raw driver:')
-  console.log(formatTable(['workload', ...peers], workloads.map((key) => [WORKLOADS[key].title, ...peers.map((peer) => formatRatio(median(key, peer), median(key, 'raw')))])))
+  console.log(formatTable(['workload', ...peers], workloads.map((key) => [WORKLOADS[key].title, ...peers.map((peer) => formatRatio(medianOf(key, peer), medianOf(key, 'raw')))])))
   console.log('')
   console.log("peak RSS of the peer's process, MiB (high-water mark over opening the peer, warm-up and rounds; RSS right after opening in brackets):")
   const memory = (key: WorkloadKey, peer: PeerName) => {
@@ -231,7 +237,6 @@ function printReport(timings: Timings, verified: Map<PeerName, VerifyResult>, fi
 }
 
 async function main(): Promise<void> {
-  const started = Date.now()
   progress(`${benchDb === 'postgresql' ? 'starting PostgreSQL, ' : ''}seeding ${DATA.roles} roles x ${DATA.usersPerRole} users...`)
   const fixture = await createFixture({ users: DATA.roles * DATA.usersPerRole, usersPerRole: DATA.usersPerRole }, benchDb)
   try {
@@ -247,7 +252,7 @@ async function main(): Promise<void> {
     }
     const verified = await verifyAll(fixture, context)
     const timings = await timeAll(fixture, context)
-    printReport(timings, verified, fixture, started)
+    printReport(timings, verified, fixture, runStarted)
   } finally {
     await fixture.remove()
   }

@@ -106,7 +106,7 @@ async function describeRoles(peer: Peer, rolesPromise: MaybePromise<readonly Loa
 }
 
 const loadInputs = (context: WorkloadContext, batch: number, count: number) => drawInts(mulberry32(SEED + batch), count, 1, context.roles - ROLES_PER_LOAD + 1)
-const LOAD_PLANS = { full: { warmup: 2, rounds: 5, opsPerRound: 2 }, quick: { warmup: 1, rounds: 2, opsPerRound: 1 } }
+const LOAD_PLANS = { full: { warmup: 1, rounds: 5, opsPerRound: 2 }, quick: { warmup: 0, rounds: 2, opsPerRound: 1 } }
 /** The roles (d), (e) and (f) verify: 11..210. */
 const VERIFY_FIRST_ROLE = 11
 
@@ -165,7 +165,7 @@ export const WORKLOADS: { readonly [K in WorkloadKey]: Workload<unknown> } = {
     title: `(b) same key x${REPEATED_GETS}, one session`,
     unit: 'get',
     perOp: REPEATED_GETS,
-    plans: { full: { warmup: 2, rounds: 7, opsPerRound: 3 }, quick: { warmup: 1, rounds: 3, opsPerRound: 1 } },
+    plans: { full: { warmup: 2, rounds: 7, opsPerRound: 3 }, quick: { warmup: 0, rounds: 3, opsPerRound: 1 } },
     inputs: (context, batch, count) => drawInts(mulberry32(SEED + batch), count, 1, context.maxUserId),
     operation: (peer) => (id: number) => peer.getUserRepeatedly(id, REPEATED_GETS),
     async verify(peer) {
@@ -194,7 +194,7 @@ export const WORKLOADS: { readonly [K in WorkloadKey]: Workload<unknown> } = {
     title: `(g) insert ${INSERT_ROWS} rows, one commit`,
     unit: 'row',
     perOp: INSERT_ROWS,
-    plans: { full: { warmup: 2, rounds: 5, opsPerRound: 1 }, quick: { warmup: 1, rounds: 2, opsPerRound: 1 } },
+    plans: { full: { warmup: 1, rounds: 5, opsPerRound: 1 }, quick: { warmup: 0, rounds: 2, opsPerRound: 1 } },
     inputs: (context, batch, count) => Array.from({ length: count }, (_, i) => newUsers(`ins-${batch}-${i}`, INSERT_ROWS, context.roles)),
     operation: (peer) => (rows: readonly NewUserRow[]) => peer.insertUsers(rows),
     reset: 'users',
@@ -208,7 +208,7 @@ export const WORKLOADS: { readonly [K in WorkloadKey]: Workload<unknown> } = {
     title: `(h) load ${RENAMED_USERS} by id, rename, commit`,
     unit: 'row',
     perOp: RENAMED_USERS,
-    plans: { full: { warmup: 2, rounds: 7, opsPerRound: 1 }, quick: { warmup: 1, rounds: 2, opsPerRound: 1 } },
+    plans: { full: { warmup: 1, rounds: 5, opsPerRound: 1 }, quick: { warmup: 0, rounds: 2, opsPerRound: 1 } },
     inputs: (context, batch, count) => {
       const random = mulberry32(SEED + batch)
       return Array.from({ length: count }, (_, i) => ({ ids: drawDistinctInts(random, RENAMED_USERS, 1, context.maxUserId), tag: `b${batch}o${i}` }))
@@ -229,7 +229,7 @@ export const WORKLOADS: { readonly [K in WorkloadKey]: Workload<unknown> } = {
     title: `(i) request, ${IN_FLIGHT} in flight`,
     unit: 'request',
     perOp: REQUESTS,
-    plans: { full: { warmup: 1, rounds: 7, opsPerRound: 1 }, quick: { warmup: 1, rounds: 2, opsPerRound: 1 } },
+    plans: { full: { warmup: 1, rounds: 5, opsPerRound: 1 }, quick: { warmup: 0, rounds: 2, opsPerRound: 1 } },
     inputs: (_context, batch, count) => Array.from({ length: count }, (_, i) => ({ prefix: `req-${batch}-${i}`, firstRole: (batch * 7 + i) * 13 })),
     operation: (peer, context) => (input: RequestBatch) => requests(peer, context, input, REQUESTS),
     reset: 'users',

@@ -164,7 +164,7 @@ export function inSpan<T>(
 const engineAttributes = new WeakMap<TracedEngine, Attributes>()
 
 /**
- * `db.system.name` (the dialect: `sqlite`, `postgresql`), `db.namespace` (the database name, or the
+ * `db.system.name` (the dialect: `sqlite`, `postgresql`, `mysql`), `db.namespace` (the database name, or the
  * SQLite file as the URL names it) and, for a server, `server.address` and `server.port`: never the
  * user name or password.
  */

@@ -23,11 +23,12 @@ function explainMissingTable(error: SchemaMismatchError, table: string, mappers:
   return error
 }
 
-/** The table an alias stands for in our own SQL (`"Author" AS "t1"`, as the compiler writes joins), if `name` is one. */
+/** The table an alias stands for in our own SQL (`"Author" AS "t1"`, or MySQL's `` `Author` AS `t1` ``, as the compiler writes joins), if `name` is one. */
 function aliasedTable(sql: string | undefined, name: string): string | undefined {
   if (sql === undefined) return undefined
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  return new RegExp(`"((?:[^"]|"")+)" AS "${escaped}"`).exec(sql)?.[1]?.replaceAll('""', '"')
+  const match = new RegExp(`"((?:[^"]|"")+)" AS "${escaped}"|\`((?:[^\`]|\`\`)+)\` AS \`${escaped}\``).exec(sql)
+  return match?.[1]?.replaceAll('""', '"') ?? match?.[2]?.replaceAll('``', '`')
 }
 
 /**

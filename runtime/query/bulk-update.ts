@@ -73,12 +73,13 @@ export async function bulkUpdate(target: BulkTarget, values: Record<string, unkn
   }
   ctx.routing.pin()
   if (fetch && !returning) {
-    // Without RETURNING the matched keys are read first; a plain value is known, a computed one (increment, ...) is expired.
+    // Without RETURNING the matched keys are read first; the matched objects get the new values computed in
+    // memory from what they hold, and a value memory cannot compute (Decimal, an expired operand) is expired, as SQLAlchemy does.
     const keys = await lockMatchedKeys(ctx, mapper, select.where)
     const result = await ctx.write(mapper, node)
-    const newValues: NewValues = new Map(assignments.map((assignment) => [assignment.column, assignment.operation === 'set' ? assignedValue(assignment, null) : EXPIRE]))
+    const computed = evaluateValues(statesByKey(ctx, mapper, keys), assignments, true)!
     const transaction = ctx.bulkTransaction()
-    for (const state of statesByKey(ctx, mapper, keys)) applyUpdate(ctx, transaction, state, newValues)
+    for (const [state, newValues] of computed) applyUpdate(ctx, transaction, state, newValues)
     return result.changes
   }
   const result = await ctx.write(mapper, node, fetch && returned.some((column) => column.scalar === 'BigInt'))

@@ -76,6 +76,13 @@ function generatedOf(corpusCase: CorpusCase): GenerationResult {
   return corpusCase.generated
 }
 
+/** The query listing a database's tables, on each database. */
+const TABLE_NAMES: Readonly<Record<TestDialect, string>> = {
+  sqlite: "SELECT name FROM sqlite_master WHERE type = 'table'",
+  postgresql: "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'",
+  mysql: 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
+}
+
 /** The option sets the generated code must compile under. */
 const COMPILER_OPTION_SETS = {
   strict: STRICT_OPTIONS,
@@ -229,9 +236,7 @@ describe('schema corpus', () => {
       // Every mapped table (join tables included) exists in its database.
       for (const [bind, tables] of corpusCase.live.db.registry.tablesByBind) {
         const database = corpusCase.live.databases.get(bind)!
-        const present = await database.readRows<{ name: string }>(
-          corpusCase.dialect === 'sqlite' ? "SELECT name FROM sqlite_master WHERE type = 'table'" : "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'",
-        )
+        const present = await database.readRows<{ name: string }>(TABLE_NAMES[corpusCase.dialect])
         expect(tables.filter((table) => !present.some((row) => row.name === table))).toEqual([])
       }
     })

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Decimal, inspect, InvalidRequestError, loadOnly, UnmappedError, type Session, type SynchronizeSession } from 'prismalchemy'
 import { Post, Role, User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { DIALECTS, placeholders, sqlOn, statementsOn, type TestDialect } from '../helpers/dialects.js'
+import { DIALECTS, placeholders, statementsOn, type TestDialect } from '../helpers/dialects.js'
 import { capturedSql as capturedAll } from '../helpers/sql-recorder.js'
 import type { Engine } from 'prismalchemy'
 
@@ -24,23 +24,42 @@ const POSTS = [
 /** The user columns every INSERT of insertMany() writes (all but the autoincrement key), in mapper order. */
 const USER_INSERT_COLUMNS = '"username", "email", "roleId", "plan", "active", "quota", "score", "balance", "settings", "avatar", "created_at", "updated_at"'
 
+/**
+ * A bulk write that fetches the rows it matched (synchronize 'fetch', or 'auto' when memory cannot decide):
+ * the statement with RETURNING of `returning`, or on MySQL (no RETURNING) first `keys`, the matched keys
+ * read and locked with `SELECT ... FOR UPDATE`, then the statement as it is.
+ */
+interface FetchingWrite {
+  readonly statement: string
+  readonly returning: string
+  readonly keys: string
+}
+
+/** The statements a {@link FetchingWrite} sends on `dialect`. */
+function fetchingOn(dialect: TestDialect, write: FetchingWrite): string[] {
+  return dialect === 'mysql' ? statementsOn(dialect, `${write.keys} FOR UPDATE`, write.statement) : statementsOn(dialect, `${write.statement} RETURNING ${write.returning}`)
+}
+
+const RELATION_FILTER = 'EXISTS (SELECT 1 FROM "posts" AS "t1" WHERE "users"."id" = "t1"."author_id" AND "t1"."title" = ?)'
+
 const SQL = {
   updateEvaluate: 'UPDATE "posts" SET "views" = "views" - ? WHERE "views" > ?',
-  updateFetch: 'UPDATE "posts" SET "views" = "views" - ? WHERE "views" > ? RETURNING "id", "views"',
+  updateFetch: { statement: 'UPDATE "posts" SET "views" = "views" - ? WHERE "views" > ?', returning: '"id", "views"', keys: 'SELECT "id" FROM "posts" WHERE "views" > ?' },
   updateAll: 'UPDATE "posts" SET "views" = ?',
   deleteEvaluate: 'DELETE FROM "posts" WHERE "title" = ? OR "title" = ?',
-  deleteFetch: 'DELETE FROM "posts" WHERE "title" = ? OR "title" = ? RETURNING "id"',
+  deleteFetch: { statement: 'DELETE FROM "posts" WHERE "title" = ? OR "title" = ?', returning: '"id"', keys: 'SELECT "id" FROM "posts" WHERE "title" = ? OR "title" = ?' },
   deleteAll: 'DELETE FROM "posts"',
   userUpdatedAt: 'UPDATE "users" SET "active" = ?, "updated_at" = ? WHERE "username" = ?',
+  userKeysByName: 'SELECT "id" FROM "users" WHERE "username" = ? FOR UPDATE',
   dynamicDelete: 'DELETE FROM "posts" WHERE "author_id" = ? AND "published" = ?',
   relationFilterUpdate: {
-    sqlite:
-      'UPDATE "users" SET "active" = ?, "updated_at" = ? WHERE EXISTS (SELECT 1 FROM "posts" AS "t1" WHERE "users"."id" = "t1"."author_id" AND "t1"."title" = ?) RETURNING "id", "active", "updated_at"',
-    postgresql:
-      'UPDATE "users" SET "active" = $1, "updated_at" = $2 WHERE EXISTS (SELECT 1 FROM "posts" AS "t1" WHERE "users"."id" = "t1"."author_id" AND "t1"."title" = $3) RETURNING "id", "active", "updated_at"',
+    statement: `UPDATE "users" SET "active" = ?, "updated_at" = ? WHERE ${RELATION_FILTER}`,
+    returning: '"id", "active", "updated_at"',
+    keys: `SELECT "id" FROM "users" WHERE ${RELATION_FILTER}`,
   },
   insertRoles: (rows: number) => `INSERT INTO "Role" ("name") VALUES ${Array.from({ length: rows }, () => '(?)').join(', ')}`,
-  insertRolesSkip: 'INSERT INTO "Role" ("name") VALUES (?), (?), (?) ON CONFLICT DO NOTHING',
+  // PrismaClient's skipDuplicates on MySQL is INSERT IGNORE.
+  insertRolesSkip: { sqlite: 'INSERT INTO "Role" ("name") VALUES (?), (?), (?) ON CONFLICT DO NOTHING', postgresql: 'INSERT INTO "Role" ("name") VALUES ($1), ($2), ($3) ON CONFLICT DO NOTHING', mysql: 'INSERT IGNORE INTO `Role` (`name`) VALUES (?), (?), (?)' },
   insertUsers: `INSERT INTO "users" (${USER_INSERT_COLUMNS}) VALUES (${placeholders(12)}), (${placeholders(12)})`,
 }
 
@@ -58,6 +77,31 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
   /** The four posts, loaded into the session's identity map in id order. */
   async function loadPosts(): Promise<Post[]> {
     return session.query(Post).orderBy({ id: 'asc' }).all()
+  }
+
+  /**
+   * On MySQL only: a fetching bulk UPDATE (no RETURNING) computes the new values of the matched objects in
+   * memory, as SQLAlchemy does there, and expires what memory cannot compute (Decimal arithmetic); asserts
+   * that `columns` are expired, then reloads them, so the test reads on.
+   */
+  async function reloadExpiredOnMysql<T extends Post | User>(objects: readonly T[], columns: readonly (keyof T & string)[]): Promise<void> {
+    if (dialect !== 'mysql') return
+    for (const object of objects) {
+      for (const column of columns) expect(() => object[column]).toThrow(expect.objectContaining({ code: 'expired_attribute' }))
+      await session.refresh(object as Post, columns as never)
+    }
+  }
+
+  /**
+   * MySQL compares text by its collation (utf8mb4_unicode_ci ignores case and accents), which memory does
+   * not mirror: there `synchronize: 'evaluate'` with text criteria is refused, after the autoflush and
+   * before the statement. Asserts that and returns true when `synchronize` is refused on this dialect.
+   */
+  async function refusedOnMysql(synchronize: SynchronizeSession, write: () => Promise<unknown>): Promise<boolean> {
+    if (dialect !== 'mysql' || synchronize !== 'evaluate') return false
+    const sql = await capturedSql(database.engine, () => expect(write()).rejects.toMatchObject({ name: 'InvalidRequestError', code: 'unevaluatable_criteria' }))
+    expect(sql.filter((statement) => !statement.startsWith('UPDATE'))).toEqual([])
+    return true
   }
 
   beforeEach(async () => {
@@ -102,7 +146,7 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
       const sql = await capturedSql(database.engine, async () => {
         count = await session.query(Post).where({ views: { gt: 29 } }).update({ views: { decrement: 10 } }, { synchronize: 'fetch' })
       })
-      expect(sql).toEqual(statementsOn(dialect, SQL.updateFetch))
+      expect(sql).toEqual(fetchingOn(dialect, SQL.updateFetch))
       expect(count).toBe(2)
       expect([john.views, jack.views, jill.views, jane.views]).toEqual([25, 37, 29, 27])
       expect(session.isModified(jack)).toBe(false)
@@ -131,17 +175,25 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
 
     it('computes every atomic operation as the database does (integer division truncates on both databases)', async () => {
       const [john, jack, jill, jane] = await loadPosts()
+      // By key: memory compares numbers on every database (text only where it mirrors the collation, not on MySQL).
       for (const synchronize of ['evaluate', 'fetch'] as const) {
-        await session.query(Post).where({ title: 'john' }).update({ views: { increment: 5 } }, { synchronize })
-        await session.query(Post).where({ title: 'jack' }).update({ views: { divide: 2 } }, { synchronize })
-        await session.query(Post).where({ title: 'jill' }).update({ views: { multiply: 3 } }, { synchronize })
-        await session.query(Post).where({ title: 'jane' }).update({ views: { set: 1 } }, { synchronize })
+        await session.query(Post).where({ id: john.id }).update({ views: { increment: 5 } }, { synchronize })
+        await session.query(Post).where({ id: jack.id }).update({ views: { divide: 2 } }, { synchronize })
+        await session.query(Post).where({ id: jill.id }).update({ views: { multiply: 3 } }, { synchronize })
+        await session.query(Post).where({ id: jane.id }).update({ views: { set: 1 } }, { synchronize })
+        if (synchronize === 'evaluate') expect([john.views, jack.views, jill.views, jane.views]).toEqual([30, 23, 87, 1])
       }
       expect([john.views, jack.views, jill.views, jane.views]).toEqual([35, 11, 261, 1])
       await session.commit()
       expect(await storedViews()).toEqual({ john: 35, jack: 11, jill: 261, jane: 1 })
-      const types = await database.readRows<{ type: string }>(dialect === 'sqlite' ? 'SELECT typeof("views") AS "type" FROM "posts"' : 'SELECT pg_typeof("views")::text AS "type" FROM "posts"')
-      expect(new Set(types.map((row) => row.type))).toEqual(new Set([dialect === 'sqlite' ? 'integer' : 'integer']))
+      const typesSql = {
+        sqlite: 'SELECT typeof("views") AS "type" FROM "posts"',
+        postgresql: 'SELECT pg_typeof("views")::text AS "type" FROM "posts"',
+        // MySQL stores a value as its column's type: the column is still INT (DIV kept the division integral).
+        mysql: `SELECT "DATA_TYPE" AS "type" FROM information_schema."COLUMNS" WHERE "TABLE_SCHEMA" = DATABASE() AND "TABLE_NAME" = 'posts' AND "COLUMN_NAME" = 'views'`,
+      }
+      const types = await database.readRows<{ type: string }>(typesSql[dialect])
+      expect(new Set(types.map((row) => row.type))).toEqual(new Set([dialect === 'mysql' ? 'int' : 'integer']))
     })
 
     it('keeps BigInt, Float and Decimal arithmetic exact in memory (Decimal is fetched: memory cannot mirror numeric or REAL arithmetic)', async () => {
@@ -152,13 +204,16 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
       const sql = await capturedSql(database.engine, async () => {
         await session.query(User).filterBy({ username: 'ann' }).update({ quota: { multiply: 2n }, score: { divide: 4 }, balance: { increment: '0.5' } })
       })
-      // The Decimal operation sends 'auto' to RETURNING.
-      expect(sql[0]).toMatch(/ RETURNING "id", "quota", "score", "balance", "updated_at"$/)
+      // The Decimal operation sends 'auto' to RETURNING; on MySQL to the locked SELECT of the keys (text criteria are not evaluated there either), where the BigInt and Float results are computed in memory and the Decimal one is expired.
+      if (dialect === 'mysql') {
+        expect(sql).toEqual(statementsOn(dialect, SQL.userKeysByName, 'UPDATE "users" SET "quota" = "quota" * ?, "score" = "score" / ?, "balance" = "balance" + ?, "updated_at" = ? WHERE "username" = ?'))
+        await reloadExpiredOnMysql([author], ['balance'])
+      } else expect(sql[0]).toMatch(/ RETURNING "id", "quota", "score", "balance", "updated_at"$/)
       expect(author.quota).toBe(18_014_398_509_481_986n)
       expect(author.score).toBe(0.375)
       expect(author.balance.toString()).toBe('10.75')
       await session.commit()
-      const [row] = await database.readRows<{ quota: unknown; score: number }>('SELECT CAST("quota" AS TEXT) AS "quota", "score" FROM "users"')
+      const [row] = await database.readRows<{ quota: unknown; score: number }>(`SELECT CAST("quota" AS ${dialect === 'mysql' ? 'CHAR' : 'TEXT'}) AS "quota", "score" FROM "users"`)
       expect(String(row.quota)).toBe('18014398509481986')
       expect(Number(row.score)).toBe(0.375)
     })
@@ -169,7 +224,8 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
       const sql = await capturedSql(database.engine, async () => {
         await session.query(User).filterBy({ username: 'ann' }).update({ active: false })
       })
-      expect(sql).toEqual(statementsOn(dialect, SQL.userUpdatedAt))
+      // MySQL: 'auto' fetches the matched keys first (memory does not compare text as its collation does).
+      expect(sql).toEqual(statementsOn(dialect, ...(dialect === 'mysql' ? [SQL.userKeysByName] : []), SQL.userUpdatedAt))
       expect(author.updatedAt.getTime()).toBeGreaterThan(before.getTime())
       await session.commit()
       const [row] = await database.readRows<{ updated_at: string | Date }>('SELECT "updated_at" FROM "users"')
@@ -178,7 +234,7 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
       expect(session.isModified(author)).toBe(false)
     })
 
-    it('evaluates with SQL semantics: a comparison with NULL matches nothing, LIKE folds ASCII case on SQLite only', async () => {
+    it('evaluates with SQL semantics: a comparison with NULL matches nothing, LIKE folds case on SQLite (ASCII) and MySQL (collation, fetched), not PostgreSQL', async () => {
       const bob = new User({ username: 'Bob', email: null })
       session.add(bob)
       await session.flush()
@@ -188,7 +244,7 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
       await session.query(User).where({ username: { contains: 'bo' } }).update({ score: 2 })
       await session.commit()
       const [stored] = await database.readRows<{ score: number }>(`SELECT "score" FROM "users" WHERE "username" = 'Bob'`)
-      expect(Number(stored.score)).toBe(dialect === 'sqlite' ? 2 : 0)
+      expect(Number(stored.score)).toBe(dialect === 'postgresql' ? 0 : 2)
       expect(bob.score).toBe(Number(stored.score))
     })
 
@@ -210,7 +266,7 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
       const sql = await capturedSql(database.engine, async () => {
         expect(await session.query(User).where({ posts: { some: { title: 'jill' } } }).update({ active: false })).toBe(1)
       })
-      expect(sql).toEqual([sqlOn(dialect, SQL.relationFilterUpdate)])
+      expect(sql).toEqual(fetchingOn(dialect, SQL.relationFilterUpdate))
       expect(author.active).toBe(false)
     })
 
@@ -273,7 +329,7 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
         session.expire(john, ['views'])
         await session.query(Post).where({ views: { gt: 20 } }).update({ body: 'y' })
       })
-      expect(auto).toEqual(statementsOn(dialect, 'UPDATE "posts" SET "body" = ? WHERE "views" > ? RETURNING "id", "body"'))
+      expect(auto).toEqual(fetchingOn(dialect, { statement: 'UPDATE "posts" SET "body" = ? WHERE "views" > ?', returning: '"id", "body"', keys: 'SELECT "id" FROM "posts" WHERE "views" > ?' }))
       expect(john.body).toBe('y')
     })
 
@@ -287,10 +343,10 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
       const auto = await capturedSql(database.engine, async () => {
         await session.query(Post).where({ views: { gt: 20 } }).update({ body: 'y' })
       })
-      expect(auto).toEqual(statementsOn(dialect, 'UPDATE "posts" SET "body" = ? WHERE "views" > ? RETURNING "id", "body"'))
+      expect(auto).toEqual(fetchingOn(dialect, { statement: 'UPDATE "posts" SET "body" = ? WHERE "views" > ?', returning: '"id", "body"', keys: 'SELECT "id" FROM "posts" WHERE "views" > ?' }))
       expect([john.body, jack.body]).toEqual(['y', 'y'])
       // The new value of an unloaded column is not computed from nothing: it stays unloaded, as SQLAlchemy leaves it.
-      await session.query(Post).filterBy({ title: 'john' }).update({ views: { increment: 1 } }, { synchronize: 'evaluate' })
+      await session.query(Post).filterBy({ id: john.id }).update({ views: { increment: 1 } }, { synchronize: 'evaluate' })
       expect(inspect(john).deferredAttributes).toContain('views')
       expect(john.toJSON()).not.toHaveProperty('views')
       await session.refresh(john, ['views'])
@@ -374,18 +430,17 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
 
   describe('query.delete()', () => {
     // SQLAlchemy: test_delete (synchronize_session False, None, 'auto', 'evaluate', 'fetch'), test_delete_with_fetch_strategy.
-    it.each([
-      ['auto', SQL.deleteEvaluate],
-      ['evaluate', SQL.deleteEvaluate],
-      ['fetch', SQL.deleteFetch],
-      [false, SQL.deleteEvaluate],
-    ] as const)('deletes the matching rows in one statement; synchronize %s', async (synchronize, expected) => {
+    it.each(['auto', 'evaluate', 'fetch', false] as const)('deletes the matching rows in one statement (after the locked SELECT of their keys where MySQL fetches); synchronize %s', async (synchronize) => {
       const [john, jack, jill, jane] = await loadPosts()
+      const johnOrJill = () => session.query(Post).where({ OR: [{ title: 'john' }, { title: 'jill' }] })
+      if (await refusedOnMysql(synchronize, () => johnOrJill().delete({ synchronize }))) return
       let count = 0
       const sql = await capturedSql(database.engine, async () => {
-        count = await session.query(Post).where({ OR: [{ title: 'john' }, { title: 'jill' }] }).delete({ synchronize })
+        count = await johnOrJill().delete({ synchronize })
       })
-      expect(sql).toEqual(statementsOn(dialect, expected))
+      // 'auto' fetches on MySQL: memory does not compare text there.
+      const fetches = synchronize === 'fetch' || (synchronize === 'auto' && dialect === 'mysql')
+      expect(sql).toEqual(fetches ? fetchingOn(dialect, SQL.deleteFetch) : statementsOn(dialect, SQL.deleteEvaluate))
       expect(count).toBe(2)
       if (synchronize === false) {
         expect(inspect(john).persistent).toBe(true)
@@ -403,7 +458,9 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
     // SQLAlchemy: test_delete_rollback, test_delete_rollback_with_fetch.
     it.each(['evaluate', 'fetch'] as const)('makes deleted objects persistent again on rollback (%s)', async (synchronize) => {
       const [john, , jill] = await loadPosts()
-      await session.query(Post).where({ OR: [{ title: 'john' }, { title: 'jill' }] }).delete({ synchronize })
+      const johnOrJill = () => session.query(Post).where({ OR: [{ title: 'john' }, { title: 'jill' }] })
+      if (await refusedOnMysql(synchronize, () => johnOrJill().delete({ synchronize }))) return
+      await johnOrJill().delete({ synchronize })
       expect(inspect(john).deleted).toBe(true)
       await session.rollback()
       expect(inspect(john).persistent).toBe(true)
@@ -417,7 +474,7 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
       const sql = await capturedSql(database.engine, async () => {
         expect(await session.query(Post).delete()).toBe(4)
       })
-      expect(sql).toEqual([SQL.deleteAll])
+      expect(sql).toEqual(statementsOn(dialect, SQL.deleteAll))
       for (const post of posts) expect(inspect(post).deleted).toBe(true)
       expect(await session.query(Post).count()).toBe(0)
     })
@@ -426,6 +483,7 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
     it.each(['evaluate', 'fetch'] as const)('autoflushes first, so an object changed to match is deleted (%s)', async (synchronize) => {
       const [john] = await loadPosts()
       john.title = 'j2'
+      if (await refusedOnMysql(synchronize, () => session.query(Post).filterBy({ title: 'j2' }).delete({ synchronize }))) return
       await session.query(Post).filterBy({ title: 'j2' }).delete({ synchronize })
       expect(inspect(john).deleted).toBe(true)
     })
@@ -449,7 +507,7 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
       const auto = await capturedSql(database.engine, async () => {
         expect(await session.query(User).where({ email: null }).delete()).toBe(1)
       })
-      expect(auto).toEqual(statementsOn(dialect, 'DELETE FROM "users" WHERE "email" IS NULL RETURNING "id"'))
+      expect(auto).toEqual(fetchingOn(dialect, { statement: 'DELETE FROM "users" WHERE "email" IS NULL', returning: '"id"', keys: 'SELECT "id" FROM "users" WHERE "email" IS NULL' }))
       expect(inspect(carl).persistent).toBe(true)
     })
 
@@ -483,12 +541,8 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
       const sql = await capturedSql(database.engine, async () => {
         expect(await session.query(User).where({ posts: { none: { views: { gt: 100 } } } }).delete()).toBe(1)
       })
-      expect(sql).toEqual([
-        sqlOn(dialect, {
-          sqlite: 'DELETE FROM "users" WHERE NOT EXISTS (SELECT 1 FROM "posts" AS "t1" WHERE "users"."id" = "t1"."author_id" AND "t1"."views" > ?) RETURNING "id"',
-          postgresql: 'DELETE FROM "users" WHERE NOT EXISTS (SELECT 1 FROM "posts" AS "t1" WHERE "users"."id" = "t1"."author_id" AND "t1"."views" > $1) RETURNING "id"',
-        }),
-      ])
+      const noPopularPost = 'NOT EXISTS (SELECT 1 FROM "posts" AS "t1" WHERE "users"."id" = "t1"."author_id" AND "t1"."views" > ?)'
+      expect(sql).toEqual(fetchingOn(dialect, { statement: `DELETE FROM "users" WHERE ${noPopularPost}`, returning: '"id"', keys: `SELECT "id" FROM "users" WHERE ${noPopularPost}` }))
       expect(inspect(author).deleted).toBe(true)
     })
   })
@@ -503,7 +557,7 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
       expect(sql).toEqual(statementsOn(dialect, SQL.insertUsers))
       expect(session.identityMap.size).toBe(1)
       await session.commit()
-      const rows = await database.readRows<Record<string, unknown>>('SELECT "username", "email", "plan", "active", CAST("quota" AS TEXT) AS "quota", "created_at", "updated_at" FROM "users" ORDER BY "id"')
+      const rows = await database.readRows<Record<string, unknown>>(`SELECT "username", "email", "plan", "active", CAST("quota" AS ${dialect === 'mysql' ? 'CHAR' : 'TEXT'}) AS "quota", "created_at", "updated_at" FROM "users" ORDER BY "id"`)
       expect(rows.map((row) => [row.username, row.email, row.plan, Boolean(row.active), String(row.quota)])).toEqual([
         ['ann', null, 'FREE', true, '0'],
         ['bob', null, 'FREE', true, '0'],
@@ -524,7 +578,7 @@ describe.each(DIALECTS)('bulk writes on %s', (dialect: TestDialect) => {
       expect(await session.query(Role).count()).toBe(1001)
     })
 
-    it('skips rows that break a unique constraint with skipDuplicates (ON CONFLICT DO NOTHING), counting only inserted rows', async () => {
+    it('skips rows that break a unique constraint with skipDuplicates (ON CONFLICT DO NOTHING; INSERT IGNORE on MySQL), counting only inserted rows', async () => {
       await session.insertMany(Role, [{ name: 'admin' }])
       const sql = await capturedSql(database.engine, async () => {
         expect(await session.insertMany(Role, [{ name: 'admin' }, { name: 'editor' }, { name: 'editor' }], { skipDuplicates: true })).toBe(1)

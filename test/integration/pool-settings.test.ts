@@ -1,4 +1,4 @@
-// Pool settings on SQLite and PostgreSQL: PoolTimeoutError naming its holders, pool_recycle, pool_pre_ping, dispose({ wait }), the logger hook, SQLite's write lock.
+// Pool settings on SQLite, PostgreSQL and MySQL: PoolTimeoutError naming its holders, pool_recycle, pool_pre_ping, dispose({ wait }), the logger hook, SQLite's write lock.
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Database from 'better-sqlite3'
@@ -6,6 +6,7 @@ import express from 'express'
 import Fastify from 'fastify'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
+  ConfigurationError,
   createDb,
   DatabaseError,
   DatabaseLockedError,
@@ -51,15 +52,19 @@ async function firstRow(engine: Engine, sqlText: string): Promise<readonly unkno
   }
 }
 
-/** The PostgreSQL server process serving a connection of `engine`: changes when the pool opens a new connection. */
-async function backendPid(engine: Engine): Promise<number> {
-  return Number((await firstRow(engine, 'SELECT pg_backend_pid()'))[0])
+/** The PostgreSQL server process (MySQL connection id) serving a connection of `engine`: changes when the pool opens a new connection. */
+async function backendPid(engine: Engine, dialect: TestDialect): Promise<number> {
+  return Number((await firstRow(engine, dialect === 'mysql' ? 'SELECT CONNECTION_ID()' : 'SELECT pg_backend_pid()'))[0])
 }
 
-/** Connections open to `target` on the PostgreSQL server, other than the one asking. */
-async function serverConnections(target: TestDatabase): Promise<number> {
-  const rows = await target.readRows<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')
-  return rows[0].n
+/** Connections open to `target` on the PostgreSQL or MySQL server, other than the one asking. */
+async function serverConnections(target: TestDatabase, dialect: TestDialect): Promise<number> {
+  const rows = await target.readRows<{ n: number }>(
+    dialect === 'mysql'
+      ? 'SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()'
+      : 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  )
+  return Number(rows[0].n)
 }
 
 const cleanups: (() => Promise<void>)[] = []
@@ -149,7 +154,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     })
 
     it('names an explicit session owner', async () => {
-      const { engine } = await database(dialect, { poolSize: 1, maxOverflow: 0, poolTimeout: 0.05 })
+      // poolTimeout is also the connect timeout: MySQL's handshake (with its authentication) can take more than 50 ms on a busy machine.
+      const { engine } = await database(dialect, { poolSize: 1, maxOverflow: 0, poolTimeout: dialect === 'mysql' ? 0.5 : 0.05 })
       const nightly = new Session({ bind: engine, owner: 'nightly export' })
       await nightly.query(Role).count()
       const error = await new Session({ bind: engine }).query(Role).count().catch((e: unknown) => e)
@@ -187,24 +193,32 @@ describe.each(DIALECTS)('on %s', (dialect) => {
         await engine.release(first)
       })
     } else {
-      it("closes a connection older than poolRecycle and opens a new one (pg's maxLifetimeSeconds, whole seconds)", async () => {
-        const target = await database(dialect, { poolSize: 1, maxOverflow: 0, poolRecycle: 0.5 })
-        const first = await backendPid(target.engine)
-        expect(await backendPid(target.engine)).toBe(first)
-        await sleep(1_200)
-        const second = await backendPid(target.engine)
-        expect(second).not.toBe(first)
-        expect(await target.readRows(`SELECT pid FROM pg_stat_activity WHERE pid = ${first}`)).toEqual([])
-        const session = new Session({ bind: target.engine })
-        expect(await session.query(Role).count()).toBe(0)
-        await session.close()
-      })
+      if (dialect === 'mysql') {
+        it("is refused on MySQL (the mariadb pool gives connections no lifetime), naming what to use instead", async () => {
+          const refused = await database(dialect, { poolRecycle: 0.5 }).catch((e: unknown) => e)
+          expect(refused).toBeInstanceOf(ConfigurationError)
+          expect((refused as ConfigurationError).message).toMatch(/Option "poolRecycle" is not available on MySQL.*Use poolIdleTimeout/)
+        })
+      } else {
+        it("closes a connection older than poolRecycle and opens a new one (pg's maxLifetimeSeconds, whole seconds)", async () => {
+          const target = await database(dialect, { poolSize: 1, maxOverflow: 0, poolRecycle: 0.5 })
+          const first = await backendPid(target.engine, dialect)
+          expect(await backendPid(target.engine, dialect)).toBe(first)
+          await sleep(1_200)
+          const second = await backendPid(target.engine, dialect)
+          expect(second).not.toBe(first)
+          expect(await target.readRows(`SELECT pid FROM pg_stat_activity WHERE pid = ${first}`)).toEqual([])
+          const session = new Session({ bind: target.engine })
+          expect(await session.query(Role).count()).toBe(0)
+          await session.close()
+        })
+      }
 
       it('keeps connections by default', async () => {
         const { engine } = await database(dialect, { poolSize: 1, maxOverflow: 0 })
-        const first = await backendPid(engine)
+        const first = await backendPid(engine, dialect)
         await sleep(1_200)
-        expect(await backendPid(engine)).toBe(first)
+        expect(await backendPid(engine, dialect)).toBe(first)
       })
     }
 
@@ -214,7 +228,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
   })
 
   describe('poolPrePing', () => {
-    // SQLite closes the handle behind the pool; PostgreSQL has the server end the connection, which needs no pre-ping (below).
+    // SQLite closes the handle behind the pool; PostgreSQL and MySQL have the server end the connection, which needs no pre-ping (below).
     if (dialect === 'sqlite') {
       it('replaces a connection whose handle was closed behind the pool', async () => {
         const { engine } = await database(dialect, { poolPrePing: true })
@@ -242,21 +256,22 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     } else {
       it('without it, a connection the server terminated while idle is replaced at the next autocommit read, and at the next BEGIN', async () => {
         const target = await database(dialect, { poolSize: 1, maxOverflow: 0 })
-        const first = await backendPid(target.engine)
-        await target.execute(`SELECT pg_terminate_backend(${first})`)
+        const terminate = (pid: number) => target.execute(dialect === 'mysql' ? `KILL ${pid}` : `SELECT pg_terminate_backend(${pid})`)
+        const first = await backendPid(target.engine, dialect)
+        await terminate(first)
         const reader = new Session({ bind: target.engine })
         expect(await reader.query(Role).count()).toBe(0)
         await reader.close()
-        const second = await backendPid(target.engine)
+        const second = await backendPid(target.engine, dialect)
         expect(second).not.toBe(first)
 
-        await target.execute(`SELECT pg_terminate_backend(${second})`)
+        await terminate(second)
         const writer = new Session({ bind: target.engine })
         writer.add(new Role({ name: 'after terminate' }))
         await writer.commit()
         await writer.close()
         expect(await target.readRows('SELECT name FROM "Role"')).toEqual([{ name: 'after terminate' }])
-        expect(await backendPid(target.engine)).not.toBe(second)
+        expect(await backendPid(target.engine, dialect)).not.toBe(second)
       })
     }
   })
@@ -266,9 +281,9 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       const target = await database(dialect)
       const { engine } = target
       const holder = new Session({ bind: engine })
-      // PostgreSQL runs reads before the first write in autocommit (no server connection held), so its holder writes;
+      // PostgreSQL and MySQL run reads before the first write in autocommit (no server connection held), so their holder writes;
       // a SQLite writer would hold the write lock the other session below needs.
-      if (dialect === 'postgresql') {
+      if (dialect !== 'sqlite') {
         holder.add(new Role({ name: 'held' }))
         await holder.flush()
       } else {
@@ -279,14 +294,16 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       await idle.execute({ sql: 'SELECT 1', parameters: [], result: 'rows', isWrite: false, exactIntegers: false })
       await engine.release(idle)
       expect(engine.poolStatus()).toMatchObject({ idle: 1, checkedOutBy: [holder.owner] })
-      if (dialect === 'postgresql') expect(await serverConnections(target)).toBe(2)
+      if (dialect === 'postgresql') expect(await serverConnections(target, dialect)).toBe(2)
+      // The mariadb pool opens poolSize connections at once, and more while they are checked out.
+      if (dialect === 'mysql') expect(await serverConnections(target, dialect)).toBeGreaterThanOrEqual(2)
 
       let drained = false
       const disposing = engine.dispose({ wait: true }).then(() => (drained = true))
-      // The idle connection is closed: its handle on SQLite, its server process on PostgreSQL (the holder's stays).
+      // The idle connection is closed: its handle on SQLite, its server connection otherwise (the holder's stays).
       await vi.waitFor(async () => {
         if (dialect === 'sqlite') expect(handleOf(idle).open).toBe(false)
-        else expect(await serverConnections(target)).toBe(1)
+        else expect(await serverConnections(target, dialect)).toBe(1)
       })
       expect(drained).toBe(false)
 
@@ -300,13 +317,17 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       await disposing
       expect(drained).toBe(true)
       // Only the connection opened after dispose() is left.
-      if (dialect === 'postgresql') expect(await serverConnections(target)).toBe(1)
+      if (dialect === 'postgresql') expect(await serverConnections(target, dialect)).toBe(1)
+      // On MySQL the pool opened after dispose() keeps its poolSize (5) connections open.
+      if (dialect === 'mysql') await vi.waitFor(async () => expect(await serverConnections(target, dialect)).toBe(5))
     })
   })
 
   describe('logger', () => {
-    // SQLite takes the write lock at BEGIN (BEGIN IMMEDIATE); PostgreSQL needs no lock for it.
+    // SQLite takes the write lock at BEGIN (BEGIN IMMEDIATE); PostgreSQL and MySQL need no lock for it.
     const begin = beginOf(dialect)
+    // MySQL has no RETURNING: the driver reports the generated key (lastInsertId).
+    const insertRole = dialect === 'mysql' ? 'INSERT INTO "Role" ("name") VALUES (?)' : 'INSERT INTO "Role" ("name") VALUES (?) RETURNING "id"'
 
     it('gets each statement as a line and a structured record, failed ones too, and echo turns on with it', async () => {
       const logged: { line: string; record: StatementLogRecord }[] = []
@@ -323,13 +344,14 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       expect(inserts).toHaveLength(2)
       const [ok, failed] = inserts
       expect({ ...ok.record, sql: normalizeSql(ok.record.sql) }).toMatchObject({
-        sql: 'INSERT INTO "Role" ("name") VALUES (?) RETURNING "id"',
+        sql: insertRole,
         parameters: ['admin'],
         url: maskPassword(url),
       })
       expect(ok.record.durationMs).toBeGreaterThanOrEqual(0)
       expect(ok.record.error).toBeUndefined()
-      expect(normalizeSql(ok.line)).toMatch(/^INSERT INTO "Role" \("name"\) VALUES \(\?\) RETURNING "id" \["admin"\] \(\d+\.\d{3} ms\)$/)
+      expect(normalizeSql(ok.line).startsWith(`${insertRole} ["admin"] (`)).toBe(true)
+      expect(ok.line).toMatch(/ \["admin"\] \(\d+\.\d{3} ms\)$/)
       expect(failed.record.error).toBeInstanceOf(UniqueViolationError)
       expect(failed.line).toMatch(/\(\d+\.\d{3} ms\) failed: UniqueViolationError$/)
       expect(logged.map(({ record }) => record.sql)).toEqual([begin, ok.record.sql, 'COMMIT', begin, ok.record.sql, 'ROLLBACK'])
@@ -343,7 +365,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       expect(lines).toEqual([])
       engine.echo = true
       await session.query(Role).count()
-      expect(lines).toEqual([expect.stringMatching(/^SELECT count\(\*\) FROM "Role" \(\d+\.\d{3} ms\)$/)])
+      expect(lines.map(normalizeSql)).toEqual([expect.stringMatching(/^SELECT count\(\*\) FROM "Role" \(\d+\.\d{3} ms\)$/)])
       await session.close()
     })
 
@@ -361,8 +383,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       await expect(session.commit()).rejects.toThrow(UniqueViolationError)
       await session.close()
 
-      const insert = output.find((entry) => normalizeSql(String(entry.sql)) === 'INSERT INTO "Role" ("name") VALUES (?) RETURNING "id"')
-      expect(insert).toMatchObject({ level: 20, parameters: ['ops'], url: maskPassword(url), msg: expect.stringMatching(/^INSERT INTO "Role" .* \["ops"\] \(\d+\.\d{3} ms\)$/) })
+      const insert = output.find((entry) => normalizeSql(String(entry.sql)) === insertRole)
+      expect(insert).toMatchObject({ level: 20, parameters: ['ops'], url: maskPassword(url), msg: expect.stringMatching(/^INSERT INTO ["`]Role["`] .* \["ops"\] \(\d+\.\d{3} ms\)$/) })
       expect(typeof insert?.durationMs).toBe('number')
       const failure = output.find((entry) => entry.level === 50)
       expect(failure).toMatchObject({ sql: insert?.sql, error: { name: 'UniqueViolationError', code: 'unique_violation' } })

@@ -1,4 +1,4 @@
-// Same bytes as Prisma, on SQLite and PostgreSQL: every scalar type written through a session reads identically through a real PrismaClient, and back.
+// Same bytes as Prisma, on SQLite, PostgreSQL and MySQL: every scalar type written through a session reads identically through a real PrismaClient, and back.
 import Database from 'better-sqlite3'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Decimal, type Session } from 'prismalchemy'
@@ -44,9 +44,16 @@ describe.each(DIALECTS)('on %s', (dialect) => {
   /**
    * Every column of `users` as stored, but `created_at`'s value (a default differs by the clock). Storage
    * differs per database: SQLite keeps a storage class per value, so each comes with `typeof()` and its
-   * literal; PostgreSQL columns have fixed types, so each comes as its text form.
+   * literal; PostgreSQL and MySQL columns have fixed types, so each comes as its text form (MySQL's JSON,
+   * a LONGTEXT on MariaDB, keeps the text written).
    */
   async function storedUsers(): Promise<Record<string, unknown>[]> {
+    if (dialect === 'mysql') {
+      return db.readRows(
+        `SELECT username, email, plan, CAST(active AS CHAR) AS active, CAST(quota AS CHAR) AS quota, CAST(score AS CHAR) AS score,
+                CAST(balance AS CHAR) AS balance, settings, HEX(avatar) AS avatar FROM users ORDER BY username`,
+      )
+    }
     if (dialect === 'postgresql') {
       return db.readRows(
         `SELECT username, email, plan::text, active::text, quota::text, score::text, balance::text, settings::text,

@@ -112,7 +112,9 @@ describe.each(DIALECTS)('prisma migrate on %s', (dialect) => {
       .sort()
   }
 
-  it('creates and applies migrations, seeds with the generated db, then adds a column that old rows and new code share', async () => {
+  // Skipped on MySQL: the stand-in serves Prisma's wasm schema engine, which has no MySQL connector
+  // (docs/notes/mariadb-adapter.md §7), and the native engine cannot be downloaded here.
+  it.skipIf(dialect === 'mysql')('creates and applies migrations, seeds with the generated db, then adds a column that old rows and new code share', async () => {
     const schemaPath = path.join(project, 'prisma/schema.prisma')
     writeFileSync(schemaPath, schema(provider, V1_FIELDS))
 

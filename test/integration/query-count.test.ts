@@ -6,12 +6,14 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS, sqlOn, type ExpectedSql } from '../helpers/dialects.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
 
-/** The statements the counts below run (SQLite needs a LIMIT before an OFFSET: -1 is none). */
+/** The statements the counts below run (SQLite and MySQL need a LIMIT before an OFFSET: -1 and 2^63-1 are none). */
 const EXPECTED_SQL: Record<'limited' | 'offsetOnly', ExpectedSql> = {
   limited: 'SELECT count(*) FROM (SELECT 1 FROM "users" WHERE "id" > ? LIMIT ? OFFSET ?) AS "t"',
   offsetOnly: {
     sqlite: 'SELECT count(*) FROM (SELECT 1 FROM "users" LIMIT ? OFFSET ?) AS "t"',
     postgresql: 'SELECT count(*) FROM (SELECT 1 FROM "users" OFFSET $1) AS "t"',
+    // MySQL has no OFFSET without LIMIT: PrismaClient's largest signed BIGINT as the limit.
+    mysql: 'SELECT count(*) FROM (SELECT 1 FROM `users` LIMIT 9223372036854775807 OFFSET ?) AS `t`',
   },
 }
 

@@ -38,8 +38,8 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
 
   it('orderBy a to-one relationship\'s column adds the LEFT OUTER JOIN it needs, keeping owners without one (NULLs sort as each database sorts them)', async () => {
     const result = await usernames((s) => s.query(User).orderBy([{ role: { name: 'desc' } }, { id: 'asc' }]))
-    // SQLite sorts NULL lowest (last when descending), PostgreSQL highest (first when descending); Prisma leaves it to the database too.
-    expect(result.names).toEqual(dialect === 'sqlite' ? ['bob', 'ann', 'dee', 'cy'] : ['cy', 'bob', 'ann', 'dee'])
+    // SQLite and MySQL sort NULL lowest (last when descending), PostgreSQL highest (first when descending); Prisma leaves it to the database too.
+    expect(result.names).toEqual(dialect !== 'postgresql' ? ['bob', 'ann', 'dee', 'cy'] : ['cy', 'bob', 'ann', 'dee'])
     expect(result.sql).toEqual([sqlOn(dialect, `SELECT ${QUALIFIED_USER_COLUMNS} FROM "users" ${ROLE_OUTER_JOIN} ORDER BY "j1"."name" DESC, "users"."id" ASC`)])
   })
 
@@ -195,7 +195,8 @@ describe.each(DIALECTS)('joins on inline schemas, on %s', (dialect) => {
         ),
       ])
       const byManager = await session.query(Employee).outerjoin('manager').orderBy([{ manager: { name: 'asc' } }, { name: 'asc' }]).all()
-      expect(byManager.map((employee: { name: string }) => employee.name)).toEqual(dialect === 'sqlite' ? ['ceo', 'ann', 'boss', 'cy'] : ['ann', 'boss', 'cy', 'ceo'])
+      // NULL (ceo has no manager) sorts first ascending on SQLite and MySQL, last on PostgreSQL.
+      expect(byManager.map((employee: { name: string }) => employee.name)).toEqual(dialect !== 'postgresql' ? ['ceo', 'ann', 'boss', 'cy'] : ['ann', 'boss', 'cy', 'ceo'])
     })
   })
 

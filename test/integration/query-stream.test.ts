@@ -146,7 +146,7 @@ describe.each(DIALECTS)('query.stream() on %s', (dialect) => {
     expect(names).toEqual(['late'])
     const inserts = recorder.sql().filter((statement) => statement.startsWith('INSERT'))
     expect(inserts).toHaveLength(1)
-    expect(recorder.sql().indexOf(inserts[0])).toBeLessThan(recorder.sql().findIndex((statement) => statement.includes('FROM "users" WHERE')))
+    expect(recorder.sql().indexOf(inserts[0])).toBeLessThan(recorder.sql().findIndex((statement) => statement.includes(sqlOn(dialect, 'FROM "users" WHERE'))))
     await session.rollback()
     await session.close()
   })
@@ -159,7 +159,7 @@ describe.each(DIALECTS)('query.stream() on %s', (dialect) => {
       for await (const user of users().options(selectinload('role')).stream({ batchSize: 1000, release })) roleNames.add((await user.role)!.name)
       recorder.stop()
       expect([...roleNames].sort()).toEqual(['role1', 'role2', 'role3'])
-      const roleSelects = recorder.sql().filter((statement) => statement.includes('FROM "Role"'))
+      const roleSelects = recorder.sql().filter((statement) => statement.includes(sqlOn(dialect, 'FROM "Role"')))
       // Each batch's users hold the three roles: batch 1 selects them; later batches find them in the
       // identity map, unless the previous batch released them with its users.
       expect(roleSelects).toEqual(statementsOn(dialect, ...Array.from({ length: release ? 3 : 1 }, () => SELECT_ROLES(3))))
@@ -174,8 +174,8 @@ describe.each(DIALECTS)('query.stream() on %s', (dialect) => {
       for await (const user of users().where({ id: { lte: 5 } }).options(joinedload('role')).stream({ batchSize: 2 })) roleNames.add((await user.role)!.name)
     })
     expect([...roleNames].sort()).toEqual(['role1', 'role2', 'role3'])
-    expect(joined.filter((statement) => statement.includes('FROM "Role"'))).toEqual([])
-    expect(joined.some((statement) => statement.includes('LEFT OUTER JOIN "Role"'))).toBe(true)
+    expect(joined.filter((statement) => statement.includes(sqlOn(dialect, 'FROM "Role"')))).toEqual([])
+    expect(joined.some((statement) => statement.includes(sqlOn(dialect, 'LEFT OUTER JOIN "Role"')))).toBe(true)
     await session.close()
   })
 
@@ -270,6 +270,87 @@ describe.each(DIALECTS)('query.stream() on %s', (dialect) => {
       await session.flush()
       await session.rollback()
       await session.close()
+    })
+  } else if (dialect === 'mysql') {
+    it('streams outside a transaction on a connection of its own on MySQL: the session reads and writes meanwhile', async () => {
+      fresh()
+      const recorder = recordSql(database.engine)
+      const streamed: User[] = []
+      for await (const user of users().stream({ batchSize: 1000 })) {
+        streamed.push(user)
+        if (user.id === 10) {
+          user.score = 10
+          await session.flush()
+          // The stream's connection is still sending rows; the transaction's connection reads meanwhile.
+          expect(await session.query(User).where({ score: 10 }).count()).toBe(1)
+        }
+      }
+      recorder.stop()
+      expect(streamed).toHaveLength(USERS)
+      expect(recorder.sql().slice(0, 3)).toEqual(statementsOn(dialect, SELECT_USERS, 'BEGIN', 'UPDATE "users" SET "score" = ?, "updated_at" = ? WHERE "id" = ?'))
+      // Streamed rows decode as queried ones do (DATETIME, TINYINT booleans, BIGINT, DECIMAL, enums).
+      const columns = (user: User) => [user.id, user.username, user.email, user.roleId, user.plan, user.active, user.quota, user.score, String(user.balance), user.settings, user.avatar, user.createdAt, user.updatedAt]
+      const check = database.session()
+      const queried = await check.query(User).where({ id: { lte: 3 } }).orderBy({ id: 'asc' }).all()
+      expect(streamed[0]!.createdAt).toBeInstanceOf(Date)
+      expect(typeof streamed[0]!.active).toBe('boolean')
+      expect(typeof streamed[0]!.quota).toBe('bigint')
+      expect(streamed.slice(0, 3).map(columns)).toEqual(queried.map(columns))
+      await check.close()
+      await session.rollback()
+      await session.close()
+      expect(database.engine.poolStatus().checkedOut).toBe(0)
+    })
+
+    it('refuses other statements of the transaction while a stream inside it reads, with write_during_stream, until the loop ends or breaks', async () => {
+      for (const leave of ['end', 'break'] as const) {
+        fresh()
+        ;(await session.get(User, 5))!.score = 5
+        await session.flush()
+        const refused: string[] = []
+        let count = 0
+        for await (const user of users().stream({ batchSize: 500 })) {
+          count++
+          if (user.id === 10) {
+            // The stream reads in the transaction: it sees the flushed, uncommitted change.
+            expect((await session.get(User, 5))!.score).toBe(5)
+            user.score = 10
+            refused.push((await failure(session.flush())).code)
+            refused.push((await failure(session.noAutoflush(() => session.query(Role).count()))).code)
+            refused.push((await failure(session.execute(sql`SELECT 1`))).code)
+          }
+          if (leave === 'break' && user.id === 1200) break
+        }
+        expect(refused).toEqual(['write_during_stream', 'write_during_stream', 'write_during_stream'])
+        expect(count).toBe(leave === 'break' ? 1200 : USERS)
+        // The stream ended (or was closed by break): the transaction runs statements again.
+        await session.flush()
+        expect(await session.query(User).where({ score: { in: [5, 10] } }).count()).toBe(2)
+        await session.rollback()
+        await session.close()
+        expect(database.engine.poolStatus().checkedOut).toBe(0)
+      }
+    })
+
+    it('ends a stream inside the transaction when the session commits in the loop, and the connection goes back clean', async () => {
+      fresh()
+      ;(await session.get(User, 6))!.score = 6
+      await session.flush()
+      const error = await failure(
+        (async () => {
+          for await (const user of users().stream({ batchSize: 500 })) if (user.id === 600) await session.commit()
+        })(),
+      )
+      expect(error.code).toBe('stream_closed')
+      expect(error.message).toContain('commit')
+      await session.close()
+      expect(database.engine.poolStatus().checkedOut).toBe(0)
+      const check = database.session()
+      const user = (await check.get(User, 6))!
+      expect(user.score).toBe(6)
+      user.score = 0
+      await check.commit()
+      await check.close()
     })
   } else {
     it('flushes between FETCHes on PostgreSQL, in the cursor\'s transaction', async () => {

@@ -1,7 +1,7 @@
 // A database whose tables differ from the generated models raises SchemaMismatchError naming the model and field, not the driver's generic message.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { joinedload, NotNullViolationError, SchemaMismatchError, Session, sql } from 'prismalchemy'
-import { DIALECTS, type TestDialect } from '../helpers/dialects.js'
+import { DIALECTS, sqlOn, type TestDialect } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
 
 const SCHEMA = `datasource db {
@@ -89,7 +89,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       const error = await failureOf(() => session.commit())
       expect(error).toBeInstanceOf(SchemaMismatchError)
       expect(error).toMatchObject({ code: 'schema_mismatch', model: 'Author', field: 'nickname', column: 'nick_name' })
-      expect((error as SchemaMismatchError).sql).toMatch(/^INSERT INTO "Author"/)
+      expect((error as SchemaMismatchError).sql).toMatch(new RegExp(`^${sqlOn(dialect, 'INSERT INTO "Author" ')}`))
     })
 
     it('fails a joined load of another model through that model', async () => {
@@ -153,7 +153,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
   })
 
   it('names the table and column of raw SQL, which belongs to no model', async () => {
-    const error = await failureOf(() => session.execute(sql`SELECT "nope" FROM "Author"`))
+    const error = await failureOf(() => session.execute(dialect === 'mysql' ? sql`SELECT \`nope\` FROM \`Author\`` : sql`SELECT "nope" FROM "Author"`))
     expect(error).toBeInstanceOf(SchemaMismatchError)
     expect(error).toMatchObject({ code: 'schema_mismatch', column: 'nope', model: undefined })
     expect((error as Error).message).toMatch(/^The database has no column "nope"/)

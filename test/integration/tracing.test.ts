@@ -49,7 +49,8 @@ function parentOf(span: ReadableSpan): string | undefined {
 
 /** The statements of the tests below, pinned per dialect. */
 const EXPECTED_SQL = {
-  insertRole: { sqlite: 'INSERT INTO "Role" ("name") VALUES (?) RETURNING "id"', postgresql: 'INSERT INTO "Role" ("name") VALUES ($1) RETURNING "id"' },
+  // MySQL has no RETURNING: the driver reports the generated key (lastInsertId).
+  insertRole: { sqlite: 'INSERT INTO "Role" ("name") VALUES (?) RETURNING "id"', postgresql: 'INSERT INTO "Role" ("name") VALUES ($1) RETURNING "id"', mysql: 'INSERT INTO `Role` (`name`) VALUES (?)' },
   updateRole: 'UPDATE "Role" SET "name" = ? WHERE "id" = ?',
   deleteRole: 'DELETE FROM "Role" WHERE "id" IN (?)',
   getRole: 'SELECT "id", "name" FROM "Role" WHERE "id" = ?',
@@ -59,7 +60,7 @@ const EXPECTED_SQL = {
 function engineAttributes(database: TestDatabase, dialect: TestDialect): Record<string, unknown> {
   if (dialect === 'sqlite') return { 'db.system.name': 'sqlite', 'db.namespace': database.url.slice('file:'.length) }
   const url = new URL(database.url)
-  return { 'db.system.name': 'postgresql', 'db.namespace': url.pathname.slice(1), 'server.address': url.hostname, 'server.port': Number(url.port) }
+  return { 'db.system.name': dialect, 'db.namespace': url.pathname.slice(1), 'server.address': url.hostname, 'server.port': Number(url.port) }
 }
 
 describe.each(DIALECTS)('on %s', (dialect) => {

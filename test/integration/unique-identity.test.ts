@@ -7,6 +7,7 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { FlushError } from 'prismalchemy'
 import { DIALECTS, normalizeSql } from '../helpers/dialects.js'
+import { generatedKeyInserts } from '../helpers/generated-key-inserts.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
 import { loadPrismaClient, type PrismaClientLike } from '../helpers/prisma-client.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
@@ -152,7 +153,7 @@ describe.each(DIALECTS)('models identified by a unique, on %s', (dialect) => {
       const sql = await sqlOf(() => session.flush())
       expect(sql.filter((text) => text.startsWith('INSERT'))).toEqual([
         'INSERT INTO "invited_users" ("admin_uid", "invitee_email") VALUES (?, ?)',
-        'INSERT INTO "reminders" ("email", "note") VALUES (?, ?), (?, ?) RETURNING "id"',
+        ...generatedKeyInserts(dialect, 'INSERT INTO "reminders" ("email", "note")', '(?, ?)', 2),
       ])
       await session.commit()
     })

@@ -36,8 +36,11 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     await db.dispose()
   })
 
-  /** Constraint name as each database reports it: SQLite lists the columns, PostgreSQL names the index (Prisma's `<table>_<columns>_key`). */
-  const constraintOf = (sqlite: string, postgresql: string): string => (dialect === 'sqlite' ? sqlite : postgresql)
+  /**
+   * Constraint name as each database reports it: SQLite lists the columns, PostgreSQL and MySQL name the index
+   * (Prisma's `<table>_<columns>_key`); MySQL calls every primary key `PRIMARY`.
+   */
+  const constraintOf = (sqlite: string, postgresql: string, mysql = postgresql): string => (dialect === 'sqlite' ? sqlite : dialect === 'mysql' ? mysql : postgresql)
 
   it('names the model and field of a single-field @unique broken by a flush, with Prisma\'s P2002 wording', async () => {
     session.add(new User({ username: 'ann' }))
@@ -65,7 +68,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
   it('names the primary key field of a duplicate key', async () => {
     const ann = await session.query(User).filterBy({ username: 'ann' }).one()
     const error = await failure(() => session.insertMany(User, [{ id: ann.id, username: 'carl' }]))
-    expect(error).toMatchObject({ model: 'User', fields: ['id'], constraint: constraintOf('id', 'users_pkey') })
+    expect(error).toMatchObject({ model: 'User', fields: ['id'], constraint: constraintOf('id', 'users_pkey', 'PRIMARY') })
   })
 
   it('names the fields for insertMany and for a bulk update', async () => {
@@ -77,7 +80,14 @@ describe.each(DIALECTS)('on %s', (dialect) => {
   })
 
   it('leaves model and fields undefined for raw SQL, which belongs to no model', async () => {
-    const error = await failure(() => session.execute(sql`INSERT INTO "users" ("username", "updated_at") VALUES (${'ann'}, ${new Date()})`))
+    const now = new Date()
+    const error = await failure(() =>
+      session.execute(
+        dialect === 'mysql'
+          ? sql`INSERT INTO \`users\` (\`username\`, \`updated_at\`) VALUES (${'ann'}, ${now})`
+          : sql`INSERT INTO "users" ("username", "updated_at") VALUES (${'ann'}, ${now})`,
+      ),
+    )
     expect(error).toBeInstanceOf(UniqueViolationError)
     expect(error).toMatchObject({ model: undefined, fields: undefined, constraint: constraintOf('username', 'users_username_key') })
   })

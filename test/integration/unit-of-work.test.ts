@@ -5,6 +5,7 @@ import { Post, Role, User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { DIALECTS, normalizeSql, beginOf } from '../helpers/dialects.js'
 import { capturedSql, recordSql } from '../helpers/sql-recorder.js'
+import { generatedKeyInserts } from '../helpers/generated-key-inserts.js'
 
 const USER_COLUMNS =
   '"username", "email", "roleId", "plan", "active", "quota", "score", "balance", "settings", "avatar", "created_at", "updated_at"'
@@ -28,14 +29,15 @@ describe.each(DIALECTS)('on %s', (dialect) => {
   })
 
   describe('flush', () => {
-    it('inserts a role before its users, and the users in one batched INSERT ... RETURNING', async () => {
+    it('inserts a role before its users, and the users in one batched INSERT ... RETURNING (one INSERT each on MySQL)', async () => {
       const admin = new Role({ name: 'admin' })
       session.addAll([new User({ username: 'ann', role: admin }), new User({ username: 'bob', role: admin }), new User({ username: 'cid', role: admin })])
       const sql = await capturedSql(db.engine, () => session.flush())
+      // MySQL (no RETURNING): one INSERT per user, each key from the driver's lastInsertId.
       expect(sql.map(normalizeSql)).toEqual([
         begin,
-        'INSERT INTO "Role" ("name") VALUES (?) RETURNING "id"',
-        `INSERT INTO "users" (${USER_COLUMNS}) VALUES ${USER_ROW}, ${USER_ROW}, ${USER_ROW} RETURNING "id"`,
+        ...generatedKeyInserts(dialect, 'INSERT INTO "Role" ("name")', '(?)', 1),
+        ...generatedKeyInserts(dialect, `INSERT INTO "users" (${USER_COLUMNS})`, USER_ROW, 3),
       ])
       await session.commit()
       expect(await db.readRows('SELECT "username", "roleId" FROM "users" ORDER BY "id"')).toEqual([
@@ -111,11 +113,14 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       expect(ann.createdAt).toBeInstanceOf(Date)
       expect(ann.updatedAt.getTime()).toBe(ann.createdAt.getTime())
       await session.commit()
-      // Prisma's storage differs: SQLite keeps ISO text with an offset, PostgreSQL a UTC wall-clock timestamp(3).
+      // Prisma's storage differs: SQLite keeps ISO text with an offset, PostgreSQL a UTC wall-clock timestamp(3), MySQL a UTC wall-clock DATETIME(3).
       if (dialect === 'sqlite') {
         expect(await db.readRows('SELECT "created_at", typeof("created_at") AS "t" FROM "users"')).toEqual([
           { created_at: ann.createdAt.toISOString().replace('Z', '+00:00'), t: 'text' },
         ])
+      } else if (dialect === 'mysql') {
+        const sqlText = `SELECT CAST("created_at" AS CHAR) AS "created_at", (SELECT "COLUMN_TYPE" FROM information_schema."COLUMNS" WHERE "TABLE_SCHEMA" = DATABASE() AND "TABLE_NAME" = 'users' AND "COLUMN_NAME" = 'created_at') AS "t" FROM "users"`
+        expect(await db.readRows(sqlText)).toEqual([{ created_at: ann.createdAt.toISOString().replace('T', ' ').replace('Z', ''), t: 'datetime(3)' }])
       } else {
         const sqlText = `SELECT to_char("created_at", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "created_at", pg_typeof("created_at")::text AS "t" FROM "users"`
         expect(await db.readRows(sqlText)).toEqual([{ created_at: ann.createdAt.toISOString(), t: 'timestamp without time zone' }])

@@ -1,6 +1,6 @@
 // `view` blocks (Prisma's `views` preview feature) with a unique: mapped read-only, identified by the unique, queried and
 // related like models and read as PrismaClient reads them; every write refused at flush; createAll() leaves them to the
-// project's SQL, as Prisma's schema engine does. On SQLite and PostgreSQL.
+// project's SQL, as Prisma's schema engine does. On SQLite, PostgreSQL and MySQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FlushError, joinedload, selectinload, type Session } from 'prismalchemy'
 import { generateFromFiles } from '../../generator/generate.js'
@@ -108,7 +108,7 @@ describe.each(DIALECTS)('views on %s', (dialect) => {
     models.readRows<{ name: string; type: string }>(
       dialect === 'sqlite'
         ? "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        : "SELECT table_name AS name, CASE table_type WHEN 'VIEW' THEN 'view' ELSE 'table' END AS type FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+        : `SELECT table_name AS name, CASE table_type WHEN 'VIEW' THEN 'view' ELSE 'table' END AS type FROM information_schema.tables WHERE table_schema = ${dialect === 'mysql' ? 'DATABASE()' : "'public'"} ORDER BY table_name`,
     )
 
   /** Runs `work` in a new session and returns the error its flush raised, with the statements it ran. */

@@ -1,7 +1,7 @@
 // Regressions from the review of tracked collections, joined loading and many-to-many links.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { joinedload } from 'prismalchemy'
-import { DIALECTS } from '../helpers/dialects.js'
+import { DIALECTS, normalizeSql } from '../helpers/dialects.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
 import { POST_TAG_MODELS, ROLE_USER_MODELS, sqliteSchema } from '../helpers/schemas.js'
 import { capturedSql } from '../helpers/sql-recorder.js'
@@ -144,7 +144,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       t2.posts.append(p1)
       // Removing p2 from t1 must not be cancelled by an unrelated pair with the same numbers reversed.
       t1.posts.remove(p2)
-      const sql = await capturedSql(models.engine, () => s.commit())
+      const sql = (await capturedSql(models.engine, () => s.commit())).map(normalizeSql)
       expect(sql.filter((text) => text.startsWith('INSERT INTO "_PostToTag"'))).toHaveLength(1)
       expect(sql.filter((text) => text.startsWith('DELETE FROM "_PostToTag"'))).toHaveLength(1)
       const links = await models.readRows<{ A: number; B: number }>('SELECT "A", "B" FROM "_PostToTag"')

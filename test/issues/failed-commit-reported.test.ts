@@ -19,7 +19,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     db = undefined
   })
 
-  it('reports the failed COMMIT of a deferred foreign key with its error, then serves the next session', async () => {
+  // MySQL has no deferrable constraints (InnoDB checks a foreign key at each statement): nothing there makes the COMMIT itself fail.
+  it.skipIf(dialect === 'mysql')('reports the failed COMMIT of a deferred foreign key with its error, then serves the next session', async () => {
     db = await createTestDatabase({ poolSize: 1, maxOverflow: 0 }, dialect)
     // Checked at COMMIT, not at the INSERT: the database refuses the COMMIT itself.
     await db.execute('CREATE TABLE "Deferred" ("id" INTEGER PRIMARY KEY, "parentId" INTEGER REFERENCES "Deferred" ("id") DEFERRABLE INITIALLY DEFERRED)')

@@ -169,6 +169,48 @@ describeOn('mysql', 'MySQL errors', () => {
       }
     })
 
+    it("refuses every later statement of the deadlock victim's transaction, reads included, and its commit(), with transaction_aborted; nothing of it lands; rollback() recovers", async () => {
+      const ages = async () => (await database.readRows<{ id: number; age: number }>('SELECT id, age FROM Author WHERE id IN (1, 2) ORDER BY id')).map((row) => Number(row.age))
+      const [age1, age2] = await ages()
+      const first = new Session({ bind: engine })
+      const second = new Session({ bind: engine })
+      try {
+        // Each session locks one row, then asks for the other's: InnoDB picks one as the victim.
+        await first.execute(bump(1))
+        await second.execute(bump(2))
+        const results = await Promise.allSettled([first.execute(bump(2)), second.execute(bump(1))])
+        expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected'])
+        const victimFirst = results[0].status === 'rejected'
+        const [victim, winner] = victimFirst ? [first, second] : [second, first]
+        const deadlock = (results[victimFirst ? 0 : 1] as PromiseRejectedResult).reason
+        expect(deadlock).toBeInstanceOf(WriteConflictError)
+        expect(deadlock.code).toBe('write_conflict')
+
+        // MySQL rolled the victim's transaction back and left its connection in autocommit: each of these would run on its own.
+        for (const statement of [bump(1), sql`SELECT \`age\` FROM \`Author\` WHERE \`id\` = ${2}`]) {
+          const refused = await victim.execute(statement).catch((error: unknown) => error)
+          expect(refused).toBeInstanceOf(TransactionAbortedError)
+          expect((refused as TransactionAbortedError).code).toBe('transaction_aborted')
+          expect((refused as TransactionAbortedError).cause).toBe(deadlock)
+        }
+        const commit = await victim.commit().catch((error: unknown) => error)
+        expect(commit).toBeInstanceOf(TransactionAbortedError)
+        expect((commit as TransactionAbortedError).code).toBe('transaction_aborted')
+        await winner.commit()
+        // Only the winner's two bumps landed: neither the victim's first write nor anything refused after the deadlock.
+        expect(await ages()).toEqual([age1 + 1, age2 + 1])
+
+        await victim.rollback()
+        await victim.execute(bump(1))
+        await victim.commit()
+        expect(await ages()).toEqual([age1 + 2, age2 + 1])
+        expect(engine.poolStatus().checkedOut).toBe(0)
+      } finally {
+        await first.close()
+        await second.close()
+      }
+    })
+
     it('raises DatabaseLockedError (lock_wait_timeout) for a lock wait timeout (1205), after which the transaction goes on', async () => {
       // The URL's sessionVariables: a 1-second innodb_lock_wait_timeout on this engine's connections.
       const impatient = createEngine(`${database.url}?sessionVariables=${encodeURIComponent('{"innodb_lock_wait_timeout":1}')}`)

@@ -52,7 +52,10 @@ export async function peerApp(name: string, dialect: TestDialect, schema = TODO_
       const sql =
         dialect === 'sqlite'
           ? tables.map((table) => `DELETE FROM "${table}"; DELETE FROM sqlite_sequence WHERE name = '${table}';`).join('\n')
-          : `TRUNCATE ${tables.map((table) => `"${table}"`).join(', ')} RESTART IDENTITY CASCADE;`
+          : dialect === 'mysql'
+            ? // TRUNCATE takes one table and restarts AUTO_INCREMENT; foreign keys would refuse it, hence the checks off.
+              `SET FOREIGN_KEY_CHECKS = 0; ${tables.map((table) => `TRUNCATE "${table}";`).join(' ')} SET FOREIGN_KEY_CHECKS = 1;`
+            : `TRUNCATE ${tables.map((table) => `"${table}"`).join(', ')} RESTART IDENTITY CASCADE;`
       await models.database.execute(sql)
     },
     dispose: async () => {

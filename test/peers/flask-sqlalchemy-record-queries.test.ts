@@ -1,6 +1,6 @@
 // Flask-SQLAlchemy's tests/test_record_queries.py in prismalchemy's terms: createDb(..., { recordQueries: true }) and db.getRecordedQueries() in a db.scope().
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DIALECTS } from '../helpers/dialects.js'
+import { DIALECTS, sqlOn } from '../helpers/dialects.js'
 import { peerApp, type PeerApp } from './flask-sqlalchemy-app.js'
 
 describe.each(DIALECTS)('on %s', (dialect) => {
@@ -23,7 +23,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       return db.getRecordedQueries().at(-1)!
     })
     expect(info.statement).toContain('SELECT')
-    expect(info.statement).toContain('FROM "todo"')
+    expect(info.statement).toContain(sqlOn(dialect, 'FROM "todo"'))
     expect(info.parameters[0]).toBe(5)
     // Milliseconds as floats: equal up to rounding.
     expect(info.duration).toBeCloseTo(info.endTime - info.startTime, 6)

@@ -104,11 +104,17 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     it('runs raw INSERTs on the default database and on a bind, and reads each back', async () => {
       const { User, Product } = app.classes
       await db.scope(async () => {
-        await db.session.execute(sql`INSERT INTO "user" ("name") VALUES (${'User1'}), (${'User2'})`)
+        // MySQL quotes identifiers with backticks (a double-quoted name is a string there).
+        await db.session.execute(
+          dialect === 'mysql' ? sql`INSERT INTO \`user\` (\`name\`) VALUES (${'User1'}), (${'User2'})` : sql`INSERT INTO "user" ("name") VALUES (${'User1'}), (${'User2'})`,
+        )
         await db.session.commit()
         expect(await db.session.query(User).all()).toHaveLength(2)
 
-        await db.session.execute(sql`INSERT INTO "product" ("name") VALUES (${'Product1'}), (${'Product2'})`, { bind: Product })
+        await db.session.execute(
+          dialect === 'mysql' ? sql`INSERT INTO \`product\` (\`name\`) VALUES (${'Product1'}), (${'Product2'})` : sql`INSERT INTO "product" ("name") VALUES (${'Product1'}), (${'Product2'})`,
+          { bind: Product },
+        )
         await db.session.commit()
         expect(await db.session.query(Product).all()).toHaveLength(2)
       })

@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Session } from 'prismalchemy'
 import { DIALECTS, normalizeSql } from '../helpers/dialects.js'
+import { generatedKeyInserts } from '../helpers/generated-key-inserts.js'
 import { inlineModels, type InlineModels } from '../helpers/inline-models.js'
 import { recordSql } from '../helpers/sql-recorder.js'
 import { peerModels, type PeerModels } from './fixtures.js'
@@ -192,6 +193,9 @@ model B {
 `
 
 describe.each(DIALECTS)('on %s', (dialect) => {
+  /** The one INSERT of a new row with `head` and `row` whose key the server generates (see generatedKeyInserts). */
+  const insertOne = (head: string, row: string): string => generatedKeyInserts(dialect, head, row, 1)[0]
+
   describe('SelfReferentialTest', () => {
     let models: InlineModels
     let C1: ModelClass
@@ -365,8 +369,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
         session.add(o1)
         const o2 = await o1.t2
         expect(await statementsOf(models, () => session.flush())).toEqual([
-          ['INSERT INTO "t1" ("data", "t2id") VALUES (?, ?) RETURNING "id"', [null, null]],
-          ['INSERT INTO "t2" ("data", "t1id") VALUES (?, ?) RETURNING "id"', [null, null]],
+          [insertOne('INSERT INTO "t1" ("data", "t2id")', '(?, ?)'), [null, null]],
+          [insertOne('INSERT INTO "t2" ("data", "t1id")', '(?, ?)'), [null, null]],
           ['UPDATE "t1" SET "t2id" = ? WHERE "id" = ?', [o2.id, o1.id]],
         ])
         const o3 = new T3({ t1: o1, t2: o2 })
@@ -423,8 +427,12 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     afterEach(() => models.database.execute('UPDATE "ball" SET "person_id" = NULL; DELETE FROM "person"; DELETE FROM "ball";'))
     afterAll(() => models.dispose())
 
-    const INSERT_BALLS = (n: number) => `INSERT INTO "ball" ("person_id", "data") VALUES ${Array(n).fill('(?, ?)').join(', ')} RETURNING "id"`
-    const INSERT_PERSON = 'INSERT INTO "person" ("favorite_ball_id", "data") VALUES (?, ?) RETURNING "id"'
+    /** The INSERTs of `n` new balls holding `data` and no person, with their parameters: one multi-row INSERT, or one per row on MySQL. */
+    const insertBalls = (n: number, data: string): [string, unknown[]][] => {
+      const statements = generatedKeyInserts(dialect, 'INSERT INTO "ball" ("person_id", "data")', '(?, ?)', n)
+      return statements.map((text) => [text, Array.from({ length: n / statements.length }, () => [null, data]).flat()])
+    }
+    const INSERT_PERSON = insertOne('INSERT INTO "person" ("favorite_ball_id", "data")', '(?, ?)')
     const SET_PERSON = 'UPDATE "ball" SET "person_id" = ? WHERE "id" = ?'
 
     // test_cycles.py::OneToManyManyToOneTest::test_cycle
@@ -449,7 +457,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
         p.favorite = balls[0]
         session.addAll([balls[0], p, ...balls.slice(1)])
         expect(await statementsOf(models, () => session.flush())).toEqual([
-          [INSERT_BALLS(4), [null, 'some data', null, 'some data', null, 'some data', null, 'some data']],
+          ...insertBalls(4, 'some data'),
           [INSERT_PERSON, [balls[0].id, 'some data']],
           ...balls.map((ball): [string, unknown[]] => [SET_PERSON, [p.id, ball.id]]),
         ])
@@ -557,8 +565,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
         session.add(a1)
         const statements = await statementsOf(models, () => session.flush())
         expect(statements.map(([sql]) => sql)).toEqual([
-          'INSERT INTO "a" ("data", "favorite_b_id", "updated") VALUES (?, ?, ?) RETURNING "id"',
-          'INSERT INTO "b" ("a_id") VALUES (?) RETURNING "id"',
+          insertOne('INSERT INTO "a" ("data", "favorite_b_id", "updated")', '(?, ?, ?)'),
+          insertOne('INSERT INTO "b" ("a_id")', '(?)'),
           'UPDATE "a" SET "favorite_b_id" = ? WHERE "id" = ?',
         ])
         expect(statements[0][1].slice(0, 2)).toEqual([null, null])
@@ -580,7 +588,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
         a1.favoriteB = b1
         session.add(b1)
         const statements = await statementsOf(models, () => session.flush())
-        expect(statements.map(([sql]) => sql)).toEqual(['INSERT INTO "b" ("a_id") VALUES (?) RETURNING "id"', 'UPDATE "a" SET "favorite_b_id" = ?, "updated" = ? WHERE "id" = ?'])
+        expect(statements.map(([sql]) => sql)).toEqual([insertOne('INSERT INTO "b" ("a_id")', '(?)'), 'UPDATE "a" SET "favorite_b_id" = ?, "updated" = ? WHERE "id" = ?'])
         expect(statements[1][1][0]).toBe(b1.id)
         expect((a1.updated as Date).getTime()).toBeGreaterThanOrEqual(before.getTime())
         await session.commit()

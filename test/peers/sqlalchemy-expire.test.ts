@@ -155,7 +155,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       const s = open()
       const u = await s.get(User, 10)
       s.expireAll()
-      await s.execute(sql`DELETE FROM "users" WHERE "id" = 10`)
+      await s.execute(dialect === 'mysql' ? sql`DELETE FROM \`users\` WHERE \`id\` = 10` : sql`DELETE FROM "users" WHERE "id" = 10`)
       expect(await s.get(User, 10)).toBeNull()
       expect(inspect(u).session).toBeNull()
       await s.rollback()

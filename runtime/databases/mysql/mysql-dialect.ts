@@ -1,7 +1,7 @@
 /** MySQL and MariaDB: `?` placeholders, backtick quoting, and values stored exactly as PrismaClient stores them through @prisma/adapter-mariadb. */
 import { Decimal } from 'decimal.js'
 import { DefaultCompiler } from '../../sql/compiler.js'
-import { sql, type ColumnType, type LikeNode, type ScalarType } from '../../sql/nodes.js'
+import { sql, type ArithmeticNode, type ColumnType, type LikeNode, type ScalarType } from '../../sql/nodes.js'
 import type { Decoder, Dialect } from '../../dialect/dialect.js'
 import { ValueCodecs, type Encoder } from '../../dialect/value-codecs.js'
 import { formatDate, formatTime, formatTimestamp, parseTime } from '../../dialect/utc-time-text.js'
@@ -140,6 +140,21 @@ export class MysqlCompiler extends DefaultCompiler {
   /** MySQL has no `DEFAULT VALUES`: an empty column list and an empty row. */
   protected override defaultValues(): string {
     return ' () VALUES ()'
+  }
+
+  /**
+   * An integer column divided by an integer (Prisma's `divide` on Int and BigInt, bound as BigInt) is
+   * `DIV`, which truncates as PostgreSQL's and SQLite's integer division does: MySQL's `/` gives a
+   * decimal, which the INT column would then round (7 / 2 would store 4).
+   */
+  override visitArithmetic(node: ArithmeticNode): void {
+    if (node.op !== '/' || node.right.type !== 'BigInt') {
+      super.visitArithmetic(node)
+      return
+    }
+    this.visitColumn(node.left)
+    this.append(' DIV ')
+    this.visitValue(node.right)
   }
 
   /** `LIKE ? ESCAPE '/'`, with the pattern re-escaped by {@link slashEscaped}. */

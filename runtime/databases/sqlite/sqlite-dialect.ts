@@ -44,6 +44,10 @@ function encodeSqlite(value: unknown, type: ScalarType): unknown {
 
 const identity: Decoder = (raw) => raw
 
+/** The DateTime text decoded last and its time: the rows one flush wrote share their timestamps, parsed once. */
+let lastDecodedText = ''
+let lastDecodedTime = Number.NaN
+
 const SQLITE_DECODERS: Record<ScalarType, Decoder> = {
   String: identity,
   Enum: identity,
@@ -56,8 +60,12 @@ const SQLITE_DECODERS: Record<ScalarType, Decoder> = {
     if (raw === null) return null
     if (typeof raw === 'number' || typeof raw === 'bigint') return new Date(Number(raw))
     const text = String(raw)
-    // Rows written by SQLite's CURRENT_TIMESTAMP have no `T` and no zone; they are UTC.
-    return new Date(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`)
+    if (text !== lastDecodedText) {
+      // Rows written by SQLite's CURRENT_TIMESTAMP have no `T` and no zone; they are UTC.
+      lastDecodedTime = new Date(text.includes('T') ? text : `${text.replace(' ', 'T')}Z`).getTime()
+      lastDecodedText = text
+    }
+    return new Date(lastDecodedTime)
   },
   Json: (raw) => (raw === null ? null : JSON.parse(String(raw))),
   Bytes: (raw) => (raw === null ? null : Buffer.isBuffer(raw) ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) : raw),

@@ -18,8 +18,11 @@ export interface WrittenRow {
  * @internal
  */
 export class FlushJournal {
-  /** Values set by the flush, in order, three slots each (object, column, previous value): no array per value set. */
-  private readonly entries: unknown[] = []
+  /**
+   * Values set by the flush, in order: object, column, previous value; or object, the columns its
+   * defaults filled (unset before), undefined: one entry per new object rather than one per default.
+   */
+  private readonly entries: [InstanceState, string | readonly string[], unknown][] = []
   /** Objects whose INSERT ran. */
   readonly inserted = new Set<InstanceState>()
   /** Persistent objects whose UPDATE ran, in order. */
@@ -31,22 +34,30 @@ export class FlushJournal {
 
   /** Sets a column value during the flush, remembering the previous one for undo. */
   set(state: InstanceState, name: string, value: unknown): void {
-    this.entries.push(state, name, state.dict[name])
+    this.entries.push([state, name, state.dict[name]])
     state.dict[name] = value
   }
 
   /** Puts back every value the flush set, newest first. */
   undo(): void {
-    const entries = this.entries
-    for (let i = entries.length - 3; i >= 0; i -= 3) (entries[i] as InstanceState).dict[entries[i + 1] as string] = entries[i + 2]
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const [state, names, previous] = this.entries[i]
+      if (typeof names === 'string') state.dict[names] = previous
+      else for (const name of names) state.dict[name] = undefined
+    }
   }
 
   /** Fills a new object's unset columns as its INSERT sends them: `@updatedAt`, client defaults, NULL for nullable ones. */
   applyDefaults(state: InstanceState): void {
+    const dict = state.dict
+    let filled: string[] | undefined
     for (const column of state.mapper.columns) {
-      if (state.dict[column.name] !== undefined) continue
+      if (dict[column.name] !== undefined) continue
       const value = unsetColumnValue(column, this.now)
-      if (value !== undefined) this.set(state, column.name, value)
+      if (value === undefined) continue
+      ;(filled ??= []).push(column.name)
+      dict[column.name] = value
     }
+    if (filled !== undefined) this.entries.push([state, filled, undefined])
   }
 }

@@ -154,8 +154,9 @@ export class PrismaPeer implements Peer {
   }
 
   async describe(): Promise<string> {
-    const joins = this.relationJoins ? ', relationJoins preview' : ''
-    if (this.db === 'postgresql') return `PrismaClient 7.10 (prisma-client-js${joins}) + @prisma/adapter-pg: pg.Pool (max ${PG_POOL_MAX}), unnamed statements (the default)`
+    if (this.db === 'postgresql') {
+      return `PrismaClient 7.10 (prisma-client-js; for (f) generated with the relationJoins preview) + @prisma/adapter-pg: pg.Pool (max ${PG_POOL_MAX}), unnamed statements (the default)`
+    }
     const [journal] = await this.client.$queryRawUnsafe<{ journal_mode: string }[]>('PRAGMA journal_mode')
     const [sync] = await this.client.$queryRawUnsafe<{ synchronous: unknown }[]>('PRAGMA synchronous')
     return `PrismaClient 7.10 (prisma-client-js) + @prisma/adapter-better-sqlite3: ${journal.journal_mode}, synchronous=${String(sync.synchronous)}, one connection`

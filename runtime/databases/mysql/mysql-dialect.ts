@@ -1,66 +1,32 @@
 /** MySQL and MariaDB: `?` placeholders, backtick quoting, and values stored exactly as PrismaClient stores them through @prisma/adapter-mariadb. */
-import { Decimal } from 'decimal.js'
 import { DefaultCompiler } from '../../sql/compiler.js'
 import { sql, type ArithmeticNode, type ColumnType, type LikeNode, type ScalarType } from '../../sql/nodes.js'
 import type { Decoder, Dialect } from '../../dialect/dialect.js'
-import { ValueCodecs, type Encoder } from '../../dialect/value-codecs.js'
-import { formatDate, formatTime, formatTimestamp, parseTime } from '../../dialect/utc-time-text.js'
+import { ADAPTER_DECODERS, dateAs, encodeAdapterText } from '../../dialect/adapter-values.js'
+import { ValueCodecs } from '../../dialect/value-codecs.js'
+import { formatDate, formatTime, parseTime } from '../../dialect/utc-time-text.js'
 
 /**
  * Encodes a value for adapter-mariadb. The engine binds every value with the argument type `unknown`,
  * so nothing is left for the adapter's `mapArg` to convert: dates go as the UTC wall-clock text it
- * writes for PrismaClient (`YYYY-MM-DD HH:MM:SS[.mmm]`; DATETIME has no zone), JSON as its text (the
- * driver would serialise an object itself, but a string or a number as a plain value), bytes as a
- * Buffer, decimals as exact text. Booleans stay `true`/`false`: the driver binds them as 1/0.
+ * writes for PrismaClient (`YYYY-MM-DD HH:MM:SS[.mmm]`; DATETIME has no zone), the rest as every adapter
+ * takes it. Booleans stay `true`/`false`: the driver binds them as 1/0.
  */
-function encodeMysql(value: unknown, type: ScalarType): unknown {
-  switch (type) {
-    case 'DateTime':
-      return value instanceof Date ? formatTimestamp(value) : value
-    case 'Json':
-      return JSON.stringify(value)
-    case 'BigInt':
-      return typeof value === 'bigint' ? value : BigInt(value as number | string)
-    case 'Decimal':
-      return value instanceof Decimal ? value.toString() : String(value)
-    case 'Int':
-    case 'Float':
-      return typeof value === 'bigint' ? Number(value) : value
-    case 'Bytes':
-      return value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value
-    default:
-      return value
-  }
-}
-
-/** A `Date` sent as `format(date)`; text passes through (MySQL parses it). */
-function dateAs(format: (date: Date) => string): Encoder {
-  return (value) => (value instanceof Date ? format(value) : value)
-}
-
-const identity: Decoder = (raw) => raw
+const encodeMysql = encodeAdapterText
 
 /**
- * Decoders for what adapter-mariadb returns: INT as a number, BIGINT as text (a number for some
- * unsigned results), DECIMAL as exact text padded to the column's scale, TINYINT(1) as 1/0 (BIT(1)
- * as a one-byte Buffer), DATETIME and TIMESTAMP as ISO text ending `+00:00`, DATE as `YYYY-MM-DD`,
- * JSON as its text, and bytes as a Buffer.
+ * Decoders for what adapter-mariadb returns: those of every adapter (BIGINT as text, a number for some
+ * unsigned results; DECIMAL as exact text padded to the column's scale; DATETIME and TIMESTAMP as ISO
+ * text ending `+00:00`; JSON as its text; bytes as a Buffer), with TINYINT(1) read as 1/0 (BIT(1) as a
+ * one-byte Buffer) for Boolean.
  */
 const MYSQL_DECODERS: Record<ScalarType, Decoder> = {
-  String: identity,
-  Enum: identity,
-  Int: (raw) => (typeof raw === 'string' || typeof raw === 'bigint' ? Number(raw) : raw),
-  Float: (raw) => (typeof raw === 'string' || typeof raw === 'bigint' ? Number(raw) : raw),
-  BigInt: (raw) => (raw === null || typeof raw === 'bigint' ? raw : BigInt(raw as string | number)),
-  Decimal: (raw) => (raw === null ? null : new Decimal(raw as string | number)),
+  ...ADAPTER_DECODERS,
   Boolean: (raw) => {
     if (raw === null || typeof raw === 'boolean') return raw
     if (Buffer.isBuffer(raw)) return raw.some((byte) => byte !== 0)
     return Number(raw) !== 0
   },
-  DateTime: (raw) => (raw === null ? null : raw instanceof Date ? raw : new Date(String(raw))),
-  Json: (raw) => (raw === null ? null : typeof raw === 'string' ? JSON.parse(raw) : raw),
-  Bytes: (raw) => (raw === null ? null : Buffer.isBuffer(raw) ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) : raw),
 }
 
 /**

@@ -98,12 +98,20 @@ class AdapterConnection extends DeferredBeginConnection {
     const generation = this.generation
     // Reads before the transaction's first write run in autocommit, as on SQLite (see the class comment).
     const transactional = this.joinsTransaction(query)
-    if (transactional && this.endedBy !== null) throw TransactionAbortedError.rolledBackByDatabase(this.endedBy, query.sql)
-    if (transactional && this.holdingStream !== null) throw InvalidRequestError.writeDuringStream(query.sql)
+    if (transactional) this.refuseOnHeldConnection(query.sql)
     const queryable = transactional ? await this.transaction() : await this.driver.adapter().catch((error: unknown) => Promise.reject(this.mapError(error, query.sql)))
     if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
     // Autocommit reads go to any pooled server connection; the transaction's statements share one.
     const done = transactional ? await this.turn() : undefined
+    if (done !== undefined) {
+      // Checked again in turn: the statement before this one may have ended the transaction (a deadlock) or opened a stream.
+      try {
+        this.refuseOnHeldConnection(query.sql)
+      } catch (error) {
+        done()
+        throw error
+      }
+    }
     const request = { sql: query.sql, args: query.parameters as unknown[], argTypes: argTypesFor(query.parameters.length) }
     const send = async (): Promise<QueryResult> => {
       if (query.result === 'count') return { rows: [], changes: await queryable.executeRaw(request) }
@@ -121,11 +129,25 @@ class AdapterConnection extends DeferredBeginConnection {
       this.driver.connectedOnce = true
       return result
     } catch (error) {
-      if (transactional && error instanceof WriteConflictError && this.driver.writeConflictEndsTransaction) this.endedBy = error
+      if (transactional) this.noteTransactionEnd(error)
       throw error
     } finally {
       done?.()
     }
+  }
+
+  /**
+   * Refuses a statement of the transaction when the database already ended it (see
+   * `writeConflictEndsTransaction`) or a stream holds its connection (see `openStream`).
+   */
+  private refuseOnHeldConnection(sql: string): void {
+    if (this.endedBy !== null) throw TransactionAbortedError.rolledBackByDatabase(this.endedBy, sql)
+    if (this.holdingStream !== null) throw InvalidRequestError.writeDuringStream(sql)
+  }
+
+  /** Remembers that the database ended the transaction with `error`, where a write conflict does that (MySQL). */
+  private noteTransactionEnd(error: unknown): void {
+    if (error instanceof WriteConflictError && this.driver.writeConflictEndsTransaction) this.endedBy = error
   }
 
   /**
@@ -178,8 +200,15 @@ class AdapterConnection extends DeferredBeginConnection {
     const adapter = await this.driver.adapter()
     if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
     const done = transaction !== null ? await this.turn() : undefined
-    const source: AdapterStreamSource = { transaction, adapter, mapError: (error) => this.mapError(error, query.sql) }
+    const mapError = (error: unknown): OrmError => {
+      const mapped = this.mapError(error, query.sql)
+      if (transaction !== null) this.noteTransactionEnd(mapped)
+      return mapped
+    }
+    const source: AdapterStreamSource = { transaction, adapter, mapError }
     try {
+      // The transaction's connection sends one stream's rows at a time: a second one would wait behind the first forever.
+      if (transaction !== null) this.refuseOnHeldConnection(query.sql)
       const stream = await this.reported(query.sql, query.parameters, () =>
         open(source, query, batchSize, (ended) => {
           if (ended === this.holdingStream) this.holdingStream = null

@@ -318,10 +318,12 @@ describe.each(DIALECTS)('query.stream() on %s', (dialect) => {
             refused.push((await failure(session.flush())).code)
             refused.push((await failure(session.noAutoflush(() => session.query(Role).count()))).code)
             refused.push((await failure(session.execute(sql`SELECT 1`))).code)
+            // A second stream on the same connection would wait behind the first forever: refused too.
+            refused.push((await failure(session.noAutoflush(() => session.query(Role).stream().next()))).code)
           }
           if (leave === 'break' && user.id === 1200) break
         }
-        expect(refused).toEqual(['write_during_stream', 'write_during_stream', 'write_during_stream'])
+        expect(refused).toEqual(['write_during_stream', 'write_during_stream', 'write_during_stream', 'write_during_stream'])
         expect(count).toBe(leave === 'break' ? 1200 : USERS)
         // The stream ended (or was closed by break): the transaction runs statements again.
         await session.flush()

@@ -88,6 +88,11 @@ export function mysqlAdapterFactory(connection: MysqlConnectionSettings, setting
     async connect() {
       const [{ PrismaMariaDb }, driver] = await load()
       const pool = driver.createPool(config)
+      // The pool emits 'error' for each connection it fails to open in the background (it retries with a back-off);
+      // callers see the failure as the checkout's own error (45028 with its cause), so the event needs no handler but
+      // must have one: an EventEmitter without one throws it, as an unhandled error of the process.
+      // (mariadb's typings list only its pool's other events.)
+      ;(pool as unknown as NodeJS.EventEmitter).on('error', () => undefined)
       const opening = new PrismaMariaDb(pool, { disposeExternalPool: true }).connect()
       const refused = await refusal(driver, config, address, connectedBefore)
       if (refused !== undefined) {

@@ -69,6 +69,21 @@ async function retryWhileBusy<T>(attempt: () => T, timeoutMs: number): Promise<T
 }
 
 /**
+ * True when a cell is a number beyond ±(2^53 - 1): read without safe integers, a 64-bit integer
+ * there may have lost digits (a REAL that large is a false alarm, and only costs an exact re-read).
+ */
+function hasUnsafeNumber(rows: readonly (readonly unknown[])[]): boolean {
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]
+    for (let c = 0; c < row.length; c++) {
+      const cell = row[c]
+      if (typeof cell === 'number' && (cell > Number.MAX_SAFE_INTEGER || cell < -Number.MAX_SAFE_INTEGER)) return true
+    }
+  }
+  return false
+}
+
+/**
  * One better-sqlite3 connection.
  *
  * Transactions follow the pysqlite/SQLAlchemy pattern ({@link DeferredBeginConnection}): reads before
@@ -197,13 +212,23 @@ class SqliteConnection extends DeferredBeginConnection {
       const { changes, lastInsertRowid } = statement.run(query.parameters)
       return { rows: EMPTY.rows, changes, lastInsertId: String(lastInsertRowid) }
     }
-    if (this.exactStatements.has(statement) !== query.exactIntegers) {
-      statement.safeIntegers(query.exactIntegers)
-      if (query.exactIntegers) this.exactStatements.add(statement)
+    // A read that needs exact integers runs with plain numbers first (a bigint per integer cell is a
+    // heap object: loading thousands of rows spent its time collecting them) and again exactly only
+    // when a number came back that may have lost digits. A write runs once, exactly when asked.
+    const exact = query.exactIntegers && query.isWrite
+    let rows = this.all(statement, exact, query.parameters)
+    if (query.exactIntegers && !exact && hasUnsafeNumber(rows)) rows = this.all(statement, true, query.parameters)
+    return query.columnNames ? { rows, changes: 0, columns: statement.columns().map((column) => column.name) } : { rows, changes: 0 }
+  }
+
+  /** Every row of `statement`, integers as bigint when `exact`. */
+  private all(statement: Database.Statement, exact: boolean, parameters: readonly unknown[]): unknown[][] {
+    if (this.exactStatements.has(statement) !== exact) {
+      statement.safeIntegers(exact)
+      if (exact) this.exactStatements.add(statement)
       else this.exactStatements.delete(statement)
     }
-    const rows = statement.all(query.parameters) as unknown[][]
-    return query.columnNames ? { rows, changes: 0, columns: statement.columns().map((column) => column.name) } : { rows, changes: 0 }
+    return statement.all(parameters) as unknown[][]
   }
 
   private async beginWrite(): Promise<void> {

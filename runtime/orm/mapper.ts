@@ -245,6 +245,39 @@ export class Mapper {
     return { ...template, parameters }
   }
 
+  /**
+   * `INSERT INTO <table> (<columns>) VALUES (...), ... [RETURNING <returning>]` for `rows` (each the
+   * values of `columns`, in order). With `cache`, the SQL is compiled once per dialect, column set,
+   * row count and RETURNING list and only the parameters are encoded (the flush caches one row and
+   * full batches, whose counts repeat); otherwise it is compiled for these rows alone.
+   */
+  insertQuery(compiler: DefaultCompiler, dialect: Dialect, columns: readonly ColumnInfo[], rows: readonly (readonly unknown[])[], returning: readonly ColumnInfo[], cache: boolean): CompiledQuery {
+    const exact = returning.some((column) => column.type === 'BigInt')
+    const compile = () =>
+      compiler.compile(
+        {
+          kind: 'insert',
+          into: this.tableNode,
+          columns: columns.map((column) => column.node),
+          rows: rows.map((row) => columns.map((column, i) => sql.value(row[i], column.type))),
+          returning: returning.length > 0 ? returning.map((column) => column.node) : undefined,
+        },
+        exact,
+      )
+    if (!cache) return compile()
+    const key = `insert:${columns.map((column) => column.index).join(',')}:${rows.length}:${returning.map((column) => column.index).join(',')}`
+    const template = this.cachedQuery(dialect, key, compile)
+    const parameters: unknown[] = new Array(rows.length * columns.length)
+    let p = 0
+    for (const row of rows) {
+      for (let i = 0; i < columns.length; i++) {
+        const value = row[i]
+        parameters[p++] = value === null ? null : dialect.encode(value, columns[i].type)
+      }
+    }
+    return { ...template, parameters }
+  }
+
   /** `SELECT <every column> FROM <table> WHERE <condition>`: the statement that loads objects of this model. */
   selectWhere(where: ConditionNode): SelectNode {
     return { kind: 'select', from: this.tableNode, selection: { kind: 'columns', columns: this.selectColumns }, where }

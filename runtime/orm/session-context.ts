@@ -2,6 +2,8 @@
 import type { QueryResult, RowBatches } from '../engine/driver.js'
 import type { Dialect } from '../dialect/dialect.js'
 import type { LoaderOption } from '../loading/loader-options.js'
+import type { CompiledQuery } from '../sql/compiled-query.js'
+import type { DefaultCompiler } from '../sql/compiler.js'
 import type { SelectNode, StatementNode } from '../sql/nodes.js'
 import type { CollectionTracker } from './collections.js'
 import type { IdentityMap } from './identity-map.js'
@@ -77,7 +79,12 @@ export interface LoadContext {
 export interface FlushContext extends LoadContext {
   /** Runs a write on the table of `mapper`, on its bind's primary, inside the session's transaction. */
   write(mapper: Mapper, node: StatementNode, exactIntegers?: boolean): Promise<QueryResult>
+  /** Runs a write of `kind` that `compile` builds for the bind's compiler and dialect, like {@link write}. */
+  writeCompiled(mapper: Mapper, kind: StatementNode['kind'], compile: StatementCompiler): Promise<QueryResult>
 }
+
+/** Builds a statement for a bind's compiler and dialect (see `FlushContext.writeCompiled`). @internal */
+export type StatementCompiler = (compiler: DefaultCompiler, dialect: Dialect) => CompiledQuery
 
 /**
  * The session `state`'s object belongs to, as its internal contract (null without one). Modules that

@@ -7,7 +7,7 @@ import { Result, type RawSql } from '../sql/raw-sql.js'
 import type { Mapper } from './mapper.js'
 import type { BindRoute, SessionRouting } from './routing.js'
 import { explainSchemaMismatch } from './schema-mismatch.js'
-import type { Rows } from './session-context.js'
+import type { Rows, StatementCompiler } from './session-context.js'
 import { traceQuery } from './session-tracing.js'
 import type { SessionTransaction } from './transaction/session-transaction.js'
 import { explainUniqueViolation } from './unique-fields.js'
@@ -64,12 +64,17 @@ export class SessionExecutor {
   }
 
   /** Runs a write on the table of `mapper`, on its bind's primary. */
-  async write(mapper: Mapper, node: StatementNode, exactIntegers: boolean): Promise<QueryResult> {
+  write(mapper: Mapper, node: StatementNode, exactIntegers: boolean): Promise<QueryResult> {
+    return this.writeCompiled(mapper, node.kind, (compiler) => compiler.compile(node, exactIntegers))
+  }
+
+  /** Runs a write of `kind` that `compile` builds for the bind's compiler and dialect (e.g. a cached statement with new parameters), on its primary. */
+  async writeCompiled(mapper: Mapper, kind: StatementNode['kind'], compile: StatementCompiler): Promise<QueryResult> {
     const route = this.#routing.routeOf(mapper)
     try {
       const transaction = this.#transactions.ensure()
-      const query = route.compiler.compile(node, exactIntegers)
-      return await traceQuery(route.primary, mapper, node.kind, query, () => transaction.write(route, query))
+      const query = compile(route.compiler, route.dialect)
+      return await traceQuery(route.primary, mapper, kind, query, () => transaction.write(route, query))
     } catch (error) {
       throw explainUniqueViolation(explainSchemaMismatch(error, mapper), mapper)
     }

@@ -21,7 +21,7 @@ import type { Mapper, Relationship } from './mapper.js'
 import { mergeState } from './merge.js'
 import { mapperOf, type ColumnsOf, type KeyOf, type Model, type ModelClass } from './model.js'
 import { SessionRouting } from './routing.js'
-import type { BatchLoad, Rows } from './session-context.js'
+import type { BatchLoad, Rows, StatementCompiler } from './session-context.js'
 import { SessionExecutor } from './session-executor.js'
 import type { GetOptions, SessionConnection, SessionOptions } from './session-options.js'
 import { relatedObjects, stateOf, type InstanceState } from './state.js'
@@ -507,6 +507,11 @@ export class Session {
   /** @internal Runs a write on the table of `mapper`, on its bind's primary, inside the session's transaction. */
   write(mapper: Mapper, node: StatementNode, exactIntegers = false): Promise<QueryResult> {
     return this.#executor.write(mapper, node, exactIntegers)
+  }
+
+  /** @internal Runs a write of `kind` that `compile` builds for the bind's compiler and dialect, on its primary. */
+  writeCompiled(mapper: Mapper, kind: StatementNode['kind'], compile: StatementCompiler): Promise<QueryResult> {
+    return this.#executor.writeCompiled(mapper, kind, compile)
   }
 
   /** @internal Opens a stream of a SELECT's rows on the table of `mapper`, `batchSize` at a time (`query.stream()`). */

@@ -13,6 +13,7 @@ type InternalMembers =
   | 'markModified'
   | 'executeRows'
   | 'write'
+  | 'writeCompiled'
   | 'dialectOf'
   | 'loadObjects'
   | 'terminate'

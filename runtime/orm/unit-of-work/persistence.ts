@@ -5,7 +5,7 @@
  */
 import type { Dialect } from '../../dialect/dialect.js'
 import { InvalidRequestError, StaleDataError } from '../../errors.js'
-import { sql, type ColumnNode, type ConditionNode, type InsertNode, type ValueNode } from '../../sql/nodes.js'
+import { sql, type ColumnNode, type ConditionNode, type ValueNode } from '../../sql/nodes.js'
 import { storedTime } from './client-defaults.js'
 import { dispatchModelEvent, hasListeners, hasModelListeners, type ModelEventName } from '../event-registry.js'
 import { deleteLevels, nextInsertLevel, selfKeysOf } from './flush-plan.js'
@@ -127,21 +127,14 @@ export class Persister {
     let rowsPerStatement = rowsPerInsert(dialect, columns.length)
     // A generated key that is not an increasing integer cannot be matched back.
     if (pkGenerated && !sortable) rowsPerStatement = 1
-    const columnNodes: ColumnNode[] = columns.map((column) => column.node)
     for (let start = 0; start < states.length; start += rowsPerStatement) {
       const chunk = states.slice(start, start + rowsPerStatement)
-      const rows: ValueNode[][] = chunk.map((state) => columns.map((column) => sql.value(state.dict[column.name] ?? null, column.type)))
-      const node: InsertNode = {
-        kind: 'insert',
-        into: mapper.tableNode,
-        columns: columnNodes,
-        rows,
-        returning: returning.length > 0 ? returning.map((column) => column.node) : undefined,
-      }
-      const exact = returning.some((column) => column.type === 'BigInt')
+      const rows = chunk.map((state) => columns.map((column) => state.dict[column.name] ?? null))
+      // One row and full batches repeat from flush to flush: their SQL is compiled once.
+      const cache = chunk.length === 1 || chunk.length === rowsPerStatement
       // What is written, taken before the statement's await: a change made meanwhile stays pending.
       const written = chunk.map((state) => ({ version: state.version, values: { ...state.dict }, originals: {} }))
-      const result = await this.ctx.write(mapper, node, exact)
+      const result = await this.ctx.writeCompiled(mapper, 'insert', (compiler, dialect) => mapper.insertQuery(compiler, dialect, columns, rows, returning, cache))
       if (returning.length > 0) this.assignReturned(mapper, chunk, returning, result.rows, pkGenerated)
       chunk.forEach((state, i) => {
         const record = written[i]

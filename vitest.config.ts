@@ -16,6 +16,7 @@ const SLOW_TESTS = [
   'test/generator/prisma-generate.test.ts',
   'test/integration/prisma-migrate.test.ts',
   'test/integration/process-exit.test.ts',
+  'test/integration/test-run-exit-code.test.ts',
   'test/package/package.test.ts',
   // Files that are mainly the TypeScript compiler over generated code, the examples or the published types (a generator
   // file with one tsc program beside its database tests, as schema-features and model-names, stays fast).

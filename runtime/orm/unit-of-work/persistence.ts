@@ -5,7 +5,7 @@
  */
 import type { Dialect } from '../../dialect/dialect.js'
 import { InvalidRequestError, StaleDataError } from '../../errors.js'
-import { sql, type ColumnNode, type ConditionNode, type ValueNode } from '../../sql/nodes.js'
+import { sql, type ConditionNode } from '../../sql/nodes.js'
 import { storedTime } from './client-defaults.js'
 import { dispatchModelEvent, hasListeners, hasModelListeners, type ModelEventName } from '../event-registry.js'
 import { deleteLevels, nextInsertLevel, selfKeysOf } from './flush-plan.js'
@@ -14,6 +14,16 @@ import type { ForeignKeySync } from './foreign-key-sync.js'
 import type { ColumnInfo, Mapper } from '../mapper.js'
 import type { FlushContext } from '../session-context.js'
 import type { InstanceState } from '../state.js'
+
+/** The values `states` write to `columns`, row by row (unset ones as NULL). */
+function insertedValues(states: readonly InstanceState[], columns: readonly ColumnInfo[]): unknown[][] {
+  return states.map((state) => columns.map((column) => state.dict[column.name] ?? null))
+}
+
+/** True for an INSERT whose row count repeats from flush to flush (one row, or a full batch): its SQL is worth compiling once. */
+function repeatsShape(chunk: readonly InstanceState[], rowsPerStatement: number): boolean {
+  return chunk.length === 1 || chunk.length === rowsPerStatement
+}
 
 /** Rows per multi-row INSERT, below the dialect's parameter limit. */
 const MAX_ROWS_PER_INSERT = 500
@@ -129,12 +139,11 @@ export class Persister {
     if (pkGenerated && !sortable) rowsPerStatement = 1
     for (let start = 0; start < states.length; start += rowsPerStatement) {
       const chunk = states.slice(start, start + rowsPerStatement)
-      const rows = chunk.map((state) => columns.map((column) => state.dict[column.name] ?? null))
-      // One row and full batches repeat from flush to flush: their SQL is compiled once.
-      const cache = chunk.length === 1 || chunk.length === rowsPerStatement
+      const rows = insertedValues(chunk, columns)
+      const options = { returning, cache: repeatsShape(chunk, rowsPerStatement) }
       // What is written, taken before the statement's await: a change made meanwhile stays pending.
       const written = chunk.map((state) => ({ version: state.version, values: { ...state.dict }, originals: {} }))
-      const result = await this.ctx.writeCompiled(mapper, 'insert', (compiler, dialect) => mapper.insertQuery(compiler, dialect, columns, rows, returning, cache))
+      const result = await this.ctx.writeCompiled(mapper, 'insert', (compiler, dialect) => mapper.insertQuery(compiler, dialect, columns, rows, options))
       if (returning.length > 0) this.assignReturned(mapper, chunk, returning, result.rows, pkGenerated)
       chunk.forEach((state, i) => {
         const record = written[i]
@@ -158,15 +167,15 @@ export class Persister {
     const key = mapper.primaryKey
     const unreadable = key.find((column) => generated.includes(column))
     if (unreadable !== undefined && !autoIncrementKey) throw InvalidRequestError.generatedKeyUnreadable(mapper.name, unreadable.name, this.ctx.dialectOf(mapper).name)
-    const columnNodes: ColumnNode[] = columns.map((column) => column.node)
     const rowsPerStatement = autoIncrementKey ? 1 : rowsPerInsert(this.ctx.dialectOf(mapper), columns.length)
     const written = new Map<InstanceState, { version: number; values: Record<string, unknown>; originals: Record<string, unknown> }>()
     for (let start = 0; start < states.length; start += rowsPerStatement) {
       const chunk = states.slice(start, start + rowsPerStatement)
-      const rows: ValueNode[][] = chunk.map((state) => columns.map((column) => sql.value(state.dict[column.name] ?? null, column.type)))
+      const rows = insertedValues(chunk, columns)
+      const options = { readInsertId: autoIncrementKey, cache: repeatsShape(chunk, rowsPerStatement) }
       // What is written, taken before the statement's await: a change made meanwhile stays pending.
       for (const state of chunk) written.set(state, { version: state.version, values: { ...state.dict }, originals: {} })
-      const result = await this.ctx.write(mapper, { kind: 'insert', into: mapper.tableNode, columns: columnNodes, rows, ...(autoIncrementKey ? { readInsertId: true } : {}) })
+      const result = await this.ctx.writeCompiled(mapper, 'insert', (compiler, dialect) => mapper.insertQuery(compiler, dialect, columns, rows, options))
       if (autoIncrementKey) {
         const column = key[0]
         const id = result.lastInsertId

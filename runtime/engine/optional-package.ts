@@ -14,7 +14,7 @@ export const OPTIONAL_PACKAGES = {
   '@prisma/adapter-pg': '^7.10.0',
   pg: '^8.16.3',
   '@prisma/adapter-mariadb': '^7.10.0',
-  mariadb: '^3.4.5',
+  mariadb: '^3.5.4',
   '@prisma/adapter-better-sqlite3': '^7.10.0',
   '@prisma/schema-engine-wasm': '7.10.0-7.561d7b42579a2459cc8edf3788918b626c640023',
   '@prisma/prisma-schema-wasm': '7.10.0-4.0edf323efd1d98336f3f0a68684b56f689b900d3',

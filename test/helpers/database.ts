@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import mariadb from 'mariadb'
+import mariadb, { type Connection as MariaDbConnection, type ConnectionConfig as MariaDbConnectionConfig } from 'mariadb'
 import pg from 'pg'
 import { inject } from 'vitest'
 import { createEngine, Session, type Engine, type EngineOptions, type SchemaSource } from 'prismalchemy'
@@ -115,7 +115,7 @@ async function emptied(url: string): Promise<boolean> {
   }
 }
 
-let mysqlAdmin: Promise<mariadb.Connection> | undefined
+let mysqlAdmin: Promise<MariaDbConnection> | undefined
 
 /** MySQL's error number for a lock wait that timed out (ER_LOCK_WAIT_TIMEOUT). */
 const LOCK_WAIT_TIMEOUT = 1205
@@ -127,7 +127,7 @@ const LOCK_WAIT_TIMEOUT = 1205
  * others; DATETIME read as UTC, as the runtime stores it; BIGINT (what `COUNT(*)` and `CAST(... AS INTEGER)`
  * give) as a number, as SQLite reads integers, or an error when not exact (read such a value `AS CHAR`).
  */
-function mysqlConfig(url: string): mariadb.ConnectionConfig {
+function mysqlConfig(url: string): MariaDbConnectionConfig {
   const parsed = new URL(url)
   return {
     host: parsed.hostname,
@@ -144,7 +144,7 @@ function mysqlConfig(url: string): mariadb.ConnectionConfig {
 }
 
 /** Runs `use` on a new raw connection to `url`, closed after. */
-async function withMysql<T>(url: string, use: (raw: mariadb.Connection) => Promise<T>): Promise<T> {
+async function withMysql<T>(url: string, use: (raw: MariaDbConnection) => Promise<T>): Promise<T> {
   const raw = await mariadb.createConnection(mysqlConfig(url))
   try {
     return await use(raw)
@@ -154,7 +154,7 @@ async function withMysql<T>(url: string, use: (raw: mariadb.Connection) => Promi
 }
 
 /** The password user's connection to the MySQL test server (its `mysql` database), opened once per worker. */
-function mysqlAdminConnection(): Promise<mariadb.Connection> {
+function mysqlAdminConnection(): Promise<MariaDbConnection> {
   mysqlAdmin ??= (async () => {
     const url = inject('mysqlUrl')
     if (!url) throw new Error('MySQL is not under test in this run (see PRISMALCHEMY_TEST_DIALECTS)')
@@ -170,7 +170,7 @@ function mysqlAdminConnection(): Promise<mariadb.Connection> {
 let templateTables: Promise<string[]> | undefined
 
 /** The `CREATE TABLE` statements of the template's tables, foreign keys included, read once per worker. */
-function mysqlTemplateTables(admin: mariadb.Connection): Promise<string[]> {
+function mysqlTemplateTables(admin: MariaDbConnection): Promise<string[]> {
   templateTables ??= (async () => {
     const failure = inject('mysqlTemplateError')
     if (failure) throw new Error(`The MySQL template database has no tables: pushing the example schema failed in test/setup/mariadb-server.ts: ${failure}`)

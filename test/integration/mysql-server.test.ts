@@ -1,11 +1,11 @@
 // The MySQL test infrastructure itself: the run's MariaDB server (test/setup/mariadb-server.ts) and the scratch databases test/helpers/database.ts makes on it.
-import mariadb from 'mariadb'
+import mariadb, { type Connection } from 'mariadb'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { scratchDatabase, type ScratchDatabase } from '../helpers/database.js'
 import { beginOf, describeOn, MYSQL_TEMPLATE, normalizeSql, sqlOn, statementsOn } from '../helpers/dialects.js'
 
 /** A raw connection to the test server as `user` (the URL's own unless given), with the server's default session settings. */
-function connect(options: { password?: string } = {}): Promise<mariadb.Connection> {
+function connect(options: { password?: string } = {}): Promise<Connection> {
   const url = new URL(inject('mysqlUrl'))
   return mariadb.createConnection({ host: url.hostname, port: Number(url.port), user: url.username, password: options.password ?? url.password })
 }

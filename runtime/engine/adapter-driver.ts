@@ -94,10 +94,19 @@ class AdapterConnection extends DeferredBeginConnection {
     return this.starting !== null
   }
 
-  async execute(query: CompiledQuery): Promise<QueryResult> {
-    const generation = this.generation
+  execute(query: CompiledQuery): Promise<QueryResult> {
     // Reads before the transaction's first write run in autocommit, as on SQLite (see the class comment).
-    const transactional = this.joinsTransaction(query)
+    return this.send(query, this.joinsTransaction(query))
+  }
+
+  /** A write in autocommit on any pooled server connection, like the reads before a transaction's first write. */
+  protected runAlone(query: CompiledQuery): Promise<QueryResult> {
+    return this.send(query, false)
+  }
+
+  /** Sends `query` inside the session's transaction (begun now if it was not) when `transactional`, else in autocommit on the adapter's pool. */
+  private async send(query: CompiledQuery, transactional: boolean): Promise<QueryResult> {
+    const generation = this.generation
     if (transactional) this.refuseOnHeldConnection(query.sql)
     const queryable = transactional ? await this.transaction() : await this.driver.adapter().catch((error: unknown) => Promise.reject(this.mapError(error, query.sql)))
     if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
@@ -113,7 +122,7 @@ class AdapterConnection extends DeferredBeginConnection {
       }
     }
     const request = { sql: query.sql, args: query.parameters as unknown[], argTypes: argTypesFor(query.parameters.length) }
-    const send = async (): Promise<QueryResult> => {
+    const attempt = async (): Promise<QueryResult> => {
       if (query.result === 'count') return { rows: [], changes: await queryable.executeRaw(request) }
       const result = await queryable.queryRaw(request)
       // The adapter reports the generated key of an INSERT through queryRaw only (executeRaw returns the count).
@@ -125,7 +134,7 @@ class AdapterConnection extends DeferredBeginConnection {
       // pool drops each, and a read outside any transaction simply runs again on the next one, as a
       // BEGIN does (the pre-ping of this driver).
       const attempts = transactional || query.isWrite ? 1 : this.driver.healingAttempts
-      const result = await this.reported(query.sql, query.parameters, () => retryOnDeadConnection(attempts, send))
+      const result = await this.reported(query.sql, query.parameters, () => retryOnDeadConnection(attempts, attempt))
       this.driver.connectedOnce = true
       return result
     } catch (error) {

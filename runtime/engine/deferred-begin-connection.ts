@@ -1,7 +1,7 @@
 /** The connection base both drivers share: "autocommit until the first write", one statement-reporting wrapper, and when a connection may go back to its pool. */
 import type { OrmError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
-import type { DriverConnection, IsolationLevel, QueryResult, RowBatches, StatementReporter, TransactionOptions } from './driver.js'
+import type { AloneResult, DriverConnection, IsolationLevel, QueryResult, RowBatches, StatementReporter, TransactionOptions } from './driver.js'
 import { OpenStreams } from './row-stream.js'
 
 /**
@@ -29,6 +29,19 @@ export abstract class DeferredBeginConnection implements DriverConnection {
   abstract get inTransaction(): boolean
 
   abstract execute(query: CompiledQuery): Promise<QueryResult>
+
+  /**
+   * Runs the write `query` as its transaction's only statement (see `DriverConnection.executeAlone`):
+   * alone in autocommit when the transaction was begun and has sent no BEGIN yet at the default
+   * isolation level (a stricter one is set at BEGIN), else inside the transaction like {@link execute}.
+   */
+  async executeAlone(query: CompiledQuery): Promise<AloneResult> {
+    if (!query.isWrite || !this.#requested || this.inTransaction || this.#isolationLevel !== undefined) return { result: await this.execute(query), committed: false }
+    return { result: await this.runAlone(query), committed: true }
+  }
+
+  /** Runs the write `query` in autocommit, outside any transaction (see {@link executeAlone}), as this driver's writes must: behind its write lock, and refused when the transaction ended meanwhile. */
+  protected abstract runAlone(query: CompiledQuery): Promise<QueryResult>
 
   abstract stream(query: CompiledQuery, batchSize: number): Promise<RowBatches>
 

@@ -45,10 +45,25 @@ export interface TransactionOptions {
   readonly isolationLevel?: IsolationLevel
 }
 
+/** What {@link DriverConnection.executeAlone} did: the statement's result, and whether it committed on its own (autocommit). */
+export interface AloneResult {
+  readonly result: QueryResult
+  /** True when the statement ran in autocommit: its changes are permanent already. */
+  readonly committed: boolean
+}
+
 /** A checked-out connection. A session holds one per engine from its first statement until commit, rollback or close. */
 export interface DriverConnection {
   /** Runs one statement. Driver errors are mapped to the runtime's named errors. */
   execute(query: CompiledQuery): Promise<QueryResult>
+  /**
+   * Runs the write `query`, which the caller knows is everything its transaction writes before the
+   * commit that follows at once. When the database transaction has not begun (nothing written yet,
+   * the database's default isolation level), the statement runs alone in autocommit, atomic on its
+   * own, with no BEGIN or COMMIT (Django's autocommit `save()`); otherwise it runs like {@link execute}.
+   * A later write, which the caller did not expect, begins a new transaction as usual.
+   */
+  executeAlone(query: CompiledQuery): Promise<AloneResult>
   /** Starts a transaction. Drivers may defer the real BEGIN until the first write (SQLite does), unless `options` ask for a stricter isolation level. */
   begin(options?: TransactionOptions): Promise<void>
   /** Commits the open transaction, if any. */

@@ -1,7 +1,7 @@
 /** ExternalTransaction: a transaction the application holds on one connection, that sessions join with savepoints (SQLAlchemy's "join a session into an external transaction" recipe). */
 import { InvalidRequestError } from '../errors.js'
 import { controlStatement, type CompiledQuery } from '../sql/compiled-query.js'
-import type { DriverConnection, QueryResult, RowBatches, TransactionOptions } from './driver.js'
+import type { AloneResult, DriverConnection, QueryResult, RowBatches, TransactionOptions } from './driver.js'
 
 /**
  * A session transaction inside the external one: its BEGIN is a SAVEPOINT (sent with its first
@@ -27,6 +27,11 @@ class JoinedConnection implements DriverConnection {
   async execute(query: CompiledQuery): Promise<QueryResult> {
     await this.enter()
     return this.connection.execute(query)
+  }
+
+  /** Inside the external transaction nothing commits on its own: the statement runs in the savepoint. */
+  async executeAlone(query: CompiledQuery): Promise<AloneResult> {
+    return { result: await this.execute(query), committed: false }
   }
 
   get writesBlocked(): boolean {

@@ -1,7 +1,7 @@
 // Regression (issue 14): a checkout that finds several dead idle connections replaces each of them, not only the first.
 import type Database from 'better-sqlite3'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createEngine, Session, type Engine, type EngineOptions } from 'prismalchemy'
+import { ConnectionLostError, createEngine, Session, type Engine, type EngineOptions } from 'prismalchemy'
 import { Role } from '../../generated/models.js'
 import type { DriverConnection } from '../../runtime/engine/driver.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
@@ -77,6 +77,32 @@ describe.runIf(DIALECTS.includes('postgresql'))('on postgresql', () => {
       })
     })
   }
+
+  // The trade singleStatementCommits makes: the BEGIN it saves is the round trip that heals, and a write is never sent twice.
+  it('with singleStatementCommits, a lone write on a dead connection raises ConnectionLostError, stores nothing, and the retry commits', async () => {
+    const { db, engine, proxy } = await poolOfDeadConnections(5, { poolSize: 3, maxOverflow: 2, singleStatementCommits: true })
+    const session = new Session({ bind: engine })
+    session.add(new Role({ name: 'after terminate' }))
+    await expect(session.commit()).rejects.toThrow(ConnectionLostError)
+    expect(proxy.resets).toBe(1)
+    expect(await db.readRows('SELECT name FROM "Role"')).toEqual([])
+    await session.rollback()
+    session.add(new Role({ name: 'after terminate' }))
+    // Another dead connection may answer the retry too; a request's retry loop sends it again until one works.
+    for (let attempt = 1; ; attempt++) {
+      const failure = await session.commit().then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+      if (failure === undefined) break
+      expect(failure).toBeInstanceOf(ConnectionLostError)
+      expect(attempt).toBeLessThan(5)
+      await session.rollback()
+      session.add(new Role({ name: 'after terminate' }))
+    }
+    await session.close()
+    expect(await db.readRows('SELECT name FROM "Role"')).toEqual([{ name: 'after terminate' }])
+  })
 })
 
 describe.runIf(DIALECTS.includes('sqlite'))('on sqlite', () => {

@@ -120,6 +120,30 @@ class SqliteConnection extends DeferredBeginConnection {
   }
 
   /**
+   * A write in autocommit: it takes the process-wide write lock as a BEGIN IMMEDIATE would (a write
+   * that met another connection's lock would fail or block the event loop), and never runs when the
+   * transaction it belongs to ended while it waited for the lock.
+   */
+  protected async runAlone(query: CompiledQuery): Promise<QueryResult> {
+    if (this.streams.any) throw InvalidRequestError.writeDuringStream(`run "${query.sql}"`)
+    const generation = this.generation
+    const waited = this.reportClock()
+    let release: ReleaseLock
+    try {
+      release = await this.writeLock.acquire()
+    } catch (error) {
+      throw this.reportFailed(query.sql, query.parameters, waited, error)
+    }
+    try {
+      if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
+      // Another process may hold SQLite's lock: the tries are reported as one statement.
+      return await this.reported(query.sql, query.parameters, () => retryWhileBusy(() => this.run(query), this.options.busyTimeoutMs))
+    } finally {
+      release()
+    }
+  }
+
+  /**
    * Iterates the SELECT on a statement of its own (the cached one may run meanwhile, e.g. the same
    * query inside the loop), in the open transaction if any, else in autocommit like other reads.
    */

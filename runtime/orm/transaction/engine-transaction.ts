@@ -1,5 +1,5 @@
 /** EngineTransaction: a session transaction's connection to one engine, checked out and begun on first use, ended once. */
-import type { ConnectionOwner, DriverConnection, IsolationLevel, QueryResult, RowBatches } from '../../engine/driver.js'
+import type { AloneResult, ConnectionOwner, DriverConnection, IsolationLevel, QueryResult, RowBatches } from '../../engine/driver.js'
 import { checkIsolationLevel, type Engine } from '../../engine/engine.js'
 import type { CompiledQuery } from '../../sql/compiled-query.js'
 import type { BindRoute } from '../routing.js'
@@ -60,14 +60,24 @@ export class EngineTransaction {
    * Runs one statement on the connection, checked out and begun on first use. `unguarded` skips
    * the transaction's state check, for the ROLLBACK TO SAVEPOINT that ends a failed savepoint.
    */
-  async execute(query: CompiledQuery, unguarded = false): Promise<QueryResult> {
+  execute(query: CompiledQuery, unguarded = false): Promise<QueryResult> {
+    return this.run((connection) => connection.execute(query), unguarded)
+  }
+
+  /** Runs the write `query` as everything the transaction writes before its commit (see `DriverConnection.executeAlone`). */
+  executeAlone(query: CompiledQuery): Promise<AloneResult> {
+    return this.run((connection) => connection.executeAlone(query), false)
+  }
+
+  /** Runs `send` on the connection, checked out and begun on first use, while the transaction allows statements (unless `unguarded`). */
+  private async run<R>(send: (connection: DriverConnection) => Promise<R>, unguarded: boolean): Promise<R> {
     if (!unguarded) this.parent.guard('execute')
     let connection = this.connection
     if (connection === null) {
       connection = await this.connect()
       if (!unguarded) this.parent.guard('execute')
     }
-    const running = connection.execute(query)
+    const running = send(connection)
     this.inFlight.add(running)
     try {
       return await running

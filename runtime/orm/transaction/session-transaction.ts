@@ -268,12 +268,46 @@ export class SessionTransaction {
   /** True once a write ran in this transaction (on any engine): rows read from then on may show writes a rollback undoes. */
   hasWritten = false
 
+  /** Set by {@link expectLoneWrite} until the next write. */
+  #loneWriteExpected = false
+  /** The engine on which the flush's lone write committed on its own, until the flush ends (see {@link settleLoneWrite}). */
+  #autocommitted: Engine | null = null
+
+  /**
+   * The flush about to run writes exactly one statement, and the commit follows it with nothing in
+   * between: that write runs alone in autocommit (see `DriverConnection.executeAlone`) where its
+   * engine allows it (`EngineOptions.singleStatementCommits`).
+   */
+  expectLoneWrite(): void {
+    this.#loneWriteExpected = true
+  }
+
+  /**
+   * The flush that expected a lone write ended (`succeeded` or not). After a success, the engine on
+   * which the write committed on its own counts as committed: a rollback racing the commit leaves its
+   * objects as committed, as after a partial commit. A failed flush's write changed nothing that
+   * stays (its statement failed, or matched no row), so its objects are restored as usual.
+   */
+  settleLoneWrite(succeeded: boolean): void {
+    if (succeeded && this.#autocommitted !== null) this.committedEngines = new Set([this.#autocommitted])
+    this.#loneWriteExpected = false
+    this.#autocommitted = null
+  }
+
   /** Runs one write on `route`'s primary, remembering that this engine was written to (see {@link commit}). */
   write(route: BindRoute, query: CompiledQuery): Promise<QueryResult> {
     this.hasWritten = true
     const transaction = this.on(route, route.primary)
     transaction.wrote = true
-    return transaction.execute(query)
+    if (!this.#loneWriteExpected) return transaction.execute(query)
+    this.#loneWriteExpected = false
+    return transaction.engine.singleStatementCommits ? this.#writeAlone(transaction, query) : transaction.execute(query)
+  }
+
+  async #writeAlone(transaction: EngineTransaction, query: CompiledQuery): Promise<QueryResult> {
+    const { result, committed } = await transaction.executeAlone(query)
+    if (committed) this.#autocommitted = transaction.engine
+    return result
   }
 
   /** This transaction's connection to `engine`, created (not yet checked out) on first use. */

@@ -60,6 +60,8 @@ export class TransactionCoordinator {
   #context: { readonly transaction: SessionTransaction; ended: boolean } | null = null
   /** While after-commit or after-rollback listeners run: the state named when they try to run SQL. */
   #eventPhase: string | null = null
+  /** Set by a commit's flush whose one statement committed on its own (autocommit), for that commit to see. */
+  #committedAlone = false
 
   constructor(host: TransactionHost) {
     this.#host = host
@@ -146,8 +148,11 @@ export class TransactionCoordinator {
     return this.#host.identityMap.get(mapper, key) === undefined && transaction.wasDeleted(mapper, key)
   }
 
-  /** Writes pending changes inside the transaction (see `Session.flush`). */
-  async flush(): Promise<void> {
+  /**
+   * Writes pending changes inside the transaction (see `Session.flush`). `endsTransaction`: the
+   * commit's own flush, which the COMMIT follows at once (see `UnitOfWork`).
+   */
+  async flush(endsTransaction = false): Promise<void> {
     const host = this.#host
     if (isFlushing(host)) throw InvalidRequestError.alreadyFlushing()
     while (this.#flushing !== null) await this.#flushing.catch(() => undefined)
@@ -155,7 +160,7 @@ export class TransactionCoordinator {
     if (!host.hasPendingChanges) return
     // Refused before it writes anything, so that the transaction goes on (a failed flush would roll it back).
     this.#transaction?.checkWritable('flush')
-    this.#flushing = traceFlush((trace) => this.#runFlush(trace))
+    this.#flushing = traceFlush((trace) => this.#runFlush(trace, endsTransaction))
     try {
       await this.#flushing
     } finally {
@@ -176,12 +181,18 @@ export class TransactionCoordinator {
     // The commit ends the transaction's streams: ended before its flush, which they would block on SQLite.
     await this.#transaction?.endStreams('commit')
     // Listeners of a flush may add objects: flush again until nothing is left, as SQLAlchemy does (at most 100 times).
+    this.#committedAlone = false
     for (let flushes = 0; ; flushes++) {
-      await host.flush()
+      await this.flush(flushes === 0)
       if (!host.hasPendingChanges) break
       if (flushes >= MAX_COMMIT_FLUSHES) throw InvalidRequestError.flushLoop(MAX_COMMIT_FLUSHES)
     }
-    if (this.#epoch !== epoch) throw IllegalStateChangeError.notAllowed('commit', 'rolled back by a concurrent rollback() or close()')
+    if (this.#epoch !== epoch) {
+      // The flush's one statement committed on its own before a rollback or close raced this commit:
+      // the commit went through, and the rollback kept its objects as committed.
+      if (this.#committedAlone) return
+      throw IllegalStateChangeError.notAllowed('commit', 'rolled back by a concurrent rollback() or close()')
+    }
     const transaction = this.#transaction
     if (transaction === null) return
     if (this.#context?.transaction === transaction) this.#context.ended = true
@@ -280,14 +291,18 @@ export class TransactionCoordinator {
     return result
   }
 
-  async #runFlush(trace: FlushTrace | undefined): Promise<void> {
+  async #runFlush(trace: FlushTrace | undefined, endsTransaction: boolean): Promise<void> {
     const host = this.#host
     const transaction = this.ensure()
     // From the first write on, reads go to the primaries: the session reads its own writes.
     host.routing.pin()
     if (sessionListens(host, 'beforeFlush')) await duringFlush(host, () => dispatchSessionEvent(host, 'beforeFlush'))
+    // The COMMIT follows this flush at once: nothing written before it, no savepoint, no listener
+    // that could write after it. Then a flush of one statement may send it alone, in autocommit.
+    const alone = endsTransaction && !transaction.hasWritten && transaction.savepoints.length === 0 && !sessionListens(host, 'afterFlush')
     try {
-      const result = await new UnitOfWork(host, transaction).run()
+      const result = await new UnitOfWork(host, transaction, alone).run()
+      if (alone && transaction.committedEngines !== null) this.#committedAlone = true
       trace?.wrote(result)
       applyFlushResult(host, transaction, result)
     } catch (error) {

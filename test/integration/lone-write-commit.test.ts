@@ -1,0 +1,251 @@
+// singleStatementCommits: a commit whose flush writes exactly one statement sends it alone, in autocommit (no BEGIN, no COMMIT), on every database; anything more keeps the transaction.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { IllegalStateChangeError, listen, Session, StaleDataError, UniqueViolationError } from 'prismalchemy'
+import { Role, User } from '../../generated/models.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { beginOf, describeOn, DIALECTS, normalizeSql, type TestDialect } from '../helpers/dialects.js'
+
+describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
+  let database: TestDatabase
+  const begin = beginOf(dialect)
+  // MySQL has no RETURNING: the driver reports the generated key.
+  const insertRole = dialect === 'mysql' ? 'INSERT INTO "Role" ("name") VALUES (?)' : 'INSERT INTO "Role" ("name") VALUES (?) RETURNING "id"'
+
+  beforeEach(async () => {
+    database = await createTestDatabase({ singleStatementCommits: true }, dialect)
+  })
+
+  afterEach(async () => {
+    await database.dispose()
+  })
+
+  /** The statements `work` sends on the test's engine, normalised (`?` placeholders, `"` quotes), failed ones marked. */
+  async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
+    const sent: string[] = []
+    const stop = database.engine.onStatement((statement) => sent.push(normalizeSql(statement.sql) + (statement.error === undefined ? '' : ' -- failed')))
+    try {
+      await work()
+    } finally {
+      stop()
+    }
+    return sent
+  }
+
+  /** Role names as stored, read with the plain driver. */
+  async function storedRoles(): Promise<string[]> {
+    return (await database.readRows<{ name: string }>('SELECT "name" FROM "Role" ORDER BY "name"')).map((row) => row.name)
+  }
+
+  it('is off by default: the same commit sends BEGIN, the INSERT and COMMIT', async () => {
+    const plain = await createTestDatabase({}, dialect)
+    try {
+      const session = plain.session()
+      session.add(new Role({ name: 'admin' }))
+      const sent: string[] = []
+      const stop = plain.engine.onStatement((statement) => sent.push(normalizeSql(statement.sql)))
+      await session.commit()
+      stop()
+      expect(sent).toEqual([begin, insertRole, 'COMMIT'])
+      await session.close()
+    } finally {
+      await plain.dispose()
+    }
+  })
+
+  it('sends one INSERT alone, and the row is committed when commit() returns', async () => {
+    const session = database.session()
+    const role = new Role({ name: 'admin' })
+    session.add(role)
+    expect(await statementsOf(() => session.commit())).toEqual([insertRole])
+    expect(typeof role.id).toBe('number')
+    expect(database.engine.poolStatus().checkedOut).toBe(0)
+    expect(await storedRoles()).toEqual(['admin'])
+    await session.close()
+  })
+
+  it('sends one UPDATE alone, and one DELETE alone', async () => {
+    await database.session().begin(async (session) => session.add(new Role({ name: 'admin' })))
+    const session = database.session()
+    const role = await session.query(Role).filterBy({ name: 'admin' }).one()
+    role.name = 'root'
+    expect(await statementsOf(() => session.commit())).toEqual(['UPDATE "Role" SET "name" = ? WHERE "id" = ?'])
+    expect(await storedRoles()).toEqual(['root'])
+    session.delete(role)
+    expect(await statementsOf(() => session.commit())).toEqual(['DELETE FROM "Role" WHERE "id" IN (?)'])
+    expect(await storedRoles()).toEqual([])
+    await session.close()
+  })
+
+  it('a request that loads a role and adds a user to it writes the INSERT alone (the role, changed only through its collection, writes nothing)', async () => {
+    await database.session().begin(async (session) => session.add(new Role({ name: 'admin' })))
+    const session = database.session()
+    const role = await session.query(Role).filterBy({ name: 'admin' }).one()
+    const user = new User({ username: 'ada', role })
+    session.add(user)
+    const sent = await statementsOf(() => session.commit())
+    expect(sent).toHaveLength(1)
+    expect(sent[0]).toMatch(/^INSERT INTO "users" /)
+    const [row] = await database.readRows<{ username: string; roleId: number }>('SELECT "username", "roleId" FROM "users"')
+    expect(row).toEqual({ username: 'ada', roleId: role.id })
+    await session.close()
+  })
+
+  it('keeps BEGIN ... COMMIT when the flush writes two statements', async () => {
+    const session = database.session()
+    const role = new Role({ name: 'admin' })
+    session.add(role)
+    session.add(new User({ username: 'ada', role }))
+    const sent = await statementsOf(() => session.commit())
+    expect(sent.map((statement) => statement.split(' (')[0])).toEqual([begin, 'INSERT INTO "Role"', 'INSERT INTO "users"', 'COMMIT'])
+    await session.close()
+  })
+
+  it('keeps the transaction when something was flushed before the commit', async () => {
+    const session = database.session()
+    session.add(new Role({ name: 'admin' }))
+    const sent = await statementsOf(async () => {
+      await session.flush()
+      await session.commit()
+    })
+    expect(sent).toEqual([begin, insertRole, 'COMMIT'])
+    await session.close()
+  })
+
+  it('keeps the transaction inside a savepoint, under an explicit isolation level, and with write listeners', async () => {
+    const nested = database.session()
+    const sentNested = await statementsOf(async () => {
+      await nested.beginNested(async () => nested.add(new Role({ name: 'nested' })))
+      await nested.commit()
+    })
+    expect(sentNested[0]).toBe(begin)
+    expect(sentNested.at(-1)).toBe('COMMIT')
+    await nested.close()
+
+    const isolated = new Session({ bind: database.engine, isolationLevel: 'SERIALIZABLE' })
+    isolated.add(new Role({ name: 'isolated' }))
+    const sentIsolated = await statementsOf(() => isolated.commit())
+    expect(sentIsolated).toHaveLength(3)
+    expect(sentIsolated.slice(1)).toEqual([insertRole, 'COMMIT'])
+    await isolated.close()
+
+    // A listener may run SQL in the transaction after the statement: the statement cannot commit alone.
+    const listened = database.session()
+    const stopFlush = listen(listened, 'afterFlush', () => undefined)
+    listened.add(new Role({ name: 'after-flush' }))
+    expect(await statementsOf(() => listened.commit())).toEqual([begin, insertRole, 'COMMIT'])
+    stopFlush()
+    const stopInsert = listen(Role, 'beforeInsert', () => undefined)
+    try {
+      listened.add(new Role({ name: 'before-insert' }))
+      expect(await statementsOf(() => listened.commit())).toEqual([begin, insertRole, 'COMMIT'])
+    } finally {
+      stopInsert()
+    }
+    await listened.close()
+    expect(await storedRoles()).toEqual(['after-flush', 'before-insert', 'isolated', 'nested'])
+  })
+
+  it('a lone INSERT that fails leaves nothing stored and nothing to roll back; the object is not persistent', async () => {
+    await database.session().begin(async (session) => session.add(new Role({ name: 'admin' })))
+    const session = database.session()
+    const duplicate = new Role({ name: 'admin' })
+    session.add(duplicate)
+    let error: unknown
+    const sent = await statementsOf(async () => {
+      error = await session.commit().catch((caught: unknown) => caught)
+    })
+    expect(error).toBeInstanceOf(UniqueViolationError)
+    // Nothing began, so nothing is rolled back.
+    expect(sent).toEqual([`${insertRole} -- failed`])
+    expect(duplicate.id).toBeUndefined()
+    await session.rollback()
+    expect(database.engine.poolStatus().checkedOut).toBe(0)
+    // The session goes on, and commits the next change alone again.
+    session.add(new Role({ name: 'other' }))
+    expect(await statementsOf(() => session.commit())).toEqual([insertRole])
+    expect(await storedRoles()).toEqual(['admin', 'other'])
+    await session.close()
+  })
+
+  it('a lone UPDATE of a row deleted behind the session raises StaleDataError; the session rolls back and goes on', async () => {
+    await database.session().begin(async (session) => session.add(new Role({ name: 'admin' })))
+    const session = database.session()
+    const role = await session.query(Role).filterBy({ name: 'admin' }).one()
+    await database.execute('DELETE FROM "Role"')
+    role.name = 'root'
+    await expect(session.commit()).rejects.toThrow(StaleDataError)
+    await session.rollback()
+    expect(await storedRoles()).toEqual([])
+    session.add(new Role({ name: 'again' }))
+    await session.commit()
+    expect(await storedRoles()).toEqual(['again'])
+    await session.close()
+  })
+})
+
+describeOn('sqlite', 'on sqlite, the write lock', (dialect) => {
+  let database: TestDatabase
+
+  beforeEach(async () => {
+    database = await createTestDatabase({ singleStatementCommits: true }, dialect)
+  })
+
+  afterEach(async () => {
+    await database.dispose()
+  })
+
+  it('a lone write waits for another session’s write transaction without blocking the event loop, then commits', async () => {
+    const holder = database.session()
+    holder.add(new Role({ name: 'first' }))
+    await holder.flush()
+    const waiter = database.session()
+    waiter.add(new Role({ name: 'second' }))
+    let settled = false
+    const committing = waiter.commit().finally(() => (settled = true))
+    // Timers still fire while the lone write waits: the wait is asynchronous.
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(settled).toBe(false)
+    await holder.commit()
+    await committing
+    const names = (await database.readRows<{ name: string }>('SELECT "name" FROM "Role" ORDER BY "id"')).map((row) => row.name)
+    expect(names).toEqual(['first', 'second'])
+    await holder.close()
+    await waiter.close()
+  })
+
+  it('a close racing a commit whose lone write already waits: the write commits, and so does the commit', async () => {
+    const holder = database.session()
+    holder.add(new Role({ name: 'first' }))
+    await holder.flush()
+    const waiter = database.session()
+    const role = new Role({ name: 'second' })
+    waiter.add(role)
+    const committing = waiter.commit()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    const closing = waiter.close()
+    await holder.commit()
+    await committing
+    await closing
+    // The row is stored, and the object that says so was kept as committed (detached by the close).
+    expect(await database.readRows('SELECT "name" FROM "Role" WHERE "name" = \'second\'')).toHaveLength(1)
+    expect(typeof role.id).toBe('number')
+    await holder.close()
+  })
+
+  it('on a bare connection, a lone write whose transaction ended while it waited for the lock never runs', async () => {
+    const holder = await database.engine.connect()
+    await holder.begin()
+    await holder.execute({ sql: 'INSERT INTO "Role" ("name") VALUES (?)', parameters: ['first'], result: 'count', isWrite: true, exactIntegers: false })
+    const waiter = await database.engine.connect()
+    await waiter.begin()
+    const alone = waiter.executeAlone({ sql: 'INSERT INTO "Role" ("name") VALUES (?)', parameters: ['second'], result: 'count', isWrite: true, exactIntegers: false })
+    const outcome = alone.catch((error: unknown) => error)
+    await waiter.rollback()
+    await holder.commit()
+    expect(await outcome).toBeInstanceOf(IllegalStateChangeError)
+    expect((await database.readRows<{ name: string }>('SELECT "name" FROM "Role"')).map((row) => row.name)).toEqual(['first'])
+    await database.engine.release(holder)
+    await database.engine.release(waiter)
+  })
+})
+

@@ -11,6 +11,8 @@ export interface PeerTarget {
   readonly file?: string
   /** PostgreSQL, prismalchemy: `preparedStatements: true`. */
   readonly prepared: boolean
+  /** prismalchemy: `singleStatementCommits: true`. */
+  readonly singleStatementCommits: boolean
   /** prismalchemy: import the `@lazy(select)` model variant (the loading workloads need it). */
   readonly lazyModels: boolean
   /** PrismaClient on PostgreSQL: the client generated with the `relationJoins` preview feature (the joined workload needs it). */
@@ -24,7 +26,8 @@ export async function openPeer(name: PeerName, target: PeerTarget): Promise<Peer
     case 'prismalchemy': {
       const { PrismalchemyPeer } = await import('./prismalchemy-peer.js')
       const lazy = target.lazyModels ? await (await import('./lazy-models.js')).importLazyModels() : undefined
-      return new PrismalchemyPeer(url, target.prepared ? { preparedStatements: true } : {}, lazy)
+      const options = { ...(target.prepared ? { preparedStatements: true } : {}), ...(target.singleStatementCommits ? { singleStatementCommits: true } : {}) }
+      return new PrismalchemyPeer(url, options, lazy)
     }
     case 'drizzle':
       if (db === 'sqlite') return new (await import('./drizzle-peer.js')).DrizzlePeer(file!)

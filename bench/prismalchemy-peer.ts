@@ -124,11 +124,13 @@ export class PrismalchemyPeer implements Peer {
   }
 
   describe(): string {
+    const writes = this.engine.singleStatementCommits ? 'singleStatementCommits: true (a commit of one statement sends it alone, in autocommit), other writes in' : 'writes in'
     if (this.engine.dialect.name === 'postgresql') {
       const prepared = this.prepared ? ', preparedStatements: true (named, server-side prepared)' : ', unnamed statements'
-      return `createEngine(url): @prisma/adapter-pg over a pg.Pool (max 5+10)${prepared}; reads before a write in autocommit, writes in BEGIN ... COMMIT`
+      return `createEngine(url): @prisma/adapter-pg over a pg.Pool (max 5+10)${prepared}; reads before a write in autocommit, ${writes} BEGIN ... COMMIT`
     }
-    return 'createEngine(url) defaults: better-sqlite3, WAL, synchronous=NORMAL, statement cache, pool of 5+10'
+    const defaults = this.engine.singleStatementCommits ? `createEngine(url): ${writes} BEGIN IMMEDIATE ... COMMIT;` : 'createEngine(url) defaults:'
+    return `${defaults} better-sqlite3, WAL, synchronous=NORMAL, statement cache, pool of 5+10`
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,8 @@
 //               e eager select-in, f eager joined, g 10,000-row insert, h load 1,000 by id and rename, i requests, 50 in flight
 //   --peers     peers to run (prismalchemy, drizzle, mikro-orm, prisma, raw)
 //   --prepared  PostgreSQL: prismalchemy's engine with preparedStatements: true (server-side prepared statements)
+//   --single-statement-commits  prismalchemy's engine with singleStatementCommits: true (a commit of one statement sends it
+//               alone, in autocommit: the request workload's INSERT without BEGIN and COMMIT)
 //   --rounds    timed rounds per workload (overrides the plan), e.g. to profile prismalchemy alone (the peer processes
 //               inherit node's flags, so each writes its own profile; the verification process's is the first):
 //               node --cpu-prof --cpu-prof-dir=.tmp/profiles dist-examples/bench/run.js --only=a --peers=prismalchemy --rounds=30
@@ -37,6 +39,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     db: { type: 'string', default: 'sqlite' },
     prepared: { type: 'boolean', default: false },
+    'single-statement-commits': { type: 'boolean', default: false },
   },
 })
 const benchDb = parseBenchDb(args.db)
@@ -61,7 +64,7 @@ function progress(message: string): void {
 }
 
 function peerTarget(fixture: Fixture, options: { lazyModels: boolean; relationJoins: boolean }): PeerTarget {
-  return { db: fixture.db, url: fixture.url, file: fixture.db === 'sqlite' ? fixture.file : undefined, prepared: args.prepared!, ...options }
+  return { db: fixture.db, url: fixture.url, file: fixture.db === 'sqlite' ? fixture.file : undefined, prepared: args.prepared!, singleStatementCommits: args['single-statement-commits']!, ...options }
 }
 
 /** Untimed: every peer runs every workload once in a process of its own; each summary must equal the raw driver's (or the first peer's). */

@@ -4,9 +4,12 @@ import { runInNewContext } from 'node:vm'
 import type { Engine } from 'prismalchemy'
 
 /**
- * A full garbage collection, run untimed before every batch so that one contender's garbage (PrismaClient
- * allocates a lot) is not collected during the next contender's timed batch. Obtained without
- * `--expose-gc` on the command line: the flag is set at run time and `gc` read from a fresh context.
+ * A full garbage collection, run untimed before every batch of contenders that share a process, so
+ * that one contender's garbage (PrismaClient allocates a lot) is not collected during the next one's
+ * timed batch. Obtained without `--expose-gc` on the command line: the flag is set at run time and
+ * `gc` read from a fresh context. It costs the batch after it: V8 sizes its heap limits from the small
+ * live heap a full collection leaves, so the batch's allocations start marking again at once (2,000
+ * fresh-session gets took 16 µs each without it, 46-49 µs after it, on another thread's CPU too).
  */
 const fullGc: () => void = (() => {
   setFlagsFromString('--expose-gc')
@@ -50,9 +53,12 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
 }
 
-/** Runs `contender` on every input, after a full garbage collection, then its untimed `after`; returns µs per operation. */
-export async function runBatch<I>(contender: Contender<I>, inputs: readonly I[]): Promise<number> {
-  fullGc()
+/**
+ * Runs `contender` on every input, then its untimed `after`; returns µs per operation. With
+ * `collectFirst` (contenders sharing a process), after a full garbage collection (see `fullGc`).
+ */
+export async function runBatch<I>(contender: Contender<I>, inputs: readonly I[], collectFirst: boolean): Promise<number> {
+  if (collectFirst) fullGc()
   const started = process.hrtime.bigint()
   for (let i = 0; i < inputs.length; i++) {
     const result = contender.run(inputs[i])
@@ -82,12 +88,12 @@ export async function compare<I>(
   const warmups: number[] = []
   for (let done = 0; done < plan.warmup; done += plan.opsPerRound) warmups.push(Math.min(plan.opsPerRound, plan.warmup - done))
   for (const contender of contenders) {
-    for (const [batch, count] of warmups.entries()) await runBatch(contender, inputs(contender.name, batch, count))
+    for (const [batch, count] of warmups.entries()) await runBatch(contender, inputs(contender.name, batch, count), true)
   }
   for (let round = 0; round < plan.rounds; round++) {
     for (const contender of contenders) {
       const batchInputs = inputs(contender.name, warmups.length + round, plan.opsPerRound)
-      rounds.get(contender.name)!.push(await runBatch(contender, batchInputs))
+      rounds.get(contender.name)!.push(await runBatch(contender, batchInputs, true))
     }
   }
   return new Map([...rounds].map(([name, list]) => [name, { rounds: list, median: median(list) }]))

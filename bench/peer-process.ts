@@ -120,7 +120,8 @@ async function time(peer: Peer, job: Job): Promise<void> {
   const plan = job.plan!
   // Batches are numbered alike in every peer's process, so batch n draws the same inputs everywhere.
   let batch = 0
-  const run = (contender: Contender<unknown>, count: number) => runBatch(contender, workload.inputs(job.context, batch++, count))
+  // A process of its own: no other contender's garbage to collect first, and the heap stays as a running app's.
+  const run = (contender: Contender<unknown>, count: number) => runBatch(contender, workload.inputs(job.context, batch++, count), false)
   if (operation !== undefined) {
     const kind = workload.reset
     const contender: Contender<unknown> = { name: peer.name, run: operation, after: kind && (() => reset(kind)) }

@@ -36,7 +36,7 @@ export interface TransactionHost extends FlushContext {
   readonly isolationLevel: IsolationLevel | undefined
   /** The external transaction the session runs inside, if any. */
   readonly joinTransaction: ExternalTransaction | undefined
-  /** The session's public flush (commit flushes until nothing is left). */
+  /** The session's public flush (a savepoint's begin and release flush first). */
   flush(): Promise<void>
 }
 

@@ -76,7 +76,7 @@ export function populate(state: InstanceState, row: readonly unknown[], decoders
     state.stale = false
     // Loaded relationships reload; ones assigned since (not flushed yet) are unflushed work and stay.
     const assigned = state.changedRelationships
-    if (assigned === null || assigned.size === 0) state.related = {}
+    if (assigned === null || assigned.size === 0) state.forgetRelated()
     else for (const name of Object.keys(state.related)) if (!assigned.has(name)) delete state.related[name]
   }
 }

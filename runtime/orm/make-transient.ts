@@ -39,7 +39,7 @@ export function makeTransient(obj: Model): void {
   // A column never loaded is unset on a new object (INSERT leaves it to its default).
   state.deferred = null
   // Loaded relationships described the stored row; a transient object has none.
-  state.related = {}
+  state.forgetRelated()
 }
 
 /**
@@ -59,5 +59,5 @@ export function makeTransientToDetached(obj: Model): void {
   state.key = key
   state.committed = null
   state.changedRelationships = null
-  state.related = {}
+  state.forgetRelated()
 }

@@ -428,7 +428,7 @@ export class Session {
     this.dirtyStates.delete(state)
     populate(state, rows[0], state.mapper.decoders(this.dialectOf(state.mapper)), true)
     if (this.readsUncommitted) this.noteUncommittedRead(state)
-    state.related = {}
+    state.forgetRelated()
   }
 
   /**

@@ -25,6 +25,20 @@ export const STATE: unique symbol = Symbol('prismalchemy.state')
 export type Instrumented = Model & { [STATE]: InstanceState }
 
 /**
+ * The bookkeeping few objects ever need (collections changed in memory, loader overrides, unsaved
+ * members, ...), kept apart so that the thousands of objects a load builds each carry one empty slot
+ * for it instead of six: smaller objects, less for the garbage collector to copy and mark.
+ */
+class RareState {
+  echoedRelationships: Set<string> | null = null
+  changedCollections: Set<string> | null = null
+  removedMembers: Model[] | null = null
+  strategyOverrides: Record<string, string> | null = null
+  unsavedMembers: Map<string, Model[]> | null = null
+  orphanedFrom: Set<string> | null = null
+}
+
+/**
  * Per-object bookkeeping. States are derived, never stored: an object is `pending` when it has a
  * session but no identity, `persistent` with both, `detached` with an identity but no session.
  * Internal to the runtime (`inspect(obj)` is the public view of it).
@@ -34,19 +48,8 @@ export class InstanceState {
   dict: Record<string, unknown>
   /** Values of modified columns as they were before the first change; null while unmodified. */
   committed: Record<string, unknown> | null = null
-  /** Loaded values of to-one relationships and select collections; a key is absent until loaded. */
-  related: Record<string, unknown> = {}
   /** To-one relationships assigned since the last flush. */
   changedRelationships: Set<string> | null = null
-  /**
-   * To-one relationships whose last assignment was the echo of a collection change on the other
-   * side: they cascade nothing into the session (SQLAlchemy 2.0 has no `cascade_backrefs`).
-   */
-  echoedRelationships: Set<string> | null = null
-  /** Collections changed in memory since the last flush (a push or splice): the object counts as modified, as in SQLAlchemy. */
-  changedCollections: Set<string> | null = null
-  /** Objects removed from this object's collections while it had no session; added with it, so that orphans are seen. */
-  removedMembers: Model[] | null = null
   /** Identity key in the identity map; undefined until the row exists in the database. */
   key: unknown = undefined
   /** The session the object belongs to. */
@@ -59,17 +62,10 @@ export class InstanceState {
   deferred: Set<string> | null = null
   /** Loaded in an earlier transaction: the next row read for this identity refreshes unmodified columns. */
   stale = false
-  /** Loading strategies set by the query that loaded the object (`raiseload`, `noload`, `lazyload`), by relationship. */
-  strategyOverrides: Record<string, string> | null = null
   /** Counts changes through setters, so a flush can tell whether the object changed while it ran. */
   version = 0
-  /**
-   * While the object has no row: the objects appended to its dynamic collections, by relationship
-   * (its whole contents, since nothing of it is stored yet); added to the session with it.
-   */
-  unsavedMembers: Map<string, Model[]> | null = null
-  /** To-one relationships set to null after holding an object: a pending object removed from a delete-orphan parent is dropped at flush. */
-  orphanedFrom: Set<string> | null = null
+  #related: Record<string, unknown> | null = null
+  #rare: RareState | null = null
 
   constructor(
     readonly mapper: Mapper,
@@ -77,6 +73,87 @@ export class InstanceState {
     dict: Record<string, unknown>,
   ) {
     this.dict = dict
+  }
+
+  /** Loaded values of to-one relationships and select collections; a key is absent until loaded. Made at first use: most loaded objects never touch a relationship. */
+  get related(): Record<string, unknown> {
+    return (this.#related ??= {})
+  }
+
+  /** Forgets every loaded relationship (they reload on next access), without making an empty record until one is used. */
+  forgetRelated(): void {
+    this.#related = null
+  }
+
+  /** The rarely used fields, made at the first write of a non-null value (see {@link RareState}). */
+  #rareForWrite(value: unknown): RareState | null {
+    return value === null && this.#rare === null ? null : (this.#rare ??= new RareState())
+  }
+
+  /**
+   * To-one relationships whose last assignment was the echo of a collection change on the other
+   * side: they cascade nothing into the session (SQLAlchemy 2.0 has no `cascade_backrefs`).
+   */
+  get echoedRelationships(): Set<string> | null {
+    return this.#rare?.echoedRelationships ?? null
+  }
+
+  set echoedRelationships(value: Set<string> | null) {
+    const rare = this.#rareForWrite(value)
+    if (rare !== null) rare.echoedRelationships = value
+  }
+
+  /** Collections changed in memory since the last flush (a push or splice): the object counts as modified, as in SQLAlchemy. */
+  get changedCollections(): Set<string> | null {
+    return this.#rare?.changedCollections ?? null
+  }
+
+  set changedCollections(value: Set<string> | null) {
+    const rare = this.#rareForWrite(value)
+    if (rare !== null) rare.changedCollections = value
+  }
+
+  /** Objects removed from this object's collections while it had no session; added with it, so that orphans are seen. */
+  get removedMembers(): Model[] | null {
+    return this.#rare?.removedMembers ?? null
+  }
+
+  set removedMembers(value: Model[] | null) {
+    const rare = this.#rareForWrite(value)
+    if (rare !== null) rare.removedMembers = value
+  }
+
+  /** Loading strategies set by the query that loaded the object (`raiseload`, `noload`, `lazyload`), by relationship. */
+  get strategyOverrides(): Record<string, string> | null {
+    return this.#rare?.strategyOverrides ?? null
+  }
+
+  set strategyOverrides(value: Record<string, string> | null) {
+    const rare = this.#rareForWrite(value)
+    if (rare !== null) rare.strategyOverrides = value
+  }
+
+  /**
+   * While the object has no row: the objects appended to its dynamic collections, by relationship
+   * (its whole contents, since nothing of it is stored yet); added to the session with it.
+   */
+  get unsavedMembers(): Map<string, Model[]> | null {
+    return this.#rare?.unsavedMembers ?? null
+  }
+
+  set unsavedMembers(value: Map<string, Model[]> | null) {
+    const rare = this.#rareForWrite(value)
+    if (rare !== null) rare.unsavedMembers = value
+  }
+
+  /** To-one relationships set to null after holding an object: a pending object removed from a delete-orphan parent is dropped at flush. */
+  get orphanedFrom(): Set<string> | null {
+    return this.#rare?.orphanedFrom ?? null
+  }
+
+  set orphanedFrom(value: Set<string> | null) {
+    const rare = this.#rareForWrite(value)
+    if (rare !== null) rare.orphanedFrom = value
   }
 
   /** The derived object state. */
@@ -210,7 +287,7 @@ export class InstanceState {
     }
     if (this.committed !== null && Object.keys(this.committed).length === 0) this.committed = null
     if (attributes === undefined) {
-      this.related = {}
+      this.forgetRelated()
       this.changedRelationships = null
     } else {
       const assigned = this.changedRelationships
@@ -221,7 +298,7 @@ export class InstanceState {
   /** Marks the object stale after its transaction ended: relationships reload, and the next read of its row refreshes its columns. */
   markStale(): void {
     this.stale = true
-    this.related = {}
+    this.forgetRelated()
     this.changedRelationships = null
   }
 

@@ -92,7 +92,7 @@ export class Savepoint {
     restoreObjects(session, { inserted, deleted, vanished, originals: this.originals })
     // Loaded relationships may hold objects that are gone now: they load again on next access.
     for (const state of session.identityMap.states()) {
-      state.related = {}
+      state.forgetRelated()
       state.changedRelationships = null
     }
   }

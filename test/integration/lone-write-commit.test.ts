@@ -1,7 +1,7 @@
 // singleStatementCommits: a commit whose flush writes exactly one statement sends it alone, in autocommit (no BEGIN, no COMMIT), on every database; anything more keeps the transaction.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { IllegalStateChangeError, listen, Session, StaleDataError, UniqueViolationError } from 'prismalchemy'
-import { Role, User } from '../../generated/models.js'
+import { IllegalStateChangeError, inspect, listen, Session, StaleDataError, UniqueViolationError } from 'prismalchemy'
+import { Comment, Post, Role, User } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { beginOf, describeOn, DIALECTS, normalizeSql, type TestDialect } from '../helpers/dialects.js'
 
@@ -145,6 +145,30 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
     expect(await storedRoles()).toEqual(['after-flush', 'before-insert', 'isolated', 'nested'])
   })
 
+  it('keeps the transaction when another table of the flush has a write listener, even one whose objects write nothing', async () => {
+    await database.session().begin(async (session) => {
+      const author = new User({ username: 'author' })
+      session.add(author)
+      session.add(new Post({ title: 'p', author }))
+    })
+    const session = database.session()
+    const post = await session.query(Post).filterBy({ title: 'p' }).one()
+    // The post changes only through its collection (no UPDATE of its own); its listener may still write.
+    ;(await post.comments).push(new Comment({ body: 'first' }))
+    const stop = listen(Post, 'beforeUpdate', (changed: Post) => {
+      changed.views = 1
+    })
+    try {
+      const sent = await statementsOf(() => session.commit())
+      expect(sent[0]).toBe(begin)
+      expect(sent.at(-1)).toBe('COMMIT')
+    } finally {
+      stop()
+    }
+    expect(await database.readRows('SELECT "views" FROM "posts"')).toEqual([{ views: 1 }])
+    await session.close()
+  })
+
   it('a lone INSERT that fails leaves nothing stored and nothing to roll back; the object is not persistent', async () => {
     await database.session().begin(async (session) => session.add(new Role({ name: 'admin' })))
     const session = database.session()
@@ -230,6 +254,38 @@ describeOn('sqlite', 'on sqlite, the write lock', (dialect) => {
     expect(await database.readRows('SELECT "name" FROM "Role" WHERE "name" = \'second\'')).toHaveLength(1)
     expect(typeof role.id).toBe('number')
     await holder.close()
+  })
+
+  it('changes made while the lone write waits are flushed after it; when that flush fails, the committed object stays committed and the rest is restored', async () => {
+    await database.session().begin(async (session) => {
+      session.add(new Role({ name: 'a' }))
+      session.add(new Role({ name: 'taken' }))
+    })
+    const holder = database.session()
+    holder.add(new Role({ name: 'holder' }))
+    await holder.flush()
+    const session = database.session()
+    const role = await session.query(Role).filterBy({ name: 'a' }).one()
+    const added = new Role({ name: 'new' })
+    session.add(added)
+    const committing = session.commit().catch((error: unknown) => error)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    // Made while the INSERT waits for the write lock: they wait for the commit's next flush, whose UPDATE fails after its INSERT.
+    const other = new Role({ name: 'other' })
+    session.add(other)
+    role.name = 'taken'
+    await holder.commit()
+    expect(await committing).toBeInstanceOf(UniqueViolationError)
+    await session.rollback()
+    const names = (await database.readRows<{ name: string }>('SELECT "name" FROM "Role" ORDER BY "name"')).map((row) => row.name)
+    expect(names).toEqual(['a', 'holder', 'new', 'taken'])
+    // Memory agrees with the database: the lone INSERT committed; the next flush's INSERT and UPDATE did not.
+    expect(typeof added.id).toBe('number')
+    expect(inspect(added).persistent).toBe(true)
+    expect(inspect(other).transient).toBe(true)
+    expect(role.name).toBe('a')
+    await holder.close()
+    await session.close()
   })
 
   it('on a bare connection, a lone write whose transaction ended while it waited for the lock never runs', async () => {

@@ -240,7 +240,9 @@ export class SessionTransaction {
    */
   restore(ctx: LoadContext): void {
     const committed = this.committedEngines
-    const kept = committed === null ? undefined : (state: InstanceState) => committed.has(ctx.routing.routeOf(state.mapper).primary)
+    const alone = this.committedAlone
+    const kept =
+      committed === null && alone.size === 0 ? undefined : (state: InstanceState) => alone.has(state) || (committed?.has(ctx.routing.routeOf(state.mapper).primary) ?? false)
     restoreObjects(ctx, { inserted: this.inserted, deleted: this.deleted, vanished: this.vanished, originals: this.originals, kept })
     // Rows read after the transaction wrote may show writes that are gone now: their columns are
     // expired (read again with refresh() or a query), never served from a rolled-back transaction.
@@ -270,8 +272,8 @@ export class SessionTransaction {
 
   /** Set by {@link expectLoneWrite} until the next write. */
   #loneWriteExpected = false
-  /** The engine on which the flush's lone write committed on its own, until the flush ends (see {@link settleLoneWrite}). */
-  #autocommitted: Engine | null = null
+  /** Whether the flush's lone write committed on its own, until the flush ends (see {@link settleLoneWrite}). */
+  #autocommitted = false
 
   /**
    * The flush about to run writes exactly one statement, and the commit follows it with nothing in
@@ -283,16 +285,20 @@ export class SessionTransaction {
   }
 
   /**
-   * The flush that expected a lone write ended (`succeeded` or not). After a success, the engine on
-   * which the write committed on its own counts as committed: a rollback racing the commit leaves its
-   * objects as committed, as after a partial commit. A failed flush's write changed nothing that
-   * stays (its statement failed, or matched no row), so its objects are restored as usual.
+   * The flush that expected a lone write ended: `written` is the object it wrote, undefined when the
+   * flush failed. When that write committed on its own, the object counts as committed from now on:
+   * a rollback (one racing the commit, or after a later flush of the same commit failed) leaves it as
+   * committed and restores only the rest. A failed flush's write changed nothing that stays (its
+   * statement failed, or matched no row), so its object is restored as usual.
    */
-  settleLoneWrite(succeeded: boolean): void {
-    if (succeeded && this.#autocommitted !== null) this.committedEngines = new Set([this.#autocommitted])
+  settleLoneWrite(written: InstanceState | undefined): void {
+    if (written !== undefined && this.#autocommitted) this.committedAlone.add(written)
     this.#loneWriteExpected = false
-    this.#autocommitted = null
+    this.#autocommitted = false
   }
+
+  /** Objects whose write committed on its own (see {@link settleLoneWrite}): a rollback leaves them as committed. */
+  readonly committedAlone = new Set<InstanceState>()
 
   /** Runs one write on `route`'s primary, remembering that this engine was written to (see {@link commit}). */
   write(route: BindRoute, query: CompiledQuery): Promise<QueryResult> {
@@ -306,7 +312,7 @@ export class SessionTransaction {
 
   async #writeAlone(transaction: EngineTransaction, query: CompiledQuery): Promise<QueryResult> {
     const { result, committed } = await transaction.executeAlone(query)
-    if (committed) this.#autocommitted = transaction.engine
+    this.#autocommitted = committed
     return result
   }
 

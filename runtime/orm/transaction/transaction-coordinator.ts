@@ -184,15 +184,13 @@ export class TransactionCoordinator {
     this.#committedAlone = false
     for (let flushes = 0; ; flushes++) {
       await this.flush(flushes === 0)
+      // The first flush's one statement committed on its own, then a rollback or close raced this
+      // commit: what the commit wrote is committed (the rollback kept that object), and it ends here.
+      if (this.#committedAlone && this.#epoch !== epoch) return
       if (!host.hasPendingChanges) break
       if (flushes >= MAX_COMMIT_FLUSHES) throw InvalidRequestError.flushLoop(MAX_COMMIT_FLUSHES)
     }
-    if (this.#epoch !== epoch) {
-      // The flush's one statement committed on its own before a rollback or close raced this commit:
-      // the commit went through, and the rollback kept its objects as committed.
-      if (this.#committedAlone) return
-      throw IllegalStateChangeError.notAllowed('commit', 'rolled back by a concurrent rollback() or close()')
-    }
+    if (this.#epoch !== epoch) throw IllegalStateChangeError.notAllowed('commit', 'rolled back by a concurrent rollback() or close()')
     const transaction = this.#transaction
     if (transaction === null) return
     if (this.#context?.transaction === transaction) this.#context.ended = true
@@ -302,7 +300,7 @@ export class TransactionCoordinator {
     const alone = endsTransaction && !transaction.hasWritten && transaction.savepoints.length === 0 && !sessionListens(host, 'afterFlush')
     try {
       const result = await new UnitOfWork(host, transaction, alone).run()
-      if (alone && transaction.committedEngines !== null) this.#committedAlone = true
+      if (alone && transaction.committedAlone.size > 0) this.#committedAlone = true
       trace?.wrote(result)
       applyFlushResult(host, transaction, result)
     } catch (error) {

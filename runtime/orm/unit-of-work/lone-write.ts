@@ -5,17 +5,20 @@ import { stateOf, type InstanceState } from '../state.js'
 import type { FlushPlan } from './flush-plan.js'
 
 /**
- * True when `plan` is sure to send at most one statement, so that nothing else can share its
- * transaction: one object to INSERT, UPDATE or DELETE (objects whose only change is a collection on
- * their side write nothing), no row switch, no many-to-many link, no listener of its model's write
- * events (a listener may run SQL), and none of the statements the persister adds around a row: a
+ * The one object `plan` writes when it is sure to send at most one statement, so that nothing else
+ * can share its transaction; undefined otherwise. One object to INSERT, UPDATE or DELETE (objects
+ * whose only change is a collection on their side write nothing), no row switch, no many-to-many
+ * link, no write-event listener on any table of the flush (a listener may run SQL), and none of the
+ * statements the persister adds around a row: a
  * deferred foreign key or a key into a cycle (`post_update`), a one-to-one's release of its previous
- * holder, or MySQL's read-back of generated columns. When unsure, false: the flush then runs in a
- * transaction as usual.
+ * holder, or MySQL's read-back of generated columns. When unsure, undefined: the flush then runs in
+ * a transaction as usual.
  * @internal
  */
-export function writesOneStatement(ctx: FlushContext, plan: FlushPlan): boolean {
-  if (plan.switches.size > 0 || ctx.collections.hasLinkChanges) return false
+export function loneWriteOf(ctx: FlushContext, plan: FlushPlan): InstanceState | undefined {
+  if (plan.switches.size > 0 || ctx.collections.hasLinkChanges) return undefined
+  // A write listener of any table in the flush may run SQL, even one whose objects write nothing themselves.
+  if (plan.order.some((mapper) => MODEL_EVENT_NAMES.some((event) => hasModelListeners(mapper.modelClass, event)))) return undefined
   let only: InstanceState | undefined
   let inserting = false
   for (const [group, inserts] of [
@@ -26,18 +29,18 @@ export function writesOneStatement(ctx: FlushContext, plan: FlushPlan): boolean 
     for (const states of group.values()) {
       for (const state of states) {
         if (group === plan.updates && !writesColumns(state)) continue
-        if (only !== undefined) return false
+        if (only !== undefined) return undefined
         only = state
         inserting = inserts
       }
     }
   }
-  if (only === undefined) return false
+  if (only === undefined) return undefined
   const mapper = only.mapper
-  if (mapper.postUpdates.length > 0 || MODEL_EVENT_NAMES.some((event) => hasModelListeners(mapper.modelClass, event))) return false
-  if (!foreignKeysAreKnown(only)) return false
+  if (mapper.postUpdates.length > 0 || !foreignKeysAreKnown(only)) return undefined
   // Without RETURNING, generated columns other than the key are read back by a SELECT after the INSERT.
-  return !(inserting && !ctx.dialectOf(mapper).supportsReturning && mapper.columns.some((column) => column.serverGenerated && !mapper.primaryKey.includes(column)))
+  if (inserting && !ctx.dialectOf(mapper).supportsReturning && mapper.columns.some((column) => column.serverGenerated && !mapper.primaryKey.includes(column))) return undefined
+  return only
 }
 
 /** Whether an UPDATE of `state` may write anything: a changed column, or a changed relationship whose foreign key it holds. */

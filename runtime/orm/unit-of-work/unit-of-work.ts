@@ -4,7 +4,7 @@ import { FlushJournal } from './flush-journal.js'
 import { addCascadedDeletes, collectChanges, planFlush, type FlushPlan } from './flush-plan.js'
 import type { FlushResult } from './flush-result.js'
 import { ForeignKeySync } from './foreign-key-sync.js'
-import { writesOneStatement } from './lone-write.js'
+import { loneWriteOf } from './lone-write.js'
 import { Persister } from './persistence.js'
 import type { SessionTransaction } from '../transaction/session-transaction.js'
 import type { FlushContext } from '../session-context.js'
@@ -19,7 +19,7 @@ export class UnitOfWork {
 
   /**
    * `endsTransaction`: the commit follows this flush with nothing in between, so a flush of exactly
-   * one statement may send it alone, in autocommit (see `writesOneStatement`).
+   * one statement may send it alone, in autocommit (see `loneWriteOf`).
    */
   constructor(
     private readonly ctx: FlushContext,
@@ -41,8 +41,8 @@ export class UnitOfWork {
     const plan = planFlush(ctx, changes)
     const keys = new ForeignKeySync(ctx, this.transaction, this.journal, plan.inserting)
     const persister = new Persister(ctx, this.journal, keys)
-    const lone = this.endsTransaction && writesOneStatement(ctx, plan)
-    if (lone) this.transaction.expectLoneWrite()
+    const lone = this.endsTransaction ? loneWriteOf(ctx, plan) : undefined
+    if (lone !== undefined) this.transaction.expectLoneWrite()
     try {
       // One bind after the other, always in the same order (default first, then by key), so that
       // sessions writing to several databases take their write locks in one order.
@@ -81,11 +81,11 @@ export class UnitOfWork {
         }
       }
     } catch (error) {
-      if (lone) this.transaction.settleLoneWrite(false)
+      if (lone !== undefined) this.transaction.settleLoneWrite(undefined)
       this.journal.undo()
       throw error
     }
-    if (lone) this.transaction.settleLoneWrite(true)
+    if (lone !== undefined) this.transaction.settleLoneWrite(lone)
     return this.resultOf(plan)
   }
 

@@ -276,9 +276,9 @@ export class SessionTransaction {
   #autocommitted = false
 
   /**
-   * The flush about to run writes exactly one statement, and the commit follows it with nothing in
-   * between: that write runs alone in autocommit (see `DriverConnection.executeAlone`) where its
-   * engine allows it (`EngineOptions.singleStatementCommits`).
+   * The flush about to run writes exactly one statement, on an engine that allows it
+   * (`EngineOptions.singleStatementCommits`), and the commit follows it with nothing in between: that
+   * write runs alone in autocommit (see `DriverConnection.executeAlone`).
    */
   expectLoneWrite(): void {
     this.#loneWriteExpected = true
@@ -307,7 +307,7 @@ export class SessionTransaction {
     transaction.wrote = true
     if (!this.#loneWriteExpected) return transaction.execute(query)
     this.#loneWriteExpected = false
-    return transaction.engine.singleStatementCommits ? this.#writeAlone(transaction, query) : transaction.execute(query)
+    return this.#writeAlone(transaction, query)
   }
 
   async #writeAlone(transaction: EngineTransaction, query: CompiledQuery): Promise<QueryResult> {

@@ -20,6 +20,13 @@ interface PostUpdate {
   readonly target: InstanceState
 }
 
+/** Whether `relationship` is the foreign-key side of a one-to-one: this side holds the key, and the other side is a single object. @internal */
+export function holdsOneToOne(relationship: Relationship): boolean {
+  if (!relationship.ownsForeignKey || relationship.backPopulates === undefined) return false
+  const back = relationship.mapper.relationships.get(relationship.backPopulates)
+  return back !== undefined && !back.uselist
+}
+
 /**
  * The foreign-key work of one flush, for the rows its persister writes.
  * @internal
@@ -81,8 +88,7 @@ export class ForeignKeySync {
     const mapper = state.mapper
     for (const name of changed) {
       const relationship = mapper.relationships.get(name)!
-      const back = relationship.backPopulates === undefined ? undefined : relationship.mapper.relationships.get(relationship.backPopulates)
-      if (!relationship.ownsForeignKey || back === undefined || back.uselist || !relationship.local.every((column) => column.nullable)) continue
+      if (!holdsOneToOne(relationship) || !relationship.local.every((column) => column.nullable)) continue
       const target = stateOf(state.related[name])
       if (target === undefined || target.key === undefined) continue
       const values = relationship.remote.map((column) => target.dict[column.name])

@@ -3,16 +3,16 @@ import { hasModelListeners, MODEL_EVENT_NAMES } from '../event-registry.js'
 import type { FlushContext } from '../session-context.js'
 import { stateOf, type InstanceState } from '../state.js'
 import type { FlushPlan } from './flush-plan.js'
+import { holdsOneToOne } from './foreign-key-sync.js'
 
 /**
  * The one object `plan` writes when it is sure to send at most one statement, so that nothing else
  * can share its transaction; undefined otherwise. One object to INSERT, UPDATE or DELETE (objects
  * whose only change is a collection on their side write nothing), no row switch, no many-to-many
  * link, no write-event listener on any table of the flush (a listener may run SQL), and none of the
- * statements the persister adds around a row: a
- * deferred foreign key or a key into a cycle (`post_update`), a one-to-one's release of its previous
- * holder, or MySQL's read-back of generated columns. When unsure, undefined: the flush then runs in
- * a transaction as usual.
+ * statements the persister adds around a row: a deferred foreign key or a key into a cycle
+ * (`post_update`), a one-to-one's release of its previous holder, or MySQL's read-back of generated
+ * columns. When unsure, undefined: the flush then runs in a transaction as usual.
  * @internal
  */
 export function loneWriteOf(ctx: FlushContext, plan: FlushPlan): InstanceState | undefined {
@@ -52,17 +52,15 @@ function writesColumns(state: InstanceState): boolean {
 
 /**
  * Whether every changed relationship whose foreign key `state` holds points at a row that exists
- * (or at nothing), and none is a one-to-one, whose previous holder the flush releases with an
- * UPDATE of its own (see `ForeignKeySync`).
+ * (or at nothing), and none is a one-to-one (`holdsOneToOne`), whose previous holder the flush may
+ * release with an UPDATE of its own (see `ForeignKeySync.releaseOneToOne`).
  */
 function foreignKeysAreKnown(state: InstanceState): boolean {
   for (const name of state.changedRelationships ?? []) {
     const relationship = state.mapper.relationships.get(name)!
     if (!relationship.ownsForeignKey) continue
     const target = stateOf(state.related[name])
-    if (target !== undefined && target.key === undefined) return false
-    const back = relationship.backPopulates === undefined ? undefined : relationship.mapper.relationships.get(relationship.backPopulates)
-    if (back !== undefined && !back.uselist) return false
+    if ((target !== undefined && target.key === undefined) || holdsOneToOne(relationship)) return false
   }
   return true
 }

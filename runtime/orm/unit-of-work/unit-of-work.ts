@@ -41,7 +41,9 @@ export class UnitOfWork {
     const plan = planFlush(ctx, changes)
     const keys = new ForeignKeySync(ctx, this.transaction, this.journal, plan.inserting)
     const persister = new Persister(ctx, this.journal, keys)
-    const lone = this.endsTransaction ? loneWriteOf(ctx, plan) : undefined
+    let lone = this.endsTransaction ? loneWriteOf(ctx, plan) : undefined
+    // Only where the object's database allows it (`EngineOptions.singleStatementCommits`).
+    if (lone !== undefined && !ctx.routing.routeOf(lone.mapper).primary.singleStatementCommits) lone = undefined
     if (lone !== undefined) this.transaction.expectLoneWrite()
     try {
       // One bind after the other, always in the same order (default first, then by key), so that

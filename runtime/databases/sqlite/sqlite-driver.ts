@@ -1,28 +1,17 @@
-/** The embedded SQLite driver: better-sqlite3 directly, a statement cache, WAL, and one connection per concurrent session. */
-import type Database from 'better-sqlite3'
-import { LRUCache } from 'lru-cache'
+/** The embedded SQLite driver: better-sqlite3 directly, WAL, one pooled handle per concurrent session for reads, and one shared handle for write transactions. */
 import type { ConnectionBudget } from '../../engine/connection-budget.js'
 import { DeferredBeginConnection } from '../../engine/deferred-begin-connection.js'
 import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, IsolationLevel, PoolStatus, QueryResult, RowBatches, StatementReporter } from '../../engine/driver.js'
-import { importOptional, SQLITE_DRIVER } from '../../engine/optional-package.js'
 import { QueuePool } from '../../engine/pool.js'
 import { DatabaseLockedError, IllegalStateChangeError, InvalidRequestError, type OrmError } from '../../errors.js'
 import type { CompiledQuery } from '../../sql/compiled-query.js'
-import { mapSqliteError, mapSqliteOpenError } from './sqlite-errors.js'
+import { mapSqliteError } from './sqlite-errors.js'
+import { retryWhileBusy, SqliteHandle, type SqliteHandleOptions } from './sqlite-handle.js'
 import { SqliteRowStream } from './sqlite-stream.js'
-import { WriteLock, type ReleaseLock } from './write-lock.js'
-
-/** better-sqlite3, an optional peer dependency: imported when the first connection opens. */
-let betterSqlite3: Promise<typeof Database> | undefined
-
-function loadBetterSqlite3(): Promise<typeof Database> {
-  return (betterSqlite3 ??= importOptional(SQLITE_DRIVER, async () => (await import('better-sqlite3')).default))
-}
+import { SqliteWriter, type WriterTurn } from './sqlite-writer.js'
 
 /** Settings of the SQLite driver. */
-export interface SqliteDriverOptions {
-  /** Path of the database file. */
-  readonly filename: string
+export interface SqliteDriverOptions extends SqliteHandleOptions {
   /** Connections kept open (SQLAlchemy's pool_size). */
   readonly poolSize: number
   /** Extra connections under load (SQLAlchemy's max_overflow). */
@@ -37,109 +26,79 @@ export interface SqliteDriverOptions {
   readonly prePing: boolean
   /** Milliseconds a writer waits for the database's write lock before {@link DatabaseLockedError}. */
   readonly busyTimeoutMs: number
-  /** Prepared statements kept per connection. */
-  readonly statementCacheSize: number
   /** A limit on open connections shared with other engines' pools, if any. */
   readonly budget?: ConnectionBudget
   /** Receives every statement run. */
   readonly reporter: StatementReporter
 }
 
-const EMPTY: QueryResult = Object.freeze({ rows: Object.freeze([]), changes: 0 })
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
 /**
- * Runs `attempt` again while it fails with SQLITE_BUSY (another process holds the lock), waiting
- * asynchronously between tries instead of busy-waiting, for at most `timeoutMs`; then rethrows.
- */
-async function retryWhileBusy<T>(attempt: () => T, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-    try {
-      return attempt()
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? ''
-      if (!code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error
-    }
-    await sleep(delay)
-  }
-}
-
-/**
- * True when a cell is a number beyond ±(2^53 - 1): read without safe integers, a 64-bit integer
- * there may have lost digits (a REAL that large is a false alarm, and only costs an exact re-read).
- */
-function hasUnsafeNumber(rows: readonly (readonly unknown[])[]): boolean {
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]
-    for (let c = 0; c < row.length; c++) {
-      const cell = row[c]
-      if (typeof cell === 'number' && (cell > Number.MAX_SAFE_INTEGER || cell < -Number.MAX_SAFE_INTEGER)) return true
-    }
-  }
-  return false
-}
-
-/**
- * One better-sqlite3 connection.
+ * A session's SQLite connection: its own pooled handle, and turns on the driver's writer handle.
  *
  * Transactions follow the pysqlite/SQLAlchemy pattern ({@link DeferredBeginConnection}): reads before
- * the first write run in autocommit mode and see the latest committed data; the first write takes the
- * process-wide write lock (asynchronously, so a waiting session never blocks the event loop) and sends
- * `BEGIN IMMEDIATE`, which holds SQLite's write lock until COMMIT or ROLLBACK. Writers therefore queue
- * instead of failing with SQLITE_BUSY, and readers on other connections are never blocked (WAL).
+ * the first write run in autocommit on the connection's own handle and see the latest committed data;
+ * the first write takes a turn on the driver's {@link SqliteWriter} (the process-wide write lock,
+ * awaited asynchronously, so a waiting session never blocks the event loop) and sends
+ * `BEGIN IMMEDIATE` there, which holds SQLite's write lock until COMMIT or ROLLBACK. Every statement of
+ * the transaction runs on the writer; its end gives the writer back. Writers therefore queue instead
+ * of failing with SQLITE_BUSY, and readers on other handles are never blocked (WAL).
  */
 class SqliteConnection extends DeferredBeginConnection {
-  private readonly statements: LRUCache<string, Database.Statement>
-  /** Statements currently in safe-integer mode (switching costs a native call, so only on change). */
-  private readonly exactStatements = new WeakSet<Database.Statement>()
-  private releaseWriteLock: ReleaseLock | undefined
+  /** The writer turn while a write transaction is open. */
+  private turn: WriterTurn | undefined
 
   constructor(
-    readonly db: Database.Database,
-    private readonly writeLock: WriteLock,
+    /** The pooled handle, for statements outside a write transaction. */
+    private readonly own: SqliteHandle,
+    private readonly writer: SqliteWriter,
     private readonly options: SqliteDriverOptions,
   ) {
     super(options.reporter)
-    this.statements = new LRUCache({ max: options.statementCacheSize })
   }
 
   /** True while a write transaction holds the database. */
   get inTransaction(): boolean {
-    return this.releaseWriteLock !== undefined
+    return this.turn !== undefined
+  }
+
+  /** The handle statements run on now: the writer's during a write transaction, else the connection's own. */
+  private get handle(): SqliteHandle {
+    return this.turn?.handle ?? this.own
+  }
+
+  /** The better-sqlite3 database statements run on now (see {@link handle}). */
+  get db(): SqliteHandle['db'] {
+    return this.handle.db
   }
 
   async execute(query: CompiledQuery): Promise<QueryResult> {
     // better-sqlite3 runs no write on a connection while one of its statements is being iterated.
     if (query.isWrite && this.streams.any) throw InvalidRequestError.writeDuringStream(`run "${query.sql}"`)
     if (this.joinsTransaction(query) && !this.inTransaction) await this.beginFor(query)
-    return this.reported(query.sql, query.parameters, () => this.run(query))
+    return this.reported(query.sql, query.parameters, () => this.handle.run(query))
   }
 
   /**
-   * A write in autocommit: it takes the process-wide write lock as a BEGIN IMMEDIATE would (a write
-   * that met another connection's lock would fail or block the event loop), and never runs when the
-   * transaction it belongs to ended while it waited for the lock.
+   * A write in autocommit: it takes a turn on the writer as a BEGIN IMMEDIATE would (a write that met
+   * another connection's lock would fail or block the event loop), and never runs when the
+   * transaction it belongs to ended while it waited for the turn.
    */
   protected async runAlone(query: CompiledQuery): Promise<QueryResult> {
     if (this.streams.any) throw InvalidRequestError.writeDuringStream(`run "${query.sql}"`)
     const generation = this.generation
     const waited = this.reportClock()
-    let release: ReleaseLock
+    let turn: WriterTurn
     try {
-      release = await this.writeLock.acquire()
+      turn = await this.writer.acquire(this.own)
     } catch (error) {
       throw this.reportFailed(query.sql, query.parameters, waited, error)
     }
     try {
       if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
       // Another process may hold SQLite's lock: the tries are reported as one statement.
-      return await this.reported(query.sql, query.parameters, () => retryWhileBusy(() => this.run(query), this.options.busyTimeoutMs))
+      return await this.reported(query.sql, query.parameters, () => retryWhileBusy(() => turn.handle.run(query), this.options.busyTimeoutMs))
     } finally {
-      release()
+      turn.release()
     }
   }
 
@@ -150,7 +109,7 @@ class SqliteConnection extends DeferredBeginConnection {
   async stream(query: CompiledQuery, batchSize: number): Promise<RowBatches> {
     if (this.joinsTransaction(query) && !this.inTransaction) await this.beginFor(query)
     const rows = this.reported(query.sql, query.parameters, () => {
-      const statement = this.db.prepare(query.sql)
+      const statement = this.handle.db.prepare(query.sql)
       statement.raw(true)
       statement.safeIntegers(query.exactIntegers)
       return statement.iterate(query.parameters) as IterableIterator<unknown[]>
@@ -189,7 +148,7 @@ class SqliteConnection extends DeferredBeginConnection {
 
   protected async sendCommit(): Promise<void> {
     try {
-      this.reported('COMMIT', [], () => this.prepare('COMMIT').run())
+      this.reported('COMMIT', [], () => this.handle.prepare('COMMIT').run())
     } catch (error) {
       // A failed COMMIT leaves the transaction open: roll it back so the connection stays usable.
       await this.rollbackAfterFailure(() => this.rollbackIfOpen())
@@ -201,7 +160,7 @@ class SqliteConnection extends DeferredBeginConnection {
 
   protected async sendRollback(): Promise<void> {
     try {
-      this.reported('ROLLBACK', [], () => this.prepare('ROLLBACK').run())
+      this.reported('ROLLBACK', [], () => this.handle.prepare('ROLLBACK').run())
     } finally {
       this.unlock()
     }
@@ -213,53 +172,26 @@ class SqliteConnection extends DeferredBeginConnection {
 
   /** Pre-ping: throws when the handle is closed or unusable. */
   ping(): void {
-    this.prepare('SELECT 1').get()
+    this.own.prepare('SELECT 1').get()
   }
 
-  /** Closes the underlying handle. */
+  /** Ends a write transaction still open (giving the writer back) and closes the connection's own handle. */
   close(): void {
     this.streams.interruptAll('close')
     try {
       if (this.inTransaction) this.rollbackIfOpen()
     } catch {
-      // The handle is closed next either way.
+      // The writer is closed when it comes back inside a transaction.
     }
     this.unlock()
-    this.statements.clear()
-    this.db.close()
-  }
-
-  private run(query: CompiledQuery): QueryResult {
-    const statement = this.prepare(query.sql)
-    if (query.result === 'count') return { rows: EMPTY.rows, changes: statement.run(query.parameters).changes }
-    if (query.result === 'insert-id') {
-      const { changes, lastInsertRowid } = statement.run(query.parameters)
-      return { rows: EMPTY.rows, changes, lastInsertId: String(lastInsertRowid) }
-    }
-    // A read that needs exact integers runs with plain numbers first (a bigint per integer cell is a
-    // heap object: loading thousands of rows spent its time collecting them) and again exactly only
-    // when a number came back that may have lost digits. A write runs once, exactly when asked.
-    const exact = query.exactIntegers && query.isWrite
-    let rows = this.all(statement, exact, query.parameters)
-    if (query.exactIntegers && !exact && hasUnsafeNumber(rows)) rows = this.all(statement, true, query.parameters)
-    return query.columnNames ? { rows, changes: 0, columns: statement.columns().map((column) => column.name) } : { rows, changes: 0 }
-  }
-
-  /** Every row of `statement`, integers as bigint when `exact`. */
-  private all(statement: Database.Statement, exact: boolean, parameters: readonly unknown[]): unknown[][] {
-    if (this.exactStatements.has(statement) !== exact) {
-      statement.safeIntegers(exact)
-      if (exact) this.exactStatements.add(statement)
-      else this.exactStatements.delete(statement)
-    }
-    return statement.all(parameters) as unknown[][]
+    this.own.close()
   }
 
   private async beginWrite(): Promise<void> {
-    this.releaseWriteLock = await this.writeLock.acquire()
+    this.turn = await this.writer.acquire(this.own)
     try {
       // Another process may hold SQLite's lock: the tries are reported as one BEGIN IMMEDIATE.
-      await this.reported('BEGIN IMMEDIATE', [], () => retryWhileBusy(() => this.prepare('BEGIN IMMEDIATE').run(), this.options.busyTimeoutMs))
+      await this.reported('BEGIN IMMEDIATE', [], () => retryWhileBusy(() => this.handle.prepare('BEGIN IMMEDIATE').run(), this.options.busyTimeoutMs))
     } catch (error) {
       this.unlock()
       throw error
@@ -268,35 +200,30 @@ class SqliteConnection extends DeferredBeginConnection {
 
   /** Sends ROLLBACK when the handle still holds a transaction (a failed COMMIT may have ended it already). */
   private rollbackIfOpen(): void {
-    if (this.db.inTransaction) this.reported('ROLLBACK', [], () => this.prepare('ROLLBACK').run())
+    if (this.handle.inTransaction) this.reported('ROLLBACK', [], () => this.handle.prepare('ROLLBACK').run())
   }
 
+  /** Gives the writer back (it is closed if its transaction could not be ended). */
   private unlock(): void {
-    const release = this.releaseWriteLock
-    this.releaseWriteLock = undefined
-    release?.()
-  }
-
-  private prepare(sql: string): Database.Statement {
-    let statement = this.statements.get(sql)
-    if (statement === undefined) {
-      statement = this.db.prepare(sql)
-      if (statement.reader) statement.raw(true)
-      this.statements.set(sql, statement)
-    }
-    return statement
+    const turn = this.turn
+    this.turn = undefined
+    turn?.release()
   }
 }
 
 /** Opens connections on one SQLite file, in WAL mode, behind a bounded pool. */
 export class SqliteDriver implements Driver {
   private readonly pool: QueuePool<SqliteConnection>
-  private readonly writeLock: WriteLock
+  private readonly writer: SqliteWriter
 
   constructor(private readonly options: SqliteDriverOptions) {
-    this.writeLock = new WriteLock(options.busyTimeoutMs, () =>
-      DatabaseLockedError.of(new Error(`waited ${options.busyTimeoutMs} ms for the write lock`), 'BEGIN IMMEDIATE'),
-    )
+    this.writer = new SqliteWriter({
+      // Under a connection budget every open file is counted: each session then writes on its own handle.
+      openShared: options.budget === undefined ? () => SqliteHandle.open(options) : undefined,
+      timeoutMs: options.busyTimeoutMs,
+      timedOut: () => DatabaseLockedError.of(new Error(`waited ${options.busyTimeoutMs} ms for the write lock`), 'BEGIN IMMEDIATE'),
+      idleTimeoutMs: options.idleTimeoutMs,
+    })
     this.pool = new QueuePool({
       create: () => this.open(),
       destroy: (connection) => connection.close(),
@@ -331,28 +258,13 @@ export class SqliteDriver implements Driver {
     return this.pool.status()
   }
 
+  /** Closes the idle connections and retires the writer (see {@link SqliteWriter.retire}); the driver stays usable. */
   async dispose(options?: DisposeOptions): Promise<void> {
     await this.pool.dispose(options)
+    this.writer.retire()
   }
 
   private async open(): Promise<SqliteConnection> {
-    const BetterSqlite3 = await loadBetterSqlite3()
-    let db: Database.Database
-    try {
-      db = new BetterSqlite3(this.options.filename, { timeout: 0 })
-    } catch (error) {
-      throw mapSqliteOpenError(error, this.options.filename)
-    }
-    try {
-      // Switching a file to WAL needs its lock: wait out another process's write transaction.
-      await retryWhileBusy(() => db.pragma('journal_mode = WAL'), this.options.busyTimeoutMs)
-      db.pragma('foreign_keys = ON')
-      // WAL with synchronous=NORMAL is durable across application crashes and the usual pairing.
-      db.pragma('synchronous = NORMAL')
-    } catch (error) {
-      db.close()
-      throw mapSqliteError(error, 'PRAGMA journal_mode = WAL')
-    }
-    return new SqliteConnection(db, this.writeLock, this.options)
+    return new SqliteConnection(await SqliteHandle.open(this.options), this.writer, this.options)
   }
 }

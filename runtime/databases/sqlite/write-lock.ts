@@ -24,6 +24,11 @@ export class WriteLock {
     private readonly timedOut: () => Error,
   ) {}
 
+  /** True while someone holds the lock. */
+  get held(): boolean {
+    return this.#held
+  }
+
   /** Resolves with the function that releases the lock once the caller holds it. */
   acquire(): Promise<ReleaseLock> {
     if (!this.#held) {

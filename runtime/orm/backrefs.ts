@@ -1,7 +1,7 @@
 /** Both sides of a relationship in memory (SQLAlchemy's `back_populates`): to-one assignment and the collection on the other side. */
 import { InvalidRequestError } from '../errors.js'
 import { CollectionTracker, listenedList } from './collections.js'
-import type { Relationship } from './mapper.js'
+import { backReferenceOf, type Relationship } from './mapper.js'
 import type { Model } from './model.js'
 import { stateOf, type InstanceState } from './state.js'
 import { sessionOf } from './session-context.js'
@@ -18,7 +18,7 @@ const rawSplice = Array.prototype.splice
  * SQLAlchemy 2.0 a back-reference does not add objects (no `cascade_backrefs`).
  */
 export function syncBackReference(owner: InstanceState, relationship: Relationship, previous: unknown, next: unknown): void {
-  const back = relationship.backPopulates === undefined ? undefined : relationship.mapper.relationships.get(relationship.backPopulates)
+  const back = backReferenceOf(relationship)
   if (back === undefined) return
   const obj = owner.obj
   const previousState = stateOf(previous)
@@ -76,7 +76,7 @@ export function assignToOne(state: InstanceState, relationship: Relationship, va
 
 /** `user.address = a`, the side without the foreign key: `a.user = user`, and the previous address's `user` cleared. */
 function assignOneToOneFromParent(state: InstanceState, relationship: Relationship, value: unknown, cascade: boolean): void {
-  const fk = relationship.backPopulates === undefined ? undefined : relationship.mapper.relationships.get(relationship.backPopulates)
+  const fk = backReferenceOf(relationship)
   if (fk === undefined || !fk.ownsForeignKey) throw InvalidRequestError.relationshipNotAssignable(state.mapper.name, relationship.name)
   const previous = state.related[relationship.name]
   if (previous === value) return
@@ -120,11 +120,6 @@ function occurrences(list: readonly unknown[], obj: unknown): number {
   return count
 }
 
-/** The relationship on the other side of `relationship`, if declared. */
-function otherSide(relationship: Relationship): Relationship | undefined {
-  return relationship.backPopulates === undefined ? undefined : relationship.mapper.relationships.get(relationship.backPopulates)
-}
-
 /** save-update cascade along a collection: a member without a session joins its owner's. */
 function cascadeMember(owner: InstanceState, obj: Model): void {
   const target = stateOf(obj)
@@ -139,7 +134,7 @@ function memberAdded(owner: InstanceState, relationship: Relationship, obj: Mode
   }
   if (relationship.secondary !== undefined) {
     sessionOf(owner)?.collections.link(relationship, owner, target, true)
-    const back = otherSide(relationship)
+    const back = backReferenceOf(relationship)
     if (back === undefined) return
     if (back.strategy === 'dynamic') {
       if (target.key === undefined) target.addUnsavedMember(back.name, owner.obj)
@@ -151,7 +146,7 @@ function memberAdded(owner: InstanceState, relationship: Relationship, obj: Mode
     if (Array.isArray(theirs) && !theirs.includes(owner.obj)) rawPush.call(theirs, owner.obj)
     return
   }
-  const back = otherSide(relationship)
+  const back = backReferenceOf(relationship)
   if (back === undefined) return
   assignToOne(target, back, owner.obj, false)
   cascadeMember(owner, obj)
@@ -165,7 +160,7 @@ function memberRemoved(owner: InstanceState, relationship: Relationship, list: r
   if (owner.session === null) owner.removedMembers = [...(owner.removedMembers ?? []), obj]
   if (relationship.secondary !== undefined) {
     sessionOf(owner)?.collections.link(relationship, owner, target, false)
-    const back = otherSide(relationship)
+    const back = backReferenceOf(relationship)
     if (back?.strategy === 'dynamic') {
       if (target.key === undefined) target.removeUnsavedMember(back.name, owner.obj)
       return
@@ -177,7 +172,7 @@ function memberRemoved(owner: InstanceState, relationship: Relationship, list: r
     }
     return
   }
-  const back = otherSide(relationship)
+  const back = backReferenceOf(relationship)
   // Only if it still points here: it may have been moved to another owner already.
   if (back === undefined || !CollectionTracker.pointsAt(owner, relationship, target)) return
   assignToOne(target, back, null, false)

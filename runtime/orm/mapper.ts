@@ -112,6 +112,11 @@ export interface Relationship extends RelationshipDefinition {
   readonly secondaryNodes?: { readonly table: TableNode; readonly local: ColumnNode; readonly remote: ColumnNode }
 }
 
+/** The relationship on the other side of `relationship` (its `backPopulates`), if declared. */
+export function backReferenceOf(relationship: Relationship): Relationship | undefined {
+  return relationship.backPopulates === undefined ? undefined : relationship.mapper.relationships.get(relationship.backPopulates)
+}
+
 /** A class a mapper maps: a generated model class (`ModelClass` in model.ts), seen from below it. */
 export type MappedClass = abstract new (...args: never[]) => object
 

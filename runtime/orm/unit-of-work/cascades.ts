@@ -5,7 +5,7 @@
  * database's own `onDelete` actions change (see `flush-transitions.ts`).
  */
 import { loadRelated } from '../../loading/load-related.js'
-import type { Mapper, Relationship } from '../mapper.js'
+import { backReferenceOf, type Mapper, type Relationship } from '../mapper.js'
 import type { FlushContext } from '../session-context.js'
 import { groupByMapper, relatedObjects, stateOf, type InstanceState } from '../state.js'
 
@@ -21,20 +21,16 @@ interface CascadePlan {
 
 const plans = new WeakMap<Mapper, CascadePlan>()
 
-function opposite(relationship: Relationship): Relationship | undefined {
-  return relationship.backPopulates === undefined ? undefined : relationship.mapper.relationships.get(relationship.backPopulates)
-}
-
 function planOf(mapper: Mapper): CascadePlan {
   let plan = plans.get(mapper)
   if (plan === undefined) {
     const relationships = [...mapper.relationships.values()]
     plan = {
       deletes: relationships.filter((relationship) => !relationship.ownsForeignKey && relationship.cascade?.includes('delete')),
-      orphanChecks: relationships.filter((relationship) => relationship.ownsForeignKey && opposite(relationship)?.cascade?.includes('delete-orphan')),
+      orphanChecks: relationships.filter((relationship) => relationship.ownsForeignKey && backReferenceOf(relationship)?.cascade?.includes('delete-orphan')),
       referencedBy: relationships
         .filter((relationship) => !relationship.ownsForeignKey)
-        .map(opposite)
+        .map(backReferenceOf)
         .filter(
           (fk): fk is Relationship =>
             fk !== undefined && fk.ownsForeignKey && (fk.onDelete === 'Cascade' || fk.onDelete === 'SetNull' || fk.onDelete === 'SetDefault'),
@@ -58,7 +54,7 @@ function stillBelongs(child: InstanceState, fk: Relationship | undefined, owner:
 
 /** The objects `relationship` holds for the deleting `owners`: loaded (one SELECT ... IN for those not loaded yet), plus ones assigned to them in memory. */
 async function targetsOf(ctx: FlushContext, relationship: Relationship, owners: readonly InstanceState[]): Promise<InstanceState[]> {
-  const fk = opposite(relationship)
+  const fk = backReferenceOf(relationship)
   const unloaded = owners.filter((owner) => !(relationship.name in owner.related))
   if (unloaded.length > 0) await loadRelated(ctx, relationship, unloaded)
   const targets: InstanceState[] = []

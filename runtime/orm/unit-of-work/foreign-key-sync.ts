@@ -8,7 +8,7 @@ import { sql } from '../../sql/nodes.js'
 import { storedTime } from './client-defaults.js'
 import { cycleThrough, describeForeignKey, isNullableForeignKey } from './commit-order.js'
 import type { FlushJournal } from './flush-journal.js'
-import type { ColumnInfo, Mapper, Relationship } from '../mapper.js'
+import { backReferenceOf, type ColumnInfo, type Mapper, type Relationship } from '../mapper.js'
 import type { SessionTransaction } from '../transaction/session-transaction.js'
 import type { FlushContext } from '../session-context.js'
 import { stateOf, type InstanceState } from '../state.js'
@@ -22,8 +22,8 @@ interface PostUpdate {
 
 /** Whether `relationship` is the foreign-key side of a one-to-one: this side holds the key, and the other side is a single object. @internal */
 export function holdsOneToOne(relationship: Relationship): boolean {
-  if (!relationship.ownsForeignKey || relationship.backPopulates === undefined) return false
-  const back = relationship.mapper.relationships.get(relationship.backPopulates)
+  if (!relationship.ownsForeignKey) return false
+  const back = backReferenceOf(relationship)
   return back !== undefined && !back.uselist
 }
 

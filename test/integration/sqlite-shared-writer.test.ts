@@ -1,6 +1,6 @@
 // SQLite's write transactions share one writer handle: every session's transaction runs on it, one after another, while reads outside a transaction stay on the session's own pooled handle.
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { sql } from 'prismalchemy'
+import { ConnectionBudget, sql } from 'prismalchemy'
 import { Role } from '../../generated/models.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { describeOn } from '../helpers/dialects.js'
@@ -89,5 +89,27 @@ describeOn('sqlite', 'on sqlite, the shared writer', (dialect) => {
     await after.close()
     const names = (await database.readRows<{ name: string }>('SELECT "name" FROM "Role" ORDER BY "id"')).map((row) => row.name)
     expect(names).toEqual(['before', 'after'])
+  })
+
+  it('under a connection budget, where every open file counts, each session writes on its own connection', async () => {
+    const budgeted = await createTestDatabase({ connectionBudget: new ConnectionBudget(2) }, dialect)
+    try {
+      const first = budgeted.session()
+      const second = budgeted.session()
+      expect(await totalChanges(first)).toBe(0)
+      expect(await totalChanges(second)).toBe(0)
+      first.add(new Role({ name: 'a' }))
+      await first.commit()
+      second.add(new Role({ name: 'b' }))
+      await second.flush()
+      // Only this session's row: its transaction runs on its own handle, not the first session's.
+      expect(await totalChanges(second)).toBe(1)
+      await second.commit()
+      expect(budgeted.engine.poolStatus().checkedOut + budgeted.engine.poolStatus().idle).toBeLessThanOrEqual(2)
+      await first.close()
+      await second.close()
+    } finally {
+      await budgeted.dispose()
+    }
   })
 })

@@ -66,6 +66,12 @@ function collectionOrder(mapper: Mapper, ownerOrder: readonly OrderByNode[], rel
   return [...keys, ...collections]
 }
 
+/** True when two joined rows carry the same owner: their cells of `mapper`'s primary key (the first columns of the row) are equal. */
+function sameKey(mapper: Mapper, a: readonly unknown[], b: readonly unknown[]): boolean {
+  for (const column of mapper.primaryKey) if (a[column.index] !== b[column.index]) return false
+  return true
+}
+
 /** True when a joined part of a row is all NULL: no related row (LEFT OUTER JOIN). */
 function absent(row: readonly unknown[], start: number, mapper: Mapper): boolean {
   return mapper.primaryKey.every((column) => row[start + column.index] === null)
@@ -91,31 +97,41 @@ export function hydrateJoined(
     offsets.push(offset)
     offset += relationship.mapper.columns.length
   }
+  const relatedDecoders = relationships.map((relationship) => relationship.mapper.decoders(dialect))
   const owners: Model[] = []
-  const seen = new Set<Model>()
-  const collected = relationships.map(() => new Map<Model, Model[]>())
+  /** Per owner, per relationship: the related objects in first-seen order, and the same as a set (several collections joined repeat each one). */
+  const collected = new Map<Model, { readonly list: Model[]; readonly seen: Set<Model> }[]>()
+  let previousRow: readonly unknown[] | undefined
+  let owner: Model | undefined
   for (const row of rows) {
-    const owner = hydrate(ctx, mapper, row.slice(0, mapper.columns.length), ownerDecoders)
-    onRow?.(owner, row)
-    if (!seen.has(owner)) {
-      seen.add(owner)
-      owners.push(owner)
-      relationships.forEach((_, i) => collected[i].set(owner, []))
+    // Rows of one owner come together (the ORDER BY starts with its key): its cells are hydrated once.
+    if (previousRow === undefined || !sameKey(mapper, previousRow, row)) owner = hydrate(ctx, mapper, row, ownerDecoders)
+    previousRow = row
+    onRow?.(owner!, row)
+    let lists = collected.get(owner!)
+    if (lists === undefined) {
+      owners.push(owner!)
+      lists = relationships.map(() => ({ list: [], seen: new Set<Model>() }))
+      collected.set(owner!, lists)
     }
-    relationships.forEach((relationship, i) => {
+    for (let i = 0; i < relationships.length; i++) {
       const start = offsets[i]
-      if (absent(row, start, relationship.mapper)) return
-      const related = hydrate(ctx, relationship.mapper, row.slice(start, start + relationship.mapper.columns.length), relationship.mapper.decoders(dialect))
-      const list = collected[i].get(owner)!
-      if (!list.includes(related)) list.push(related)
-    })
+      const target = relationships[i].mapper
+      if (absent(row, start, target)) continue
+      const related = hydrate(ctx, target, row, relatedDecoders[i], start)
+      const { list, seen } = lists[i]
+      if (!seen.has(related)) {
+        seen.add(related)
+        list.push(related)
+      }
+    }
   }
   relationships.forEach((relationship, i) => {
     for (const owner of owners) {
       const state = stateOf(owner)!
       // A value loaded or assigned in memory (maybe changed and not yet flushed) wins over the row.
       if (relationship.name in state.related) continue
-      const list = collected[i].get(owner)!
+      const list = collected.get(owner)![i].list
       state.related[relationship.name] = relationship.uselist ? trackedList(state, relationship, list) : (list[0] ?? null)
     }
   })

@@ -6,30 +6,31 @@ import type { LoadContext } from './session-context.js'
 import { InstanceState, STATE, type Instrumented } from './state.js'
 
 /**
- * The object for an entity row (all of `mapper`'s columns, in order): the one already in the
- * session's identity map (refreshed when stale or expired), or a new persistent object.
+ * The object for an entity row (all of `mapper`'s columns, in order, from cell `start` of `row`: a
+ * joined row carries several entities side by side): the one already in the session's identity map
+ * (refreshed when stale or expired), or a new persistent object.
  * @internal
  */
-export function hydrate(session: LoadContext, mapper: Mapper, row: readonly unknown[], decoders: readonly Decoder[]): Model {
+export function hydrate(session: LoadContext, mapper: Mapper, row: readonly unknown[], decoders: readonly Decoder[], start = 0): Model {
   const pk = mapper.primaryKey
   const key =
     pk.length === 1
-      ? pk[0].encodeKeyPart(decoders[pk[0].index](row[pk[0].index]))
-      : mapper.identityKey(pk.map((column) => decoders[column.index](row[column.index])))
+      ? pk[0].encodeKeyPart(decoders[pk[0].index](row[start + pk[0].index]))
+      : mapper.identityKey(pk.map((column) => decoders[column.index](row[start + column.index])))
   const existing = session.identityMap.get(mapper, key)
   if (existing !== undefined) {
     if (existing.stale || existing.expired !== null) {
-      populate(existing, row, decoders, false)
+      populate(existing, row, decoders, false, start)
       if (session.readsUncommitted) session.noteUncommittedRead(existing)
     } else if (existing.deferred !== null) {
-      fillDeferred(existing, row, decoders)
+      fillDeferred(existing, row, decoders, start)
       if (session.readsUncommitted) session.noteUncommittedRead(existing)
     }
     return existing.obj
   }
   const dict: Record<string, unknown> = {}
   const columns = mapper.columns
-  for (let i = 0; i < columns.length; i++) dict[columns[i].name] = decoders[i](row[i])
+  for (let i = 0; i < columns.length; i++) dict[columns[i].name] = decoders[i](row[start + i])
   return loadedState(session, mapper, dict, key).obj
 }
 
@@ -50,25 +51,26 @@ export function loadedState(session: LoadContext, mapper: Mapper, dict: Record<s
   return state
 }
 
-/** A full row read for an object that has deferred columns (and nothing stale or expired): those columns take the row's values. */
-function fillDeferred(state: InstanceState, row: readonly unknown[], decoders: readonly Decoder[]): void {
+/** A full row read (from cell `start`) for an object that has deferred columns (and nothing stale or expired): those columns take the row's values. */
+function fillDeferred(state: InstanceState, row: readonly unknown[], decoders: readonly Decoder[], start: number): void {
   for (const name of state.deferred!) {
     const column = state.mapper.column(name)
-    state.dict[name] = decoders[column.index](row[column.index])
+    state.dict[name] = decoders[column.index](row[start + column.index])
   }
   state.deferred = null
 }
 
 /**
- * Overwrites an object's columns from its row: all of them when `overwrite`, otherwise only those
- * without unflushed changes. Clears expiry; a stale object also forgets its loaded relationships.
+ * Overwrites an object's columns from its row (its cells from `start` on): all of them when
+ * `overwrite`, otherwise only those without unflushed changes. Clears expiry; a stale object also
+ * forgets its loaded relationships.
  * @internal
  */
-export function populate(state: InstanceState, row: readonly unknown[], decoders: readonly Decoder[], overwrite: boolean): void {
+export function populate(state: InstanceState, row: readonly unknown[], decoders: readonly Decoder[], overwrite: boolean, start = 0): void {
   const committed = state.committed
   for (const column of state.mapper.columns) {
     if (!overwrite && committed !== null && column.name in committed) continue
-    state.dict[column.name] = decoders[column.index](row[column.index])
+    state.dict[column.name] = decoders[column.index](row[start + column.index])
   }
   state.expired = null
   state.deferred = null

@@ -112,4 +112,33 @@ describeOn('sqlite', 'on sqlite, the shared writer', (dialect) => {
       await budgeted.dispose()
     }
   })
+
+  /** A write statement for a raw connection. */
+  const insertRole = (name: string) => ({ sql: `INSERT INTO "Role" ("name") VALUES ('${name}')`, parameters: [], result: 'count', isWrite: true, exactIntegers: false }) as const
+
+  for (const alone of [false, true]) {
+    it(`a connection closed while its ${alone ? 'lone autocommit write' : 'write'} waits for the writer: the write never runs and the writer is free for the next one`, async () => {
+      const holder = await database.engine.connect()
+      const closing = await database.engine.connect()
+      await holder.begin()
+      await holder.execute(insertRole('held'))
+      await closing.begin()
+      const waiting = (alone ? closing.executeAlone(insertRole('closed')) : closing.execute(insertRole('closed'))).then(
+        () => 'ran',
+        (error: { code?: string }) => error.code,
+      )
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      // As the pool does to a connection it discards (the connection API allows releasing one with a statement pending).
+      ;(closing as unknown as { close(): void }).close()
+      await holder.commit()
+      expect(await waiting).toBe('illegal_state_change')
+      // The writer is free: the next write transaction begins and commits at once.
+      await holder.begin()
+      await holder.execute(insertRole('next'))
+      await holder.commit()
+      await database.engine.release(holder)
+      const names = (await database.readRows<{ name: string }>('SELECT "name" FROM "Role" ORDER BY "id"')).map((row) => row.name)
+      expect(names).toEqual(['held', 'next'])
+    })
+  }
 })

@@ -137,4 +137,32 @@ describe('SqliteWriter', () => {
     expect(next.handle).toBe(own)
     next.release()
   })
+
+  it('a handle that finished opening after retire() serves its turn and is closed at the end of it', async () => {
+    writer.retire()
+    let finishOpening: () => void = () => undefined
+    const opening = new Promise<void>((resolve) => (finishOpening = resolve))
+    writer = new SqliteWriter({
+      openShared: async () => {
+        await opening
+        const handle = await SqliteHandle.open(handleOptions())
+        opened.push(handle)
+        return handle
+      },
+      timeoutMs: 1_000,
+      timedOut: () => new Error('timed out'),
+    })
+    const acquiring = writer.acquire(own)
+    await new Promise((resolve) => setImmediate(resolve))
+    // An engine's dispose() while the first turn's handle is still opening.
+    writer.retire()
+    finishOpening()
+    const turn = await acquiring
+    expect(turn.handle.db.open).toBe(true)
+    turn.release()
+    expect(turn.handle.db.open).toBe(false)
+    const next = await writer.acquire(own)
+    expect(next.handle).not.toBe(turn.handle)
+    next.release()
+  })
 })

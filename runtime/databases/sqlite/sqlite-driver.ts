@@ -46,6 +46,8 @@ export interface SqliteDriverOptions extends SqliteHandleOptions {
 class SqliteConnection extends DeferredBeginConnection {
   /** The writer turn while a write transaction is open. */
   private turn: WriterTurn | undefined
+  /** Set by {@link close}: a statement still waiting for the writer never runs once it gets its turn. */
+  private closed = false
 
   constructor(
     /** The pooled handle, for statements outside a write transaction. */
@@ -94,7 +96,7 @@ class SqliteConnection extends DeferredBeginConnection {
       throw this.reportFailed(query.sql, query.parameters, waited, error)
     }
     try {
-      if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
+      if (generation !== this.generation || this.closed) throw IllegalStateChangeError.notAllowed('execute', 'closed')
       // Another process may hold SQLite's lock: the tries are reported as one statement.
       return await this.reported(query.sql, query.parameters, () => retryWhileBusy(() => turn.handle.run(query), this.options.busyTimeoutMs))
     } finally {
@@ -177,6 +179,7 @@ class SqliteConnection extends DeferredBeginConnection {
 
   /** Ends a write transaction still open (giving the writer back) and closes the connection's own handle. */
   close(): void {
+    this.closed = true
     this.streams.interruptAll('close')
     try {
       if (this.inTransaction) this.rollbackIfOpen()
@@ -188,12 +191,25 @@ class SqliteConnection extends DeferredBeginConnection {
   }
 
   private async beginWrite(): Promise<void> {
-    this.turn = await this.writer.acquire(this.own)
+    const turn = await this.writer.acquire(this.own)
+    // Closed while it waited (a connection released with a statement pending, then discarded): the
+    // turn goes straight back, or the shared writer would hold a transaction nobody ends.
+    if (this.closed) {
+      turn.release()
+      throw IllegalStateChangeError.notAllowed('execute', 'closed')
+    }
+    this.turn = turn
     try {
-      // Another process may hold SQLite's lock: the tries are reported as one BEGIN IMMEDIATE.
-      await this.reported('BEGIN IMMEDIATE', [], () => retryWhileBusy(() => this.handle.prepare('BEGIN IMMEDIATE').run(), this.options.busyTimeoutMs))
+      // Another process may hold SQLite's lock: the tries are reported as one BEGIN IMMEDIATE. A
+      // transaction ended meanwhile gave the turn back: no further try, on any handle.
+      const begin = () => {
+        if (this.turn !== turn) throw IllegalStateChangeError.notAllowed('execute', 'closed')
+        return turn.handle.prepare('BEGIN IMMEDIATE').run()
+      }
+      await this.reported('BEGIN IMMEDIATE', [], () => retryWhileBusy(begin, this.options.busyTimeoutMs))
     } catch (error) {
-      this.unlock()
+      if (this.turn === turn) this.unlock()
+      else turn.release()
       throw error
     }
   }
@@ -260,8 +276,11 @@ export class SqliteDriver implements Driver {
 
   /** Closes the idle connections and retires the writer (see {@link SqliteWriter.retire}); the driver stays usable. */
   async dispose(options?: DisposeOptions): Promise<void> {
-    await this.pool.dispose(options)
-    this.writer.retire()
+    try {
+      await this.pool.dispose(options)
+    } finally {
+      this.writer.retire()
+    }
   }
 
   private async open(): Promise<SqliteConnection> {

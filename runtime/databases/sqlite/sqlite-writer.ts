@@ -43,6 +43,8 @@ export interface SqliteWriterOptions {
 export class SqliteWriter {
   readonly #lock: WriteLock
   #shared: SqliteHandle | undefined
+  /** Counts {@link retire} calls, so a handle that finished opening after one is not kept. */
+  #retirements = 0
   #idleSince = 0
   #idleTimer: NodeJS.Timeout | undefined
 
@@ -55,12 +57,17 @@ export class SqliteWriter {
     const releaseLock = await this.#lock.acquire()
     const open = this.options.openShared
     if (open === undefined) return { handle: own, release: releaseLock }
-    let handle: SqliteHandle
-    try {
-      handle = this.#shared ??= await open()
-    } catch (error) {
-      releaseLock()
-      throw error
+    let handle = this.#shared
+    if (handle === undefined) {
+      const retirements = this.#retirements
+      try {
+        handle = await open()
+      } catch (error) {
+        releaseLock()
+        throw error
+      }
+      // Retired while it opened (a dispose() meanwhile): lent for this turn only, closed at its end.
+      if (retirements === this.#retirements) this.#shared = handle
     }
     let released = false
     return {
@@ -77,6 +84,7 @@ export class SqliteWriter {
 
   /** Closes the shared handle now when no turn holds it, else at the end of the turn; the next turn opens a new one. */
   retire(): void {
+    this.#retirements++
     const handle = this.#shared
     this.#shared = undefined
     clearTimeout(this.#idleTimer)

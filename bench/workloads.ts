@@ -105,6 +105,16 @@ async function describeRoles(peer: Peer, rolesPromise: MaybePromise<readonly Loa
   return `${roles.length} roles, ${users} users, ${sha(lines.join('\n'))}`
 }
 
+/**
+ * What a page listing the loaded roles does with their users: reads each one's id, username and role
+ * (through the peer's `summarize`), so that no peer is timed on objects nobody reads. Returns the count.
+ */
+function listUsers(peer: Peer, roles: readonly LoadedRole[]): number {
+  let listed = 0
+  for (const role of roles) for (const user of role.users) if (peer.summarize(user).username !== '') listed++
+  return listed
+}
+
 const loadInputs = (context: WorkloadContext, batch: number, count: number) => drawInts(mulberry32(SEED + batch), count, 1, context.roles - ROLES_PER_LOAD + 1)
 const LOAD_PLANS = { full: { warmup: 1, rounds: 5, opsPerRound: 2 }, quick: { warmup: 0, rounds: 2, opsPerRound: 1 } }
 /** The roles (d), (e) and (f) verify: 11..210. */
@@ -120,7 +130,11 @@ function loading(key: WorkloadKey, title: string, load: (peer: Peer) => ((first:
     inputs: loadInputs,
     operation(peer) {
       const run = load(peer)
-      return run && ((first) => run(first, first + ROLES_PER_LOAD - 1))
+      if (run === undefined) return undefined
+      return (first) => {
+        const roles = run(first, first + ROLES_PER_LOAD - 1)
+        return roles instanceof Promise ? roles.then((loaded) => listUsers(peer, loaded)) : listUsers(peer, roles)
+      }
     },
     async verify(peer) {
       const run = load(peer)

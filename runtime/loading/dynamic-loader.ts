@@ -46,7 +46,7 @@ class RelationshipSource implements QuerySource {
   criteria(): ConditionNode {
     const { local, remote, secondaryNodes } = this.relationship
     if (secondaryNodes !== undefined) {
-      const key = this.parent.dict[local[0].name]
+      const key = this.parent.value(local[0])
       if (key == null) return sql.in(remote[0].node, [])
       // Implicit many-to-many: the related rows are those the join table pairs with this owner.
       return sql.inSelect(remote[0].node, {
@@ -56,7 +56,7 @@ class RelationshipSource implements QuerySource {
         where: sql.binary(secondaryNodes.local, '=', sql.value(key, local[0].type)),
       })
     }
-    const values = local.map((column) => this.parent.dict[column.name])
+    const values = local.map((column) => this.parent.value(column))
     // A parent without its key (pending, autoflush off) has no related rows yet: match nothing, not NULLs.
     if (values.some((value) => value == null)) return sql.in(remote[0].node, [])
     return sql.and(remote.map((column, i) => sql.binary(column.node, '=', sql.value(values[i], column.type))))

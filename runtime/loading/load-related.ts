@@ -10,7 +10,7 @@ import { sql, type ConditionNode } from '../sql/nodes.js'
 
 /** The values an owner joins on (its foreign key, or its referenced key), or undefined when one is unset. */
 function ownerKey(state: InstanceState, relationship: Relationship): unknown[] | undefined {
-  const values = relationship.local.map((column) => state.dict[column.name])
+  const values = relationship.local.map((column) => state.value(column))
   return values.some((value) => value === null || value === undefined) ? undefined : values
 }
 
@@ -40,7 +40,7 @@ export async function loadRelated(ctx: LoadContext, relationship: Relationship, 
       continue
     }
     if (relationship.ownsForeignKey && relationship.remoteIsPrimaryKey) {
-      const hit = ctx.identityMap.get(target, target.identityKey(relationship.localInKeyOrder.map((column) => owner.dict[column.name])))
+      const hit = ctx.identityMap.get(target, target.identityKey(relationship.localInKeyOrder.map((column) => owner.value(column))))
       if (hit !== undefined && !hit.deleted) {
         owner.related[name] = hit.obj
         continue
@@ -69,7 +69,7 @@ export async function loadRelated(ctx: LoadContext, relationship: Relationship, 
     const objects = await ctx.loadObjects(target, relationship.order.length > 0 ? { ...select, orderBy: relationship.order } : select)
     for (const obj of objects) {
       const state = stateOf(obj)!
-      const id = identityKey(relationship.remote, relationship.remote.map((column) => state.dict[column.name]))
+      const id = identityKey(relationship.remote, relationship.remote.map((column) => state.value(column)))
       const list = found.get(id)
       if (list === undefined) found.set(id, [obj])
       else list.push(obj)
@@ -141,7 +141,7 @@ async function loadThroughSecondary(ctx: LoadContext, relationship: Relationship
   // Owners by their key's encoded form, with the key value itself to send.
   const byKey = new Map<KeyPart, { value: unknown; owners: InstanceState[] }>()
   for (const owner of owners) {
-    const key = owner.dict[ownerColumn.name]
+    const key = owner.value(ownerColumn)
     if (key === null || key === undefined) {
       owner.related[relationship.name] = trackedList(owner, relationship, [])
       continue

@@ -22,7 +22,7 @@ async function load(state: InstanceState, relationship: Relationship): Promise<u
   const deferredKeys = state.deferred === null ? [] : relationship.local.filter((column) => state.deferred!.has(column.name))
   if (deferredKeys.length > 0) await loadColumns(session, state, deferredKeys, false)
   if (relationship.ownsForeignKey && relationship.remoteIsPrimaryKey) {
-    const values = relationship.localInKeyOrder.map((column) => state.dict[column.name])
+    const values = relationship.localInKeyOrder.map((column) => state.value(column))
     if (values.some((value) => value === null || value === undefined)) return null
     // A many-to-one whose target is already loaded answers without SQL.
     const hit = session.identityMap.get(relationship.mapper, relationship.mapper.identityKey(values))

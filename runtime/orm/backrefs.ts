@@ -50,7 +50,7 @@ export function syncBackReference(owner: InstanceState, relationship: Relationsh
 function currentByKey(state: InstanceState, relationship: Relationship): unknown {
   const session = sessionOf(state)
   if (session === null || !relationship.remoteIsPrimaryKey) return undefined
-  const values = relationship.localInKeyOrder.map((column) => state.dict[column.name])
+  const values = relationship.localInKeyOrder.map((column) => state.value(column))
   if (values.some((value) => value === null || value === undefined)) return undefined
   return session.identityMap.get(relationship.mapper, relationship.mapper.identityKey(values))?.obj
 }

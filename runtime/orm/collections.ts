@@ -162,7 +162,7 @@ export class CollectionTracker {
   static pointsAt(owner: InstanceState, relationship: Relationship, target: InstanceState): boolean {
     const back = relationship.backPopulates
     if (back !== undefined && back in target.related) return target.related[back] === owner.obj
-    return relationship.remote.every((column, i) => target.dict[column.name] === owner.dict[relationship.local[i].name])
+    return relationship.remote.every((column, i) => target.value(column) === owner.value(relationship.local[i]))
   }
 
   /**
@@ -220,9 +220,9 @@ export class CollectionTracker {
 }
 
 function keyOf(owner: InstanceState, relationship: Relationship): unknown {
-  return owner.dict[relationship.local[0].name]
+  return owner.value(relationship.local[0])
 }
 
 function targetKeyOf(target: InstanceState, relationship: Relationship): unknown {
-  return target.dict[relationship.remote[0].name]
+  return target.value(relationship.remote[0])
 }

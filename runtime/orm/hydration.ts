@@ -30,19 +30,30 @@ export function hydrate(session: LoadContext, mapper: Mapper, row: readonly unkn
   }
   const dict: Record<string, unknown> = {}
   const columns = mapper.columns
-  for (let i = 0; i < columns.length; i++) dict[columns[i].name] = decoders[i](row[start + i])
-  return loadedState(session, mapper, dict, key).obj
+  // DateTime, Decimal and Json cells stay as read until their first read (ColumnInfo.decodeLaterBit).
+  let rawMask = 0
+  for (let i = 0; i < columns.length; i++) {
+    const raw = row[start + i]
+    const bit = columns[i].decodeLaterBit
+    if (bit !== 0 && raw !== null) {
+      dict[columns[i].name] = raw
+      rawMask |= bit
+    } else dict[columns[i].name] = decoders[i](raw)
+  }
+  return loadedState(session, mapper, dict, key, rawMask, decoders).obj
 }
 
 /**
  * A new persistent object of `mapper` holding the column values `dict` read from its row, filed in
- * the session's identity map under `key`.
+ * the session's identity map under `key`; the values of `rawMask`'s columns are still as read, to be
+ * decoded by `decoders` at their first read.
  * @internal
  */
-export function loadedState(session: LoadContext, mapper: Mapper, dict: Record<string, unknown>, key: unknown): InstanceState {
+export function loadedState(session: LoadContext, mapper: Mapper, dict: Record<string, unknown>, key: unknown, rawMask = 0, decoders: readonly Decoder[] | null = null): InstanceState {
   // No constructor call: a loaded object is built from its row, not from user input.
-  const obj = Object.create(mapper.modelClass.prototype) as Instrumented
+  const obj = new mapper.BlankObject() as Instrumented
   const state = new InstanceState(mapper, obj, dict)
+  if (rawMask !== 0) state.leaveRaw(rawMask, decoders!)
   obj[STATE] = state
   state.key = key
   state.session = session
@@ -55,7 +66,7 @@ export function loadedState(session: LoadContext, mapper: Mapper, dict: Record<s
 function fillDeferred(state: InstanceState, row: readonly unknown[], decoders: readonly Decoder[], start: number): void {
   for (const name of state.deferred!) {
     const column = state.mapper.column(name)
-    state.dict[name] = decoders[column.index](row[start + column.index])
+    state.loadCell(column, row[start + column.index], decoders)
   }
   state.deferred = null
 }
@@ -70,7 +81,7 @@ export function populate(state: InstanceState, row: readonly unknown[], decoders
   const committed = state.committed
   for (const column of state.mapper.columns) {
     if (!overwrite && committed !== null && column.name in committed) continue
-    state.dict[column.name] = decoders[column.index](row[start + column.index])
+    state.loadCell(column, row[start + column.index], decoders)
   }
   state.expired = null
   state.deferred = null

@@ -40,7 +40,7 @@ function defineColumn(prototype: object, column: ColumnInfo): FieldSetter {
         if (state.session === null) throw DetachedInstanceError.cannotLoad(state.describe(), name)
         throw DeferredColumnError.read(state.describe(), name)
       }
-      return state.dict[name]
+      return state.value(column)
     },
     set(this: Instrumented, value: unknown) {
       setField(this, value)
@@ -83,8 +83,8 @@ function defineRelationship(prototype: object, relationship: Relationship): Fiel
 
 /**
  * Defines every column and relationship accessor of `mapper` on its class's prototype, the keys its
- * constructor accepts (the columns and the relationships that can be assigned), and how the constructor
- * creates an object's state. @internal
+ * constructor accepts (the columns and the relationships that can be assigned), how the constructor
+ * creates an object's state, and how loaded objects are made without it. @internal
  */
 export function instrument(mapper: Mapper): void {
   const prototype = mapper.modelClass.prototype as object
@@ -96,6 +96,13 @@ export function instrument(mapper: Mapper): void {
   }
   Object.defineProperty(prototype, INIT_KEYS, { value: initKeys, configurable: true })
   installJSON(prototype)
+  // Loaded objects skip the constructor; one with a single field makes V8 size them for that field
+  // alone (Object.create leaves room for four): 24 bytes less per loaded object.
+  const BlankObject = function (this: { [STATE]: unknown }) {
+    this[STATE] = null
+  } as unknown as new () => object
+  BlankObject.prototype = prototype
+  mapper.BlankObject = BlankObject
   Object.defineProperty(prototype, NEW_STATE, {
     value: (obj: Model) => {
       ;(obj as Instrumented)[STATE] = new InstanceState(mapper, obj, {})

@@ -44,6 +44,33 @@ function scalarEquals(type: ScalarType): (a: unknown, b: unknown) => boolean {
   }
 }
 
+/**
+ * Wraps an enum column's decoder so that equal values share one string: the objects of a load then
+ * hold an enum's few strings instead of a copy per row (24 bytes or more each, kept while the session
+ * keeps the objects). Remembers at most 256 distinct values.
+ */
+function sharingStrings(decode: Decoder): Decoder {
+  const shared = new Map<string, string>()
+  return (raw) => {
+    const value = decode(raw)
+    if (typeof value !== 'string') return value
+    const known = shared.get(value)
+    if (known !== undefined) return known
+    if (shared.size < 256) shared.set(value, value)
+    return value
+  }
+}
+
+/** {@link Mapper.BlankObject} until `instrument()` installs it. */
+class NotInstrumented {
+  constructor() {
+    throw new Error('prismalchemy: a model class was used before defineModels() instrumented it')
+  }
+}
+
+/** Scalar kinds whose decoded values are objects worth making only when read (see {@link ColumnInfo.decodeLaterBit}). */
+const DECODED_LATER: ReadonlySet<ScalarType> = new Set(['DateTime', 'Decimal', 'Json'])
+
 /** A mapped column. */
 export class ColumnInfo {
   /** Position in the mapper's column list (and in rows selected by `selectColumns`). */
@@ -69,6 +96,13 @@ export class ColumnInfo {
   readonly equals: (a: unknown, b: unknown) => boolean
   /** This column's value as part of an identity key (see `identity-key.ts`). */
   readonly encodeKeyPart: KeyPartEncoder
+  /**
+   * This column's bit in an object's mask of values still held as read from the database (see
+   * `InstanceState.value`): DateTime, Decimal and Json columns (among the first 31, not lists) are
+   * decoded at their first read, which spares a load the `Date`, `Decimal` or parsed JSON of every
+   * value nobody reads; 0 for columns decoded as their row is read.
+   */
+  readonly decodeLaterBit: number
 
   constructor(definition: ColumnDefinition, index: number) {
     this.index = index
@@ -86,6 +120,7 @@ export class ColumnInfo {
     this.serverGenerated = kind === 'autoincrement' || kind === 'dbgenerated'
     this.equals = equalsFor(this.type)
     this.encodeKeyPart = keyPartEncoder(definition.type)
+    this.decodeLaterBit = index < 31 && !this.list && DECODED_LATER.has(this.scalar) ? 1 << index : 0
   }
 }
 
@@ -147,6 +182,8 @@ export class Mapper {
   readonly selectColumns: readonly ColumnNode[]
   /** True when a column holds BigInt, so reads must keep 64-bit integers exact. */
   readonly hasBigInt: boolean
+  /** The union of the columns' {@link ColumnInfo.decodeLaterBit}s: 0 when every value is decoded as its row is read. */
+  readonly decodeLaterMask: number
   /** Relationships by property name; filled in once every mapper exists. */
   readonly relationships = new Map<string, Relationship>()
   /** Names of to-one relationships fed by each foreign-key column. */
@@ -159,6 +196,11 @@ export class Mapper {
    */
   postUpdates: readonly Relationship[] = []
   private readonly columnsByName: Map<string, ColumnInfo>
+  /**
+   * Constructs an object of the model class without running its constructor (a loaded or merged
+   * object, whose state the caller sets); installed by `instrument()`. @internal
+   */
+  BlankObject: new () => object = NotInstrumented
   private readonly decoderCache = new Map<Dialect, readonly Decoder[]>()
   private readonly queryCache = new Map<Dialect, Map<string, CompiledQuery>>()
 
@@ -176,6 +218,7 @@ export class Mapper {
     this.tableNode = sql.table(definition.table)
     this.selectColumns = this.columns.map((column) => column.node)
     this.hasBigInt = this.columns.some((column) => column.type === 'BigInt')
+    this.decodeLaterMask = this.columns.reduce((mask, column) => mask | column.decodeLaterBit, 0)
   }
 
   /** The column called `name` (a property name). */
@@ -209,7 +252,7 @@ export class Mapper {
   decoders(dialect: Dialect): readonly Decoder[] {
     let decoders = this.decoderCache.get(dialect)
     if (decoders === undefined) {
-      decoders = this.columns.map((column) => dialect.decoder(column.type))
+      decoders = this.columns.map((column) => (column.scalar === 'Enum' && !column.list ? sharingStrings(dialect.decoder(column.type)) : dialect.decoder(column.type)))
       this.decoderCache.set(dialect, decoders)
     }
     return decoders

@@ -26,7 +26,7 @@ export async function mergeState(ctx: LoadContext, source: InstanceState, merged
     }
   }
   if (target === null) {
-    target = Object.create(mapper.modelClass.prototype) as Model
+    target = new mapper.BlankObject() as Model
     ;(target as Instrumented)[STATE] = new InstanceState(mapper, target, {})
     ctx.add(target)
   }

@@ -1,5 +1,6 @@
 /** InstanceState: the bookkeeping behind every model object (values, original values, identity, session). */
-import type { Mapper } from './mapper.js'
+import type { Decoder } from '../dialect/dialect.js'
+import type { ColumnInfo, Mapper } from './mapper.js'
 import type { Model } from './model.js'
 
 /**
@@ -26,8 +27,9 @@ export type Instrumented = Model & { [STATE]: InstanceState }
 
 /**
  * The bookkeeping few objects ever need (collections changed in memory, loader overrides, unsaved
- * members, ...), kept apart so that the thousands of objects a load builds each carry one empty slot
- * for it instead of six: smaller objects, less for the garbage collector to copy and mark.
+ * members, expired or deferred columns, ...), kept apart so that the thousands of objects a load
+ * builds each carry one empty slot for it instead of eight: smaller objects, less for the garbage
+ * collector to copy and mark.
  */
 class RareState {
   echoedRelationships: Set<string> | null = null
@@ -36,6 +38,8 @@ class RareState {
   strategyOverrides: Record<string, string> | null = null
   unsavedMembers: Map<string, Model[]> | null = null
   orphanedFrom: Set<string> | null = null
+  expired: Set<string> | null = null
+  deferred: Set<string> | null = null
 }
 
 /**
@@ -44,8 +48,12 @@ class RareState {
  * Internal to the runtime (`inspect(obj)` is the public view of it).
  */
 export class InstanceState {
-  /** Current column values keyed by property name. */
-  dict: Record<string, unknown>
+  /** Column values by property name; those whose bit is in {@link #rawMask} still as read from the database. */
+  #values: Record<string, unknown>
+  /** The {@link ColumnInfo.decodeLaterBit}s of the values in {@link #values} not decoded yet. */
+  #rawMask = 0
+  /** The decoders of those values (by column index), while {@link #rawMask} is not 0. */
+  #decoders: readonly Decoder[] | null = null
   /** Values of modified columns as they were before the first change; null while unmodified. */
   committed: Record<string, unknown> | null = null
   /** To-one relationships assigned since the last flush. */
@@ -56,10 +64,6 @@ export class InstanceState {
   session: StateSession | null = null
   /** True once a DELETE for the row was flushed (until commit or rollback). */
   deleted = false
-  /** Column names expired by `session.expire()`: reading them throws until refreshed. */
-  expired: Set<string> | null = null
-  /** Column names the query that loaded the object left out (`loadOnly`/`defer`): reading them throws until loaded. */
-  deferred: Set<string> | null = null
   /** Loaded in an earlier transaction: the next row read for this identity refreshes unmodified columns. */
   stale = false
   /** Counts changes through setters, so a flush can tell whether the object changed while it ran. */
@@ -72,7 +76,67 @@ export class InstanceState {
     readonly obj: Model,
     dict: Record<string, unknown>,
   ) {
-    this.dict = dict
+    this.#values = dict
+  }
+
+  /** Current column values keyed by property name, every one decoded (values left raw by a load are decoded first). */
+  get dict(): Record<string, unknown> {
+    if (this.#rawMask !== 0) this.#decodeAll()
+    return this.#values
+  }
+
+  set dict(values: Record<string, unknown>) {
+    this.#values = values
+    this.#rawMask = 0
+    this.#decoders = null
+  }
+
+  /** The value of `column`, decoding only it when a load left it raw (an attribute read, a loader's key or foreign key). */
+  value(column: ColumnInfo): unknown {
+    if ((this.#rawMask & column.decodeLaterBit) !== 0) this.#decode(column)
+    return this.#values[column.name]
+  }
+
+  /** Notes that the values of `rawMask`'s columns in a new object's dict are still as read, to be decoded by `decoders` at their first read. */
+  leaveRaw(rawMask: number, decoders: readonly Decoder[]): void {
+    this.#rawMask = rawMask
+    this.#decoders = decoders
+  }
+
+  /**
+   * Sets `column` from a cell `raw` of its row, read with `decoders`: kept as read, and decoded at its
+   * first read, when the column is decoded later (see {@link ColumnInfo.decodeLaterBit}); decoded now
+   * otherwise, or when values left raw by another dialect's decoders are pending.
+   */
+  loadCell(column: ColumnInfo, raw: unknown, decoders: readonly Decoder[]): void {
+    const bit = column.decodeLaterBit
+    if (bit !== 0 && raw !== null && (this.#rawMask === 0 || this.#decoders === decoders)) {
+      this.#values[column.name] = raw
+      this.#rawMask |= bit
+      this.#decoders = decoders
+    } else {
+      this.#values[column.name] = decoders[column.index](raw)
+      this.#rawMask &= ~bit
+    }
+  }
+
+  #decode(column: ColumnInfo): void {
+    this.#values[column.name] = this.#decoders![column.index](this.#values[column.name])
+    this.#rawMask &= ~column.decodeLaterBit
+    if (this.#rawMask === 0) this.#decoders = null
+  }
+
+  /** The value of the column named `name`, decoded first if a load left it raw. */
+  #decoded(name: string): unknown {
+    if (this.#rawMask !== 0) {
+      const column = this.mapper.column(name)
+      if ((this.#rawMask & column.decodeLaterBit) !== 0) this.#decode(column)
+    }
+    return this.#values[name]
+  }
+
+  #decodeAll(): void {
+    for (const column of this.mapper.columns) if ((this.#rawMask & column.decodeLaterBit) !== 0) this.#decode(column)
   }
 
   /** Loaded values of to-one relationships and select collections; a key is absent until loaded. Made at first use: most loaded objects never touch a relationship. */
@@ -156,6 +220,26 @@ export class InstanceState {
     if (rare !== null) rare.orphanedFrom = value
   }
 
+  /** Column names expired by `session.expire()`: reading them throws until refreshed. */
+  get expired(): Set<string> | null {
+    return this.#rare?.expired ?? null
+  }
+
+  set expired(value: Set<string> | null) {
+    const rare = this.#rareForWrite(value)
+    if (rare !== null) rare.expired = value
+  }
+
+  /** Column names the query that loaded the object left out (`loadOnly`/`defer`): reading them throws until loaded. */
+  get deferred(): Set<string> | null {
+    return this.#rare?.deferred ?? null
+  }
+
+  set deferred(value: Set<string> | null) {
+    const rare = this.#rareForWrite(value)
+    if (rare !== null) rare.deferred = value
+  }
+
   /** The derived object state. */
   get objectState(): ObjectState {
     if (this.key === undefined) return this.session ? 'pending' : 'transient'
@@ -175,20 +259,21 @@ export class InstanceState {
   rememberOriginal(name: string): void {
     if (this.key === undefined) return
     const committed = (this.committed ??= {})
-    if (!(name in committed)) committed[name] = this.dict[name]
+    if (!(name in committed)) committed[name] = this.#decoded(name)
   }
 
   /** The value the database holds for column `name` as this session last wrote or read it: an unflushed change keeps it in `committed`. */
   storedValue(name: string): unknown {
     const committed = this.committed
-    return committed !== null && name in committed ? committed[name] : this.dict[name]
+    return committed !== null && name in committed ? committed[name] : this.#decoded(name)
   }
 
   /** Sets a column through the public setter: records the original value and tells the session. */
   setColumn(name: string, value: unknown): void {
-    const dict = this.dict
+    // A value left raw by a load is decoded first: it becomes the original an UPDATE compares against.
+    this.#decoded(name)
     this.rememberOriginal(name)
-    dict[name] = value
+    this.#values[name] = value
     this.version++
     this.expired?.delete(name)
     this.deferred?.delete(name)

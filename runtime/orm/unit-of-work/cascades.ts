@@ -49,7 +49,7 @@ function planOf(mapper: Mapper): CascadePlan {
 function stillBelongs(child: InstanceState, fk: Relationship | undefined, owner: InstanceState): boolean {
   if (fk === undefined) return true
   if (child.changedRelationships?.has(fk.name)) return child.related[fk.name] === owner.obj
-  return fk.local.every((column, i) => column.equals(child.dict[column.name], owner.storedValue(fk.remote[i].name)))
+  return fk.local.every((column, i) => column.equals(child.value(column), owner.storedValue(fk.remote[i].name)))
 }
 
 /** The objects `relationship` holds for the deleting `owners`: loaded (one SELECT ... IN for those not loaded yet), plus ones assigned to them in memory. */

@@ -162,7 +162,7 @@ export class CollectionTracker {
   static pointsAt(owner: InstanceState, relationship: Relationship, target: InstanceState): boolean {
     const back = relationship.backPopulates
     if (back !== undefined && back in target.related) return target.related[back] === owner.obj
-    return relationship.remote.every((column, i) => target.value(column) === owner.value(relationship.local[i]))
+    return relationship.remote.every((column, i) => column.equals(target.value(column), owner.value(relationship.local[i])))
   }
 
   /**

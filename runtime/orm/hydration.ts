@@ -30,15 +30,15 @@ export function hydrate(session: LoadContext, mapper: Mapper, row: readonly unkn
   }
   const dict: Record<string, unknown> = {}
   const columns = mapper.columns
-  // DateTime, Decimal and Json cells stay as read until their first read (ColumnInfo.decodeLaterBit).
+  // DateTime and Decimal cells stay as read until their first read (ColumnInfo.decodeLaterBit).
   let rawMask = 0
   for (let i = 0; i < columns.length; i++) {
     const raw = row[start + i]
-    const bit = columns[i].decodeLaterBit
-    if (bit !== 0 && raw !== null) {
-      dict[columns[i].name] = raw
-      rawMask |= bit
-    } else dict[columns[i].name] = decoders[i](raw)
+    const column = columns[i]
+    if (column.leavesRaw(raw)) {
+      dict[column.name] = raw
+      rawMask |= column.decodeLaterBit
+    } else dict[column.name] = decoders[i](raw)
   }
   return loadedState(session, mapper, dict, key, rawMask, decoders).obj
 }

@@ -68,8 +68,8 @@ class NotInstrumented {
   }
 }
 
-/** Scalar kinds whose decoded values are objects worth making only when read (see {@link ColumnInfo.decodeLaterBit}). */
-const DECODED_LATER: ReadonlySet<ScalarType> = new Set(['DateTime', 'Decimal', 'Json'])
+/** Decimal text that decimal.js always accepts: optional sign, digits with at most one point, optional exponent. */
+const NUMERIC_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i
 
 /** A mapped column. */
 export class ColumnInfo {
@@ -98,9 +98,10 @@ export class ColumnInfo {
   readonly encodeKeyPart: KeyPartEncoder
   /**
    * This column's bit in an object's mask of values still held as read from the database (see
-   * `InstanceState.value`): DateTime, Decimal and Json columns (among the first 31, not lists) are
-   * decoded at their first read, which spares a load the `Date`, `Decimal` or parsed JSON of every
-   * value nobody reads; 0 for columns decoded as their row is read.
+   * `InstanceState.value`): DateTime and Decimal columns (among the first 31, not lists) are decoded
+   * at their first read, which spares a load the `Date` or `Decimal` of every value nobody reads; 0
+   * for columns decoded as their row is read. Only cells whose decoding cannot fail are left raw
+   * ({@link leavesRaw}): a bad cell still fails the query, never a later read, rollback or close.
    */
   readonly decodeLaterBit: number
 
@@ -120,7 +121,18 @@ export class ColumnInfo {
     this.serverGenerated = kind === 'autoincrement' || kind === 'dbgenerated'
     this.equals = equalsFor(this.type)
     this.encodeKeyPart = keyPartEncoder(definition.type)
-    this.decodeLaterBit = index < 31 && !this.list && DECODED_LATER.has(this.scalar) ? 1 << index : 0
+    this.decodeLaterBit = index < 31 && !this.list && (this.scalar === 'DateTime' || this.scalar === 'Decimal') ? 1 << index : 0
+  }
+
+  /**
+   * True when a load keeps `raw`, a cell of this column, as read (see {@link decodeLaterBit}): not
+   * null, and certain to decode: any DateTime cell (an unreadable one decodes to an invalid Date, as
+   * it would at once), a Decimal cell that is a number or plain numeric text.
+   */
+  leavesRaw(raw: unknown): boolean {
+    if (this.decodeLaterBit === 0 || raw === null) return false
+    if (this.scalar === 'DateTime') return true
+    return typeof raw === 'number' || typeof raw === 'bigint' || (typeof raw === 'string' && NUMERIC_TEXT.test(raw))
   }
 }
 
@@ -182,8 +194,6 @@ export class Mapper {
   readonly selectColumns: readonly ColumnNode[]
   /** True when a column holds BigInt, so reads must keep 64-bit integers exact. */
   readonly hasBigInt: boolean
-  /** The union of the columns' {@link ColumnInfo.decodeLaterBit}s: 0 when every value is decoded as its row is read. */
-  readonly decodeLaterMask: number
   /** Relationships by property name; filled in once every mapper exists. */
   readonly relationships = new Map<string, Relationship>()
   /** Names of to-one relationships fed by each foreign-key column. */
@@ -218,7 +228,6 @@ export class Mapper {
     this.tableNode = sql.table(definition.table)
     this.selectColumns = this.columns.map((column) => column.node)
     this.hasBigInt = this.columns.some((column) => column.type === 'BigInt')
-    this.decodeLaterMask = this.columns.reduce((mask, column) => mask | column.decodeLaterBit, 0)
   }
 
   /** The column called `name` (a property name). */

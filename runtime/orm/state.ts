@@ -105,18 +105,18 @@ export class InstanceState {
 
   /**
    * Sets `column` from a cell `raw` of its row, read with `decoders`: kept as read, and decoded at its
-   * first read, when the column is decoded later (see {@link ColumnInfo.decodeLaterBit}); decoded now
+   * first read, when the column leaves such a cell raw (see {@link ColumnInfo.leavesRaw}); decoded now
    * otherwise, or when values left raw by another dialect's decoders are pending.
    */
   loadCell(column: ColumnInfo, raw: unknown, decoders: readonly Decoder[]): void {
-    const bit = column.decodeLaterBit
-    if (bit !== 0 && raw !== null && (this.#rawMask === 0 || this.#decoders === decoders)) {
+    if (column.leavesRaw(raw) && (this.#rawMask === 0 || this.#decoders === decoders)) {
       this.#values[column.name] = raw
-      this.#rawMask |= bit
+      this.#rawMask |= column.decodeLaterBit
       this.#decoders = decoders
     } else {
       this.#values[column.name] = decoders[column.index](raw)
-      this.#rawMask &= ~bit
+      this.#rawMask &= ~column.decodeLaterBit
+      if (this.#rawMask === 0) this.#decoders = null
     }
   }
 
@@ -400,7 +400,7 @@ export class InstanceState {
 
   /** A readable name for messages, e.g. `User(id=3)`. */
   describe(): string {
-    const pk = this.mapper.primaryKey.map((column) => `${column.name}=${String(this.dict[column.name])}`).join(', ')
+    const pk = this.mapper.primaryKey.map((column) => `${column.name}=${String(this.value(column))}`).join(', ')
     return `${this.mapper.name}(${this.key === undefined ? 'transient' : pk})`
   }
 }

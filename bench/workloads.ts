@@ -109,6 +109,10 @@ async function describeRoles(peer: Peer, rolesPromise: MaybePromise<readonly Loa
  * What a page listing the loaded roles does with their users: reads each one's id, username and role
  * (through the peer's `summarize`), so that no peer is timed on objects nobody reads. Returns the count.
  */
+function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as Partial<PromiseLike<T>> | null)?.then === 'function'
+}
+
 function listUsers(peer: Peer, roles: readonly LoadedRole[]): number {
   let listed = 0
   for (const role of roles) for (const user of role.users) if (peer.summarize(user).username !== '') listed++
@@ -133,7 +137,8 @@ function loading(key: WorkloadKey, title: string, load: (peer: Peer) => ((first:
       if (run === undefined) return undefined
       return (first) => {
         const roles = run(first, first + ROLES_PER_LOAD - 1)
-        return roles instanceof Promise ? roles.then((loaded) => listUsers(peer, loaded)) : listUsers(peer, roles)
+        // A PrismaPromise is a thenable, not a Promise; the synchronous peers (Drizzle, raw) return the roles.
+        return isThenable(roles) ? Promise.resolve(roles).then((loaded) => listUsers(peer, loaded)) : listUsers(peer, roles)
       }
     },
     async verify(peer) {

@@ -85,12 +85,6 @@ export class InstanceState {
     return this.#values
   }
 
-  set dict(values: Record<string, unknown>) {
-    this.#values = values
-    this.#rawMask = 0
-    this.#decoders = null
-  }
-
   /** The value of `column`, decoding only it when a load left it raw (an attribute read, a loader's key or foreign key). */
   value(column: ColumnInfo): unknown {
     if ((this.#rawMask & column.decodeLaterBit) !== 0) this.#decode(column)

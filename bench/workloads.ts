@@ -105,14 +105,15 @@ async function describeRoles(peer: Peer, rolesPromise: MaybePromise<readonly Loa
   return `${roles.length} roles, ${users} users, ${sha(lines.join('\n'))}`
 }
 
-/**
- * What a page listing the loaded roles does with their users: reads each one's id, username and role
- * (through the peer's `summarize`), so that no peer is timed on objects nobody reads. Returns the count.
- */
+/** True for a promise or any thenable (a PrismaPromise is not a `Promise`). */
 function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as Partial<PromiseLike<T>> | null)?.then === 'function'
 }
 
+/**
+ * What a page listing the loaded roles does with their users: reads each one's id, username and role
+ * (through the peer's `summarize`), so that no peer is timed on objects nobody reads. Returns the count.
+ */
 function listUsers(peer: Peer, roles: readonly LoadedRole[]): number {
   let listed = 0
   for (const role of roles) for (const user of role.users) if (peer.summarize(user).username !== '') listed++

@@ -61,13 +61,6 @@ function sharingStrings(decode: Decoder): Decoder {
   }
 }
 
-/** {@link Mapper.BlankObject} until `instrument()` installs it. */
-class NotInstrumented {
-  constructor() {
-    throw new Error('prismalchemy: a model class was used before defineModels() instrumented it')
-  }
-}
-
 /** Decimal text that decimal.js always accepts: optional sign, digits with at most one point, optional exponent. */
 const NUMERIC_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i
 
@@ -210,7 +203,7 @@ export class Mapper {
    * Constructs an object of the model class without running its constructor (a loaded or merged
    * object, whose state the caller sets); installed by `instrument()`. @internal
    */
-  BlankObject: new () => object = NotInstrumented
+  BlankObject!: new () => object
   private readonly decoderCache = new Map<Dialect, readonly Decoder[]>()
   private readonly queryCache = new Map<Dialect, Map<string, CompiledQuery>>()
 
@@ -261,7 +254,10 @@ export class Mapper {
   decoders(dialect: Dialect): readonly Decoder[] {
     let decoders = this.decoderCache.get(dialect)
     if (decoders === undefined) {
-      decoders = this.columns.map((column) => (column.scalar === 'Enum' && !column.list ? sharingStrings(dialect.decoder(column.type)) : dialect.decoder(column.type)))
+      decoders = this.columns.map((column) => {
+        const decoder = dialect.decoder(column.type)
+        return column.scalar === 'Enum' && !column.list ? sharingStrings(decoder) : decoder
+      })
       this.decoderCache.set(dialect, decoders)
     }
     return decoders

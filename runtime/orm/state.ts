@@ -120,13 +120,9 @@ export class InstanceState {
     if (this.#rawMask === 0) this.#decoders = null
   }
 
-  /** The value of the column named `name`, decoded first if a load left it raw. */
+  /** The value of the column named `name`, decoded first if a load left it raw (see {@link value}). */
   #decoded(name: string): unknown {
-    if (this.#rawMask !== 0) {
-      const column = this.mapper.column(name)
-      if ((this.#rawMask & column.decodeLaterBit) !== 0) this.#decode(column)
-    }
-    return this.#values[name]
+    return this.#rawMask === 0 ? this.#values[name] : this.value(this.mapper.column(name))
   }
 
   #decodeAll(): void {
@@ -264,7 +260,8 @@ export class InstanceState {
 
   /** Sets a column through the public setter: records the original value and tells the session. */
   setColumn(name: string, value: unknown): void {
-    // A value left raw by a load is decoded first: it becomes the original an UPDATE compares against.
+    // A value left raw by a load is decoded first: it becomes the original an UPDATE compares against,
+    // and its raw mark goes (an object made transient keeps no original, and must not decode the new value).
     this.#decoded(name)
     this.rememberOriginal(name)
     this.#values[name] = value

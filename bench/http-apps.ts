@@ -1,4 +1,4 @@
-/** The HTTP benchmark's app, built three ways on Express: prismalchemy's middleware + db.session, db.Session.begin, and plain PrismaClient. */
+/** The HTTP benchmark's app, built four ways on Express: prismalchemy's middleware + db.session, db.Session.begin, plain PrismaClient, and the raw driver (the ceiling). */
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
@@ -11,7 +11,7 @@ import { benchDbOf } from './db-option.js'
 import { generatePrismaClient, prismaAdapterFor } from './prisma-peer.js'
 
 /** Names of the implementations, in report order. */
-export const HTTP_APP_NAMES = ['prismalchemy', 'pa-no-scope', 'prisma'] as const
+export const HTTP_APP_NAMES = ['prismalchemy', 'pa-no-scope', 'prisma', 'raw'] as const
 
 /** One implementation of the app. */
 export type HttpAppName = (typeof HTTP_APP_NAMES)[number]
@@ -126,6 +126,24 @@ async function prismaApp(url: string): Promise<HttpApp> {
 }
 
 /**
+ * The raw driver behind the same Express app: better-sqlite3 on one connection, or a pg.Pool, sending the
+ * SQL prismalchemy sends (the raw peers of the in-process benchmark). No data layer can serve this app
+ * faster, so its rate bounds what any layer can reach against PrismaClient.
+ */
+async function rawApp(url: string): Promise<HttpApp> {
+  const peer = benchDbOf(url) === 'sqlite' ? new (await import('./raw-peer.js')).RawPeer(url.slice('file:'.length)) : new (await import('./raw-pg-peer.js')).RawPgPeer(url)
+  const app = expressApp((app) => {
+    app.post('/users', async (req, res) => {
+      const body = req.body as NewUserBody
+      const created = await peer.addUserToNamedRole(body.username, body.role)
+      if (created === null) return noSuchRole(res, body.role)
+      res.status(201).json(created satisfies CreatedUser)
+    })
+  })
+  return { app, stats: () => ({}), close: () => peer.close() }
+}
+
+/**
  * Builds one implementation of the app on the database at `url` (a `file:` or `postgresql://` URL). Every implementation answers
  * `POST /users` with a {@link NewUserBody}: it gets the role by name, adds the user, commits, and
  * replies 201 with a {@link CreatedUser} (404 for an unknown role, 500 for any error).
@@ -138,5 +156,7 @@ export async function createHttpApp(name: HttpAppName, url: string): Promise<Htt
       return prismalchemyNoScopeApp(url)
     case 'prisma':
       return prismaApp(url)
+    case 'raw':
+      return rawApp(url)
   }
 }

@@ -1,5 +1,5 @@
 /** Child process of the HTTP benchmark: serves one implementation of the app on 127.0.0.1 and reports its port. */
-// Usage: node dist-examples/bench/http-server.js <prismalchemy|pa-no-scope|prisma> <file: or postgresql:// URL>
+// Usage: node dist-examples/bench/http-server.js <prismalchemy|pa-no-scope|prisma|raw> <file: or postgresql:// URL>
 // Prints one JSON line {"port": N} once listening. GET /_stats answers the app's stats and memory
 // figures. SIGTERM closes the server and the database layer, then exits.
 import type { AddressInfo } from 'node:net'

@@ -2,7 +2,7 @@
 // Usage: npm run bench:http [-- --quick] [-- --apps=prismalchemy,prisma] [-- --connections=50] [-- --seconds=10] [-- --rounds=3] [-- --db=postgresql]
 //   --quick        a short run (1 s warm-up, one 3 s round per app), for a smoke test
 //   --db           sqlite (default) or postgresql (a throwaway embedded server; PrismaClient gets adapter-pg); npm run bench:http:pg
-//   --apps         implementations to run: prismalchemy (middleware + db.session), pa-no-scope (db.Session.begin), prisma
+//   --apps         implementations to run: prismalchemy (middleware + db.session), pa-no-scope (db.Session.begin), prisma, raw (the driver alone: the ceiling)
 //   --connections  keep-alive connections of the load generator, one request in flight each
 //   --seconds      length of one timed round; --rounds: timed rounds per app (alternating order)
 // Each app runs in its own child process (the server) while autocannon runs in this one, on the same
@@ -150,6 +150,7 @@ function printReport(results: Map<HttpAppName, LoadResult[]>, stats: Map<HttpApp
     prismalchemy: 'prismalchemy (middleware + db.session)',
     'pa-no-scope': 'prismalchemy (db.Session.begin, no scope)',
     prisma: `PrismaClient 7.10 + adapter-${benchDb === 'sqlite' ? 'better-sqlite3' : 'pg'}`,
+    raw: `raw driver (${benchDb === 'sqlite' ? 'better-sqlite3, one connection' : 'pg.Pool'}, prismalchemy's SQL): the ceiling`,
   }
   const prismaRps = results.get('prisma') ? median(results.get('prisma')!.map((r) => r.rps)) : undefined
   const rows = [...results].map(([name, runs]) => {

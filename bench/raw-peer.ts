@@ -145,9 +145,18 @@ export class RawPeer implements Peer {
 
   /** The role by name, then one INSERT (autocommit: one statement needs no transaction of its own). */
   addUserToRole(username: string, roleName: string): number {
-    const role = this.objects(RAW_SQL.roleByName).get(roleName, 2) as { id: bigint }
-    const [[id]] = this.arrays(RAW_SQL.insertRows(1)).all(rowValues({ username, email: null, roleId: Number(role.id) }, sqliteNow())) as [bigint][]
-    return Number(id)
+    const created = this.addUserToNamedRole(username, roleName)
+    if (created === null) throw new Error(`No role named ${roleName}`)
+    return created.id
+  }
+
+  /** The role by name, then one INSERT; null (nothing written) when no role has that name: the HTTP benchmark's raw app. */
+  addUserToNamedRole(username: string, roleName: string): UserSummary | null {
+    const role = this.objects(RAW_SQL.roleByName).get(roleName, 2) as { id: bigint } | undefined
+    if (role === undefined) return null
+    const roleId = Number(role.id)
+    const [[id]] = this.arrays(RAW_SQL.insertRows(1)).all(rowValues({ username, email: null, roleId }, sqliteNow())) as [bigint][]
+    return { id: Number(id), username, roleId }
   }
 
   summarize(user: unknown): UserSummary {

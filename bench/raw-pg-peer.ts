@@ -115,9 +115,18 @@ export class RawPgPeer implements Peer {
 
   /** The role by name, then one INSERT, each a `pool.query` in autocommit. */
   async addUserToRole(username: string, roleName: string): Promise<number> {
-    const [[roleId]] = (await this.query(RAW_PG_SQL.roleByName, [roleName, 2])) as [number][]
+    const created = await this.addUserToNamedRole(username, roleName)
+    if (created === null) throw new Error(`No role named ${roleName}`)
+    return created.id
+  }
+
+  /** The role by name, then one INSERT, each a `pool.query` in autocommit; null (nothing written) when no role has that name: the HTTP benchmark's raw app. */
+  async addUserToNamedRole(username: string, roleName: string): Promise<UserSummary | null> {
+    const [role] = (await this.query(RAW_PG_SQL.roleByName, [roleName, 2])) as [number][]
+    if (role === undefined) return null
+    const [roleId] = role
     const [[id]] = (await this.query(RAW_PG_SQL.insertRows(1), rowValues({ username, email: null, roleId }, new Date().toISOString()))) as [number][]
-    return id
+    return { id, username, roleId }
   }
 
   summarize(user: unknown): UserSummary {

@@ -4,6 +4,9 @@ import type { CompiledQuery } from '../sql/compiled-query.js'
 import type { AloneResult, DriverConnection, IsolationLevel, QueryResult, RowBatches, StatementReporter, TransactionOptions } from './driver.js'
 import { OpenStreams } from './row-stream.js'
 
+/** What `commit()` answers when no BEGIN was sent: one settled promise, shared. */
+const COMMITTED: Promise<void> = Promise.resolve()
+
 /**
  * A session's connection whose transaction begins at its first write (pysqlite's and SQLAlchemy's
  * model, Django's default): `begin()` only marks the transaction, reads before the first write run in
@@ -73,10 +76,10 @@ export abstract class DeferredBeginConnection implements DriverConnection {
     this.#generation++
   }
 
-  async commit(): Promise<void> {
+  commit(): Promise<void> {
     this.streams.interruptAll('commit')
     this.#end()
-    if (this.inTransaction) await this.sendCommit()
+    return this.inTransaction ? this.sendCommit() : COMMITTED
   }
 
   async rollback(): Promise<void> {
@@ -155,7 +158,12 @@ export abstract class DeferredBeginConnection implements DriverConnection {
     return result
   }
 
-  /** A start time for {@link reportFailed}, taken only when someone listens. */
+  /** Reports `sql` as run since `started` ({@link reportClock}), for a statement run without {@link reported}. */
+  protected reportSucceeded(sql: string, parameters: readonly unknown[], started: number): void {
+    this.#succeeded(sql, parameters, started)
+  }
+
+  /** A start time for {@link reportFailed} and {@link reportSucceeded}, taken only when someone listens. */
   protected reportClock(): number {
     return this.reporter.active ? performance.now() : 0
   }

@@ -114,12 +114,14 @@ export interface EngineOptions {
    * A commit whose flush is one statement (one object inserted, updated or deleted, nothing else
    * written in the transaction) sends that statement alone, in autocommit: atomic on its own, with no
    * `BEGIN` and `COMMIT` around it (Django's autocommit `save()`). On PostgreSQL and MySQL that saves
-   * two of a small request's four round trips. Default false: the `BEGIN` it saves is also what heals
+   * two of a small request's four round trips. Off by default there: the `BEGIN` it saves is also what heals
    * a pooled connection that died unseen (a load balancer's or NAT's idle drop, a frozen process), and
    * a write cannot be sent again safely, so with this on such a write raises `ConnectionLostError`
    * instead (retry it, as request scopes let you). Not used with an isolation level, in a savepoint,
    * inside a joined external transaction, or when flush or write listeners could add statements.
-   * SQLite gains nothing measurable from it (its `BEGIN IMMEDIATE` and `COMMIT` cost no round trip).
+   * Default: true on SQLite, whose connections cannot die unseen; there the lone write also never
+   * waits in line for the write lock while the writer is free, which made a small request about 15%
+   * faster with 50 in flight. False on PostgreSQL and MySQL.
    */
   readonly singleStatementCommits?: boolean | undefined
   /**
@@ -186,7 +188,7 @@ export class Engine {
     this.dialect = dialect
     this.echo = options.echo ?? options.logger !== undefined
     this.isolationLevel = options.isolationLevel === undefined ? undefined : checkIsolationLevel(dialect, options.isolationLevel)
-    this.singleStatementCommits = options.singleStatementCommits === true
+    this.singleStatementCommits = options.singleStatementCommits ?? dialect.name === 'sqlite'
     this.logger = options.logger ?? ((line) => console.log(line))
     this.driver = makeDriver(this)
     startTracing()

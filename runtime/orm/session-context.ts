@@ -62,6 +62,8 @@ export interface LoadContext {
   refreshStale(state: InstanceState): Promise<void>
   /** Flushes when autoflush is on and there is something to write. */
   autoflush(): Promise<void>
+  /** Starts the autoflush when one is due and returns it; undefined (no promise to await) when none is. */
+  autoflushIfDue(): Promise<void> | undefined
   /** The object with primary key `key`, from the identity map or one SELECT (the public `Session.get`). */
   get<T extends Model>(modelClass: ModelClass<T>, key: KeyOf<T>): Promise<T | null>
   /** Places an object in the session (the public `Session.add`, with its save-update cascade). */

@@ -37,6 +37,9 @@ export type { NPlusOneOptions } from '../loading/n-plus-one.js'
 const AUTOFLUSH_NOTE =
   ' (raised as a result of Query-invoked autoflush; consider using a session.noAutoflush() block if this flush is occurring prematurely)'
 
+/** What `autoflush()` answers when nothing is due: one settled promise, shared. */
+const NOTHING_TO_FLUSH: Promise<void> = Promise.resolve()
+
 /** Numbers sessions for their default owner label. */
 let nextSessionNumber = 1
 
@@ -256,8 +259,19 @@ export class Session {
    * Flushes when autoflush is on and there is something to write. Queries call this first; an
    * error says that it came from this autoflush, as SQLAlchemy's does.
    */
-  async autoflush(): Promise<void> {
-    if (!this.#needsAutoflush) return
+  autoflush(): Promise<void> {
+    return this.autoflushIfDue() ?? NOTHING_TO_FLUSH
+  }
+
+  /**
+   * @internal The autoflush when one is due, else undefined: queries skip awaiting then, because
+   * inside a request scope (AsyncLocalStorage on Node 20) every promise made costs its hooks.
+   */
+  autoflushIfDue(): Promise<void> | undefined {
+    return this.#needsAutoflush ? this.#autoflush() : undefined
+  }
+
+  async #autoflush(): Promise<void> {
     try {
       await this.flush()
     } catch (error) {

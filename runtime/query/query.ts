@@ -205,8 +205,14 @@ export class Query<T extends Model> {
   }
 
   /** All matching objects. */
-  async all(): Promise<T[]> {
-    const session = await this.prepare()
+  all(): Promise<T[]> {
+    return this.#objects()
+  }
+
+  /** What {@link all} answers; {@link one} and {@link oneOrNone} call it without a layer of promises between. */
+  async #objects(): Promise<T[]> {
+    const prepared = this.prepare()
+    const session = prepared instanceof Promise ? await prepared : prepared
     if (inMemory(session)) return this.slice(session as T[])
     const objects = await this.run(session, () =>
       session.loadObjects<T>(
@@ -227,17 +233,25 @@ export class Query<T extends Model> {
 
   /** Exactly one object: {@link NoResultFoundError} for none, {@link MultipleResultsFoundError} for several. */
   async one(): Promise<T> {
-    const found = await this.oneOrNone()
+    const found = this.#single(await this.#atMostTwo().#objects())
     if (found === null) throw NoResultFoundError.forModel(this.source.mapper.name)
     return found
   }
 
   /** One object or null: {@link MultipleResultsFoundError} for several. */
   async oneOrNone(): Promise<T | null> {
-    // A to-many join repeats an owner row by row: two rows may be one object, so every row is read (as SQLAlchemy's Query does).
-    const rows = await (repeatsOwners(this.spec.joins) ? this : this.limit(Math.min(this.spec.limit ?? 2, 2))).all()
-    if (rows.length > 1) throw MultipleResultsFoundError.forModel(this.source.mapper.name)
-    return rows[0] ?? null
+    return this.#single(await this.#atMostTwo().#objects())
+  }
+
+  /** This query limited to the two rows that tell one result from several; a to-many join repeats an owner row by row, so two rows may be one object and every row is read (as SQLAlchemy's Query does). */
+  #atMostTwo(): Query<T> {
+    return repeatsOwners(this.spec.joins) ? this : this.limit(Math.min(this.spec.limit ?? 2, 2))
+  }
+
+  /** The only object of `objects`, or null; {@link MultipleResultsFoundError} for several. */
+  #single(objects: readonly T[]): T | null {
+    if (objects.length > 1) throw MultipleResultsFoundError.forModel(this.source.mapper.name)
+    return objects[0] ?? null
   }
 
   /** Like {@link first}, but raises `NotFoundError` (HTTP 404 behind the middleware) instead of returning null. */
@@ -293,7 +307,7 @@ export class Query<T extends Model> {
     if (repeatsOwners(this.spec.joins)) throw InvalidRequestError.toManyJoinInStream(this.source.mapper.name)
     const source = {
       mapper: this.source.mapper,
-      prepare: () => this.prepare(),
+      prepare: async () => this.prepare(),
       node: () => this.entityNode(),
       loaderOptions: this.spec.loaderOptions ?? [],
       primary: this.spec.primary === true,
@@ -489,12 +503,14 @@ export class Query<T extends Model> {
    * The session to run in, after its autoflush; or the objects the source holds in memory instead
    * (a dynamic relationship of an object without a row).
    */
-  private async prepare(): Promise<LoadContext | readonly Model[]> {
+  private prepare(): LoadContext | readonly Model[] | Promise<LoadContext | readonly Model[]> {
     const before = this.source.inMemory?.(false)
     if (before !== undefined) return before
     const session = this.source.session()
-    await session.autoflush()
-    return this.source.inMemory?.(true) ?? session
+    // Without a flush to wait for, no promise: inside a request scope each one costs (see `autoflushIfDue`).
+    const flushing = session.autoflushIfDue()
+    if (flushing === undefined) return this.source.inMemory?.(true) ?? session
+    return flushing.then(() => this.source.inMemory?.(true) ?? session)
   }
 
   /** The session to run in, after its autoflush, for statements that always ask the database (aggregates). */

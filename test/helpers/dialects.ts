@@ -106,3 +106,12 @@ function requoted(sqlText: string, from: '"' | '`', to: '"' | '`'): string {
 export function beginOf(dialect: TestDialect): string {
   return dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN'
 }
+
+/**
+ * What a commit whose flush is the one statement `sql` sends by default: on SQLite the statement alone,
+ * in autocommit (`singleStatementCommits` defaults to true there), elsewhere framed by BEGIN and `end`
+ * (`COMMIT`, or `ROLLBACK` when the statement failed).
+ */
+export function loneCommitOf(dialect: TestDialect, sql: string, end: 'COMMIT' | 'ROLLBACK' = 'COMMIT'): string[] {
+  return dialect === 'sqlite' ? [sql] : [beginOf(dialect), sql, end]
+}

@@ -24,6 +24,7 @@ type InternalMembers =
   | 'streamRows'
   | 'bulkTransaction'
   | 'batchLoad'
+  | 'autoflushIfDue'
 
 
 test('every public Session member is on db.session', () => {

@@ -6,7 +6,7 @@ import { QueuePool } from '../../engine/pool.js'
 import { DatabaseLockedError, IllegalStateChangeError, InvalidRequestError, type OrmError } from '../../errors.js'
 import type { CompiledQuery } from '../../sql/compiled-query.js'
 import { mapSqliteError } from './sqlite-errors.js'
-import { retryWhileBusy, SqliteHandle, type SqliteHandleOptions } from './sqlite-handle.js'
+import { isBusy, retryWhileBusy, SqliteHandle, type SqliteHandleOptions } from './sqlite-handle.js'
 import { SqliteRowStream } from './sqlite-stream.js'
 import { SqliteWriter, type WriterTurn } from './sqlite-writer.js'
 
@@ -76,7 +76,7 @@ class SqliteConnection extends DeferredBeginConnection {
   async execute(query: CompiledQuery): Promise<QueryResult> {
     // better-sqlite3 runs no write on a connection while one of its statements is being iterated.
     if (query.isWrite && this.streams.any) throw InvalidRequestError.writeDuringStream(`run "${query.sql}"`)
-    if (this.joinsTransaction(query) && !this.inTransaction) await this.beginFor(query)
+    if (this.joinsTransaction(query) && !this.inTransaction && !this.beganAtOnce()) await this.beginFor(query)
     return this.reported(query.sql, query.parameters, () => this.handle.run(query))
   }
 
@@ -87,6 +87,24 @@ class SqliteConnection extends DeferredBeginConnection {
    */
   protected async runAlone(query: CompiledQuery): Promise<QueryResult> {
     if (this.streams.any) throw InvalidRequestError.writeDuringStream(`run "${query.sql}"`)
+    // The writer is free: the statement runs now, with no promise made while the lock is held.
+    const free = this.closed ? undefined : this.writer.tryAcquire(this.own)
+    if (free !== undefined) {
+      const started = this.reportClock()
+      let result: QueryResult | undefined
+      try {
+        result = free.handle.run(query)
+      } catch (error) {
+        // Another process holds SQLite's lock: retried below, the waiting way, and reported once there.
+        if (!isBusy(error)) throw this.reportFailed(query.sql, query.parameters, started, error)
+      } finally {
+        free.release()
+      }
+      if (result !== undefined) {
+        this.reportSucceeded(query.sql, query.parameters, started)
+        return result
+      }
+    }
     const generation = this.generation
     const waited = this.reportClock()
     let turn: WriterTurn
@@ -117,6 +135,28 @@ class SqliteConnection extends DeferredBeginConnection {
       return statement.iterate(query.parameters) as IterableIterator<unknown[]>
     })
     return this.streams.add(new SqliteRowStream(rows, batchSize, this.streams.forget, (error) => this.mapError(error, query.sql)))
+  }
+
+  /**
+   * Begins the write transaction without waiting, and without making a promise, when the writer is
+   * free: takes the turn and sends BEGIN IMMEDIATE at once. False when it would have to wait (the lock
+   * is held, the shared handle is not open yet) or BEGIN failed (another process writes): then
+   * {@link beginFor} does it the waiting way, retrying and reporting what it meets.
+   */
+  private beganAtOnce(): boolean {
+    if (this.closed) return false
+    const turn = this.writer.tryAcquire(this.own)
+    if (turn === undefined) return false
+    this.turn = turn
+    const started = this.reportClock()
+    try {
+      turn.handle.prepare('BEGIN IMMEDIATE').run()
+    } catch {
+      this.unlock()
+      return false
+    }
+    this.reportSucceeded('BEGIN IMMEDIATE', [], started)
+    return true
   }
 
   /** Sends BEGIN IMMEDIATE for `query`, the first statement of the session's transaction to need it (a write, or any statement under SERIALIZABLE). */

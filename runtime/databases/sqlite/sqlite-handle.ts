@@ -19,6 +19,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
+/** True when better-sqlite3 failed with SQLITE_BUSY (or an extended BUSY code): another connection holds the lock. */
+export function isBusy(error: unknown): boolean {
+  return ((error as { code?: unknown } | null)?.code ?? '').toString().startsWith('SQLITE_BUSY')
+}
+
 /**
  * Runs `attempt` again while it fails with SQLITE_BUSY (another process holds the lock), waiting
  * asynchronously between tries instead of busy-waiting, for at most `timeoutMs`; then rethrows.
@@ -29,8 +34,7 @@ export async function retryWhileBusy<T>(attempt: () => T, timeoutMs: number): Pr
     try {
       return attempt()
     } catch (error) {
-      const code = (error as { code?: string }).code ?? ''
-      if (!code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error
+      if (!isBusy(error) || Date.now() >= deadline) throw error
     }
     await sleep(delay)
   }

@@ -52,6 +52,19 @@ export class SqliteWriter {
     this.#lock = new WriteLock(options.timeoutMs, options.timedOut)
   }
 
+  /**
+   * A turn at once, with no promise made, when the lock is free and the handle to lend is open;
+   * undefined otherwise (the lock is held, or the shared handle must open first): then {@link acquire}.
+   */
+  tryAcquire(own: SqliteHandle): WriterTurn | undefined {
+    const shared = this.#shared
+    const lendsShared = this.options.openShared !== undefined
+    if (lendsShared && shared === undefined) return undefined
+    const releaseLock = this.#lock.tryAcquire()
+    if (releaseLock === undefined) return undefined
+    return lendsShared ? this.#lend(shared!, releaseLock) : { handle: own, release: releaseLock }
+  }
+
   /** Waits in line for the write lock (at most the timeout), then lends the shared handle, or `own` without one. */
   async acquire(own: SqliteHandle): Promise<WriterTurn> {
     const releaseLock = await this.#lock.acquire()
@@ -69,6 +82,11 @@ export class SqliteWriter {
       // Retired while it opened (a dispose() meanwhile): lent for this turn only, closed at its end.
       if (retirements === this.#retirements) this.#shared = handle
     }
+    return this.#lend(handle, releaseLock)
+  }
+
+  /** The turn on `handle` for the holder of the lock: its release closes a handle that is no longer the shared one (or unusable), then gives the lock back. */
+  #lend(handle: SqliteHandle, releaseLock: ReleaseLock): WriterTurn {
     let released = false
     return {
       handle,

@@ -29,12 +29,17 @@ export class WriteLock {
     return this.#held
   }
 
+  /** Takes the lock when it is free and returns the function that releases it; undefined (nothing taken, nothing queued) when it is held. */
+  tryAcquire(): ReleaseLock | undefined {
+    if (this.#held) return undefined
+    this.#held = true
+    return this.#releaser()
+  }
+
   /** Resolves with the function that releases the lock once the caller holds it. */
   acquire(): Promise<ReleaseLock> {
-    if (!this.#held) {
-      this.#held = true
-      return Promise.resolve(this.#releaser())
-    }
+    const release = this.tryAcquire()
+    if (release !== undefined) return Promise.resolve(release)
     return new Promise<ReleaseLock>((resolve, reject) => {
       const waiter: Waiter = {
         grant: resolve,

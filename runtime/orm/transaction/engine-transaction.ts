@@ -125,14 +125,23 @@ export class EngineTransaction {
   /**
    * Ends the streams still open because the transaction ends with `operation`, before its last flush
    * (better-sqlite3 writes nothing while a statement is iterated). A joined transaction's cursors are
-   * CLOSEd, as its RELEASE SAVEPOINT keeps them open; a COMMIT closes the others itself.
+   * CLOSEd, as its RELEASE SAVEPOINT keeps them open; a COMMIT closes the others itself. Returns a
+   * promise only when it has a cursor to CLOSE (inside an async context every promise has a cost).
    */
-  async endStreams(operation: string): Promise<void> {
-    for (const stream of this.streams.splice(0)) {
+  endStreams(operation: string): Promise<void> | undefined {
+    const streams = this.streams.splice(0)
+    for (let i = 0; i < streams.length; i++) {
+      const stream = streams[i]
       if (!stream.open) continue
-      if (this.joined) await stream.closeFor(operation)
-      else stream.interrupt(operation)
+      if (this.joined) return this.closeStreams(streams.slice(i), operation)
+      stream.interrupt(operation)
     }
+    return undefined
+  }
+
+  /** CLOSEs a joined transaction's open cursors, one after the other (see {@link endStreams}). */
+  private async closeStreams(streams: readonly RowBatches[], operation: string): Promise<void> {
+    for (const stream of streams) if (stream.open) await stream.closeFor(operation)
   }
 
   /** Checks the connection out and begins, once; a failed checkout is forgotten so that the next statement tries again. */

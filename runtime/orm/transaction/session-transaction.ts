@@ -185,9 +185,20 @@ export class SessionTransaction {
     return this.#readReplica(routing, route, engine, query)
   }
 
-  /** Ends the streams still open on every engine's connection: the transaction commits (see `EngineTransaction.endStreams`). */
-  async endStreams(operation: string): Promise<void> {
-    for (const transaction of this.engines()) await transaction.endStreams(operation)
+  /** Ends the streams still open on every engine's connection: the transaction commits (see `EngineTransaction.endStreams`); a promise only when a cursor must be CLOSEd. */
+  endStreams(operation: string): Promise<void> | undefined {
+    const engines = this.engines()
+    for (let i = 0; i < engines.length; i++) {
+      const ending = engines[i].endStreams(operation)
+      if (ending !== undefined) return this.endStreamsAfter(ending, engines.slice(i + 1), operation)
+    }
+    return undefined
+  }
+
+  /** Waits for `ending`, then ends the streams of `rest`, one engine after the other (see {@link endStreams}). */
+  private async endStreamsAfter(ending: Promise<void>, rest: readonly EngineTransaction[], operation: string): Promise<void> {
+    await ending
+    for (const transaction of rest) await transaction.endStreams(operation)
   }
 
   /** Throws `write_during_stream` before `operation` writes anything when a primary's connection can run no write now (SQLite while a stream reads on it). */

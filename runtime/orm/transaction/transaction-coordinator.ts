@@ -179,7 +179,8 @@ export class TransactionCoordinator {
     const epoch = this.#epoch
     if (sessionListens(host, 'beforeCommit')) await dispatchSessionEvent(host, 'beforeCommit')
     // The commit ends the transaction's streams: ended before its flush, which they would block on SQLite.
-    await this.#transaction?.endStreams('commit')
+    const endingStreams = this.#transaction?.endStreams('commit')
+    if (endingStreams !== undefined) await endingStreams
     // Listeners of a flush may add objects: flush again until nothing is left, as SQLAlchemy does (at most 100 times).
     this.#committedAlone = false
     for (let flushes = 0; ; flushes++) {

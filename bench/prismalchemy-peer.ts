@@ -129,8 +129,8 @@ export class PrismalchemyPeer implements Peer {
       const prepared = this.prepared ? ', preparedStatements: true (named, server-side prepared)' : ', unnamed statements'
       return `createEngine(url): @prisma/adapter-pg over a pg.Pool (max 5+10)${prepared}; reads before a write in autocommit, ${writes} BEGIN ... COMMIT`
     }
-    const defaults = this.engine.singleStatementCommits ? `createEngine(url): ${writes} BEGIN IMMEDIATE ... COMMIT;` : 'createEngine(url) defaults:'
-    return `${defaults} better-sqlite3, WAL, synchronous=NORMAL, statement cache, pool of 5+10`
+    const commits = this.engine.singleStatementCommits ? 'a commit of one statement sends it alone (singleStatementCommits, on by default on SQLite), other writes in' : 'singleStatementCommits: false, writes in'
+    return `createEngine(url) defaults: better-sqlite3, WAL, synchronous=NORMAL, statement cache, pool of 5+10; ${commits} BEGIN IMMEDIATE ... COMMIT`
   }
 
   async close(): Promise<void> {

@@ -71,6 +71,21 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
     await session.close()
   })
 
+  it('an object added in the same tick as commit(), before it is awaited, is written by that commit: one INSERT of both, in one transaction (two objects are no lone write)', async () => {
+    const session = database.session()
+    session.add(new Role({ name: 'a' }))
+    const sent = await statementsOf(async () => {
+      const committing = session.commit()
+      session.add(new Role({ name: 'b' }))
+      await committing
+    })
+    // MySQL has no RETURNING: one INSERT per row, for each generated key.
+    const inserts = dialect === 'mysql' ? [insertRole, insertRole] : ['INSERT INTO "Role" ("name") VALUES (?), (?) RETURNING "id"']
+    expect(sent).toEqual([begin, ...inserts, 'COMMIT'])
+    expect(await storedRoles()).toEqual(['a', 'b'])
+    await session.close()
+  })
+
   it('sends one UPDATE alone, and one DELETE alone', async () => {
     await database.session().begin(async (session) => session.add(new Role({ name: 'admin' })))
     const session = database.session()

@@ -218,6 +218,14 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       expect(await session.query(User).filterBy({ username: 'zed' }).oneOrNone()).toBeNull()
     })
 
+    it('answers through a Proxy around it (a wrapper that logs or instruments queries)', async () => {
+      const wrapped = <Q extends object>(query: Q): Q => new Proxy(query, {})
+      expect((await wrapped(session.query(User).orderBy('username')).all()).map((user) => user.username)).toEqual(['ann', 'bob', 'cid', 'dee'])
+      expect((await wrapped(session.query(User).filterBy({ username: 'bob' })).one()).username).toBe('bob')
+      expect(await wrapped(session.query(User).filterBy({ username: 'zed' })).oneOrNone()).toBeNull()
+      await expect(wrapped(session.query(User)).one()).rejects.toBeInstanceOf(MultipleResultsFoundError)
+    })
+
     it('is immutable: refining a query leaves the original untouched', async () => {
       const all = session.query(User)
       const some = all.filterBy({ username: 'ann' })

@@ -76,7 +76,7 @@ class SqliteConnection extends DeferredBeginConnection {
   async execute(query: CompiledQuery): Promise<QueryResult> {
     // better-sqlite3 runs no write on a connection while one of its statements is being iterated.
     if (query.isWrite && this.streams.any) throw InvalidRequestError.writeDuringStream(`run "${query.sql}"`)
-    if (this.joinsTransaction(query) && !this.inTransaction && !this.beganAtOnce()) await this.beginFor(query)
+    if (this.joinsTransaction(query) && !this.inTransaction && !this.beganAtOnce(query)) await this.beginFor(query)
     return this.reported(query.sql, query.parameters, () => this.handle.run(query))
   }
 
@@ -140,10 +140,11 @@ class SqliteConnection extends DeferredBeginConnection {
   /**
    * Begins the write transaction without waiting, and without making a promise, when the writer is
    * free: takes the turn and sends BEGIN IMMEDIATE at once. False when it would have to wait (the lock
-   * is held, the shared handle is not open yet) or BEGIN failed (another process writes): then
-   * {@link beginFor} does it the waiting way, retrying and reporting what it meets.
+   * is held, the shared handle is not open yet) or BEGIN met another process's lock: then
+   * {@link beginFor} does it the waiting way, retrying and reporting what it meets. Any other failure
+   * is reported and thrown as {@link beginFor} would: BEGIN failed, and `query` with it.
    */
-  private beganAtOnce(): boolean {
+  private beganAtOnce(query: CompiledQuery): boolean {
     if (this.closed) return false
     const turn = this.writer.tryAcquire(this.own)
     if (turn === undefined) return false
@@ -151,9 +152,10 @@ class SqliteConnection extends DeferredBeginConnection {
     const started = this.reportClock()
     try {
       turn.handle.prepare('BEGIN IMMEDIATE').run()
-    } catch {
+    } catch (error) {
       this.unlock()
-      return false
+      if (isBusy(error)) return false
+      throw this.reportFailed(query.sql, query.parameters, started, this.reportFailed('BEGIN IMMEDIATE', [], started, error))
     }
     this.reportSucceeded('BEGIN IMMEDIATE', [], started)
     return true

@@ -179,8 +179,9 @@ export class TransactionCoordinator {
     const epoch = this.#epoch
     if (sessionListens(host, 'beforeCommit')) await dispatchSessionEvent(host, 'beforeCommit')
     // The commit ends the transaction's streams: ended before its flush, which they would block on SQLite.
-    const endingStreams = this.#transaction?.endStreams('commit')
-    if (endingStreams !== undefined) await endingStreams
+    // Awaited even when nothing was to end (undefined): the flush below then collects what the caller
+    // changed in the same tick as commit(), as it always has (one INSERT for `add(a); commit(); add(b)`).
+    await this.#transaction?.endStreams('commit')
     // Listeners of a flush may add objects: flush again until nothing is left, as SQLAlchemy does (at most 100 times).
     this.#committedAlone = false
     for (let flushes = 0; ; flushes++) {

@@ -303,7 +303,7 @@ export class Mapper {
 
   /** `SELECT <every column> WHERE <pk> = ?` for `values`: compiled once per dialect, only the parameters change. */
   primaryKeyQuery(compiler: DefaultCompiler, dialect: Dialect, values: readonly unknown[]): CompiledQuery {
-    const template = this.cachedQuery(dialect, 'select-by-pk', () => compiler.compile(this.selectWhere(this.primaryKeyCondition(values)), this.hasBigInt))
+    const template = this.cachedQuery(dialect, 'select-by-pk', () => ({ ...compiler.compile(this.selectWhere(this.primaryKeyCondition(values)), this.hasBigInt), atMostOneRow: true }))
     const parameters = this.primaryKey.map((column, i) => (values[i] === null ? null : dialect.encode(values[i], column.type)))
     return { ...template, parameters }
   }

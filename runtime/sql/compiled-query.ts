@@ -20,6 +20,8 @@ export interface CompiledQuery {
   readonly exactIntegers: boolean
   /** True when the caller needs the result's column names (raw SQL, whose rows become objects). */
   readonly columnNames?: boolean
+  /** True when the statement returns at most one row by construction (a primary-key lookup): a driver may stop reading after the first. */
+  readonly atMostOneRow?: boolean
 }
 
 /** A statement of our own with no parameters that belongs in the write transaction (SAVEPOINT, RELEASE SAVEPOINT, ...). */

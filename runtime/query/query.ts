@@ -205,12 +205,7 @@ export class Query<T extends Model> {
   }
 
   /** All matching objects. */
-  all(): Promise<T[]> {
-    return this.objects()
-  }
-
-  /** What {@link all} answers; {@link one} and {@link oneOrNone} call it without a layer of promises between (TypeScript-private, not `#`: a query reached through a Proxy keeps working). */
-  private async objects(): Promise<T[]> {
+  async all(): Promise<T[]> {
     const prepared = this.prepare()
     const session = prepared instanceof Promise ? await prepared : prepared
     if (inMemory(session)) return this.slice(session as T[])
@@ -233,14 +228,14 @@ export class Query<T extends Model> {
 
   /** Exactly one object: {@link NoResultFoundError} for none, {@link MultipleResultsFoundError} for several. */
   async one(): Promise<T> {
-    const found = this.single(await this.atMostTwo().objects())
+    const found = this.single(await this.atMostTwo().all())
     if (found === null) throw NoResultFoundError.forModel(this.source.mapper.name)
     return found
   }
 
   /** One object or null: {@link MultipleResultsFoundError} for several. */
   async oneOrNone(): Promise<T | null> {
-    return this.single(await this.atMostTwo().objects())
+    return this.single(await this.atMostTwo().all())
   }
 
   /** This query limited to the two rows that tell one result from several; a to-many join repeats an owner row by row, so two rows may be one object and every row is read (as SQLAlchemy's Query does). */

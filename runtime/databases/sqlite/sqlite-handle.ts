@@ -121,10 +121,9 @@ export class SqliteHandle {
     // heap object: loading thousands of rows spent its time collecting them) and again exactly only
     // when a number came back that may have lost digits. A write runs once, exactly when asked.
     const exact = query.exactIntegers && query.isWrite
-    // A primary-key lookup stops at its row (`get`) instead of stepping once more to find no other (`all`).
-    const read = query.atMostOneRow === true ? this.#first : this.#all
-    let rows = read(statement, exact, query.parameters)
-    if (query.exactIntegers && !exact && hasUnsafeNumber(rows)) rows = read(statement, true, query.parameters)
+    const first = query.atMostOneRow === true
+    let rows = this.#rows(statement, exact, query.parameters, first)
+    if (query.exactIntegers && !exact && hasUnsafeNumber(rows)) rows = this.#rows(statement, true, query.parameters, first)
     return query.columnNames ? { rows, changes: 0, columns: statement.columns().map((column) => column.name) } : { rows, changes: 0 }
   }
 
@@ -145,24 +144,18 @@ export class SqliteHandle {
     this.db.close()
   }
 
-  /** Every row of `statement`, integers as bigint when `exact`. */
-  readonly #all = (statement: Database.Statement, exact: boolean, parameters: readonly unknown[]): unknown[][] => {
-    this.#integersExact(statement, exact)
-    return statement.all(parameters) as unknown[][]
-  }
-
-  /** The first row of `statement` alone (none or one), integers as bigint when `exact`. */
-  readonly #first = (statement: Database.Statement, exact: boolean, parameters: readonly unknown[]): unknown[][] => {
-    this.#integersExact(statement, exact)
+  /**
+   * The rows of `statement`, integers as bigint when `exact`. With `first`, only the first (`get`): a
+   * primary-key lookup stops at its row instead of stepping once more to find no other (`all`).
+   */
+  #rows(statement: Database.Statement, exact: boolean, parameters: readonly unknown[], first: boolean): unknown[][] {
+    if (this.#exactStatements.has(statement) !== exact) {
+      statement.safeIntegers(exact)
+      if (exact) this.#exactStatements.add(statement)
+      else this.#exactStatements.delete(statement)
+    }
+    if (!first) return statement.all(parameters) as unknown[][]
     const row = statement.get(parameters) as unknown[] | undefined
     return row === undefined ? [] : [row]
-  }
-
-  /** Switches `statement` to bigint integers when `exact`, to numbers otherwise (a native call, so only on change). */
-  #integersExact(statement: Database.Statement, exact: boolean): void {
-    if (this.#exactStatements.has(statement) === exact) return
-    statement.safeIntegers(exact)
-    if (exact) this.#exactStatements.add(statement)
-    else this.#exactStatements.delete(statement)
   }
 }

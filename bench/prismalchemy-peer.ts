@@ -11,6 +11,8 @@ export class PrismalchemyPeer implements Peer {
   /** The engine every session binds to (default pool; on SQLite: WAL, statement cache). */
   readonly engine: Engine
   private readonly prepared: boolean
+  /** `singleStatementCommits` as given: undefined for the engine's default. */
+  private readonly singleStatementCommits: boolean | undefined
 
   /**
    * @param lazy The `@lazy(select)` variant of the models, needed by the loading workloads (d, e, f) only.
@@ -22,6 +24,7 @@ export class PrismalchemyPeer implements Peer {
   ) {
     this.engine = createEngine(url, options)
     this.prepared = options.preparedStatements === true
+    this.singleStatementCommits = options.singleStatementCommits
     db.configure({ url, ...options })
   }
 
@@ -124,8 +127,13 @@ export class PrismalchemyPeer implements Peer {
   }
 
   describe(): string {
-    const writes = this.engine.singleStatementCommits ? 'singleStatementCommits: true (a commit of one statement sends it alone, in autocommit), other writes in' : 'writes in'
     if (this.engine.dialect.name === 'postgresql') {
+      const writes =
+        this.singleStatementCommits === undefined
+          ? 'a commit of one statement sends it alone while every idle pooled connection answered within 5 s (singleStatementCommits by default), other writes in'
+          : this.singleStatementCommits
+            ? 'singleStatementCommits: true (a commit of one statement always sends it alone, in autocommit), other writes in'
+            : 'singleStatementCommits: false, writes in'
       const prepared = this.prepared ? ', preparedStatements: true (named, server-side prepared)' : ', unnamed statements'
       return `createEngine(url): @prisma/adapter-pg over a pg.Pool (max 5+10)${prepared}; reads before a write in autocommit, ${writes} BEGIN ... COMMIT`
     }

@@ -28,6 +28,8 @@ export interface DriverSettings {
   readonly preparedStatements: boolean | undefined
   /** `EngineOptions.connectionBudget`. */
   readonly connectionBudget: ConnectionBudget | undefined
+  /** `EngineOptions.singleStatementCommits` as given: undefined for the database's default. */
+  readonly singleStatementCommits: boolean | undefined
 }
 
 /** Builds a database's driver once the engine that receives its statements exists. */
@@ -93,6 +95,8 @@ export interface DatabaseDefinition {
   matches(url: string): boolean
   /** The SQL dialect. */
   readonly dialect: Dialect
+  /** `EngineOptions.singleStatementCommits` when not given: whether the engine may send a commit's lone write alone (its driver may still decline one). */
+  readonly singleStatementCommitsByDefault: boolean
   /** Checks the database's own options and returns how to build its driver for `url`; throws `ConfigurationError` for a bad URL or option. */
   driver(url: string, settings: DriverSettings): DriverFactory
   /** How createAll/dropAll reach the database. */

@@ -55,6 +55,12 @@ export interface PrismaAdapterDriverOptions {
   readonly reporter: StatementReporter
   /** The server the URL names (no password), for the message of a refused first connection. */
   readonly address?: DatabaseAddress
+  /**
+   * When given, a commit's lone write (`singleStatementCommits`) goes alone, in autocommit, only while
+   * this answers true, and inside BEGIN ... COMMIT otherwise, where the BEGIN heals a pooled connection
+   * that died unseen: PostgreSQL's default, true while every idle pooled connection answered lately.
+   */
+  readonly loneWritesAlone?: () => boolean
 }
 
 const UNKNOWN_ARG: ArgType = Object.freeze({ scalarType: 'unknown', arity: 'scalar' })
@@ -97,6 +103,11 @@ class AdapterConnection extends DeferredBeginConnection {
   execute(query: CompiledQuery): Promise<QueryResult> {
     // Reads before the transaction's first write run in autocommit, as on SQLite (see the class comment).
     return this.send(query, this.joinsTransaction(query))
+  }
+
+  /** Whether a lone write may go alone now (see `PrismaAdapterDriverOptions.loneWritesAlone`). */
+  protected override mayRunAlone(): boolean {
+    return this.driver.loneWritesAlone?.() ?? true
   }
 
   /** A write in autocommit on any pooled server connection, like the reads before a transaction's first write. */
@@ -357,6 +368,8 @@ export class PrismaAdapterDriver implements Driver {
   readonly openStream: AdapterStreamOpener | undefined
   /** @internal See `PrismaAdapterDriverOptions.defaultIsolationLevel`. */
   readonly defaultIsolationLevel: IsolationLevel
+  /** @internal See `PrismaAdapterDriverOptions.loneWritesAlone`. */
+  readonly loneWritesAlone: (() => boolean) | undefined
   private readonly pool: QueuePool<AdapterConnection>
   private opening: Promise<SqlDriverAdapter> | null = null
 
@@ -366,6 +379,7 @@ export class PrismaAdapterDriver implements Driver {
     this.writeConflictEndsTransaction = options.writeConflictEndsTransaction ?? false
     this.openStream = options.openStream
     this.defaultIsolationLevel = options.defaultIsolationLevel ?? 'READ COMMITTED'
+    this.loneWritesAlone = options.loneWritesAlone
     this.pool = new QueuePool({
       create: () => new AdapterConnection(this),
       destroy: () => undefined,

@@ -36,11 +36,17 @@ export abstract class DeferredBeginConnection implements DriverConnection {
   /**
    * Runs the write `query` as its transaction's only statement (see `DriverConnection.executeAlone`):
    * alone in autocommit when the transaction was begun and has sent no BEGIN yet at the default
-   * isolation level (a stricter one is set at BEGIN), else inside the transaction like {@link execute}.
+   * isolation level (a stricter one is set at BEGIN) and the driver {@link mayRunAlone}, else inside
+   * the transaction like {@link execute}.
    */
   async executeAlone(query: CompiledQuery): Promise<AloneResult> {
-    if (!query.isWrite || !this.#requested || this.inTransaction || this.#isolationLevel !== undefined) return { result: await this.execute(query), committed: false }
+    if (!query.isWrite || !this.#requested || this.inTransaction || this.#isolationLevel !== undefined || !this.mayRunAlone()) return { result: await this.execute(query), committed: false }
     return { result: await this.runAlone(query), committed: true }
+  }
+
+  /** Whether a lone write may run alone now; a driver whose connections may have died unseen answers false while that could be so. */
+  protected mayRunAlone(): boolean {
+    return true
   }
 
   /** Runs the write `query` in autocommit, outside any transaction (see {@link executeAlone}), as this driver's writes must: behind its write lock, and refused when the transaction ended meanwhile. */

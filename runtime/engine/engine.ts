@@ -114,14 +114,18 @@ export interface EngineOptions {
    * A commit whose flush is one statement (one object inserted, updated or deleted, nothing else
    * written in the transaction) sends that statement alone, in autocommit: atomic on its own, with no
    * `BEGIN` and `COMMIT` around it (Django's autocommit `save()`). On PostgreSQL and MySQL that saves
-   * two of a small request's four round trips. Off by default there: the `BEGIN` it saves is also what heals
-   * a pooled connection that died unseen (a load balancer's or NAT's idle drop, a frozen process), and
-   * a write cannot be sent again safely, so with this on such a write raises `ConnectionLostError`
-   * instead (retry it, as request scopes let you). Not used with an isolation level, in a savepoint,
-   * inside a joined external transaction, or when flush or write listeners could add statements.
-   * Default: true on SQLite, whose connections cannot die unseen; there the lone write also never
-   * waits in line for the write lock while the writer is free, which made a small request about 15%
-   * faster with 50 in flight. False on PostgreSQL and MySQL.
+   * two of a small request's four round trips. But the `BEGIN` it saves is also what heals a pooled
+   * connection that died unseen (a load balancer's or NAT's idle drop, a frozen process), and a write
+   * cannot be sent again safely, so such a write raises `ConnectionLostError` instead (retry it, as
+   * request scopes let you). Not used with an isolation level, in a savepoint, inside a joined external
+   * transaction, or when flush or write listeners could add statements.
+   *
+   * Default: on SQLite, true (its connections cannot die unseen; the lone write also never waits in
+   * line for the write lock while the writer is free, which made a small request about 15% faster with
+   * 50 in flight). On PostgreSQL, true while every idle pooled connection answered the server within
+   * the last 5 seconds, as under load, where each answers every few milliseconds; after a quieter
+   * spell the lone write keeps its `BEGIN`, which heals a dead connection (idle drops come after
+   * minutes). On MySQL, false. `true` sends it alone always, `false` never.
    */
   readonly singleStatementCommits?: boolean | undefined
   /**
@@ -188,7 +192,7 @@ export class Engine {
     this.dialect = dialect
     this.echo = options.echo ?? options.logger !== undefined
     this.isolationLevel = options.isolationLevel === undefined ? undefined : checkIsolationLevel(dialect, options.isolationLevel)
-    this.singleStatementCommits = options.singleStatementCommits ?? dialect.name === 'sqlite'
+    this.singleStatementCommits = options.singleStatementCommits ?? false
     this.logger = options.logger ?? ((line) => console.log(line))
     this.driver = makeDriver(this)
     startTracing()
@@ -280,8 +284,9 @@ export function createEngine(url: string, options: EngineOptions = {}): Engine {
     statementCacheSize: options.statementCacheSize,
     preparedStatements: options.preparedStatements,
     connectionBudget: options.connectionBudget,
+    singleStatementCommits: options.singleStatementCommits,
   })
-  return new Engine(url, database.dialect, makeDriver, options)
+  return new Engine(url, database.dialect, makeDriver, { ...options, singleStatementCommits: options.singleStatementCommits ?? database.singleStatementCommitsByDefault })
 }
 
 /**

@@ -1,7 +1,8 @@
 // singleStatementCommits: a commit whose flush writes exactly one statement sends it alone, in autocommit (no BEGIN, no COMMIT), on every database; anything more keeps the transaction.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { IllegalStateChangeError, inspect, listen, Session, StaleDataError, UniqueViolationError } from 'prismalchemy'
 import { Comment, Post, Role, User } from '../../generated/models.js'
+import { ANSWERED_WITHIN_MS } from '../../runtime/databases/postgres/answered-connections.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { beginOf, describeOn, DIALECTS, normalizeSql, type TestDialect } from '../helpers/dialects.js'
 
@@ -31,15 +32,19 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
     return sent
   }
 
-  /** Role names as stored, read with the plain driver. */
-  async function storedRoles(): Promise<string[]> {
-    return (await database.readRows<{ name: string }>('SELECT "name" FROM "Role" ORDER BY "name"')).map((row) => row.name)
+  /** Role names as stored in `target` (the test's database by default), read with the plain driver. */
+  async function storedRolesOf(target: TestDatabase): Promise<string[]> {
+    return (await target.readRows<{ name: string }>('SELECT "name" FROM "Role" ORDER BY "name"')).map((row) => row.name)
   }
 
-  // SQLite has no pooled connection that could die unseen (the reason it is off on servers), so there it is on by default.
-  it(`is ${dialect === 'sqlite' ? 'on' : 'off'} by default, and \`false\` keeps BEGIN, the INSERT and COMMIT`, async () => {
+  /** Role names as stored in the test's database. */
+  const storedRoles = (): Promise<string[]> => storedRolesOf(database)
+
+  // On by default where no connection can have died unseen: SQLite's handles never do, and PostgreSQL's pool
+  // tells when each idle connection last answered (see the next test). MySQL keeps the BEGIN that heals.
+  it(`is ${dialect === 'mysql' ? 'off' : 'on'} by default, and \`false\` keeps BEGIN, the INSERT and COMMIT`, async () => {
     for (const [options, expected] of [
-      [{}, dialect === 'sqlite' ? [insertRole] : [begin, insertRole, 'COMMIT']],
+      [{}, dialect === 'mysql' ? [begin, insertRole, 'COMMIT'] : [insertRole]],
       [{ singleStatementCommits: false }, [begin, insertRole, 'COMMIT']],
     ] as const) {
       const plain = await createTestDatabase(options, dialect)
@@ -59,6 +64,45 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
       }
     }
   })
+
+  if (dialect === 'postgresql') {
+    // The BEGIN a lone write saves is what heals a pooled connection that died unseen while idle; the default keeps it
+    // whenever an idle connection has been silent for ANSWERED_WITHIN_MS, and \`true\` never does.
+    it('by default, keeps BEGIN ... COMMIT while an idle pooled connection has not answered for 5 s, and goes alone again once a read had it answer; `true` always goes alone', async () => {
+      for (const [options, afterSilence] of [
+        [{}, [begin, insertRole, 'COMMIT']],
+        [{ singleStatementCommits: true }, [insertRole]],
+      ] as const) {
+        const plain = await createTestDatabase(options, dialect)
+        vi.useFakeTimers({ toFake: ['Date'] })
+        try {
+          const session = plain.session()
+          const commitOf = async (name: string): Promise<string[]> => {
+            session.add(new Role({ name }))
+            const sent: string[] = []
+            const stop = plain.engine.onStatement((statement) => sent.push(normalizeSql(statement.sql)))
+            await session.commit()
+            stop()
+            return sent
+          }
+          // No connection open yet: the write opens one, which cannot have died.
+          expect(await commitOf('first')).toEqual([insertRole])
+          expect(plain.engine.poolStatus()).toMatchObject({ checkedOut: 0 })
+          vi.setSystemTime(Date.now() + ANSWERED_WITHIN_MS + 1)
+          expect(await commitOf('after silence')).toEqual(afterSilence)
+          // The pool's one connection answered just now (its COMMIT), then again for this read: the write goes alone.
+          vi.setSystemTime(Date.now() + ANSWERED_WITHIN_MS + 1)
+          expect(await session.query(Role).count()).toBe(2)
+          expect(await commitOf('after a read')).toEqual([insertRole])
+          await session.close()
+          expect(await storedRolesOf(plain)).toEqual(['after a read', 'after silence', 'first'])
+        } finally {
+          vi.useRealTimers()
+          await plain.dispose()
+        }
+      }
+    })
+  }
 
   it('sends one INSERT alone, and the row is committed when commit() returns', async () => {
     const session = database.session()

@@ -98,10 +98,9 @@ describeOn('postgresql', 'read replicas on a streaming hot standby', () => {
     await pair.waitForReplay()
     expect((await reader.query(Role).filterBy({ name: 'fresh' }).one()).name).toBe('fresh')
     await reader.close()
+    // The lone INSERT commits alone (singleStatementCommits, on by default while the pool's connections answer).
     expect(log).toEqual([
-      'primary: BEGIN',
       'primary: INSERT INTO "Role" ("name") VALUES (?) RETURNING "id"',
-      'primary: COMMIT',
       'primary: SELECT "id", "name" FROM "Role" WHERE "name" = ? LIMIT ?',
       'standby: SELECT "id", "name" FROM "Role" WHERE "name" = ? LIMIT ?',
       'standby: SELECT "id", "name" FROM "Role" WHERE "name" = ? LIMIT ?',
@@ -152,9 +151,7 @@ describeOn('postgresql', 'read replicas on a streaming hot standby', () => {
       'standby: SELECT count(*) FROM "Role"',
       'standby: SELECT count(*) FROM "Role" -> ConnectionLostError',
       'primary: SELECT count(*) FROM "Role"',
-      'primary: BEGIN',
       'primary: INSERT INTO "Role" ("name") VALUES (?) RETURNING "id"',
-      'primary: COMMIT',
       'primary: SELECT count(*) FROM "Role"',
       'standby: SELECT count(*) FROM "Role" -> ConnectionLostError',
       'primary: SELECT count(*) FROM "Role"',
@@ -219,7 +216,9 @@ describeOn('postgresql', 'read replicas on a streaming hot standby', () => {
       'primary: SELECT "id", "name" FROM "Role" WHERE "name" = ? LIMIT ?',
       'standby: SELECT "id", "name" FROM "Role" WHERE "name" = ? LIMIT ?',
       'standby: SELECT "id", "name" FROM "Role" WHERE "name" = ? LIMIT ?',
-      'primary: BEGIN -> ConnectionLostError',
+      // The first write came after the clock jumped: the pool's idle connections had not answered lately, so it
+      // kept BEGIN ... COMMIT. The stopped server closed every connection, so the lone write goes alone and fails.
+      'primary: INSERT INTO "Role" ("name") VALUES (?) RETURNING "id" -> ConnectionLostError',
     ])
   })
 })

@@ -22,6 +22,7 @@ export const mysqlDatabase: DatabaseDefinition = {
   name: 'mysql',
   matches: isMysqlUrl,
   dialect: mysqlDialect,
+  singleStatementCommitsByDefault: false,
   driver(url, settings) {
     const connection = mysqlConnectionSettings(url)
     const { poolSize, maxOverflow, poolTimeoutMs, recycleMs, idleTimeoutMs } = settings

@@ -1,8 +1,9 @@
 /** Builds @prisma/adapter-pg factories over pg pools with the settings every PostgreSQL pool of ours needs. */
 import type { PrismaPg } from '@prisma/adapter-pg'
-import type { SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils'
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils'
 import type pg from 'pg'
 import { importOptional, POSTGRES_DRIVER } from '../../engine/optional-package.js'
+import type { AnsweredConnections } from './answered-connections.js'
 import { StatementNames } from './statement-names.js'
 
 /** Pool settings derived from the engine's options. */
@@ -51,16 +52,21 @@ export function postgresPoolConfig(url: string, settings: PostgresPoolSettings):
  * ended by the adapter's `dispose()`. Errors of idle pooled connections (a server restart) are
  * absorbed by the adapter's pool listener; the pool drops those connections. pg and adapter-pg are
  * loaded at the first `connect()`, so applications on SQLite never load them (nor install them: they are
- * optional peer dependencies).
+ * optional peer dependencies). `answered`, when given, watches each new pool (see {@link AnsweredConnections}).
  */
-export function postgresAdapterFactory(url: string, settings: PostgresPoolSettings): SqlDriverAdapterFactory {
+export function postgresAdapterFactory(url: string, settings: PostgresPoolSettings, answered?: AnsweredConnections): SqlDriverAdapterFactory {
   const capacity = settings.preparedStatements ?? 0
   const names = capacity > 0 ? new StatementNames(capacity) : undefined
   // Only statements with parameters are named: transaction control (BEGIN, COMMIT, ROLLBACK) stays unnamed.
   const options: ConstructorParameters<typeof PrismaPg>[1] =
     names === undefined ? {} : { statementNameGenerator: (query: SqlQuery): string => (query.args.length > 0 ? names.nameOf(query.sql) : undefined) as string }
-  let loading: Promise<SqlDriverAdapterFactory> | undefined
-  const factory = (): Promise<SqlDriverAdapterFactory> =>
+  let loading: Promise<PrismaPg> | undefined
+  const factory = (): Promise<PrismaPg> =>
     (loading ??= importOptional(POSTGRES_DRIVER, () => import('@prisma/adapter-pg')).then(({ PrismaPg }) => new PrismaPg(postgresPoolConfig(url, settings), options)))
-  return { provider: 'postgres', adapterName: '@prisma/adapter-pg', connect: async () => (await factory()).connect() }
+  const connect = async (): Promise<SqlDriverAdapter> => {
+    const adapter = await (await factory()).connect()
+    answered?.watch(adapter.underlyingDriver())
+    return adapter
+  }
+  return { provider: 'postgres', adapterName: '@prisma/adapter-pg', connect }
 }

@@ -4,6 +4,7 @@ import { ConfigurationError } from '../../errors.js'
 import { positiveNumber } from '../../engine/option-checks.js'
 import { importOptional, POSTGRES_SCHEMA_ENGINE } from '../../engine/optional-package.js'
 import type { DatabaseDefinition } from '../database-definition.js'
+import { AnsweredConnections, ANSWERED_WITHIN_MS } from './answered-connections.js'
 import { postgresAdapterFactory } from './postgres-adapter.js'
 import { postgresDialect } from './postgres-dialect.js'
 import { isPostgresUrl, postgresAddress, postgresUrlOptions } from './postgres-url.js'
@@ -16,6 +17,7 @@ export const postgresDatabase: DatabaseDefinition = {
   name: 'postgresql',
   matches: isPostgresUrl,
   dialect: postgresDialect,
+  singleStatementCommitsByDefault: true,
   driver(givenUrl, settings) {
     const { url, pgbouncer } = postgresUrlOptions(givenUrl)
     if (pgbouncer && settings.preparedStatements === true) throw ConfigurationError.preparedStatementsBehindPgBouncer()
@@ -23,9 +25,12 @@ export const postgresDatabase: DatabaseDefinition = {
     // pool_recycle is pg's maxLifetimeSeconds: the adapter's pool owns the real connections.
     const maxLifetimeSeconds = recycleMs > 0 ? Math.max(1, Math.ceil(recycleMs / 1000)) : 0
     const preparedStatements = settings.preparedStatements === true ? Math.max(1, positiveNumber('statementCacheSize', settings.statementCacheSize, 500)) : 0
-    const factory = postgresAdapterFactory(url, { max: poolSize + maxOverflow, min: poolSize, connectionTimeoutMs: poolTimeoutMs, maxLifetimeSeconds, preparedStatements, idleTimeoutMs })
+    // singleStatementCommits by default: a lone write goes alone only while the pool's idle connections all answered lately.
+    const answered = settings.singleStatementCommits === undefined ? new AnsweredConnections() : undefined
+    const factory = postgresAdapterFactory(url, { max: poolSize + maxOverflow, min: poolSize, connectionTimeoutMs: poolTimeoutMs, maxLifetimeSeconds, preparedStatements, idleTimeoutMs }, answered)
+    const loneWritesAlone = answered === undefined ? undefined : () => answered.allIdleAnsweredWithin(ANSWERED_WITHIN_MS)
     // No connectionBudget: the adapter's pg.Pool opens and keeps the real connections, which a budget could neither count nor close.
-    return (reporter) => new PrismaAdapterDriver({ factory, poolSize, maxOverflow, poolTimeoutMs, idleTimeoutMs, reporter, address: postgresAddress(url) })
+    return (reporter) => new PrismaAdapterDriver({ factory, poolSize, maxOverflow, poolTimeoutMs, idleTimeoutMs, reporter, address: postgresAddress(url), loneWritesAlone })
   },
   schemaPush: {
     kind: 'prisma-schema-engine',

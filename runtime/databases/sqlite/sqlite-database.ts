@@ -25,6 +25,7 @@ export const sqliteDatabase: DatabaseDefinition = {
   name: 'sqlite',
   matches: isSqliteUrl,
   dialect: sqliteDialect,
+  singleStatementCommitsByDefault: true,
   driver(url, settings) {
     const filename = sqliteFilename(url)
     const busyTimeoutMs = positiveNumber('busyTimeout', settings.busyTimeout, 5) * 1000

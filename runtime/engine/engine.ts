@@ -123,9 +123,10 @@ export interface EngineOptions {
    * Default: on SQLite, true (its connections cannot die unseen; the lone write also never waits in
    * line for the write lock while the writer is free, which made a small request about 15% faster with
    * 50 in flight). On PostgreSQL, true while every idle pooled connection answered the server within
-   * the last 5 seconds, as under load, where each answers every few milliseconds; after a quieter
-   * spell the lone write keeps its `BEGIN`, which heals a dead connection (idle drops come after
-   * minutes). On MySQL, false. `true` sends it alone always, `false` never.
+   * the last 5 seconds, as under load as heavy as the pool's busiest moments; when lighter traffic
+   * leaves a connection idle for longer, the lone write keeps its `BEGIN`, which heals a dead
+   * connection (idle drops come after minutes). On MySQL, false. `true` sends it alone always, `false`
+   * never.
    */
   readonly singleStatementCommits?: boolean | undefined
   /**

@@ -104,6 +104,31 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
     })
   }
 
+  if (dialect === 'postgresql') {
+    it('by default, a wall clock set back does not make a silent pool look as if it had answered (the monotonic clock counts too)', async () => {
+      const plain = await createTestDatabase({}, dialect)
+      vi.useFakeTimers({ toFake: ['Date', 'performance'] })
+      try {
+        const session = plain.session()
+        session.add(new Role({ name: 'first' }))
+        await session.commit()
+        // 6 s pass on both clocks, then the wall clock is set back to where it was (an NTP step).
+        vi.advanceTimersByTime(ANSWERED_WITHIN_MS + 1000)
+        vi.setSystemTime(Date.now() - ANSWERED_WITHIN_MS - 1000)
+        session.add(new Role({ name: 'second' }))
+        const sent: string[] = []
+        const stop = plain.engine.onStatement((statement) => sent.push(normalizeSql(statement.sql)))
+        await session.commit()
+        stop()
+        expect(sent).toEqual([begin, insertRole, 'COMMIT'])
+        await session.close()
+      } finally {
+        vi.useRealTimers()
+        await plain.dispose()
+      }
+    })
+  }
+
   it('sends one INSERT alone, and the row is committed when commit() returns', async () => {
     const session = database.session()
     const role = new Role({ name: 'admin' })

@@ -125,8 +125,9 @@ export interface EngineOptions {
    * 50 in flight). On PostgreSQL, true while every idle pooled connection answered the server within
    * the last 5 seconds, as under load as heavy as the pool's busiest moments; when lighter traffic
    * leaves a connection idle for longer, the lone write keeps its `BEGIN`, which heals a dead
-   * connection (idle drops come after minutes). On MySQL, false. `true` sends it alone always, `false`
-   * never.
+   * connection (idle drops come after minutes). On MySQL, true: the mariadb pool pings a connection
+   * idle for more than 0.5 s before handing it out, which heals what the `BEGIN` would. `true` sends it
+   * alone always, `false` never.
    */
   readonly singleStatementCommits?: boolean | undefined
   /**

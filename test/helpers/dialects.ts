@@ -106,13 +106,3 @@ function requoted(sqlText: string, from: '"' | '`', to: '"' | '`'): string {
 export function beginOf(dialect: TestDialect): string {
   return dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN'
 }
-
-/**
- * What a commit whose flush is the one statement `sql` sends by default: on SQLite, and on PostgreSQL
- * while every idle pooled connection answered within the last 5 s (as in a test), the statement alone,
- * in autocommit (`singleStatementCommits`); on MySQL framed by BEGIN and `end` (`COMMIT`, or `ROLLBACK`
- * when the statement failed).
- */
-export function loneCommitOf(dialect: TestDialect, sql: string, end: 'COMMIT' | 'ROLLBACK' = 'COMMIT'): string[] {
-  return dialect === 'mysql' ? [beginOf(dialect), sql, end] : [sql]
-}

@@ -24,7 +24,7 @@ import { maskPassword } from '../../runtime/engine/engine.js'
 import { sqliteFilename } from '../../runtime/databases/sqlite/sqlite-url.js'
 import { expressScope } from '../../runtime/middleware/express.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { beginOf, describeOn, loneCommitOf, DIALECTS, normalizeSql, type TestDialect } from '../helpers/dialects.js'
+import { beginOf, describeOn, DIALECTS, normalizeSql, type TestDialect } from '../helpers/dialects.js'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -254,7 +254,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
         await session.close()
       })
     } else {
-      it('without it, a connection the server terminated while idle is replaced at the next autocommit read, and at the next BEGIN', async () => {
+      it('without it, a connection the server terminated while idle is replaced at the next autocommit read, and at the next write', async () => {
         const target = await database(dialect, { poolSize: 1, maxOverflow: 0 })
         const terminate = (pid: number) => target.execute(dialect === 'mysql' ? `KILL ${pid}` : `SELECT pg_terminate_backend(${pid})`)
         const first = await backendPid(target.engine, dialect)
@@ -266,6 +266,9 @@ describe.each(DIALECTS)('on %s', (dialect) => {
         expect(second).not.toBe(first)
 
         await terminate(second)
+        // The write goes alone (singleStatementCommits): no BEGIN to heal with. PostgreSQL's pool has seen the server's
+        // goodbye already; the mariadb pool has not, and pings a connection only once it sat idle for 0.5 s.
+        if (dialect === 'mysql') await new Promise((resolve) => setTimeout(resolve, 600))
         const writer = new Session({ bind: target.engine })
         writer.add(new Role({ name: 'after terminate' }))
         await writer.commit()
@@ -354,7 +357,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       expect(ok.line).toMatch(/ \["admin"\] \(\d+\.\d{3} ms\)$/)
       expect(failed.record.error).toBeInstanceOf(UniqueViolationError)
       expect(failed.line).toMatch(/\(\d+\.\d{3} ms\) failed: UniqueViolationError$/)
-      expect(logged.map(({ record }) => record.sql)).toEqual([...loneCommitOf(dialect, ok.record.sql), ...loneCommitOf(dialect, ok.record.sql, 'ROLLBACK')])
+      // Each commit flushes one INSERT, which goes alone, without BEGIN and COMMIT (singleStatementCommits, on by default).
+      expect(logged.map(({ record }) => record.sql)).toEqual([ok.record.sql, ok.record.sql])
     })
 
     it('stays quiet with echo: false, and can be switched on at run time', async () => {

@@ -6,7 +6,7 @@ import { Role } from '../../generated/models.js'
 import { ANSWERED_WITHIN_MS } from '../../runtime/databases/postgres/answered-connections.js'
 import type { DriverConnection } from '../../runtime/engine/driver.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { DIALECTS } from '../helpers/dialects.js'
+import { DIALECTS, normalizeSql } from '../helpers/dialects.js'
 import { startLateNewsProxy, type LateNewsProxy } from '../helpers/late-news-proxy.js'
 
 const cleanups: (() => Promise<void>)[] = []
@@ -112,6 +112,87 @@ describe.runIf(DIALECTS.includes('postgresql'))('on postgresql', () => {
     }
     await session.close()
     expect(await db.readRows('SELECT name FROM "Role"')).toEqual([{ name: 'after terminate' }])
+  })
+})
+
+describe.runIf(DIALECTS.includes('mysql'))('on mysql', () => {
+  /** The engine's connections to the test database, as the server lists them (the asking one left out). */
+  async function mysqlBackends(target: TestDatabase): Promise<number[]> {
+    const rows = await target.readRows<{ id: number }>('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID() ORDER BY ID')
+    return rows.map((row) => Number(row.id))
+  }
+
+  /**
+   * A test database, and an engine on it behind a proxy that keeps the server's closing of a connection from
+   * the pool until it next writes, whose 3 pooled connections the server then killed. The wall clock stands
+   * still from before the connections were last used (the mariadb pool dates their use with it), so each
+   * test says how long they sat idle.
+   */
+  async function poolOfKilledConnections(): Promise<{ db: TestDatabase; engine: Engine; proxy: LateNewsProxy }> {
+    const db = await createTestDatabase({}, 'mysql')
+    cleanups.push(() => db.dispose())
+    const proxy = await startLateNewsProxy(db.url)
+    cleanups.push(() => proxy.close())
+    vi.useFakeTimers({ toFake: ['Date'] })
+    cleanups.push(async () => void vi.useRealTimers())
+    const engine = createEngine(proxy.url, { poolSize: 3, maxOverflow: 0 })
+    cleanups.push(() => engine.dispose())
+    await openConnections(engine, 3)
+    const ids = await mysqlBackends(db)
+    expect(ids).toHaveLength(3)
+    proxy.holdServerNews()
+    for (const id of ids) await db.execute(`KILL ${id}`)
+    await vi.waitFor(async () => expect(await mysqlBackends(db)).toEqual([]))
+    return { db, engine, proxy }
+  }
+
+  /** The statements `work` sends on `engine`, normalised, failed ones marked. */
+  async function statementsOf(engine: Engine, work: () => Promise<unknown>): Promise<string[]> {
+    const sent: string[] = []
+    const stop = engine.onStatement((statement) => sent.push(normalizeSql(statement.sql) + (statement.error === undefined ? '' : ' -- failed')))
+    try {
+      await work()
+    } finally {
+      stop()
+    }
+    return sent
+  }
+
+  // singleStatementCommits is on by default on MySQL: the BEGIN it saves is not what heals there, the mariadb
+  // pool pings each connection idle for more than 0.5 s (its minDelayValidation) before it hands it out.
+  it('sends a lone write alone after the server killed every connection idle for over 0.5 s unseen: the pool pings each dead one and replaces it', async () => {
+    const { db, engine, proxy } = await poolOfKilledConnections()
+    vi.setSystemTime(Date.now() + 600)
+    const session = new Session({ bind: engine })
+    session.add(new Role({ name: 'after kill' }))
+    expect(await statementsOf(engine, () => session.commit())).toEqual(['INSERT INTO "Role" ("name") VALUES (?)'])
+    await session.close()
+    expect(proxy.resets).toBe(3)
+    expect(await db.readRows('SELECT name FROM "Role"')).toEqual([{ name: 'after kill' }])
+  })
+
+  // The trade, as on PostgreSQL: a connection killed within 0.5 s of its last use is handed out without a ping.
+  it('a lone write on a connection killed within 0.5 s of its last use raises ConnectionLostError, stores nothing, and the retry commits', async () => {
+    const { db, engine, proxy } = await poolOfKilledConnections()
+    const session = new Session({ bind: engine })
+    session.add(new Role({ name: 'after kill' }))
+    expect(await statementsOf(engine, () => expect(session.commit()).rejects.toThrow(ConnectionLostError))).toEqual(['INSERT INTO "Role" ("name") VALUES (?) -- failed'])
+    expect(proxy.resets).toBe(1)
+    expect(await db.readRows('SELECT name FROM "Role"')).toEqual([])
+    // Each dead connection fails one attempt; a request's retry loop sends it again until a fresh one is opened.
+    for (let attempt = 1; ; attempt++) {
+      await session.rollback()
+      session.add(new Role({ name: 'after kill' }))
+      const failure = await session.commit().then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+      if (failure === undefined) break
+      expect(failure).toBeInstanceOf(ConnectionLostError)
+      expect(attempt).toBeLessThan(3)
+    }
+    await session.close()
+    expect(await db.readRows('SELECT name FROM "Role"')).toEqual([{ name: 'after kill' }])
   })
 })
 

@@ -22,7 +22,8 @@ export const mysqlDatabase: DatabaseDefinition = {
   name: 'mysql',
   matches: isMysqlUrl,
   dialect: mysqlDialect,
-  singleStatementCommitsByDefault: false,
+  // The lone write needs no BEGIN to heal: the mariadb pool pings a connection idle for more than 0.5 s before handing it out.
+  singleStatementCommitsByDefault: true,
   driver(url, settings) {
     const connection = mysqlConnectionSettings(url)
     const { poolSize, maxOverflow, poolTimeoutMs, recycleMs, idleTimeoutMs } = settings

@@ -394,6 +394,10 @@ export class PrismaAdapterDriver implements Driver {
     return this.pool.acquire(owner)
   }
 
+  acquireNow(owner?: ConnectionOwner): DriverConnection | undefined {
+    return this.pool.acquireNow(owner)
+  }
+
   /**
    * @internal How many times BEGIN or an autocommit read runs on dead pooled connections: one per
    * server connection the adapter's pool may hold, plus one on a freshly opened connection.

@@ -76,10 +76,12 @@ export abstract class DeferredBeginConnection implements DriverConnection {
     return false
   }
 
-  async begin(options?: TransactionOptions): Promise<void> {
+  /** Marks the transaction begun; its BEGIN is sent later (see the class comment), so nothing is awaited. */
+  begin(options?: TransactionOptions): undefined {
     this.#isolationLevel = options?.isolationLevel
     this.#requested = true
     this.#generation++
+    return undefined
   }
 
   commit(): Promise<void> {

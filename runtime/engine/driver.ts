@@ -64,8 +64,12 @@ export interface DriverConnection {
    * A later write, which the caller did not expect, begins a new transaction as usual.
    */
   executeAlone(query: CompiledQuery): Promise<AloneResult>
-  /** Starts a transaction. Drivers may defer the real BEGIN until the first write (SQLite does), unless `options` ask for a stricter isolation level. */
-  begin(options?: TransactionOptions): Promise<void>
+  /**
+   * Starts a transaction. Drivers may defer the real BEGIN until the first write (SQLite does), unless
+   * `options` ask for a stricter isolation level. Returns undefined when the transaction is begun at
+   * once (a deferred BEGIN), a promise when the caller must wait.
+   */
+  begin(options?: TransactionOptions): Promise<void> | undefined
   /** Commits the open transaction, if any. */
   commit(): Promise<void>
   /** Rolls back the open transaction, if any. Never throws for a transaction that never began. */
@@ -123,6 +127,8 @@ export interface PoolStatus {
 export interface Driver {
   /** Checks a connection out of the pool for `owner`, waiting at most the pool timeout. */
   acquire(owner?: ConnectionOwner): Promise<DriverConnection>
+  /** Checks out an idle connection at once when one is idle and needs no check before use; undefined otherwise (then {@link acquire}). */
+  acquireNow(owner?: ConnectionOwner): DriverConnection | undefined
   /** Returns a connection to the pool; a connection still inside a transaction is rolled back first. */
   release(connection: DriverConnection): Promise<void>
   /** Current pool figures. */

@@ -17,7 +17,7 @@ import type {
 } from './driver.js'
 import { ExternalTransaction } from './external-transaction.js'
 import { idleTimeoutMs, positiveNumber } from './option-checks.js'
-import { startTracing, traceCheckout } from './tracing.js'
+import { checkoutUntraced, startTracing, traceCheckout } from './tracing.js'
 
 /** What {@link EngineOptions.logger} receives with each line: the statement as it ran, and the engine. */
 export interface StatementLogRecord extends ExecutedStatement {
@@ -207,6 +207,15 @@ export class Engine {
    */
   connect(owner?: ConnectionOwner): Promise<DriverConnection> {
     return traceCheckout(this, () => this.driver.acquire(owner))
+  }
+
+  /**
+   * @internal Checks out an idle connection at once for `owner`, when one is idle, needs no check and no
+   * checkout span is recorded; undefined otherwise (then {@link connect}). Sessions use it for their
+   * first statement.
+   */
+  connectNow(owner?: ConnectionOwner): DriverConnection | undefined {
+    return checkoutUntraced() ? this.driver.acquireNow(owner) : undefined
   }
 
   /**

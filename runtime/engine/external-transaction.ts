@@ -20,8 +20,9 @@ class JoinedConnection implements DriverConnection {
     private readonly connection: DriverConnection,
   ) {}
 
-  async begin(_options?: TransactionOptions): Promise<void> {
+  begin(_options?: TransactionOptions): undefined {
     this.requested = true
+    return undefined
   }
 
   async execute(query: CompiledQuery): Promise<QueryResult> {

@@ -192,6 +192,11 @@ function describeUrl(system: string, url: string): Attributes {
   }
 }
 
+/** True when a checkout records no span and waits for no loading API: it may then be made synchronously (see `Engine.connectNow`). */
+export function checkoutUntraced(): boolean {
+  return tracing() === undefined && tracingSettled() === undefined
+}
+
 /**
  * Runs a pool checkout inside a `prismalchemy.pool.checkout` span. Before the API has loaded, waits
  * for it (a checkout is asynchronous anyway): spans are recorded from the first checkout on, and only

@@ -153,6 +153,30 @@ describe('QueuePool owners', () => {
 })
 
 describe('QueuePool recycle (pool_recycle)', () => {
+  it('acquireNow() hands out the most recently returned idle connection at once, owned and counted; undefined when none is idle', async () => {
+    const { pool } = makePool(2, 0)
+    expect(pool.acquireNow('first caller')).toBeUndefined()
+    const [a, b] = await Promise.all([pool.acquire(), pool.acquire()])
+    await pool.release(a)
+    await pool.release(b)
+    expect(pool.acquireNow('now')).toBe(b)
+    expect(pool.status()).toMatchObject({ checkedOut: 1, idle: 1, checkedOutBy: ['now'] })
+    expect(pool.acquireNow()).toBe(a)
+    expect(pool.acquireNow()).toBeUndefined()
+    await pool.release(a)
+    expect(await pool.acquire()).toBe(a)
+  })
+
+  it('acquireNow() declines when a reused connection must be checked first (pre-ping, recycle): acquire() checks it', async () => {
+    for (const options of [{ prePing: true }, { recycleMs: 60_000 }]) {
+      const { pool } = makeCheckingPool(options)
+      const connection = await pool.acquire()
+      await pool.release(connection)
+      expect(pool.acquireNow()).toBeUndefined()
+      expect(pool.status().idle).toBe(1)
+    }
+  })
+
   it('replaces a connection older than recycleMs at checkout and closes the old one', async () => {
     const { pool, closed } = makeCheckingPool({ recycleMs: 30 })
     const first = await pool.acquire()

@@ -299,6 +299,10 @@ export class SqliteDriver implements Driver {
     return this.pool.acquire(owner)
   }
 
+  acquireNow(owner?: ConnectionOwner): DriverConnection | undefined {
+    return this.pool.acquireNow(owner)
+  }
+
   release(connection: DriverConnection): Promise<void> {
     const sqlite = connection as SqliteConnection
     // Checked synchronously: a connection with nothing open goes back without a turn of the event loop.

@@ -74,7 +74,9 @@ export class EngineTransaction {
     if (!unguarded) this.parent.guard('execute')
     let connection = this.connection
     if (connection === null) {
-      connection = await this.connect()
+      const connecting = this.connect()
+      // Checked out and begun at once (an idle connection): nothing to wait for.
+      connection = this.connection ?? (await connecting)
       if (!unguarded) this.parent.guard('execute')
     }
     const running = send(connection)
@@ -144,16 +146,29 @@ export class EngineTransaction {
     for (const stream of streams) if (stream.open) await stream.closeFor(operation)
   }
 
-  /** Checks the connection out and begins, once; a failed checkout is forgotten so that the next statement tries again. */
+  /**
+   * Checks the connection out and begins, once; a failed checkout is forgotten so that the next
+   * statement tries again. When an idle connection is checked out and begun at once, {@link connection}
+   * is set before this returns.
+   */
   connect(): Promise<DriverConnection> {
     if (this.connecting === null) {
       // The session's level wins over the engine's; checked against this engine's database before any checkout.
       const requested = this.parent.isolationLevel
       const isolationLevel = requested === undefined ? this.engine.isolationLevel : checkIsolationLevel(this.engine.dialect, requested)
+      const options = isolationLevel === undefined ? undefined : { isolationLevel }
       const joined = this.parent.joinTransaction?.engine === this.engine ? this.parent.joinTransaction : undefined
       this.joined = joined !== undefined
-      this.connecting = (joined !== undefined ? Promise.resolve(joined.join()) : this.engine.connect(this.owner)).then(async (connection) => {
-        await connection.begin(isolationLevel === undefined ? undefined : { isolationLevel })
+      const now = joined === undefined ? this.engine.connectNow(this.owner) : undefined
+      const beginning = now?.begin(options)
+      if (now !== undefined && beginning === undefined) {
+        this.connection = now
+        this.connecting = Promise.resolve(now)
+        return this.connecting
+      }
+      const checkedOut = now !== undefined ? Promise.resolve(now) : joined !== undefined ? Promise.resolve(joined.join()) : this.engine.connect(this.owner)
+      this.connecting = checkedOut.then(async (connection) => {
+        await (connection === now ? beginning : connection.begin(options))
         this.connection = connection
         return connection
       })

@@ -406,9 +406,14 @@ export class PrismaAdapterDriver implements Driver {
     return this.options.poolSize + this.options.maxOverflow + 1
   }
 
-  async release(connection: DriverConnection): Promise<void> {
+  release(connection: DriverConnection): Promise<void> | undefined {
     const adapterConnection = connection as AdapterConnection
     // Checked synchronously: a connection with nothing open goes back without a turn of the event loop.
+    if (!adapterConnection.inTransaction && adapterConnection.reusable) return this.pool.release(adapterConnection)
+    return this.releaseAfterRollback(adapterConnection)
+  }
+
+  private async releaseAfterRollback(adapterConnection: AdapterConnection): Promise<void> {
     if (adapterConnection.inTransaction) await adapterConnection.rollbackForRelease()
     if (adapterConnection.reusable) await this.pool.release(adapterConnection)
     else await this.pool.discard(adapterConnection)

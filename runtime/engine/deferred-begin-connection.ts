@@ -90,10 +90,14 @@ export abstract class DeferredBeginConnection implements DriverConnection {
     return this.inTransaction ? this.sendCommit() : COMMITTED
   }
 
-  async rollback(): Promise<void> {
+  rollback(): Promise<void> | undefined {
     this.streams.interruptAll('rollback')
     this.#end()
-    if (!this.inTransaction) return
+    return this.inTransaction ? this.#rollbackOpen() : undefined
+  }
+
+  /** Sends ROLLBACK on the open transaction; a failure marks the connection for discarding, and is thrown unless the driver says it is no concern. */
+  async #rollbackOpen(): Promise<void> {
     try {
       await this.sendRollback()
     } catch (error) {
@@ -105,7 +109,7 @@ export abstract class DeferredBeginConnection implements DriverConnection {
 
   /** Rolls back what a driver's release finds open (see {@link inTransaction}); a failure only makes the connection not {@link reusable}. */
   async rollbackForRelease(): Promise<void> {
-    await this.rollback().catch(() => undefined)
+    await this.rollback()?.catch(() => undefined)
   }
 
   /** Whether the connection may serve another session: one whose ROLLBACK failed (now or earlier) is in an unknown state, so its pool closes it. */

@@ -72,8 +72,11 @@ export interface DriverConnection {
   begin(options?: TransactionOptions): Promise<void> | undefined
   /** Commits the open transaction, if any. */
   commit(): Promise<void>
-  /** Rolls back the open transaction, if any. Never throws for a transaction that never began. */
-  rollback(): Promise<void>
+  /**
+   * Rolls back the open transaction, if any. Never throws for a transaction that never began.
+   * Returns undefined when nothing was open (nothing sent, nothing to wait for).
+   */
+  rollback(): Promise<void> | undefined
   /**
    * Runs a SELECT and reads its rows `batchSize` at a time (SQLite: an open statement; PostgreSQL: a
    * server-side cursor inside the transaction, begun for it). The batches end with the transaction:
@@ -129,8 +132,11 @@ export interface Driver {
   acquire(owner?: ConnectionOwner): Promise<DriverConnection>
   /** Checks out an idle connection at once when one is idle and needs no check before use; undefined otherwise (then {@link acquire}). */
   acquireNow(owner?: ConnectionOwner): DriverConnection | undefined
-  /** Returns a connection to the pool; a connection still inside a transaction is rolled back first. */
-  release(connection: DriverConnection): Promise<void>
+  /**
+   * Returns a connection to the pool; a connection still inside a transaction is rolled back first.
+   * Returns undefined when it went back at once (nothing open, handed to a waiter or kept idle).
+   */
+  release(connection: DriverConnection): Promise<void> | undefined
   /** Current pool figures. */
   status(): PoolStatus
   /** Closes every idle connection; checked-out connections are closed when released (and waited for with `wait`). */

@@ -137,6 +137,9 @@ export interface EngineOptions {
   readonly connectionBudget?: ConnectionBudget | undefined
 }
 
+/** What `release()` answers when the connection went back at once: one settled promise, shared. */
+const RELEASED: Promise<void> = Promise.resolve()
+
 function formatParameter(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`
   if (Buffer.isBuffer(value)) return `<${value.byteLength} bytes>`
@@ -230,6 +233,11 @@ export class Engine {
 
   /** Returns a connection taken with `connect()` to the pool (one whose ROLLBACK failed is closed instead). */
   release(connection: DriverConnection): Promise<void> {
+    return this.driver.release(connection) ?? RELEASED
+  }
+
+  /** @internal {@link release}, answering undefined when the connection went back at once (nothing to wait for). */
+  releaseNow(connection: DriverConnection): Promise<void> | undefined {
     return this.driver.release(connection)
   }
 

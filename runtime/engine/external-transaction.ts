@@ -136,7 +136,7 @@ export class ExternalTransaction<E extends ConnectionSource = ConnectionSource> 
     await this.finish((connection) => connection.rollback())
   }
 
-  private async finish(end: (connection: DriverConnection) => Promise<void>): Promise<void> {
+  private async finish(end: (connection: DriverConnection) => Promise<void> | undefined): Promise<void> {
     if (this.ended) throw InvalidRequestError.transactionInactive('external transaction')
     this.ended = true
     try {

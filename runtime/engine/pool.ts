@@ -160,25 +160,25 @@ export class QueuePool<C> implements BudgetMember {
     return connection
   }
 
-  /** Returns a connection: to the next waiter, to the idle list, or closed when the pool is full or it was disposed. */
-  async release(connection: C): Promise<void> {
-    if (this.retiring.delete(connection)) {
-      await this.close(connection)
-      return
-    }
+  /**
+   * Returns a connection: to the next waiter, to the idle list, or closed when the pool is full or it
+   * was disposed. Returns undefined when nothing is left to wait for (no close).
+   */
+  release(connection: C): Promise<void> | undefined {
+    if (this.retiring.delete(connection)) return this.close(connection)
     this.inUse.delete(connection)
     const waiter = this.waiters.shift()
     if (waiter !== undefined) {
       clearTimeout(waiter.timer)
       waiter.resolve(connection)
-      return
+      return undefined
     }
     if (this.idle.length < this.options.poolSize && !this.options.budget?.waiting) {
       this.idle.push(connection)
       this.startIdleClock(connection)
-      return
+      return undefined
     }
-    await this.close(connection)
+    return this.close(connection)
   }
 
   /** Takes back a checked-out connection that cannot be reused (its driver found it broken) and closes it; a waiter gets a fresh one. */

@@ -303,7 +303,7 @@ export class SqliteDriver implements Driver {
     return this.pool.acquireNow(owner)
   }
 
-  release(connection: DriverConnection): Promise<void> {
+  release(connection: DriverConnection): Promise<void> | undefined {
     const sqlite = connection as SqliteConnection
     // Checked synchronously: a connection with nothing open goes back without a turn of the event loop.
     if (!sqlite.inTransaction && sqlite.reusable) return this.pool.release(sqlite)

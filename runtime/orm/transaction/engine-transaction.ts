@@ -5,6 +5,9 @@ import type { CompiledQuery } from '../../sql/compiled-query.js'
 import type { BindRoute } from '../routing.js'
 import type { ExternalTransaction } from '../../engine/external-transaction.js'
 
+/** What `end()` answers when it ended at once: one settled promise, shared. */
+const ENDED: Promise<void> = Promise.resolve()
+
 /** What an engine's transaction asks of the session transaction it is part of. */
 export interface TransactionParent {
   /** Throws unless statements may run now. */
@@ -179,24 +182,53 @@ export class EngineTransaction {
     return this.connecting
   }
 
-  /** Ends the connection's transaction once: waits for running statements, runs `finish`, returns the connection. */
-  end(finish: (connection: DriverConnection) => Promise<void>): Promise<void> {
-    this.ending ??= (async () => {
-      const connecting = this.connecting
-      if (connecting === null) return
-      // Checked out and begun already (the usual case): no need to await the checkout again.
-      const connection = this.connection ?? (await connecting.catch(() => null))
-      if (connection === null) return
-      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
-      try {
-        await finish(connection)
-      } finally {
-        this.connecting = null
-        this.connection = null
-        // A joined transaction's connection belongs to the external transaction, not to the pool.
-        if (!this.joined) await this.engine.release(connection)
-      }
-    })()
+  /**
+   * Ends the connection's transaction once: waits for running statements, runs `finish`, returns the
+   * connection. When nothing runs, `finish` had nothing to send and the pool took the connection back
+   * at once, it ends without a promise of its own (a read-only session's close).
+   */
+  end(finish: (connection: DriverConnection) => Promise<void> | undefined): Promise<void> {
+    this.ending ??= this.connection !== null && this.inFlight.size === 0 ? this.finishNow(this.connection, finish) : this.finishLater(finish)
     return this.ending
   }
+
+  /** {@link end} on a connection with no statement running: at once when `finish` sends nothing and the pool takes it back at once. */
+  private finishNow(connection: DriverConnection, finish: (connection: DriverConnection) => Promise<void> | undefined): Promise<void> {
+    let finishing: Promise<void> | undefined
+    try {
+      finishing = finish(connection)
+    } catch (error) {
+      finishing = Promise.reject(error)
+    }
+    if (finishing === undefined) return this.releaseEnded(connection) ?? ENDED
+    return this.releaseAfter(finishing, connection)
+  }
+
+  /** {@link end} once the checkout and the running statements have settled. */
+  private async finishLater(finish: (connection: DriverConnection) => Promise<void> | undefined): Promise<void> {
+    const connecting = this.connecting
+    if (connecting === null) return
+    // Checked out and begun already (the usual case): no need to await the checkout again.
+    const connection = this.connection ?? (await connecting.catch(() => null))
+    if (connection === null) return
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
+    await this.finishNow(connection, finish)
+  }
+
+  /** Waits for `finishing` (awaited, so that its statements' async stack reaches the caller), then returns the connection, whether it failed or not. */
+  private async releaseAfter(finishing: Promise<void> | undefined, connection: DriverConnection): Promise<void> {
+    try {
+      await finishing
+    } finally {
+      await this.releaseEnded(connection)
+    }
+  }
+
+  /** Forgets the ended transaction's connection and returns it to the pool (a joined one stays with its external transaction). */
+  private releaseEnded(connection: DriverConnection): Promise<void> | undefined {
+    this.connecting = null
+    this.connection = null
+    return this.joined ? undefined : this.engine.releaseNow(connection)
+  }
+
 }

@@ -60,8 +60,8 @@ function commit(connection: DriverConnection): Promise<void> {
   return connection.commit()
 }
 
-/** Ends a connection's transaction without keeping it. */
-function rollback(connection: DriverConnection): Promise<void> {
+/** Ends a connection's transaction without keeping it; undefined when nothing was open. */
+function rollback(connection: DriverConnection): Promise<void> | undefined {
   return connection.rollback()
 }
 

@@ -91,7 +91,12 @@ export abstract class DeferredBeginConnection implements DriverConnection {
   }
 
   rollback(): Promise<void> | undefined {
-    this.streams.interruptAll('rollback')
+    try {
+      this.streams.interruptAll('rollback')
+    } catch (error) {
+      // As from an async rollback: the caller's catch (rollbackForRelease) sees it, and the connection is still released.
+      return Promise.reject(error)
+    }
     this.#end()
     return this.inTransaction ? this.#rollbackOpen() : undefined
   }

@@ -200,8 +200,13 @@ export class EngineTransaction {
     } catch (error) {
       finishing = Promise.reject(error)
     }
-    if (finishing === undefined) return this.releaseEnded(connection) ?? ENDED
-    return this.releaseAfter(finishing, connection)
+    if (finishing !== undefined) return this.releaseAfter(finishing, connection)
+    try {
+      return this.releaseEnded(connection) ?? ENDED
+    } catch (error) {
+      // A promise, as from an async end: a caller ending several engines at once (allSettled) ends the others too.
+      return Promise.reject(error)
+    }
   }
 
   /** {@link end} once the checkout and the running statements have settled. */

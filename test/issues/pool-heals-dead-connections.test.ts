@@ -15,6 +15,25 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
+/**
+ * A request's retry loop after a lone write failed on a dead connection: rolls back, adds the role named
+ * `name` again and commits, until a commit works; every failure must be a ConnectionLostError, and fewer
+ * than `attempts` of them may come.
+ */
+async function retryUntilCommitted(session: Session, name: string, attempts: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await session.rollback()
+    session.add(new Role({ name }))
+    const failure = await session.commit().then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    if (failure === undefined) return
+    expect(failure).toBeInstanceOf(ConnectionLostError)
+    expect(attempt).toBeLessThan(attempts)
+  }
+}
+
 /** Backends of the test database other than the asking one. */
 async function backends(target: TestDatabase): Promise<number[]> {
   const rows = await target.readRows<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid')
@@ -96,20 +115,8 @@ describe.runIf(DIALECTS.includes('postgresql'))('on postgresql', () => {
     await expect(session.commit()).rejects.toThrow(ConnectionLostError)
     expect(proxy.resets).toBe(1)
     expect(await db.readRows('SELECT name FROM "Role"')).toEqual([])
-    await session.rollback()
-    session.add(new Role({ name: 'after terminate' }))
     // Another dead connection may answer the retry too; a request's retry loop sends it again until one works.
-    for (let attempt = 1; ; attempt++) {
-      const failure = await session.commit().then(
-        () => undefined,
-        (error: unknown) => error,
-      )
-      if (failure === undefined) break
-      expect(failure).toBeInstanceOf(ConnectionLostError)
-      expect(attempt).toBeLessThan(5)
-      await session.rollback()
-      session.add(new Role({ name: 'after terminate' }))
-    }
+    await retryUntilCommitted(session, 'after terminate', 5)
     await session.close()
     expect(await db.readRows('SELECT name FROM "Role"')).toEqual([{ name: 'after terminate' }])
   })
@@ -180,17 +187,7 @@ describe.runIf(DIALECTS.includes('mysql'))('on mysql', () => {
     expect(proxy.resets).toBe(1)
     expect(await db.readRows('SELECT name FROM "Role"')).toEqual([])
     // Each dead connection fails one attempt; a request's retry loop sends it again until a fresh one is opened.
-    for (let attempt = 1; ; attempt++) {
-      await session.rollback()
-      session.add(new Role({ name: 'after kill' }))
-      const failure = await session.commit().then(
-        () => undefined,
-        (error: unknown) => error,
-      )
-      if (failure === undefined) break
-      expect(failure).toBeInstanceOf(ConnectionLostError)
-      expect(attempt).toBeLessThan(3)
-    }
+    await retryUntilCommitted(session, 'after kill', 3)
     await session.close()
     expect(await db.readRows('SELECT name FROM "Role"')).toEqual([{ name: 'after kill' }])
   })

@@ -5,7 +5,7 @@ import type { CompiledQuery } from '../sql/compiled-query.js'
 import { isConnectionError, mapAdapterError } from './adapter-errors.js'
 import { CursorStream } from './adapter-stream.js'
 import { retryOnDeadConnection } from './dead-connection-retry.js'
-import { DeferredBeginConnection } from './deferred-begin-connection.js'
+import { DeferredBeginConnection, releaseToPool } from './deferred-begin-connection.js'
 import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, IsolationLevel, PoolStatus, QueryResult, RowBatch, RowBatches, StatementReporter } from './driver.js'
 import { QueuePool } from './pool.js'
 import type { RowStream } from './row-stream.js'
@@ -407,16 +407,7 @@ export class PrismaAdapterDriver implements Driver {
   }
 
   release(connection: DriverConnection): Promise<void> | undefined {
-    const adapterConnection = connection as AdapterConnection
-    // Checked synchronously: a connection with nothing open goes back without a turn of the event loop.
-    if (!adapterConnection.inTransaction && adapterConnection.reusable) return this.pool.release(adapterConnection)
-    return this.releaseAfterRollback(adapterConnection)
-  }
-
-  private async releaseAfterRollback(adapterConnection: AdapterConnection): Promise<void> {
-    if (adapterConnection.inTransaction) await adapterConnection.rollbackForRelease()
-    if (adapterConnection.reusable) await this.pool.release(adapterConnection)
-    else await this.pool.discard(adapterConnection)
+    return releaseToPool(this.pool, connection as AdapterConnection)
   }
 
   status(): PoolStatus {

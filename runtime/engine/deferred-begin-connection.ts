@@ -2,6 +2,7 @@
 import type { OrmError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import type { AloneResult, DriverConnection, IsolationLevel, QueryResult, RowBatches, StatementReporter, TransactionOptions } from './driver.js'
+import type { QueuePool } from './pool.js'
 import { OpenStreams } from './row-stream.js'
 
 /** What `commit()` answers when no BEGIN was sent: one settled promise, shared. */
@@ -207,4 +208,20 @@ export abstract class DeferredBeginConnection implements DriverConnection {
     this.#requested = false
     this.#generation++
   }
+}
+
+/**
+ * Returns a session's `connection` to its driver's `pool`: at once, with no turn of the event loop, when
+ * nothing is open on it (undefined: nothing to wait for); else after rolling back what is open, closing
+ * it instead when that ROLLBACK failed (see {@link DeferredBeginConnection.reusable}).
+ */
+export function releaseToPool<C extends DeferredBeginConnection>(pool: QueuePool<C>, connection: C): Promise<void> | undefined {
+  if (!connection.inTransaction && connection.reusable) return pool.release(connection)
+  return releaseAfterRollback(pool, connection)
+}
+
+async function releaseAfterRollback<C extends DeferredBeginConnection>(pool: QueuePool<C>, connection: C): Promise<void> {
+  if (connection.inTransaction) await connection.rollbackForRelease()
+  if (connection.reusable) await pool.release(connection)
+  else await pool.discard(connection)
 }

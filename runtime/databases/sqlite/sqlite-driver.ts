@@ -1,6 +1,6 @@
 /** The embedded SQLite driver: better-sqlite3 directly, WAL, one pooled handle per concurrent session for reads, and one shared handle for write transactions. */
 import type { ConnectionBudget } from '../../engine/connection-budget.js'
-import { DeferredBeginConnection } from '../../engine/deferred-begin-connection.js'
+import { DeferredBeginConnection, releaseToPool } from '../../engine/deferred-begin-connection.js'
 import type { ConnectionOwner, DisposeOptions, Driver, DriverConnection, IsolationLevel, PoolStatus, QueryResult, RowBatches, StatementReporter } from '../../engine/driver.js'
 import { QueuePool } from '../../engine/pool.js'
 import { DatabaseLockedError, IllegalStateChangeError, InvalidRequestError, type OrmError } from '../../errors.js'
@@ -304,16 +304,7 @@ export class SqliteDriver implements Driver {
   }
 
   release(connection: DriverConnection): Promise<void> | undefined {
-    const sqlite = connection as SqliteConnection
-    // Checked synchronously: a connection with nothing open goes back without a turn of the event loop.
-    if (!sqlite.inTransaction && sqlite.reusable) return this.pool.release(sqlite)
-    return this.releaseAfterRollback(sqlite)
-  }
-
-  private async releaseAfterRollback(sqlite: SqliteConnection): Promise<void> {
-    if (sqlite.inTransaction) await sqlite.rollbackForRelease()
-    if (sqlite.reusable) await this.pool.release(sqlite)
-    else await this.pool.discard(sqlite)
+    return releaseToPool(this.pool, connection as SqliteConnection)
   }
 
   status(): PoolStatus {

@@ -221,7 +221,7 @@ export class EngineTransaction {
   }
 
   /** Waits for `finishing` (awaited, so that its statements' async stack reaches the caller), then returns the connection, whether it failed or not. */
-  private async releaseAfter(finishing: Promise<void> | undefined, connection: DriverConnection): Promise<void> {
+  private async releaseAfter(finishing: Promise<void>, connection: DriverConnection): Promise<void> {
     try {
       await finishing
     } finally {
@@ -235,5 +235,4 @@ export class EngineTransaction {
     this.connection = null
     return this.joined ? undefined : this.engine.releaseNow(connection)
   }
-
 }

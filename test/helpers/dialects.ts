@@ -1,4 +1,5 @@
 // The databases every integration test runs against (like Kysely's DIALECTS), filterable with PRISMALCHEMY_TEST_DIALECTS.
+import type { Engine } from 'prismalchemy'
 import { describe } from 'vitest'
 
 /** A database family under test. */
@@ -71,6 +72,18 @@ export function placeholders(count: number): string {
  */
 export function normalizeSql(sql: string): string {
   return requoted(sql, '`', '"').replace(/\$\d+/g, '?')
+}
+
+/** The statements `work` sends on `engine`, each {@link normalizeSql normalised}, failed ones marked ` -- failed`. */
+export async function statementsSent(engine: Engine, work: () => Promise<unknown>): Promise<string[]> {
+  const sent: string[] = []
+  const stop = engine.onStatement((statement) => sent.push(normalizeSql(statement.sql) + (statement.error === undefined ? '' : ' -- failed')))
+  try {
+    await work()
+  } finally {
+    stop()
+  }
+  return sent
 }
 
 /**

@@ -4,7 +4,7 @@ import { IllegalStateChangeError, inspect, listen, Session, StaleDataError, Uniq
 import { Comment, Post, Role, User } from '../../generated/models.js'
 import { ANSWERED_WITHIN_MS } from '../../runtime/databases/postgres/answered-connections.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { beginOf, describeOn, DIALECTS, normalizeSql, type TestDialect } from '../helpers/dialects.js'
+import { beginOf, describeOn, DIALECTS, statementsSent, type TestDialect } from '../helpers/dialects.js'
 
 describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
   let database: TestDatabase
@@ -20,17 +20,8 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
     await database.dispose()
   })
 
-  /** The statements `work` sends on the test's engine, normalised (`?` placeholders, `"` quotes), failed ones marked. */
-  async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
-    const sent: string[] = []
-    const stop = database.engine.onStatement((statement) => sent.push(normalizeSql(statement.sql) + (statement.error === undefined ? '' : ' -- failed')))
-    try {
-      await work()
-    } finally {
-      stop()
-    }
-    return sent
-  }
+  /** The statements `work` sends on `target`'s engine (the test's database by default), normalised, failed ones marked. */
+  const statementsOf = (work: () => Promise<unknown>, target: TestDatabase = database): Promise<string[]> => statementsSent(target.engine, work)
 
   /** Role names as stored in `target` (the test's database by default), read with the plain driver. */
   async function storedRolesOf(target: TestDatabase): Promise<string[]> {
@@ -52,12 +43,8 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
         expect(plain.engine.singleStatementCommits).toBe(expected.length === 1)
         const session = plain.session()
         session.add(new Role({ name: 'admin' }))
-        const sent: string[] = []
-        const stop = plain.engine.onStatement((statement) => sent.push(normalizeSql(statement.sql)))
-        await session.commit()
-        stop()
-        expect(sent).toEqual(expected)
-        expect((await plain.readRows<{ name: string }>('SELECT "name" FROM "Role"')).map((row) => row.name)).toEqual(['admin'])
+        expect(await statementsOf(() => session.commit(), plain)).toEqual(expected)
+        expect(await storedRolesOf(plain)).toEqual(['admin'])
         await session.close()
       } finally {
         await plain.dispose()
@@ -77,13 +64,9 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
         vi.useFakeTimers({ toFake: ['Date'] })
         try {
           const session = plain.session()
-          const commitOf = async (name: string): Promise<string[]> => {
+          const commitOf = (name: string): Promise<string[]> => {
             session.add(new Role({ name }))
-            const sent: string[] = []
-            const stop = plain.engine.onStatement((statement) => sent.push(normalizeSql(statement.sql)))
-            await session.commit()
-            stop()
-            return sent
+            return statementsOf(() => session.commit(), plain)
           }
           // No connection open yet: the write opens one, which cannot have died.
           expect(await commitOf('first')).toEqual([insertRole])
@@ -102,9 +85,7 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
         }
       }
     })
-  }
 
-  if (dialect === 'postgresql') {
     it('by default, a wall clock set back does not make a silent pool look as if it had answered (the monotonic clock counts too)', async () => {
       const plain = await createTestDatabase({}, dialect)
       vi.useFakeTimers({ toFake: ['Date', 'performance'] })
@@ -116,11 +97,7 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
         vi.advanceTimersByTime(ANSWERED_WITHIN_MS + 1000)
         vi.setSystemTime(Date.now() - ANSWERED_WITHIN_MS - 1000)
         session.add(new Role({ name: 'second' }))
-        const sent: string[] = []
-        const stop = plain.engine.onStatement((statement) => sent.push(normalizeSql(statement.sql)))
-        await session.commit()
-        stop()
-        expect(sent).toEqual([begin, insertRole, 'COMMIT'])
+        expect(await statementsOf(() => session.commit(), plain)).toEqual([begin, insertRole, 'COMMIT'])
         await session.close()
       } finally {
         vi.useRealTimers()

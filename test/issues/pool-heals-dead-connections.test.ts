@@ -6,7 +6,7 @@ import { Role } from '../../generated/models.js'
 import { ANSWERED_WITHIN_MS } from '../../runtime/databases/postgres/answered-connections.js'
 import type { DriverConnection } from '../../runtime/engine/driver.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { DIALECTS, normalizeSql } from '../helpers/dialects.js'
+import { DIALECTS, statementsSent } from '../helpers/dialects.js'
 import { startLateNewsProxy, type LateNewsProxy } from '../helpers/late-news-proxy.js'
 
 const cleanups: (() => Promise<void>)[] = []
@@ -153,18 +153,6 @@ describe.runIf(DIALECTS.includes('mysql'))('on mysql', () => {
     return { db, engine, proxy }
   }
 
-  /** The statements `work` sends on `engine`, normalised, failed ones marked. */
-  async function statementsOf(engine: Engine, work: () => Promise<unknown>): Promise<string[]> {
-    const sent: string[] = []
-    const stop = engine.onStatement((statement) => sent.push(normalizeSql(statement.sql) + (statement.error === undefined ? '' : ' -- failed')))
-    try {
-      await work()
-    } finally {
-      stop()
-    }
-    return sent
-  }
-
   // singleStatementCommits is on by default on MySQL: the BEGIN it saves is not what heals there, the mariadb
   // pool pings each connection idle for more than 0.5 s (its minDelayValidation) before it hands it out.
   it('sends a lone write alone after the server killed every connection idle for over 0.5 s unseen: the pool pings each dead one and replaces it', async () => {
@@ -172,7 +160,7 @@ describe.runIf(DIALECTS.includes('mysql'))('on mysql', () => {
     vi.setSystemTime(Date.now() + 600)
     const session = new Session({ bind: engine })
     session.add(new Role({ name: 'after kill' }))
-    expect(await statementsOf(engine, () => session.commit())).toEqual(['INSERT INTO "Role" ("name") VALUES (?)'])
+    expect(await statementsSent(engine, () => session.commit())).toEqual(['INSERT INTO "Role" ("name") VALUES (?)'])
     await session.close()
     expect(proxy.resets).toBe(3)
     expect(await db.readRows('SELECT name FROM "Role"')).toEqual([{ name: 'after kill' }])
@@ -183,7 +171,7 @@ describe.runIf(DIALECTS.includes('mysql'))('on mysql', () => {
     const { db, engine, proxy } = await poolOfKilledConnections()
     const session = new Session({ bind: engine })
     session.add(new Role({ name: 'after kill' }))
-    expect(await statementsOf(engine, () => expect(session.commit()).rejects.toThrow(ConnectionLostError))).toEqual(['INSERT INTO "Role" ("name") VALUES (?) -- failed'])
+    expect(await statementsSent(engine, () => expect(session.commit()).rejects.toThrow(ConnectionLostError))).toEqual(['INSERT INTO "Role" ("name") VALUES (?) -- failed'])
     expect(proxy.resets).toBe(1)
     expect(await db.readRows('SELECT name FROM "Role"')).toEqual([])
     // Each dead connection fails one attempt; a request's retry loop sends it again until a fresh one is opened.

@@ -213,8 +213,8 @@ export class CollectionTracker {
 
   /** Forgets pending links (rollback). */
   reset(): void {
-    this.links = []
-    this.invalid = []
+    if (this.links.length > 0) this.links = []
+    if (this.invalid.length > 0) this.invalid = []
   }
 
 }

@@ -51,9 +51,11 @@ export class IdentityMap {
     return (this.byMapper.get(mapper) ?? new Map<unknown, InstanceState>()).values()
   }
 
-  /** Every stored state. */
-  *states(): IterableIterator<InstanceState> {
-    for (const map of this.byMapper.values()) yield* map.values()
+  /** Every stored state, as an array taken now (the caller may add and remove states while it walks it). */
+  states(): InstanceState[] {
+    const states: InstanceState[] = []
+    for (const map of this.byMapper.values()) for (const state of map.values()) states.push(state)
+    return states
   }
 
   /** Number of stored objects. */
@@ -63,7 +65,7 @@ export class IdentityMap {
 
   /** Forgets everything. */
   clear(): void {
-    this.byMapper.clear()
+    if (this.byMapper.size > 0) this.byMapper.clear()
     this.count = 0
   }
 }

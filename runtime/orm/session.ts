@@ -400,10 +400,11 @@ export class Session {
   expungeAll(): void {
     for (const state of this.identityMap.states()) state.session = null
     for (const state of this.newStates) state.session = null
+    // Clearing an empty Map or Set still allocates a new table in V8: only non-empty ones are cleared.
     this.identityMap.clear()
-    this.newStates.clear()
-    this.dirtyStates.clear()
-    this.deletedStates.clear()
+    if (this.newStates.size > 0) this.newStates.clear()
+    if (this.dirtyStates.size > 0) this.dirtyStates.clear()
+    if (this.deletedStates.size > 0) this.deletedStates.clear()
   }
 
   /**
@@ -417,7 +418,7 @@ export class Session {
 
   /** Expires every object in the session. */
   expireAll(): void {
-    for (const state of [...this.identityMap.states()]) this.expire(state.obj)
+    for (const state of this.identityMap.states()) this.expire(state.obj)
   }
 
   /**

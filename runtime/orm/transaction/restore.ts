@@ -30,6 +30,8 @@ export function rememberOriginalsIn(originals: Map<InstanceState, Record<string,
  * still in the session are touched: detached ones keep their values, as SQLAlchemy leaves them.
  */
 export function restoreObjects(session: LoadContext, scope: RestoreScope): void {
+  // Nothing flushed and nothing unflushed (a session that only read): nothing to undo.
+  if (isEmpty(scope) && session.dirtyStates.size === 0 && session.newStates.size === 0 && session.deletedStates.size === 0) return
   const identityMap = session.identityMap
   const kept = scope.kept
   const inserted = scope.inserted.length > 0 ? new Set(scope.inserted) : null
@@ -73,7 +75,7 @@ export function restoreObjects(session: LoadContext, scope: RestoreScope): void 
     }
     state.clearModifications()
   }
-  session.dirtyStates.clear()
+  if (session.dirtyStates.size > 0) session.dirtyStates.clear()
   for (const [state, originals] of scope.originals) {
     if (kept?.(state) === true || state.session !== session || transient.has(state)) continue
     Object.assign(state.dict, originals)
@@ -87,6 +89,11 @@ export function restoreObjects(session: LoadContext, scope: RestoreScope): void 
     }
   }
   for (const state of session.newStates) state.session = null
-  session.newStates.clear()
-  session.deletedStates.clear()
+  if (session.newStates.size > 0) session.newStates.clear()
+  if (session.deletedStates.size > 0) session.deletedStates.clear()
+}
+
+/** True when `scope` recorded nothing: no object inserted, deleted, found gone or updated in it. */
+export function isEmpty(scope: RestoreScope): boolean {
+  return scope.inserted.length === 0 && scope.deleted.length === 0 && scope.vanished.length === 0 && scope.originals.size === 0
 }

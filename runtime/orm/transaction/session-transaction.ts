@@ -7,7 +7,7 @@ import type { CompiledQuery } from '../../sql/compiled-query.js'
 import { EngineTransaction } from './engine-transaction.js'
 import type { Mapper } from '../mapper.js'
 import type { BindRoute, SessionRouting } from '../routing.js'
-import { rememberOriginalsIn, restoreObjects } from './restore.js'
+import { isEmpty, rememberOriginalsIn, restoreObjects } from './restore.js'
 import { Savepoint } from './savepoint.js'
 import type { LoadContext } from '../session-context.js'
 import type { InstanceState } from '../state.js'
@@ -255,6 +255,8 @@ export class SessionTransaction {
     const kept =
       committed === null && alone.size === 0 ? undefined : (state: InstanceState) => alone.has(state) || (committed?.has(ctx.routing.routeOf(state.mapper).primary) ?? false)
     restoreObjects(ctx, { inserted: this.inserted, deleted: this.deleted, vanished: this.vanished, originals: this.originals, kept })
+    // A transaction that only read has nothing more to undo or forget.
+    if (isEmpty(this) && this.readAfterWrite.size === 0) return
     // Rows read after the transaction wrote may show writes that are gone now: their columns are
     // expired (read again with refresh() or a query), never served from a rolled-back transaction.
     for (const state of this.readAfterWrite) {

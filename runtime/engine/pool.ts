@@ -51,6 +51,10 @@ interface ConnectionRecord {
   fresh: boolean
   /** `performance.now()` when it last went idle (with an idle timeout only). */
   idleSince?: number
+  /** True while checked out. */
+  out: boolean
+  /** Who checked it out, while {@link out}. */
+  owner: ConnectionOwner | undefined
 }
 
 interface Waiter<C> {
@@ -90,10 +94,11 @@ function label(owner: ConnectionOwner | undefined): string {
 export class QueuePool<C> implements BudgetMember {
   private readonly idle: C[] = []
   private readonly waiters: Waiter<C>[] = []
-  /** Checked-out connections of the current generation, with their owners. */
-  private readonly inUse = new Map<C, ConnectionOwner | undefined>()
-  /** Checked-out connections of earlier generations (opened before a dispose): closed when they come back. */
-  private readonly retiring = new Map<C, ConnectionOwner | undefined>()
+  /**
+   * Checked-out connections of the current generation (their records say by whom). Those of earlier
+   * generations (opened before a dispose) are retiring: closed when they come back.
+   */
+  private checkedOut = 0
   /** Connections open or being opened, per generation; the current generation's count stays within `max`. */
   private readonly slots = new Map<number, number>()
   /** Every open connection's facts, from its opening until it is closed. */
@@ -165,8 +170,7 @@ export class QueuePool<C> implements BudgetMember {
    * was disposed. Returns undefined when nothing is left to wait for (no close).
    */
   release(connection: C): Promise<void> | undefined {
-    if (this.retiring.delete(connection)) return this.close(connection)
-    this.inUse.delete(connection)
+    if (this.untrack(connection)) return this.close(connection)
     const waiter = this.waiters.shift()
     if (waiter !== undefined) {
       clearTimeout(waiter.timer)
@@ -183,19 +187,18 @@ export class QueuePool<C> implements BudgetMember {
 
   /** Takes back a checked-out connection that cannot be reused (its driver found it broken) and closes it; a waiter gets a fresh one. */
   async discard(connection: C): Promise<void> {
-    this.retiring.delete(connection)
-    this.inUse.delete(connection)
+    this.untrack(connection)
     await this.close(connection)
   }
 
   /** Current figures, with the owner of each checked-out connection (label functions are called now). */
   status(): PoolStatus {
     return {
-      checkedOut: this.inUse.size,
+      checkedOut: this.checkedOut,
       idle: this.idle.length,
       waiting: this.waiters.length,
       max: this.max,
-      checkedOutBy: [...this.inUse.values()].map(label),
+      checkedOutBy: this.owners(),
     }
   }
 
@@ -209,8 +212,8 @@ export class QueuePool<C> implements BudgetMember {
     const idle = this.idle.splice(0)
     clearTimeout(this.sweepTimer)
     this.sweepTimer = undefined
-    for (const [connection, owner] of this.inUse) this.retiring.set(connection, owner)
-    this.inUse.clear()
+    // The checked-out connections keep their generation: from now on they are retiring.
+    this.checkedOut = 0
     this.generation++
     this.serveWaiters()
     await Promise.all(idle.map((connection) => this.close(connection)))
@@ -225,21 +228,40 @@ export class QueuePool<C> implements BudgetMember {
         reject,
         timer: setTimeout(() => {
           this.waiters.splice(this.waiters.indexOf(waiter), 1)
-          reject(PoolTimeoutError.exhausted(this.options.timeoutMs, this.inUse.size, this.max, [...this.inUse.values()].map(label)))
+          reject(PoolTimeoutError.exhausted(this.options.timeoutMs, this.checkedOut, this.max, this.owners()))
         }, this.options.timeoutMs),
       }
       this.waiters.push(waiter)
     })
   }
 
-  /** Records `connection` as checked out by `owner`: of the current generation, or retiring when a dispose came in between. */
+  /** Records `connection` as checked out by `owner` (retiring when a dispose came in between, see {@link checkedOut}). */
   private track(connection: C, owner: ConnectionOwner | undefined): void {
-    if (this.generationOf(connection) === this.generation) this.inUse.set(connection, owner)
-    else this.retiring.set(connection, owner)
+    const record = this.records.get(connection)
+    if (record === undefined || record.out) return
+    record.out = true
+    record.owner = owner
+    if (record.generation === this.generation) this.checkedOut++
   }
 
-  private untrack(connection: C): void {
-    if (!this.inUse.delete(connection)) this.retiring.delete(connection)
+  /** Records `connection` as back; true when it was a retiring one (of an earlier generation), to be closed. */
+  private untrack(connection: C): boolean {
+    const record = this.records.get(connection)
+    if (record === undefined || !record.out) return false
+    record.out = false
+    record.owner = undefined
+    if (record.generation === this.generation) {
+      this.checkedOut--
+      return false
+    }
+    return true
+  }
+
+  /** The labels of who checked out each connection of the current generation, in the order they were opened. */
+  private owners(): string[] {
+    const owners: string[] = []
+    for (const record of this.records.values()) if (record.out && record.generation === this.generation) owners.push(label(record.owner))
+    return owners
   }
 
   /** Counts a connection about to be opened in the current generation; returns the generation. */
@@ -275,7 +297,7 @@ export class QueuePool<C> implements BudgetMember {
       this.freeSlot(generation)
       throw error
     }
-    this.records.set(connection, { generation, openedAt: this.checks ? performance.now() : 0, fresh: true })
+    this.records.set(connection, { generation, openedAt: this.checks ? performance.now() : 0, fresh: true, out: false, owner: undefined })
     return connection
   }
 
@@ -287,6 +309,7 @@ export class QueuePool<C> implements BudgetMember {
   /** Closes a connection and frees its slot, even when closing fails. */
   private async close(connection: C): Promise<void> {
     const generation = this.generationOf(connection)
+    this.untrack(connection)
     this.records.delete(connection)
     try {
       await this.options.destroy(connection)
@@ -369,6 +392,7 @@ export class QueuePool<C> implements BudgetMember {
   /** Closes `connection` (ignoring a failure to close what may be dead) and opens a new one in its slot. */
   private async replace(connection: C): Promise<C> {
     const generation = this.generationOf(connection)
+    this.untrack(connection)
     this.records.delete(connection)
     try {
       await this.options.destroy(connection)

@@ -81,8 +81,8 @@ export class SessionTransaction {
   readonly inserted: InstanceState[] = []
   /** Objects whose DELETE was flushed in this transaction. */
   readonly deleted: InstanceState[] = []
-  /** Objects whose row was read after this transaction first wrote: a rollback expires them. */
-  readonly readAfterWrite = new Set<InstanceState>()
+  /** Objects whose row was read after this transaction first wrote: a rollback expires them. Null until there is one. */
+  private readAfterWrite: Set<InstanceState> | null = null
   /** Objects expunged because their row was gone when read (deleted by a statement of this transaction, perhaps): a rollback re-attaches them. */
   readonly vanished: InstanceState[] = []
   /** Column values as they were before this transaction's first flushed UPDATE of each object. */
@@ -92,8 +92,8 @@ export class SessionTransaction {
    * Their objects' changes are permanent, so a rollback leaves those objects as committed.
    */
   committedEngines: ReadonlySet<Engine> | null = null
-  /** Identity keys of `deleted`, per mapper, indexed up to `deletedIndexed`. */
-  private readonly deletedKeys = new Map<Mapper, Set<unknown>>()
+  /** Identity keys of `deleted`, per mapper, indexed up to `deletedIndexed`; null until `wasDeleted` indexes one. */
+  private deletedKeys: Map<Mapper, Set<unknown>> | null = null
   private deletedIndexed = 0
   /** The connection of the first engine used: most sessions use one, and find it without a search. */
   private first: EngineTransaction | null = null
@@ -251,15 +251,16 @@ export class SessionTransaction {
    */
   restore(ctx: LoadContext): void {
     const committed = this.committedEngines
-    const alone = this.committedAlone
+    const alone = this.#committedAlone
     const kept =
-      committed === null && alone.size === 0 ? undefined : (state: InstanceState) => alone.has(state) || (committed?.has(ctx.routing.routeOf(state.mapper).primary) ?? false)
+      committed === null && alone === null ? undefined : (state: InstanceState) => alone?.has(state) === true || (committed?.has(ctx.routing.routeOf(state.mapper).primary) ?? false)
     restoreObjects(ctx, { inserted: this.inserted, deleted: this.deleted, vanished: this.vanished, originals: this.originals, kept })
     // A transaction that only read has nothing more to undo or forget.
-    if (isEmpty(this) && this.readAfterWrite.size === 0) return
+    const readAfterWrite = this.readAfterWrite
+    if (isEmpty(this) && readAfterWrite === null) return
     // Rows read after the transaction wrote may show writes that are gone now: their columns are
     // expired (read again with refresh() or a query), never served from a rolled-back transaction.
-    for (const state of this.readAfterWrite) {
+    for (const state of readAfterWrite ?? []) {
       if (state.key === undefined || state.deleted || state.session !== ctx) continue
       // The primary key is the identity the object keeps; every other column is expired.
       state.expired = new Set(state.mapper.columns.filter((column) => !state.mapper.primaryKey.includes(column)).map((column) => column.name))
@@ -305,13 +306,29 @@ export class SessionTransaction {
    * statement failed, or matched no row), so its object is restored as usual.
    */
   settleLoneWrite(written: InstanceState | undefined): void {
-    if (written !== undefined && this.#autocommitted) this.committedAlone.add(written)
+    if (written !== undefined && this.#autocommitted) (this.#committedAlone ??= new Set()).add(written)
     this.#loneWriteExpected = false
     this.#autocommitted = false
   }
 
-  /** Objects whose write committed on its own (see {@link settleLoneWrite}): a rollback leaves them as committed. */
-  readonly committedAlone = new Set<InstanceState>()
+  /** Objects whose write committed on its own (see {@link settleLoneWrite}): a rollback leaves them as committed. Null while none did. */
+  #committedAlone: Set<InstanceState> | null = null
+
+  /** True once a lone write committed on its own (see {@link settleLoneWrite}). */
+  get committedAlone(): boolean {
+    return this.#committedAlone !== null
+  }
+
+  /** Remembers an object whose row was read after this transaction wrote: a rollback expires it (see {@link restore}). */
+  noteReadAfterWrite(state: InstanceState): void {
+    this.readAfterWrite ??= new Set()
+    this.readAfterWrite.add(state)
+  }
+
+  /** Forgets an object {@link noteReadAfterWrite} remembered. */
+  forgetReadAfterWrite(state: InstanceState): void {
+    this.readAfterWrite?.delete(state)
+  }
 
   /** Runs one write on `route`'s primary, remembering that this engine was written to (see {@link commit}). */
   write(route: BindRoute, query: CompiledQuery): Promise<QueryResult> {
@@ -387,16 +404,17 @@ export class SessionTransaction {
   wasDeleted(mapper: Mapper, key: unknown): boolean {
     for (; this.deletedIndexed < this.deleted.length; this.deletedIndexed++) {
       const state = this.deleted[this.deletedIndexed]
-      let keys = this.deletedKeys.get(state.mapper)
-      if (keys === undefined) this.deletedKeys.set(state.mapper, (keys = new Set()))
+      const deletedKeys = (this.deletedKeys ??= new Map())
+      let keys = deletedKeys.get(state.mapper)
+      if (keys === undefined) deletedKeys.set(state.mapper, (keys = new Set()))
       keys.add(state.key)
     }
-    return this.deletedKeys.get(mapper)?.has(key) ?? false
+    return this.deletedKeys?.get(mapper)?.has(key) ?? false
   }
 
   /** Forgets the index of deleted identities (`wasDeleted`), after `deleted` shrank (a savepoint rollback). */
   resetDeletedIndex(): void {
-    this.deletedKeys.clear()
+    this.deletedKeys = null
     this.deletedIndexed = 0
   }
 
@@ -405,9 +423,9 @@ export class SessionTransaction {
     this.inserted.length = 0
     this.deleted.length = 0
     this.vanished.length = 0
-    this.readAfterWrite.clear()
+    this.readAfterWrite = null
     this.originals.clear()
-    this.deletedKeys.clear()
+    this.deletedKeys = null
     this.deletedIndexed = 0
   }
 

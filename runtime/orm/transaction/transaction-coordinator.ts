@@ -89,12 +89,12 @@ export class TransactionCoordinator {
 
   /** Remembers an object whose row was read after this transaction wrote (see `SessionTransaction.restore`). */
   noteUncommittedRead(state: InstanceState): void {
-    this.#transaction?.readAfterWrite.add(state)
+    this.#transaction?.noteReadAfterWrite(state)
   }
 
   /** Forgets an object {@link noteUncommittedRead} remembered, once it left the session (a stream released it): a rollback has nothing to expire there. */
   forgetUncommittedRead(state: InstanceState): void {
-    this.#transaction?.readAfterWrite.delete(state)
+    this.#transaction?.forgetReadAfterWrite(state)
   }
 
   /** Remembers an object expunged because its row was gone: a rollback may bring the row back, and the object with it. */
@@ -302,7 +302,7 @@ export class TransactionCoordinator {
     const alone = endsTransaction && !transaction.hasWritten && transaction.savepoints.length === 0 && !sessionListens(host, 'afterFlush')
     try {
       const result = await new UnitOfWork(host, transaction, alone).run()
-      if (alone && transaction.committedAlone.size > 0) this.#committedAlone = true
+      if (alone && transaction.committedAlone) this.#committedAlone = true
       trace?.wrote(result)
       applyFlushResult(host, transaction, result)
     } catch (error) {

@@ -1,9 +1,13 @@
 /** Rows to objects through the identity map: one object per row per session, refreshing stale ones. */
 import type { Decoder } from '../dialect/dialect.js'
 import type { Mapper } from './mapper.js'
+import type { RawCells } from './row-reader.js'
 import type { Model } from './model.js'
 import type { LoadContext } from './session-context.js'
 import { InstanceState, STATE, type Instrumented } from './state.js'
+
+/** Which values the last row read left as read (reused: a reader fills it and it is read at once). */
+const LEFT_RAW: RawCells = { mask: 0 }
 
 /**
  * The object for an entity row (all of `mapper`'s columns, in order, from cell `start` of `row`: a
@@ -28,19 +32,9 @@ export function hydrate(session: LoadContext, mapper: Mapper, row: readonly unkn
     }
     return existing.obj
   }
-  const dict: Record<string, unknown> = {}
-  const columns = mapper.columns
   // DateTime and Decimal cells stay as read until their first read (ColumnInfo.decodeLaterBit).
-  let rawMask = 0
-  for (let i = 0; i < columns.length; i++) {
-    const raw = row[start + i]
-    const column = columns[i]
-    if (column.leavesRaw(raw)) {
-      dict[column.name] = raw
-      rawMask |= column.decodeLaterBit
-    } else dict[column.name] = decoders[i](raw)
-  }
-  return loadedState(session, mapper, dict, key, rawMask, decoders).obj
+  const dict = mapper.rowReader(decoders)(row, start, LEFT_RAW)
+  return loadedState(session, mapper, dict, key, LEFT_RAW.mask, decoders).obj
 }
 
 /**

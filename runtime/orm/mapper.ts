@@ -8,6 +8,7 @@ import { sql, type ColumnNode, type ColumnType, type ConditionNode, type OrderBy
 import { columnType, constantDefaultOf, readCast } from './column-type.js'
 import { identityKey, keyPartEncoder, type KeyPart, type KeyPartEncoder } from './identity-key.js'
 import type { ColumnDefinition, ModelDefinition, RelationshipDefinition } from './metadata.js'
+import { compileRowReader, type RowReader } from './row-reader.js'
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false
@@ -205,6 +206,8 @@ export class Mapper {
    */
   BlankObject!: new () => object
   private readonly decoderCache = new Map<Dialect, readonly Decoder[]>()
+  /** The {@link RowReader} of each decoders array {@link decoders} handed out. */
+  private readonly rowReaders = new WeakMap<readonly Decoder[], RowReader>()
   private readonly queryCache = new Map<Dialect, Map<string, CompiledQuery>>()
 
   constructor(
@@ -261,6 +264,16 @@ export class Mapper {
       this.decoderCache.set(dialect, decoders)
     }
     return decoders
+  }
+
+  /** The reader that builds a loaded object's column values from its row with `decoders` (one of {@link decoders}' arrays), compiled once. */
+  rowReader(decoders: readonly Decoder[]): RowReader {
+    let reader = this.rowReaders.get(decoders)
+    if (reader === undefined) {
+      reader = compileRowReader(this.columns, decoders)
+      this.rowReaders.set(decoders, reader)
+    }
+    return reader
   }
 
   /** The identity key of primary-key values, encoded by column type (see `identity-key.ts`). */

@@ -1,0 +1,83 @@
+// Loaded objects are built by a row reader compiled per mapper; where Node forbids compiling code from strings
+// (--disallow-code-generation-from-strings, as under a strict CSP) the same loads run through the reader's loop and give
+// the same objects. Both runs are real processes on a real SQLite file.
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+
+const runtime = pathToFileURL(path.resolve('dist/runtime/index.js')).href
+const internal = pathToFileURL(path.resolve('dist/runtime/internal.js')).href
+
+let dir: string
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'prismalchemy-row-reader-'))
+})
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** A script that stores three things of every kind of column, reads them back in a fresh session and prints what it read. */
+function script(file: string): string {
+  return `import { createDb, Decimal, Model } from ${JSON.stringify(runtime)}
+import { defineModels } from ${JSON.stringify(internal)}
+let compiles = true
+try { new Function('return 1') } catch { compiles = false }
+class Thing extends Model {}
+const content = 'datasource db {\\n  provider = "sqlite"\\n}\\nmodel Thing {\\n  id Int @id @default(autoincrement())\\n  name String\\n  at DateTime?\\n  price Decimal?\\n  big BigInt?\\n  data Json?\\n  ok Boolean\\n}\\n'
+const registry = defineModels({
+  schema: { provider: 'sqlite', sources: [{ path: 'schema.prisma', content }] },
+  classes: { Thing },
+  models: [{ name: 'Thing', table: 'Thing', primaryKey: ['id'], relationships: [], columns: [
+    { name: 'id', column: 'id', type: 'Int', nullable: false, default: { kind: 'autoincrement' } },
+    { name: 'name', column: 'name', type: 'String', nullable: false },
+    { name: 'at', column: 'at', type: 'DateTime', nullable: true },
+    { name: 'price', column: 'price', type: 'Decimal', nullable: true },
+    { name: 'big', column: 'big', type: 'BigInt', nullable: true },
+    { name: 'data', column: 'data', type: 'Json', nullable: true },
+    { name: 'ok', column: 'ok', type: 'Boolean', nullable: false },
+  ] }],
+})
+const db = createDb(registry, { url: ${JSON.stringify(`file:${file}`)} })
+await db.createAll()
+const writing = db.Session()
+writing.addAll([
+  new Thing({ name: 'a', at: new Date('2024-03-01T12:34:56.789Z'), price: new Decimal('12.5'), big: 9007199254740993n, data: { tags: ['x'] }, ok: true }),
+  new Thing({ name: 'b', ok: false }),
+  new Thing({ name: 'c', at: new Date('1999-12-31T23:59:59.000Z'), price: new Decimal('-0.25'), big: -3n, data: [1, null], ok: true }),
+])
+await writing.commit()
+await writing.close()
+const reading = db.Session()
+const things = await reading.query(Thing).orderBy('id').all()
+const shown = things.map((t) => [t.id, t.name, t.at instanceof Date ? t.at.toISOString() : t.at, t.price instanceof Decimal ? t.price.toString() : t.price, typeof t.big === 'bigint' ? t.big.toString() + 'n' : t.big, t.data, t.ok])
+console.log(JSON.stringify({ compiles, things: shown, again: (await reading.get(Thing, 1)) === things[0] }))
+await reading.close()
+await db.dispose()
+`
+}
+
+/** Runs the script on its own database file, with the given Node flags, and returns what it printed. */
+async function run(name: string, flags: string[]): Promise<{ compiles: boolean; things: unknown[][]; again: boolean }> {
+  const file = path.join(dir, `${name}.mjs`)
+  writeFileSync(file, script(path.join(dir, `${name}.db`)))
+  const { stdout } = await promisify(execFile)(process.execPath, [...flags, file], { timeout: 30_000 })
+  return JSON.parse(stdout.trim()) as { compiles: boolean; things: unknown[][]; again: boolean }
+}
+
+it('reads the same objects whether the row reader is compiled or, where compiling is forbidden, runs as a loop', async () => {
+  const [compiled, looped] = await Promise.all([run('compiled', []), run('looped', ['--disallow-code-generation-from-strings'])])
+  expect(compiled.compiles).toBe(true)
+  expect(looped.compiles).toBe(false)
+  const expected = [
+    [1, 'a', '2024-03-01T12:34:56.789Z', '12.5', '9007199254740993n', { tags: ['x'] }, true],
+    [2, 'b', null, null, null, null, false],
+    [3, 'c', '1999-12-31T23:59:59.000Z', '-0.25', '-3n', [1, null], true],
+  ]
+  expect(compiled.things).toEqual(expected)
+  expect(looped.things).toEqual(expected)
+  expect(compiled.again && looped.again).toBe(true)
+}, 60_000)

@@ -1,5 +1,5 @@
 /** The driver for every database reached through a Prisma 7 driver adapter (PostgreSQL via @prisma/adapter-pg): owns the transaction SQL, the pool and error mapping. */
-import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils'
+import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory, SqlQueryable, Transaction } from '@prisma/driver-adapter-utils'
 import { type DatabaseAddress, IllegalStateChangeError, InvalidRequestError, type OrmError, TransactionAbortedError, WriteConflictError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import { isConnectionError, mapAdapterError } from './adapter-errors.js'
@@ -58,7 +58,9 @@ export interface PrismaAdapterDriverOptions {
   /**
    * When given, a commit's lone write (`singleStatementCommits`) goes alone, in autocommit, only while
    * this answers true, and inside BEGIN ... COMMIT otherwise, where the BEGIN heals a pooled connection
-   * that died unseen: PostgreSQL's default, true while every idle pooled connection answered lately.
+   * that died unseen: PostgreSQL's default, true while the connection the adapter's pool hands out next
+   * answered lately. Asked in the same turn as the write is handed to the adapter's pool, once the
+   * adapter is open (nothing in between can change which connection that is).
    */
   readonly loneWritesAlone?: () => boolean
 }
@@ -119,7 +121,10 @@ class AdapterConnection extends DeferredBeginConnection {
   private async send(query: CompiledQuery, transactional: boolean): Promise<QueryResult> {
     const generation = this.generation
     if (transactional) this.refuseOnHeldConnection(query.sql)
-    const queryable = transactional ? await this.transaction() : await this.driver.adapter().catch((error: unknown) => Promise.reject(this.mapError(error, query.sql)))
+    // Once the adapter is open, an autocommit statement reaches its pool in this turn (see `loneWritesAlone`).
+    const queryable: SqlQueryable = transactional
+      ? await this.transaction()
+      : (this.driver.openedAdapter ?? (await this.driver.adapter().catch((error: unknown) => Promise.reject(this.mapError(error, query.sql)))))
     if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
     // Autocommit reads go to any pooled server connection; the transaction's statements share one.
     const done = transactional ? await this.turn() : undefined
@@ -372,6 +377,7 @@ export class PrismaAdapterDriver implements Driver {
   readonly loneWritesAlone: (() => boolean) | undefined
   private readonly pool: QueuePool<AdapterConnection>
   private opening: Promise<SqlDriverAdapter> | null = null
+  #opened: SqlDriverAdapter | undefined = undefined
 
   constructor(private readonly options: PrismaAdapterDriverOptions) {
     this.reporter = options.reporter
@@ -420,6 +426,7 @@ export class PrismaAdapterDriver implements Driver {
     const disposing = this.pool.dispose(options)
     const opening = this.opening
     this.opening = null
+    this.#opened = undefined
     const adapter = await opening?.catch(() => null)
     const closing = adapter?.dispose()
     // The adapter's pool closes once its checked-out connections come back: wait only when asked or none are out.
@@ -428,14 +435,24 @@ export class PrismaAdapterDriver implements Driver {
     await disposing
   }
 
+  /** @internal The adapter once {@link adapter} opened it (until a dispose): statements use it without a turn of the event loop. */
+  get openedAdapter(): SqlDriverAdapter | undefined {
+    return this.#opened
+  }
+
   /** @internal The adapter, opened on first use. */
   adapter(): Promise<SqlDriverAdapter> {
     if (this.opening === null) {
       const opening = this.options.factory.connect()
       this.opening = opening
-      opening.catch(() => {
-        if (this.opening === opening) this.opening = null
-      })
+      opening.then(
+        (adapter) => {
+          if (this.opening === opening) this.#opened = adapter
+        },
+        () => {
+          if (this.opening === opening) this.opening = null
+        },
+      )
     }
     return this.opening
   }

@@ -122,10 +122,10 @@ export interface EngineOptions {
    *
    * Default: on SQLite, true (its connections cannot die unseen; the lone write also never waits in
    * line for the write lock while the writer is free, which made a small request about 15% faster with
-   * 50 in flight). On PostgreSQL, true while every idle pooled connection answered the server within
-   * the last 5 seconds, as under load as heavy as the pool's busiest moments; when lighter traffic
-   * leaves a connection idle for longer, the lone write keeps its `BEGIN`, which heals a dead
-   * connection (idle drops come after minutes). On MySQL, true: the mariadb pool pings a connection
+   * 50 in flight). On PostgreSQL, true when the pooled connection the write gets answered the server
+   * within the last 5 seconds (pg's pool hands out the most recently returned one, so light traffic
+   * keeps reusing one that just answered); otherwise the lone write keeps its `BEGIN`, which heals a
+   * dead connection (idle drops come after minutes). On MySQL, true: the mariadb pool pings a connection
    * idle for more than 0.5 s before handing it out, which heals what the `BEGIN` would. `true` sends it
    * alone always, `false` never.
    */

@@ -15,7 +15,6 @@ export interface ReadColumn {
  * Builds the column values of one entity from `row`, its cells from `start` on, in the mapper's column
  * order. A DateTime or Decimal cell that is certain to decode stays as read (`ColumnInfo.leavesRaw`);
  * the reader sets those columns' `decodeLaterBit`s in `raw.mask`.
- * @internal
  */
 export type RowReader = (row: readonly unknown[], start: number, raw: RawCells) => Record<string, unknown>
 
@@ -30,7 +29,6 @@ export interface RawCells {
  * loop it replaces spent most of a load's JavaScript time in keyed stores); where the runtime forbids
  * compiling code from strings (`--disallow-code-generation-from-strings`, a CSP), the loop itself.
  * Column names are schema identifiers, written as JSON string literals; no value is ever in the code.
- * @internal
  */
 export function compileRowReader(columns: readonly ReadColumn[], decoders: readonly Decoder[]): RowReader {
   try {

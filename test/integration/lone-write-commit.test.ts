@@ -1,6 +1,6 @@
 // singleStatementCommits: a commit whose flush writes exactly one statement sends it alone, in autocommit (no BEGIN, no COMMIT), on every database; anything more keeps the transaction.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { IllegalStateChangeError, inspect, listen, Session, StaleDataError, UniqueViolationError } from 'prismalchemy'
+import { IllegalStateChangeError, inspect, listen, Session, sql, StaleDataError, UniqueViolationError } from 'prismalchemy'
 import { Comment, Post, Role, User } from '../../generated/models.js'
 import { ANSWERED_WITHIN_MS } from '../../runtime/databases/postgres/answered-connections.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
@@ -54,7 +54,7 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
 
   if (dialect === 'postgresql') {
     // The BEGIN a lone write saves is what heals a pooled connection that died unseen while idle; the default keeps it
-    // whenever an idle connection has been silent for ANSWERED_WITHIN_MS, and \`true\` never does.
+    // when the connection the write gets has been silent for ANSWERED_WITHIN_MS, and \`true\` never does.
     it('by default, keeps BEGIN ... COMMIT while an idle pooled connection has not answered for 5 s, and goes alone again once a read had it answer; `true` always goes alone', async () => {
       for (const [options, afterSilence] of [
         [{}, [begin, insertRole, 'COMMIT']],
@@ -83,6 +83,38 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
           vi.useRealTimers()
           await plain.dispose()
         }
+      }
+    })
+
+    // pg's pool hands each checkout the connection returned last: after a burst, light traffic keeps reusing the one
+    // that just answered while the others sit idle, and its writes still go alone. The check is of the connection this
+    // write will get, counting the checkouts asked for before it.
+    it('by default, after a burst left connections idle, light traffic keeps sending lone writes alone; when the connection that just answered is busy, the next one is the silent one and BEGIN heals it', async () => {
+      const plain = await createTestDatabase({}, dialect)
+      vi.useFakeTimers({ toFake: ['Date'] })
+      try {
+        const burst = [plain.session(), plain.session(), plain.session()]
+        const pids = await Promise.all(burst.map(async (session) => (await session.execute(sql`SELECT pg_backend_pid() AS pid FROM pg_sleep(0.05)`)).all()[0].pid))
+        expect(new Set(pids).size).toBe(3)
+        await Promise.all(burst.map((session) => session.close()))
+        vi.setSystemTime(Date.now() + ANSWERED_WITHIN_MS + 1)
+        const session = plain.session()
+        // One request: a read (the connection returned last answers again), then its write, alone.
+        expect(await session.query(Role).count()).toBe(0)
+        session.add(new Role({ name: 'light' }))
+        expect(await statementsOf(() => session.commit(), plain)).toEqual([insertRole])
+        // Another session's slow read holds that connection: the write gets one silent since the burst.
+        const other = plain.session()
+        const slow = other.execute(sql`SELECT 1 AS done FROM pg_sleep(1)`)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        session.add(new Role({ name: 'beside a slow read' }))
+        expect(await statementsOf(() => session.commit(), plain)).toEqual([begin, insertRole, 'COMMIT'])
+        await slow
+        await Promise.all([session.close(), other.close()])
+        expect(await storedRolesOf(plain)).toEqual(['beside a slow read', 'light'])
+      } finally {
+        vi.useRealTimers()
+        await plain.dispose()
       }
     })
 

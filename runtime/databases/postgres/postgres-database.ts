@@ -25,10 +25,10 @@ export const postgresDatabase: DatabaseDefinition = {
     // pool_recycle is pg's maxLifetimeSeconds: the adapter's pool owns the real connections.
     const maxLifetimeSeconds = recycleMs > 0 ? Math.max(1, Math.ceil(recycleMs / 1000)) : 0
     const preparedStatements = settings.preparedStatements === true ? Math.max(1, positiveNumber('statementCacheSize', settings.statementCacheSize, 500)) : 0
-    // singleStatementCommits by default: a lone write goes alone only while the pool's idle connections all answered lately.
+    // singleStatementCommits by default: a lone write goes alone only when the connection the pool hands it answered lately.
     const answered = settings.singleStatementCommits === undefined ? new AnsweredConnections() : undefined
     const factory = postgresAdapterFactory(url, { max: poolSize + maxOverflow, min: poolSize, connectionTimeoutMs: poolTimeoutMs, maxLifetimeSeconds, preparedStatements, idleTimeoutMs }, answered)
-    const loneWritesAlone = answered === undefined ? undefined : () => answered.allIdleAnsweredWithin(ANSWERED_WITHIN_MS)
+    const loneWritesAlone = answered === undefined ? undefined : () => answered.nextCheckoutAnsweredWithin(ANSWERED_WITHIN_MS)
     // No connectionBudget: the adapter's pg.Pool opens and keeps the real connections, which a budget could neither count nor close.
     return (reporter) => new PrismaAdapterDriver({ factory, poolSize, maxOverflow, poolTimeoutMs, idleTimeoutMs, reporter, address: postgresAddress(url), loneWritesAlone })
   },

@@ -33,7 +33,13 @@ export function isUnreachable(error: unknown): boolean {
  * Only for work that sent nothing the server kept: BEGIN, or a read outside any transaction.
  * A connection that cannot be opened (server down) is not retried.
  */
-export async function retryOnDeadConnection<T>(attempts: number, attempt: () => Promise<T>): Promise<T> {
+export function retryOnDeadConnection<T>(attempts: number, attempt: () => Promise<T>): Promise<T> {
+  // One attempt (a write, a transaction's statement): its own promise, without one more around it.
+  return attempts <= 1 ? attempt() : retrying(attempts, attempt)
+}
+
+/** {@link retryOnDeadConnection} with more than one attempt. */
+async function retrying<T>(attempts: number, attempt: () => Promise<T>): Promise<T> {
   for (let tried = 1; ; tried++) {
     try {
       return await attempt()

@@ -59,10 +59,11 @@ export interface PrismaAdapterDriverOptions {
    * When given, a commit's lone write (`singleStatementCommits`) goes alone, in autocommit, only while
    * this answers true, and inside BEGIN ... COMMIT otherwise, where the BEGIN heals a pooled connection
    * that died unseen: PostgreSQL's default, true while the connection the adapter's pool hands out next
-   * answered lately. Asked in the same turn as the write is handed to the adapter's pool, once the
-   * adapter is open (nothing in between can change which connection that is).
+   * answered lately. Asked about the open adapter, in the same turn as the write is handed to its pool
+   * (nothing in between can change which connection that is); not asked before the adapter is open
+   * (its pool is new: every connection the write can get is one that just answered).
    */
-  readonly loneWritesAlone?: () => boolean
+  readonly loneWritesAlone?: (adapter: SqlDriverAdapter) => boolean
 }
 
 const UNKNOWN_ARG: ArgType = Object.freeze({ scalarType: 'unknown', arity: 'scalar' })
@@ -109,7 +110,8 @@ class AdapterConnection extends DeferredBeginConnection {
 
   /** Whether a lone write may go alone now (see `PrismaAdapterDriverOptions.loneWritesAlone`). */
   protected override mayRunAlone(): boolean {
-    return this.driver.loneWritesAlone?.() ?? true
+    const adapter = this.driver.openedAdapter
+    return adapter === undefined || (this.driver.loneWritesAlone?.(adapter) ?? true)
   }
 
   /** A write in autocommit on any pooled server connection, like the reads before a transaction's first write. */
@@ -374,7 +376,7 @@ export class PrismaAdapterDriver implements Driver {
   /** @internal See `PrismaAdapterDriverOptions.defaultIsolationLevel`. */
   readonly defaultIsolationLevel: IsolationLevel
   /** @internal See `PrismaAdapterDriverOptions.loneWritesAlone`. */
-  readonly loneWritesAlone: (() => boolean) | undefined
+  readonly loneWritesAlone: ((adapter: SqlDriverAdapter) => boolean) | undefined
   private readonly pool: QueuePool<AdapterConnection>
   private opening: Promise<SqlDriverAdapter> | null = null
   #opened: SqlDriverAdapter | undefined = undefined

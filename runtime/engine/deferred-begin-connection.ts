@@ -5,9 +5,6 @@ import type { AloneResult, DriverConnection, IsolationLevel, QueryResult, RowBat
 import type { QueuePool } from './pool.js'
 import { OpenStreams } from './row-stream.js'
 
-/** What `commit()` answers when no BEGIN was sent: one settled promise, shared. */
-const COMMITTED: Promise<void> = Promise.resolve()
-
 /**
  * A session's connection whose transaction begins at its first write (pysqlite's and SQLAlchemy's
  * model, Django's default): `begin()` only marks the transaction, reads before the first write run in
@@ -85,10 +82,15 @@ export abstract class DeferredBeginConnection implements DriverConnection {
     return undefined
   }
 
-  commit(): Promise<void> {
-    this.streams.interruptAll('commit')
+  commit(): Promise<void> | undefined {
+    try {
+      this.streams.interruptAll('commit')
+    } catch (error) {
+      // As from an async commit: the caller's end still releases the connection.
+      return Promise.reject(error)
+    }
     this.#end()
-    return this.inTransaction ? this.sendCommit() : COMMITTED
+    return this.inTransaction ? this.sendCommit() : undefined
   }
 
   rollback(): Promise<void> | undefined {

@@ -70,8 +70,8 @@ export interface DriverConnection {
    * once (a deferred BEGIN), a promise when the caller must wait.
    */
   begin(options?: TransactionOptions): Promise<void> | undefined
-  /** Commits the open transaction, if any. */
-  commit(): Promise<void>
+  /** Commits the open transaction, if any. Returns undefined when nothing was open (nothing sent, nothing to wait for). */
+  commit(): Promise<void> | undefined
   /**
    * Rolls back the open transaction, if any. Never throws for a transaction that never began.
    * Returns undefined when nothing was open (nothing sent, nothing to wait for).

@@ -33,7 +33,9 @@ export interface RawCells {
 export function compileRowReader(columns: readonly ReadColumn[], decoders: readonly Decoder[]): RowReader {
   try {
     return compiled(columns, decoders)
-  } catch {
+  } catch (error) {
+    // Forbidden code generation throws EvalError; anything else is a bug here, not to be hidden by the slower loop.
+    if (!(error instanceof EvalError)) throw error
     return (row, start, raw) => readInLoop(columns, decoders, row, start, raw)
   }
 }

@@ -32,8 +32,11 @@ describeOn('postgresql', 'AnsweredConnections on a pg pool', () => {
   /** A pool of `max` connections, watched; clients are numbered in the order they were opened. */
   function open(max: number): void {
     pool = new pg.Pool({ connectionString: database.url, max })
+    // The server drops these connections with the database: the pool's own error events are not the test's concern.
+    pool.on('error', () => undefined)
     answered = new AnsweredConnections()
-    answered.watch(pool)
+    // The pool stands for the adapter whose pool it is.
+    answered.watch(pool, pool)
   }
 
   /** Checks a connection out. */
@@ -71,7 +74,7 @@ describeOn('postgresql', 'AnsweredConnections on a pg pool', () => {
     const predictions: boolean[] = []
     const checkouts: Promise<pg.PoolClient>[] = []
     for (let i = 0; i < 3; i++) {
-      predictions.push(answered.nextCheckoutAnsweredWithin(ANSWERED_WITHIN_MS))
+      predictions.push(answered.nextCheckoutAnsweredWithin(pool, ANSWERED_WITHIN_MS))
       checkouts.push(checkout())
     }
     const handedOut = await Promise.all(checkouts)
@@ -79,18 +82,24 @@ describeOn('postgresql', 'AnsweredConnections on a pg pool', () => {
     expect(predictions).toEqual(handedOut.map(answeredLately))
     expect(predictions).toEqual([true, false, false])
     // With every connection out and room for one more, the next checkout opens a new one: nothing silent to fear.
-    expect(answered.nextCheckoutAnsweredWithin(ANSWERED_WITHIN_MS)).toBe(true)
+    expect(answered.nextCheckoutAnsweredWithin(pool, ANSWERED_WITHIN_MS)).toBe(true)
     for (const client of handedOut) release(client)
     // All three just came back: every checkout gets one that answered.
-    expect(answered.nextCheckoutAnsweredWithin(ANSWERED_WITHIN_MS)).toBe(true)
+    expect(answered.nextCheckoutAnsweredWithin(pool, ANSWERED_WITHIN_MS)).toBe(true)
+  })
+
+  it('says false for an adapter it never watched', () => {
+    open(1)
+    expect(answered.nextCheckoutAnsweredWithin({}, ANSWERED_WITHIN_MS)).toBe(false)
+    expect(answered.nextCheckoutAnsweredWithin(pool, ANSWERED_WITHIN_MS)).toBe(true)
   })
 
   it('with none idle, predicts true: the checkout opens a connection or waits for one that comes back, having answered', async () => {
     open(2)
     vi.useFakeTimers({ toFake: ['Date'] })
-    expect(answered.nextCheckoutAnsweredWithin(ANSWERED_WITHIN_MS)).toBe(true)
+    expect(answered.nextCheckoutAnsweredWithin(pool, ANSWERED_WITHIN_MS)).toBe(true)
     const [a, b] = await burst(2)
-    expect(answered.nextCheckoutAnsweredWithin(ANSWERED_WITHIN_MS)).toBe(true)
+    expect(answered.nextCheckoutAnsweredWithin(pool, ANSWERED_WITHIN_MS)).toBe(true)
     const waiting = checkout()
     vi.setSystemTime(Date.now() + ANSWERED_WITHIN_MS + 1)
     release(a)

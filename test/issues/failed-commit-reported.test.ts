@@ -30,7 +30,12 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     await connection.begin()
     await connection.execute(write('INSERT INTO "Deferred" ("id", "parentId") VALUES (1, 999)'))
 
-    const error = await connection.commit().catch((e: unknown) => e)
+    let error: unknown
+    try {
+      await connection.commit()
+    } catch (failure) {
+      error = failure
+    }
     await db.engine.release(connection)
 
     expect(error).toBeInstanceOf(ForeignKeyViolationError)

@@ -65,7 +65,7 @@ export function postgresAdapterFactory(url: string, settings: PostgresPoolSettin
     (loading ??= importOptional(POSTGRES_DRIVER, () => import('@prisma/adapter-pg')).then(({ PrismaPg }) => new PrismaPg(postgresPoolConfig(url, settings), options)))
   const connect = async (): Promise<SqlDriverAdapter> => {
     const adapter = await (await factory()).connect()
-    answered?.watch(adapter.underlyingDriver())
+    answered?.watch(adapter, adapter.underlyingDriver())
     return adapter
   }
   return { provider: 'postgres', adapterName: '@prisma/adapter-pg', connect }

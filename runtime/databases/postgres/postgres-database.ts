@@ -1,4 +1,5 @@
 /** PostgreSQL as the runtime supports it: `postgres(ql)://` URLs, reached through @prisma/adapter-pg for sessions and schema pushes alike. */
+import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils'
 import { PrismaAdapterDriver } from '../../engine/adapter-driver.js'
 import { ConfigurationError } from '../../errors.js'
 import { positiveNumber } from '../../engine/option-checks.js'
@@ -28,7 +29,7 @@ export const postgresDatabase: DatabaseDefinition = {
     // singleStatementCommits by default: a lone write goes alone only when the connection the pool hands it answered lately.
     const answered = settings.singleStatementCommits === undefined ? new AnsweredConnections() : undefined
     const factory = postgresAdapterFactory(url, { max: poolSize + maxOverflow, min: poolSize, connectionTimeoutMs: poolTimeoutMs, maxLifetimeSeconds, preparedStatements, idleTimeoutMs }, answered)
-    const loneWritesAlone = answered === undefined ? undefined : () => answered.nextCheckoutAnsweredWithin(ANSWERED_WITHIN_MS)
+    const loneWritesAlone = answered === undefined ? undefined : (adapter: SqlDriverAdapter) => answered.nextCheckoutAnsweredWithin(adapter, ANSWERED_WITHIN_MS)
     // No connectionBudget: the adapter's pg.Pool opens and keeps the real connections, which a budget could neither count nor close.
     return (reporter) => new PrismaAdapterDriver({ factory, poolSize, maxOverflow, poolTimeoutMs, idleTimeoutMs, reporter, address: postgresAddress(url), loneWritesAlone })
   },

@@ -56,7 +56,7 @@ const TRANSITIONS: Readonly<Record<TransactionEvent, Readonly<Partial<Record<Tra
 const DONE = Promise.resolve()
 
 /** Makes a connection's transaction permanent. */
-function commit(connection: DriverConnection): Promise<void> {
+function commit(connection: DriverConnection): Promise<void> | undefined {
   return connection.commit()
 }
 

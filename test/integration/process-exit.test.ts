@@ -3,12 +3,9 @@ import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { expect, it } from 'vitest'
-
-const runtime = pathToFileURL(path.resolve('dist/runtime/index.js')).href
-const internal = pathToFileURL(path.resolve('dist/runtime/internal.js')).href
+import { thingScript } from '../helpers/thing-script.js'
 
 it('exits by itself after createAll, a commit and close, without dispose()', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'prismalchemy-exit-'))
@@ -16,21 +13,7 @@ it('exits by itself after createAll, a commit and close, without dispose()', asy
     const script = path.join(dir, 'script.mjs')
     writeFileSync(
       script,
-      `import { createDb, Model } from ${JSON.stringify(runtime)}
-import { defineModels } from ${JSON.stringify(internal)}
-class Thing extends Model {}
-const content = 'datasource db {\\n  provider = "sqlite"\\n}\\nmodel Thing {\\n  id Int @id @default(autoincrement())\\n  name String\\n}\\n'
-const registry = defineModels({
-  schema: { provider: 'sqlite', sources: [{ path: 'schema.prisma', content }] },
-  classes: { Thing },
-  models: [{ name: 'Thing', table: 'Thing', primaryKey: ['id'], relationships: [], columns: [
-    { name: 'id', column: 'id', type: 'Int', nullable: false, default: { kind: 'autoincrement' } },
-    { name: 'name', column: 'name', type: 'String', nullable: false },
-  ] }],
-})
-const db = createDb(registry, { url: ${JSON.stringify(`file:${path.join(dir, 'exit.db')}`)} })
-await db.createAll()
-const session = db.Session()
+      `${thingScript([{ name: 'name', type: 'String' }], path.join(dir, 'exit.db'))}const session = db.Session()
 session.add(new Thing({ name: 'x' }))
 await session.commit()
 console.log('rows', await session.query(Thing).count())

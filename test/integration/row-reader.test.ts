@@ -5,12 +5,9 @@ import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-
-const runtime = pathToFileURL(path.resolve('dist/runtime/index.js')).href
-const internal = pathToFileURL(path.resolve('dist/runtime/internal.js')).href
+import { thingScript } from '../helpers/thing-script.js'
 
 let dir: string
 
@@ -22,27 +19,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** A script that stores three things of every kind of column, reads them back in a fresh session and prints what it read. */
 function script(file: string): string {
-  return `import { createDb, Decimal, Model } from ${JSON.stringify(runtime)}
-import { defineModels } from ${JSON.stringify(internal)}
-let compiles = true
+  const columns = [
+    { name: 'name', type: 'String' },
+    { name: 'at', type: 'DateTime', nullable: true },
+    { name: 'price', type: 'Decimal', nullable: true },
+    { name: 'big', type: 'BigInt', nullable: true },
+    { name: 'data', type: 'Json', nullable: true },
+    { name: 'ok', type: 'Boolean' },
+  ]
+  return `${thingScript(columns, file)}let compiles = true
 try { new Function('return 1') } catch { compiles = false }
-class Thing extends Model {}
-const content = 'datasource db {\\n  provider = "sqlite"\\n}\\nmodel Thing {\\n  id Int @id @default(autoincrement())\\n  name String\\n  at DateTime?\\n  price Decimal?\\n  big BigInt?\\n  data Json?\\n  ok Boolean\\n}\\n'
-const registry = defineModels({
-  schema: { provider: 'sqlite', sources: [{ path: 'schema.prisma', content }] },
-  classes: { Thing },
-  models: [{ name: 'Thing', table: 'Thing', primaryKey: ['id'], relationships: [], columns: [
-    { name: 'id', column: 'id', type: 'Int', nullable: false, default: { kind: 'autoincrement' } },
-    { name: 'name', column: 'name', type: 'String', nullable: false },
-    { name: 'at', column: 'at', type: 'DateTime', nullable: true },
-    { name: 'price', column: 'price', type: 'Decimal', nullable: true },
-    { name: 'big', column: 'big', type: 'BigInt', nullable: true },
-    { name: 'data', column: 'data', type: 'Json', nullable: true },
-    { name: 'ok', column: 'ok', type: 'Boolean', nullable: false },
-  ] }],
-})
-const db = createDb(registry, { url: ${JSON.stringify(`file:${file}`)} })
-await db.createAll()
 const writing = db.Session()
 writing.addAll([
   new Thing({ name: 'a', at: new Date('2024-03-01T12:34:56.789Z'), price: new Decimal('12.5'), big: 9007199254740993n, data: { tags: ['x'] }, ok: true }),

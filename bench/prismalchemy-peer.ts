@@ -130,7 +130,7 @@ export class PrismalchemyPeer implements Peer {
     if (this.engine.dialect.name === 'postgresql') {
       const writes =
         this.singleStatementCommits === undefined
-          ? 'a commit of one statement sends it alone while every idle pooled connection answered within 5 s (singleStatementCommits by default), other writes in'
+          ? 'a commit of one statement sends it alone when the pooled connection it gets answered within 5 s (singleStatementCommits by default), other writes in'
           : this.singleStatementCommits
             ? 'singleStatementCommits: true (a commit of one statement always sends it alone, in autocommit), other writes in'
             : 'singleStatementCommits: false, writes in'

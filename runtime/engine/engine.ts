@@ -182,7 +182,7 @@ export class Engine {
   echo: boolean
   /** The isolation level of session transactions on this engine, unless a session sets its own; undefined for the database's default. */
   readonly isolationLevel: IsolationLevel | undefined
-  /** Whether a commit whose flush is one statement may send it alone, in autocommit; PostgreSQL's default declines while the pool was silent (see `EngineOptions.singleStatementCommits`). */
+  /** Whether a commit whose flush is one statement may send it alone, in autocommit; PostgreSQL's default declines when the pooled connection the write gets was silent for 5 s (see `EngineOptions.singleStatementCommits`). */
   readonly singleStatementCommits: boolean
   private readonly driver: Driver
   private readonly listeners = new Set<StatementListener>()

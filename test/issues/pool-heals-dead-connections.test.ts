@@ -103,7 +103,7 @@ describe.runIf(DIALECTS.includes('postgresql'))('on postgresql', () => {
   }
 
   // The trade singleStatementCommits makes: the BEGIN it saves is the round trip that heals, and a write is never sent twice.
-  // By default that trade is made only while every idle connection answered within ANSWERED_WITHIN_MS, as here:
+  // By default that trade is made only when the connection the write gets answered within ANSWERED_WITHIN_MS, as here:
   // these connections died unseen moments after they answered (a server restart behind a proxy).
   it.each([
     ['with singleStatementCommits: true', { singleStatementCommits: true }],

@@ -45,6 +45,14 @@ export interface DbOptions extends EngineOptions {
   readonly allowGlobalScope?: boolean | undefined
   /** Session default: the opt-in N+1 check (per session, so per request scope). */
   readonly nPlusOne?: NPlusOneOptions | undefined
+  /**
+   * Name each `db.scope()` that holds a connection by the file and line that opened it
+   * (`db.scope() at app.ts:12:9`) in `PoolTimeoutError` and `engine.poolStatus()`. Default false:
+   * it costs a stack capture per scope (4-7% of a short request's CPU), so, as with HikariCP's
+   * leak detection, turn it on to find who holds the connections. Without it a scope is named by its
+   * `owner` option or by its function's name (`db.scope(nightlyExport)`).
+   */
+  readonly scopeSites?: boolean | undefined
 }
 
 /**
@@ -72,6 +80,11 @@ function callerLocation(site: Error = deepStack()): string | undefined {
     return location
   }
   return undefined
+}
+
+/** The label of a `db.scope()` opened where `site` was created, formatted only when an error or `poolStatus()` asks. */
+function siteOf(site: Error): () => string {
+  return () => `db.scope() at ${callerLocation(site) ?? 'an unknown location'}`
 }
 
 /** This package's runtime folder (source or dist), whose frames `callerLocation` skips. */
@@ -230,14 +243,14 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
   /**
    * Runs `work` in a new scope with its own `db.session`, then closes that session, rolling back
    * what was not committed. With `commit: true` it commits when `work` resolves. While its session
-   * holds a connection, `PoolTimeoutError` names it `db.scope() at file:line:column` (of this call).
+   * holds a connection, `PoolTimeoutError` and `engine.poolStatus()` name it by `owner` when given,
+   * else `db.scope() at file:line:column` (of this call) with the `scopeSites` option, else by the
+   * name of `work` (`db.scope(nightlyExport)`, or `db.scope()` for an anonymous function).
    * `bind` gives the scope's session another default database, such as a tenant's engine from an
    * `EngineRegistry`: `db.scope(work, { bind: tenants.get(url) })`.
    */
-  scope<R>(work: () => R | Promise<R>, options: { commit?: boolean; bind?: BindTarget } = {}): Promise<R> {
-    // One stack capture per scope (about 2 µs); it is formatted only when a PoolTimeoutError names the scope.
-    const site = new Error()
-    const owner = (): string => `db.scope() at ${callerLocation(site) ?? 'an unknown location'}`
+  scope<R>(work: () => R | Promise<R>, options: { commit?: boolean; bind?: BindTarget; owner?: string } = {}): Promise<R> {
+    const owner = options.owner ?? (this.options.scopeSites === true ? siteOf(new Error()) : () => `db.scope(${work.name})`)
     return this.session.run(work, { commit: options.commit, owner, bind: options.bind })
   }
 

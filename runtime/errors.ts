@@ -1294,8 +1294,9 @@ export class PoolTimeoutError extends OrmError {
   override readonly name = 'PoolTimeoutError'
   /**
    * Who held the pool's connections when the wait timed out, one entry per checked-out connection:
-   * `"GET /orders"` for a request scope, `"db.scope() at file:line:column"`, `"Session #3"`, or
-   * `"unnamed"` for `engine.connect()` without an owner.
+   * `"GET /orders"` for a request scope, `"db.scope(nightlyExport)"` (its function's name; with
+   * createDb's `scopeSites`, `"db.scope() at file:line:column"`), `"Session #3"`, or `"unnamed"` for
+   * `engine.connect()` without an owner.
    */
   readonly checkedOutBy: readonly string[]
 
@@ -1308,9 +1309,11 @@ export class PoolTimeoutError extends OrmError {
   /** Waited `timeoutMs` with `inUse` of `size` connections checked out, by `owners` (one label per connection). */
   static exhausted(timeoutMs: number, inUse: number, size: number, owners: readonly string[] = [], cause?: unknown): PoolTimeoutError {
     const by = owners.length > 0 ? ` (by ${describeOwners(owners)})` : ''
+    // A db.scope() named by its function only (createDb's scopeSites is off): say how to find where it was opened.
+    const sites = owners.some((owner) => /^db\.scope\([^)]*\)$/.test(owner)) ? " To name each db.scope() by the line that opened it, pass scopeSites: true to createDb (or db.scope's owner option)." : ''
     return new PoolTimeoutError(
       `Timed out after ${timeoutMs} ms waiting for a connection: ${inUse} of ${size} connections are checked out${by}. ` +
-        'Close or commit sessions sooner, or raise poolSize / maxOverflow / poolTimeout.',
+        `Close or commit sessions sooner, or raise poolSize / maxOverflow / poolTimeout.${sites}`,
       owners,
       cause,
     )

@@ -122,7 +122,7 @@ export interface PoolStatus {
   readonly idle: number
   readonly waiting: number
   readonly max: number
-  /** The owner of each checked-out connection (`"GET /orders"`, `"db.scope() at app.ts:12:9"`, `"Session #3"`, `"unnamed"`). */
+  /** The owner of each checked-out connection (`"GET /orders"`, `"db.scope(nightlyExport)"`, `"db.scope() at app.ts:12:9"` with `scopeSites`, `"Session #3"`, `"unnamed"`). */
   readonly checkedOutBy: readonly string[]
 }
 

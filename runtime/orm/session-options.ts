@@ -43,7 +43,7 @@ export interface SessionOptions {
   readonly joinTransaction?: ExternalTransaction | undefined
   /**
    * Who this session works for, named by `PoolTimeoutError` while it holds a connection. Default
-   * `Session #n`; `db.session` names its scope (`GET /orders`, `db.scope() at app.ts:12:9`).
+   * `Session #n`; `db.session` names its scope (`GET /orders`, `db.scope(nightlyExport)`).
    */
   readonly owner?: ConnectionOwner | undefined
 }

@@ -127,8 +127,8 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       expect(await db.scope(() => db.session.query(Role).count())).toBe(0)
     })
 
-    it('names db.scope() by the line that opened it, and plain sessions by number', async () => {
-      const db = await appDb(dialect, { poolSize: 3, maxOverflow: 0, poolTimeout: 0.1 })
+    /** Two scopes of `open` holding a connection each and a plain session holding the third, then the PoolTimeoutError of a fourth. */
+    async function timeoutWhileHeld(db: Db<typeof registry.classes>, open: (hold: () => Promise<void>) => Promise<void>): Promise<{ error: PoolTimeoutError; plainOwner: Session['owner'] }> {
       const release = gate()
       const held = gate()
       let holding = 0
@@ -137,20 +137,44 @@ describe.each(DIALECTS)('on %s', (dialect) => {
         if (++holding === 2) held.open()
         await release.promise
       }
-      const scopes = [1, 2].map(() => db.scope(hold))
+      const scopes = [1, 2].map(() => open(hold))
       const plain = db.Session()
       await plain.query(Role).count()
       await held.promise
-
       const error = (await db.scope(() => db.session.query(Role).count()).catch((e: unknown) => e)) as PoolTimeoutError
       expect(error).toBeInstanceOf(PoolTimeoutError)
-      expect(error.message).toMatch(/3 of 3 connections are checked out \(by 2 × db\.scope\(\) at \S*pool-settings\.test\.ts:\d+:\d+, Session #\d+\)/)
-      expect(error.checkedOutBy).toContain(plain.owner)
-
+      expect(db.engine.poolStatus().checkedOutBy).toEqual(error.checkedOutBy)
       release.open()
       await Promise.all(scopes)
       await plain.close()
       expect(db.engine.poolStatus().checkedOut).toBe(0)
+      return { error, plainOwner: plain.owner }
+    }
+
+    it('names db.scope() by its function, and plain sessions by number', async () => {
+      const db = await appDb(dialect, { poolSize: 3, maxOverflow: 0, poolTimeout: 0.1 })
+      const nightlyExport = (hold: () => Promise<void>) => hold()
+      const named = await timeoutWhileHeld(db, (hold) => db.scope(() => nightlyExport(hold)))
+      // An anonymous function: the label says only db.scope(), and the message says how to get its line.
+      expect(named.error.message).toContain('3 of 3 connections are checked out (by 2 × db.scope(), Session #')
+      expect(named.error.message).toContain('pass scopeSites: true to createDb')
+      expect(named.error.checkedOutBy).toContain(named.plainOwner)
+
+      const byName = await timeoutWhileHeld(db, (hold) => db.scope(hold))
+      expect(byName.error.message).toMatch(/3 of 3 connections are checked out \(by 2 × db\.scope\(hold\), Session #\d+\)/)
+      expect(byName.error.checkedOutBy.filter((owner) => owner === 'db.scope(hold)')).toHaveLength(2)
+    })
+
+    it('names db.scope() by its owner option, or by the line that opened it with scopeSites', async () => {
+      const db = await appDb(dialect, { poolSize: 3, maxOverflow: 0, poolTimeout: 0.1 })
+      const owned = await timeoutWhileHeld(db, (hold) => db.scope(hold, { owner: 'nightly export' }))
+      expect(owned.error.checkedOutBy.filter((owner) => owner === 'nightly export')).toHaveLength(2)
+      expect(owned.error.message).not.toContain('scopeSites')
+
+      const traced = await appDb(dialect, { poolSize: 3, maxOverflow: 0, poolTimeout: 0.1, scopeSites: true })
+      const sited = await timeoutWhileHeld(traced, (hold) => traced.scope(hold))
+      expect(sited.error.message).toMatch(/3 of 3 connections are checked out \(by 2 × db\.scope\(\) at \S*pool-settings\.test\.ts:\d+:\d+, Session #\d+\)/)
+      expect(sited.error.message).not.toContain('scopeSites')
     })
 
     it('names an explicit session owner', async () => {

@@ -1,5 +1,8 @@
 /** Every error the runtime raises: named classes with a stable `code`, built by static factories. */
 
+/** Frames a prismalchemy error's stack keeps (see {@link OrmError}). */
+const ERROR_STACK_FRAMES = 40
+
 /**
  * Base class of every prismalchemy runtime error.
  *
@@ -13,7 +16,14 @@ export class OrmError extends Error {
 
   /** @internal */
   constructor(code: string, message: string, options?: { cause?: unknown }) {
+    // prismalchemy's own frames (driver, connection, transaction, session, query) can fill V8's default
+    // of 10: the stack keeps enough to reach the application's frames after them, sync or async. A limit
+    // of 0 (stacks turned off) or one above this stays as it is.
+    const limit = Error.stackTraceLimit
+    const raised = limit > 0 && limit < ERROR_STACK_FRAMES
+    if (raised) Error.stackTraceLimit = ERROR_STACK_FRAMES
     super(message, options)
+    if (raised) Error.stackTraceLimit = limit
     this.code = code
   }
 }

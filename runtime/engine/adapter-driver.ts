@@ -1,5 +1,5 @@
 /** The driver for every database reached through a Prisma 7 driver adapter (PostgreSQL via @prisma/adapter-pg): owns the transaction SQL, the pool and error mapping. */
-import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory, SqlQueryable, Transaction } from '@prisma/driver-adapter-utils'
+import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, SqlQueryable, Transaction } from '@prisma/driver-adapter-utils'
 import { type DatabaseAddress, IllegalStateChangeError, InvalidRequestError, type OrmError, TransactionAbortedError, WriteConflictError } from '../errors.js'
 import type { CompiledQuery } from '../sql/compiled-query.js'
 import { isConnectionError, mapAdapterError } from './adapter-errors.js'
@@ -74,6 +74,21 @@ function argTypesFor(count: number): ArgType[] {
   return (ARG_TYPES[count] ??= Array.from({ length: count }, () => UNKNOWN_ARG))
 }
 
+/** The adapter's request for `query`. */
+function requestOf(query: CompiledQuery): SqlQuery {
+  return { sql: query.sql, args: query.parameters as unknown[], argTypes: argTypesFor(query.parameters.length) }
+}
+
+/** Runs `request` (of `query`) on `queryable` and shapes what the adapter answered as `query` expects. */
+function runRequest(queryable: SqlQueryable, query: CompiledQuery, request: SqlQuery): Promise<QueryResult> {
+  if (query.result === 'count') return queryable.executeRaw(request).then((changes) => ({ rows: [], changes }))
+  return queryable.queryRaw(request).then((result) => {
+    // The adapter reports the generated key of an INSERT through queryRaw only (executeRaw returns the count).
+    if (query.result === 'insert-id') return { rows: [], changes: 1, lastInsertId: result.lastInsertId }
+    return query.columnNames ? { rows: result.rows, changes: 0, columns: result.columnNames } : { rows: result.rows, changes: 0 }
+  })
+}
+
 /**
  * One session's connection ({@link DeferredBeginConnection}). Reads before the first write run in
  * autocommit on any pooled server connection: under PostgreSQL's default READ COMMITTED isolation each
@@ -120,46 +135,61 @@ class AdapterConnection extends DeferredBeginConnection {
   }
 
   /** Sends `query` inside the session's transaction (begun now if it was not) when `transactional`, else in autocommit on the adapter's pool. */
-  private async send(query: CompiledQuery, transactional: boolean): Promise<QueryResult> {
+  private send(query: CompiledQuery, transactional: boolean): Promise<QueryResult> {
+    const adapter = this.driver.openedAdapter
+    return transactional || adapter === undefined ? this.sendWaiting(query, transactional) : this.sendAutocommit(adapter, query)
+  }
+
+  /**
+   * An autocommit statement on the open adapter's pool, handed to it in this turn (see `loneWritesAlone`)
+   * and with no promise of its own but the one that reports it: this is every read before a write.
+   * A read on pooled connections the server closed (a restart, an idle timeout) runs again on the next
+   * one: pg's pool drops each, and a read outside any transaction simply runs again, as a BEGIN does
+   * (the pre-ping of this driver).
+   */
+  private sendAutocommit(adapter: SqlDriverAdapter, query: CompiledQuery): Promise<QueryResult> {
+    const started = this.reportClock()
+    const attempts = query.isWrite ? 1 : this.driver.healingAttempts
+    let running: Promise<QueryResult>
+    try {
+      const request = requestOf(query)
+      running = retryOnDeadConnection(attempts, () => runRequest(adapter, query, request))
+    } catch (error) {
+      return Promise.reject(this.reportFailed(query.sql, query.parameters, started, error))
+    }
+    return running.then(
+      (result) => {
+        this.reportSucceeded(query.sql, query.parameters, started)
+        this.driver.connectedOnce = true
+        return result
+      },
+      (error: unknown) => {
+        throw this.reportFailed(query.sql, query.parameters, started, error)
+      },
+    )
+  }
+
+  /** {@link send} when it must wait: for the adapter to open, or for the transaction's BEGIN and its turn on the connection. */
+  private async sendWaiting(query: CompiledQuery, transactional: boolean): Promise<QueryResult> {
     const generation = this.generation
     if (transactional) this.refuseOnHeldConnection(query.sql)
-    // Once the adapter is open, an autocommit statement reaches its pool in this turn (see `loneWritesAlone`).
-    const queryable: SqlQueryable = transactional
-      ? await this.transaction()
-      : (this.driver.openedAdapter ?? (await this.driver.adapter().catch((error: unknown) => Promise.reject(this.mapError(error, query.sql)))))
+    const queryable: SqlQueryable = transactional ? await this.transaction() : await this.driver.adapter().catch((error: unknown) => Promise.reject(this.mapError(error, query.sql)))
     if (generation !== this.generation) throw IllegalStateChangeError.notAllowed('execute', 'closed')
-    // Autocommit reads go to any pooled server connection; the transaction's statements share one.
-    const done = transactional ? await this.turn() : undefined
-    if (done !== undefined) {
-      // Checked again in turn: the statement before this one may have ended the transaction (a deadlock) or opened a stream.
-      try {
-        this.refuseOnHeldConnection(query.sql)
-      } catch (error) {
-        done()
-        throw error
-      }
-    }
-    const request = { sql: query.sql, args: query.parameters as unknown[], argTypes: argTypesFor(query.parameters.length) }
-    const attempt = async (): Promise<QueryResult> => {
-      if (query.result === 'count') return { rows: [], changes: await queryable.executeRaw(request) }
-      const result = await queryable.queryRaw(request)
-      // The adapter reports the generated key of an INSERT through queryRaw only (executeRaw returns the count).
-      if (query.result === 'insert-id') return { rows: [], changes: 1, lastInsertId: result.lastInsertId }
-      return query.columnNames ? { rows: result.rows, changes: 0, columns: result.columnNames } : { rows: result.rows, changes: 0 }
-    }
+    if (!transactional) return await this.sendAutocommit(queryable as SqlDriverAdapter, query)
+    // The transaction's statements share one connection, one after the other.
+    const done = await this.turn()
     try {
-      // An autocommit read on pooled connections the server closed (a restart, an idle timeout): pg's
-      // pool drops each, and a read outside any transaction simply runs again on the next one, as a
-      // BEGIN does (the pre-ping of this driver).
-      const attempts = transactional || query.isWrite ? 1 : this.driver.healingAttempts
-      const result = await this.reported(query.sql, query.parameters, () => retryOnDeadConnection(attempts, attempt))
+      // Checked again in turn: the statement before this one may have ended the transaction (a deadlock) or opened a stream.
+      this.refuseOnHeldConnection(query.sql)
+      const request = requestOf(query)
+      const result = await this.reported(query.sql, query.parameters, () => runRequest(queryable, query, request))
       this.driver.connectedOnce = true
       return result
     } catch (error) {
-      if (transactional) this.noteTransactionEnd(error)
+      this.noteTransactionEnd(error)
       throw error
     } finally {
-      done?.()
+      done()
     }
   }
 

@@ -5,6 +5,16 @@ import type { AloneResult, DriverConnection, IsolationLevel, QueryResult, RowBat
 import type { QueuePool } from './pool.js'
 import { OpenStreams } from './row-stream.js'
 
+/** What {@link DeferredBeginConnection.executeAlone} answers for a write sent inside the transaction. */
+function inTransaction(result: QueryResult): AloneResult {
+  return { result, committed: false }
+}
+
+/** What {@link DeferredBeginConnection.executeAlone} answers for a write sent alone, in autocommit. */
+function alone(result: QueryResult): AloneResult {
+  return { result, committed: true }
+}
+
 /**
  * A session's connection whose transaction begins at its first write (pysqlite's and SQLAlchemy's
  * model, Django's default): `begin()` only marks the transaction, reads before the first write run in
@@ -37,9 +47,13 @@ export abstract class DeferredBeginConnection implements DriverConnection {
    * isolation level (a stricter one is set at BEGIN) and the driver {@link mayRunAlone}, else inside
    * the transaction like {@link execute}.
    */
-  async executeAlone(query: CompiledQuery): Promise<AloneResult> {
-    if (!query.isWrite || !this.#requested || this.inTransaction || this.#isolationLevel !== undefined || !this.mayRunAlone()) return { result: await this.execute(query), committed: false }
-    return { result: await this.runAlone(query), committed: true }
+  executeAlone(query: CompiledQuery): Promise<AloneResult> {
+    try {
+      if (!query.isWrite || !this.#requested || this.inTransaction || this.#isolationLevel !== undefined || !this.mayRunAlone()) return this.execute(query).then(inTransaction)
+      return this.runAlone(query).then(alone)
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /** Whether a lone write may run alone now; a driver whose connections may have died unseen answers false while that could be so. */

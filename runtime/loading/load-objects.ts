@@ -54,9 +54,14 @@ export function loadsAfter(mapper: Mapper): boolean {
  * Relationships whose strategy joins (from the schema or an option) are joined into the statement;
  * then the ones loaded after their owners are, for all owners at once (see {@link loadAfter}).
  */
-export async function loadObjects<T extends Model>(ctx: LoadContext, mapper: Mapper, node: SelectNode, options: readonly LoaderOption[]): Promise<T[]> {
-  const load = batchLoad<T>(ctx, mapper, node, options)
-  return load.load(await ctx.executeRows(mapper, load.node, load.exactIntegers))
+export function loadObjects<T extends Model>(ctx: LoadContext, mapper: Mapper, node: SelectNode, options: readonly LoaderOption[]): Promise<T[]> {
+  let load: BatchLoad<T>
+  try {
+    load = batchLoad<T>(ctx, mapper, node, options)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  return ctx.executeRows(mapper, load.node, load.exactIntegers).then(load.load)
 }
 
 
@@ -70,11 +75,12 @@ export function batchLoad<T extends Model>(ctx: LoadContext, mapper: Mapper, nod
   // Relationship counts (`withCount`) ride last in each row: read once the row's object exists.
   const counted = countedRelationships(node)
   const after = defaultLoading(mapper).afterLoad || options.length > 0
-  const load = async (rows: Rows): Promise<T[]> => {
+  // The objects of the rows at once; a promise only when relationships load after them.
+  const load = (rows: Rows): T[] | Promise<T[]> => {
     let objects: T[]
     if (joining !== undefined) {
       objects = joining.hydrate(ctx, mapper, joined, rows, counted && ((owner, row) => setCounts(owner, row, counted))) as T[]
-      for (const relationship of joined) await loadJoinedTargets(ctx, relationship, objects)
+      if (joined.some((relationship) => defaultLoading(relationship.mapper).afterLoad)) return loadAfterJoined(ctx, mapper, joined, objects, after ? options : undefined)
     } else {
       const decoders = mapper.decoders(ctx.dialectOf(mapper))
       objects = new Array<T>(rows.length)
@@ -84,14 +90,7 @@ export function batchLoad<T extends Model>(ctx: LoadContext, mapper: Mapper, nod
       }
       if (counted !== undefined) for (let i = 0; i < rows.length; i++) setCounts(objects[i], rows[i], counted)
     }
-    if (objects.length > 0 && after) {
-      await loadAfter(
-        ctx,
-        mapper,
-        objects.map((obj) => stateOf(obj)!),
-        options,
-      )
-    }
+    if (objects.length > 0 && after) return loadAfterOwners(ctx, mapper, objects, options)
     return objects
   }
   if (joining === undefined) return { node, exactIntegers: mapper.hasBigInt, joined, load }
@@ -113,6 +112,23 @@ function joinedFor(mapper: Mapper, options: readonly LoaderOption[]): [readonly 
     return loading !== undefined
   })
   return [joined, joining]
+}
+
+/** The relationships of `objects` that load after them (see {@link loadAfter}); resolves to `objects`. */
+async function loadAfterOwners<T extends Model>(ctx: LoadContext, mapper: Mapper, objects: T[], options: readonly LoaderOption[]): Promise<T[]> {
+  await loadAfter(
+    ctx,
+    mapper,
+    objects.map((obj) => stateOf(obj)!),
+    options,
+  )
+  return objects
+}
+
+/** After a joined load: the joined objects' own relationships, then, with `options` (undefined: none to load), the owners' (see {@link loadAfter}); resolves to `objects`. */
+async function loadAfterJoined<T extends Model>(ctx: LoadContext, mapper: Mapper, joined: readonly Relationship[], objects: T[], options: readonly LoaderOption[] | undefined): Promise<T[]> {
+  for (const relationship of joined) await loadJoinedTargets(ctx, relationship, objects)
+  return objects.length > 0 && options !== undefined ? loadAfterOwners(ctx, mapper, objects, options) : objects
 }
 
 /** The objects a join brought in get their own relationships loaded after them, as if queried. */

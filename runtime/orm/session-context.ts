@@ -105,6 +105,6 @@ export interface BatchLoad<T extends Model> {
   readonly exactIntegers: boolean
   /** The relationships joined into the statement. */
   readonly joined: readonly Relationship[]
-  /** Rows of the statement (all of them, or one batch) as objects through the identity map, their relationships loaded. */
-  load(rows: Rows): Promise<T[]>
+  /** Rows of the statement (all of them, or one batch) as objects through the identity map, their relationships loaded (a promise only when some load after them). */
+  load(rows: Rows): T[] | Promise<T[]>
 }

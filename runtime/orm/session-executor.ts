@@ -12,6 +12,16 @@ import { traceQuery } from './session-tracing.js'
 import type { SessionTransaction } from './transaction/session-transaction.js'
 import { explainUniqueViolation } from './unique-fields.js'
 
+/** The rows of a SELECT's result. */
+function rowsOf(result: QueryResult): Rows {
+  return result.rows
+}
+
+/** A write's error, named for `mapper`'s table when it says the table or a column is missing, or that a unique field is taken. */
+function explainWriteError(error: unknown, mapper: Mapper): unknown {
+  return explainUniqueViolation(explainSchemaMismatch(error, mapper), mapper)
+}
+
 /** Where the executor gets the session's transaction: the current one, begun when there is none. */
 export interface TransactionSource {
   ensure(): SessionTransaction
@@ -69,15 +79,19 @@ export class SessionExecutor {
   }
 
   /** Runs a write of `kind` that `compile` builds for the bind's compiler and dialect (e.g. a cached statement with new parameters), on its primary. */
-  async writeCompiled(mapper: Mapper, kind: StatementNode['kind'], compile: StatementCompiler): Promise<QueryResult> {
+  writeCompiled(mapper: Mapper, kind: StatementNode['kind'], compile: StatementCompiler): Promise<QueryResult> {
     const route = this.#routing.routeOf(mapper)
+    let running: Promise<QueryResult>
     try {
       const transaction = this.#transactions.ensure()
       const query = compile(route.compiler, route.dialect)
-      return await traceQuery(route.primary, mapper, kind, query, () => transaction.write(route, query))
+      running = traceQuery(route.primary, mapper, kind, query, () => transaction.write(route, query))
     } catch (error) {
-      throw explainUniqueViolation(explainSchemaMismatch(error, mapper), mapper)
+      return Promise.reject(explainWriteError(error, mapper))
     }
+    return running.catch((error: unknown) => {
+      throw explainWriteError(error, mapper)
+    })
   }
 
   /**
@@ -98,12 +112,16 @@ export class SessionExecutor {
   }
 
   /** Runs a compiled SELECT of `mapper`'s table where routing sends `route`'s reads (see `SessionTransaction.read`). */
-  async #read(route: BindRoute, mapper: Mapper, query: CompiledQuery): Promise<Rows> {
+  #read(route: BindRoute, mapper: Mapper, query: CompiledQuery): Promise<Rows> {
+    let running: Promise<QueryResult>
     try {
       const transaction = this.#transactions.ensure()
-      return (await traceQuery(this.#routing.readEngine(route), mapper, 'select', query, () => transaction.read(this.#routing, route, query))).rows
+      running = traceQuery(this.#routing.readEngine(route), mapper, 'select', query, () => transaction.read(this.#routing, route, query))
     } catch (error) {
-      throw explainSchemaMismatch(error, mapper)
+      return Promise.reject(explainSchemaMismatch(error, mapper))
     }
+    return running.then(rowsOf, (error: unknown) => {
+      throw explainSchemaMismatch(error, mapper)
+    })
   }
 }

@@ -205,11 +205,19 @@ export class Query<T extends Model> {
   }
 
   /** All matching objects. */
-  async all(): Promise<T[]> {
-    const prepared = this.prepare()
-    const session = prepared instanceof Promise ? await prepared : prepared
-    if (inMemory(session)) return this.slice(session as T[])
-    const objects = await this.run(session, () =>
+  all(): Promise<T[]> {
+    try {
+      const prepared = this.prepare()
+      return prepared instanceof Promise ? prepared.then((session) => this.allOf(session)) : this.allOf(prepared)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** {@link all} once the session is prepared (flushed), or the objects when the query runs in memory. */
+  private allOf(session: LoadContext | readonly Model[]): Promise<T[]> {
+    if (inMemory(session)) return Promise.resolve(this.slice(session as T[]))
+    const loading = this.run(session, () =>
       session.loadObjects<T>(
         this.source.mapper,
         this.entityNode(),
@@ -217,25 +225,32 @@ export class Query<T extends Model> {
       ),
     )
     // A to-many join repeats owners row by row: each object once, in first-seen order (SQLAlchemy's Query uniquifies entities).
-    return repeatsOwners(this.spec.joins) ? [...new Set(objects)] : objects
+    return repeatsOwners(this.spec.joins) ? loading.then((objects) => [...new Set(objects)]) : loading
   }
 
   /** The first matching object (LIMIT 1), or null. */
-  async first(): Promise<T | null> {
-    const [first] = await this.limit(1).all()
-    return first ?? null
+  first(): Promise<T | null> {
+    return this.limit(1)
+      .all()
+      .then((objects) => objects[0] ?? null)
   }
 
   /** Exactly one object: {@link NoResultFoundError} for none, {@link MultipleResultsFoundError} for several. */
-  async one(): Promise<T> {
-    const found = this.single(await this.atMostTwo().all())
-    if (found === null) throw NoResultFoundError.forModel(this.source.mapper.name)
-    return found
+  one(): Promise<T> {
+    return this.atMostTwo()
+      .all()
+      .then((objects) => {
+        const found = this.single(objects)
+        if (found === null) throw NoResultFoundError.forModel(this.source.mapper.name)
+        return found
+      })
   }
 
   /** One object or null: {@link MultipleResultsFoundError} for several. */
-  async oneOrNone(): Promise<T | null> {
-    return this.single(await this.atMostTwo().all())
+  oneOrNone(): Promise<T | null> {
+    return this.atMostTwo()
+      .all()
+      .then((objects) => this.single(objects))
   }
 
   /** This query limited to the two rows that tell one result from several; a to-many join repeats an owner row by row, so two rows may be one object and every row is read (as SQLAlchemy's Query does). */

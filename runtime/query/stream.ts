@@ -76,7 +76,7 @@ export async function* streamObjects<T extends Model>(source: StreamSource<T>, b
     const stopRecording = release ? ctx.identityMap.record(loaded) : undefined
     let objects: T[]
     try {
-      objects = await run(() => load.load(rows))
+      objects = await run(async () => load.load(rows))
     } finally {
       stopRecording?.()
     }

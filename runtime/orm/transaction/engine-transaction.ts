@@ -72,23 +72,54 @@ export class EngineTransaction {
     return this.run((connection) => connection.executeAlone(query), false)
   }
 
-  /** Runs `send` on the connection, checked out and begun on first use, while the transaction allows statements (unless `unguarded`). */
-  private async run<R>(send: (connection: DriverConnection) => Promise<R>, unguarded: boolean): Promise<R> {
-    if (!unguarded) this.parent.guard('execute')
-    let connection = this.connection
-    if (connection === null) {
-      const connecting = this.connect()
-      // Checked out and begun at once (an idle connection): nothing to wait for.
-      connection = this.connection ?? (await connecting)
-      if (!unguarded) this.parent.guard('execute')
-    }
-    const running = send(connection)
-    this.inFlight.add(running)
+  /**
+   * Runs `send` on the connection, checked out and begun on first use, while the transaction allows
+   * statements (unless `unguarded`). Once the connection is there, the statement's own promise is
+   * returned, without one of this method around it (inside an async context every promise has a cost).
+   */
+  private run<R>(send: (connection: DriverConnection) => Promise<R>, unguarded: boolean): Promise<R> {
     try {
-      return await running
-    } finally {
-      this.inFlight.delete(running)
+      if (!unguarded) this.parent.guard('execute')
+      let connection = this.connection
+      if (connection === null) {
+        const connecting = this.connect()
+        // Checked out and begun at once (an idle connection): nothing to wait for.
+        connection = this.connection
+        if (connection === null) return this.runConnected(connecting, send, unguarded)
+        if (!unguarded) this.parent.guard('execute')
+      }
+      return this.track(send(connection))
+    } catch (error) {
+      return Promise.reject(error)
     }
+  }
+
+  /** {@link run} once the checkout and BEGIN of `connecting` are done. */
+  private async runConnected<R>(connecting: Promise<DriverConnection>, send: (connection: DriverConnection) => Promise<R>, unguarded: boolean): Promise<R> {
+    const connection = await connecting
+    if (!unguarded) this.parent.guard('execute')
+    return await this.track(send(connection))
+  }
+
+  /**
+   * `running`, counted among the statements in flight (which {@link end} waits for) until it settles.
+   * One reaction on it, not a second one beside the caller's: V8's async stack traces (an error's
+   * stack, `recordQueries`' caller) follow a promise only while it has a single reaction.
+   */
+  private track<R>(running: Promise<R>): Promise<R> {
+    const inFlight = this.inFlight
+    const tracked: Promise<R> = running.then(
+      (result) => {
+        inFlight.delete(tracked)
+        return result
+      },
+      (error: unknown) => {
+        inFlight.delete(tracked)
+        throw error
+      },
+    )
+    inFlight.add(tracked)
+    return tracked
   }
 
   /** True while the checked-out connection can run no write (SQLite while a stream reads on it). */

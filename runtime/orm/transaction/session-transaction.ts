@@ -340,10 +340,11 @@ export class SessionTransaction {
     return this.#writeAlone(transaction, query)
   }
 
-  async #writeAlone(transaction: EngineTransaction, query: CompiledQuery): Promise<QueryResult> {
-    const { result, committed } = await transaction.executeAlone(query)
-    this.#autocommitted = committed
-    return result
+  #writeAlone(transaction: EngineTransaction, query: CompiledQuery): Promise<QueryResult> {
+    return transaction.executeAlone(query).then(({ result, committed }) => {
+      this.#autocommitted = committed
+      return result
+    })
   }
 
   /** This transaction's connection to `engine`, created (not yet checked out) on first use. */

@@ -38,13 +38,16 @@ export function retryOnDeadConnection<T>(attempts: number, attempt: () => Promis
   return attempts <= 1 ? attempt() : retrying(attempts, attempt)
 }
 
-/** {@link retryOnDeadConnection} with more than one attempt. */
-async function retrying<T>(attempts: number, attempt: () => Promise<T>): Promise<T> {
-  for (let tried = 1; ; tried++) {
-    try {
-      return await attempt()
-    } catch (error) {
-      if (tried >= attempts || !isConnectionError(error) || isUnreachable(error)) throw error
-    }
+/** {@link retryOnDeadConnection} with more than one attempt, `tried` of them made: one promise more than the attempt's only when it fails. */
+function retrying<T>(attempts: number, attempt: () => Promise<T>, tried = 1): Promise<T> {
+  let running: Promise<T>
+  try {
+    running = attempt()
+  } catch (error) {
+    running = Promise.reject(error)
   }
+  return running.catch((error: unknown) => {
+    if (tried >= attempts || !isConnectionError(error) || isUnreachable(error)) throw error
+    return retrying(attempts, attempt, tried + 1)
+  })
 }

@@ -82,9 +82,16 @@ export class ForeignKeySync {
    * it lets go (`UPDATE ... SET fk = NULL WHERE fk = ?`), as SQLAlchemy nulls the previous holder it
    * finds in the other side's history; objects of the identity map that held it read null too.
    */
-  async releaseOneToOne(state: InstanceState): Promise<void> {
+  releaseOneToOne(state: InstanceState): Promise<void> | undefined {
     const changed = state.changedRelationships
-    if (changed === null) return
+    // No promise when there is nothing to release (inside an async context every promise has a cost).
+    if (changed === null) return undefined
+    for (const name of changed) if (holdsOneToOne(state.mapper.relationships.get(name)!)) return this.releaseHolders(state, changed)
+    return undefined
+  }
+
+  /** {@link releaseOneToOne} for `state`, whose `changed` relationships include a one-to-one. */
+  private async releaseHolders(state: InstanceState, changed: Iterable<string>): Promise<void> {
     const mapper = state.mapper
     for (const name of changed) {
       const relationship = mapper.relationships.get(name)!

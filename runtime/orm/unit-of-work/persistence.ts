@@ -70,11 +70,25 @@ export class Persister {
   }
 
   /** Inserts new rows of one table in levels, each after the rows its foreign keys point at (see `nextInsertLevel`). */
-  async insertAll(mapper: Mapper, states: InstanceState[]): Promise<void> {
-    let remaining = states
-    while (remaining.length > 0) {
-      await this.insertBatch(mapper, nextInsertLevel(mapper, remaining))
-      remaining = remaining.filter((state) => !this.journal.inserted.has(state))
+  insertAll(mapper: Mapper, states: InstanceState[]): Promise<void> {
+    let level: InstanceState[]
+    try {
+      level = nextInsertLevel(mapper, states)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    // One level (no row of the table waits for another): the batch's own promise.
+    return level.length === states.length ? this.insertBatch(mapper, level) : this.insertLevels(mapper, states, level)
+  }
+
+  /** {@link insertAll} over several levels, `first` the first of them. */
+  private async insertLevels(mapper: Mapper, states: InstanceState[], first: InstanceState[]): Promise<void> {
+    let level = first
+    for (;;) {
+      await this.insertBatch(mapper, level)
+      const remaining = states.filter((state) => !this.journal.inserted.has(state))
+      if (remaining.length === 0) return
+      level = nextInsertLevel(mapper, remaining)
     }
   }
 
@@ -110,7 +124,8 @@ export class Persister {
     const shapes = new Map<string, { columns: ColumnInfo[]; states: InstanceState[] }>()
     for (const state of states) {
       this.keys.syncForeignKeys(state)
-      if (state.changedRelationships !== null) await this.keys.releaseOneToOne(state)
+      const releasing = this.keys.releaseOneToOne(state)
+      if (releasing !== undefined) await releasing
       this.journal.applyDefaults(state)
       let shape = ''
       for (const column of mapper.columns) shape += state.dict[column.name] === undefined ? '0' : '1'
@@ -235,7 +250,8 @@ export class Persister {
   /** UPDATEs the changed columns of a persistent object's row (nothing when none changed), then calls `afterUpdate` listeners. */
   async update(state: InstanceState): Promise<void> {
     this.keys.syncForeignKeys(state)
-    if (state.changedRelationships !== null) await this.keys.releaseOneToOne(state)
+    const releasing = this.keys.releaseOneToOne(state)
+    if (releasing !== undefined) await releasing
     const mapper = state.mapper
     const changed = state.changedColumns()
     if (changed.length === 0) return

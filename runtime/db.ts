@@ -48,7 +48,7 @@ export interface DbOptions extends EngineOptions {
   /**
    * Name each `db.scope()` that holds a connection by the file and line that opened it
    * (`db.scope() at app.ts:12:9`) in `PoolTimeoutError` and `engine.poolStatus()`. Default false:
-   * it costs a stack capture per scope (4-7% of a short request's CPU), so, as with HikariCP's
+   * it costs a stack capture per scope (3-7% of a short request's CPU), so, as with HikariCP's
    * leak detection, turn it on to find who holds the connections. Without it a scope is named by its
    * `owner` option or by its function's name (`db.scope(nightlyExport)`).
    */
@@ -245,7 +245,8 @@ export class Db<M extends Record<string, ModelClass> = Record<string, ModelClass
    * what was not committed. With `commit: true` it commits when `work` resolves. While its session
    * holds a connection, `PoolTimeoutError` and `engine.poolStatus()` name it by `owner` when given,
    * else `db.scope() at file:line:column` (of this call) with the `scopeSites` option, else by the
-   * name of `work` (`db.scope(nightlyExport)`, or `db.scope()` for an anonymous function).
+   * name of `work` (`db.scope(nightlyExport)`; `db.scope(bound nightlyExport)` for a bound function,
+   * `db.scope()` for an anonymous one).
    * `bind` gives the scope's session another default database, such as a tenant's engine from an
    * `EngineRegistry`: `db.scope(work, { bind: tenants.get(url) })`.
    */

@@ -142,7 +142,7 @@ class AdapterConnection extends DeferredBeginConnection {
 
   /**
    * An autocommit statement on the open adapter's pool, handed to it in this turn (see `loneWritesAlone`)
-   * and with no promise of its own but the one that reports it: this is every read before a write.
+   * and with no promise of its own but the one that reports it: every read before a write, and a lone write.
    * A read on pooled connections the server closed (a restart, an idle timeout) runs again on the next
    * one: pg's pool drops each, and a read outside any transaction simply runs again, as a BEGIN does
    * (the pre-ping of this driver).

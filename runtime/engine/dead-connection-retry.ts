@@ -38,7 +38,7 @@ export function retryOnDeadConnection<T>(attempts: number, attempt: () => Promis
   return attempts <= 1 ? attempt() : retrying(attempts, attempt)
 }
 
-/** {@link retryOnDeadConnection} with more than one attempt, `tried` of them made: one promise more than the attempt's only when it fails. */
+/** {@link retryOnDeadConnection} with more than one attempt, `tried` of them made: one promise around each attempt (an async loop made two). */
 function retrying<T>(attempts: number, attempt: () => Promise<T>, tried = 1): Promise<T> {
   let running: Promise<T>
   try {

@@ -204,7 +204,8 @@ export abstract class DeferredBeginConnection implements DriverConnection {
 
   /**
    * Reports `sql` as failed with `error` (mapped to a named error, which is returned to throw) since
-   * `started`: for a statement that never ran because what had to come first (the write lock) failed.
+   * `started` ({@link reportClock}), for a statement run without {@link reported}: one that failed, or
+   * never ran because what had to come first (the write lock) failed.
    */
   protected reportFailed(sql: string, parameters: readonly unknown[], started: number, error: unknown): OrmError {
     return this.#failed(sql, parameters, started, error)

@@ -55,13 +55,12 @@ export function loadsAfter(mapper: Mapper): boolean {
  * then the ones loaded after their owners are, for all owners at once (see {@link loadAfter}).
  */
 export function loadObjects<T extends Model>(ctx: LoadContext, mapper: Mapper, node: SelectNode, options: readonly LoaderOption[]): Promise<T[]> {
-  let load: BatchLoad<T>
   try {
-    load = batchLoad<T>(ctx, mapper, node, options)
+    const load = batchLoad<T>(ctx, mapper, node, options)
+    return ctx.executeRows(mapper, load.node, load.exactIntegers).then(load.load)
   } catch (error) {
     return Promise.reject(error)
   }
-  return ctx.executeRows(mapper, load.node, load.exactIntegers).then(load.load)
 }
 
 

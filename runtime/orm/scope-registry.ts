@@ -32,7 +32,7 @@ export class Scope {
   readonly queries: RecordedQuery[] = []
 
   /**
-   * `owner` names the scope's session in `PoolTimeoutError` (`GET /orders`, `db.scope() at app.ts:12:9`);
+   * `owner` names the scope's session in `PoolTimeoutError` (`GET /orders`, `db.scope(nightlyExport)`);
    * `bind`, when given, is the session's default database instead of the factory's (a tenant's engine).
    */
   constructor(

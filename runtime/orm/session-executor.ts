@@ -80,9 +80,9 @@ export class SessionExecutor {
 
   /** Runs a write of `kind` that `compile` builds for the bind's compiler and dialect (e.g. a cached statement with new parameters), on its primary. */
   writeCompiled(mapper: Mapper, kind: StatementNode['kind'], compile: StatementCompiler): Promise<QueryResult> {
-    const route = this.#routing.routeOf(mapper)
     let running: Promise<QueryResult>
     try {
+      const route = this.#routing.routeOf(mapper)
       const transaction = this.#transactions.ensure()
       const query = compile(route.compiler, route.dialect)
       running = traceQuery(route.primary, mapper, kind, query, () => transaction.write(route, query))

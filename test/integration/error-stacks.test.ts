@@ -1,4 +1,4 @@
-// An error from the database carries the application's own frames in its stack (V8's async stack trace), whichever path the statement took: a read before any write, a lone write, a write inside the transaction, a statement that waited for its connection.
+// An error from the database carries the application's own frames in its stack (V8's async stack trace), whichever path the statement took: a session's first statement (its connection checked out) or a later one, a lone write, a write inside the transaction.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DatabaseError, sql, UniqueViolationError, type Session } from 'prismalchemy'
 import { Role } from '../../generated/models.js'
@@ -25,7 +25,7 @@ async function readMissingColumn(session: Session): Promise<unknown> {
   return await session.execute(sql`SELECT "missing" FROM "Role"`)
 }
 
-async function queryAfterFailedRead(session: Session): Promise<unknown> {
+async function failedReadAfterQuery(session: Session): Promise<unknown> {
   await session.query(Role).count()
   return await session.execute(sql`SELECT "missing" FROM "Role"`)
 }
@@ -59,7 +59,7 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
   it("names the application's function in a failed read's stack, first statement or not", async () => {
     for (const [work, name] of [
       [readMissingColumn, 'readMissingColumn'],
-      [queryAfterFailedRead, 'queryAfterFailedRead'],
+      [failedReadAfterQuery, 'failedReadAfterQuery'],
     ] as const) {
       const session = database.session()
       const error = await failureOf(() => work(session))

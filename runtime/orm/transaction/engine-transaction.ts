@@ -74,8 +74,8 @@ export class EngineTransaction {
 
   /**
    * Runs `send` on the connection, checked out and begun on first use, while the transaction allows
-   * statements (unless `unguarded`). Once the connection is there, the statement's own promise is
-   * returned, without one of this method around it (inside an async context every promise has a cost).
+   * statements (unless `unguarded`). Once the connection is there, no async function wraps the
+   * statement: its promise is chained once, by {@link track} (inside an async context every promise has a cost).
    */
   private run<R>(send: (connection: DriverConnection) => Promise<R>, unguarded: boolean): Promise<R> {
     try {

@@ -56,29 +56,22 @@ describe.each(DIALECTS)('on %s', (dialect: TestDialect) => {
     await database.dispose()
   })
 
-  it("names the application's function in a failed read's stack, first statement or not", async () => {
-    for (const [work, name] of [
-      [readMissingColumn, 'readMissingColumn'],
-      [failedReadAfterQuery, 'failedReadAfterQuery'],
-    ] as const) {
+  /** Runs each application function on a session of its own and checks its error: of `kind`, its stack naming the function. */
+  async function expectStacksNamingCaller(kind: abstract new (...args: never[]) => Error, works: readonly ((session: Session) => Promise<unknown>)[]): Promise<void> {
+    for (const work of works) {
       const session = database.session()
       const error = await failureOf(() => work(session))
-      expect(error).toBeInstanceOf(DatabaseError)
-      expect(namesCaller(error, name), error.stack).toBe(true)
+      expect(error).toBeInstanceOf(kind)
+      expect(namesCaller(error, work.name), error.stack).toBe(true)
       await session.close()
     }
+  }
+
+  it("names the application's function in a failed read's stack, first statement or not", async () => {
+    await expectStacksNamingCaller(DatabaseError, [readMissingColumn, failedReadAfterQuery])
   })
 
   it("names the application's function in a failed commit's stack, alone or in the transaction", async () => {
-    for (const [work, name] of [
-      [commitDuplicateAlone, 'commitDuplicateAlone'],
-      [commitDuplicateInTransaction, 'commitDuplicateInTransaction'],
-    ] as const) {
-      const session = database.session()
-      const error = await failureOf(() => work(session))
-      expect(error).toBeInstanceOf(UniqueViolationError)
-      expect(namesCaller(error, name), error.stack).toBe(true)
-      await session.close()
-    }
+    await expectStacksNamingCaller(UniqueViolationError, [commitDuplicateAlone, commitDuplicateInTransaction])
   })
 })

@@ -3,7 +3,8 @@ import type { Decimal } from 'decimal.js'
 import type { InspectOptionsStylized, inspect as utilInspect } from 'node:util'
 import { InvalidRequestError } from '../errors.js'
 import type { ScalarType } from '../sql/nodes.js'
-import type { ColumnInfo } from './mapper.js'
+import { compileColumnsJsonWriter, type ColumnsJsonWriter } from './columns-json.js'
+import type { ColumnInfo, Mapper } from './mapper.js'
 import type { Model } from './model.js'
 import { STATE, type InstanceState, type Instrumented } from './state.js'
 
@@ -34,6 +35,35 @@ function columnJSON(column: ColumnInfo, value: unknown): unknown {
   return scalarJSON(column.scalar, value)
 }
 
+/** Scalar types whose values JSON writes as they are (see {@link scalarJSON}). */
+const AS_THEY_ARE: ReadonlySet<ScalarType> = new Set(['String', 'Int', 'Float', 'Boolean', 'Json', 'Enum'])
+
+/** Per mapper: its columns' compiled JSON writer (see `compileColumnsJsonWriter`). */
+const WRITERS = new WeakMap<Mapper, ColumnsJsonWriter>()
+
+/** The compiled JSON writer of `mapper`'s columns: a list, a date, a BigInt, a Decimal or bytes goes through {@link columnJSON}. */
+function writerOf(mapper: Mapper): ColumnsJsonWriter {
+  let writer = WRITERS.get(mapper)
+  if (writer === undefined) {
+    const converters = mapper.columns.map((column) => (!column.list && AS_THEY_ARE.has(column.scalar) ? undefined : (value: unknown) => columnJSON(column, value)))
+    writer = compileColumnsJsonWriter(mapper.columns, converters)
+    WRITERS.set(mapper, writer)
+  }
+  return writer
+}
+
+/** The JSON of `state`'s loaded columns: at once when all are in memory (no column expired or deferred, none unset), else column by column. */
+function columnsJSON(state: InstanceState): Record<string, unknown> {
+  const mapper = state.mapper
+  if ((state.expired === null || state.expired.size === 0) && (state.deferred === null || state.deferred.size === 0)) {
+    const json = writerOf(mapper)(state.dict)
+    if (json !== undefined) return json
+  }
+  const json: Record<string, unknown> = {}
+  for (const column of mapper.columns) if (loaded(state, column.name)) json[column.name] = columnJSON(column, state.dict[column.name])
+  return json
+}
+
 /** True when a column's value is in memory: not deferred by the query, not expired, and set. */
 function loaded(state: InstanceState, name: string): boolean {
   return !(state.expired?.has(name) ?? false) && !(state.deferred?.has(name) ?? false) && state.dict[name] !== undefined
@@ -55,8 +85,7 @@ function includeEntries(include: unknown): [string, unknown][] {
 export function modelToJSON(obj: Model, options?: unknown): Record<string, unknown> {
   const state = (obj as Instrumented)[STATE]
   const mapper = state.mapper
-  const json: Record<string, unknown> = {}
-  for (const column of mapper.columns) if (loaded(state, column.name)) json[column.name] = columnJSON(column, state.dict[column.name])
+  const json = columnsJSON(state)
   const include = typeof options === 'object' && options !== null ? (options as { include?: unknown }).include : undefined
   if (include !== undefined && include !== null) {
     for (const [name, nested] of includeEntries(include)) {

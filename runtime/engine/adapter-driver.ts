@@ -79,10 +79,19 @@ function requestOf(query: CompiledQuery): SqlQuery {
   return { sql: query.sql, args: query.parameters as unknown[], argTypes: argTypesFor(query.parameters.length) }
 }
 
-/** Runs `request` (of `query`) on `queryable` and shapes what the adapter answered as `query` expects. */
-function runRequest(queryable: SqlQueryable, query: CompiledQuery, request: SqlQuery): Promise<QueryResult> {
-  if (query.result === 'count') return queryable.executeRaw(request).then((changes) => ({ rows: [], changes }))
+/**
+ * Runs `request` (of `query`) on `queryable`, shapes what the adapter answered as `query` expects, and
+ * notes that `driver` has had a connection answer (see `PrismaAdapterDriver.connectedOnce`).
+ */
+function runRequest(driver: PrismaAdapterDriver, queryable: SqlQueryable, query: CompiledQuery, request: SqlQuery): Promise<QueryResult> {
+  if (query.result === 'count') {
+    return queryable.executeRaw(request).then((changes) => {
+      driver.connectedOnce = true
+      return { rows: [], changes }
+    })
+  }
   return queryable.queryRaw(request).then((result) => {
+    driver.connectedOnce = true
     // The adapter reports the generated key of an INSERT through queryRaw only (executeRaw returns the count).
     if (query.result === 'insert-id') return { rows: [], changes: 1, lastInsertId: result.lastInsertId }
     return query.columnNames ? { rows: result.rows, changes: 0, columns: result.columnNames } : { rows: result.rows, changes: 0 }
@@ -148,25 +157,9 @@ class AdapterConnection extends DeferredBeginConnection {
    * (the pre-ping of this driver).
    */
   private sendAutocommit(adapter: SqlDriverAdapter, query: CompiledQuery): Promise<QueryResult> {
-    const started = this.reportClock()
     const attempts = query.isWrite ? 1 : this.driver.healingAttempts
-    let running: Promise<QueryResult>
-    try {
-      const request = requestOf(query)
-      running = retryOnDeadConnection(attempts, () => runRequest(adapter, query, request))
-    } catch (error) {
-      return Promise.reject(this.reportFailed(query.sql, query.parameters, started, error))
-    }
-    return running.then(
-      (result) => {
-        this.reportSucceeded(query.sql, query.parameters, started)
-        this.driver.connectedOnce = true
-        return result
-      },
-      (error: unknown) => {
-        throw this.reportFailed(query.sql, query.parameters, started, error)
-      },
-    )
+    const request = requestOf(query)
+    return this.reported(query.sql, query.parameters, () => retryOnDeadConnection(attempts, () => runRequest(this.driver, adapter, query, request)))
   }
 
   /** {@link send} when it must wait: for the adapter to open, or for the transaction's BEGIN and its turn on the connection. */
@@ -182,9 +175,7 @@ class AdapterConnection extends DeferredBeginConnection {
       // Checked again in turn: the statement before this one may have ended the transaction (a deadlock) or opened a stream.
       this.refuseOnHeldConnection(query.sql)
       const request = requestOf(query)
-      const result = await this.reported(query.sql, query.parameters, () => runRequest(queryable, query, request))
-      this.driver.connectedOnce = true
-      return result
+      return await this.reported(query.sql, query.parameters, () => runRequest(this.driver, queryable, query, request))
     } catch (error) {
       this.noteTransactionEnd(error)
       throw error

@@ -1,4 +1,5 @@
 /** Column JSON writers: per mapper, one compiled function that writes every column of an object in memory as its JSON value, in a single object literal. */
+import { compiledOr } from './run-time-code.js'
 
 /** What a writer needs of a column (a mapper's `ColumnInfo`). */
 export interface JsonColumn {
@@ -24,13 +25,10 @@ export type ColumnsJsonWriter = (dict: Readonly<Record<string, unknown>>) => Rec
  * Column names are schema identifiers, written as JSON string literals; no value is ever in the code.
  */
 export function compileColumnsJsonWriter(columns: readonly JsonColumn[], converters: readonly JsonConverter[]): ColumnsJsonWriter {
-  try {
-    return compiled(columns, converters)
-  } catch (error) {
-    // Forbidden code generation throws EvalError; anything else is a bug here, not to be hidden by the slower loop.
-    if (!(error instanceof EvalError)) throw error
-    return () => undefined
-  }
+  return compiledOr<ColumnsJsonWriter>(
+    () => compiled(columns, converters),
+    () => undefined,
+  )
 }
 
 function compiled(columns: readonly JsonColumn[], converters: readonly JsonConverter[]): ColumnsJsonWriter {

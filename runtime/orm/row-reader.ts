@@ -1,5 +1,6 @@
 /** Row readers: per mapper and decoders, one compiled function that builds a loaded object's column values from its row in a single object literal. */
 import type { Decoder } from '../dialect/dialect.js'
+import { compiledOr } from './run-time-code.js'
 
 /** What a reader needs of a column (a mapper's `ColumnInfo`). */
 export interface ReadColumn {
@@ -31,13 +32,10 @@ export interface RawCells {
  * Column names are schema identifiers, written as JSON string literals; no value is ever in the code.
  */
 export function compileRowReader(columns: readonly ReadColumn[], decoders: readonly Decoder[]): RowReader {
-  try {
-    return compiled(columns, decoders)
-  } catch (error) {
-    // Forbidden code generation throws EvalError; anything else is a bug here, not to be hidden by the slower loop.
-    if (!(error instanceof EvalError)) throw error
-    return (row, start, raw) => readInLoop(columns, decoders, row, start, raw)
-  }
+  return compiledOr<RowReader>(
+    () => compiled(columns, decoders),
+    (row, start, raw) => readInLoop(columns, decoders, row, start, raw),
+  )
 }
 
 function compiled(columns: readonly ReadColumn[], decoders: readonly Decoder[]): RowReader {
